@@ -1,0 +1,28 @@
+#!/usr/bin/env bun
+/**
+ * @module
+ * The single compiled entry: the `kube-devops` root command. Subcommands are
+ * lazy imports of literal paths, so the bundler sees every file and a command
+ * costs nothing until it runs. Only registered commands are built ones.
+ */
+import { defineCommand } from "citty";
+import { globalArgs } from "../lib/cli/globals.ts";
+import { runCli } from "../lib/cli/run-cli.ts";
+import { VERSION } from "../lib/version.ts";
+
+export const root = defineCommand({
+  meta: {
+    name: "kube-devops",
+    version: VERSION,
+    description: "Kubernetes DevOps governance: score workloads, keep the score live, enforce policies, validate at admission",
+  },
+  args: globalArgs,
+  subCommands: {
+    version: () => import("./version.ts").then((m) => m.default),
+  },
+});
+
+if (import.meta.main) {
+  const code = await runCli(root, process.argv.slice(2));
+  process.exitCode = code;
+}

@@ -1,0 +1,71 @@
+/**
+ * @module
+ * Global options (`--kubeconfig`, `--context`, `--log-level`, `--log-format`).
+ * They may appear anywhere on the command line, kubectl-style, so the root lifts
+ * them out of argv before citty dispatches to a subcommand.
+ */
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
+import { usageError } from "../errors.ts";
+import type { ArgsDef } from "citty";
+
+export interface GlobalOptions {
+  kubeconfig: string | undefined;
+  context: string | undefined;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+}
+
+/** citty definitions, shown in the root's `--help`. */
+export const globalArgs = {
+  kubeconfig: { type: "string", description: "Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)", valueHint: "path" },
+  context: { type: "string", description: "The kubeconfig context to use", valueHint: "name" },
+  "log-level": { type: "enum", options: [...LOG_LEVELS], default: "info", description: "Log verbosity (logs go to stderr)" },
+  "log-format": { type: "enum", options: [...LOG_FORMATS], default: "text", description: "Log format: text for humans, json for controllers" },
+} satisfies ArgsDef;
+
+const GLOBAL_FLAGS = new Set(["--kubeconfig", "--context", "--log-level", "--log-format"]);
+
+/** Splits argv into global options and the rest (what the subcommand sees). */
+export function extractGlobalOptions(argv: readonly string[]): { globals: GlobalOptions; rest: string[] } {
+  const found: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (token === "--") {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const eq = token.indexOf("=");
+    const flag = eq > 0 ? token.slice(0, eq) : token;
+    if (!GLOBAL_FLAGS.has(flag)) {
+      rest.push(token);
+      continue;
+    }
+    let value: string | undefined;
+    if (eq > 0) value = token.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      i++;
+    }
+    if (value === undefined || value === "") throw usageError(`Flag ${flag} needs a value`);
+    found[flag] = value;
+  }
+  return { globals: validateGlobals(found), rest };
+}
+
+function validateGlobals(found: Record<string, string>): GlobalOptions {
+  const level = found["--log-level"] ?? "info";
+  const format = found["--log-format"] ?? "text";
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw usageError(`Invalid --log-level "${level}": expected one of ${LOG_LEVELS.join(", ")}`);
+  }
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) {
+    throw usageError(`Invalid --log-format "${format}": expected one of ${LOG_FORMATS.join(", ")}`);
+  }
+  return {
+    kubeconfig: found["--kubeconfig"],
+    context: found["--context"],
+    logLevel: level as LogLevel,
+    logFormat: format as LogFormat,
+  };
+}

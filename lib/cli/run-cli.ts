@@ -1,0 +1,112 @@
+/**
+ * @module
+ * The only place that turns errors into messages and exit codes:
+ * 0 ok, 1 error, 2 usage, 3 policy violation (`--fail-on`), 4 score below `--min-score`.
+ */
+import { renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
+import { KubeDevopsError, exitCodeOf } from "../errors.ts";
+import { createLogger } from "../log.ts";
+import { formatVersion } from "../version.ts";
+import { extractGlobalOptions } from "./globals.ts";
+import { findUnknownFlag } from "./strict-flags.ts";
+import { setCliRuntime } from "./runtime.ts";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- citty commands of any arg shape
+type AnyCommand = CommandDef<any>;
+
+async function resolveValue<T>(value: T | Promise<T> | (() => T | Promise<T>)): Promise<T> {
+  return typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
+}
+
+/** Walks argv down the subcommand tree; returns the leaf, its parent and the leaf's own argv. */
+export async function resolveLeaf(
+  root: AnyCommand,
+  argv: readonly string[],
+): Promise<{ cmd: AnyCommand; parent: AnyCommand | undefined; argv: string[]; path: string[] }> {
+  let cmd = root;
+  let parent: AnyCommand | undefined;
+  let rest = [...argv];
+  const path: string[] = [];
+  for (;;) {
+    const subs = cmd.subCommands ? await resolveValue(cmd.subCommands) : undefined;
+    const index = rest.findIndex((t) => !t.startsWith("-"));
+    if (!subs || index < 0) return { cmd, parent, argv: rest, path };
+    const name = rest[index] as string;
+    const next = subs[name];
+    if (!next) return { cmd, parent, argv: rest, path };
+    parent = cmd;
+    cmd = (await resolveValue(next)) as AnyCommand;
+    path.push(name);
+    rest = rest.slice(index + 1);
+  }
+}
+
+function isCittyError(err: unknown): err is Error & { code: string } {
+  return err instanceof Error && err.name === "CLIError";
+}
+
+function stripAnsi(text: string): string {
+  return text.replace(/\u001B\[[0-9;]*m/g, "");
+}
+
+/** Runs the CLI and returns the exit code (the caller exits). */
+export async function runCli(root: AnyCommand, argv: readonly string[]): Promise<number> {
+  let logger = createLogger();
+  try {
+    const { globals, rest } = extractGlobalOptions(argv);
+    logger = createLogger({ level: globals.logLevel, format: globals.logFormat });
+    setCliRuntime({ globals, logger, out: (t) => void process.stdout.write(t), env: process.env });
+
+    if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-v")) {
+      process.stdout.write(`${formatVersion()}\n`);
+      return 0;
+    }
+    const leaf = await resolveLeaf(root, rest);
+    if (rest.includes("--help") || rest.includes("-h")) {
+      const usage = await renderUsage(leaf.cmd, leaf.parent);
+      process.stdout.write(`${process.stdout.isTTY && !process.env.NO_COLOR ? usage : stripAnsi(usage)}\n`);
+      return 0;
+    }
+    const leafArgs = leaf.cmd.args ? await resolveValue(leaf.cmd.args) : {};
+    const leafSubs = leaf.cmd.subCommands ? await resolveValue(leaf.cmd.subCommands) : undefined;
+    if (leafSubs && !leaf.cmd.run) {
+      const word = leaf.argv.find((t) => !t.startsWith("-"));
+      const usage = stripAnsi(await renderUsage(leaf.cmd, leaf.parent));
+      const message = word ? `Unknown command "${word}"` : "No command given";
+      process.stderr.write(`${usage}\n\nerror: ${message}\n`);
+      return 2;
+    }
+    const unknown = findUnknownFlag(leaf.argv, leafArgs);
+    if (unknown) {
+      const name = ["kube-devops", ...leaf.path].join(" ");
+      process.stderr.write(`error: Unknown flag ${unknown} for "${name}"\nRun "${name} --help" for the flags it accepts.\n`);
+      return 2;
+    }
+    await runCommand(root, { rawArgs: rest });
+    return 0;
+  } catch (err) {
+    return reportError(err, logger);
+  }
+}
+
+function reportError(err: unknown, logger: ReturnType<typeof createLogger>): number {
+  if (isCittyError(err)) {
+    process.stderr.write(`error: ${stripAnsi(err.message)}\n`);
+    return 2;
+  }
+  if (err instanceof KubeDevopsError) {
+    // Verdict-style codes (violations, score) are reported by the command itself.
+    if (err.code !== "POLICY_VIOLATION" && err.code !== "SCORE_BELOW") {
+      process.stderr.write(`error: ${err.message}\n`);
+      if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+      if (err.cause !== undefined) logger.debug("caused by", { cause: String(err.cause) });
+    } else if (err.message) {
+      process.stderr.write(`${err.message}\n`);
+    }
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`error: internal error: ${message}\n`);
+  if (err instanceof Error && err.stack) logger.debug(err.stack);
+  return exitCodeOf(err);
+}

@@ -1,0 +1,95 @@
+/**
+ * @module
+ * The HTTP transport to the API server, on Bun's own fetch.
+ *
+ * Why not client-node's generated client: under Bun its `undici` import resolves
+ * to a stand-in that drops the dispatcher, so the kubeconfig's CA, client
+ * certificate and insecure-skip-tls-verify are lost (docs/decisions/0001).
+ * client-node is used for what works — kubeconfig parsing and auth (token,
+ * token file, exec plugins, in-cluster) — and every byte goes through here.
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import { KubeDevopsError } from "../errors.ts";
+
+export interface TlsMaterial {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  rejectUnauthorized: boolean;
+  serverName?: string;
+}
+
+export interface RequestOptions {
+  method?: string;
+  /** Query parameters; undefined values are dropped. */
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: string;
+  contentType?: string;
+  accept?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** A transport bound to one kubeconfig context. */
+export interface Transport {
+  readonly server: string;
+  readonly contextName: string;
+  request(path: string, options?: RequestOptions): Promise<Response>;
+}
+
+function toText(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
+}
+
+/** Reads TLS material and auth headers from the kubeconfig (exec plugins run here). */
+export async function resolveAuth(kc: KubeConfig): Promise<{ tls: TlsMaterial; headers: Record<string, string> }> {
+  const opts: { ca?: unknown; cert?: unknown; key?: unknown; rejectUnauthorized?: boolean; headers?: Record<string, string> } = {};
+  try {
+    await kc.applyToHTTPSOptions(opts as never);
+  } catch (err) {
+    throw new KubeDevopsError("CONFIG", `Cannot authenticate with context "${kc.getCurrentContext()}": ${(err as Error).message}`, { cause: err });
+  }
+  const cluster = kc.getCurrentCluster();
+  const tls: TlsMaterial = { rejectUnauthorized: !(cluster?.skipTLSVerify ?? false) };
+  const ca = toText(opts.ca);
+  const cert = toText(opts.cert);
+  const key = toText(opts.key);
+  if (ca) tls.ca = ca;
+  if (cert) tls.cert = cert;
+  if (key) tls.key = key;
+  if (cluster?.tlsServerName) tls.serverName = cluster.tlsServerName;
+  return { tls, headers: { ...(opts.headers ?? {}) } };
+}
+
+function buildUrl(server: string, path: string, query: RequestOptions["query"]): string {
+  const url = new URL(server.replace(/\/+$/, "") + path);
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  return url.toString();
+}
+
+/** Creates a transport for the current context of `kc`. Auth is refreshed per request. */
+export function createTransport(kc: KubeConfig): Transport {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new KubeDevopsError("CONFIG", "The kubeconfig has no current cluster");
+  const server = cluster.server;
+  return {
+    server,
+    contextName: kc.getCurrentContext(),
+    async request(path, options = {}) {
+      const { tls, headers } = await resolveAuth(kc);
+      const allHeaders: Record<string, string> = { ...headers, ...(options.headers ?? {}) };
+      allHeaders.Accept = options.accept ?? "application/json";
+      if (options.contentType) allHeaders["Content-Type"] = options.contentType;
+      allHeaders["User-Agent"] ??= "kube-devops";
+      const init: RequestInit & { tls: TlsMaterial } = {
+        method: options.method ?? "GET",
+        headers: allHeaders,
+        tls,
+        ...(options.body !== undefined ? { body: options.body } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
+      return fetch(buildUrl(server, path, options.query), init);
+    },
+  };
+}
