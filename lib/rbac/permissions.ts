@@ -1,0 +1,128 @@
+/**
+ * @module
+ * The one list of what each in-cluster component may do to the API server. gen/ renders it into
+ * ClusterRoles/Roles; `check` turns it into SelfSubjectAccessReviews. Every entry names the code
+ * path that needs it: a permission no code uses is removed here, and everywhere follows.
+ */
+import { API_GROUP } from "../policy/schema.ts";
+
+export const COMPONENTS = ["watch", "reconcile", "webhook"] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+/** Names of the single objects some grants are pinned to (RBAC `resourceNames`). */
+export interface ObjectNames {
+  /** Lease of the watch controller's leader election (lib/kube default: `kube-devops-<component>`). */
+  watchLease: string;
+  /** Lease of the reconcile operator's leader election. */
+  reconcileLease: string;
+  /** Secret holding the webhook's CA and serving certificate (self-managed mode). */
+  webhookSecret: string;
+  /** The ValidatingWebhookConfiguration whose `caBundle` the webhook keeps current. */
+  webhookConfiguration: string;
+}
+
+export const DEFAULT_OBJECT_NAMES: ObjectNames = {
+  watchLease: "kube-devops-watch",
+  reconcileLease: "kube-devops-reconcile",
+  webhookSecret: "kube-devops-webhook-tls",
+  webhookConfiguration: "kube-devops-webhook",
+};
+
+/**
+ * One grant. `scope: "namespace"` grants apply only in the namespace the component runs in
+ * (rendered as a Role); `"cluster"` grants are cluster-wide (a ClusterRole).
+ */
+export interface Permission {
+  group: string;
+  /** `pods`, or `devopspolicies/status` for a subresource. */
+  resources: readonly string[];
+  verbs: readonly string[];
+  scope: "cluster" | "namespace";
+  /** Pins the grant to named objects. RBAC cannot pin `create`, so create is always a separate grant. */
+  resourceNames?: readonly string[];
+  /** The code path that needs this grant. */
+  usedBy: string;
+}
+
+const LEASES = "coordination.k8s.io";
+
+function leaseGrants(lease: string, component: Component): Permission[] {
+  const usedBy = `lib/kube leader election of ${component}`;
+  return [
+    { group: LEASES, resources: ["leases"], verbs: ["get", "update"], scope: "namespace", resourceNames: [lease], usedBy },
+    { group: LEASES, resources: ["leases"], verbs: ["create"], scope: "namespace", usedBy },
+  ];
+}
+
+/** The grants of one component, given the names of the objects it owns. */
+export function componentPermissions(component: Component, names: ObjectNames = DEFAULT_OBJECT_NAMES): Permission[] {
+  switch (component) {
+    case "watch":
+      return [
+        { group: "", resources: ["pods"], verbs: ["list", "watch"], scope: "cluster", usedBy: "watch: list+watch of every pod (live score)" },
+        { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch"], scope: "cluster", usedBy: "watch: policy-aware scoring (W-W5)" },
+        ...leaseGrants(names.watchLease, "watch"),
+      ];
+    case "reconcile":
+      return [
+        { group: API_GROUP, resources: ["devopspolicies"], verbs: ["get", "list", "watch", "update", "patch"], scope: "cluster", usedBy: "reconcile: policy informer, finalizer add/remove as a JSON patch list item" },
+        { group: API_GROUP, resources: ["devopspolicies/status"], verbs: ["get", "update", "patch"], scope: "cluster", usedBy: "reconcile: status subresource" },
+        { group: API_GROUP, resources: ["policyauditresults"], verbs: ["get", "list", "watch", "create", "delete"], scope: "cluster", usedBy: "reconcile: audit history and retention" },
+        { group: "", resources: ["pods"], verbs: ["list", "watch"], scope: "cluster", usedBy: "reconcile: pods of each policy's namespace" },
+        { group: "apps", resources: ["deployments", "statefulsets", "daemonsets"], verbs: ["get", "list", "patch"], scope: "cluster", usedBy: "reconcile: enforcement patches workload templates" },
+        { group: "apps", resources: ["replicasets"], verbs: ["get"], scope: "cluster", usedBy: "reconcile: enforcement resolves pod → ReplicaSet → Deployment through the API (W-E2)" },
+        { group: "", resources: ["events"], verbs: ["create", "patch"], scope: "cluster", usedBy: "reconcile: Events on policies (class change, enforcement)" },
+        ...leaseGrants(names.reconcileLease, "reconcile"),
+      ];
+    case "webhook":
+      return [
+        { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch"], scope: "cluster", usedBy: "webhook: watch-fed policy cache (W-A8)" },
+        { group: "", resources: ["secrets"], verbs: ["get", "update"], scope: "namespace", resourceNames: [names.webhookSecret], usedBy: "webhook: self-managed certificate Secret" },
+        { group: "", resources: ["secrets"], verbs: ["create"], scope: "namespace", usedBy: "webhook: first creation of the certificate Secret" },
+        {
+          group: "admissionregistration.k8s.io",
+          resources: ["validatingwebhookconfigurations"],
+          verbs: ["get", "patch"],
+          scope: "cluster",
+          resourceNames: [names.webhookConfiguration],
+          usedBy: "webhook: keeps caBundle of its own configuration current",
+        },
+      ];
+  }
+}
+
+/** One question for a SelfSubjectAccessReview (`resourceAttributes`). */
+export interface AccessCheck {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  /** Absent for cluster-scoped grants: "in every namespace". */
+  namespace?: string;
+  name?: string;
+  usedBy: string;
+}
+
+/** Flattens a component's grants into one access check per verb, resource and name. */
+export function accessChecks(component: Component, namespace: string, names: ObjectNames = DEFAULT_OBJECT_NAMES): AccessCheck[] {
+  const checks: AccessCheck[] = [];
+  for (const grant of componentPermissions(component, names)) {
+    for (const full of grant.resources) {
+      const [resource = full, subresource] = full.split("/");
+      for (const verb of grant.verbs) {
+        for (const name of grant.resourceNames ?? [undefined]) {
+          checks.push({
+            verb,
+            group: grant.group,
+            resource,
+            ...(subresource ? { subresource } : {}),
+            ...(grant.scope === "namespace" ? { namespace } : {}),
+            ...(name ? { name } : {}),
+            usedBy: grant.usedBy,
+          });
+        }
+      }
+    }
+  }
+  return checks;
+}
