@@ -1,0 +1,125 @@
+/**
+ * @module
+ * Plans what one pod-template container is missing under a policy: a readiness
+ * probe, a liveness probe, resource requests and limits. It only ever adds what
+ * is absent — a value the user set is never changed — and it never invents a
+ * probe port: a container that declares none, under a policy that names none,
+ * is reported as needing a probe instead.
+ */
+import type { DevOpsPolicySpec } from "../policy/schema.ts";
+import { compareQuantities } from "../quantity.ts";
+import { DEFAULT_PROBE_TIMING, DEFAULT_RESOURCES, LIVENESS_THRESHOLDS, READINESS_THRESHOLDS } from "./defaults.ts";
+
+export interface TemplateContainer {
+  name?: string;
+  image?: string;
+  ports?: Array<{ containerPort?: number; protocol?: string; name?: string }>;
+  livenessProbe?: unknown;
+  readinessProbe?: unknown;
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown>; [k: string]: unknown };
+  [key: string]: unknown;
+}
+
+export type ProbeKind = "readinessProbe" | "livenessProbe";
+
+export interface Probe {
+  tcpSocket: { port: number };
+  initialDelaySeconds: number;
+  periodSeconds: number;
+  timeoutSeconds: number;
+  failureThreshold: number;
+  successThreshold: number;
+}
+
+export interface ContainerPlan {
+  container: string;
+  probes: Array<{ kind: ProbeKind; probe: Probe }>;
+  /** The container's whole resources object after the additions (undefined: unchanged). */
+  resources: TemplateContainer["resources"] | undefined;
+  /** Human-readable lines, one per addition. */
+  changes: string[];
+  /** What the policy wants but cannot be added safely, with why. */
+  unresolved: string[];
+}
+
+/** Picks the probe port: the policy's port when the container declares it, else the first declared TCP port. */
+export function selectProbePort(container: TemplateContainer, policyPort: number | undefined): number | undefined {
+  const declared = (container.ports ?? [])
+    .filter((p) => (p.protocol ?? "TCP") === "TCP" && typeof p.containerPort === "number")
+    .map((p) => p.containerPort as number);
+  if (declared.length === 0) return policyPort;
+  if (policyPort !== undefined && declared.includes(policyPort)) return policyPort;
+  return declared[0];
+}
+
+function buildProbe(kind: ProbeKind, port: number, spec: DevOpsPolicySpec): Probe {
+  const thresholds = kind === "livenessProbe" ? LIVENESS_THRESHOLDS : READINESS_THRESHOLDS;
+  return {
+    tcpSocket: { port },
+    initialDelaySeconds: spec.defaultProbe?.initialDelaySeconds ?? DEFAULT_PROBE_TIMING.initialDelaySeconds,
+    periodSeconds: spec.defaultProbe?.periodSeconds ?? DEFAULT_PROBE_TIMING.periodSeconds,
+    ...thresholds,
+  };
+}
+
+function planProbes(container: TemplateContainer, spec: DevOpsPolicySpec, plan: ContainerPlan): void {
+  const wanted: ProbeKind[] = [];
+  if (spec.requireReadinessProbe === true && container.readinessProbe === undefined) wanted.push("readinessProbe");
+  if (spec.requireLivenessProbe === true && container.livenessProbe === undefined) wanted.push("livenessProbe");
+  if (wanted.length === 0) return;
+  const port = selectProbePort(container, spec.defaultProbe?.tcpPort);
+  for (const kind of wanted) {
+    const label = kind === "readinessProbe" ? "readiness" : "liveness";
+    if (port === undefined) {
+      plan.unresolved.push(`needs a ${label} probe, port unknown (the container declares no port and the policy sets no defaultProbe.tcpPort)`);
+      continue;
+    }
+    const probe = buildProbe(kind, port, spec);
+    plan.probes.push({ kind, probe });
+    plan.changes.push(`+ ${kind}: tcpSocket :${port} (initialDelaySeconds ${probe.initialDelaySeconds}, periodSeconds ${probe.periodSeconds}, failureThreshold ${probe.failureThreshold})`);
+  }
+}
+
+type ResourceName = "cpu" | "memory";
+
+function planResources(container: TemplateContainer, spec: DevOpsPolicySpec, plan: ContainerPlan): void {
+  const defaults = spec.defaultResources;
+  if (defaults === undefined) return;
+  const requests: Record<string, unknown> = { ...(container.resources?.requests ?? {}) };
+  const limits: Record<string, unknown> = { ...(container.resources?.limits ?? {}) };
+  const wanted: Record<ResourceName, { request: string; limit: string }> = {
+    cpu: { request: defaults.cpuRequest ?? DEFAULT_RESOURCES.cpuRequest, limit: defaults.cpuLimit ?? DEFAULT_RESOURCES.cpuLimit },
+    memory: { request: defaults.memoryRequest ?? DEFAULT_RESOURCES.memoryRequest, limit: defaults.memoryLimit ?? DEFAULT_RESOURCES.memoryLimit },
+  };
+  let changed = false;
+  for (const name of ["cpu", "memory"] as const) {
+    const hadRequest = requests[name] !== undefined;
+    const hadLimit = limits[name] !== undefined;
+    if (!hadRequest) {
+      // With only a limit set, Kubernetes already defaults the request to the limit:
+      // writing that down keeps the workload's scheduling exactly as it is.
+      requests[name] = hadLimit ? limits[name] : wanted[name].request;
+      plan.changes.push(`+ resources.requests.${name}: ${String(requests[name])}${hadLimit ? " (equal to the existing limit)" : ""}`);
+      changed = true;
+    }
+    if (!hadLimit) {
+      const order = compareQuantities(wanted[name].limit, requests[name]);
+      if (order === undefined || order < 0) {
+        plan.unresolved.push(`resources.limits.${name} not added: the default ${wanted[name].limit} is below the request ${String(requests[name])}`);
+        continue;
+      }
+      limits[name] = wanted[name].limit;
+      plan.changes.push(`+ resources.limits.${name}: ${wanted[name].limit}`);
+      changed = true;
+    }
+  }
+  if (changed) plan.resources = { ...(container.resources ?? {}), requests, limits };
+}
+
+/** Plans the additions one container needs under `spec`; an empty plan when it is compliant. */
+export function planContainer(container: TemplateContainer, spec: DevOpsPolicySpec): ContainerPlan {
+  const plan: ContainerPlan = { container: container.name ?? "", probes: [], resources: undefined, changes: [], unresolved: [] };
+  planProbes(container, spec, plan);
+  planResources(container, spec, plan);
+  return plan;
+}

@@ -1,0 +1,149 @@
+/**
+ * Enforcement planning (issue 8): from the workload's own template, by container
+ * name, adding only what is missing, guarded by JSON Patch `test` operations.
+ */
+import { describe, expect, test } from "bun:test";
+import { planWorkloadRemediation, type JsonPatchOp, type WorkloadObject } from "../lib/enforcement/plan-workload.ts";
+import { selectProbePort } from "../lib/enforcement/plan-container.ts";
+import type { DevOpsPolicySpec } from "../lib/policy/schema.ts";
+
+const enforce: DevOpsPolicySpec = {
+  enforcementMode: "enforce",
+  requireLivenessProbe: true,
+  requireReadinessProbe: true,
+  defaultResources: {},
+};
+const options = { isProtectedNamespace: (ns: string) => ns.startsWith("kube-") || ns === "kube-devops" };
+
+function deployment(containers: unknown[], extra: Partial<WorkloadObject> = {}): WorkloadObject {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "prod", ...(extra.metadata ?? {}) },
+    spec: { template: { metadata: { labels: { app: "web" } }, spec: { containers: containers as never } } },
+  };
+}
+
+/** A minimal RFC 6902 applier (add/test) to check what a patch does to the object. */
+function applyPatch<T>(doc: T, ops: JsonPatchOp[]): T {
+  const out = structuredClone(doc) as Record<string, unknown>;
+  for (const op of ops) {
+    const tokens = op.path.split("/").slice(1).map((t) => t.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const last = tokens.pop() as string;
+    let parent: Record<string, unknown> = out;
+    for (const t of tokens) parent = parent[t] as Record<string, unknown>;
+    if (op.op === "test") {
+      if (JSON.stringify(parent[last]) !== JSON.stringify(op.value)) throw new Error(`test failed at ${op.path}`);
+    } else parent[last] = structuredClone(op.value);
+  }
+  return out as T;
+}
+
+describe("planWorkloadRemediation()", () => {
+  test("adds exactly the missing probes and resources to a non-compliant Deployment", () => {
+    const plan = planWorkloadRemediation(deployment([{ name: "app", image: "web:1.2", ports: [{ containerPort: 8080 }] }]), enforce, options);
+    expect(plan.outcome).toBe("planned");
+    expect(plan.key).toBe("deployment/prod/web");
+    const patched = applyPatch(deployment([{ name: "app", image: "web:1.2", ports: [{ containerPort: 8080 }] }]), plan.patch);
+    const c = patched.spec?.template?.spec?.containers?.[0];
+    expect(c?.readinessProbe).toMatchObject({ tcpSocket: { port: 8080 }, initialDelaySeconds: 5, periodSeconds: 10 });
+    expect(c?.livenessProbe).toMatchObject({ tcpSocket: { port: 8080 }, failureThreshold: 6 });
+    expect(c?.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } });
+    expect(patched.spec?.template?.metadata?.annotations).toEqual({ "devops.stochastic.io/patched-by": "kube-devops-operator" });
+    expect(patched.spec?.template?.metadata?.labels).toEqual({ app: "web" });
+  });
+
+  test("guards every patched container and the template metadata with test operations", () => {
+    const plan = planWorkloadRemediation(deployment([{ name: "app", ports: [{ containerPort: 80 }] }]), enforce, options);
+    const tests = plan.patch.filter((op) => op.op === "test").map((op) => op.path);
+    expect(tests).toEqual(["/spec/template/spec/containers/0", "/spec/template/metadata"]);
+    // An edit between plan and apply makes the patch fail instead of being overwritten.
+    const edited = deployment([{ name: "app", ports: [{ containerPort: 80 }], readinessProbe: { httpGet: { path: "/ready", port: 80 } } }]);
+    expect(() => applyPatch(edited, plan.patch)).toThrow("test failed");
+  });
+
+  test("matches containers by name: a sidecar first in the template shifts nothing", () => {
+    const wl = deployment([
+      { name: "istio-proxy", image: "proxyv2:1.20", ports: [{ containerPort: 15090 }], readinessProbe: { httpGet: { port: 15021 } }, livenessProbe: {}, resources: { requests: { cpu: "10m", memory: "40Mi" }, limits: { cpu: "2", memory: "1Gi" } } },
+      { name: "app", image: "web:1", ports: [{ containerPort: 3000 }] },
+    ]);
+    const plan = planWorkloadRemediation(wl, enforce, options);
+    expect(plan.containers.map((c) => c.container)).toEqual(["app"]);
+    const patched = applyPatch(wl, plan.patch);
+    expect(patched.spec?.template?.spec?.containers?.[0]).toEqual(wl.spec?.template?.spec?.containers?.[0] as never);
+    expect(patched.spec?.template?.spec?.containers?.[1]?.readinessProbe).toMatchObject({ tcpSocket: { port: 3000 } });
+  });
+
+  test("never invents a probe port: no declared port and no policy port is reported, not patched", () => {
+    const plan = planWorkloadRemediation(deployment([{ name: "worker", image: "w:1", resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } }]), enforce, options);
+    expect(plan.outcome).toBe("compliant");
+    expect(plan.patch).toEqual([]);
+    expect(plan.unresolved.map((u) => u.reason).join("\n")).toContain("port unknown");
+  });
+
+  test("uses the policy's tcpPort when the container declares it, or when it declares none", () => {
+    expect(selectProbePort({ ports: [{ containerPort: 9090 }, { containerPort: 8080 }] }, 8080)).toBe(8080);
+    expect(selectProbePort({ ports: [{ containerPort: 9090 }] }, 8080)).toBe(9090);
+    expect(selectProbePort({}, 8080)).toBe(8080);
+    expect(selectProbePort({ ports: [{ containerPort: 53, protocol: "UDP" }] }, undefined)).toBeUndefined();
+  });
+
+  test("keeps pre-existing partial probes and resources, adding only what is absent", () => {
+    const wl = deployment([{ name: "app", ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: "/healthz", port: 8080 } }, resources: { requests: { cpu: "250m" }, limits: { memory: "512Mi" } } }]);
+    const plan = planWorkloadRemediation(wl, enforce, options);
+    const c = applyPatch(wl, plan.patch).spec?.template?.spec?.containers?.[0];
+    expect(c?.readinessProbe).toEqual({ httpGet: { path: "/healthz", port: 8080 } });
+    expect(c?.livenessProbe).toBeDefined();
+    // memory request defaults to the existing limit (what Kubernetes would have done)
+    expect(c?.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi", cpu: "500m" } });
+  });
+
+  test("does not add a default limit below an existing request", () => {
+    const wl = deployment([{ name: "db", ports: [{ containerPort: 5432 }], livenessProbe: {}, readinessProbe: {}, resources: { requests: { cpu: "2", memory: "4Gi" } } }]);
+    const plan = planWorkloadRemediation(wl, enforce, options);
+    expect(plan.outcome).toBe("compliant");
+    expect(plan.unresolved.map((u) => u.reason)).toEqual([
+      "resources.limits.cpu not added: the default 500m is below the request 2",
+      "resources.limits.memory not added: the default 256Mi is below the request 4Gi",
+    ]);
+  });
+
+  test("a second pass over the patched workload plans nothing (idempotent)", () => {
+    const wl = deployment([{ name: "app", ports: [{ containerPort: 8080 }] }, { name: "side", ports: [{ containerPort: 9000 }] }]);
+    const first = planWorkloadRemediation(wl, enforce, options);
+    const second = planWorkloadRemediation(applyPatch(wl, first.patch), enforce, options);
+    expect(first.outcome).toBe("planned");
+    expect(second.outcome).toBe("compliant");
+    expect(second.patch).toEqual([]);
+  });
+
+  test("skips protected namespaces, opted-out workloads, audit mode and non-workload kinds", () => {
+    const app = [{ name: "app", ports: [{ containerPort: 80 }] }];
+    expect(planWorkloadRemediation(deployment(app, { metadata: { name: "x", namespace: "kube-system" } }), enforce, options).outcome).toBe("skipped");
+    expect(planWorkloadRemediation(deployment(app, { metadata: { name: "x", namespace: "kube-devops" } }), enforce, options).outcome).toBe("skipped");
+    const optedOut = planWorkloadRemediation(deployment(app, { metadata: { name: "x", namespace: "prod", annotations: { "devops.stochastic.io/enforce": "false" } } }), enforce, options);
+    expect(optedOut.skipReason).toContain("opted out");
+    expect(planWorkloadRemediation(deployment(app), { ...enforce, enforcementMode: "audit" }, options).skipReason).toBe("the policy is in audit mode");
+    const rs = { ...deployment(app), kind: "ReplicaSet", metadata: { name: "api-v2", namespace: "prod" } };
+    expect(planWorkloadRemediation(rs, enforce, options).skipReason).toBe("kind ReplicaSet is not enforced");
+  });
+
+  test("never patches :latest, restarts or pending, and does nothing without defaultResources", () => {
+    const spec: DevOpsPolicySpec = { enforcementMode: "enforce", forbidLatestTag: true, maxRestartCount: 3, forbidPendingDuration: 60 };
+    const plan = planWorkloadRemediation(deployment([{ name: "app", image: "web:latest" }]), spec, options);
+    expect(plan.outcome).toBe("compliant");
+  });
+
+  test("containers with duplicate or missing names are reported, never guessed", () => {
+    const plan = planWorkloadRemediation(deployment([{ name: "app", ports: [{ containerPort: 1 }] }, { name: "app" }, { image: "x" }]), enforce, options);
+    expect(plan.containers.map((c) => c.container)).toEqual(["app"]);
+    expect(plan.unresolved.filter((u) => u.reason.includes("no unique name"))).toHaveLength(2);
+  });
+
+  test("the diff names every change", () => {
+    const plan = planWorkloadRemediation(deployment([{ name: "app", ports: [{ containerPort: 8080 }] }]), enforce, options);
+    expect(plan.diff[0]).toBe("container app:");
+    expect(plan.diff.some((l) => l.includes("+ readinessProbe: tcpSocket :8080"))).toBe(true);
+    expect(plan.diff.at(-1)).toBe('+ spec.template.metadata.annotations["devops.stochastic.io/patched-by"]: kube-devops-operator');
+  });
+});
