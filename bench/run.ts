@@ -1,0 +1,92 @@
+/**
+ * @module
+ * `bun run bench`: runs every bench script (each prints one BenchResult JSON on
+ * stdout), then writes bench/results/results.json, bench/results/REPORT.md and
+ * SVG charts. Every figure is a ratio to a baseline measured in the same run,
+ * with absolute numbers for context. Not part of `bun test`.
+ *
+ *   bun run bench              # all
+ *   bun run bench binary       # only the named scripts
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { arch, cpus, totalmem } from "node:os";
+import { ANCHORS } from "./anchors.ts";
+import type { BenchResult } from "./lib/result.ts";
+import { renderLineChart } from "./lib/svg-chart.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+const OUT = join(ROOT, "bench", "results");
+
+/** The bench scripts, in the order they run. */
+const SCRIPTS = ["binary"] as const;
+
+async function runScript(name: string): Promise<BenchResult> {
+  console.error(`bench: ${name} ...`);
+  const start = performance.now();
+  const proc = Bun.spawn(["bun", join("bench", `${name}.ts`)], { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
+  const stdout = await new Response(proc.stdout).text();
+  const code = await proc.exited;
+  if (code !== 0) throw new Error(`bench ${name} exited ${code}`);
+  const line = stdout.trim().split("\n").at(-1) ?? "";
+  console.error(`bench: ${name} done in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  return JSON.parse(line) as BenchResult;
+}
+
+function fmt(n: number): string {
+  return Math.abs(n) >= 100 ? String(Math.round(n)) : String(Number(n.toPrecision(3)));
+}
+
+function renderReport(results: BenchResult[], charts: Map<string, string>, when: string): string {
+  const lines = [
+    "# kube-devops benchmark report",
+    "",
+    `Run: ${when} · ${cpus().length} × ${cpus()[0]?.model ?? "cpu"} · ${Math.round(totalmem() / 2 ** 30)} GiB · ${arch()} · Bun ${Bun.version}`,
+    "",
+    "Every figure is measured against a baseline in the same run on the same machine; the ratio is the number to quote.",
+    "",
+  ];
+  for (const r of results) {
+    lines.push(`## ${r.title}`, "", `Setup: ${r.setup}`, "", "| figure | value | baseline | ratio | target |", "|---|---|---|---|---|");
+    for (const f of r.figures) {
+      const base = f.baseline ? `${fmt(f.baseline.value)} ${f.unit} (${f.baseline.label})` : "";
+      const ratio = f.ratio === undefined ? "" : `${fmt(f.ratio)}${f.ratioMeaning ? ` (${f.ratioMeaning})` : ""}`;
+      const target = f.target ? `${f.target} ${f.met === undefined ? "" : f.met ? "✅" : "❌"}` : "";
+      lines.push(`| ${f.label} | ${fmt(f.value)} ${f.unit} | ${base} | ${ratio} | ${target} |`);
+    }
+    for (const s of r.series ?? []) {
+      const file = charts.get(`${r.name}:${s.title}`);
+      if (file) lines.push("", `![${s.title}](${file})`);
+    }
+    if (r.notes?.length) lines.push("", ...r.notes.map((n) => `- ${n}`));
+    lines.push("");
+  }
+  lines.push("## Published numbers of other tools (their setups, not ours)", "", "| tool | figure | value | setup | source |", "|---|---|---|---|---|");
+  for (const a of ANCHORS) lines.push(`| ${a.tool} | ${a.figure} | ${a.value} | ${a.setup} | ${a.source} |`);
+  lines.push("", "Their numbers are end to end through a real API server on much larger machines; ours isolate the component on 2 cores. Compare orders of magnitude, not digits.", "");
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const scripts = wanted.length ? SCRIPTS.filter((s) => wanted.includes(s)) : [...SCRIPTS];
+  const unknown = wanted.filter((w) => !(SCRIPTS as readonly string[]).includes(w));
+  if (unknown.length) throw new Error(`unknown bench ${unknown.join(", ")}; known: ${SCRIPTS.join(", ")}`);
+  const results: BenchResult[] = [];
+  for (const s of scripts) results.push(await runScript(s));
+  mkdirSync(join(OUT, "charts"), { recursive: true });
+  const charts = new Map<string, string>();
+  for (const r of results) {
+    for (const s of r.series ?? []) {
+      const file = `charts/${r.name}-${s.title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "")}.svg`;
+      writeFileSync(join(OUT, file), renderLineChart(s));
+      charts.set(`${r.name}:${s.title}`, file);
+    }
+  }
+  const when = new Date().toISOString();
+  writeFileSync(join(OUT, "results.json"), `${JSON.stringify({ when, results }, null, 2)}\n`);
+  writeFileSync(join(OUT, "REPORT.md"), renderReport(results, charts, when));
+  console.error(`bench: wrote ${join("bench", "results", "REPORT.md")}`);
+}
+
+await main();
