@@ -1,0 +1,194 @@
+/**
+ * @module
+ * Runs a check set over one pod (spec and status) or one pod template (spec
+ * only). `tallyPod` is the allocation-light path for the watch controller (no
+ * findings, no message strings); `evaluatePod` also returns detailed findings in
+ * the reference's order: spec checks per container, restarts, then pending.
+ */
+import { isSystemNamespace } from "../namespaces.ts";
+import type { Severity } from "../policy/schema.ts";
+import { asRecord, type ContainerLike, type ContainerStatusLike, type PodLike, type PodSpecLike } from "../k8s-objects.ts";
+import { emptyTally, type Tally } from "../score.ts";
+import type { CheckSet } from "./check-set.ts";
+import { isExempt, mergeExemptions, parseExemption, type Exemption } from "./exemptions.ts";
+import type { CheckId } from "./registry.ts";
+
+export interface Finding {
+  check: CheckId;
+  severity: Severity;
+  pod: string;
+  namespace: string;
+  /** Empty for pod-level checks (pending). */
+  container: string;
+  message: string;
+  /** Covered by an exemption annotation: reported, not scored. */
+  exempt: boolean;
+  /** Penalty units (1, or the restart magnitude min(restartCount, 5)). */
+  units: number;
+}
+
+/** Why a pod contributes nothing: Succeeded and terminating pods are not scored (docs/decisions/0002). */
+export type SkipReason = "succeeded" | "terminating" | "system-namespace";
+
+export interface EvaluateOptions {
+  /** The current time, epoch milliseconds (for forbidPendingDuration). */
+  now: number;
+  /** Honour exemption annotations (default true; `--no-exemptions` sets false). */
+  exemptions?: boolean;
+  /** The exemption of the owning workload chain, parsed once by the caller. */
+  workloadExemption?: Exemption | undefined;
+  /** Score pods in system namespaces too (default false, as the reference). */
+  includeSystemNamespaces?: boolean;
+}
+
+export interface PodEvaluation {
+  tally: Tally;
+  findings: Finding[];
+  skipped: SkipReason | undefined;
+}
+
+const UNKNOWN = "unknown";
+
+function nameOf(value: unknown, fallback: string): string {
+  return typeof value === "string" && value !== "" ? value : fallback;
+}
+
+/** Why `pod` is not scored, or undefined when it is. */
+export function podSkipReason(pod: PodLike, includeSystemNamespaces = false): SkipReason | undefined {
+  const meta = asRecord(pod.metadata);
+  if (!includeSystemNamespaces && isSystemNamespace(nameOf(meta?.namespace, "default"))) return "system-namespace";
+  if (meta?.deletionTimestamp !== undefined && meta.deletionTimestamp !== null) return "terminating";
+  if (asRecord(pod.status)?.phase === "Succeeded") return "succeeded";
+  return undefined;
+}
+
+function exemptionFor(annotations: unknown, options: { exemptions?: boolean; workloadExemption?: Exemption | undefined }): Exemption | undefined {
+  if (options.exemptions === false) return undefined;
+  return mergeExemptions(parseExemption(annotations), options.workloadExemption);
+}
+
+interface Context {
+  tally: Tally;
+  findings: Finding[] | undefined;
+  exemption: Exemption | undefined;
+  set: CheckSet;
+  pod: string;
+  namespace: string;
+}
+
+function record(ctx: Context, check: CheckId, units: number, container: string, message: () => string): void {
+  const exempt = isExempt(ctx.exemption, check);
+  if (exempt) ctx.tally.exempt += 1;
+  else {
+    ctx.tally[check] += units;
+    ctx.tally.violations += 1;
+  }
+  ctx.findings?.push({
+    check,
+    severity: ctx.set.severity[check],
+    pod: ctx.pod,
+    namespace: ctx.namespace,
+    container,
+    message: message(),
+    exempt,
+    units,
+  });
+}
+
+function checkContainers(ctx: Context, spec: PodSpecLike | undefined): void {
+  const containers = asRecord(spec)?.containers;
+  if (!Array.isArray(containers) || ctx.set.container.length === 0) return;
+  for (const raw of containers) {
+    const c = asRecord(raw) as ContainerLike | undefined;
+    if (!c) continue;
+    const name = nameOf(c.name, UNKNOWN);
+    for (const check of ctx.set.container) {
+      if (check.violates(c)) record(ctx, check.id, 1, name, () => check.message(name, c));
+    }
+  }
+}
+
+function checkStatuses(ctx: Context, pod: PodLike): void {
+  if (ctx.set.status.length === 0) return;
+  const statuses = asRecord(pod.status)?.containerStatuses;
+  if (!Array.isArray(statuses)) return;
+  const params = ctx.set.params;
+  for (const raw of statuses) {
+    const s = asRecord(raw) as ContainerStatusLike | undefined;
+    if (!s) continue;
+    const name = nameOf(s.name, UNKNOWN);
+    for (const check of ctx.set.status) {
+      if (check.violates(s, params)) record(ctx, check.id, check.units(s), name, () => check.message(name, s, params));
+    }
+  }
+}
+
+function run(pod: PodLike, set: CheckSet, options: EvaluateOptions, findings: Finding[] | undefined): { tally: Tally; skipped: SkipReason | undefined } {
+  const tally = emptyTally();
+  const skipped = podSkipReason(pod, options.includeSystemNamespaces);
+  if (skipped) return { tally, skipped };
+  const meta = asRecord(pod.metadata);
+  tally.pods = 1;
+  const ctx: Context = {
+    tally,
+    findings,
+    exemption: exemptionFor(meta?.annotations, options),
+    set,
+    pod: nameOf(meta?.name, UNKNOWN),
+    namespace: nameOf(meta?.namespace, "default"),
+  };
+  checkContainers(ctx, asRecord(pod.spec) as PodSpecLike | undefined);
+  checkStatuses(ctx, pod);
+  for (const check of set.pod) {
+    if (check.violates(pod, set.params, options.now)) record(ctx, check.id, 1, "", () => check.message(pod, set.params));
+  }
+  return { tally, skipped };
+}
+
+/** Scores one pod: the tally and every finding (exempt ones included, flagged). */
+export function evaluatePod(pod: PodLike, set: CheckSet, options: EvaluateOptions): PodEvaluation {
+  const findings: Finding[] = [];
+  const { tally, skipped } = run(pod, set, options, findings);
+  return { tally, findings, skipped };
+}
+
+/** Scores one pod without building findings: the hot path for per-event scoring. */
+export function tallyPod(pod: PodLike, set: CheckSet, options: EvaluateOptions): Tally {
+  return run(pod, set, options, undefined).tally;
+}
+
+export interface PodSpecTarget {
+  /** The unit's name in findings (workload name for templates). */
+  name: string;
+  namespace: string;
+  /** Annotations on the pod template (exemptions). */
+  annotations?: unknown;
+}
+
+/**
+ * Scores a pod template (Deployment, StatefulSet, ... `spec.template.spec`) as
+ * one unit: only the container checks apply, since a template has no status.
+ */
+export function evaluatePodSpec(
+  spec: PodSpecLike | undefined,
+  set: CheckSet,
+  target: PodSpecTarget,
+  options: Omit<EvaluateOptions, "now"> = {},
+): PodEvaluation {
+  const tally = emptyTally();
+  if (!options.includeSystemNamespaces && isSystemNamespace(target.namespace)) {
+    return { tally, findings: [], skipped: "system-namespace" };
+  }
+  tally.pods = 1;
+  const findings: Finding[] = [];
+  const ctx: Context = {
+    tally,
+    findings,
+    exemption: exemptionFor(target.annotations, options),
+    set,
+    pod: target.name,
+    namespace: target.namespace,
+  };
+  checkContainers(ctx, spec);
+  return { tally, findings, skipped: undefined };
+}

@@ -1,0 +1,73 @@
+/**
+ * @module
+ * Exemption annotations on a pod or its workload:
+ * `devops.stochastic.io/exempt: "true"` (every check),
+ * `devops.stochastic.io/exempt-checks: "latest_tag,missing_liveness"` (those checks; the
+ * camelCase severityOverrides keys are accepted too) and an optional
+ * `devops.stochastic.io/exempt-reason`. Exempt findings are reported, never scored.
+ */
+import { asRecord } from "../k8s-objects.ts";
+import { CHECKS, isCheckId, type CheckId } from "./registry.ts";
+
+export const EXEMPT_ANNOTATION = "devops.stochastic.io/exempt";
+export const EXEMPT_CHECKS_ANNOTATION = "devops.stochastic.io/exempt-checks";
+export const EXEMPT_REASON_ANNOTATION = "devops.stochastic.io/exempt-reason";
+
+export interface Exemption {
+  /** Every check is exempt. */
+  all: boolean;
+  checks: ReadonlySet<CheckId>;
+  reason: string | undefined;
+  /** Entries of exempt-checks that name no check (reported, not fatal). */
+  unknown: readonly string[];
+}
+
+const ALIASES: ReadonlyMap<string, CheckId> = new Map(CHECKS.map((c) => [c.severityKey.toLowerCase(), c.id]));
+
+function checkIdFor(token: string): CheckId | undefined {
+  const t = token.trim().toLowerCase().replace(/-/g, "_");
+  if (isCheckId(t)) return t;
+  return ALIASES.get(t.replace(/_/g, ""));
+}
+
+/** Parses the exemption annotations of one object; undefined when it has none. */
+export function parseExemption(annotations: unknown): Exemption | undefined {
+  const map = asRecord(annotations);
+  if (!map) return undefined;
+  const flag = map[EXEMPT_ANNOTATION];
+  const list = map[EXEMPT_CHECKS_ANNOTATION];
+  if (flag === undefined && list === undefined) return undefined;
+  const all = typeof flag === "string" && flag.trim().toLowerCase() === "true";
+  const checks = new Set<CheckId>();
+  const unknown: string[] = [];
+  if (typeof list === "string") {
+    for (const token of list.split(",")) {
+      if (token.trim() === "") continue;
+      const id = checkIdFor(token);
+      if (id) checks.add(id);
+      else unknown.push(token.trim());
+    }
+  }
+  if (!all && checks.size === 0 && unknown.length === 0) return undefined;
+  const reason = map[EXEMPT_REASON_ANNOTATION];
+  return { all, checks, reason: typeof reason === "string" && reason !== "" ? reason : undefined, unknown };
+}
+
+/** The union of several exemptions (pod and workload); undefined when none applies. */
+export function mergeExemptions(...items: (Exemption | undefined)[]): Exemption | undefined {
+  const present = items.filter((e): e is Exemption => e !== undefined);
+  if (present.length <= 1) return present[0];
+  const checks = new Set<CheckId>();
+  for (const e of present) for (const id of e.checks) checks.add(id);
+  return {
+    all: present.some((e) => e.all),
+    checks,
+    reason: present.find((e) => e.reason !== undefined)?.reason,
+    unknown: present.flatMap((e) => e.unknown),
+  };
+}
+
+/** True when `exemption` covers `check`. */
+export function isExempt(exemption: Exemption | undefined, check: CheckId): boolean {
+  return exemption !== undefined && (exemption.all || exemption.checks.has(check));
+}

@@ -1,0 +1,38 @@
+/**
+ * @module
+ * What tag an image reference resolves to. The reference flags only a literal
+ * `:latest` suffix; the runtime pulls `latest` for an untagged image too, and a
+ * digest pins the content whatever the tag says (docs/decisions/0002).
+ */
+
+export interface ImageRef {
+  /** The tag as written, or undefined when the reference has none. */
+  tag: string | undefined;
+  /** True when the reference carries `@sha256:...` (or any `@digest`). */
+  digest: boolean;
+}
+
+/** Splits an image reference into tag and digest presence; `registry:5000/app` has no tag. */
+export function parseImageRef(image: string): ImageRef {
+  const at = image.indexOf("@");
+  const digest = at >= 0;
+  const name = digest ? image.slice(0, at) : image;
+  const colon = name.lastIndexOf(":");
+  const slash = name.lastIndexOf("/");
+  const tag = colon > slash ? name.slice(colon + 1) : undefined;
+  return { tag: tag === "" ? undefined : tag, digest };
+}
+
+/**
+ * True when the container would run a floating `latest` image: an explicit
+ * `:latest` tag or no tag at all, and no digest. A missing or empty image is
+ * not flagged (the API server rejects it; there is nothing to pin).
+ */
+export function usesLatestTag(image: unknown): boolean {
+  if (typeof image !== "string") return false;
+  const trimmed = image.trim();
+  if (trimmed === "") return false;
+  const ref = parseImageRef(trimmed);
+  if (ref.digest) return false;
+  return ref.tag === undefined || ref.tag === "latest";
+}
