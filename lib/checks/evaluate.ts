@@ -64,7 +64,9 @@ export function podSkipReason(pod: PodLike, includeSystemNamespaces = false): Sk
 
 function exemptionFor(annotations: unknown, options: { exemptions?: boolean; workloadExemption?: Exemption | undefined }): Exemption | undefined {
   if (options.exemptions === false) return undefined;
-  return mergeExemptions(parseExemption(annotations), options.workloadExemption);
+  const own = parseExemption(annotations);
+  if (options.workloadExemption === undefined) return own;
+  return own === undefined ? options.workloadExemption : mergeExemptions(own, options.workloadExemption);
 }
 
 interface Context {
