@@ -1,0 +1,51 @@
+/**
+ * @module
+ * Binds an HTTP(S) server for a hono app and fails fast: a port that cannot be
+ * bound or a TLS key that cannot be loaded throws a STARTUP error at once, so no
+ * process is left running that serves nothing (reference W-P2).
+ */
+import type { Hono } from "hono";
+import { KubeDevopsError } from "../errors.ts";
+import { parseListenAddress } from "./listen-address.ts";
+
+export interface HttpServer {
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting, lets in-flight requests finish (unless `force`). */
+  stop(force?: boolean): Promise<void>;
+}
+
+export interface ServeOptions {
+  addr: string;
+  flag?: string;
+  tls?: { cert: string; key: string };
+  /** Seconds a keep-alive connection may idle (Bun's default of 10 s is kept unless set). */
+  idleTimeout?: number;
+  reusePort?: boolean;
+}
+
+/** Serves `app` on `options.addr`; throws STARTUP when it cannot. */
+export function serveHttp(app: Hono, options: ServeOptions): HttpServer {
+  const { hostname, port } = parseListenAddress(options.addr, options.flag);
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname,
+      port,
+      fetch: app.fetch,
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+      ...(options.reusePort ? { reusePort: true } : {}),
+    });
+  } catch (err) {
+    throw new KubeDevopsError("STARTUP", `Cannot listen on ${options.addr}: ${(err as Error).message}`, { cause: err });
+  }
+  const scheme = options.tls ? "https" : "http";
+  return {
+    url: `${scheme}://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${server.port}`,
+    port: server.port ?? port,
+    async stop(force = false) {
+      await server.stop(force);
+    },
+  };
+}

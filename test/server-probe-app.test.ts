@@ -1,0 +1,76 @@
+import { describe, expect, test } from "bun:test";
+import { Hono } from "hono";
+import { Gauge, Registry } from "prom-client";
+import { isErrorCode } from "../lib/errors.ts";
+import { parseListenAddress } from "../lib/server/listen-address.ts";
+import { createProbeApp } from "../lib/server/probe-app.ts";
+import { serveHttp } from "../lib/server/serve-http.ts";
+
+describe("parseListenAddress()", () => {
+  test.each([
+    [":8080", "0.0.0.0", 8080],
+    ["0.0.0.0:9090", "0.0.0.0", 9090],
+    ["localhost:8443", "localhost", 8443],
+    ["[::1]:8443", "::1", 8443],
+    ["127.0.0.1:0", "127.0.0.1", 0],
+  ])("%s", (addr, hostname, port) => {
+    expect(parseListenAddress(addr)).toEqual({ hostname, port });
+  });
+
+  test("rejects what is not host:port with a usage error naming the flag", () => {
+    for (const bad of ["8080", "host:", "host:99999", "a:b:c", ""]) {
+      let err: unknown;
+      try {
+        parseListenAddress(bad, "--metrics-addr");
+      } catch (e) {
+        err = e;
+      }
+      expect(isErrorCode(err, "USAGE")).toBe(true);
+      expect(String((err as Error).message)).toContain("--metrics-addr");
+    }
+  });
+});
+
+describe("createProbeApp()", () => {
+  const registry = new Registry();
+  new Gauge({ name: "probe_test_gauge", help: "a test gauge", registers: [registry] }).set(7);
+  let ready = false;
+  const app = createProbeApp({ registry, readiness: () => ({ ready, reasons: ready ? [] : ["not synced"] }) });
+
+  test("/healthz is 200 while /readyz follows the component", async () => {
+    expect((await app.request("/healthz")).status).toBe(200);
+    const notReady = await app.request("/readyz");
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toEqual({ status: "not ready", reasons: ["not synced"] });
+    ready = true;
+    expect((await app.request("/readyz")).status).toBe(200);
+  });
+
+  test("/metrics serves the component's registry in the exposition format", async () => {
+    const res = await app.request("/metrics");
+    expect(res.headers.get("content-type")).toContain("text/plain");
+    expect(await res.text()).toContain("probe_test_gauge 7");
+  });
+
+  test("unknown routes are a JSON 404", async () => {
+    const res = await app.request("/nope");
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: string }).error).toContain("/nope");
+  });
+});
+
+describe("serveHttp()", () => {
+  test("serves the app, and a taken port is a STARTUP error", async () => {
+    const app = new Hono().get("/", (c) => c.text("hi"));
+    const first = serveHttp(app, { addr: "127.0.0.1:0" });
+    expect(await (await fetch(first.url)).text()).toBe("hi");
+    let err: unknown;
+    try {
+      serveHttp(app, { addr: `127.0.0.1:${first.port}` });
+    } catch (e) {
+      err = e;
+    }
+    await first.stop(true);
+    expect(isErrorCode(err, "STARTUP")).toBe(true);
+  });
+});
