@@ -19,6 +19,7 @@ export const root = defineCommand({
   args: globalArgs,
   subCommands: {
     version: () => import("./version.ts").then((m) => m.default),
+    webhook: () => import("./webhook.ts").then((m) => m.default),
   },
 });
 

@@ -1,0 +1,65 @@
+/**
+ * @module
+ * `kube-devops webhook install-config --ca-bundle-path <file>`: prints the
+ * ValidatingWebhookConfiguration (YAML, or JSON with `-o json`) for `kubectl apply -f -`.
+ */
+import { defineCommand } from "citty";
+import { stringify } from "yaml";
+import { FAILURE_POLICIES, encodeCaBundle, renderWebhookConfiguration, type FailurePolicy } from "../gen/webhook-configuration.ts";
+import { cliRuntime } from "../lib/cli/runtime.ts";
+import { KubeDevopsError, usageError } from "../lib/errors.ts";
+import { readTextFile } from "../lib/webhook/cert-files.ts";
+import { describeCertificate } from "../lib/webhook/certs.ts";
+import { WEBHOOK_NAMESPACE, WEBHOOK_SERVICE_NAME, WEBHOOK_SERVICE_PORT, WEBHOOK_TIMEOUT_SECONDS } from "../lib/webhook/constants.ts";
+
+function parseIntFlag(value: string, flag: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw usageError(`Invalid ${flag} "${value}": expected a whole number from ${min} to ${max}`);
+  }
+  return Number(value);
+}
+
+/** Reads the CA bundle and checks that every PEM block in it is a CA certificate. */
+async function readCaBundle(path: string): Promise<string> {
+  const pem = readTextFile(path);
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new KubeDevopsError("INPUT", `Cannot use ${path} as a CA bundle: no PEM certificate in it`);
+  for (const [index, block] of blocks.entries()) {
+    const info = await describeCertificate(block, `certificate ${index + 1} of ${path}`);
+    if (!info.isCa) {
+      throw new KubeDevopsError("INPUT", `Cannot use ${path} as a CA bundle: certificate ${index + 1} (${info.subject}) is not a CA`, {
+        hint: "pass ca.crt from `webhook cert-generate`, not tls.crt",
+      });
+    }
+  }
+  return `${blocks.join("\n")}\n`;
+}
+
+export default defineCommand({
+  meta: { name: "install-config", description: "Print the ValidatingWebhookConfiguration for the webhook" },
+  args: {
+    "ca-bundle-path": { type: "string", required: true, description: "PEM file with the CA certificate(s) that signed the serving certificate", valueHint: "file" },
+    "service-name": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "Name of the webhook Service (also the VWC name)" },
+    namespace: { type: "string", default: WEBHOOK_NAMESPACE, description: "Namespace of the webhook Service (excluded from validation)" },
+    port: { type: "string", default: String(WEBHOOK_SERVICE_PORT), description: "Service port the API server calls" },
+    "failure-policy": { type: "enum", options: [...FAILURE_POLICIES], default: "Ignore", description: "What the API server does when the webhook cannot answer" },
+    "timeout-seconds": { type: "string", default: String(WEBHOOK_TIMEOUT_SECONDS), description: "API server timeout per call (1-30; keep it at 3 or less)" },
+    output: { type: "enum", options: ["yaml", "json"], default: "yaml", alias: "o", description: "Output format" },
+  },
+  async run({ args }) {
+    const { out, logger } = cliRuntime();
+    const timeoutSeconds = parseIntFlag(args["timeout-seconds"], "--timeout-seconds", 1, 30);
+    if (timeoutSeconds > WEBHOOK_TIMEOUT_SECONDS) {
+      logger.warn(`--timeout-seconds ${timeoutSeconds} is above ${WEBHOOK_TIMEOUT_SECONDS}: a slow webhook then delays every pod creation that long`);
+    }
+    const vwc = renderWebhookConfiguration({
+      caBundle: encodeCaBundle(await readCaBundle(args["ca-bundle-path"])),
+      serviceName: args["service-name"],
+      namespace: args.namespace,
+      port: parseIntFlag(args.port, "--port", 1, 65535),
+      failurePolicy: args["failure-policy"] as FailurePolicy,
+      timeoutSeconds,
+    });
+    out(args.output === "json" ? `${JSON.stringify(vwc, null, 2)}\n` : stringify(vwc));
+  },
+});

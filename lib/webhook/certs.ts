@@ -1,0 +1,190 @@
+/**
+ * @module
+ * The webhook's PKI with @peculiar/x509: an ECDSA P-256 CA whose key is kept (so the
+ * serving certificate can be re-issued under the same caBundle) and a serving
+ * certificate for the Service's DNS names with serverAuth EKU and a bounded validity.
+ * No file or clock access: the caller passes `now` and writes the PEMs.
+ */
+import type * as X509 from "@peculiar/x509";
+import { isIP } from "node:net";
+import { KubeDevopsError } from "../errors.ts";
+import { serviceDnsNames } from "./constants.ts";
+import { loadX509 } from "./x509.ts";
+
+const ALG = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
+const DAY_MS = 86_400_000;
+/** Backdating absorbs clock skew between the issuer and the API server. */
+const BACKDATE_MS = 5 * 60_000;
+const DNS_NAME = /^(\*\.)?([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+export interface PemPair {
+  cert: string;
+  key: string;
+}
+
+export interface ServingCertOptions {
+  serviceName: string;
+  namespace: string;
+  dnsSans?: readonly string[];
+  ipSans?: readonly string[];
+  validityDays: number;
+  now: Date;
+}
+
+export interface WebhookCertificates {
+  ca: PemPair;
+  server: PemPair;
+  dnsNames: string[];
+  ipAddresses: string[];
+}
+
+/** What a certificate says about itself (for output, metrics and tests). */
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  notBefore: Date;
+  notAfter: Date;
+  isCa: boolean;
+  dnsNames: string[];
+  ipAddresses: string[];
+  extendedKeyUsages: string[];
+}
+
+function randomSerial(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[0] = (bytes[0] ?? 0) & 0x7f | 0x01; // positive and never a leading zero byte
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function exportPrivateKey(key: CryptoKey): Promise<string> {
+  const x509 = await loadX509();
+  return `${x509.PemConverter.encode(await crypto.subtle.exportKey("pkcs8", key), "PRIVATE KEY")}\n`;
+}
+
+function checkValidity(days: number, what: string): void {
+  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+    throw new KubeDevopsError("USAGE", `Invalid ${what} ${days}: expected a whole number of days from 1 to 3650`);
+  }
+}
+
+/** Checks and normalises extra SANs; throws a USAGE error naming the bad value. */
+export function normaliseSans(dnsSans: readonly string[], ipSans: readonly string[]): { dns: string[]; ip: string[] } {
+  const dns = dnsSans.map((name) => name.trim().toLowerCase());
+  for (const name of dns) {
+    if (name.length > 253 || !DNS_NAME.test(name)) throw new KubeDevopsError("USAGE", `Invalid --dns-san "${name}": not a DNS name`);
+  }
+  const ip = ipSans.map((addr) => addr.trim());
+  for (const addr of ip) {
+    if (isIP(addr) === 0) throw new KubeDevopsError("USAGE", `Invalid --ip-san "${addr}": not an IPv4 or IPv6 address`);
+  }
+  return { dns, ip };
+}
+
+/** Creates a self-signed CA (`CN=kube-devops-webhook-ca, O=kube-devops`, path length 0). */
+export async function createCertificateAuthority(options: { validityDays: number; now: Date }): Promise<PemPair> {
+  const x509 = await loadX509();
+  checkValidity(options.validityDays, "CA validity");
+  const keys = (await crypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: "CN=kube-devops-webhook-ca, O=kube-devops",
+    notBefore: new Date(options.now.getTime() - BACKDATE_MS),
+    notAfter: new Date(options.now.getTime() + options.validityDays * DAY_MS),
+    keys,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { cert: `${cert.toString("pem")}\n`, key: await exportPrivateKey(keys.privateKey) };
+}
+
+async function importCa(ca: PemPair): Promise<{ cert: X509.X509Certificate; key: CryptoKey }> {
+  const x509 = await loadX509();
+  try {
+    const cert = new x509.X509Certificate(ca.cert);
+    const der = x509.PemConverter.decodeFirst(ca.key);
+    const key = await crypto.subtle.importKey("pkcs8", der, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+    return { cert, key };
+  } catch (err) {
+    throw new KubeDevopsError("INPUT", `Cannot use the CA: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+      hint: "the CA key must be an ECDSA P-256 PKCS#8 PEM as written by `webhook cert-generate`",
+    });
+  }
+}
+
+/** Issues a serving certificate under `ca` for the Service names plus extra SANs. */
+export async function issueServingCertificate(ca: PemPair, options: ServingCertOptions): Promise<WebhookCertificates> {
+  const x509 = await loadX509();
+  checkValidity(options.validityDays, "validity");
+  const extra = normaliseSans(options.dnsSans ?? [], options.ipSans ?? []);
+  const dnsNames = [...new Set([...serviceDnsNames(options.serviceName, options.namespace), ...extra.dns])];
+  const ipAddresses = [...new Set(extra.ip)];
+  const issuer = await importCa(ca);
+  const notAfter = Math.min(options.now.getTime() + options.validityDays * DAY_MS, issuer.cert.notAfter.getTime());
+  if (notAfter <= options.now.getTime()) {
+    throw new KubeDevopsError("INPUT", `Cannot issue a certificate: the CA expired on ${issuer.cert.notAfter.toISOString()}`, {
+      hint: "generate a new CA with --new-ca and update the caBundle",
+    });
+  }
+  const keys = (await crypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as CryptoKeyPair;
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: `CN=${options.serviceName}.${options.namespace}.svc`,
+    issuer: issuer.cert.subject,
+    notBefore: new Date(options.now.getTime() - BACKDATE_MS),
+    notAfter: new Date(notAfter),
+    signingKey: issuer.key,
+    publicKey: keys.publicKey,
+    signingAlgorithm: ALG,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      // ECDSA keys sign the handshake; they never encipher keys, so digitalSignature alone.
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      await x509.AuthorityKeyIdentifierExtension.create(issuer.cert, false),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      new x509.SubjectAlternativeNameExtension([
+        ...dnsNames.map((value) => ({ type: "dns" as const, value })),
+        ...ipAddresses.map((value) => ({ type: "ip" as const, value })),
+      ]),
+    ],
+  });
+  return { ca, server: { cert: `${cert.toString("pem")}\n`, key: await exportPrivateKey(keys.privateKey) }, dnsNames, ipAddresses };
+}
+
+/** Creates a new CA and a serving certificate under it. */
+export async function generateWebhookCertificates(
+  options: ServingCertOptions & { caValidityDays: number },
+): Promise<WebhookCertificates> {
+  const ca = await createCertificateAuthority({ validityDays: options.caValidityDays, now: options.now });
+  return issueServingCertificate(ca, options);
+}
+
+/** Parses the first certificate of a PEM; throws an INPUT error naming `source`. */
+export async function describeCertificate(pem: string, source = "certificate"): Promise<CertificateInfo> {
+  const x509 = await loadX509();
+  let cert: X509.X509Certificate;
+  try {
+    cert = new x509.X509Certificate(pem);
+  } catch (err) {
+    throw new KubeDevopsError("INPUT", `Cannot parse ${source}: not a PEM certificate`, { cause: err });
+  }
+  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
+  const eku = cert.getExtension(x509.ExtendedKeyUsageExtension);
+  const basic = cert.getExtension(x509.BasicConstraintsExtension);
+  const names = san?.names.toJSON() ?? [];
+  return {
+    subject: cert.subject,
+    issuer: cert.issuer,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+    isCa: basic?.ca ?? false,
+    dnsNames: names.filter((n) => n.type === "dns").map((n) => n.value),
+    ipAddresses: names.filter((n) => n.type === "ip").map((n) => n.value),
+    extendedKeyUsages: (eku?.usages ?? []).map(String),
+  };
+}

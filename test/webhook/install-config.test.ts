@@ -1,0 +1,100 @@
+/**
+ * The ValidatingWebhookConfiguration: the pure builder's safety settings, and
+ * `webhook install-config` printing it from a real CA file.
+ */
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { encodeCaBundle, renderWebhookConfiguration } from "../../gen/webhook-configuration.ts";
+import { writeCertificateSet } from "../../lib/webhook/cert-files.ts";
+import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
+import { runBinary } from "../support/binary.ts";
+
+type Webhook = {
+  name: string;
+  clientConfig: { service: { name: string; namespace: string; path: string; port: number }; caBundle: string };
+  rules: Array<{ apiGroups: string[]; resources: string[]; operations: string[] }>;
+  failurePolicy: string;
+  sideEffects: string;
+  timeoutSeconds: number;
+  matchPolicy: string;
+  admissionReviewVersions: string[];
+  namespaceSelector: { matchExpressions: Array<{ key: string; operator: string; values: string[] }> };
+};
+
+function firstWebhook(vwc: Record<string, unknown>): Webhook {
+  return (vwc.webhooks as Webhook[])[0] as Webhook;
+}
+
+describe("renderWebhookConfiguration()", () => {
+  test("fails open with a short timeout and never sees the control plane or our own namespace", () => {
+    const hook = firstWebhook(renderWebhookConfiguration({ caBundle: "Q0E=" }));
+    expect(hook.name).toBe("validate.devops.stochastic.io");
+    expect(hook.failurePolicy).toBe("Ignore");
+    expect(hook.sideEffects).toBe("None");
+    expect(hook.timeoutSeconds).toBeLessThanOrEqual(3);
+    expect(hook.matchPolicy).toBe("Equivalent");
+    expect(hook.admissionReviewVersions).toEqual(["v1"]);
+    expect(hook.namespaceSelector.matchExpressions).toEqual([
+      { key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "kube-public", "kube-node-lease", "kube-devops"] },
+    ]);
+    expect(hook.clientConfig).toEqual({
+      service: { name: "kube-devops-webhook", namespace: "kube-devops", path: "/validate", port: 443 },
+      caBundle: "Q0E=",
+    });
+  });
+
+  test("validates pods and every pod-template kind on CREATE and UPDATE, and nothing else", () => {
+    const hook = firstWebhook(renderWebhookConfiguration({ caBundle: "Q0E=" }));
+    const resources = hook.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`)));
+    expect(resources.sort()).toEqual(
+      ["/pods", "apps/daemonsets", "apps/deployments", "apps/replicasets", "apps/statefulsets", "batch/cronjobs", "batch/jobs"].sort(),
+    );
+    for (const rule of hook.rules) expect(rule.operations).toEqual(["CREATE", "UPDATE"]);
+  });
+
+  test("a custom namespace is excluded and addressed; the output is the same for the same input", () => {
+    const a = renderWebhookConfiguration({ caBundle: "Q0E=", namespace: "gov", serviceName: "hook", port: 8443, failurePolicy: "Fail", timeoutSeconds: 2 });
+    expect(a).toEqual(renderWebhookConfiguration({ caBundle: "Q0E=", namespace: "gov", serviceName: "hook", port: 8443, failurePolicy: "Fail", timeoutSeconds: 2 }));
+    const hook = firstWebhook(a);
+    expect(hook.namespaceSelector.matchExpressions[0]?.values).toContain("gov");
+    expect(hook.clientConfig.service).toEqual({ name: "hook", namespace: "gov", path: "/validate", port: 8443 });
+    expect(hook.failurePolicy).toBe("Fail");
+    expect((a.metadata as { name: string }).name).toBe("hook");
+  });
+});
+
+describe("kube-devops webhook install-config (binary)", () => {
+  test("prints the VWC with the CA file's bytes as caBundle", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-vwc-"));
+    const certs = await generateWebhookCertificates({ serviceName: "kube-devops-webhook", namespace: "kube-devops", validityDays: 30, caValidityDays: 30, now: new Date() });
+    const paths = writeCertificateSet(dir, certs);
+    const yaml = runBinary(["webhook", "install-config", "--ca-bundle-path", paths.caCert]);
+    expect(yaml.code).toBe(0);
+    const hook = firstWebhook(parse(yaml.stdout));
+    expect(hook.clientConfig.caBundle).toBe(encodeCaBundle(certs.ca.cert));
+    expect(Buffer.from(hook.clientConfig.caBundle, "base64").toString()).toContain("BEGIN CERTIFICATE");
+    const json = runBinary(["webhook", "install-config", "--ca-bundle-path", paths.caCert, "-o", "json", "--port", "8443"]);
+    expect(firstWebhook(JSON.parse(json.stdout)).clientConfig.service.port).toBe(8443);
+  });
+
+  test("refuses a serving certificate, a missing file and a bad port, with nothing on stdout", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-vwc-"));
+    const certs = await generateWebhookCertificates({ serviceName: "s", namespace: "n", validityDays: 30, caValidityDays: 30, now: new Date() });
+    const paths = writeCertificateSet(dir, certs);
+    const notCa = runBinary(["webhook", "install-config", "--ca-bundle-path", paths.tlsCert]);
+    expect(notCa.code).toBe(1);
+    expect(notCa.stderr).toContain("is not a CA");
+    expect(notCa.stdout).toBe("");
+    const missing = runBinary(["webhook", "install-config", "--ca-bundle-path", join(dir, "nope.crt")]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("nope.crt");
+    writeFileSync(join(dir, "junk.crt"), "hello");
+    expect(runBinary(["webhook", "install-config", "--ca-bundle-path", join(dir, "junk.crt")]).stderr).toContain("no PEM certificate");
+    const port = runBinary(["webhook", "install-config", "--ca-bundle-path", paths.caCert, "--port", "70000"]);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain("--port");
+  });
+});
