@@ -20,6 +20,8 @@ export const root = defineCommand({
   subCommands: {
     version: () => import("./version.ts").then((m) => m.default),
     webhook: () => import("./webhook.ts").then((m) => m.default),
+    crd: () => import("./crd.ts").then((m) => m.default),
+    policy: () => import("./policy.ts").then((m) => m.default),
   },
 });
 

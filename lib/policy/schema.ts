@@ -2,10 +2,14 @@
  * @module
  * DevOpsPolicy and PolicyAuditResult (`devops.stochastic.io/v1`): the one valibot
  * schema that validates a policy wherever it is read (file, API, bundle) and that
- * gen/ turns into the CRDs' structural openAPIV3Schema. Field names and types are
- * the reference's wire contract; new fields are optional and additive.
+ * gen/crd.ts turns into the CRDs' structural openAPIV3Schema. Field names and types
+ * are the reference's wire contract; new fields are optional and additive.
  */
 import * as v from "valibot";
+import { compareQuantities } from "../quantity.ts";
+
+/** The quantity grammar of apimachinery's `resource.Quantity` (sign, number, suffix). */
+export const QUANTITY_PATTERN = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\d+))?$/;
 
 export const API_GROUP = "devops.stochastic.io";
 export const API_VERSION = `${API_GROUP}/v1`;
@@ -18,83 +22,136 @@ export const ENFORCEMENT_MODES = ["audit", "enforce"] as const;
 export const EnforcementModeSchema = v.picklist(ENFORCEMENT_MODES);
 export type EnforcementMode = v.InferOutput<typeof EnforcementModeSchema>;
 
+export const CLASSIFICATIONS = ["Healthy", "Stable", "Degraded", "Critical"] as const;
+
 const int32 = v.pipe(v.number(), v.integer(), v.minValue(-2147483648), v.maxValue(2147483647));
 const uint32 = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(4294967295));
 const uint64 = v.pipe(v.number(), v.integer(), v.minValue(0));
+const generation = v.pipe(v.number(), v.integer(), v.minValue(0));
 
 /** Kubernetes resource quantity, e.g. `100m`, `128Mi`, `1.5`, `2e3`. */
 export const QuantitySchema = v.pipe(
   v.string(),
-  v.regex(/^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\d+))?$/, "must be a Kubernetes quantity such as 100m or 128Mi"),
+  v.maxLength(64),
+  v.regex(QUANTITY_PATTERN, "must be a Kubernetes quantity such as 100m or 128Mi"),
 );
 
+function optionalBool(description: string) {
+  return v.optional(v.pipe(v.boolean(), v.description(description)));
+}
+
 export const DefaultProbeSchema = v.object({
-  tcpPort: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535))),
-  initialDelaySeconds: v.optional(v.pipe(int32, v.minValue(0))),
-  periodSeconds: v.optional(v.pipe(int32, v.minValue(1))),
+  tcpPort: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("TCP port of the injected probes; the container's first declared port (then 8080) when absent"))),
+  initialDelaySeconds: v.optional(v.pipe(int32, v.minValue(0), v.description("initialDelaySeconds of the injected probes"))),
+  periodSeconds: v.optional(v.pipe(int32, v.minValue(1), v.description("periodSeconds of the injected probes"))),
 });
 
-export const DefaultResourcesSchema = v.object({
-  cpuRequest: v.optional(QuantitySchema),
-  cpuLimit: v.optional(QuantitySchema),
-  memoryRequest: v.optional(QuantitySchema),
-  memoryLimit: v.optional(QuantitySchema),
+/** A CEL rule for the CRD (`x-kubernetes-validations`) that does on the server what a valibot check does here. */
+export interface CelRule {
+  rule: string;
+  message: string;
+  fieldPath?: string;
+}
+
+const CEL_TWINS = new WeakMap<object, CelRule>();
+
+/** The CEL twin of a cross-field valibot check; gen/crd.ts refuses a check without one. */
+export function celTwinOf(action: object): CelRule | undefined {
+  return CEL_TWINS.get(action);
+}
+
+/** A request larger than its limit is a pod the API server would reject: refuse it in the policy. */
+function requestWithinLimit(kind: "cpu" | "memory") {
+  const request = `${kind}Request` as const;
+  const limit = `${kind}Limit` as const;
+  const action = v.forward<DefaultResourcesInput, v.PartialCheckIssue<DefaultResourcesInput>, [typeof request]>(
+    v.partialCheck(
+      [[request], [limit]],
+      (input) => {
+        const [r, l] = [input[request], input[limit]];
+        if (r === undefined || l === undefined) return true;
+        return (compareQuantities(r, l) ?? 0) <= 0;
+      },
+      (issue) => {
+        const input = issue.input as DefaultResourcesInput;
+        return `${request} ${String(input[request])} must not exceed ${limit} ${String(input[limit])}`;
+      },
+    ),
+    [request],
+  );
+  CEL_TWINS.set(action, {
+    rule: `!has(self.${request}) || !has(self.${limit}) || quantity(self.${request}).compareTo(quantity(self.${limit})) <= 0`,
+    message: `${request} must not exceed ${limit}`,
+    fieldPath: `.${request}`,
+  });
+  return action;
+}
+
+const DefaultResourcesObject = v.object({
+  cpuRequest: v.optional(v.pipe(QuantitySchema, v.description("CPU request injected into containers without one (default 100m)"))),
+  cpuLimit: v.optional(v.pipe(QuantitySchema, v.description("CPU limit injected into containers without one (default 500m)"))),
+  memoryRequest: v.optional(v.pipe(QuantitySchema, v.description("Memory request injected into containers without one (default 128Mi)"))),
+  memoryLimit: v.optional(v.pipe(QuantitySchema, v.description("Memory limit injected into containers without one (default 256Mi)"))),
 });
+type DefaultResourcesInput = v.InferInput<typeof DefaultResourcesObject>;
+
+export const DefaultResourcesSchema = v.pipe(DefaultResourcesObject, requestWithinLimit("cpu"), requestWithinLimit("memory"));
+
+function severityOverride(check: string) {
+  return v.optional(v.pipe(SeveritySchema, v.description(`Severity of ${check} violations`)));
+}
 
 /** Per-check severity overrides; keys are the reference's plus the two resource checks. */
 export const SeverityOverridesSchema = v.object({
-  latestTag: v.optional(SeveritySchema),
-  missingLiveness: v.optional(SeveritySchema),
-  missingReadiness: v.optional(SeveritySchema),
-  highRestarts: v.optional(SeveritySchema),
-  pending: v.optional(SeveritySchema),
-  missingRequests: v.optional(SeveritySchema),
-  missingLimits: v.optional(SeveritySchema),
+  latestTag: severityOverride("latest_tag (default high)"),
+  missingLiveness: severityOverride("missing_liveness (default medium)"),
+  missingReadiness: severityOverride("missing_readiness (default low)"),
+  highRestarts: severityOverride("high_restarts (default critical)"),
+  pending: severityOverride("pending (default medium)"),
+  missingRequests: severityOverride("missing_requests (default medium)"),
+  missingLimits: severityOverride("missing_limits (default medium)"),
 });
 
 export const DevOpsPolicySpecSchema = v.object({
-  forbidLatestTag: v.optional(v.boolean()),
-  requireLivenessProbe: v.optional(v.boolean()),
-  requireReadinessProbe: v.optional(v.boolean()),
-  /** A container with restartCount strictly greater than this is a violation. */
-  maxRestartCount: v.optional(int32),
-  /** Seconds a pod may stay Pending before it is a violation (reference: presence only). */
-  forbidPendingDuration: v.optional(uint64),
-  /** New: every container must set cpu and memory requests. */
-  requireResourceRequests: v.optional(v.boolean()),
-  /** New: every container must set cpu and memory limits. */
-  requireResourceLimits: v.optional(v.boolean()),
-  enforcementMode: v.optional(EnforcementModeSchema),
-  /** New: the lowest severity that admission denies in enforce mode (default high). */
-  admissionThreshold: v.optional(SeveritySchema),
-  defaultProbe: v.optional(DefaultProbeSchema),
-  defaultResources: v.optional(DefaultResourcesSchema),
-  severityOverrides: v.optional(SeverityOverridesSchema),
+  forbidLatestTag: optionalBool("Flag containers whose image ends with :latest"),
+  requireLivenessProbe: optionalBool("Flag containers without a livenessProbe; enforce mode injects one"),
+  requireReadinessProbe: optionalBool("Flag containers without a readinessProbe; enforce mode injects one"),
+  maxRestartCount: v.optional(v.pipe(int32, v.description("A container with restartCount strictly greater than this is a violation"))),
+  forbidPendingDuration: v.optional(v.pipe(uint64, v.description("Seconds a pod may stay Pending before it is a violation"))),
+  requireResourceRequests: optionalBool("Flag containers without cpu and memory requests"),
+  requireResourceLimits: optionalBool("Flag containers without cpu and memory limits"),
+  enforcementMode: v.optional(v.pipe(EnforcementModeSchema, v.description("audit (default) only reports; enforce also patches the owning workloads"))),
+  admissionThreshold: v.optional(v.pipe(SeveritySchema, v.description("The lowest severity that admission denies in enforce mode (default high)"))),
+  defaultProbe: v.optional(v.pipe(DefaultProbeSchema, v.description("Parameters of the probes enforce mode injects"))),
+  defaultResources: v.optional(v.pipe(DefaultResourcesSchema, v.description("Resources enforce mode injects; its presence enables injection"))),
+  severityOverrides: v.optional(v.pipe(SeverityOverridesSchema, v.description("Per-check severity overrides"))),
 });
 export type DevOpsPolicySpec = v.InferOutput<typeof DevOpsPolicySpecSchema>;
 
 export const ConditionSchema = v.object({
-  type: v.string(),
+  type: v.pipe(v.string(), v.description("Condition type, e.g. Ready")),
   status: v.picklist(["True", "False", "Unknown"]),
-  reason: v.string(),
-  message: v.string(),
-  lastTransitionTime: v.string(),
-  observedGeneration: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
+  reason: v.pipe(v.string(), v.description("CamelCase reason for the last transition")),
+  message: v.pipe(v.string(), v.description("Human-readable detail")),
+  lastTransitionTime: v.pipe(v.string(), v.description("RFC 3339 time of the last status change")),
+  observedGeneration: v.optional(generation),
 });
 export type Condition = v.InferOutput<typeof ConditionSchema>;
 
 export const DevOpsPolicyStatusSchema = v.object({
-  observedGeneration: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
-  healthy: v.optional(v.boolean()),
-  healthScore: v.optional(v.pipe(uint32, v.maxValue(100))),
-  violations: v.optional(uint32),
-  lastEvaluated: v.optional(v.string()),
-  message: v.optional(v.string()),
+  observedGeneration: v.optional(v.pipe(generation, v.description("metadata.generation of the evaluated spec"))),
+  healthy: v.optional(v.pipe(v.boolean(), v.description("healthScore >= 80"))),
+  healthScore: v.optional(v.pipe(uint32, v.maxValue(100), v.description("Governance score 0-100 of the policy's namespace"))),
+  violations: v.optional(v.pipe(uint32, v.description("Number of violations found"))),
+  lastEvaluated: v.optional(v.pipe(v.string(), v.description("RFC 3339 time of the evaluation that last changed this status"))),
+  message: v.optional(v.pipe(v.string(), v.description("<violations> violations across <pods> pods — <Class> (<score>)"))),
   remediationsApplied: v.optional(uint32),
   remediationsFailed: v.optional(uint32),
   remediatedWorkloads: v.optional(v.array(v.string())),
+  /** New: the class of healthScore, for the printer column and selectors. */
+  classification: v.optional(v.pipe(v.picklist(CLASSIFICATIONS), v.description("Class of healthScore: Healthy, Stable, Degraded or Critical"))),
   /** New: Kubernetes API conventions (Ready with reason and message). */
-  conditions: v.optional(v.array(ConditionSchema)),
+  conditions: v.optional(v.pipe(v.array(ConditionSchema), v.description("Ready (and later other) conditions, per API conventions"))),
 });
 export type DevOpsPolicyStatus = v.InferOutput<typeof DevOpsPolicyStatusSchema>;
 
@@ -108,9 +165,9 @@ export const AuditViolationSchema = v.object({
 export type AuditViolation = v.InferOutput<typeof AuditViolationSchema>;
 
 export const PolicyAuditResultSpecSchema = v.object({
-  policyName: v.string(),
+  policyName: v.pipe(v.string(), v.description("Name of the DevOpsPolicy that produced this result")),
   clusterName: v.optional(v.string()),
-  timestamp: v.string(),
+  timestamp: v.pipe(v.string(), v.description("RFC 3339 time of the evaluation")),
   healthScore: v.pipe(uint32, v.maxValue(100)),
   totalViolations: uint32,
   totalPods: uint32,
@@ -135,3 +192,12 @@ export const DevOpsPolicySchema = v.object({
   status: v.optional(DevOpsPolicyStatusSchema),
 });
 export type DevOpsPolicy = v.InferOutput<typeof DevOpsPolicySchema>;
+
+/** A whole PolicyAuditResult object. */
+export const PolicyAuditResultSchema = v.object({
+  apiVersion: v.literal(API_VERSION),
+  kind: v.literal("PolicyAuditResult"),
+  metadata: ObjectMetaSchema,
+  spec: PolicyAuditResultSpecSchema,
+});
+export type PolicyAuditResult = v.InferOutput<typeof PolicyAuditResultSchema>;

@@ -1,0 +1,52 @@
+/**
+ * @module
+ * `kube-devops policy`: the built-in bundles (`bundle-list`, `bundle-show <name>`,
+ * `bundle-apply <name>`). GitOps subcommands (export, import, diff) join here.
+ */
+import { defineCommand } from "citty";
+import { cliRuntime } from "../lib/cli/runtime.ts";
+import { usageError } from "../lib/errors.ts";
+import { renderBundleApply, renderBundleList, renderBundleShow, requireBundle } from "../lib/policy/bundles.ts";
+
+/** RFC 1123 label (namespace) and subdomain (object name), as the API server checks them. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const bundleList = defineCommand({
+  meta: { name: "bundle-list", description: "List the built-in policy bundles" },
+  run() {
+    cliRuntime().out(renderBundleList());
+  },
+});
+
+const bundleShow = defineCommand({
+  meta: { name: "bundle-show", description: "Show a bundle's description and spec" },
+  args: { name: { type: "positional", required: true, description: "Bundle name (case-insensitive)" } },
+  run({ args }) {
+    cliRuntime().out(renderBundleShow(requireBundle(args.name)));
+  },
+});
+
+const bundleApply = defineCommand({
+  meta: { name: "bundle-apply", description: "Print a DevOpsPolicy built from a bundle (pipe it to kubectl apply -f -)" },
+  args: {
+    name: { type: "positional", required: true, description: "Bundle name (case-insensitive)" },
+    namespace: { type: "string", alias: "n", default: "default", description: "Namespace of the policy", valueHint: "ns" },
+    "policy-name": { type: "string", default: "devops-policy", description: "Name of the policy", valueHint: "name" },
+  },
+  run({ args }) {
+    const bundle = requireBundle(args.name);
+    if (!DNS_LABEL.test(args.namespace)) throw usageError(`Invalid --namespace "${args.namespace}": must be a DNS label (lowercase letters, digits, '-')`);
+    if (!DNS_SUBDOMAIN.test(args["policy-name"])) throw usageError(`Invalid --policy-name "${args["policy-name"]}": must be a DNS subdomain (lowercase letters, digits, '-', '.')`);
+    cliRuntime().out(renderBundleApply(bundle, { namespace: args.namespace, policyName: args["policy-name"] }));
+  },
+});
+
+export default defineCommand({
+  meta: { name: "policy", description: "Policy bundles and GitOps for DevOpsPolicies" },
+  subCommands: {
+    "bundle-list": bundleList,
+    "bundle-show": bundleShow,
+    "bundle-apply": bundleApply,
+  },
+});

@@ -1,0 +1,162 @@
+/**
+ * @module
+ * Validates DevOpsPolicies from any source (a file, the API, a bundle) with the one
+ * schema, and reports every problem by field path — and by file:line for YAML files.
+ */
+import * as v from "valibot";
+import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import { KubeDevopsError } from "../errors.ts";
+import { DevOpsPolicySchema, DevOpsPolicySpecSchema, type DevOpsPolicy, type DevOpsPolicySpec } from "./schema.ts";
+
+/** One problem: the dotted field path (`spec.defaultProbe.tcpPort`) and what is wrong. */
+export interface PolicyIssue {
+  path: string;
+  message: string;
+  /** 1-based line in the source file, when the policy came from YAML. */
+  line?: number;
+}
+
+export type PolicyCheck<T> = { ok: true; value: T } | { ok: false; issues: PolicyIssue[] };
+
+/** The API server prunes nulls before validating; a file's `field: null` means "absent" too. */
+export function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) if (item !== null) out[key] = dropNulls(item);
+  return out;
+}
+
+type AnySchema = v.GenericSchema & { entries?: Record<string, AnySchema>; wrapped?: AnySchema; item?: AnySchema };
+
+/** valibot's object() drops unknown keys silently; a typo in a policy must not. */
+function findUnknownFields(schema: AnySchema, value: unknown, path: string[], out: PolicyIssue[]): void {
+  const inner = schema.type === "optional" && schema.wrapped ? schema.wrapped : schema;
+  if (inner.type === "array" && inner.item && Array.isArray(value)) {
+    value.forEach((item, i) => findUnknownFields(inner.item as AnySchema, item, [...path, String(i)], out));
+    return;
+  }
+  if (inner.type !== "object" || !inner.entries || value === null || typeof value !== "object" || Array.isArray(value)) return;
+  const known = Object.keys(inner.entries);
+  for (const [key, item] of Object.entries(value)) {
+    const entry = inner.entries[key];
+    if (entry) findUnknownFields(entry, item, [...path, key], out);
+    else out.push({ path: [...path, key].join("."), message: `unknown field${suggest(key, known)}` });
+  }
+}
+
+function suggest(key: string, known: string[]): string {
+  const ranked = known.map((k) => [k, editDistance(key.toLowerCase(), k.toLowerCase())] as const).sort((a, b) => a[1] - b[1]);
+  const best = ranked[0];
+  return best && best[1] <= Math.max(2, Math.floor(key.length / 4)) ? ` (did you mean ${best[0]}?)` : ` (known: ${known.join(", ")})`;
+}
+
+/** Levenshtein distance, for "did you mean" on mistyped field names. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+function check<T>(schema: AnySchema, value: unknown, prefix: string[]): PolicyCheck<T> {
+  const cleaned = dropNulls(value);
+  const issues: PolicyIssue[] = [];
+  findUnknownFields(schema, cleaned, prefix, issues);
+  const result = v.safeParse(schema, cleaned);
+  if (!result.success) {
+    for (const issue of result.issues) {
+      const path = [...prefix, ...(issue.path ?? []).map((item) => String(item.key))].join(".") || "(root)";
+      issues.push({ path, message: issue.message });
+    }
+  }
+  return issues.length === 0 && result.success ? { ok: true, value: result.output as T } : { ok: false, issues };
+}
+
+/** Validates a policy spec on its own (bundles, `analyze --policy`): issues name `spec.<field>`. */
+export function checkPolicySpec(spec: unknown): PolicyCheck<DevOpsPolicySpec> {
+  return check<DevOpsPolicySpec>(DevOpsPolicySpecSchema as AnySchema, spec, ["spec"]);
+}
+
+/** Validates a whole DevOpsPolicy object (from the API or a file). */
+export function checkPolicy(object: unknown): PolicyCheck<DevOpsPolicy> {
+  return check<DevOpsPolicy>(DevOpsPolicySchema as AnySchema, object, []);
+}
+
+/** Formats issues one per line: `<where>: <path>: <message>`. */
+export function formatIssues(issues: readonly PolicyIssue[], where: string): string {
+  return issues.map((i) => `${where}${i.line === undefined ? "" : `:${i.line}`}: ${i.path}: ${i.message}`).join("\n");
+}
+
+/** Returns the policy or throws an INPUT error listing every issue, e.g. `prod/web: spec.maxRestartCount: ...`. */
+export function parsePolicy(object: unknown, source = "policy"): DevOpsPolicy {
+  const result = checkPolicy(object);
+  if (result.ok) return result.value;
+  throw new KubeDevopsError("INPUT", `Invalid DevOpsPolicy:\n${formatIssues(result.issues, source)}`);
+}
+
+/** A document of a multi-document YAML file: its 1-based start line and its parsed value. */
+export interface YamlPolicyDocument {
+  index: number;
+  line: number;
+  kind: string | undefined;
+  policy?: DevOpsPolicy;
+}
+
+function lineOf(doc: Document, counter: LineCounter, path: string): number | undefined {
+  const keys = path === "(root)" ? [] : path.split(".").map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+  // The deepest key that exists in the document: a missing field points at its parent.
+  for (let n = keys.length; n > 0; n--) {
+    const offset = findKeyNode(doc, keys.slice(0, n));
+    if (offset !== undefined) return counter.linePos(offset).line;
+  }
+  return undefined;
+}
+
+/** The offset of the key itself (so an unknown or wrong field points at its own line). */
+function findKeyNode(doc: Document, keys: (string | number)[]): number | undefined {
+  const parent = doc.getIn(keys.slice(0, -1), true) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | undefined;
+  const last = keys[keys.length - 1];
+  const item = parent?.items?.find((p) => p.key?.value === last);
+  return item?.key?.range?.[0];
+}
+
+/**
+ * Parses every document of a YAML file and validates each DevOpsPolicy; throws one INPUT
+ * error naming file:line and field path of every problem in every document, so callers
+ * can validate all before applying any. Documents of other kinds are returned unvalidated.
+ */
+export function parsePolicyDocuments(text: string, file: string): YamlPolicyDocument[] {
+  const counter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false });
+  if (!Array.isArray(docs)) return [];
+  const problems: string[] = [];
+  const out: YamlPolicyDocument[] = [];
+  docs.forEach((doc, index) => {
+    const line = counter.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) problems.push(`${file}:${counter.linePos(err.pos[0]).line}: ${err.message.split("\n")[0]}`);
+      return;
+    }
+    const value = doc.toJS() as unknown;
+    if (value === null || value === undefined) return;
+    const kind = typeof value === "object" && !Array.isArray(value) ? (value as { kind?: unknown }).kind : undefined;
+    if (kind !== "DevOpsPolicy") {
+      out.push({ index, line, kind: typeof kind === "string" ? kind : undefined });
+      return;
+    }
+    const result = checkPolicy(value);
+    if (result.ok) out.push({ index, line, kind, policy: result.value });
+    else for (const issue of result.issues) problems.push(formatIssues([{ ...issue, line: lineOf(doc, counter, issue.path) ?? line }], file));
+  });
+  if (problems.length > 0) {
+    throw new KubeDevopsError("INPUT", `Invalid policy file ${file}:\n${problems.join("\n")}`, { hint: "Nothing was applied; fix every listed field and retry" });
+  }
+  return out;
+}

@@ -1,0 +1,99 @@
+/**
+ * Policy validation from any source: field paths, file:line, unknown fields,
+ * request <= limit, and nulls treated as absent (as the API server prunes them).
+ */
+import { describe, expect, test } from "bun:test";
+import { checkPolicySpec, parsePolicy, parsePolicyDocuments } from "../../lib/policy/parse-policy.ts";
+
+const policy = (spec: unknown) => ({ apiVersion: "devops.stochastic.io/v1", kind: "DevOpsPolicy", metadata: { name: "p", namespace: "prod" }, spec });
+
+describe("checkPolicySpec", () => {
+  test("an empty spec is valid and checks nothing", () => {
+    expect(checkPolicySpec({})).toEqual({ ok: true, value: {} });
+  });
+
+  test("a request above its limit names the request's path and both values", () => {
+    const result = checkPolicySpec({ defaultResources: { memoryRequest: "1Gi", memoryLimit: "512Mi" } });
+    expect(result).toEqual({ ok: false, issues: [{ path: "spec.defaultResources.memoryRequest", message: "memoryRequest 1Gi must not exceed memoryLimit 512Mi" }] });
+  });
+
+  test("request equal to limit, or only one of them, is fine", () => {
+    expect(checkPolicySpec({ defaultResources: { cpuRequest: "500m", cpuLimit: "0.5" } }).ok).toBe(true);
+    expect(checkPolicySpec({ defaultResources: { cpuRequest: "4" } }).ok).toBe(true);
+  });
+
+  test("an unknown field is an error with a suggestion, not silently dropped", () => {
+    const result = checkPolicySpec({ requireLivenesProbe: true });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues[0]).toEqual({ path: "spec.requireLivenesProbe", message: "unknown field (did you mean requireLivenessProbe?)" });
+  });
+
+  test("null means absent", () => {
+    expect(checkPolicySpec({ maxRestartCount: null, forbidLatestTag: true })).toEqual({ ok: true, value: { forbidLatestTag: true } });
+  });
+
+  test("out-of-range and wrong-typed values name their path", () => {
+    const result = checkPolicySpec({ maxRestartCount: 1.5, defaultProbe: { tcpPort: 70000 }, severityOverrides: { pending: "urgent" } });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues.map((i) => i.path)).toEqual(["spec.maxRestartCount", "spec.defaultProbe.tcpPort", "spec.severityOverrides.pending"]);
+  });
+});
+
+describe("parsePolicy", () => {
+  test("returns the typed policy", () => {
+    expect(parsePolicy(policy({ forbidLatestTag: true })).spec).toEqual({ forbidLatestTag: true });
+  });
+
+  test("throws an INPUT error naming the source and field", () => {
+    expect(() => parsePolicy(policy({ enforcementMode: "strict" }), "prod/p")).toThrow(/prod\/p: spec.enforcementMode: Invalid type/);
+  });
+
+  test("a wrong apiVersion is named", () => {
+    expect(() => parsePolicy({ ...policy({}), apiVersion: "devops.stochastic.io/v2" })).toThrow(/apiVersion/);
+  });
+});
+
+describe("parsePolicyDocuments", () => {
+  const file = [
+    "apiVersion: devops.stochastic.io/v1", // 1
+    "kind: DevOpsPolicy",
+    "metadata:",
+    "  name: ok",
+    "spec:", // 5
+    "  forbidLatestTag: true",
+    "---",
+    "apiVersion: v1",
+    "kind: ConfigMap",
+    "metadata: {name: cm}", // 10
+    "---",
+    "apiVersion: devops.stochastic.io/v1",
+    "kind: DevOpsPolicy",
+    "metadata: {name: bad}",
+    "spec:", // 15
+    "  maxRestartCount: three",
+    "  defaultResources:",
+    "    cpuRequest: 2",
+    "    cpuLimit: 1",
+  ].join("\n");
+
+  test("reports every problem of every document with file:line and path", () => {
+    let message = "";
+    try {
+      parsePolicyDocuments(file, "policies.yaml");
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain("policies.yaml:16: spec.maxRestartCount: Invalid type: Expected number");
+    expect(message).toContain("policies.yaml:18: spec.defaultResources.cpuRequest: Invalid type: Expected string");
+    expect(message).not.toContain(":4:");
+  });
+
+  test("valid documents come back with their line; other kinds are passed through unvalidated", () => {
+    const docs = parsePolicyDocuments(file.split("---\n").slice(0, 2).join("---\n"), "f.yaml");
+    expect(docs.map((d) => [d.line, d.kind, d.policy?.metadata.name])).toEqual([[1, "DevOpsPolicy", "ok"], [8, "ConfigMap", undefined]]);
+  });
+
+  test("a YAML syntax error names its line", () => {
+    expect(() => parsePolicyDocuments("kind: DevOpsPolicy\nspec: [\n", "broken.yaml")).toThrow(/broken.yaml:\d+:/);
+  });
+});
