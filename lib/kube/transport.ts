@@ -10,6 +10,8 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import { KubeDevopsError } from "../errors.ts";
+import { VERSION } from "../version.ts";
+import { describeTransportError } from "./transport-errors.ts";
 
 export interface TlsMaterial {
   ca?: string;
@@ -28,6 +30,8 @@ export interface RequestOptions {
   accept?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Abort if no response headers arrive within this many ms (not for watches). */
+  timeoutMs?: number;
 }
 
 /** A transport bound to one kubeconfig context. */
@@ -42,19 +46,37 @@ function toText(value: unknown): string | undefined {
   return Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
 }
 
+function checkPem(what: string, pem: string | undefined, context: string): void {
+  if (pem !== undefined && !pem.includes("-----BEGIN ")) {
+    throw new KubeDevopsError("CONFIG", `The ${what} of context "${context}" is not PEM data`, { hint: "Check the *-data fields (base64 of a PEM file) or the file paths in the kubeconfig" });
+  }
+}
+
 /** Reads TLS material and auth headers from the kubeconfig (exec plugins run here). */
 export async function resolveAuth(kc: KubeConfig): Promise<{ tls: TlsMaterial; headers: Record<string, string> }> {
   const opts: { ca?: unknown; cert?: unknown; key?: unknown; rejectUnauthorized?: boolean; headers?: Record<string, string> } = {};
   try {
     await kc.applyToHTTPSOptions(opts as never);
   } catch (err) {
-    throw new KubeDevopsError("CONFIG", `Cannot authenticate with context "${kc.getCurrentContext()}": ${(err as Error).message}`, { cause: err });
+    const user = kc.getCurrentUser();
+    const detail = ((err as Error).message || String(err)).trim();
+    if (user?.exec?.command) {
+      throw new KubeDevopsError("CONFIG", `The exec credential plugin "${user.exec.command}" of user "${user.name}" (context "${kc.getCurrentContext()}") failed: ${detail}`, {
+        cause: err,
+        hint: "Run the plugin by hand to see why; it must print an ExecCredential JSON on stdout",
+      });
+    }
+    throw new KubeDevopsError("CONFIG", `Cannot authenticate with context "${kc.getCurrentContext()}": ${detail}`, { cause: err });
   }
   const cluster = kc.getCurrentCluster();
   const tls: TlsMaterial = { rejectUnauthorized: !(cluster?.skipTLSVerify ?? false) };
   const ca = toText(opts.ca);
   const cert = toText(opts.cert);
   const key = toText(opts.key);
+  const context = kc.getCurrentContext();
+  checkPem("certificate authority", ca, context);
+  checkPem("client certificate", cert, context);
+  checkPem("client key", key, context);
   if (ca) tls.ca = ca;
   if (cert) tls.cert = cert;
   if (key) tls.key = key;
@@ -73,23 +95,31 @@ export function createTransport(kc: KubeConfig): Transport {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeDevopsError("CONFIG", "The kubeconfig has no current cluster");
   const server = cluster.server;
+  const contextName = kc.getCurrentContext();
   return {
     server,
-    contextName: kc.getCurrentContext(),
+    contextName,
     async request(path, options = {}) {
       const { tls, headers } = await resolveAuth(kc);
       const allHeaders: Record<string, string> = { ...headers, ...(options.headers ?? {}) };
       allHeaders.Accept = options.accept ?? "application/json";
       if (options.contentType) allHeaders["Content-Type"] = options.contentType;
-      allHeaders["User-Agent"] ??= "kube-devops";
+      allHeaders["User-Agent"] ??= `kube-devops/${VERSION}`;
+      const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
       const init: RequestInit & { tls: TlsMaterial } = {
         method: options.method ?? "GET",
         headers: allHeaders,
         tls,
         ...(options.body !== undefined ? { body: options.body } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
+        ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
       };
-      return fetch(buildUrl(server, path, options.query), init);
+      try {
+        return await fetch(buildUrl(server, path, options.query), init);
+      } catch (err) {
+        // The caller's own abort is not a transport failure: let it through.
+        if (options.signal?.aborted) throw err;
+        throw describeTransportError(err, { server, context: contextName, sentClientCert: tls.cert !== undefined, serverName: tls.serverName });
+      }
     },
   };
 }

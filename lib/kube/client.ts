@@ -1,0 +1,186 @@
+/**
+ * @module
+ * The typed API client: get / create / update / patch (JSON, merge, strategic,
+ * server-side apply) / delete / status / paginated list, for any resource
+ * described by a ResourceType. Every call goes through the executor's rate
+ * limit and retry policy and fails with a typed error.
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import { RequestExecutor, type ApiCall, type ExecutorOptions } from "./request-executor.ts";
+import { listPages, type ListOptions, type ListPage } from "./list-pages.ts";
+import { resourceName, resourcePath, type ResourceType } from "./resources.ts";
+import { createTransport, type Transport } from "./transport.ts";
+import type { KubeList, KubeObject } from "./types.ts";
+
+/** One RFC 6902 operation; `test` makes a patch fail (422/409) if the object moved on. */
+export type JsonPatchOp =
+  | { op: "add" | "replace" | "test"; path: string; value: unknown }
+  | { op: "remove"; path: string }
+  | { op: "move" | "copy"; from: string; path: string };
+
+export type Patch =
+  | { type: "json"; ops: JsonPatchOp[] }
+  | { type: "merge"; patch: object }
+  | { type: "strategic"; patch: object }
+  | { type: "apply"; patch: object };
+
+const PATCH_CONTENT_TYPES: Record<Patch["type"], string> = {
+  json: "application/json-patch+json",
+  merge: "application/merge-patch+json",
+  strategic: "application/strategic-merge-patch+json",
+  apply: "application/apply-patch+yaml",
+};
+
+export interface CallOptions {
+  namespace?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface WriteOptions extends CallOptions {
+  /** Server-side dry run: validated and admitted, not persisted. */
+  dryRun?: boolean;
+  fieldManager?: string;
+  /** `status` (or another subresource) instead of the main resource. */
+  subresource?: string;
+}
+
+export interface PatchOptions extends WriteOptions {
+  /** Server-side apply only: take ownership of conflicting fields. */
+  force?: boolean;
+}
+
+export interface DeleteOptions extends CallOptions {
+  /** Delete only if the object still has this uid / resourceVersion (else Conflict). */
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: "Foreground" | "Background" | "Orphan";
+  gracePeriodSeconds?: number;
+  dryRun?: boolean;
+}
+
+export class KubeClient {
+  constructor(readonly executor: RequestExecutor) {}
+
+  get transport(): Transport {
+    return this.executor.transport;
+  }
+
+  private call(type: ResourceType, verb: string, init: Omit<ApiCall, "verb" | "resource" | "path"> & { name?: string | undefined; subresource?: string | undefined }): ApiCall {
+    const { subresource, ...rest } = init;
+    return { ...rest, verb, resource: resourceName(type, subresource), path: resourcePath(type, { namespace: init.namespace, name: init.name, subresource }) };
+  }
+
+  async get<T extends KubeObject = KubeObject>(type: ResourceType, name: string, options: CallOptions & { subresource?: string } = {}): Promise<T> {
+    return this.executor.json<T>(this.call(type, "get", { method: "GET", name, namespace: options.namespace, subresource: options.subresource, idempotent: true, signal: options.signal }));
+  }
+
+  async create<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<T> {
+    const namespace = options.namespace ?? object.metadata?.namespace;
+    return this.executor.json<T>(
+      this.call(type, "create", { method: "POST", namespace, query: writeQuery(options), body: object, contentType: "application/json", idempotent: false, signal: options.signal }),
+    );
+  }
+
+  /** PUT: replaces the object; its metadata.resourceVersion makes this a compare-and-swap (Conflict if stale). */
+  async update<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<T> {
+    const name = requireName(type, object);
+    const namespace = options.namespace ?? object.metadata?.namespace;
+    return this.executor.json<T>(
+      this.call(type, "update", { method: "PUT", name, namespace, subresource: options.subresource, query: writeQuery(options), body: object, contentType: "application/json", idempotent: true, signal: options.signal }),
+    );
+  }
+
+  /** PUT to the status subresource. */
+  updateStatus<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<T> {
+    return this.update(type, object, { ...options, subresource: "status" });
+  }
+
+  async patch<T extends KubeObject = KubeObject>(type: ResourceType, name: string, patch: Patch, options: PatchOptions = {}): Promise<T> {
+    if (patch.type === "apply" && !options.fieldManager) throw new TypeError("server-side apply needs a fieldManager");
+    const query = { ...writeQuery(options), ...(patch.type === "apply" && options.force ? { force: true } : {}) };
+    return this.executor.json<T>(
+      this.call(type, "patch", {
+        method: "PATCH",
+        name,
+        namespace: options.namespace,
+        subresource: options.subresource,
+        query,
+        body: patch.type === "json" ? patch.ops : patch.patch,
+        contentType: PATCH_CONTENT_TYPES[patch.type],
+        // A JSON Patch may append to a list: repeating it is not safe. Merge, strategic and apply patches converge.
+        idempotent: patch.type !== "json",
+        signal: options.signal,
+      }),
+    );
+  }
+
+  /** Server-side apply of a (partial) object owned by `fieldManager`. */
+  apply<T extends KubeObject>(type: ResourceType, object: T, options: PatchOptions & { fieldManager: string }): Promise<T> {
+    const name = requireName(type, object);
+    return this.patch<T>(type, name, { type: "apply", patch: object }, { ...options, namespace: options.namespace ?? object.metadata?.namespace });
+  }
+
+  /** Deletes; resolves with what the server returns (the object while finalizers run, or a Status). */
+  async delete<T = KubeObject>(type: ResourceType, name: string, options: DeleteOptions = {}): Promise<T> {
+    const body = {
+      apiVersion: "v1",
+      kind: "DeleteOptions",
+      ...(options.preconditions ? { preconditions: options.preconditions } : {}),
+      ...(options.propagationPolicy ? { propagationPolicy: options.propagationPolicy } : {}),
+      ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
+      ...(options.dryRun ? { dryRun: ["All"] } : {}),
+    };
+    return this.executor.json<T>(this.call(type, "delete", { method: "DELETE", name, namespace: options.namespace, body, contentType: "application/json", idempotent: true, signal: options.signal }));
+  }
+
+  /** One page of a list (`limit`/`continue`). */
+  async listPage<T = KubeObject>(type: ResourceType, options: ListOptions & { continue?: string | undefined } = {}): Promise<KubeList<T>> {
+    return this.executor.json<KubeList<T>>(
+      this.call(type, "list", {
+        method: "GET",
+        namespace: options.namespace,
+        query: {
+          limit: options.limit ?? 500,
+          continue: options.continue,
+          labelSelector: options.labelSelector,
+          fieldSelector: options.fieldSelector,
+          resourceVersion: options.resourceVersion,
+          resourceVersionMatch: options.resourceVersion ? options.resourceVersionMatch : undefined,
+        },
+        idempotent: true,
+        signal: options.signal,
+      }),
+    );
+  }
+
+  /** Pages of a list, one at a time, in bounded memory; restarts cleanly when a continue token expires. */
+  listPages<T = KubeObject>(type: ResourceType, options: ListOptions = {}): AsyncGenerator<ListPage<T>> {
+    return listPages<T>((cont) => this.listPage<T>(type, { ...options, continue: cont }), options);
+  }
+
+  /** The whole list in memory (for small lists; use listPages for pods). */
+  async listAll<T = KubeObject>(type: ResourceType, options: ListOptions = {}): Promise<{ items: T[]; resourceVersion: string }> {
+    let items: T[] = [];
+    let resourceVersion = "";
+    for await (const page of this.listPages<T>(type, options)) {
+      if (page.restarted) items = [];
+      items = items.concat(page.items);
+      resourceVersion = page.resourceVersion;
+    }
+    return { items, resourceVersion };
+  }
+}
+
+function writeQuery(options: WriteOptions): Record<string, string | undefined> {
+  return { dryRun: options.dryRun ? "All" : undefined, fieldManager: options.fieldManager };
+}
+
+function requireName(type: ResourceType, object: KubeObject): string {
+  const name = object.metadata?.name;
+  if (!name) throw new TypeError(`${resourceName(type)}: object has no metadata.name`);
+  return name;
+}
+
+/** A client for the current context of `kc` with the given rate limit, retries and clock. */
+export function createKubeClient(kc: KubeConfig, options: ExecutorOptions = {}): KubeClient {
+  return new KubeClient(new RequestExecutor(createTransport(kc), options));
+}
