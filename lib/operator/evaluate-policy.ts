@@ -1,0 +1,52 @@
+/**
+ * @module
+ * One policy over the pods of its namespace: the engine's checks and the
+ * reference's score (§3.5), plus what status, metrics and audit results need.
+ */
+import { checkSetFromPolicy } from "../checks/check-set.ts";
+import { evaluatePod, type Finding } from "../checks/evaluate.ts";
+import type { PodLike } from "../k8s-objects.ts";
+import { SEVERITIES, type DevOpsPolicySpec, type Severity } from "../policy/schema.ts";
+import { addTallyInto, classify, emptyTally, scoreTally, type Classification } from "../score.ts";
+
+export interface PolicyEvaluation {
+  score: number;
+  classification: Classification;
+  healthy: boolean;
+  /** Violations counted as the reference does (one per container per check, one per Pending pod), exemptions excluded. */
+  violations: number;
+  /** Pods evaluated (system-namespace, Succeeded and terminating pods excluded). */
+  totalPods: number;
+  /** Non-exempt findings in the engine's order. */
+  findings: Finding[];
+  bySeverity: Record<Severity, number>;
+  /** `<V> violations across <P> pods — <Class> (<score>)` (reference §2.1). */
+  message: string;
+}
+
+/** Evaluates `spec` over `pods` at `now` (epoch ms). */
+export function evaluatePolicy(spec: DevOpsPolicySpec, pods: Iterable<PodLike>, now: number): PolicyEvaluation {
+  const set = checkSetFromPolicy(spec);
+  const tally = emptyTally();
+  const findings: Finding[] = [];
+  for (const pod of pods) {
+    const result = evaluatePod(pod, set, { now });
+    if (result.skipped) continue;
+    addTallyInto(tally, result.tally);
+    for (const finding of result.findings) if (!finding.exempt) findings.push(finding);
+  }
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const finding of findings) bySeverity[finding.severity] += 1;
+  const score = scoreTally(tally);
+  const classification = classify(score);
+  return {
+    score,
+    classification,
+    healthy: score >= 80,
+    violations: tally.violations,
+    totalPods: tally.pods,
+    findings,
+    bySeverity,
+    message: `${tally.violations} violations across ${tally.pods} pods — ${classification} (${score})`,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * @module
+ * The status a policy should have after an evaluation, and whether it must be
+ * written. Status is written only when it changed (ignoring `lastEvaluated`), or
+ * when `lastEvaluated` is older than the heartbeat, so that a live operator costs
+ * one status write per policy per heartbeat instead of one per requeue.
+ */
+import type { Condition, DevOpsPolicyStatus } from "../policy/schema.ts";
+import type { PolicyEvaluation } from "./evaluate-policy.ts";
+
+export interface EnforcementOutcome {
+  applied: number;
+  failed: number;
+  /** `<kind-lowercase>/<namespace>/<name>` of each patched workload. */
+  workloads: string[];
+}
+
+export interface StatusInput {
+  generation: number | undefined;
+  now: Date;
+  /** The evaluation, or the error that prevented it. */
+  result: { evaluation: PolicyEvaluation } | { error: string };
+  /** Present in enforce mode only; in audit mode the remediation fields are cleared (W-R5). */
+  enforcement?: EnforcementOutcome | undefined;
+}
+
+const READY = "Ready";
+
+function readyCondition(previous: Condition | undefined, next: Omit<Condition, "lastTransitionTime">, now: Date): Condition {
+  const unchanged = previous && previous.status === next.status && previous.reason === next.reason;
+  return { ...next, lastTransitionTime: unchanged ? previous.lastTransitionTime : now.toISOString() };
+}
+
+/** The desired status. An error keeps the last evaluation's numbers and turns Ready False. */
+export function desiredStatus(previous: DevOpsPolicyStatus | undefined, input: StatusInput): DevOpsPolicyStatus {
+  const prevReady = previous?.conditions?.find((c) => c.type === READY);
+  const others = (previous?.conditions ?? []).filter((c) => c.type !== READY);
+  const observed = input.generation === undefined ? {} : { observedGeneration: input.generation };
+  if ("error" in input.result) {
+    const ready = readyCondition(prevReady, { type: READY, status: "False", reason: "EvaluationFailed", message: input.result.error, ...observed }, input.now);
+    return { ...previous, conditions: [ready, ...others] };
+  }
+  const e = input.result.evaluation;
+  const ready = readyCondition(prevReady, { type: READY, status: "True", reason: "Evaluated", message: e.message, ...observed }, input.now);
+  const status: DevOpsPolicyStatus = {
+    ...observed,
+    healthy: e.healthy,
+    healthScore: e.score,
+    violations: e.violations,
+    lastEvaluated: input.now.toISOString(),
+    message: e.message,
+    classification: e.classification,
+    conditions: [ready, ...others],
+  };
+  if (input.enforcement) {
+    status.remediationsApplied = input.enforcement.applied;
+    status.remediationsFailed = input.enforcement.failed;
+    if (input.enforcement.workloads.length > 0) status.remediatedWorkloads = [...input.enforcement.workloads].sort();
+  }
+  return status;
+}
+
+function withoutTimestamp(status: DevOpsPolicyStatus | undefined): unknown {
+  if (!status) return undefined;
+  const { lastEvaluated: _ignored, ...rest } = status;
+  return normalise(rest);
+}
+
+/** Key-order-independent JSON, so `{a, b}` equals `{b, a}`. */
+function normalise(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, normalise(v)]));
+}
+
+/** True when `next` differs from `previous` in anything but lastEvaluated, or the heartbeat is due. */
+export function statusNeedsWrite(previous: DevOpsPolicyStatus | undefined, next: DevOpsPolicyStatus, now: Date, heartbeatMs: number): boolean {
+  if (JSON.stringify(withoutTimestamp(previous)) !== JSON.stringify(withoutTimestamp(next))) return true;
+  if (next.lastEvaluated === undefined) return false;
+  const last = Date.parse(previous?.lastEvaluated ?? "");
+  return !Number.isFinite(last) || now.getTime() - last >= heartbeatMs;
+}
+
+/**
+ * A JSON merge patch for the status subresource that makes status exactly `next`:
+ * fields the previous status had and `next` lacks are set to null (the reference
+ * left stale remediation fields forever, W-R5).
+ */
+export function statusMergePatch(previous: DevOpsPolicyStatus | undefined, next: DevOpsPolicyStatus): { status: Record<string, unknown> } {
+  const patch: Record<string, unknown> = { ...next };
+  for (const key of Object.keys(previous ?? {})) if (!(key in next)) patch[key] = null;
+  return { status: patch };
+}
