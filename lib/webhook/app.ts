@@ -1,0 +1,92 @@
+/**
+ * @module
+ * The webhook's HTTP surface as a hono app: `POST /validate` plus the shared
+ * `/healthz`, `/readyz`, `/metrics`. The handler never throws to the API server:
+ * a body that is not an AdmissionReview is a 400 with a JSON body, and any
+ * internal failure admits the request with a warning, a log line and an error
+ * metric (fail open, docs/decisions).
+ */
+import type { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { admitRequest, type AdmissionDecision } from "../admission/admit.ts";
+import type { AdmissionPolicy } from "../admission/policy-index.ts";
+import { parseAdmissionReview, toAdmissionReview, type AdmissionApiVersion, type AdmissionResponse } from "../admission/review.ts";
+import { errored, malformed } from "../admission/verdict.ts";
+import type { Logger } from "../log.ts";
+import { createProbeApp, type Readiness } from "../server/probe-app.ts";
+import { WEBHOOK_PATH } from "./constants.ts";
+import { operationLabel, type WebhookMetrics } from "./metrics.ts";
+
+/** An UPDATE carries two objects of up to ~1.5 MB each (etcd's limit) plus the envelope. */
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+export interface WebhookAppOptions {
+  ownNamespace: string;
+  policiesFor: (namespace: string) => readonly AdmissionPolicy[];
+  metrics: WebhookMetrics;
+  logger: Logger;
+  readiness: () => Readiness;
+  /** Monotonic seconds, for the duration histogram (injected for tests). */
+  clock?: () => number;
+  maxBodyBytes?: number;
+}
+
+const JSON_HEADERS = { "Content-Type": "application/json" };
+
+function respond(apiVersion: AdmissionApiVersion, response: AdmissionResponse, status: 200 | 400 | 413): Response {
+  return new Response(JSON.stringify(toAdmissionReview(apiVersion, response)), { status, headers: JSON_HEADERS });
+}
+
+function record(metrics: WebhookMetrics, operation: string, decision: AdmissionDecision): void {
+  metrics.requests.inc({ operation: operationLabel(operation), allowed: String(decision.response.allowed) });
+  for (const violation of decision.denials) metrics.denials.inc({ namespace: decision.namespace, violation });
+  for (const violation of decision.warnings) metrics.warnings.inc({ namespace: decision.namespace, violation });
+}
+
+/** Builds the webhook app. */
+export function createWebhookApp(options: WebhookAppOptions): Hono {
+  const { metrics, logger } = options;
+  const clock = options.clock ?? (() => performance.now() / 1000);
+  const app = createProbeApp({ registry: metrics.registry, readiness: options.readiness });
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  const tooLarge = (): Response => {
+    metrics.errors.inc({ reason: "body_too_large" });
+    return respond("admission.k8s.io/v1", malformed("", `the body is larger than ${limit} bytes`), 413);
+  };
+
+  app.post(WEBHOOK_PATH, bodyLimit({ maxSize: limit, onError: () => tooLarge() }), async (c) => {
+    const started = clock();
+    let body: unknown;
+    try {
+      body = JSON.parse(await c.req.text());
+    } catch {
+      metrics.errors.inc({ reason: "malformed" });
+      return respond("admission.k8s.io/v1", malformed("", "the body is not valid JSON"), 400);
+    }
+    const parsed = parseAdmissionReview(body);
+    if (!parsed.ok) {
+      metrics.errors.inc({ reason: "malformed" });
+      logger.debug("malformed AdmissionReview", { uid: parsed.uid, reason: parsed.message });
+      return respond(parsed.apiVersion, malformed(parsed.uid, parsed.message), 400);
+    }
+    const { request, apiVersion } = parsed;
+    let response: AdmissionResponse;
+    try {
+      const decision = admitRequest(request, options);
+      record(metrics, request.operation, decision);
+      response = decision.response;
+      if (!response.allowed) {
+        logger.info("admission denied", { uid: request.uid, namespace: decision.namespace, kind: request.kind.kind, name: request.name ?? "", reason: response.status?.message ?? "" });
+      }
+    } catch (err) {
+      metrics.errors.inc({ reason: "internal" });
+      metrics.requests.inc({ operation: operationLabel(request.operation), allowed: "true" });
+      logger.error("admission failed; admitting unchecked (fail open)", { uid: request.uid, error: err instanceof Error ? err.message : String(err) });
+      response = errored(request.uid, "internal error");
+    }
+    metrics.duration.observe(clock() - started);
+    return respond(apiVersion, response, 200);
+  });
+  return app;
+}

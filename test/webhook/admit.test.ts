@@ -1,0 +1,181 @@
+/**
+ * Admission verdicts with literal objects: deny/warn by mode and threshold, every
+ * pod-template kind, UPDATE semantics, strictest-wins merging and the bypasses.
+ */
+import { describe, expect, test } from "bun:test";
+import { admitRequest, isControllerCreated } from "../../lib/admission/admit.ts";
+import type { AdmissionRequest } from "../../lib/admission/review.ts";
+import type { DevOpsPolicySpec } from "../../lib/policy/schema.ts";
+import { deployment, ENFORCE_LATEST, goodContainer, pod, policies, request } from "./fixtures.ts";
+
+function admit(req: AdmissionRequest, specs: DevOpsPolicySpec[], namespace = "prod") {
+  const index = policies(specs, namespace);
+  return admitRequest(req, { ownNamespace: "kube-devops", policiesFor: (ns) => index.forNamespace(ns) });
+}
+
+const LATEST = goodContainer("app", { image: "nginx:latest" });
+
+describe("admitRequest(): mode and threshold", () => {
+  test("an enforcing policy denies :latest with the reference's message", () => {
+    const d = admit(request(pod([LATEST])), [ENFORCE_LATEST]);
+    expect(d.response).toEqual({
+      uid: "3f1e6c2a-0000-4000-8000-000000000001",
+      allowed: false,
+      status: { code: 403, reason: "Forbidden", message: "Denied by DevOpsPolicy: container 'app' uses :latest tag" },
+    });
+    expect(d.denials).toEqual(["latest_tag"]);
+  });
+
+  test("below the default threshold (high) a violation is a warning, and the pod is admitted", () => {
+    const d = admit(request(pod([goodContainer("app", { readinessProbe: undefined })])), [ENFORCE_LATEST]);
+    expect(d.response.allowed).toBe(true);
+    expect(d.response.warnings).toEqual(["DevOpsPolicy p0: container 'app' missing readiness probe (severity low)"]);
+    expect(d.warnings).toEqual(["missing_readiness"]);
+  });
+
+  test("denials and warnings come together, denials joined with ', ' in container order", () => {
+    const d = admit(request(pod([LATEST, { name: "side", image: "busybox:latest" }])), [ENFORCE_LATEST]);
+    expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: container 'app' uses :latest tag, container 'side' uses :latest tag");
+    expect(d.response.warnings).toEqual([
+      "DevOpsPolicy p0: container 'side' missing liveness probe (severity medium)",
+      "DevOpsPolicy p0: container 'side' missing readiness probe (severity low)",
+    ]);
+  });
+
+  test("admissionThreshold low denies every enabled violation; critical lets :latest through with a warning", () => {
+    const noProbes = pod([{ name: "app", image: "nginx:latest" }]);
+    const strict = admit(request(noProbes), [{ ...ENFORCE_LATEST, admissionThreshold: "low" }]);
+    expect(strict.denials).toEqual(["latest_tag", "missing_liveness", "missing_readiness"]);
+    const lenient = admit(request(noProbes), [{ ...ENFORCE_LATEST, admissionThreshold: "critical" }]);
+    expect(lenient.response.allowed).toBe(true);
+    expect(lenient.warnings).toEqual(["latest_tag", "missing_liveness", "missing_readiness"]);
+  });
+
+  test("severityOverrides move a violation across the threshold", () => {
+    const d = admit(request(pod([goodContainer("app", { readinessProbe: undefined })])), [{ ...ENFORCE_LATEST, severityOverrides: { missingReadiness: "critical" } }]);
+    expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: container 'app' missing readiness probe");
+  });
+
+  test("an audit-mode policy never denies (reference W-A5): its findings are warnings", () => {
+    const d = admit(request(pod([LATEST])), [{ ...ENFORCE_LATEST, enforcementMode: "audit" }]);
+    expect(d.response.allowed).toBe(true);
+    expect(d.response.warnings?.[0]).toBe("DevOpsPolicy p0: container 'app' uses :latest tag (severity high)");
+    expect(admit(request(pod([LATEST])), [{ forbidLatestTag: true }]).response.allowed).toBe(true);
+  });
+
+  test("a compliant pod is admitted without warnings", () => {
+    const d = admit(request(pod([goodContainer()])), [{ ...ENFORCE_LATEST, requireResourceLimits: true, requireResourceRequests: true }]);
+    expect(d.response).toEqual({ uid: "3f1e6c2a-0000-4000-8000-000000000001", allowed: true });
+  });
+});
+
+describe("admitRequest(): several policies (reference W-A7)", () => {
+  test("all policies in the namespace apply; the strictest decides, each finding once", () => {
+    const audit: DevOpsPolicySpec = { forbidLatestTag: true, requireLivenessProbe: true, enforcementMode: "audit" };
+    const enforce: DevOpsPolicySpec = { forbidLatestTag: true, enforcementMode: "enforce" };
+    const d = admit(request(pod([{ name: "app", image: "nginx:latest", readinessProbe: {} }])), [audit, enforce]);
+    expect(d.denials).toEqual(["latest_tag"]);
+    expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: container 'app' uses :latest tag");
+    expect(d.response.warnings).toEqual(["DevOpsPolicy p0: container 'app' missing liveness probe (severity medium)"]);
+  });
+
+  test("policies of other namespaces do not apply", () => {
+    expect(admit(request(pod([LATEST])), [ENFORCE_LATEST], "staging").outcome).toBe("no-policy");
+  });
+});
+
+describe("admitRequest(): kinds", () => {
+  test.each(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"])("%s: the pod template is checked", (kind) => {
+    const d = admit(request(deployment([LATEST], kind)), [ENFORCE_LATEST]);
+    expect(d.response.allowed).toBe(false);
+    expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: container 'app' uses :latest tag");
+  });
+
+  test("an object without kind falls back to request.kind", () => {
+    const { kind: _, ...bare } = deployment([LATEST]);
+    const d = admit(request(bare, { kind: { group: "apps", version: "v1", kind: "Deployment" } }), [ENFORCE_LATEST]);
+    expect(d.denials).toEqual(["latest_tag"]);
+  });
+
+  test("other kinds, pods without spec and unknown shapes are admitted without error", () => {
+    expect(admit(request({ kind: "ConfigMap", data: {} }), [ENFORCE_LATEST]).outcome).toBe("kind-not-validated");
+    expect(admit(request({ kind: "Pod", metadata: {} }), [ENFORCE_LATEST]).outcome).toBe("no-pod-spec");
+    const weird = admit(request({ kind: "Pod", spec: { containers: "nope" } }), [ENFORCE_LATEST]);
+    expect(weird.response.allowed).toBe(true);
+    const weirder = admit(request({ kind: "Pod", spec: { containers: [null, 3, { image: 7 }] } }), [ENFORCE_LATEST]);
+    expect(weirder.response.allowed).toBe(true);
+  });
+});
+
+describe("admitRequest(): namespaces and operations", () => {
+  test.each(["kube-system", "kube-devops", "monitoring", "team-system"])("%s is always allowed", (ns) => {
+    const d = admit(request(pod([LATEST], { namespace: ns }), { namespace: ns }), [ENFORCE_LATEST], ns);
+    expect(d).toMatchObject({ outcome: "system-namespace", response: { allowed: true } });
+  });
+
+  test("our own namespace is allowed even under a custom name", () => {
+    const index = policies([ENFORCE_LATEST], "governance");
+    const d = admitRequest(request(pod([LATEST]), { namespace: "governance" }), { ownNamespace: "governance", policiesFor: (ns) => index.forNamespace(ns) });
+    expect(d.outcome).toBe("system-namespace");
+  });
+
+  test("DELETE and CONNECT are not validated", () => {
+    expect(admit(request(null, { operation: "DELETE", oldObject: pod([LATEST]) }), [ENFORCE_LATEST]).outcome).toBe("operation-not-validated");
+    expect(admit(request(pod([LATEST]), { operation: "CONNECT" }), [ENFORCE_LATEST]).response.allowed).toBe(true);
+  });
+});
+
+describe("admitRequest(): UPDATE denies only what the update introduces (reference W-A4)", () => {
+  test("a label change on a pod that already violates is admitted, with the findings as warnings", () => {
+    const old = pod([LATEST]);
+    const relabelled = pod([LATEST], { labels: { team: "a" } });
+    const d = admit(request(relabelled, { operation: "UPDATE", oldObject: old }), [ENFORCE_LATEST]);
+    expect(d.response.allowed).toBe(true);
+    expect(d.warnings).toEqual(["latest_tag"]);
+  });
+
+  test("an update that switches an image to :latest is denied", () => {
+    const old = deployment([goodContainer()]);
+    const next = deployment([LATEST]);
+    const d = admit(request(next, { operation: "UPDATE", oldObject: old }), [ENFORCE_LATEST]);
+    expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: container 'app' uses :latest tag");
+  });
+
+  test("a new container with :latest is new even when another container already had it", () => {
+    const old = deployment([LATEST]);
+    const next = deployment([LATEST, goodContainer("side", { image: "redis:latest" })]);
+    const d = admit(request(next, { operation: "UPDATE", oldObject: old }), [ENFORCE_LATEST]);
+    expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: container 'side' uses :latest tag");
+    expect(d.warnings).toEqual(["latest_tag"]);
+  });
+});
+
+describe("admitRequest(): controller-created children", () => {
+  const owned = (kind: string) => pod([LATEST], { ownerReferences: [{ apiVersion: "apps/v1", kind, name: "web-abc", uid: "u", controller: true }] });
+
+  test("pods a ReplicaSet controller creates are admitted with warnings (the template was admitted before)", () => {
+    const d = admit(request(owned("ReplicaSet"), { userInfo: { username: "system:serviceaccount:kube-system:replicaset-controller" } }), [ENFORCE_LATEST]);
+    expect(d.response.allowed).toBe(true);
+    expect(d.warnings).toContain("latest_tag");
+  });
+
+  test("a user cannot borrow the exception by forging an ownerReference", () => {
+    const d = admit(request(owned("ReplicaSet"), { userInfo: { username: "mallory" } }), [ENFORCE_LATEST]);
+    expect(d.response.allowed).toBe(false);
+  });
+
+  test("isControllerCreated() needs a controller reference of a template kind and a controller identity", () => {
+    expect(isControllerCreated(owned("ReplicaSet"), "system:kube-controller-manager")).toBe(true);
+    expect(isControllerCreated(owned("ConfigMap"), "system:kube-controller-manager")).toBe(false);
+    expect(isControllerCreated(pod([]), "system:kube-controller-manager")).toBe(false);
+    expect(isControllerCreated(owned("Job"), "system:serviceaccount:default:job-controller")).toBe(false);
+  });
+});
+
+describe("admitRequest(): exemptions", () => {
+  test("an exempted check neither denies nor warns", () => {
+    const exempt = pod([LATEST], { annotations: { "devops.stochastic.io/exempt-checks": "latest_tag" } });
+    const d = admit(request(exempt), [ENFORCE_LATEST]);
+    expect(d.response).toEqual({ uid: "3f1e6c2a-0000-4000-8000-000000000001", allowed: true });
+  });
+});
