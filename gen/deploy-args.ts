@@ -1,0 +1,84 @@
+/**
+ * @module
+ * The flags `deploy` and `observability` share, and their validation into DeployOptions. Pure:
+ * bad values become usage errors that name the flag.
+ */
+import type { ArgsDef } from "citty";
+import { usageError } from "../lib/errors.ts";
+import { COMPONENTS, type Component } from "../lib/rbac/permissions.ts";
+import { CERT_MODES, type CertMode, DEFAULT_NAMESPACE, defaultImage, type DeployOptions, resolveDeployOptions } from "./options.ts";
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+export const namespaceArg = {
+  namespace: { type: "string", alias: "n", default: DEFAULT_NAMESPACE, description: "Namespace the components run in", valueHint: "name" },
+} satisfies ArgsDef;
+
+export const deployArgs = {
+  ...namespaceArg,
+  image: { type: "string", description: "Container image (default: ghcr.io/kube-devops/kube-devops:v<version>)", valueHint: "ref" },
+  replicas: { type: "string", default: "2", description: "Replicas of each component", valueHint: "n" },
+  "cert-mode": { type: "enum", options: [...CERT_MODES], default: "self-managed", description: "Webhook certificates: managed by the webhook itself, or by cert-manager" },
+} satisfies ArgsDef;
+
+export const monitoringArgs = {
+  ...namespaceArg,
+  "monitor-labels": { type: "string", default: "", description: "Labels your Prometheus selects ServiceMonitors/PrometheusRules by, e.g. release=prometheus", valueHint: "k=v,..." },
+  interval: { type: "string", default: "30s", description: "Scrape interval", valueHint: "duration" },
+} satisfies ArgsDef;
+
+function parseNamespace(value: string): string {
+  if (!DNS_LABEL.test(value) || value.length > 63) throw usageError(`--namespace "${value}" is not a valid namespace name (lowercase letters, digits and '-', at most 63)`);
+  return value;
+}
+
+function parseReplicas(value: string): Record<Component, number> {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 100) throw usageError(`--replicas "${value}" must be an integer from 0 to 100`);
+  return Object.fromEntries(COMPONENTS.map((c) => [c, n])) as Record<Component, number>;
+}
+
+function parseImage(value: string): string {
+  if (value === "" || /\s/.test(value)) throw usageError(`--image "${value}" is not an image reference`);
+  return value;
+}
+
+/** `a=b,c=d` into labels; every key and value checked against Kubernetes label syntax. */
+export function parseLabels(value: string, flag: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of value.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const eq = pair.indexOf("=");
+    const key = eq > 0 ? pair.slice(0, eq) : "";
+    const val = eq > 0 ? pair.slice(eq + 1) : "";
+    if (!LABEL_KEY.test(key) || !LABEL_VALUE.test(val)) throw usageError(`${flag}: "${pair}" is not a valid key=value label`);
+    labels[key] = val;
+  }
+  return labels;
+}
+
+function parseDuration(value: string, flag: string): string {
+  if (!/^([0-9]+(ms|s|m|h))+$/.test(value)) throw usageError(`${flag} "${value}" is not a Prometheus duration such as 30s or 1m`);
+  return value;
+}
+
+/** Options for `deploy` from its flags. */
+export function parseDeployArgs(args: { namespace?: string; image?: string; replicas?: string; "cert-mode"?: string }, version: string): DeployOptions {
+  const certMode = args["cert-mode"] ?? "self-managed";
+  if (!(CERT_MODES as readonly string[]).includes(certMode)) throw usageError(`--cert-mode "${certMode}" must be one of ${CERT_MODES.join(", ")}`);
+  return resolveDeployOptions(version, {
+    namespace: parseNamespace(args.namespace ?? DEFAULT_NAMESPACE),
+    image: parseImage(args.image ?? defaultImage(version)),
+    replicas: parseReplicas(args.replicas ?? "2"),
+    webhook: { certMode: certMode as CertMode, failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [] },
+  });
+}
+
+/** Options for `observability` from its flags. */
+export function parseMonitoringArgs(args: { namespace?: string; "monitor-labels"?: string; interval?: string }, version: string): DeployOptions {
+  return resolveDeployOptions(version, {
+    namespace: parseNamespace(args.namespace ?? DEFAULT_NAMESPACE),
+    monitoring: { labels: parseLabels(args["monitor-labels"] ?? "", "--monitor-labels"), interval: parseDuration(args.interval ?? "30s", "--interval") },
+  });
+}

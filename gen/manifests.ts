@@ -1,0 +1,43 @@
+/**
+ * @module
+ * Assembles the generators into what `deploy generate-*` and `observability generate-*` print,
+ * in an order `kubectl apply -f` can apply in one pass (Namespace, RBAC, Services, workloads,
+ * certificates, then the admission configuration that points at the running webhook).
+ */
+import type { INamespace } from "kubernetes-models/v1/Namespace";
+import { renderCertManagerObjects } from "./cert-manager.ts";
+import { renderDashboardConfigMap } from "./observability/dashboard.ts";
+import { renderPrometheusRule } from "./observability/prometheus-rules.ts";
+import { renderServiceMonitors } from "./observability/service-monitors.ts";
+import { type DeployOptions, objectLabels } from "./options.ts";
+import { renderRbac } from "./rbac.ts";
+import { renderServices } from "./services.ts";
+import { renderWorkloads } from "./workloads.ts";
+
+/** A Kubernetes object as gen/ returns it. */
+export type Manifest = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } };
+
+/** The Namespace object (only rendered when asked: a chart or a GitOps tool usually owns it). */
+export function renderNamespace(options: DeployOptions): INamespace {
+  return { apiVersion: "v1", kind: "Namespace", metadata: { name: options.namespace, labels: objectLabels(options) } };
+}
+
+export interface DeploySelection {
+  createNamespace: boolean;
+}
+
+/** Everything `deploy generate-all` prints. */
+export function renderDeployManifests(options: DeployOptions, selection: DeploySelection): Manifest[] {
+  return [
+    ...(selection.createNamespace ? [renderNamespace(options)] : []),
+    ...renderRbac(options),
+    ...renderServices(options),
+    ...renderWorkloads(options),
+    ...(options.webhook.certMode === "cert-manager" ? renderCertManagerObjects(options) : []),
+  ];
+}
+
+/** Everything `observability generate-all` prints. */
+export function renderObservabilityManifests(options: DeployOptions): Manifest[] {
+  return [...renderServiceMonitors(options), renderDashboardConfigMap(options), renderPrometheusRule(options)];
+}

@@ -1,0 +1,145 @@
+/**
+ * @module
+ * A PrometheusRule with the alerts an operator of kube-devops acts on: a webhook that is down,
+ * slow or failing open (fail-open means a silent loss of admission checks), reconcile errors,
+ * failing remediations, score drops, certificates near expiry, and leader election gone wrong.
+ */
+import type { IPrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import { COMPONENTS } from "../../lib/rbac/permissions.ts";
+import { componentName, type DeployOptions, objectLabels } from "../options.ts";
+
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: { severity: "critical" | "warning" | "info" };
+  annotations: { summary: string; description: string };
+}
+
+const DAY = 86400;
+
+function alert(name: string, expr: string, forDuration: string, severity: AlertRule["labels"]["severity"], summary: string, description: string): AlertRule {
+  return { alert: name, expr, for: forDuration, labels: { severity }, annotations: { summary, description } };
+}
+
+/** The alert rules; `job` is the Service name (ServiceMonitor default). */
+export function alertRules(namespace: string): AlertRule[] {
+  const job = (c: (typeof COMPONENTS)[number]) => `job="${componentName(c)}",namespace="${namespace}"`;
+  return [
+    ...COMPONENTS.map((c) =>
+      alert(
+        `KubeDevops${c[0]?.toUpperCase()}${c.slice(1)}Down`,
+        `absent(up{${job(c)}} == 1)`,
+        "5m",
+        c === "webhook" ? "critical" : "warning",
+        `kube-devops ${c} has no scrapeable replica`,
+        c === "webhook"
+          ? "No webhook replica answers. The webhook fails open, so pods are admitted without any DevOpsPolicy check."
+          : `No ${c} replica answers on /metrics in namespace ${namespace}.`,
+      ),
+    ),
+    alert(
+      "KubeDevopsWebhookSlow",
+      "histogram_quantile(0.99, sum by (le) (rate(webhook_request_duration_seconds_bucket[5m]))) > 1",
+      "10m",
+      "warning",
+      "Admission p99 latency is above 1s",
+      "p99 admission latency is {{ $value | humanizeDuration }}; close to the VWC timeout the API server gives up and admits without checks.",
+    ),
+    alert(
+      "KubeDevopsWebhookFailingOpen",
+      "sum(rate(webhook_errors_total[5m])) > 0",
+      "10m",
+      "warning",
+      "The webhook is allowing requests because of internal errors",
+      "{{ $value | humanize }} admission requests/s are allowed without a verdict (fail-open). Check the webhook logs.",
+    ),
+    alert(
+      "KubeDevopsReconcileErrors",
+      "sum(rate(devopspolicy_reconcile_errors_total[10m])) / clamp_min(sum(rate(devopspolicy_reconcile_total[10m])), 1e-9) > 0.1",
+      "15m",
+      "warning",
+      "More than 10% of DevOpsPolicy reconciliations fail",
+      "{{ $value | humanizePercentage }} of reconciliations fail; policy status and metrics go stale.",
+    ),
+    alert(
+      "KubeDevopsRemediationsFailing",
+      "sum(increase(devopspolicy_remediations_failed_total[30m])) > 0",
+      "0m",
+      "warning",
+      "Enforcement could not patch workloads",
+      "{{ $value | humanize }} remediation patches failed in the last 30 minutes.",
+    ),
+    alert(
+      "KubeDevopsClusterScoreDrop",
+      "max(cluster_health_score) <= max(max_over_time(cluster_health_score[1h])) - 10",
+      "10m",
+      "warning",
+      "The cluster health score dropped by 10 points or more within an hour",
+      "The cluster governance score is {{ $value }}; see the Namespace Health Scores panel for where it fell.",
+    ),
+    alert(
+      "KubeDevopsPolicyScoreDrop",
+      "max by (namespace, policy) (devopspolicy_health_score) - max by (namespace, policy) (devopspolicy_health_score offset 1h) <= -10",
+      "10m",
+      "warning",
+      "A policy's health score dropped by 10 points or more within an hour",
+      "Policy {{ $labels.policy }} in {{ $labels.namespace }} lost {{ $value }} points.",
+    ),
+    alert(
+      "KubeDevopsCriticalViolations",
+      'sum by (namespace, policy) (devopspolicy_violations_by_severity{severity="critical"}) > 0',
+      "30m",
+      "info",
+      "Critical-severity policy violations persist",
+      "{{ $value }} critical violations under policy {{ $labels.policy }} in {{ $labels.namespace }}.",
+    ),
+    alert(
+      "KubeDevopsCertificateExpiringSoon",
+      `min by (certificate) (webhook_certificate_expiration_timestamp_seconds) - time() < ${14 * DAY}`,
+      "1h",
+      "warning",
+      "A webhook certificate expires within 14 days",
+      "The {{ $labels.certificate }} certificate expires in {{ $value | humanizeDuration }}; renewal should have happened by now.",
+    ),
+    alert(
+      "KubeDevopsCertificateExpiryCritical",
+      `min by (certificate) (webhook_certificate_expiration_timestamp_seconds) - time() < ${3 * DAY}`,
+      "10m",
+      "critical",
+      "A webhook certificate expires within 3 days",
+      "The {{ $labels.certificate }} certificate expires in {{ $value | humanizeDuration }}; after that the API server cannot call the webhook.",
+    ),
+    alert(
+      "KubeDevopsNoLeader",
+      "sum by (component) (kube_devops_leader_status) < 1",
+      "2m",
+      "critical",
+      "No replica holds the leader lease",
+      "No {{ $labels.component }} replica is leader: scores (watch) or policies (reconcile) are not being updated.",
+    ),
+    alert(
+      "KubeDevopsSplitBrain",
+      "sum by (component) (kube_devops_leader_status) > 1",
+      "1m",
+      "critical",
+      "More than one replica believes it is leader",
+      "{{ $value }} {{ $labels.component }} replicas report leadership at once.",
+    ),
+  ];
+}
+
+/** The rule groups, as `promtool check rules` reads them under `groups:`. */
+export function ruleGroups(namespace: string): { name: string; rules: AlertRule[] }[] {
+  return [{ name: "kube-devops", rules: alertRules(namespace) }];
+}
+
+/** The PrometheusRule object. */
+export function renderPrometheusRule(options: DeployOptions): IPrometheusRule {
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "PrometheusRule",
+    metadata: { name: "kube-devops", namespace: options.namespace, labels: { ...objectLabels(options), ...options.monitoring.labels } },
+    spec: { groups: ruleGroups(options.namespace) },
+  };
+}

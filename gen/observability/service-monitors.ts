@@ -1,0 +1,41 @@
+/**
+ * @module
+ * prometheus-operator ServiceMonitors, one per component. Labels that make a Prometheus select
+ * them are the caller's (no hard-wired `release: stable`: reference W-D5). The webhook is scraped
+ * over HTTPS on its admission port, verified against the CA in its own TLS Secret (decision 0002).
+ */
+import type { IServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
+import { COMPONENTS, type Component } from "../../lib/rbac/permissions.ts";
+import { componentName, type DeployOptions, objectLabels, selectorLabels } from "../options.ts";
+import { COMPONENT_PORTS } from "../workloads.ts";
+
+/** The DNS name the webhook's serving certificate is issued for. */
+export function webhookServerName(namespace: string): string {
+  return `${componentName("webhook")}.${namespace}.svc`;
+}
+
+/** One component's ServiceMonitor. */
+export function renderServiceMonitor(options: DeployOptions, component: Component): IServiceMonitor {
+  const port = COMPONENT_PORTS[component];
+  const tls =
+    port.scheme === "HTTPS"
+      ? { tlsConfig: { ca: { secret: { name: options.names.webhookSecret, key: "ca.crt" } }, serverName: webhookServerName(options.namespace) } }
+      : {};
+  return {
+    apiVersion: "monitoring.coreos.com/v1",
+    kind: "ServiceMonitor",
+    metadata: { name: componentName(component), namespace: options.namespace, labels: { ...objectLabels(options, component), ...options.monitoring.labels } },
+    spec: {
+      selector: { matchLabels: selectorLabels(component) },
+      namespaceSelector: { matchNames: [options.namespace] },
+      // honorLabels: our metrics carry the *workload's* `namespace` label (reference §7); without it
+      // Prometheus would rename it to `exported_namespace` and every per-namespace panel would break
+      endpoints: [{ port: port.name, path: "/metrics", interval: options.monitoring.interval, scheme: port.scheme === "HTTPS" ? "https" : "http", honorLabels: true, ...tls }],
+    },
+  };
+}
+
+/** ServiceMonitors for every component. */
+export function renderServiceMonitors(options: DeployOptions): IServiceMonitor[] {
+  return COMPONENTS.map((c) => renderServiceMonitor(options, c));
+}

@@ -1,0 +1,105 @@
+/**
+ * @module
+ * The explicit inputs of every manifest generator, and their defaults. Generators never read
+ * the environment or the clock: what differs between two outputs is in these options.
+ */
+import { COMPONENTS, type Component, DEFAULT_OBJECT_NAMES, type ObjectNames } from "../lib/rbac/permissions.ts";
+
+/** The public image repository (never a private registry address: reference W-D3). */
+export const DEFAULT_IMAGE_REPOSITORY = "ghcr.io/kube-devops/kube-devops";
+export const DEFAULT_NAMESPACE = "kube-devops";
+export const APP_NAME = "kube-devops";
+
+export const CERT_MODES = ["self-managed", "cert-manager"] as const;
+export type CertMode = (typeof CERT_MODES)[number];
+
+export interface Resources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+/**
+ * Measured on Bun 1.4.5: an idle compiled server with hono + prom-client holds ~53 MB, and the
+ * watch controller adds a few hundred bytes per tracked pod. 256Mi leaves room for ~100k pods.
+ * Limits are set because our own `missing_limits` check would flag us otherwise.
+ */
+export const DEFAULT_RESOURCES: Resources = {
+  requests: { cpu: "50m", memory: "96Mi" },
+  limits: { cpu: "500m", memory: "256Mi" },
+};
+
+export interface WebhookOptions {
+  certMode: CertMode;
+  failurePolicy: "Ignore" | "Fail";
+  timeoutSeconds: number;
+  /** Namespaces the API server never sends to the webhook, besides ours and the control plane's. */
+  excludedNamespaces: string[];
+}
+
+export interface MonitoringOptions {
+  /** Labels on ServiceMonitors/PrometheusRules so a Prometheus selects them (none by default). */
+  labels: Record<string, string>;
+  interval: string;
+}
+
+export interface DeployOptions {
+  namespace: string;
+  image: string;
+  imagePullPolicy: "IfNotPresent" | "Always" | "Never";
+  /** The version the manifests describe (`app.kubernetes.io/version`). */
+  version: string;
+  replicas: Record<Component, number>;
+  resources: Record<Component, Resources>;
+  /** Extra labels on every object (merged under the recommended `app.kubernetes.io/*` ones). */
+  labels: Record<string, string>;
+  /** Who manages the objects (`app.kubernetes.io/managed-by`): `kube-devops` or `Helm`. */
+  managedBy: string;
+  names: ObjectNames;
+  webhook: WebhookOptions;
+  monitoring: MonitoringOptions;
+}
+
+/** The image reference for a version: the public repository, tag `v<version>`. */
+export function defaultImage(version: string): string {
+  return `${DEFAULT_IMAGE_REPOSITORY}:v${version}`;
+}
+
+/** Fills every option not given with its default (2 replicas, public image, fail-open webhook). */
+export function resolveDeployOptions(version: string, given: Partial<Omit<DeployOptions, "version">> = {}): DeployOptions {
+  const perComponent = <T>(value: T): Record<Component, T> => Object.fromEntries(COMPONENTS.map((c) => [c, value])) as Record<Component, T>;
+  return {
+    namespace: given.namespace ?? DEFAULT_NAMESPACE,
+    image: given.image ?? defaultImage(version),
+    imagePullPolicy: given.imagePullPolicy ?? "IfNotPresent",
+    version,
+    replicas: given.replicas ?? perComponent(2),
+    resources: given.resources ?? perComponent(DEFAULT_RESOURCES),
+    labels: given.labels ?? {},
+    managedBy: given.managedBy ?? APP_NAME,
+    names: given.names ?? DEFAULT_OBJECT_NAMES,
+    webhook: given.webhook ?? { certMode: "self-managed", failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [] },
+    monitoring: given.monitoring ?? { labels: {}, interval: "30s" },
+  };
+}
+
+/** `kube-devops-<component>`: the name of a component's Deployment, Service, SA, roles and PDB. */
+export function componentName(component: Component): string {
+  return `${APP_NAME}-${component}`;
+}
+
+/** Labels that select a component's pods; stable across versions (Deployment selectors are immutable). */
+export function selectorLabels(component: Component): Record<string, string> {
+  return { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/component": component };
+}
+
+/** The recommended labels of every object (reference anchors §5), plus the caller's. */
+export function objectLabels(options: DeployOptions, component?: Component): Record<string, string> {
+  return {
+    ...options.labels,
+    "app.kubernetes.io/name": APP_NAME,
+    ...(component ? { "app.kubernetes.io/component": component } : {}),
+    "app.kubernetes.io/part-of": APP_NAME,
+    "app.kubernetes.io/version": options.version,
+    "app.kubernetes.io/managed-by": options.managedBy,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * @module
+ * Least-privilege RBAC, one identity per component: a ServiceAccount, a ClusterRole for its
+ * cluster-wide grants and a Role in our namespace for the rest (leases, the webhook's Secret),
+ * each bound to that ServiceAccount only. The grants come from lib/rbac/permissions.ts.
+ */
+import type { IClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
+import type { IClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
+import type { IPolicyRule } from "kubernetes-models/rbac.authorization.k8s.io/v1/PolicyRule";
+import type { IRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import type { IRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import type { IServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { COMPONENTS, type Component, componentPermissions, type Permission } from "../lib/rbac/permissions.ts";
+import { componentName, type DeployOptions, objectLabels } from "./options.ts";
+
+type RbacObject = IServiceAccount | IClusterRole | IClusterRoleBinding | IRole | IRoleBinding;
+
+const RBAC_API = "rbac.authorization.k8s.io/v1";
+
+function toRule(p: Permission): IPolicyRule {
+  return {
+    apiGroups: [p.group],
+    resources: [...p.resources],
+    ...(p.resourceNames ? { resourceNames: [...p.resourceNames] } : {}),
+    verbs: [...p.verbs],
+  };
+}
+
+/** The ServiceAccount a component's pods run as. */
+export function renderServiceAccount(options: DeployOptions, component: Component): IServiceAccount {
+  return {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: componentName(component), namespace: options.namespace, labels: objectLabels(options, component) },
+  };
+}
+
+/** ServiceAccount, roles and bindings of one component (a Role only when it has namespaced grants). */
+export function renderComponentRbac(options: DeployOptions, component: Component): RbacObject[] {
+  const name = componentName(component);
+  const labels = objectLabels(options, component);
+  const grants = componentPermissions(component, options.names);
+  const subjects = [{ kind: "ServiceAccount", name, namespace: options.namespace }];
+  const objects: RbacObject[] = [renderServiceAccount(options, component)];
+  const clusterRules = grants.filter((g) => g.scope === "cluster").map(toRule);
+  if (clusterRules.length > 0) {
+    objects.push(
+      { apiVersion: RBAC_API, kind: "ClusterRole", metadata: { name, labels }, rules: clusterRules },
+      { apiVersion: RBAC_API, kind: "ClusterRoleBinding", metadata: { name, labels }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name }, subjects },
+    );
+  }
+  const namespacedRules = grants.filter((g) => g.scope === "namespace").map(toRule);
+  if (namespacedRules.length > 0) {
+    const metadata = { name, namespace: options.namespace, labels };
+    objects.push(
+      { apiVersion: RBAC_API, kind: "Role", metadata, rules: namespacedRules },
+      { apiVersion: RBAC_API, kind: "RoleBinding", metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name }, subjects },
+    );
+  }
+  return objects;
+}
+
+/** RBAC for every component, in component order. */
+export function renderRbac(options: DeployOptions): RbacObject[] {
+  return COMPONENTS.flatMap((c) => renderComponentRbac(options, c));
+}

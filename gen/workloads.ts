@@ -1,0 +1,156 @@
+/**
+ * @module
+ * The three component Deployments and their PodDisruptionBudgets: hardened pods (non-root 65532,
+ * read-only root, no privilege escalation, no capabilities, RuntimeDefault seccomp), spread across
+ * nodes and zones, probes on the real endpoints, lease identity from the downward API.
+ */
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IPodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import type { IContainer } from "kubernetes-models/v1/Container";
+import type { IProbe } from "kubernetes-models/v1/Probe";
+import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
+import type { IVolume } from "kubernetes-models/v1/Volume";
+import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
+import { COMPONENTS, type Component } from "../lib/rbac/permissions.ts";
+import { APP_NAME, componentName, type DeployOptions, objectLabels, selectorLabels } from "./options.ts";
+
+/** The port each component serves `/healthz`, `/readyz` and `/metrics` on (reference §6.3). */
+export const COMPONENT_PORTS: Record<Component, { name: string; port: number; scheme: "HTTP" | "HTTPS" }> = {
+  watch: { name: "metrics", port: 8080, scheme: "HTTP" },
+  reconcile: { name: "metrics", port: 9090, scheme: "HTTP" },
+  webhook: { name: "https", port: 8443, scheme: "HTTPS" },
+};
+
+/** Where the webhook's TLS Secret is mounted (the Secret's `tls.crt`/`tls.key`/`ca.crt`). */
+export const WEBHOOK_TLS_DIR = "/tls";
+
+/**
+ * Seconds between SIGTERM and SIGKILL. The lifecycle (lib/kube) stops loops, releases the lease
+ * and drains HTTP within 10 s; the webhook first waits 5 s in preStop so that the API server
+ * stops routing to it before it stops accepting. 30 s bounds both with room to spare.
+ */
+export const TERMINATION_GRACE_SECONDS = 30;
+const WEBHOOK_PRESTOP_SLEEP_SECONDS = 5;
+
+/** The command line of a component's container (the image's entrypoint is the binary). */
+export function componentArgs(component: Component): string[] {
+  const common = ["--log-format", "json"];
+  switch (component) {
+    case "watch":
+      return ["watch", ...common];
+    case "reconcile":
+      return ["reconcile", ...common];
+    case "webhook":
+      return ["webhook", "serve", "--tls-cert", `${WEBHOOK_TLS_DIR}/tls.crt`, "--tls-key", `${WEBHOOK_TLS_DIR}/tls.key`, ...common];
+  }
+}
+
+function probe(component: Component, path: string, periodSeconds: number, failureThreshold: number): IProbe {
+  const { name, scheme } = COMPONENT_PORTS[component];
+  return { httpGet: { path, port: name, scheme }, periodSeconds, timeoutSeconds: 2, failureThreshold };
+}
+
+function renderContainer(options: DeployOptions, component: Component): IContainer {
+  const port = COMPONENT_PORTS[component];
+  const mounts: IVolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
+  if (component === "webhook") mounts.push({ name: "tls", mountPath: WEBHOOK_TLS_DIR, readOnly: true });
+  const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+  return {
+    name: APP_NAME,
+    image: options.image,
+    imagePullPolicy: options.imagePullPolicy,
+    args: componentArgs(component),
+    env: [fieldEnv("POD_NAME", "metadata.name"), fieldEnv("POD_NAMESPACE", "metadata.namespace")],
+    ports: [{ name: port.name, containerPort: port.port, protocol: "TCP" }],
+    // startup gives a slow first list up to 2 minutes before liveness may restart the pod
+    startupProbe: probe(component, "/healthz", 5, 24),
+    livenessProbe: probe(component, "/healthz", 10, 3),
+    readinessProbe: probe(component, "/readyz", 5, 2),
+    resources: options.resources[component],
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    ...(component === "webhook" ? { lifecycle: { preStop: { sleep: { seconds: WEBHOOK_PRESTOP_SLEEP_SECONDS } } } } : {}),
+    volumeMounts: mounts,
+  };
+}
+
+function renderVolumes(options: DeployOptions, component: Component): IVolume[] {
+  const volumes: IVolume[] = [{ name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } }];
+  if (component === "webhook") {
+    // self-managed: the webhook creates the Secret itself, so the pod must start before it exists
+    const optional = options.webhook.certMode === "self-managed";
+    volumes.push({ name: "tls", secret: { secretName: options.names.webhookSecret, defaultMode: 0o440, optional } });
+  }
+  return volumes;
+}
+
+/** One component's Deployment. */
+export function renderDeployment(options: DeployOptions, component: Component): IDeployment {
+  const selector = selectorLabels(component);
+  const spread = (topologyKey: string, whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway"): ITopologySpreadConstraint => ({
+    maxSkew: 1,
+    topologyKey,
+    whenUnsatisfiable,
+    labelSelector: { matchLabels: selector },
+    matchLabelKeys: ["pod-template-hash"],
+    nodeTaintsPolicy: "Honor",
+  });
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: componentName(component), namespace: options.namespace, labels: objectLabels(options, component) },
+    spec: {
+      replicas: options.replicas[component],
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: selector },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: { ...objectLabels(options, component), ...selector } },
+        spec: {
+          serviceAccountName: componentName(component),
+          automountServiceAccountToken: true,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            fsGroup: 65532,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          topologySpreadConstraints: [spread("kubernetes.io/hostname", "DoNotSchedule"), spread("topology.kubernetes.io/zone", "ScheduleAnyway")],
+          containers: [renderContainer(options, component)],
+          volumes: renderVolumes(options, component),
+        },
+      },
+    },
+  };
+}
+
+/** One component's PodDisruptionBudget: at most one replica down by eviction. */
+export function renderPodDisruptionBudget(options: DeployOptions, component: Component): IPodDisruptionBudget {
+  return {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { name: componentName(component), namespace: options.namespace, labels: objectLabels(options, component) },
+    spec: {
+      maxUnavailable: 1,
+      selector: { matchLabels: selectorLabels(component) },
+      // a replica that is not Ready must never block a node drain (reference W-R6)
+      unhealthyPodEvictionPolicy: "AlwaysAllow",
+    },
+  };
+}
+
+/** Deployments then PDBs, for every component. */
+export function renderWorkloads(options: DeployOptions): (IDeployment | IPodDisruptionBudget)[] {
+  return [...COMPONENTS.map((c) => renderDeployment(options, c)), ...COMPONENTS.map((c) => renderPodDisruptionBudget(options, c))];
+}

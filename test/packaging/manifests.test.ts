@@ -1,0 +1,153 @@
+/**
+ * gen/ manifests: schema-valid against the Kubernetes OpenAPI schemas, snapshot-stable, hardened,
+ * and RBAC that is exactly lib/rbac/permissions.ts.
+ */
+import { describe, expect, test } from "bun:test";
+import { parseAllDocuments } from "yaml";
+import { parseDeployArgs, parseLabels, parseMonitoringArgs } from "../../gen/deploy-args.ts";
+import { renderDeployManifests, renderObservabilityManifests } from "../../gen/manifests.ts";
+import { resolveDeployOptions } from "../../gen/options.ts";
+import { renderRbac } from "../../gen/rbac.ts";
+import { renderDeployment, renderWorkloads } from "../../gen/workloads.ts";
+import { toYamlDocuments } from "../../gen/yaml.ts";
+import { COMPONENTS, componentPermissions } from "../../lib/rbac/permissions.ts";
+import { schemaErrors } from "../support/k8s-schemas.ts";
+
+const VERSION = "1.2.3";
+const options = resolveDeployOptions(VERSION);
+const certManager = resolveDeployOptions(VERSION, { webhook: { ...options.webhook, certMode: "cert-manager" } });
+type Obj = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } } & Record<string, unknown>;
+
+describe("deploy manifests", () => {
+  const all = [
+    ...renderDeployManifests(options, { createNamespace: true }),
+    ...renderDeployManifests(certManager, { createNamespace: false }),
+    ...renderObservabilityManifests(options),
+  ] as Obj[];
+
+  test("every object is valid against its Kubernetes (or CRD) schema", () => {
+    const errors = all.map(schemaErrors).filter((e) => e !== "");
+    expect(errors).toEqual([]);
+  });
+
+  test("schema validation catches a wrong type (the check can fail)", () => {
+    const bad = structuredClone(renderDeployment(options, "watch")) as Obj;
+    (bad as { spec: { replicas: unknown } }).spec.replicas = "two";
+    expect(schemaErrors(bad)).toContain("replicas");
+  });
+
+  test("YAML output is stable and round-trips to the same objects", () => {
+    const text = toYamlDocuments(renderDeployManifests(options, { createNamespace: true }));
+    expect(toYamlDocuments(renderDeployManifests(resolveDeployOptions(VERSION), { createNamespace: true }))).toBe(text);
+    expect(parseAllDocuments(text).map((d) => d.toJS())).toEqual(JSON.parse(JSON.stringify(renderDeployManifests(options, { createNamespace: true }))));
+    expect(text).not.toContain("&a"); // no YAML anchors even where objects share metadata
+  });
+
+  test("snapshot: deploy generate-all (self-managed certificates, with Namespace)", () => {
+    expect(toYamlDocuments(renderDeployManifests(options, { createNamespace: true }))).toMatchSnapshot();
+  });
+
+  test("snapshot: deploy generate-all --cert-mode cert-manager", () => {
+    expect(toYamlDocuments(renderDeployManifests(certManager, { createNamespace: false }))).toMatchSnapshot();
+  });
+
+  test("no Namespace object unless asked; every namespaced object is in the chosen namespace", () => {
+    const objects = renderDeployManifests(resolveDeployOptions(VERSION, { namespace: "ops" }), { createNamespace: false }) as Obj[];
+    expect(objects.some((o) => o.kind === "Namespace")).toBe(false);
+    const clusterScoped = new Set(["ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration", "CustomResourceDefinition"]);
+    for (const o of objects) expect(o.metadata?.namespace).toBe(clusterScoped.has(o.kind) ? undefined : "ops");
+  });
+
+  test("the image is public and versioned, never a private registry address (W-D3)", () => {
+    for (const d of renderWorkloads(options).filter((o) => o.kind === "Deployment")) {
+      const image = (d as Obj & { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]?.image;
+      expect(image).toBe("ghcr.io/kube-devops/kube-devops:v1.2.3");
+    }
+  });
+});
+
+describe("Deployments (W-D4, W-P1)", () => {
+  for (const component of COMPONENTS) {
+    test(`${component}: hardened, spread, probed, identified`, () => {
+      const spec = renderDeployment(options, component).spec!;
+      const pod = spec.template.spec!;
+      const container = pod.containers[0]!;
+      expect(spec.replicas).toBe(2);
+      expect(pod.serviceAccountName).toBe(`kube-devops-${component}`);
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } });
+      expect(container.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+      });
+      expect(pod.topologySpreadConstraints?.map((t) => [t.topologyKey, t.whenUnsatisfiable])).toEqual([
+        ["kubernetes.io/hostname", "DoNotSchedule"],
+        ["topology.kubernetes.io/zone", "ScheduleAnyway"],
+      ]);
+      expect(container.livenessProbe?.httpGet?.path).toBe("/healthz");
+      expect(container.readinessProbe?.httpGet?.path).toBe("/readyz");
+      expect(container.readinessProbe?.httpGet?.scheme).toBe(component === "webhook" ? "HTTPS" : "HTTP");
+      expect(container.env?.map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath])).toEqual([
+        ["POD_NAME", "metadata.name"],
+        ["POD_NAMESPACE", "metadata.namespace"],
+      ]);
+      expect(container.args).toContain("json");
+      expect(container.resources?.limits?.memory).toBeDefined();
+      expect(container.resources?.requests?.cpu).toBeDefined();
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(15);
+    });
+  }
+
+  test("replicas and image follow the options", () => {
+    const custom = parseDeployArgs({ replicas: "3", image: "registry.example/kd:dev" }, VERSION);
+    const d = renderDeployment(custom, "reconcile");
+    expect(d.spec?.replicas).toBe(3);
+    expect(d.spec?.template.spec?.containers[0]?.image).toBe("registry.example/kd:dev");
+  });
+});
+
+describe("RBAC (W-D1)", () => {
+  test("each component's roles hold exactly its grants from lib/rbac/permissions.ts", () => {
+    const objects = renderRbac(options) as (Obj & { rules?: { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[] })[];
+    for (const component of COMPONENTS) {
+      const rules = objects.filter((o) => o.metadata?.name === `kube-devops-${component}` && o.rules).flatMap((o) => o.rules ?? []);
+      const expected = componentPermissions(component).map((p) => ({
+        apiGroups: [p.group],
+        resources: [...p.resources],
+        ...(p.resourceNames ? { resourceNames: [...p.resourceNames] } : {}),
+        verbs: [...p.verbs],
+      }));
+      const sorted = (list: unknown[]) => list.map((r) => JSON.stringify(r)).sort();
+      expect(sorted(rules)).toEqual(sorted(expected));
+    }
+  });
+
+  test("bindings bind only the component's own ServiceAccount; leases only through a namespaced Role", () => {
+    const objects = renderRbac(options) as (Obj & { subjects?: { name: string }[]; roleRef?: { name: string }; rules?: { resources: string[] }[] })[];
+    for (const b of objects.filter((o) => o.kind.endsWith("Binding"))) expect(b.subjects?.map((s) => s.name)).toEqual([b.roleRef?.name ?? ""]);
+    for (const r of objects.filter((o) => o.kind === "ClusterRole")) expect(r.rules?.some((rule) => rule.resources.includes("leases"))).toBe(false);
+  });
+
+  test("snapshot: deploy generate-rbac", () => {
+    expect(toYamlDocuments(renderRbac(options))).toMatchSnapshot();
+  });
+});
+
+describe("flags", () => {
+  test("bad values are usage errors naming the flag", () => {
+    expect(() => parseDeployArgs({ namespace: "Bad_NS" }, VERSION)).toThrow("--namespace");
+    expect(() => parseDeployArgs({ replicas: "two" }, VERSION)).toThrow("--replicas");
+    expect(() => parseDeployArgs({ "cert-mode": "manual" }, VERSION)).toThrow("--cert-mode");
+    expect(() => parseMonitoringArgs({ interval: "soon" }, VERSION)).toThrow("--interval");
+    expect(() => parseLabels("release", "--monitor-labels")).toThrow("--monitor-labels");
+  });
+
+  test("monitor labels land on ServiceMonitors and the PrometheusRule, not hard-wired (W-D5)", () => {
+    const objects = renderObservabilityManifests(parseMonitoringArgs({ "monitor-labels": "release=prom,team=platform" }, VERSION)) as Obj[];
+    const labelled = objects.filter((o) => ((o.metadata as { labels?: Record<string, string> }).labels ?? {}).release === "prom").map((o) => o.kind);
+    expect(labelled).toEqual(["ServiceMonitor", "ServiceMonitor", "ServiceMonitor", "PrometheusRule"]);
+    const defaults = JSON.stringify(renderObservabilityManifests(options));
+    expect(defaults).not.toContain("stable");
+  });
+});

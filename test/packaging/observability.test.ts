@@ -1,0 +1,138 @@
+/**
+ * Observability objects: the dashboard has every reference panel, a sane grid and a datasource
+ * variable; every PromQL expression (dashboard and alerts) names only metrics lib/metrics/names.ts
+ * lists; `promtool check rules` accepts the alert rules.
+ */
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dashboardExpressions, renderDashboard, renderDashboardConfigMap } from "../../gen/observability/dashboard.ts";
+import { alertRules, renderPrometheusRule, ruleGroups } from "../../gen/observability/prometheus-rules.ts";
+import { renderServiceMonitors } from "../../gen/observability/service-monitors.ts";
+import { resolveDeployOptions } from "../../gen/options.ts";
+import { toYaml, toYamlDocuments } from "../../gen/yaml.ts";
+import { allSeriesNames } from "../../lib/metrics/names.ts";
+import { metricNames } from "../support/promql.ts";
+
+const options = resolveDeployOptions("1.2.3");
+/** Series Prometheus itself adds to every target. */
+const SYNTHETIC = new Set(["up"]);
+
+type Panel = { id: number; type: string; title: string; gridPos: { h: number; w: number; x: number; y: number }; datasource?: { uid: string }; targets?: { expr: string; datasource: { uid: string } }[] };
+const panels = renderDashboard().panels as Panel[];
+
+describe("Grafana dashboard", () => {
+  test("keeps every panel of the reference (§8), in its rows", () => {
+    const reference = [
+      "Overview", "Cluster Health Score", "Reconcile Cycles", "Webhook Requests",
+      "Watch", "Namespace Health Scores", "Pod Events Rate", "Pods Tracked",
+      "Reconcile", "Violations by Namespace", "Health Scores", "Reconcile Rate", "Reconcile Errors", "Reconcile Duration", "Pods Scanned", "Remediations Applied", "Remediations Failed", "Enforcement Mode",
+      "Webhook", "Allow/Deny Rate", "Denial Breakdown", "Request Latency",
+      "Severity & Audit", "Violations by Severity", "Audit Results Over Time", "Critical Violations",
+    ];
+    const titles = panels.map((p) => p.title);
+    expect(titles.filter((t) => reference.includes(t))).toEqual(reference.filter((t) => titles.includes(t)));
+    expect(reference.filter((t) => !titles.includes(t))).toEqual([]);
+    expect(titles).toContain("Leader Election");
+    expect(titles).toContain("Certificate Expiry");
+  });
+
+  test("ids are unique and panels never overlap on the 24-column grid", () => {
+    expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+    const cells = new Set<string>();
+    for (const p of panels) {
+      expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
+      for (let x = p.gridPos.x; x < p.gridPos.x + p.gridPos.w; x++) {
+        for (let y = p.gridPos.y; y < p.gridPos.y + p.gridPos.h; y++) {
+          const key = `${x},${y}`;
+          expect(cells.has(key)).toBe(false);
+          cells.add(key);
+        }
+      }
+    }
+  });
+
+  test("every data panel and query uses the ${datasource} variable", () => {
+    const dashboard = renderDashboard() as { templating: { list: { name: string; type: string; query: string }[] } };
+    expect(dashboard.templating.list).toContainEqual(expect.objectContaining({ name: "datasource", type: "datasource", query: "prometheus" }));
+    for (const p of panels.filter((p) => p.type !== "row")) {
+      expect(p.datasource?.uid).toBe("${datasource}");
+      for (const t of p.targets ?? []) expect(t.datasource.uid).toBe("${datasource}");
+    }
+  });
+
+  test("every expression names only metrics the components export", () => {
+    const known = allSeriesNames();
+    for (const expr of dashboardExpressions()) {
+      const names = metricNames(expr);
+      expect(names.length).toBeGreaterThan(0);
+      expect(names.filter((n) => !known.has(n))).toEqual([]);
+    }
+  });
+
+  test("the metric-name check would catch an unknown metric", () => {
+    const known = allSeriesNames();
+    expect(metricNames('sum by (le) (rate(webhook_latency_bucket{job="x"}[5m])) > 1e-9').filter((n) => !known.has(n))).toEqual(["webhook_latency_bucket"]);
+  });
+
+  test("ships in a sidecar ConfigMap as JSON (grafana_dashboard: \"1\")", () => {
+    const cm = renderDashboardConfigMap(options);
+    expect(cm.metadata?.labels?.grafana_dashboard).toBe("1");
+    expect(JSON.parse(cm.data?.["kube-devops.json"] ?? "")).toEqual(renderDashboard());
+  });
+
+  test("snapshot: observability generate-dashboard", () => {
+    expect(toYaml(renderDashboardConfigMap(options))).toMatchSnapshot();
+  });
+});
+
+describe("PrometheusRule", () => {
+  test("covers the alerts that matter", () => {
+    const names = alertRules("kube-devops").map((r) => r.alert);
+    for (const n of ["KubeDevopsWebhookDown", "KubeDevopsWebhookSlow", "KubeDevopsReconcileErrors", "KubeDevopsClusterScoreDrop", "KubeDevopsCertificateExpiringSoon", "KubeDevopsNoLeader"]) expect(names).toContain(n);
+  });
+
+  test("every alert expression names only exported metrics (or Prometheus's own `up`)", () => {
+    const known = allSeriesNames();
+    for (const rule of alertRules("kube-devops")) {
+      const names = metricNames(rule.expr);
+      expect(names.length).toBeGreaterThan(0);
+      expect(names.filter((n) => !known.has(n) && !SYNTHETIC.has(n))).toEqual([]);
+    }
+  });
+
+  test("promtool check rules accepts the rules", () => {
+    const promtool = Bun.which("promtool");
+    if (!promtool) throw new Error("promtool is missing: install the Debian package `prometheus` (.ci/run does this)");
+    const dir = mkdtempSync(join(tmpdir(), "kd-rules-"));
+    const file = join(dir, "rules.yaml");
+    writeFileSync(file, toYaml({ groups: ruleGroups("kube-devops") }));
+    const result = Bun.spawnSync([promtool, "check", "rules", file], { stdout: "pipe", stderr: "pipe" });
+    expect(`${result.stdout.toString()}${result.stderr.toString()}`).toContain("SUCCESS");
+    expect(result.exitCode).toBe(0);
+  });
+
+  test("promtool rejects a broken rule (the check can fail)", () => {
+    const promtool = Bun.which("promtool");
+    if (!promtool) throw new Error("promtool is missing: install the Debian package `prometheus` (.ci/run does this)");
+    const file = join(mkdtempSync(join(tmpdir(), "kd-rules-")), "bad.yaml");
+    writeFileSync(file, toYaml({ groups: [{ name: "x", rules: [{ alert: "Broken", expr: "sum(rate(up[5m])" }] }] }));
+    expect(Bun.spawnSync([promtool, "check", "rules", file], { stdout: "pipe", stderr: "pipe" }).exitCode).not.toBe(0);
+  });
+
+  test("snapshot: observability generate-rules and generate-service-monitors", () => {
+    expect(toYamlDocuments([renderPrometheusRule(options), ...renderServiceMonitors(options)])).toMatchSnapshot();
+  });
+});
+
+describe("ServiceMonitors (W-D5)", () => {
+  test("the webhook is scraped over HTTPS and verified with its CA, never insecureSkipVerify", () => {
+    const webhook = renderServiceMonitors(options).find((m) => m.metadata?.name === "kube-devops-webhook");
+    const endpoint = webhook?.spec.endpoints?.[0];
+    expect(endpoint?.scheme).toBe("https");
+    expect(endpoint?.tlsConfig?.ca?.secret).toEqual({ name: "kube-devops-webhook-tls", key: "ca.crt" });
+    expect(endpoint?.tlsConfig?.serverName).toBe("kube-devops-webhook.kube-devops.svc");
+    expect(JSON.stringify(renderServiceMonitors(options))).not.toContain("insecureSkipVerify");
+  });
+});
