@@ -8,16 +8,16 @@ import { deployArgs, parseDeployArgs } from "../gen/deploy-args.ts";
 import { renderDeployManifests } from "../gen/manifests.ts";
 import { renderRbac } from "../gen/rbac.ts";
 import { renderWorkloads } from "../gen/workloads.ts";
-import { toYamlDocuments } from "../gen/yaml.ts";
+import { toYaml } from "../gen/to-yaml.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { VERSION } from "../lib/version.ts";
 
 const generateAll = defineCommand({
-  meta: { name: "generate-all", description: "Print every manifest: RBAC, Services, Deployments, PDBs (and the Namespace with --create-namespace)" },
+  meta: { name: "generate-all", description: "Print every manifest: CRDs, RBAC, Services, Deployments, PDBs, webhook configuration (and the Namespace with --create-namespace)" },
   args: { ...deployArgs, "create-namespace": { type: "boolean", default: false, description: "Also print the Namespace object" } },
   run({ args }) {
     const options = parseDeployArgs(args, VERSION);
-    cliRuntime().out(toYamlDocuments(renderDeployManifests(options, { createNamespace: args["create-namespace"] })));
+    cliRuntime().out(toYaml(renderDeployManifests(options, { createNamespace: args["create-namespace"] })));
   },
 });
 
@@ -25,7 +25,7 @@ const generateRbac = defineCommand({
   meta: { name: "generate-rbac", description: "Print one ServiceAccount and least-privilege roles per component" },
   args: deployArgs,
   run({ args }) {
-    cliRuntime().out(toYamlDocuments(renderRbac(parseDeployArgs(args, VERSION))));
+    cliRuntime().out(toYaml(renderRbac(parseDeployArgs(args, VERSION))));
   },
 });
 
@@ -33,7 +33,7 @@ const generateDeployments = defineCommand({
   meta: { name: "generate-deployments", description: "Print the Deployments and PodDisruptionBudgets" },
   args: deployArgs,
   run({ args }) {
-    cliRuntime().out(toYamlDocuments(renderWorkloads(parseDeployArgs(args, VERSION))));
+    cliRuntime().out(toYaml(renderWorkloads(parseDeployArgs(args, VERSION))));
   },
 });
 

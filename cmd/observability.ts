@@ -9,7 +9,7 @@ import { renderObservabilityManifests } from "../gen/manifests.ts";
 import { renderDashboard, renderDashboardConfigMap } from "../gen/observability/dashboard.ts";
 import { renderPrometheusRule } from "../gen/observability/prometheus-rules.ts";
 import { renderServiceMonitors } from "../gen/observability/service-monitors.ts";
-import { toYaml, toYamlDocuments } from "../gen/yaml.ts";
+import { toYaml, toYamlDocument } from "../gen/to-yaml.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { VERSION } from "../lib/version.ts";
 
@@ -17,7 +17,7 @@ const generateAll = defineCommand({
   meta: { name: "generate-all", description: "Print the ServiceMonitors, the dashboard ConfigMap and the PrometheusRule" },
   args: monitoringArgs,
   run({ args }) {
-    cliRuntime().out(toYamlDocuments(renderObservabilityManifests(parseMonitoringArgs(args, VERSION))));
+    cliRuntime().out(toYaml(renderObservabilityManifests(parseMonitoringArgs(args, VERSION))));
   },
 });
 
@@ -25,7 +25,7 @@ const generateServiceMonitors = defineCommand({
   meta: { name: "generate-service-monitors", description: "Print one ServiceMonitor per component" },
   args: monitoringArgs,
   run({ args }) {
-    cliRuntime().out(toYamlDocuments(renderServiceMonitors(parseMonitoringArgs(args, VERSION))));
+    cliRuntime().out(toYaml(renderServiceMonitors(parseMonitoringArgs(args, VERSION))));
   },
 });
 
@@ -35,7 +35,7 @@ const generateDashboard = defineCommand({
   run({ args }) {
     const out = cliRuntime().out;
     if (args.json) out(`${JSON.stringify(renderDashboard(), null, 2)}\n`);
-    else out(toYaml(renderDashboardConfigMap(parseMonitoringArgs(args, VERSION))));
+    else out(toYamlDocument(renderDashboardConfigMap(parseMonitoringArgs(args, VERSION))));
   },
 });
 
@@ -43,7 +43,7 @@ const generateRules = defineCommand({
   meta: { name: "generate-rules", description: "Print the PrometheusRule with kube-devops's alerts" },
   args: monitoringArgs,
   run({ args }) {
-    cliRuntime().out(toYaml(renderPrometheusRule(parseMonitoringArgs(args, VERSION))));
+    cliRuntime().out(toYamlDocument(renderPrometheusRule(parseMonitoringArgs(args, VERSION))));
   },
 });
 

@@ -1,11 +1,13 @@
 /**
  * @module
  * Assembles the generators into what `deploy generate-*` and `observability generate-*` print,
- * in an order `kubectl apply -f` can apply in one pass (Namespace, RBAC, Services, workloads,
- * certificates, then the admission configuration that points at the running webhook).
+ * in an order `kubectl apply -f` can apply in one pass (Namespace, CRDs, RBAC, Services, workloads,
+ * certificates, then the admission configuration that points at the webhook).
  */
 import type { INamespace } from "kubernetes-models/v1/Namespace";
+import { renderAdmissionConfiguration } from "./admission.ts";
 import { renderCertManagerObjects } from "./cert-manager.ts";
+import { renderCrds } from "./crd.ts";
 import { renderDashboardConfigMap } from "./observability/dashboard.ts";
 import { renderPrometheusRule } from "./observability/prometheus-rules.ts";
 import { renderServiceMonitors } from "./observability/service-monitors.ts";
@@ -22,6 +24,11 @@ export function renderNamespace(options: DeployOptions): INamespace {
   return { apiVersion: "v1", kind: "Namespace", metadata: { name: options.namespace, labels: objectLabels(options) } };
 }
 
+/** The CRDs (gen/crd.ts) with our recommended labels. */
+export function renderLabelledCrds(options: DeployOptions): Manifest[] {
+  return renderCrds().map((crd) => ({ ...crd, metadata: { ...crd.metadata, labels: { ...objectLabels(options), ...(crd.metadata as { labels?: Record<string, string> }).labels } } }));
+}
+
 export interface DeploySelection {
   createNamespace: boolean;
 }
@@ -30,10 +37,12 @@ export interface DeploySelection {
 export function renderDeployManifests(options: DeployOptions, selection: DeploySelection): Manifest[] {
   return [
     ...(selection.createNamespace ? [renderNamespace(options)] : []),
+    ...renderLabelledCrds(options),
     ...renderRbac(options),
     ...renderServices(options),
     ...renderWorkloads(options),
     ...(options.webhook.certMode === "cert-manager" ? renderCertManagerObjects(options) : []),
+    renderAdmissionConfiguration(options),
   ];
 }
 

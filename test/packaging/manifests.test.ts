@@ -9,7 +9,7 @@ import { renderDeployManifests, renderObservabilityManifests } from "../../gen/m
 import { resolveDeployOptions } from "../../gen/options.ts";
 import { renderRbac } from "../../gen/rbac.ts";
 import { renderDeployment, renderWorkloads } from "../../gen/workloads.ts";
-import { toYamlDocuments } from "../../gen/yaml.ts";
+import { toYaml } from "../../gen/to-yaml.ts";
 import { COMPONENTS, componentPermissions } from "../../lib/rbac/permissions.ts";
 import { schemaErrors } from "../support/k8s-schemas.ts";
 
@@ -32,23 +32,23 @@ describe("deploy manifests", () => {
 
   test("schema validation catches a wrong type (the check can fail)", () => {
     const bad = structuredClone(renderDeployment(options, "watch")) as Obj;
-    (bad as { spec: { replicas: unknown } }).spec.replicas = "two";
+    (bad as unknown as { spec: { replicas: unknown } }).spec.replicas = "two";
     expect(schemaErrors(bad)).toContain("replicas");
   });
 
   test("YAML output is stable and round-trips to the same objects", () => {
-    const text = toYamlDocuments(renderDeployManifests(options, { createNamespace: true }));
-    expect(toYamlDocuments(renderDeployManifests(resolveDeployOptions(VERSION), { createNamespace: true }))).toBe(text);
+    const text = toYaml(renderDeployManifests(options, { createNamespace: true }));
+    expect(toYaml(renderDeployManifests(resolveDeployOptions(VERSION), { createNamespace: true }))).toBe(text);
     expect(parseAllDocuments(text).map((d) => d.toJS())).toEqual(JSON.parse(JSON.stringify(renderDeployManifests(options, { createNamespace: true }))));
     expect(text).not.toContain("&a"); // no YAML anchors even where objects share metadata
   });
 
   test("snapshot: deploy generate-all (self-managed certificates, with Namespace)", () => {
-    expect(toYamlDocuments(renderDeployManifests(options, { createNamespace: true }))).toMatchSnapshot();
+    expect(toYaml(renderDeployManifests(options, { createNamespace: true }))).toMatchSnapshot();
   });
 
   test("snapshot: deploy generate-all --cert-mode cert-manager", () => {
-    expect(toYamlDocuments(renderDeployManifests(certManager, { createNamespace: false }))).toMatchSnapshot();
+    expect(toYaml(renderDeployManifests(certManager, { createNamespace: false }))).toMatchSnapshot();
   });
 
   test("no Namespace object unless asked; every namespaced object is in the chosen namespace", () => {
@@ -60,7 +60,7 @@ describe("deploy manifests", () => {
 
   test("the image is public and versioned, never a private registry address (W-D3)", () => {
     for (const d of renderWorkloads(options).filter((o) => o.kind === "Deployment")) {
-      const image = (d as Obj & { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]?.image;
+      const image = (d as unknown as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]?.image;
       expect(image).toBe("ghcr.io/kube-devops/kube-devops:v1.2.3");
     }
   });
@@ -130,7 +130,7 @@ describe("RBAC (W-D1)", () => {
   });
 
   test("snapshot: deploy generate-rbac", () => {
-    expect(toYamlDocuments(renderRbac(options))).toMatchSnapshot();
+    expect(toYaml(renderRbac(options))).toMatchSnapshot();
   });
 });
 

@@ -11,7 +11,7 @@ import { dashboardExpressions, renderDashboard, renderDashboardConfigMap } from 
 import { alertRules, renderPrometheusRule, ruleGroups } from "../../gen/observability/prometheus-rules.ts";
 import { renderServiceMonitors } from "../../gen/observability/service-monitors.ts";
 import { resolveDeployOptions } from "../../gen/options.ts";
-import { toYaml, toYamlDocuments } from "../../gen/yaml.ts";
+import { toYaml, toYamlDocument } from "../../gen/to-yaml.ts";
 import { allSeriesNames } from "../../lib/metrics/names.ts";
 import { metricNames } from "../support/promql.ts";
 
@@ -83,7 +83,7 @@ describe("Grafana dashboard", () => {
   });
 
   test("snapshot: observability generate-dashboard", () => {
-    expect(toYaml(renderDashboardConfigMap(options))).toMatchSnapshot();
+    expect(toYamlDocument(renderDashboardConfigMap(options))).toMatchSnapshot();
   });
 });
 
@@ -107,7 +107,7 @@ describe("PrometheusRule", () => {
     if (!promtool) throw new Error("promtool is missing: install the Debian package `prometheus` (.ci/run does this)");
     const dir = mkdtempSync(join(tmpdir(), "kd-rules-"));
     const file = join(dir, "rules.yaml");
-    writeFileSync(file, toYaml({ groups: ruleGroups("kube-devops") }));
+    writeFileSync(file, toYamlDocument({ groups: ruleGroups("kube-devops") }));
     const result = Bun.spawnSync([promtool, "check", "rules", file], { stdout: "pipe", stderr: "pipe" });
     expect(`${result.stdout.toString()}${result.stderr.toString()}`).toContain("SUCCESS");
     expect(result.exitCode).toBe(0);
@@ -117,12 +117,12 @@ describe("PrometheusRule", () => {
     const promtool = Bun.which("promtool");
     if (!promtool) throw new Error("promtool is missing: install the Debian package `prometheus` (.ci/run does this)");
     const file = join(mkdtempSync(join(tmpdir(), "kd-rules-")), "bad.yaml");
-    writeFileSync(file, toYaml({ groups: [{ name: "x", rules: [{ alert: "Broken", expr: "sum(rate(up[5m])" }] }] }));
+    writeFileSync(file, toYamlDocument({ groups: [{ name: "x", rules: [{ alert: "Broken", expr: "sum(rate(up[5m])" }] }] }));
     expect(Bun.spawnSync([promtool, "check", "rules", file], { stdout: "pipe", stderr: "pipe" }).exitCode).not.toBe(0);
   });
 
   test("snapshot: observability generate-rules and generate-service-monitors", () => {
-    expect(toYamlDocuments([renderPrometheusRule(options), ...renderServiceMonitors(options)])).toMatchSnapshot();
+    expect(toYaml([renderPrometheusRule(options), ...renderServiceMonitors(options)])).toMatchSnapshot();
   });
 });
 
