@@ -1,0 +1,248 @@
+/**
+ * @module
+ * The list+watch loop: list (paged), then watch from the list's
+ * resourceVersion with bookmarks; relist on 410 (HTTP or in-stream ERROR);
+ * reconnect when the server ends a watch or the stream goes idle; back off
+ * with jitter on errors; never hot-loop; never stop until told to. Callers get
+ * typed events and keep only what `project(obj)` returns.
+ */
+import { Backoff, type BackoffPolicy } from "./backoff.ts";
+import { systemClock, type Clock, type Random } from "./clock.ts";
+import { GoneError, toApiError, type KubeStatus } from "./api-errors.ts";
+import type { KubeClient } from "./client.ts";
+import { resourceName, resourcePath, type ResourceType } from "./resources.ts";
+import type { KubeObject } from "./types.ts";
+import { WatchStore, keyOf, type ChangeEvent } from "./watch-store.ts";
+import { streamWatch, type WatchLine } from "./watch-stream.ts";
+
+export type ListWatchEvent<P> =
+  | ChangeEvent<P>
+  /** The first complete list is in: the store is usable. */
+  | { type: "synced"; size: number }
+  /** A later complete list replaced the store; `keys` is the full new key set. */
+  | { type: "relisted"; keys: ReadonlySet<string>; reason: "expired" | "error" }
+  | { type: "error"; error: unknown; phase: "list" | "watch"; retryInMs: number; failures: number };
+
+export interface ListWatchOptions<P> {
+  client: KubeClient;
+  type: ResourceType;
+  namespace?: string | undefined;
+  labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
+  /** What to keep per object (a few numbers, not the object). */
+  project: (obj: KubeObject) => P;
+  /** Awaited: a slow handler slows the loop instead of queueing events. */
+  onEvent: (event: ListWatchEvent<P>) => void | Promise<void>;
+  pageSize?: number;
+  /** Server-side watch timeout, picked at random in [min, max] seconds (client-go: 300-600). */
+  watchTimeoutSeconds?: { min: number; max: number };
+  /** Reconnect when the stream is silent this long, ms (default: watch timeout + 30 s). */
+  idleTimeoutMs?: number;
+  backoff?: BackoffPolicy & { minMs?: number };
+  clock?: Clock;
+  random?: Random;
+}
+
+export interface ListWatchHealth {
+  synced: boolean;
+  /** A watch stream is open right now. */
+  watching: boolean;
+  /** Time (ms) of the last successful list, watch open, event or bookmark. */
+  lastActivity: number | undefined;
+  consecutiveFailures: number;
+  lastError: unknown;
+}
+
+const DEFAULT_BACKOFF = { baseMs: 800, maxMs: 30_000, minMs: 200 };
+
+export class ListWatch<P> {
+  readonly store: WatchStore<P>;
+  private readonly state: ListWatchHealth = { synced: false, watching: false, lastActivity: undefined, consecutiveFailures: 0, lastError: undefined };
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly backoff: Backoff;
+  private resourceVersion = "";
+  private readonly abort = new AbortController();
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: ListWatchOptions<P>) {
+    this.store = new WatchStore(options.project);
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF, this.random);
+  }
+
+  /** Health for /readyz. */
+  health(): Readonly<ListWatchHealth> {
+    return { ...this.state };
+  }
+
+  /** Ready: synced, and watching now or active within `maxStalenessMs`. */
+  isReady(maxStalenessMs = 120_000): boolean {
+    const { synced, watching, lastActivity } = this.state;
+    return synced && (watching || (lastActivity !== undefined && this.clock.now() - lastActivity <= maxStalenessMs));
+  }
+
+  /** Runs until `stop()` or `signal` aborts; resolves then. Never rejects. */
+  start(signal?: AbortSignal): Promise<void> {
+    signal?.addEventListener("abort", () => this.abort.abort(), { once: true });
+    this.running ??= this.loop();
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  private touch(): void {
+    this.state.lastActivity = this.clock.now();
+  }
+
+  private async emit(event: ListWatchEvent<P>): Promise<void> {
+    try {
+      await this.options.onEvent(event);
+    } catch (err) {
+      if (event.type !== "error") await this.emit({ type: "error", error: err, phase: "watch", retryInMs: 0, failures: this.state.consecutiveFailures });
+    }
+  }
+
+  private async fail(error: unknown, phase: "list" | "watch"): Promise<void> {
+    this.state.consecutiveFailures++;
+    this.state.lastError = error;
+    this.state.watching = false;
+    const retryInMs = this.backoff.next();
+    await this.emit({ type: "error", error, phase, retryInMs, failures: this.state.consecutiveFailures });
+    await this.clock.sleep(retryInMs, this.abort.signal);
+  }
+
+  private succeed(): void {
+    this.state.consecutiveFailures = 0;
+    this.state.lastError = undefined;
+    this.backoff.reset();
+    this.touch();
+  }
+
+  private async loop(): Promise<void> {
+    let needList: "initial" | "expired" | "error" | undefined = "initial";
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      if (needList) {
+        try {
+          await this.list(needList);
+          needList = undefined;
+          this.succeed();
+        } catch (err) {
+          if (signal.aborted) break;
+          await this.fail(err, "list");
+          if (needList !== "initial") needList = "error";
+          continue;
+        }
+      }
+      const outcome = await this.watchOnce();
+      if (outcome === "gone") needList = "expired";
+    }
+    this.state.watching = false;
+  }
+
+  private async list(reason: "initial" | "expired" | "error"): Promise<void> {
+    const { client, type, namespace, labelSelector, fieldSelector } = this.options;
+    let seen = new Set<string>();
+    for await (const page of client.listPages<KubeObject>(type, { namespace, labelSelector, fieldSelector, limit: this.options.pageSize ?? 500, signal: this.abort.signal })) {
+      if (page.restarted) seen = new Set();
+      for (const item of page.items) {
+        const event = this.safeUpsert(item);
+        seen.add(keyOf(item));
+        if (event) await this.emit(event);
+      }
+      this.resourceVersion = page.resourceVersion;
+      this.touch();
+    }
+    for (const event of this.store.dropUnseen(seen)) await this.emit(event);
+    if (reason === "initial" || !this.state.synced) {
+      this.state.synced = true;
+      await this.emit({ type: "synced", size: this.store.size });
+    } else {
+      await this.emit({ type: "relisted", keys: seen, reason });
+    }
+  }
+
+  private safeUpsert(item: KubeObject): ChangeEvent<P> | undefined {
+    try {
+      return this.store.upsert(item);
+    } catch (err) {
+      void this.emit({ type: "error", error: err, phase: "list", retryInMs: 0, failures: this.state.consecutiveFailures });
+      return undefined;
+    }
+  }
+
+  /** One watch connection. Returns "gone" when a relist is needed, "ended" otherwise. */
+  private async watchOnce(): Promise<"gone" | "ended"> {
+    const { client, type, namespace, labelSelector, fieldSelector } = this.options;
+    const range = this.options.watchTimeoutSeconds ?? { min: 300, max: 600 };
+    const timeoutSeconds = Math.floor(range.min + this.random() * (range.max - range.min));
+    const startedAt = this.clock.now();
+    let events = 0;
+    try {
+      const lines = streamWatch(client, {
+        path: resourcePath(type, { namespace }),
+        resource: resourceName(type),
+        namespace,
+        query: { watch: true, resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector, fieldSelector },
+        idleTimeoutMs: this.options.idleTimeoutMs ?? timeoutSeconds * 1000 + 30_000,
+        signal: this.abort.signal,
+        onOpen: () => {
+          this.state.watching = true;
+          this.succeed();
+        },
+      });
+      for await (const line of lines) {
+        events++;
+        const gone = await this.handle(line);
+        if (gone) {
+          this.state.watching = false;
+          return "gone";
+        }
+      }
+    } catch (err) {
+      this.state.watching = false;
+      if (this.abort.signal.aborted) return "ended";
+      if (err instanceof GoneError) return "gone";
+      await this.fail(err, "watch");
+      return "ended";
+    }
+    this.state.watching = false;
+    // A server that closes watches at once would make us spin: treat an empty, short watch as a failure.
+    if (events === 0 && this.clock.now() - startedAt < 1_000 && !this.abort.signal.aborted) await this.fail(new Error("the watch ended immediately without events"), "watch");
+    return "ended";
+  }
+
+  /** Applies one watch line; true when it says the resourceVersion is gone. */
+  private async handle(line: WatchLine): Promise<boolean> {
+    this.touch();
+    const obj = line.object as KubeObject | undefined;
+    if (line.type === "ERROR") {
+      const status = line.object as KubeStatus | undefined;
+      const err = toApiError(status?.code ?? 500, status, { verb: "watch", resource: resourceName(this.options.type), namespace: this.options.namespace, server: this.options.client.transport.server });
+      if (err instanceof GoneError) return true;
+      throw err;
+    }
+    const rv = obj?.metadata?.resourceVersion;
+    if (line.type === "BOOKMARK") {
+      if (rv) this.resourceVersion = rv;
+      return false;
+    }
+    if (!obj?.metadata) return false;
+    let event: ChangeEvent<P> | undefined;
+    if (line.type === "DELETED") event = this.store.delete(obj);
+    else if (line.type === "ADDED" || line.type === "MODIFIED") event = this.safeUpsert(obj);
+    if (rv) this.resourceVersion = rv;
+    if (event) await this.emit(event);
+    return false;
+  }
+}
+
+/** Creates a list+watch loop (call `start()`). */
+export function listWatch<P>(options: ListWatchOptions<P>): ListWatch<P> {
+  return new ListWatch(options);
+}
