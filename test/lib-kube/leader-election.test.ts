@@ -99,7 +99,7 @@ describe("leader election", () => {
       expect(takeover - killedAt).toBeLessThan(FAST.leaseDurationMs + JITTERED_RETRY + SLACK);
     }
     assertNoOverlap(intervals);
-    const lease = api.leases.get("kd/kube-devops-test") as { spec: { leaseTransitions: number; holderIdentity: string; renewTime: string } };
+    const lease = api.leases.get("kd/kube-devops-test") as unknown as { spec: { leaseTransitions: number; holderIdentity: string; renewTime: string } };
     expect(lease.spec.leaseTransitions).toBe(2);
     expect(lease.spec.renewTime).toMatch(/\.\d{6}Z$/);
   });
@@ -130,7 +130,7 @@ describe("leader election", () => {
     await Bun.sleep(300);
     const stoppedAt = now();
     await a.stop();
-    const lease = api.leases.get("kd/kube-devops-test") as { spec: { holderIdentity?: string | null } };
+    const lease = api.leases.get("kd/kube-devops-test") as unknown as { spec: { holderIdentity?: string | null } };
     const takeover = await until("b leads", () => leaderOf(intervals) === "b");
     expect(takeover - stoppedAt).toBeLessThan(slow.leaseDurationMs / 2);
     expect(lease.spec.holderIdentity ?? null).not.toBe("a");
