@@ -1,0 +1,101 @@
+/**
+ * @module
+ * The Helm chart `chart/` as a map of file path → content, rendered from the same generators as
+ * `deploy generate-all` / `observability generate-all` with Helm values substituted in. The
+ * namespace is always `.Release.Namespace` and no Namespace object is rendered (reference W-D2).
+ */
+import { COMPONENTS, type Component } from "../../lib/rbac/permissions.ts";
+import { renderAdmissionConfiguration } from "../admission.ts";
+import { renderCertManagerObjects } from "../cert-manager.ts";
+import { renderLabelledCrds } from "../manifests.ts";
+import { renderDashboardConfigMap } from "../observability/dashboard.ts";
+import { renderPrometheusRule } from "../observability/prometheus-rules.ts";
+import { renderServiceMonitors } from "../observability/service-monitors.ts";
+import { DEFAULT_IMAGE_REPOSITORY, type DeployOptions, type Resources, resolveDeployOptions } from "../options.ts";
+import { renderRbac } from "../rbac.ts";
+import { renderServices } from "../services.ts";
+import { toYaml } from "../to-yaml.ts";
+import { renderDeployment, renderPodDisruptionBudget } from "../workloads.ts";
+import { renderChartReadme } from "./chart-readme.ts";
+import { renderValuesSchema, renderValuesYaml } from "./values.ts";
+import { TemplateTokens, wrapIf } from "./template-tokens.ts";
+
+/** Options whose every configurable field is a Helm value token. */
+function templatedOptions(t: TemplateTokens, version: string, certMode: DeployOptions["webhook"]["certMode"]): DeployOptions {
+  const perComponent = <T>(make: (c: Component) => T) => Object.fromEntries(COMPONENTS.map((c) => [c, make(c)])) as Record<Component, T>;
+  return resolveDeployOptions(version, {
+    namespace: t.inline(".Release.Namespace"),
+    image: t.inline('printf "%s:%s" .Values.image.repository (.Values.image.tag | default (printf "v%s" .Chart.AppVersion)) | quote'),
+    imagePullPolicy: t.inline(".Values.image.pullPolicy") as DeployOptions["imagePullPolicy"],
+    replicas: perComponent((c) => t.number(`.Values.${c}.replicas`)),
+    resources: perComponent((c) => t.block<Resources>(`.Values.${c}.resources`)),
+    labels: { "helm.sh/chart": t.inline('printf "%s-%s" .Chart.Name .Chart.Version | quote'), "app.kubernetes.io/instance": t.inline(".Release.Name | quote") },
+    managedBy: t.inline(".Release.Service"),
+    webhook: {
+      certMode,
+      failurePolicy: t.inline(".Values.webhook.failurePolicy") as "Ignore",
+      timeoutSeconds: t.number(".Values.webhook.timeoutSeconds"),
+      excludedNamespaces: [t.items(".Values.webhook.excludedNamespaces")],
+    },
+    monitoring: { labels: { [t.entries(".Values.monitoring.labels")]: "" }, interval: t.inline(".Values.monitoring.interval | quote") },
+  });
+}
+
+/** The version label must stay a string even for versions YAML would read as numbers. */
+function withQuotedVersion(t: TemplateTokens, options: DeployOptions): DeployOptions {
+  return { ...options, version: t.inline(".Chart.AppVersion | quote") };
+}
+
+/** Every file of the chart, keyed by path relative to `chart/`. */
+export function renderChart(version: string): Record<string, string> {
+  const t = new TemplateTokens();
+  const options = withQuotedVersion(t, templatedOptions(t, version, "self-managed"));
+  const certManager = { ...options, webhook: { ...options.webhook, certMode: "cert-manager" as const } };
+  const doc = (objects: readonly unknown[]) => t.substitute(toYaml(objects));
+  const isCertManager = 'eq .Values.webhook.certificate.mode "cert-manager"';
+
+  const deployments = COMPONENTS.map((c) => {
+    const text = doc([renderDeployment(options, c)]);
+    // the TLS volume is optional only while the webhook creates its own Secret
+    return c === "webhook" ? text.replace("optional: true", `optional: {{ not (${isCertManager}) }}`) : text;
+  }).join("---\n");
+
+  return {
+    "Chart.yaml": toYaml([
+      {
+        apiVersion: "v2",
+        name: "kube-devops",
+        description: "Kubernetes DevOps governance: live workload scores, DevOpsPolicy operator, admission webhook",
+        type: "application",
+        version,
+        appVersion: version,
+        kubeVersion: ">=1.30.0-0",
+        keywords: ["governance", "policy", "admission-webhook", "prometheus"],
+        sources: ["https://github.com/kube-devops/kube-devops"],
+      },
+    ]),
+    "values.yaml": renderValuesYaml(DEFAULT_IMAGE_REPOSITORY),
+    "values.schema.json": `${JSON.stringify(renderValuesSchema(), null, 2)}\n`,
+    "README.md": renderChartReadme(),
+    "templates/crds.yaml": wrapIf(
+      ".Values.crds.install",
+      doc(renderLabelledCrds(options).map((crd) => ({ ...crd, metadata: { ...crd.metadata, annotations: { "helm.sh/resource-policy": "keep" } } }))),
+    ),
+    "templates/rbac.yaml": doc(renderRbac(options)),
+    "templates/services.yaml": doc(renderServices(options)),
+    "templates/deployments.yaml": deployments,
+    "templates/pdbs.yaml": wrapIf(".Values.podDisruptionBudget.enabled", doc(COMPONENTS.map((c) => renderPodDisruptionBudget(options, c)))),
+    "templates/webhook-configuration.yaml": `{{- if ${isCertManager} }}\n${doc([renderAdmissionConfiguration(certManager)])}{{- else }}\n${doc([renderAdmissionConfiguration(options)])}{{- end }}\n`,
+    "templates/cert-manager.yaml": wrapIf(isCertManager, doc(renderCertManagerObjects(certManager))),
+    "templates/service-monitors.yaml": wrapIf(".Values.monitoring.serviceMonitor.enabled", doc(renderServiceMonitors(options))),
+    "templates/prometheus-rule.yaml": wrapIf(".Values.monitoring.prometheusRule.enabled", doc([renderPrometheusRule(options)])),
+    "templates/grafana-dashboard.yaml": wrapIf(".Values.monitoring.grafanaDashboard.enabled", doc([renderDashboardConfigMap(options)])),
+    "templates/NOTES.txt": [
+      "kube-devops {{ .Chart.AppVersion }} is installed in namespace {{ .Release.Namespace }}.",
+      "",
+      "  kubectl -n {{ .Release.Namespace }} get deploy,pods -l app.kubernetes.io/part-of=kube-devops",
+      "  kubectl get devopspolicies -A",
+      "",
+    ].join("\n"),
+  };
+}

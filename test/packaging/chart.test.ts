@@ -1,0 +1,124 @@
+/**
+ * The Helm chart: checked in and up to date with gen/chart, values valid against
+ * values.schema.json, and — rendered with a Go-template evaluator — the same objects as the
+ * generators produce for the same settings, schema-valid, with no Namespace object (W-D2).
+ */
+import { describe, expect, test } from "bun:test";
+import Ajv from "ajv";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { parse, parseAllDocuments } from "yaml";
+import { renderChart } from "../../gen/chart/render-chart.ts";
+import { renderDeployManifests, renderLabelledCrds, renderObservabilityManifests } from "../../gen/manifests.ts";
+import { type DeployOptions, resolveDeployOptions } from "../../gen/options.ts";
+import pkg from "../../package.json" with { type: "json" };
+import { ROOT } from "../support/binary.ts";
+import { renderHelmTemplate } from "../support/helm-template.ts";
+import { schemaErrors } from "../support/k8s-schemas.ts";
+
+const CHART = join(ROOT, "chart");
+const files = renderChart(pkg.version);
+type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> } };
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, encoding: "utf8" }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : [relative(CHART, join(dir, e.name))]));
+}
+
+/** Renders every template with `values` over the chart's defaults, as `helm template` would. */
+function renderInstall(values: Record<string, unknown>, release = { Name: "kd", Namespace: "governance", Service: "Helm" }): Obj[] {
+  const defaults = parse(files["values.yaml"] ?? "") as Record<string, unknown>;
+  const merged = mergeValues(defaults, values);
+  const context = { Values: merged, Release: release, Chart: { Name: "kube-devops", Version: pkg.version, AppVersion: pkg.version } };
+  return Object.entries(files)
+    .filter(([path]) => path.startsWith("templates/") && path.endsWith(".yaml"))
+    .flatMap(([, template]) => parseAllDocuments(renderHelmTemplate(template, context)).map((d) => d.toJS() as Obj | null))
+    .filter((o): o is Obj => o !== null);
+}
+
+function mergeValues(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = v && typeof v === "object" && !Array.isArray(v) && b && typeof b === "object" ? mergeValues(b as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+/** What the generators produce for the same settings as a Helm release. */
+function expectedObjects(options: DeployOptions, monitoring: { serviceMonitor: boolean; prometheusRule: boolean; dashboard: boolean }): Obj[] {
+  const crdNames = new Set(renderLabelledCrds(options).map((c) => c.metadata?.name));
+  const deploy = (renderDeployManifests(options, { createNamespace: false }) as Obj[]).map((o) =>
+    crdNames.has(o.metadata.name) && o.kind === "CustomResourceDefinition" ? { ...o, metadata: { ...o.metadata, annotations: { "helm.sh/resource-policy": "keep" } } } : o,
+  );
+  const observability = (renderObservabilityManifests(options) as Obj[]).filter(
+    (o) => (o.kind === "ServiceMonitor" && monitoring.serviceMonitor) || (o.kind === "PrometheusRule" && monitoring.prometheusRule) || (o.kind === "ConfigMap" && monitoring.dashboard),
+  );
+  return [...deploy, ...observability];
+}
+
+const byKey = (objects: Obj[]) => Object.fromEntries(objects.map((o) => [`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
+
+function helmOptions(namespace: string, release: string, extra: Partial<DeployOptions> = {}): DeployOptions {
+  return resolveDeployOptions(pkg.version, {
+    namespace,
+    labels: { "helm.sh/chart": `kube-devops-${pkg.version}`, "app.kubernetes.io/instance": release },
+    managedBy: "Helm",
+    ...extra,
+  });
+}
+
+describe("chart/ (Helm)", () => {
+  test("is checked in and matches gen/chart (run `bun run chart` when this fails)", () => {
+    expect(existsSync(CHART)).toBe(true);
+    const stale = Object.entries(files).filter(([path, content]) => !existsSync(join(CHART, path)) || readFileSync(join(CHART, path), "utf8") !== content).map(([p]) => p);
+    const extra = listFiles(CHART).filter((f) => !(f in files));
+    expect({ stale, extra }).toEqual({ stale: [], extra: [] });
+  });
+
+  test("default values satisfy values.schema.json, and the schema rejects typos and bad values", () => {
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(files["values.schema.json"] ?? "{}"));
+    const defaults = parse(files["values.yaml"] ?? "");
+    expect(validate(defaults) ? [] : validate.errors).toEqual([]);
+    expect(validate(mergeValues(defaults, { watch: { replica: 3 } }))).toBe(false);
+    expect(validate(mergeValues(defaults, { webhook: { failurePolicy: "Sometimes" } }))).toBe(false);
+    expect(validate(mergeValues(defaults, { webhook: { certificate: { mode: "manual" } } }))).toBe(false);
+    expect(validate(mergeValues(defaults, { reconcile: { resources: { limits: { memory: "lots" } } } }))).toBe(false);
+  });
+
+  test("default install renders exactly the generators' objects in the release namespace, no Namespace", () => {
+    const rendered = renderInstall({});
+    expect(rendered.some((o) => o.kind === "Namespace")).toBe(false);
+    expect(byKey(rendered)).toEqual(byKey(expectedObjects(helmOptions("governance", "kd"), { serviceMonitor: false, prometheusRule: false, dashboard: true })));
+  });
+
+  test("values reach the objects: image, replicas, resources, webhook settings, cert-manager, monitoring", () => {
+    const resources = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "1", memory: "1Gi" } };
+    const rendered = renderInstall({
+      image: { repository: "registry.example/kd", tag: "dev" },
+      reconcile: { replicas: 3, resources },
+      webhook: { failurePolicy: "Fail", timeoutSeconds: 2, excludedNamespaces: ["legacy"], certificate: { mode: "cert-manager" } },
+      monitoring: { labels: { release: "prometheus" }, interval: "15s", serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } },
+    });
+    const base = helmOptions("governance", "kd");
+    const options = helmOptions("governance", "kd", {
+      image: "registry.example/kd:dev",
+      replicas: { ...base.replicas, reconcile: 3 },
+      resources: { ...base.resources, reconcile: resources },
+      webhook: { certMode: "cert-manager", failurePolicy: "Fail", timeoutSeconds: 2, excludedNamespaces: ["legacy"] },
+      monitoring: { labels: { release: "prometheus" }, interval: "15s" },
+    });
+    expect(byKey(rendered)).toEqual(byKey(expectedObjects(options, { serviceMonitor: true, prometheusRule: true, dashboard: true })));
+  });
+
+  test("every rendered object is schema-valid; Grafana and Prometheus templates survive Helm", () => {
+    const rendered = renderInstall({ monitoring: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } } });
+    expect(rendered.map(schemaErrors).filter((e) => e !== "")).toEqual([]);
+    const dashboard = rendered.find((o) => o.kind === "ConfigMap") as unknown as { data: Record<string, string> };
+    expect(dashboard.data["kube-devops.json"]).toContain('"legendFormat": "{{namespace}}"');
+    expect(JSON.stringify(rendered.find((o) => o.kind === "PrometheusRule"))).toContain("{{ $value");
+  });
+
+  test("snapshot: Chart.yaml and values.yaml", () => {
+    expect(`${files["Chart.yaml"]}---\n${files["values.yaml"]}`).toMatchSnapshot();
+  });
+});
