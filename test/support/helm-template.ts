@@ -58,7 +58,7 @@ function parse(parts: ReturnType<typeof lex>): Node[] {
     }
     const [keyword = "", ...rest] = part.action.split(/\s+/);
     if (keyword === "if" || keyword === "with" || keyword === "range") {
-      const node = { type: "block" as const, keyword, expr: rest.join(" "), body: [], orElse: [] };
+      const node: Extract<Node, { type: "block" }> = { type: "block", keyword, expr: rest.join(" "), body: [], orElse: [] };
       target().push(node);
       stack.push({ node, inElse: false });
     } else if (keyword === "else") {
