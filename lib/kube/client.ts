@@ -132,6 +132,26 @@ export class KubeClient {
     return this.executor.json<T>(this.call(type, "delete", { method: "DELETE", name, namespace: options.namespace, body, contentType: "application/json", idempotent: true, signal: options.signal }));
   }
 
+  /** GET /version: the cheapest authenticated round trip (connectivity checks). */
+  async serverVersion(options: { signal?: AbortSignal } = {}): Promise<{ major?: string; minor?: string; gitVersion?: string; platform?: string }> {
+    return this.executor.json({ method: "GET", path: "/version", verb: "get", resource: "version", idempotent: true, signal: options.signal });
+  }
+
+  /** Asks the API server whether the current credentials may do `verb` on a resource (SelfSubjectAccessReview). */
+  async canI(attributes: { verb: string; resource: string; group?: string; namespace?: string; subresource?: string; name?: string }, options: { signal?: AbortSignal } = {}): Promise<{ allowed: boolean; reason?: string }> {
+    const review = await this.executor.json<{ status?: { allowed?: boolean; reason?: string } }>({
+      method: "POST",
+      path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+      body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectAccessReview", spec: { resourceAttributes: { group: "", ...attributes } } },
+      contentType: "application/json",
+      verb: "create",
+      resource: "selfsubjectaccessreviews.authorization.k8s.io",
+      idempotent: true,
+      signal: options.signal,
+    });
+    return { allowed: review.status?.allowed === true, ...(review.status?.reason ? { reason: review.status.reason } : {}) };
+  }
+
   /** One page of a list (`limit`/`continue`). */
   async listPage<T = KubeObject>(type: ResourceType, options: ListOptions & { continue?: string | undefined } = {}): Promise<KubeList<T>> {
     return this.executor.json<KubeList<T>>(

@@ -38,6 +38,11 @@ export class TokenFile {
 
   constructor(readonly path: string) {}
 
+  /** Forces a re-read on the next call (after a 401). */
+  invalidate(): void {
+    this.stamp = "";
+  }
+
   /** The current token (re-reads the file if it changed since the last read). */
   read(): string {
     let stamp: string;
@@ -58,6 +63,10 @@ export class TokenFile {
 /** client-node authenticator that sets `Authorization` from a TokenFile. */
 class TokenFileAuthenticator {
   private readonly files = new Map<string, TokenFile>();
+
+  invalidate(): void {
+    for (const file of this.files.values()) file.invalidate();
+  }
 
   isAuthProvider(user: User): boolean {
     return user.authProvider?.name === AUTH_PROVIDER;

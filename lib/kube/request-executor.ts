@@ -97,6 +97,7 @@ export class RequestExecutor {
   }
 
   private async sendAndRead<T>(call: ApiCall, read: (res: Response) => Promise<T>): Promise<T> {
+    let refreshed = false;
     for (let attempt = 0; ; attempt++) {
       let error: KubeApiError | KubeTransportError;
       let retryable: boolean;
@@ -126,6 +127,14 @@ export class RequestExecutor {
         const text = await res.text().catch(() => "");
         error = toApiError(res.status, parseStatus(text), this.context(call), retryAfter);
         retryAfter = error.retryAfterMs;
+        if (res.status === 401 && !refreshed) {
+          // Credentials may have rotated (exec plugin, projected token): fetch fresh ones once.
+          refreshed = true;
+          await res.body?.cancel().catch(() => {});
+          this.transport.invalidateCredentials();
+          attempt--;
+          continue;
+        }
         const throttled = res.status === 429 || (retryAfter !== undefined && res.status >= 500);
         retryable = throttled || (res.status >= 500 && res.status !== 501 && call.idempotent);
       } catch (err) {

@@ -39,6 +39,23 @@ export interface Transport {
   readonly server: string;
   readonly contextName: string;
   request(path: string, options?: RequestOptions): Promise<Response>;
+  /** Drops cached credentials (exec plugin output, token files) so the next request fetches fresh ones. */
+  invalidateCredentials(): void;
+}
+
+/**
+ * Clears client-node's exec-credential cache after a 401, as client-go does, so
+ * a revoked or rotated token is replaced before its stated expiry. The cache
+ * is a private field: if its shape changes this does nothing and the cached
+ * credential is used until it expires, as before.
+ */
+function clearCachedCredentials(kc: KubeConfig): void {
+  const holders = kc as unknown as { authenticators?: unknown[]; custom_authenticators?: unknown[] };
+  for (const auth of [...(holders.authenticators ?? []), ...(holders.custom_authenticators ?? [])]) {
+    const a = auth as { tokenCache?: unknown; invalidate?: () => void };
+    if (a.tokenCache && typeof a.tokenCache === "object") a.tokenCache = {};
+    if (typeof a.invalidate === "function") a.invalidate();
+  }
 }
 
 function toText(value: unknown): string | undefined {
@@ -99,6 +116,7 @@ export function createTransport(kc: KubeConfig): Transport {
   return {
     server,
     contextName,
+    invalidateCredentials: () => clearCachedCredentials(kc),
     async request(path, options = {}) {
       const { tls, headers } = await resolveAuth(kc);
       const allHeaders: Record<string, string> = { ...headers, ...(options.headers ?? {}) };

@@ -112,6 +112,15 @@ describe("verbs on the wire", () => {
     });
   });
 
+  test("serverVersion and canI", async () => {
+    script = [() => Response.json({ major: "1", minor: "32", gitVersion: "v1.32.0" }), () => Response.json({ kind: "SelfSubjectAccessReview", status: { allowed: false, reason: "no RBAC" } })];
+    const c = client();
+    expect((await c.serverVersion()).gitVersion).toBe("v1.32.0");
+    expect(await c.canI({ verb: "patch", group: "apps", resource: "deployments", namespace: "a" })).toEqual({ allowed: false, reason: "no RBAC" });
+    expect(seen[0]?.path).toBe("/version");
+    expect(seen[1]).toMatchObject({ method: "POST", path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", body: { spec: { resourceAttributes: { verb: "patch", group: "apps", resource: "deployments", namespace: "a" } } } });
+  });
+
   test("errors are typed from the Status body", async () => {
     script = [() => statusBody(404, "NotFound"), () => statusBody(409, "Conflict")];
     const c = client();

@@ -4,11 +4,13 @@
  * against small local HTTPS servers that echo the Authorization header.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeDevopsError } from "../../lib/errors.ts";
+import { createKubeClient } from "../../lib/kube/client.ts";
 import { currentNamespace, loadKubeConfig } from "../../lib/kube/kubeconfig.ts";
+import { PODS } from "../../lib/kube/resources.ts";
 import { createTransport } from "../../lib/kube/transport.ts";
 import { KubeTransportError } from "../../lib/kube/transport-errors.ts";
 import { createTestPki, type TestPki } from "../support/certs.ts";
@@ -147,6 +149,29 @@ describe("exec credential plugin", () => {
     const exec = { apiVersion: "client.authentication.k8s.io/v1", command: cmd, env: [{ name: "KD_SUFFIX", value: "42" }], interactiveMode: "Never" };
     const kc = loadKubeConfig({ kubeconfig: write(renderKubeconfig([{ name: "e", server: echoUrl, caPem: pki.ca.cert, user: { exec } }])), env: {} });
     expect(await authOf(kc)).toBe("Bearer from-exec-42");
+  });
+
+  test("after a 401 the cached exec credential is dropped and the plugin runs again", async () => {
+    const counter = join(dir, "exec-count");
+    writeFileSync(counter, "0");
+    const cmd = plugin("cred-rotating", `n=$(($(cat ${counter}) + 1)); echo $n > ${counter}; echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"tok-'$n'"}}'`);
+    const strict = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      tls: { cert: pki.server.cert, key: pki.server.key },
+      fetch: (req) =>
+        req.headers.get("authorization") === "Bearer tok-2"
+          ? Response.json({ kind: "Pod", metadata: { name: "ok" } })
+          : Response.json({ kind: "Status", code: 401, reason: "Unauthorized" }, { status: 401 }),
+    });
+    try {
+      const kc = loadKubeConfig({ kubeconfig: write(renderKubeconfig([{ name: "r", server: `https://127.0.0.1:${strict.port}`, caPem: pki.ca.cert, user: { exec: { apiVersion: "client.authentication.k8s.io/v1", command: cmd } } }])), env: {} });
+      const client = createKubeClient(kc, { rateLimit: false });
+      expect((await client.get(PODS, "ok", { namespace: "a" })).metadata?.name).toBe("ok");
+      expect(readFileSync(counter, "utf8").trim()).toBe("2");
+    } finally {
+      strict.stop(true);
+    }
   });
 
   test("a failing plugin is a CONFIG error naming the plugin and its stderr", async () => {
