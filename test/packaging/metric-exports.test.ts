@@ -1,0 +1,35 @@
+/**
+ * The metric catalogue (lib/metrics/names.ts) is what the components really export: each
+ * component's registry holds exactly its catalogue entries, with the catalogue's type, labels and
+ * help — so the dashboard and alerts, tested against the catalogue, query real series.
+ */
+import { describe, expect, test } from "bun:test";
+import { Registry } from "prom-client";
+import { type MetricDef, metricsOf } from "../../lib/metrics/names.ts";
+import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
+import type { Component } from "../../lib/rbac/permissions.ts";
+import { createWebhookMetrics } from "../../lib/webhook/metrics.ts";
+
+async function exported(registry: Registry): Promise<{ name: string; type: string; help: string }[]> {
+  return (await registry.getMetricsAsJSON()).map((m) => ({ name: m.name, type: String(m.type), help: m.help })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function catalogue(component: Component): { name: string; type: string; help: string }[] {
+  return metricsOf(component)
+    .map((m: MetricDef) => ({ name: m.name, type: m.type, help: m.help }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+describe("components export exactly their catalogue metrics", () => {
+  test("reconcile (lib/operator/metrics.ts)", async () => {
+    const registry = new Registry();
+    createOperatorMetrics(registry);
+    expect(await exported(registry)).toEqual(catalogue("reconcile"));
+  });
+
+  test("webhook (lib/webhook/metrics.ts)", async () => {
+    const registry = new Registry();
+    createWebhookMetrics(registry);
+    expect(await exported(registry)).toEqual(catalogue("webhook"));
+  });
+});
