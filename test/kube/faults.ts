@@ -1,0 +1,110 @@
+/**
+ * @module
+ * Fault injection for chaos tests: fail the next N matching requests with a status (500, 503,
+ * 429 + Retry-After, ...), add latency, and — wired by the emulator — drop watches, compact
+ * history and stop/restart the listener.
+ */
+import { StatusError } from "./status.ts";
+
+/** Which requests a fault applies to (all given fields must match). */
+export interface RequestMatch {
+  /** HTTP method, e.g. "GET". */
+  method?: string;
+  /** API verb: get list watch create update patch delete deletecollection. */
+  verb?: string;
+  /** Resource plural, e.g. "pods" (optionally "pods/status"). */
+  resource?: string;
+  namespace?: string;
+  name?: string;
+  /** Substring of (or RegExp on) the request path. */
+  path?: string | RegExp;
+}
+
+export interface RequestFacts {
+  method: string;
+  verb: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  name: string;
+  path: string;
+}
+
+export interface FailureSpec extends RequestMatch {
+  /** HTTP status to answer with (default 500). */
+  status?: number;
+  /** Retry-After seconds (429/503). */
+  retryAfterSeconds?: number;
+  message?: string;
+}
+
+interface FailRule {
+  remaining: number;
+  spec: FailureSpec;
+}
+
+interface LatencyRule {
+  ms: number;
+  match: RequestMatch;
+}
+
+export function matchesRequest(m: RequestMatch, r: RequestFacts): boolean {
+  if (m.method && m.method.toUpperCase() !== r.method) return false;
+  if (m.verb && m.verb !== r.verb) return false;
+  if (m.resource && m.resource !== r.resource && m.resource !== `${r.resource}/${r.subresource}`) return false;
+  if (m.namespace !== undefined && m.namespace !== r.namespace) return false;
+  if (m.name !== undefined && m.name !== r.name) return false;
+  if (m.path !== undefined && !(typeof m.path === "string" ? r.path.includes(m.path) : m.path.test(r.path))) return false;
+  return true;
+}
+
+const REASONS: Record<number, [string, string]> = {
+  429: ["TooManyRequests", "Too many requests, please try again later."],
+  500: ["InternalError", "Internal error occurred: injected fault"],
+  503: ["ServiceUnavailable", "The server is currently unable to handle the request"],
+  504: ["Timeout", "The server was unable to return a response in the time allotted, but may still be processing the request"],
+  409: ["Conflict", "Operation cannot be fulfilled: injected conflict"],
+  403: ["Forbidden", "forbidden: injected fault"],
+};
+
+/** The failure registry consulted by the router before every request. */
+export class FaultRules {
+  private fails: FailRule[] = [];
+  private latency: LatencyRule[] = [];
+
+  /** Fails the next `count` requests matching `spec` with `spec.status`. */
+  failNext(count: number, spec: FailureSpec = {}): void {
+    this.fails.push({ remaining: count, spec });
+  }
+
+  /** Adds `ms` of latency to every matching request until cleared. */
+  addLatency(ms: number, match: RequestMatch = {}): void {
+    this.latency.push({ ms, match });
+  }
+
+  clear(): void {
+    this.fails = [];
+    this.latency = [];
+  }
+
+  /** Pending injected failures (for assertions that they were consumed). */
+  get pendingFailures(): number {
+    return this.fails.reduce((n, f) => n + f.remaining, 0);
+  }
+
+  delayFor(r: RequestFacts): number {
+    return this.latency.filter((l) => matchesRequest(l.match, r)).reduce((n, l) => n + l.ms, 0);
+  }
+
+  /** The injected error for this request, consuming one use of the rule. */
+  take(r: RequestFacts): StatusError | undefined {
+    const rule = this.fails.find((f) => f.remaining > 0 && matchesRequest(f.spec, r));
+    if (!rule) return undefined;
+    rule.remaining--;
+    this.fails = this.fails.filter((f) => f.remaining > 0);
+    const status = rule.spec.status ?? 500;
+    const [reason, message] = REASONS[status] ?? ["", `injected fault (${status})`];
+    const details = rule.spec.retryAfterSeconds !== undefined ? { retryAfterSeconds: rule.spec.retryAfterSeconds } : undefined;
+    return new StatusError(status, reason, rule.spec.message ?? message, details);
+  }
+}
