@@ -64,6 +64,8 @@ export class ListWatch<P> {
   private resourceVersion = "";
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
+  /** 410s since the last watch that delivered an event. */
+  private goneInARow = 0;
 
   constructor(private readonly options: ListWatchOptions<P>) {
     this.store = new WatchStore(options.project);
@@ -140,7 +142,11 @@ export class ListWatch<P> {
         }
       }
       const outcome = await this.watchOnce();
-      if (outcome === "gone") needList = "expired";
+      if (outcome === "gone") {
+        needList = "expired";
+        // A server answering 410 right after every fresh list would make list+watch spin.
+        if (++this.goneInARow > 1) await this.fail(new Error("the watch answered 410 again right after a fresh list"), "watch");
+      }
     }
     this.state.watching = false;
   }
@@ -198,6 +204,7 @@ export class ListWatch<P> {
       });
       for await (const line of lines) {
         events++;
+        if (line.type !== "ERROR") this.goneInARow = 0;
         const gone = await this.handle(line);
         if (gone) {
           this.state.watching = false;

@@ -176,4 +176,18 @@ describe("list+watch", () => {
     expect(loop?.isReady()).toBe(false);
     expect(loop?.health().consecutiveFailures).toBe(2);
   });
+
+  test("a server that answers 410 after every fresh list is backed off, not hammered", async () => {
+    api = await MiniApi.start();
+    api.upsertPod("a", "p");
+    api.alwaysGone = true;
+    const clock = new ManualClock();
+    const { events } = startLoop(api, { clock, maxAttempts: 1 });
+    await until("parked after repeated 410", () => clock.pending === 1 && events.some((e) => e.type === "error"));
+    const before = api.requests.length;
+    await Bun.sleep(50);
+    expect(api.requests.length).toBe(before);
+    expect(api.requests.filter((r) => r.includes("watch=true")).length).toBe(2);
+    expect(events.find((e) => e.type === "error")).toMatchObject({ phase: "watch", failures: 1 });
+  });
 });

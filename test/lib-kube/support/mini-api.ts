@@ -30,6 +30,8 @@ export class MiniApi {
   failures: { match: string; status: number; reason: string; retryAfter?: string }[] = [];
   requests: string[] = [];
   expireContinue = false;
+  /** While true every watch is answered with an in-stream 410 (a broken server). */
+  alwaysGone = false;
   /** While true every lease request fails with 503 (a partition between leader and API). */
   leaseOutage = false;
   server!: ReturnType<typeof Bun.serve>;
@@ -136,7 +138,7 @@ export class MiniApi {
 
   private watch(url: URL): Response {
     const from = Number(url.searchParams.get("resourceVersion") ?? "0");
-    if (from < this.compactedBelow) {
+    if (from < this.compactedBelow || this.alwaysGone) {
       return new Response(`${JSON.stringify({ type: "ERROR", object: status(410, "Expired", "too old resource version") })}\n`, { headers: { "Content-Type": "application/json" } });
     }
     const backlog = this.log.filter((e) => e.rv > from);
