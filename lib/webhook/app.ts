@@ -7,7 +7,6 @@
  * metric (fail open, docs/decisions).
  */
 import type { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { admitRequest, type AdmissionDecision } from "../admission/admit.ts";
 import type { AdmissionPolicy } from "../admission/policy-index.ts";
 import { parseAdmissionReview, toAdmissionReview, type AdmissionApiVersion, type AdmissionResponse } from "../admission/review.ts";
@@ -55,11 +54,15 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
     return respond("admission.k8s.io/v1", malformed("", `the body is larger than ${limit} bytes`), 413);
   };
 
-  app.post(WEBHOOK_PATH, bodyLimit({ maxSize: limit, onError: () => tooLarge() }), async (c) => {
+  app.post(WEBHOOK_PATH, async (c) => {
     const started = clock();
+    // Checked by hand: touching `request.body` (as hono's bodyLimit does) turns Bun's
+    // native body read into a stream read and costs a third of the throughput.
+    if (Number(c.req.header("content-length") ?? 0) > limit) return tooLarge();
     let body: unknown;
     try {
-      body = JSON.parse(await c.req.text());
+      // A chunked body has no length to check; Bun's maxRequestBodySize bounds it.
+      body = await c.req.raw.json();
     } catch {
       metrics.errors.inc({ reason: "malformed" });
       return respond("admission.k8s.io/v1", malformed("", "the body is not valid JSON"), 400);

@@ -56,9 +56,11 @@ describe("POST /validate", () => {
 
   test("a body over the limit is a 413 JSON error, not a crash", async () => {
     const { app } = makeApp({ maxBodyBytes: 1024 });
-    const res = await post(app, review(request(pod([goodContainer("app", { env: [{ name: "X", value: "y".repeat(4096) }] })]))));
+    const body = JSON.stringify(review(request(pod([goodContainer("app", { env: [{ name: "X", value: "y".repeat(4096) }] })]))));
+    const res = await app.request("/validate", { method: "POST", headers: { "Content-Length": String(body.length) }, body });
     expect(res.status).toBe(413);
-    expect(res.json.response.allowed).toBe(true);
+    expect(res.headers.get("content-type")).toStartWith("application/json");
+    expect(((await res.json()) as { response: { allowed: boolean } }).response.allowed).toBe(true);
   });
 
   test("an internal error fails open: allowed, a warning, a log line and an error metric", async () => {

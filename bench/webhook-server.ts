@@ -1,0 +1,46 @@
+/**
+ * @module
+ * The server side of bench/webhook.ts, run as its own process so it has a core to
+ * itself: `webhook` serves the real app over TLS (startTlsServer + createWebhookApp
+ * with an enforcing policy), `echo` is a bare Bun.serve TLS echo (the baseline).
+ * Prints `PORT <n>` when listening; exits when stdin closes.
+ */
+import { compileAdmissionPolicy, PolicyIndex } from "../lib/admission/policy-index.ts";
+import { createLogger } from "../lib/log.ts";
+import { createWebhookApp } from "../lib/webhook/app.ts";
+import { createWebhookMetrics } from "../lib/webhook/metrics.ts";
+import { startTlsServer } from "../lib/webhook/tls-server.ts";
+
+const [mode, certFile, keyFile] = process.argv.slice(2);
+if (!mode || !certFile || !keyFile) throw new Error("usage: webhook-server.ts webhook|echo <tls.crt> <tls.key>");
+
+let port: number;
+if (mode === "echo") {
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    tls: { cert: await Bun.file(certFile).text(), key: await Bun.file(keyFile).text() },
+    async fetch(req) {
+      return new Response(await req.text(), { headers: { "Content-Type": "application/json" } });
+    },
+  });
+  port = server.port ?? 0;
+} else {
+  const index = new PolicyIndex();
+  index.upsert(compileAdmissionPolicy("prod", "baseline", { forbidLatestTag: true, requireLivenessProbe: true, requireReadinessProbe: true, requireResourceLimits: true, enforcementMode: "enforce" }));
+  index.upsert(compileAdmissionPolicy("prod", "team", { requireResourceRequests: true, maxRestartCount: 3, enforcementMode: "audit" }));
+  const app = createWebhookApp({
+    ownNamespace: "kube-devops",
+    policiesFor: (ns) => index.forNamespace(ns),
+    metrics: createWebhookMetrics(),
+    logger: createLogger({ level: "warn" }),
+    readiness: () => ({ ready: true, reasons: [] }),
+  });
+  const server = await startTlsServer({ addr: "127.0.0.1:0", certFile, keyFile, fetch: app.fetch, logger: createLogger({ level: "warn" }), pollMs: 0 });
+  port = server.port;
+}
+process.stdout.write(`PORT ${port}\n`);
+for await (const _ of Bun.stdin.stream()) {
+  // keep running until the parent closes stdin
+}
+process.exit(0);

@@ -1,0 +1,180 @@
+/**
+ * @module
+ * The webhook's HTTPS listener with certificate hot reload. `server.reload({ tls })`
+ * keeps the old certificate in Bun, so a changed certificate is handed over: a new
+ * `Bun.serve` with `reusePort` binds the same port with the new files, the old one
+ * answers with `Connection: close` for a drain window (clients reconnect and reach
+ * the new listener), then stops gracefully. Invalid new files keep the old server.
+ */
+import { watch, type FSWatcher } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { KubeDevopsError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { parseListenAddress } from "../server/listen-address.ts";
+
+export interface TlsServerOptions {
+  /** host:port (hostnames, `:8443`, `[::1]:8443`); port 0 picks one. */
+  addr: string;
+  certFile: string;
+  keyFile: string;
+  fetch: (request: Request) => Response | Promise<Response>;
+  logger: Logger;
+  /** How long a replaced listener keeps answering (with Connection: close) before it stops. */
+  drainMs?: number;
+  /** How often the files are re-read, besides file-system events. 0 disables polling. */
+  pollMs?: number;
+  /** Bun's own body limit; set above the app's so the app answers oversize bodies itself. */
+  maxRequestBodySize?: number;
+  /** Called with the PEM in use after start and after every successful reload. */
+  onCertificate?: (certPem: string) => void;
+  /** Called when new files could not be loaded (the old certificate stays). */
+  onReloadError?: (error: Error) => void;
+}
+
+export type ReloadResult = "reloaded" | "unchanged" | "failed";
+
+export interface TlsServer {
+  readonly url: string;
+  readonly port: number;
+  /** Re-reads the files; hands over to a new listener when they changed. */
+  reload(): Promise<ReloadResult>;
+  /** Stops watching and listening; in-flight requests finish unless `force`. */
+  stop(force?: boolean): Promise<void>;
+}
+
+interface Listener {
+  server: ReturnType<typeof Bun.serve>;
+  draining: boolean;
+}
+
+async function readPair(certFile: string, keyFile: string): Promise<{ cert: string; key: string }> {
+  const [cert, key] = await Promise.all([readFile(certFile, "utf8"), readFile(keyFile, "utf8")]);
+  return { cert, key };
+}
+
+function markClose(response: Response): Response {
+  try {
+    response.headers.set("Connection", "close");
+    return response;
+  } catch {
+    const copy = new Response(response.body, response);
+    copy.headers.set("Connection", "close");
+    return copy;
+  }
+}
+
+/** Starts the listener; throws STARTUP when the files cannot be read or the port bound. */
+export async function startTlsServer(options: TlsServerOptions): Promise<TlsServer> {
+  const { hostname, port: requestedPort } = parseListenAddress(options.addr);
+  const drainMs = options.drainMs ?? 5_000;
+  let pair: { cert: string; key: string };
+  try {
+    pair = await readPair(options.certFile, options.keyFile);
+  } catch (err) {
+    throw new KubeDevopsError("STARTUP", `Cannot read the TLS files: ${(err as Error).message}`, {
+      cause: err,
+      hint: "pass --tls-cert and --tls-key (e.g. /tls/tls.crt and /tls/tls.key from the webhook Secret)",
+    });
+  }
+
+  function listen(port: number, tls: { cert: string; key: string }): Listener {
+    const listener: Listener = { server: undefined as never, draining: false };
+    listener.server = Bun.serve({
+      hostname,
+      port,
+      reusePort: true,
+      tls,
+      ...(options.maxRequestBodySize ? { maxRequestBodySize: options.maxRequestBodySize } : {}),
+      async fetch(request) {
+        const response = await options.fetch(request);
+        return listener.draining ? markClose(response) : response;
+      },
+    });
+    return listener;
+  }
+
+  let current: Listener;
+  try {
+    current = listen(requestedPort, pair);
+  } catch (err) {
+    throw new KubeDevopsError("STARTUP", `Cannot listen on ${options.addr} with ${options.certFile}: ${(err as Error).message}`, { cause: err });
+  }
+  const port = current.server.port ?? requestedPort;
+  options.onCertificate?.(pair.cert);
+  const retiring = new Set<Promise<void>>();
+  let reloading: Promise<ReloadResult> | undefined;
+  let stopped = false;
+
+  async function handOver(): Promise<ReloadResult> {
+    let next: { cert: string; key: string };
+    try {
+      next = await readPair(options.certFile, options.keyFile);
+    } catch (err) {
+      return reportFailure(err);
+    }
+    if (stopped || (next.cert === pair.cert && next.key === pair.key)) return "unchanged";
+    let fresh: Listener;
+    try {
+      fresh = listen(port, next);
+    } catch (err) {
+      return reportFailure(err);
+    }
+    const old = current;
+    current = fresh;
+    pair = next;
+    old.draining = true;
+    const retire = Bun.sleep(drainMs).then(() => old.server.stop(false));
+    retiring.add(retire);
+    void retire.finally(() => retiring.delete(retire));
+    options.logger.info("TLS certificate reloaded", { certFile: options.certFile, drainMs });
+    options.onCertificate?.(next.cert);
+    return "reloaded";
+  }
+
+  function reportFailure(err: unknown): ReloadResult {
+    const error = err instanceof Error ? err : new Error(String(err));
+    options.logger.warn("TLS certificate reload failed; keeping the current certificate", { certFile: options.certFile, error: error.message });
+    options.onReloadError?.(error);
+    return "failed";
+  }
+
+  function reload(): Promise<ReloadResult> {
+    reloading ??= handOver().finally(() => {
+      reloading = undefined;
+    });
+    return reloading;
+  }
+
+  let debounce: ReturnType<typeof setTimeout> | undefined;
+  const watchers: FSWatcher[] = [];
+  for (const dir of new Set([dirname(options.certFile), dirname(options.keyFile)])) {
+    try {
+      // Secret volumes swap a `..data` symlink: watch the directory, not the file.
+      const watcher = watch(dir, () => {
+        clearTimeout(debounce);
+        debounce = setTimeout(() => void reload(), 100);
+      });
+      watcher.on("error", (err) => options.logger.warn("TLS directory watch failed; relying on polling", { dir, error: err.message }));
+      watchers.push(watcher);
+    } catch (err) {
+      options.logger.warn("cannot watch the TLS directory; relying on polling", { dir, error: (err as Error).message });
+    }
+  }
+  const pollMs = options.pollMs ?? 30_000;
+  const poll = pollMs > 0 ? setInterval(() => void reload(), pollMs) : undefined;
+
+  return {
+    url: `https://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
+    port,
+    reload,
+    async stop(force = false) {
+      stopped = true;
+      clearTimeout(debounce);
+      if (poll) clearInterval(poll);
+      for (const w of watchers) w.close();
+      await reloading;
+      await Promise.all([current.server.stop(force), ...retiring]);
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * The HTTPS listener: serves the app over TLS, hands over to a new certificate when
+ * the files change (no failed request under load while it does), and keeps the old
+ * certificate when the new files are broken.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "../../lib/log.ts";
+import { writeCertificateSet } from "../../lib/webhook/cert-files.ts";
+import { createCertificateAuthority, issueServingCertificate } from "../../lib/webhook/certs.ts";
+import { startTlsServer, type TlsServer } from "../../lib/webhook/tls-server.ts";
+import { makeApp, pod, goodContainer, request, review } from "./fixtures.ts";
+
+const servers: TlsServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop(true)));
+});
+
+async function issue(ca: { cert: string; key: string }) {
+  return issueServingCertificate(ca, { serviceName: "kube-devops-webhook", namespace: "kube-devops", ipSans: ["127.0.0.1"], dnsSans: ["localhost"], validityDays: 1, now: new Date() });
+}
+
+/** The serial number the server presents, read from a TLS handshake. */
+async function servedSerial(port: number, ca: string): Promise<string> {
+  const tls = await import("node:tls");
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: "127.0.0.1", port, ca, servername: "localhost" }, () => {
+      const serial = socket.getPeerCertificate().serialNumber;
+      socket.end();
+      resolve(serial);
+    });
+    socket.on("error", reject);
+  });
+}
+
+async function serialOf(pem: string): Promise<string> {
+  const { loadX509 } = await import("../../lib/webhook/x509.ts");
+  const x509 = await loadX509();
+  return new x509.X509Certificate(pem).serialNumber.toUpperCase();
+}
+
+describe("startTlsServer()", () => {
+  test("serves /validate over HTTPS to a client that trusts only the CA", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
+    const ca = await createCertificateAuthority({ validityDays: 2, now: new Date() });
+    const paths = writeCertificateSet(dir, await issue(ca));
+    const { app } = makeApp();
+    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger: createLogger({ level: "silent" }), pollMs: 0 });
+    servers.push(server);
+    const res = await fetch(`${server.url}/validate`, { method: "POST", body: JSON.stringify(review(request(pod([goodContainer("app", { image: "x:latest" })])))), tls: { ca: ca.cert } });
+    expect(res.headers.get("content-type")).toStartWith("application/json");
+    expect(((await res.json()) as { response: { allowed: boolean } }).response.allowed).toBe(false);
+  });
+
+  test("no request fails while the certificate is rotated under load; new handshakes get the new certificate", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
+    const ca = await createCertificateAuthority({ validityDays: 2, now: new Date() });
+    const first = await issue(ca);
+    const paths = writeCertificateSet(dir, first);
+    const { app } = makeApp();
+    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger: createLogger({ level: "silent" }), pollMs: 0, drainMs: 300 });
+    servers.push(server);
+    expect(await servedSerial(server.port, ca.cert)).toBe(await serialOf(first.server.cert));
+
+    const body = JSON.stringify(review(request(pod([goodContainer()]))));
+    let running = true;
+    let ok = 0;
+    const failures: string[] = [];
+    const worker = async () => {
+      while (running) {
+        try {
+          const res = await fetch(`${server.url}/validate`, { method: "POST", body, tls: { ca: ca.cert } });
+          if (res.status === 200 && ((await res.json()) as { response: { allowed: boolean } }).response.allowed) ok++;
+          else failures.push(`status ${res.status}`);
+        } catch (err) {
+          failures.push(String(err));
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+    let last = first;
+    for (let round = 0; round < 4; round++) {
+      await Bun.sleep(150);
+      last = await issue(ca);
+      writeCertificateSet(dir, last);
+      expect(await server.reload()).toBe("reloaded");
+    }
+    await Bun.sleep(500); // past the drain window of the last hand-over
+    running = false;
+    await Promise.all(workers);
+    expect(failures).toEqual([]);
+    expect(ok).toBeGreaterThan(100);
+    expect(await servedSerial(server.port, ca.cert)).toBe(await serialOf(last.server.cert));
+  });
+
+  test("changed files are noticed without an explicit reload (file watch)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
+    const ca = await createCertificateAuthority({ validityDays: 2, now: new Date() });
+    const paths = writeCertificateSet(dir, await issue(ca));
+    const seen: string[] = [];
+    const { app } = makeApp();
+    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger: createLogger({ level: "silent" }), pollMs: 200, drainMs: 50, onCertificate: (pem) => void seen.push(pem) });
+    servers.push(server);
+    const next = await issue(ca);
+    writeCertificateSet(dir, next);
+    for (let i = 0; i < 50 && seen.length < 2; i++) await Bun.sleep(50);
+    expect(seen).toEqual([expect.any(String), next.server.cert]);
+  });
+
+  test("broken new files keep the old certificate serving", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
+    const ca = await createCertificateAuthority({ validityDays: 2, now: new Date() });
+    const certs = await issue(ca);
+    const paths = writeCertificateSet(dir, certs);
+    const errors: string[] = [];
+    const { app } = makeApp();
+    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger: createLogger({ level: "silent" }), pollMs: 0, onReloadError: (e) => void errors.push(e.message) });
+    servers.push(server);
+    const other = await issue(ca);
+    writeFileSync(paths.tlsKey, other.server.key); // key no longer matches the certificate
+    expect(await server.reload()).toBe("failed");
+    expect(errors[0]).toContain("KEY_VALUES_MISMATCH");
+    expect(await servedSerial(server.port, ca.cert)).toBe(await serialOf(certs.server.cert));
+    const res = await fetch(`${server.url}/healthz`, { tls: { ca: ca.cert } });
+    expect(res.status).toBe(200);
+  });
+
+  test("unreadable files at start are a STARTUP error naming the flag to fix", async () => {
+    const { app } = makeApp();
+    await expect(startTlsServer({ addr: "127.0.0.1:0", certFile: "/nonexistent/tls.crt", keyFile: "/nonexistent/tls.key", fetch: app.fetch, logger: createLogger({ level: "silent" }) })).rejects.toThrow("Cannot read the TLS files");
+  });
+});
