@@ -4,6 +4,7 @@
  * health, severity, audit and leader-election views, laid out with gridPos on a 24-column grid,
  * every query against a `${datasource}` Prometheus variable; shipped in a sidecar ConfigMap.
  */
+import type { Dashboard, Panel, RowPanel } from "@grafana/schema";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { type DeployOptions, objectLabels } from "../options.ts";
 
@@ -139,7 +140,7 @@ export function dashboardRows(): RowSpec[] {
   ];
 }
 
-function renderPanel(spec: PanelSpec, id: number, x: number, y: number): Record<string, unknown> {
+function renderPanel(spec: PanelSpec, id: number, x: number, y: number): Panel {
   const defaults: Record<string, unknown> = { unit: spec.unit ?? "none" };
   if (spec.min !== undefined) defaults.min = spec.min;
   if (spec.max !== undefined) defaults.max = spec.max;
@@ -167,8 +168,8 @@ function renderPanel(spec: PanelSpec, id: number, x: number, y: number): Record<
 }
 
 /** Lays the rows out: each row header takes a full-width line, its panels flow left to right. */
-export function renderDashboard(): Record<string, unknown> {
-  const panels: Record<string, unknown>[] = [];
+export function renderDashboard(): Dashboard {
+  const panels: (Panel | RowPanel)[] = [];
   let id = 0;
   let y = 0;
   for (const row of dashboardRows()) {
@@ -201,7 +202,7 @@ export function renderDashboard(): Record<string, unknown> {
     refresh: "30s",
     time: { from: "now-1h", to: "now" },
     templating: {
-      list: [{ name: "datasource", label: "Data source", type: "datasource", query: "prometheus", refresh: 1, hide: 0, current: {} }],
+      list: [{ name: "datasource", label: "Data source", type: "datasource", query: "prometheus", refresh: 1, hide: 0 }],
     },
     annotations: { list: [] },
     links: [],
