@@ -9,15 +9,34 @@ import { renderDeployManifests } from "../gen/manifests.ts";
 import { renderRbac } from "../gen/rbac.ts";
 import { renderWorkloads } from "../gen/workloads.ts";
 import { toYaml } from "../gen/to-yaml.ts";
+import { join } from "node:path";
+import type { WebhookTlsFiles } from "../gen/webhook-tls-secret.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
+import { usageError } from "../lib/errors.ts";
+import { CERT_FILES, readTextFile } from "../lib/webhook/cert-files.ts";
 import { VERSION } from "../lib/version.ts";
+
+/** Reads the certificate set `webhook cert-generate --output-dir <dir>` wrote. */
+function readWebhookTls(dir: string): WebhookTlsFiles {
+  return {
+    caCert: readTextFile(join(dir, CERT_FILES.caCert)),
+    tlsCert: readTextFile(join(dir, CERT_FILES.tlsCert)),
+    tlsKey: readTextFile(join(dir, CERT_FILES.tlsKey)),
+  };
+}
 
 const generateAll = defineCommand({
   meta: { name: "generate-all", description: "Print every manifest: CRDs, RBAC, Services, Deployments, PDBs, webhook configuration (and the Namespace with --create-namespace)" },
-  args: { ...deployArgs, "create-namespace": { type: "boolean", default: false, description: "Also print the Namespace object" } },
+  args: {
+    ...deployArgs,
+    "create-namespace": { type: "boolean", default: false, description: "Also print the Namespace object" },
+    "tls-dir": { type: "string", description: "Bootstrap the webhook certificate from `webhook cert-generate` output (ca.crt, tls.crt, tls.key): prints the TLS Secret and sets the caBundle", valueHint: "dir" },
+  },
   run({ args }) {
     const options = parseDeployArgs(args, VERSION);
-    cliRuntime().out(toYaml(renderDeployManifests(options, { createNamespace: args["create-namespace"] })));
+    if (args["tls-dir"] && options.webhook.certMode === "cert-manager") throw usageError("--tls-dir and --cert-mode cert-manager exclude each other: cert-manager issues the certificate");
+    const webhookTls = args["tls-dir"] ? readWebhookTls(args["tls-dir"]) : undefined;
+    cliRuntime().out(toYaml(renderDeployManifests(options, { createNamespace: args["create-namespace"], ...(webhookTls ? { webhookTls } : {}) })));
   },
 });
 

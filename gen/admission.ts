@@ -13,11 +13,11 @@ type Webhook = { clientConfig: { caBundle?: string }; namespaceSelector: { match
 type Vwc = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; webhooks: Webhook[] } & Record<string, unknown>;
 
 /**
- * The VWC without a caBundle: in self-managed mode the webhook patches its own CA in, in
- * cert-manager mode the cainjector does (annotation). Leaving the field out keeps `kubectl apply`
- * and `helm upgrade` from ever resetting a CA that was filled in.
+ * The VWC. Without `caBundle` (base64 PEM) the field is left out: in self-managed mode the webhook
+ * patches its own CA in, in cert-manager mode the cainjector does (annotation), and leaving it out
+ * keeps `kubectl apply` and `helm upgrade` from ever resetting a CA that was filled in.
  */
-export function renderAdmissionConfiguration(options: DeployOptions): Vwc {
+export function renderAdmissionConfiguration(options: DeployOptions, caBundle?: string): Vwc {
   const vwc = renderWebhookConfiguration({
     caBundle: "",
     serviceName: componentName("webhook"),
@@ -28,7 +28,8 @@ export function renderAdmissionConfiguration(options: DeployOptions): Vwc {
     labels: objectLabels(options, "webhook"),
   }) as Vwc;
   for (const webhook of vwc.webhooks) {
-    delete webhook.clientConfig.caBundle;
+    if (caBundle) webhook.clientConfig.caBundle = caBundle;
+    else delete webhook.clientConfig.caBundle;
     for (const expr of webhook.namespaceSelector.matchExpressions) expr.values = [...new Set([...expr.values, ...options.webhook.excludedNamespaces])];
   }
   if (options.webhook.certMode === "cert-manager") vwc.metadata.annotations = { "cert-manager.io/inject-ca-from": certificateRef(options) };

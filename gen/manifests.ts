@@ -14,6 +14,7 @@ import { renderServiceMonitors } from "./observability/service-monitors.ts";
 import { type DeployOptions, objectLabels } from "./options.ts";
 import { renderRbac } from "./rbac.ts";
 import { renderServices } from "./services.ts";
+import { encodeCaBundle, renderWebhookTlsSecret, type WebhookTlsFiles } from "./webhook-tls-secret.ts";
 import { renderWorkloads } from "./workloads.ts";
 
 /** A Kubernetes object as gen/ returns it. */
@@ -31,6 +32,8 @@ export function renderLabelledCrds(options: DeployOptions): Manifest[] {
 
 export interface DeploySelection {
   createNamespace: boolean;
+  /** Certificate files from `webhook cert-generate`: rendered as the TLS Secret + caBundle. */
+  webhookTls?: WebhookTlsFiles;
 }
 
 /** Everything `deploy generate-all` prints. */
@@ -42,7 +45,8 @@ export function renderDeployManifests(options: DeployOptions, selection: DeployS
     ...renderServices(options),
     ...renderWorkloads(options),
     ...(options.webhook.certMode === "cert-manager" ? renderCertManagerObjects(options) : []),
-    renderAdmissionConfiguration(options),
+    ...(selection.webhookTls ? [renderWebhookTlsSecret(options, selection.webhookTls)] : []),
+    renderAdmissionConfiguration(options, selection.webhookTls ? encodeCaBundle(selection.webhookTls.caCert) : undefined),
   ];
 }
 

@@ -3,6 +3,9 @@
  * bad flags are usage errors.
  */
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { runBinary } from "../support/binary.ts";
 
@@ -28,5 +31,25 @@ describe("compiled binary: manifest generators", () => {
     const { code, stdout } = runBinary(["observability", "generate-dashboard", "--json"]);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ uid: "kube-devops-overview", templating: { list: [{ name: "datasource" }] } });
+  });
+
+  test("deploy generate-all --tls-dir bootstraps the webhook certificate from cert-generate's files", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "kd-tls-")), "certs");
+    expect(runBinary(["webhook", "cert-generate", "--output-dir", dir, "--namespace", "ops"]).code).toBe(0);
+    const { code, stdout } = runBinary(["deploy", "generate-all", "--namespace", "ops", "--tls-dir", dir]);
+    expect(code).toBe(0);
+    const objects = parseAllDocuments(stdout).map((d) => d.toJS() as { kind: string; data?: Record<string, string>; webhooks?: { clientConfig: { caBundle?: string } }[] });
+    const b64 = (file: string) => Buffer.from(readFileSync(join(dir, file), "utf8")).toString("base64");
+    const secret = objects.find((o) => o.kind === "Secret");
+    expect(secret?.data).toEqual({ "ca.crt": b64("ca.crt"), "tls.crt": b64("tls.crt"), "tls.key": b64("tls.key") });
+    expect(objects.find((o) => o.kind === "ValidatingWebhookConfiguration")?.webhooks?.[0]?.clientConfig.caBundle).toBe(b64("ca.crt"));
+    expect(stdout).not.toContain(b64("ca.key")); // the CA's private key never leaves the directory
+  });
+
+  test("deploy generate-all --tls-dir with missing files fails (exit 1) naming the file", () => {
+    const { code, stdout, stderr } = runBinary(["deploy", "generate-all", "--tls-dir", join(tmpdir(), "kd-no-such-dir")]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("ca.crt");
   });
 });

@@ -22,6 +22,7 @@ describe("deploy manifests", () => {
   const all = [
     ...renderDeployManifests(options, { createNamespace: true }),
     ...renderDeployManifests(certManager, { createNamespace: false }),
+    ...renderDeployManifests(options, { createNamespace: false, webhookTls: { caCert: "CA", tlsCert: "CERT", tlsKey: "KEY" } }).filter((o) => o.kind === "Secret" || o.kind === "ValidatingWebhookConfiguration"),
     ...renderObservabilityManifests(options),
   ] as Obj[];
 
