@@ -1,0 +1,89 @@
+/**
+ * @module
+ * What the operator keeps of each pod (only the fields the checks and the
+ * enforcement seam read) and a per-namespace index fed by one cluster-wide pod
+ * watch, so a policy's reconcile reads its namespace's pods from memory.
+ */
+import { isSystemNamespace } from "../namespaces.ts";
+import type { PodLike } from "../k8s-objects.ts";
+
+type Json = Record<string, unknown>;
+
+function record(value: unknown): Json | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+function pick(source: Json | undefined, keys: readonly string[]): Json {
+  const out: Json = {};
+  if (!source) return out;
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
+}
+
+/** Our annotations only (exemptions); the rest of a pod's annotations can be large. */
+function ownAnnotations(annotations: unknown): Record<string, string> | undefined {
+  const all = record(annotations);
+  if (!all) return undefined;
+  const kept = Object.entries(all).filter(([key]) => key.startsWith("devops.stochastic.io/"));
+  return kept.length > 0 ? (Object.fromEntries(kept) as Record<string, string>) : undefined;
+}
+
+function trimContainer(container: unknown): Json {
+  const c = record(container);
+  const out = pick(c, ["name", "image", "resources"]);
+  // Checks test probe presence only: keep a marker, not the probe.
+  if (c?.livenessProbe !== undefined) out.livenessProbe = {};
+  if (c?.readinessProbe !== undefined) out.readinessProbe = {};
+  return out;
+}
+
+/** The projection the pod watch stores: a few hundred bytes instead of kilobytes per pod. */
+export function trimPod(pod: unknown): PodLike {
+  const p = record(pod) ?? {};
+  const meta = record(p.metadata);
+  const spec = record(p.spec);
+  const status = record(p.status);
+  const annotations = ownAnnotations(meta?.annotations);
+  const containers = Array.isArray(spec?.containers) ? spec.containers.map(trimContainer) : undefined;
+  const statuses = Array.isArray(status?.containerStatuses) ? status.containerStatuses.map((s) => pick(record(s), ["name", "restartCount"])) : undefined;
+  return {
+    metadata: { ...pick(meta, ["name", "namespace", "uid", "ownerReferences", "creationTimestamp", "deletionTimestamp"]), ...(annotations ? { annotations } : {}) },
+    spec: containers ? { containers } : {},
+    status: { ...pick(status, ["phase"]), ...(statuses ? { containerStatuses: statuses } : {}) },
+  } as PodLike;
+}
+
+/** Pods by namespace; system namespaces are never stored (no policy evaluates them). */
+export class PodIndex {
+  private readonly byNamespace = new Map<string, Map<string, PodLike>>();
+
+  /** Stores or replaces a pod; returns its namespace when stored. */
+  upsert(key: string, pod: PodLike): string | undefined {
+    const ns = pod.metadata?.namespace;
+    if (!ns || isSystemNamespace(ns)) return undefined;
+    let pods = this.byNamespace.get(ns);
+    if (!pods) this.byNamespace.set(ns, (pods = new Map()));
+    pods.set(key, pod);
+    return ns;
+  }
+
+  /** Forgets a pod by its `namespace/name` key; returns its namespace when it was known. */
+  delete(key: string): string | undefined {
+    const ns = key.slice(0, key.indexOf("/"));
+    const pods = this.byNamespace.get(ns);
+    if (!pods?.delete(key)) return undefined;
+    if (pods.size === 0) this.byNamespace.delete(ns);
+    return ns;
+  }
+
+  /** The pods of one namespace (a snapshot: safe to iterate while events arrive). */
+  podsIn(namespace: string): PodLike[] {
+    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const pods of this.byNamespace.values()) n += pods.size;
+    return n;
+  }
+}

@@ -1,0 +1,98 @@
+/** The operator's work queue (coalescing, no concurrent runs per key) and pod index. */
+import { describe, expect, test } from "bun:test";
+import { ManualClock } from "../../lib/kube/clock.ts";
+import { PodIndex, trimPod } from "../../lib/operator/pod-index.ts";
+import { WorkQueue } from "../../lib/operator/work-queue.ts";
+
+describe("WorkQueue", () => {
+  test("a burst of schedules for one key runs it once; delays are honoured", async () => {
+    const clock = new ManualClock();
+    const queue = new WorkQueue(clock);
+    const runs: [string, number][] = [];
+    const abort = new AbortController();
+    const done = queue.run(async (key) => void runs.push([key, clock.now()]), { concurrency: 2, signal: abort.signal });
+    const t0 = clock.now();
+    for (let i = 0; i < 5; i++) queue.schedule("prod/a", 2000);
+    queue.schedule("prod/b", 5000);
+    await clock.advance(1999);
+    expect(runs).toEqual([]);
+    await clock.advance(1);
+    expect(runs).toEqual([["prod/a", t0 + 2000]]);
+    await clock.advance(3000);
+    expect(runs).toEqual([["prod/a", t0 + 2000], ["prod/b", t0 + 5000]]);
+    abort.abort();
+    await done;
+  });
+
+  test("an earlier schedule wins over a later one", async () => {
+    const clock = new ManualClock();
+    const queue = new WorkQueue(clock);
+    const runs: number[] = [];
+    const abort = new AbortController();
+    const done = queue.run(async () => void runs.push(clock.now()), { concurrency: 1, signal: abort.signal });
+    const t0 = clock.now();
+    queue.schedule("k", 30_000);
+    queue.schedule("k", 100);
+    queue.schedule("k", 30_000);
+    await clock.advance(30_000);
+    expect(runs).toEqual([t0 + 100]);
+    abort.abort();
+    await done;
+  });
+
+  test("a key scheduled while in flight runs again after, never concurrently", async () => {
+    const clock = new ManualClock();
+    const queue = new WorkQueue(clock);
+    let active = 0;
+    let maxActive = 0;
+    let runs = 0;
+    let release: (() => void) | undefined;
+    const abort = new AbortController();
+    const done = queue.run(
+      async () => {
+        active++;
+        runs++;
+        maxActive = Math.max(maxActive, active);
+        if (runs === 1) await new Promise<void>((r) => (release = r));
+        active--;
+      },
+      { concurrency: 4, signal: abort.signal },
+    );
+    queue.schedule("k", 0);
+    await clock.advance(0);
+    queue.schedule("k", 0);
+    await clock.advance(10);
+    expect(runs).toBe(1);
+    release?.();
+    await clock.advance(10);
+    expect([runs, maxActive]).toEqual([2, 1]);
+    abort.abort();
+    await done;
+  });
+});
+
+describe("pod index", () => {
+  test("trimPod keeps what checks read and drops the rest", () => {
+    const pod = {
+      metadata: { name: "p", namespace: "prod", uid: "u", labels: { a: "b" }, annotations: { "devops.stochastic.io/exempt": "true", big: "x".repeat(1000) }, managedFields: [{}] },
+      spec: { containers: [{ name: "c", image: "nginx:latest", livenessProbe: { httpGet: { path: "/", port: 80 } }, env: [{ name: "A" }], resources: { limits: { cpu: "1" } } }], volumes: [{}] },
+      status: { phase: "Running", containerStatuses: [{ name: "c", restartCount: 4, image: "nginx" }], conditions: [{}] },
+    };
+    expect(trimPod(pod)).toEqual({
+      metadata: { name: "p", namespace: "prod", uid: "u", annotations: { "devops.stochastic.io/exempt": "true" } },
+      spec: { containers: [{ name: "c", image: "nginx:latest", resources: { limits: { cpu: "1" } }, livenessProbe: {} }] },
+      status: { phase: "Running", containerStatuses: [{ name: "c", restartCount: 4 }] },
+    });
+  });
+
+  test("indexes by namespace, skips system namespaces, forgets deleted pods", () => {
+    const index = new PodIndex();
+    expect(index.upsert("prod/a", trimPod({ metadata: { name: "a", namespace: "prod" } }))).toBe("prod");
+    expect(index.upsert("kube-system/x", trimPod({ metadata: { name: "x", namespace: "kube-system" } }))).toBeUndefined();
+    index.upsert("dev/b", trimPod({ metadata: { name: "b", namespace: "dev" } }));
+    expect(index.podsIn("prod").map((p) => p.metadata?.name)).toEqual(["a"]);
+    expect(index.delete("prod/a")).toBe("prod");
+    expect(index.delete("prod/a")).toBeUndefined();
+    expect([index.podsIn("prod"), index.size]).toEqual([[], 1]);
+  });
+});
