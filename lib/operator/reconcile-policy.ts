@@ -1,0 +1,138 @@
+/**
+ * @module
+ * One level-based reconcile of one DevOpsPolicy: finalizer, full evaluation of
+ * its namespace's pods (never "skip because the generation is unchanged"), the
+ * enforcement seam, status (only when changed), metrics, a class-change Event
+ * and audit history. Returns when to run again.
+ */
+import { isNotFound } from "../kube/api-errors.ts";
+import type { KubeClient } from "../kube/client.ts";
+import type { Clock } from "../kube/clock.ts";
+import { DEVOPS_POLICIES } from "../kube/resources.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { PodLike } from "../k8s-objects.ts";
+import type { Logger } from "../log.ts";
+import { checkPolicySpec } from "../policy/parse-policy.ts";
+import type { DevOpsPolicySpec, DevOpsPolicyStatus } from "../policy/schema.ts";
+import { recordAudit, type AuditState } from "./audit-writer.ts";
+import { evaluatePolicy, type PolicyEvaluation } from "./evaluate-policy.ts";
+import { emitPolicyEvent } from "./events.ts";
+import { addFinalizerPatch, planFinalizer, removeFinalizerPatch } from "./finalizer.ts";
+import type { OperatorMetrics } from "./metrics.ts";
+import { desiredStatus, statusMergePatch, statusNeedsWrite, type EnforcementOutcome } from "./status.ts";
+
+export const FIELD_MANAGER = "kube-devops-operator";
+
+/** A DevOpsPolicy as the operator reads it (spec validated before use). */
+export type PolicyObject = KubeObject & { spec?: unknown; status?: DevOpsPolicyStatus };
+
+/** The enforcement seam (issue 8): called in enforce mode with the evaluated pods. */
+export type EnforceStep = (policy: PolicyObject & { spec: DevOpsPolicySpec }, pods: readonly PodLike[], evaluation: PolicyEvaluation) => Promise<EnforcementOutcome>;
+
+export interface ReconcileOptions {
+  requeueMs: number;
+  auditIntervalMs: number;
+  auditRetention: number;
+  statusHeartbeatMs: number;
+}
+
+export interface ReconcileDeps {
+  client: KubeClient;
+  clock: Clock;
+  logger: Logger;
+  metrics: OperatorMetrics;
+  options: ReconcileOptions;
+  /** The latest known policy for `namespace/name` (watch cache), undefined when gone. */
+  policy: (key: string) => PolicyObject | undefined;
+  podsIn: (namespace: string) => PodLike[];
+  audit: AuditState;
+  enforce?: EnforceStep | undefined;
+}
+
+/** `{ requeueAfterMs }` to run again, or `{ done: true }` when the policy is gone. */
+export type ReconcileResult = { requeueAfterMs: number } | { done: true };
+
+function identity(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf("/");
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** Reconciles the policy at `key`; throws on API errors (the caller's error policy retries). */
+export async function reconcilePolicy(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const { namespace, name } = identity(key);
+  let policy = deps.policy(key);
+  if (!policy) {
+    deps.metrics.removePolicy(namespace, name);
+    deps.audit.forget(key);
+    return { done: true };
+  }
+  const plan = planFinalizer(policy.metadata ?? {});
+  if (plan === "none") return { done: true };
+  deps.metrics.reconcileTotal.inc();
+  const stopTimer = deps.metrics.reconcileDuration.startTimer();
+  try {
+    if (plan === "cleanupThenRemove") {
+      deps.metrics.removePolicy(namespace, name);
+      deps.audit.forget(key);
+      await patchMetadata(deps, namespace, name, removeFinalizerPatch(policy.metadata ?? {}));
+      deps.logger.info("finalizer_removed", { namespace, policy: name });
+      return { done: true };
+    }
+    if (plan === "add") {
+      policy = await patchMetadata(deps, namespace, name, addFinalizerPatch(policy.metadata ?? {}));
+      deps.logger.debug("finalizer_added", { namespace, policy: name });
+    }
+    return await evaluateAndWrite(policy, namespace, name, deps);
+  } finally {
+    stopTimer();
+  }
+}
+
+async function patchMetadata(deps: ReconcileDeps, namespace: string, name: string, ops: ReturnType<typeof addFinalizerPatch>): Promise<PolicyObject> {
+  try {
+    return await deps.client.patch<PolicyObject>(DEVOPS_POLICIES, name, { type: "json", ops }, { namespace, fieldManager: FIELD_MANAGER });
+  } catch (err) {
+    // Already gone: nothing left to finalize.
+    if (isNotFound(err)) return { metadata: { name, namespace } };
+    throw err;
+  }
+}
+
+async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: string, deps: ReconcileDeps): Promise<ReconcileResult> {
+  const now = new Date(deps.clock.now());
+  const previous = policy.status;
+  const generation = policy.metadata?.generation;
+  const checked = checkPolicySpec(policy.spec ?? {});
+  if (!checked.ok) {
+    const error = `invalid spec: ${checked.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`;
+    await writeStatus(deps, namespace, name, previous, desiredStatus(previous, { generation, now, result: { error } }), now);
+    return { requeueAfterMs: deps.options.requeueMs };
+  }
+  const spec = checked.value;
+  const pods = deps.podsIn(namespace);
+  deps.metrics.podsScanned.inc(pods.length);
+  const evaluation = evaluatePolicy(spec, pods, now.getTime());
+  const enforceMode = spec.enforcementMode === "enforce";
+  deps.metrics.recordEvaluation(namespace, name, evaluation, enforceMode);
+  deps.logger.debug("reconcile_evaluated", { namespace, policy: name, health_score: evaluation.score, violations: evaluation.violations, pods: evaluation.totalPods, classification: evaluation.classification, mode: enforceMode ? "enforce" : "audit" });
+
+  const enforcement = enforceMode && deps.enforce ? await deps.enforce({ ...policy, spec }, pods, evaluation) : undefined;
+  const next = desiredStatus(previous, { generation, now, result: { evaluation }, enforcement });
+  await writeStatus(deps, namespace, name, previous, next, now);
+
+  if (previous?.classification && previous.classification !== evaluation.classification) {
+    const worse = (previous.healthScore ?? 100) > evaluation.score;
+    await emitPolicyEvent(deps, policy, { type: worse ? "Warning" : "Normal", reason: "ClassChanged", message: `Class changed from ${previous.classification} to ${evaluation.classification}: ${evaluation.message}`, now });
+  }
+  if (enforcement && enforcement.applied + enforcement.failed > 0) {
+    await emitPolicyEvent(deps, policy, { type: enforcement.failed > 0 ? "Warning" : "Normal", reason: "Enforced", message: `Remediated ${enforcement.applied} workload(s), ${enforcement.failed} failed`, now });
+  }
+  await recordAudit(deps, policy, evaluation, now);
+  return { requeueAfterMs: deps.options.requeueMs };
+}
+
+async function writeStatus(deps: ReconcileDeps, namespace: string, name: string, previous: DevOpsPolicyStatus | undefined, next: DevOpsPolicyStatus, now: Date): Promise<void> {
+  if (!statusNeedsWrite(previous, next, now, deps.options.statusHeartbeatMs)) return;
+  await deps.client.patch(DEVOPS_POLICIES, name, { type: "merge", patch: statusMergePatch(previous, next) }, { namespace, subresource: "status", fieldManager: FIELD_MANAGER });
+  deps.logger.debug("status_updated", { namespace, policy: name });
+}
