@@ -1,0 +1,156 @@
+/**
+ * @module
+ * The reconcile operator's runtime while it leads: one policy watch and ONE
+ * cluster-wide pod watch (trimmed pods, indexed by namespace) feed a keyed work
+ * queue — policy changes at once, pod changes debounced per policy, and every
+ * policy again after `requeueMs` — and workers run `reconcilePolicy`.
+ */
+import type { KubeClient } from "../kube/client.ts";
+import type { Clock } from "../kube/clock.ts";
+import { DEVOPS_POLICIES, PODS, type ResourceType } from "../kube/resources.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { PodLike } from "../k8s-objects.ts";
+import type { Logger } from "../log.ts";
+import { AuditState } from "./audit-writer.ts";
+import type { OperatorMetrics } from "./metrics.ts";
+import { PodIndex, trimPod } from "./pod-index.ts";
+import { reconcilePolicy, type EnforceStep, type PolicyObject, type ReconcileOptions } from "./reconcile-policy.ts";
+import { WorkQueue } from "./work-queue.ts";
+
+/** The events a list+watch loop delivers (lib/kube/list-watch.ts). */
+export type WatchEvent<P> =
+  | { type: "added"; key: string; value: P }
+  | { type: "modified"; key: string; value: P; previous: P }
+  | { type: "deleted"; key: string; previous: P }
+  | { type: "synced"; size: number }
+  | { type: "relisted"; keys: ReadonlySet<string>; reason: string }
+  | { type: "error"; error: unknown; phase: string; retryInMs: number; failures: number };
+
+export interface WatchLoop {
+  start(signal?: AbortSignal): Promise<void>;
+  isReady(maxStalenessMs?: number): boolean;
+}
+
+/** Builds a list+watch loop (lib/kube's `listWatch` in production). */
+export type WatchFactory = <P>(options: { type: ResourceType; project: (obj: KubeObject) => P; onEvent: (event: WatchEvent<P>) => void }) => WatchLoop;
+
+export interface OperatorOptions extends ReconcileOptions {
+  podDebounceMs: number;
+  workers: number;
+}
+
+export interface OperatorDeps {
+  client: KubeClient;
+  clock: Clock;
+  logger: Logger;
+  metrics: OperatorMetrics;
+  options: OperatorOptions;
+  watch: WatchFactory;
+  enforce?: EnforceStep | undefined;
+}
+
+function projectPolicy(obj: KubeObject): PolicyObject {
+  const { managedFields: _dropped, ...metadata } = (obj.metadata ?? {}) as Record<string, unknown>;
+  return { ...obj, metadata } as PolicyObject;
+}
+
+/** What makes a policy event worth a reconcile: not our own status writes. */
+function triggerOf(p: PolicyObject): string {
+  const m = p.metadata ?? {};
+  return JSON.stringify([m.uid, m.generation, m.deletionTimestamp, m.finalizers, m.labels]);
+}
+
+export class PolicyOperator {
+  private readonly policies = new Map<string, PolicyObject>();
+  private readonly policiesByNamespace = new Map<string, Set<string>>();
+  private readonly pods = new PodIndex();
+  private readonly failures = new Map<string, number>();
+  private readonly audit = new AuditState();
+  private queue: WorkQueue;
+  private loops: { policies?: WatchLoop; pods?: WatchLoop; queueRunning: boolean } = { queueRunning: false };
+
+  constructor(private readonly deps: OperatorDeps) {
+    this.queue = new WorkQueue(deps.clock);
+  }
+
+  /** Ready while leading: both watches synced and healthy, and the queue running. */
+  readiness(): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (!this.loops.policies?.isReady()) reasons.push("policy watch not synced or unhealthy");
+    if (!this.loops.pods?.isReady()) reasons.push("pod watch not synced or unhealthy");
+    if (!this.loops.queueRunning) reasons.push("work queue not running");
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  get trackedPods(): number {
+    return this.pods.size;
+  }
+
+  /** Runs until `signal` aborts (leadership lost or shutdown); then drops every per-policy series. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.queue = new WorkQueue(this.deps.clock);
+    const policies = this.deps.watch<PolicyObject>({ type: DEVOPS_POLICIES, project: projectPolicy, onEvent: (e) => this.onPolicyEvent(e) });
+    const pods = this.deps.watch<PodLike>({ type: PODS, project: (obj) => trimPod(obj), onEvent: (e) => this.onPodEvent(e) });
+    this.loops = { policies, pods, queueRunning: true };
+    const running = [policies.start(signal), pods.start(signal), this.queue.run((key) => this.work(key), { concurrency: this.deps.options.workers, signal })];
+    await Promise.allSettled(running);
+    this.loops = { queueRunning: false };
+    for (const key of this.policies.keys()) {
+      const [namespace = "", name = ""] = key.split("/");
+      this.deps.metrics.removePolicy(namespace, name);
+    }
+    this.policies.clear();
+    this.policiesByNamespace.clear();
+  }
+
+  private onPolicyEvent(event: WatchEvent<PolicyObject>): void {
+    if (event.type === "added" || event.type === "modified") {
+      this.policies.set(event.key, event.value);
+      const ns = event.value.metadata?.namespace ?? "";
+      let keys = this.policiesByNamespace.get(ns);
+      if (!keys) this.policiesByNamespace.set(ns, (keys = new Set()));
+      keys.add(event.key);
+      if (event.type === "added" || triggerOf(event.value) !== triggerOf(event.previous)) this.queue.schedule(event.key, 0);
+    } else if (event.type === "deleted") {
+      this.policies.delete(event.key);
+      this.policiesByNamespace.get(event.previous.metadata?.namespace ?? "")?.delete(event.key);
+      this.queue.schedule(event.key, 0);
+    } else if (event.type === "error") {
+      this.deps.logger.warn("policy_watch_error", { error: String((event.error as Error)?.message ?? event.error), retry_in_ms: event.retryInMs });
+    }
+  }
+
+  private onPodEvent(event: WatchEvent<PodLike>): void {
+    let ns: string | undefined;
+    if (event.type === "added") ns = this.pods.upsert(event.key, event.value);
+    else if (event.type === "modified") {
+      ns = this.pods.upsert(event.key, event.value);
+      // Status-only churn (conditions, IPs) that no check reads changes nothing.
+      if (JSON.stringify(event.value) === JSON.stringify(event.previous)) ns = undefined;
+    } else if (event.type === "deleted") ns = this.pods.delete(event.key);
+    else if (event.type === "error") this.deps.logger.warn("pod_watch_error", { error: String((event.error as Error)?.message ?? event.error), retry_in_ms: event.retryInMs });
+    if (ns === undefined) return;
+    for (const key of this.policiesByNamespace.get(ns) ?? []) this.queue.schedule(key, this.deps.options.podDebounceMs);
+  }
+
+  private async work(key: string): Promise<void> {
+    const { logger, metrics, options } = this.deps;
+    try {
+      const result = await reconcilePolicy(key, {
+        ...this.deps,
+        policy: (k) => this.policies.get(k),
+        podsIn: (ns) => this.pods.podsIn(ns),
+        audit: this.audit,
+      });
+      this.failures.delete(key);
+      if ("requeueAfterMs" in result) this.queue.schedule(key, result.requeueAfterMs);
+    } catch (err) {
+      metrics.reconcileErrors.inc();
+      const failures = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, failures);
+      const delay = Math.min(60_000, 500 * 2 ** Math.min(failures - 1, 7));
+      logger.warn("reconcile_error", { policy: key, error: (err as Error).message, retry_in_ms: delay });
+      this.queue.schedule(key, Math.min(delay, options.requeueMs));
+    }
+  }
+}
