@@ -45,3 +45,19 @@ export function runBinary(args: string[], options: { cwd?: string; env?: Record<
   });
   return { code: result.exitCode ?? -1, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
+
+/**
+ * Runs the binary without blocking the event loop — needed when the API server it
+ * talks to (the emulator) runs in this same process.
+ */
+export async function runBinaryAsync(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn([ensureBinary(), ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...(options.env ?? {}) },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
