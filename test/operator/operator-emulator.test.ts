@@ -1,0 +1,126 @@
+/**
+ * The operator against the emulator over HTTPS: status appears, follows pod and
+ * spec changes, finalizers are list items, audit history is owned and bounded,
+ * and deletion releases the finalizer, removes metric series and audit results.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Registry } from "prom-client";
+import { systemClock } from "../../lib/kube/clock.ts";
+import { listWatch } from "../../lib/kube/list-watch.ts";
+import { DEVOPS_POLICIES, PODS, POLICY_AUDIT_RESULTS } from "../../lib/kube/resources.ts";
+import type { KubeObject } from "../../lib/kube/types.ts";
+import { createLogger } from "../../lib/log.ts";
+import { FINALIZER } from "../../lib/operator/finalizer.ts";
+import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
+import { PolicyOperator } from "../../lib/operator/operator.ts";
+import type { DevOpsPolicyStatus } from "../../lib/policy/schema.ts";
+import { startEmulator, type Emulator } from "../kube/emulator.ts";
+import { eventually, prepareCluster, testPod, testPolicy, type Cluster } from "./support.ts";
+
+type Policy = KubeObject & { status?: DevOpsPolicyStatus };
+
+let emu: Emulator;
+let cluster: Cluster;
+const registry = new Registry();
+const stop = new AbortController();
+let running: Promise<void>;
+let operator: PolicyOperator;
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  cluster = await prepareCluster(emu, ["prod", "dev"]);
+  const { client } = cluster;
+  await client.create(PODS, testPod("good", "prod", false));
+  await client.create(PODS, testPod("bad", "prod", true));
+  const metrics = createOperatorMetrics(registry);
+  operator = new PolicyOperator({
+    client,
+    clock: systemClock,
+    logger: createLogger({ level: "silent" }),
+    metrics,
+    options: { requeueMs: 60_000, podDebounceMs: 50, auditIntervalMs: 3_600_000, auditRetention: 3, statusHeartbeatMs: 600_000, workers: 2 },
+    watch: (o) => listWatch({ client, ...o }),
+  });
+  running = operator.run(stop.signal);
+});
+
+afterAll(async () => {
+  stop.abort();
+  await running;
+  await emu.stop();
+});
+
+const getPolicy = (name: string, ns = "prod") => cluster.client.get<Policy>(DEVOPS_POLICIES, name, { namespace: ns });
+
+describe("reconcile against the emulator", () => {
+  test("a new policy gets status with the right score, a Ready condition and our finalizer beside others'", async () => {
+    await cluster.client.create(DEVOPS_POLICIES, testPolicy("team", "prod", { forbidLatestTag: true, requireLivenessProbe: true, requireReadinessProbe: true }, ["example.com/keep"]));
+    const policy = await eventually(async () => {
+      const p = await getPolicy("team");
+      return p.status?.healthScore !== undefined ? p : undefined;
+    }, "status.healthScore");
+    // 2 pods, bad: latest 5 + liveness 3 + readiness 2 = 10 → 10/2 = 5 → 95
+    expect(policy.status).toMatchObject({ healthScore: 95, violations: 3, classification: "Healthy", healthy: true, observedGeneration: 1, message: "3 violations across 2 pods — Healthy (95)" });
+    expect(policy.status?.conditions?.[0]).toMatchObject({ type: "Ready", status: "True", reason: "Evaluated" });
+    expect(policy.metadata?.finalizers).toEqual(["example.com/keep", FINALIZER]);
+    expect(operator.readiness().ready).toBe(true);
+  });
+
+  test("a pod change moves the status without touching the policy", async () => {
+    const before = await getPolicy("team");
+    await cluster.client.delete(PODS, "bad", { namespace: "prod", gracePeriodSeconds: 0 });
+    const after = await eventually(async () => {
+      const p = await getPolicy("team");
+      return p.status?.healthScore === 100 ? p : undefined;
+    }, "score 100 after the bad pod is gone");
+    expect(after.metadata?.generation).toBe(before.metadata?.generation);
+    expect(after.status?.violations).toBe(0);
+  });
+
+  test("a spec change is followed by observedGeneration", async () => {
+    await cluster.client.create(PODS, testPod("bad2", "prod", true));
+    const current = await getPolicy("team");
+    await cluster.client.patch(DEVOPS_POLICIES, "team", { type: "merge", patch: { spec: { requireLivenessProbe: false, requireReadinessProbe: false } } }, { namespace: "prod" });
+    const after = await eventually(async () => {
+      const p = await getPolicy("team");
+      return p.status?.observedGeneration === (current.metadata?.generation ?? 0) + 1 && p.status?.violations === 1 ? p : undefined;
+    }, "observedGeneration + 1");
+    expect(after.status?.healthScore).toBe(98); // latest only: 5 / 2 pods = 2 → 98
+  });
+
+  test("audit results: owned by the policy, labelled, bounded by retention", async () => {
+    const results = await eventually(async () => {
+      const { items } = await cluster.client.listAll<KubeObject & { spec: { policyName: string } }>(POLICY_AUDIT_RESULTS, { namespace: "prod", labelSelector: "devops.stochastic.io/policy=team" });
+      return items.length >= 3 ? items : undefined;
+    }, "three audit results (one per distinct result)");
+    const policy = await getPolicy("team");
+    expect(results.length).toBe(3);
+    for (const r of results) {
+      expect(r.spec.policyName).toBe("team");
+      expect(r.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "DevOpsPolicy", name: "team", uid: policy.metadata?.uid });
+    }
+    expect(new Set(results.map((r) => r.metadata?.name)).size).toBe(3);
+  });
+
+  test("metrics carry the policy's series", async () => {
+    const text = await registry.metrics();
+    expect(text).toContain('devopspolicy_health_score{namespace="prod",policy="team"} 98');
+    expect(text).toContain('devopspolicy_violations_by_severity{severity="high",namespace="prod",policy="team"} 1');
+    expect(text).toMatch(/devopspolicy_reconcile_total \d+/);
+  });
+
+  test("delete: our finalizer is released (others' kept), series removed, audit results collected", async () => {
+    await cluster.client.delete(DEVOPS_POLICIES, "team", { namespace: "prod" });
+    const terminating = await eventually(async () => {
+      const p = await getPolicy("team");
+      return p.metadata?.finalizers?.includes(FINALIZER) ? undefined : p;
+    }, "our finalizer removed");
+    expect(terminating.metadata?.finalizers).toEqual(["example.com/keep"]);
+    expect(await registry.metrics()).not.toContain('policy="team"');
+    await cluster.client.patch(DEVOPS_POLICIES, "team", { type: "json", ops: [{ op: "remove", path: "/metadata/finalizers/0" }] }, { namespace: "prod" });
+    await eventually(async () => {
+      const { items } = await cluster.client.listAll(POLICY_AUDIT_RESULTS, { namespace: "prod" });
+      return items.length === 0 ? true : undefined;
+    }, "audit results garbage-collected");
+  });
+});
