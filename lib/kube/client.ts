@@ -73,24 +73,24 @@ export class KubeClient {
     return this.executor.json<T>(this.call(type, "get", { method: "GET", name, namespace: options.namespace, subresource: options.subresource, idempotent: true, signal: options.signal }));
   }
 
-  async create<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<T> {
+  async create<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<T & KubeObject> {
     const namespace = options.namespace ?? object.metadata?.namespace;
-    return this.executor.json<T>(
+    return this.executor.json<T & KubeObject>(
       this.call(type, "create", { method: "POST", namespace, query: writeQuery(options), body: object, contentType: "application/json", idempotent: false, signal: options.signal }),
     );
   }
 
   /** PUT: replaces the object; its metadata.resourceVersion makes this a compare-and-swap (Conflict if stale). */
-  async update<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<T> {
+  async update<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<T & KubeObject> {
     const name = requireName(type, object);
     const namespace = options.namespace ?? object.metadata?.namespace;
-    return this.executor.json<T>(
+    return this.executor.json<T & KubeObject>(
       this.call(type, "update", { method: "PUT", name, namespace, subresource: options.subresource, query: writeQuery(options), body: object, contentType: "application/json", idempotent: true, signal: options.signal }),
     );
   }
 
   /** PUT to the status subresource. */
-  updateStatus<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<T> {
+  updateStatus<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<T & KubeObject> {
     return this.update(type, object, { ...options, subresource: "status" });
   }
 
@@ -114,9 +114,9 @@ export class KubeClient {
   }
 
   /** Server-side apply of a (partial) object owned by `fieldManager`. */
-  apply<T extends KubeObject>(type: ResourceType, object: T, options: PatchOptions & { fieldManager: string }): Promise<T> {
+  apply<T extends KubeObject>(type: ResourceType, object: T, options: PatchOptions & { fieldManager: string }): Promise<T & KubeObject> {
     const name = requireName(type, object);
-    return this.patch<T>(type, name, { type: "apply", patch: object }, { ...options, namespace: options.namespace ?? object.metadata?.namespace });
+    return this.patch<T & KubeObject>(type, name, { type: "apply", patch: object }, { ...options, namespace: options.namespace ?? object.metadata?.namespace });
   }
 
   /** Deletes; resolves with what the server returns (the object while finalizers run, or a Status). */

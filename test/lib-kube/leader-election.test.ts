@@ -1,18 +1,18 @@
 /**
- * Leader election against the mini API server with short durations: three
+ * Leader election against the API emulator over HTTPS with short durations: three
  * contenders never lead at the same instant (checked from recorded
  * transitions), a dead leader is replaced within leaseDuration + retryPeriod
  * (jittered), a partitioned leader steps down, a graceful stop hands over at
  * once, and a SIGKILLed leader process is replaced.
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createKubeClient } from "../../lib/kube/client.ts";
 import { loadKubeConfig } from "../../lib/kube/kubeconfig.ts";
 import { leaderElection } from "../../lib/kube/leader-election.ts";
-import { MiniApi } from "./support/mini-api.ts";
+import { startEmulator, type Emulator } from "../kube/emulator.ts";
 
 const now = (): number => performance.timeOrigin + performance.now();
 const FAST = { leaseDurationMs: 1_000, renewDeadlineMs: 700, retryPeriodMs: 200 };
@@ -25,17 +25,25 @@ interface Interval {
   stop?: number;
 }
 
-let api: MiniApi;
+let api: Emulator;
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(stops.splice(0).map((s) => s()));
-  api?.stop();
+  await api?.stop();
 });
 
+async function startApi(): Promise<Emulator> {
+  const emu = await startEmulator();
+  await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "kd" } });
+  return emu;
+}
+
 function kubeconfigFile(): string {
-  const path = join(mkdtempSync(join(tmpdir(), "kd-le-")), "config");
-  writeFileSync(path, api.kubeconfig());
-  return path;
+  return api.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-le-")), "config"));
+}
+
+function storedLease(): { spec: { leaseTransitions?: number; holderIdentity?: string | null; renewTime?: string } } {
+  return api.store.get("leases.coordination.k8s.io", "kd", "kube-devops-test") as never;
 }
 
 function contender(id: string, intervals: Interval[], options: { release?: boolean; timing?: typeof FAST } = {}) {
@@ -85,7 +93,7 @@ const leaderOf = (intervals: Interval[]) => intervals.find((i) => i.stop === und
 
 describe("leader election", () => {
   test("three contenders: one leader; a crashed leader is replaced within leaseDuration + retryPeriod; never two at once", async () => {
-    api = await MiniApi.start();
+    api = await startApi();
     const intervals: Interval[] = [];
     const all = ["a", "b", "c"].map((id) => contender(id, intervals, { release: false }));
     await until("a leader", () => leaderOf(intervals) !== undefined);
@@ -99,29 +107,29 @@ describe("leader election", () => {
       expect(takeover - killedAt).toBeLessThan(FAST.leaseDurationMs + JITTERED_RETRY + SLACK);
     }
     assertNoOverlap(intervals);
-    const lease = api.leases.get("kd/kube-devops-test") as unknown as { spec: { leaseTransitions: number; holderIdentity: string; renewTime: string } };
+    const lease = storedLease();
     expect(lease.spec.leaseTransitions).toBe(2);
     expect(lease.spec.renewTime).toMatch(/\.\d{6}Z$/);
   });
 
   test("a leader that cannot renew steps down before its lease can be taken, and contends again", async () => {
-    api = await MiniApi.start();
+    api = await startApi();
     const intervals: Interval[] = [];
     contender("a", intervals);
     await until("a leads", () => leaderOf(intervals) === "a");
     contender("b", intervals);
     await Bun.sleep(300);
-    api.leaseOutage = true;
+    api.faults.failNext(100_000, { resource: "leases", status: 503 });
     const outageAt = now();
     await until("a steps down", () => intervals[0]?.stop !== undefined);
     expect((intervals[0]?.stop as number) - outageAt).toBeLessThan(FAST.renewDeadlineMs + SLACK);
-    api.leaseOutage = false;
+    api.faults.clear();
     await until("someone leads again", () => leaderOf(intervals) !== undefined);
     assertNoOverlap(intervals);
   });
 
   test("a graceful stop releases the lease: a standby takes over well before the lease would expire", async () => {
-    api = await MiniApi.start();
+    api = await startApi();
     const slow = { leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 200 };
     const intervals: Interval[] = [];
     const a = contender("a", intervals, { timing: slow });
@@ -130,7 +138,7 @@ describe("leader election", () => {
     await Bun.sleep(300);
     const stoppedAt = now();
     await a.stop();
-    const lease = api.leases.get("kd/kube-devops-test") as unknown as { spec: { holderIdentity?: string | null } };
+    const lease = storedLease();
     const takeover = await until("b leads", () => leaderOf(intervals) === "b");
     expect(takeover - stoppedAt).toBeLessThan(slow.leaseDurationMs / 2);
     expect(lease.spec.holderIdentity ?? null).not.toBe("a");
@@ -138,7 +146,7 @@ describe("leader election", () => {
   });
 
   test("SIGKILL of the leader process: a standby takes over within leaseDuration + retryPeriod; SIGTERM hands over at once", async () => {
-    api = await MiniApi.start();
+    api = await startApi();
     const config = kubeconfigFile();
     const spawnChild = (id: string, timing = FAST) => {
       const child = Bun.spawn(["bun", join(import.meta.dir, "fixtures", "lease-child.ts"), config, id, String(timing.leaseDurationMs), String(timing.renewDeadlineMs), String(timing.retryPeriodMs)], { stdout: "pipe", stderr: "inherit" });

@@ -1,10 +1,10 @@
 /**
  * @module
- * A deliberately small API server for lib/kube's loop and lease tests until
- * the full emulator (test/kube/) is on main: pods (list with paging, watch
- * with history, bookmarks, compaction) and leases (get/create/update with
- * resourceVersion conflicts), over HTTPS, with faults: dropped watches,
- * compaction (410), scripted error bursts with Retry-After, listener restart.
+ * A deliberately small pods-only API server for the list+watch loop's unit
+ * tests: faults the full emulator (test/kube/) does not offer, such as a
+ * server that answers 410 to every watch, and request counting with a manual
+ * clock. Pods: list with paging, watch with history, compaction (410),
+ * scripted error bursts with Retry-After, dropped watches, listener restart.
  */
 import { createTestPki, type TestPki } from "../../support/certs.ts";
 import { renderKubeconfig } from "../../support/kubeconfig.ts";
@@ -22,7 +22,6 @@ const status = (code: number, reason: string, message = reason) => ({ kind: "Sta
 export class MiniApi {
   rv = 100;
   readonly pods = new Map<string, Obj>();
-  readonly leases = new Map<string, Obj>();
   private log: Event[] = [];
   private compactedBelow = 0;
   private watchers = new Set<{ send: (e: unknown) => void; close: () => void; from: number }>();
@@ -32,8 +31,6 @@ export class MiniApi {
   expireContinue = false;
   /** While true every watch is answered with an in-stream 410 (a broken server). */
   alwaysGone = false;
-  /** While true every lease request fails with 503 (a partition between leader and API). */
-  leaseOutage = false;
   server!: ReturnType<typeof Bun.serve>;
   port = 0;
 
@@ -116,9 +113,6 @@ export class MiniApi {
       return Response.json(status(failure.status, failure.reason), { status: failure.status, headers: failure.retryAfter ? { "Retry-After": failure.retryAfter } : {} });
     }
     if (url.pathname === "/api/v1/pods") return url.searchParams.get("watch") ? this.watch(url) : this.list(url);
-    const lease = url.pathname.match(/^\/apis\/coordination\.k8s\.io\/v1\/namespaces\/([^/]+)\/leases(?:\/([^/]+))?$/);
-    if (lease && this.leaseOutage) return Response.json(status(503, "ServiceUnavailable"), { status: 503 });
-    if (lease) return this.lease(req, lease[1] as string, lease[2]);
     return Response.json(status(404, "NotFound"), { status: 404 });
   }
 
@@ -171,30 +165,5 @@ export class MiniApi {
       },
     });
     return new Response(stream, { headers: { "Content-Type": "application/json" } });
-  }
-
-  private async lease(req: Request, namespace: string, name: string | undefined): Promise<Response> {
-    const key = `${namespace}/${name}`;
-    if (req.method === "GET") {
-      const l = this.leases.get(key);
-      return l ? Response.json(l) : Response.json(status(404, "NotFound"), { status: 404 });
-    }
-    const body = (await req.json()) as Obj;
-    if (req.method === "POST") {
-      const k = `${namespace}/${body.metadata.name}`;
-      if (this.leases.has(k)) return Response.json(status(409, "AlreadyExists"), { status: 409 });
-      const stored = { ...body, metadata: { ...body.metadata, namespace, resourceVersion: String(++this.rv) } };
-      this.leases.set(k, stored);
-      return Response.json(stored, { status: 201 });
-    }
-    if (req.method === "PUT") {
-      const current = this.leases.get(key);
-      if (!current) return Response.json(status(404, "NotFound"), { status: 404 });
-      if (body.metadata.resourceVersion !== current.metadata.resourceVersion) return Response.json(status(409, "Conflict"), { status: 409 });
-      const stored = { ...body, metadata: { ...body.metadata, resourceVersion: String(++this.rv) } };
-      this.leases.set(key, stored);
-      return Response.json(stored);
-    }
-    return Response.json(status(405, "MethodNotAllowed"), { status: 405 });
   }
 }
