@@ -2,7 +2,7 @@
  * @module
  * `kube-devops crd generate`: both CustomResourceDefinitions (DevOpsPolicy, then
  * PolicyAuditResult) as YAML on stdout, `---` separated. `crd install`: create or
- * update both and wait until they are Established (docs/decisions/0006).
+ * update both and wait until they are Established (docs/decisions/0009).
  */
 import { defineCommand } from "citty";
 import { renderCrds } from "../gen/crd.ts";

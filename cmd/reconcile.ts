@@ -41,7 +41,7 @@ export default defineCommand({
     workers: { type: "string", default: "4", description: "Policies reconciled concurrently", valueHint: "count" },
     "leader-elect": { type: "boolean", default: true, description: "Elect a leader through a Lease (--no-leader-elect for a single replica)" },
     "lease-name": { type: "string", default: DEFAULT_OBJECT_NAMES.reconcileLease, description: "Name of the leader election Lease", valueHint: "name" },
-    "lease-namespace": { type: "string", description: "Namespace of the Lease (default: the pod's or the context's namespace)", valueHint: "ns" },
+    "lease-namespace": { type: "string", description: "Namespace of the Lease (default: $POD_NAMESPACE, else the context's namespace)", valueHint: "ns" },
     "lease-duration": { type: "string", default: "15s", description: "How long a standby waits before taking over from a silent leader", valueHint: "duration" },
     "renew-deadline": { type: "string", default: "10s", description: "How long the leader retries renewing before it steps down", valueHint: "duration" },
     "retry-period": { type: "string", default: "2s", description: "Interval of lease acquire and renew attempts", valueHint: "duration" },
@@ -99,7 +99,7 @@ export default defineCommand({
         if (!args["leader-elect"]) return lead(ctx.signal);
         const elector = leaderElection({
           client,
-          namespace: args["lease-namespace"] ?? currentNamespace(kc),
+          namespace: args["lease-namespace"] ?? env.POD_NAMESPACE ?? currentNamespace(kc),
           name: args["lease-name"],
           identity,
           ...lease,

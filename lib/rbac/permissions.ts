@@ -65,13 +65,13 @@ export function componentPermissions(component: Component, names: ObjectNames = 
       ];
     case "reconcile":
       return [
-        { group: API_GROUP, resources: ["devopspolicies"], verbs: ["get", "list", "watch", "update", "patch"], scope: "cluster", usedBy: "reconcile: policy informer, finalizer add/remove as a JSON patch list item" },
-        { group: API_GROUP, resources: ["devopspolicies/status"], verbs: ["get", "update", "patch"], scope: "cluster", usedBy: "reconcile: status subresource" },
-        { group: API_GROUP, resources: ["policyauditresults"], verbs: ["get", "list", "watch", "create", "delete"], scope: "cluster", usedBy: "reconcile: audit history and retention" },
+        { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch", "patch"], scope: "cluster", usedBy: "reconcile: policy list+watch (lib/operator/operator.ts), finalizer add/remove as a JSON patch list item (reconcile-policy.ts)" },
+        { group: API_GROUP, resources: ["devopspolicies/status"], verbs: ["patch"], scope: "cluster", usedBy: "reconcile: status merge patch (lib/operator/reconcile-policy.ts)" },
+        { group: API_GROUP, resources: ["policyauditresults"], verbs: ["list", "create", "delete"], scope: "cluster", usedBy: "reconcile: audit history, retention by label (lib/operator/audit-writer.ts)" },
         { group: "", resources: ["pods"], verbs: ["list", "watch"], scope: "cluster", usedBy: "reconcile: pods of each policy's namespace" },
         { group: "apps", resources: ["deployments", "statefulsets", "daemonsets"], verbs: ["get", "list", "patch"], scope: "cluster", usedBy: "reconcile: enforcement patches workload templates" },
         { group: "apps", resources: ["replicasets"], verbs: ["get"], scope: "cluster", usedBy: "reconcile: enforcement resolves pod → ReplicaSet → Deployment through the API (W-E2)" },
-        { group: "", resources: ["events"], verbs: ["create", "patch"], scope: "cluster", usedBy: "reconcile: Events on policies (class change, enforcement)" },
+        { group: "", resources: ["events"], verbs: ["create"], scope: "cluster", usedBy: "reconcile: Events on policies (class change, enforcement; lib/operator/events.ts)" },
         ...leaseGrants(names.reconcileLease, "reconcile"),
       ];
     case "webhook":
