@@ -1,7 +1,7 @@
 /**
  * @module
  * `kube-devops policy`: the built-in bundles (`bundle-list`, `bundle-show <name>`,
- * `bundle-apply <name>`). GitOps subcommands (export, import, diff) join here.
+ * `bundle-apply <name>`) and GitOps (`export`, `import`, `diff`).
  */
 import { defineCommand } from "citty";
 import { cliRuntime } from "../lib/cli/runtime.ts";
@@ -48,5 +48,8 @@ export default defineCommand({
     "bundle-list": bundleList,
     "bundle-show": bundleShow,
     "bundle-apply": bundleApply,
+    export: () => import("./policy-export.ts").then((m) => m.default),
+    import: () => import("./policy-import.ts").then((m) => m.default),
+    diff: () => import("./policy-diff.ts").then((m) => m.default),
   },
 });

@@ -47,17 +47,22 @@ export function runBinary(args: string[], options: { cwd?: string; env?: Record<
 }
 
 /**
- * Runs the binary without blocking the event loop — needed when the API server it
- * talks to (the emulator) runs in this same process.
+ * Like runBinary, but asynchronous: use it whenever the binary talks to a server
+ * running in this test process (the emulator), which a blocking spawn would starve.
  */
-export async function runBinaryAsync(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runBinaryAsync(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; stdin?: string; timeoutMs?: number } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const proc = Bun.spawn([ensureBinary(), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...(options.env ?? {}) },
-    stdin: "ignore",
+    stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
     stdout: "pipe",
     stderr: "pipe",
   });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs ?? 30_000);
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
   return { code, stdout, stderr };
 }

@@ -1,0 +1,63 @@
+/**
+ * @module
+ * `kube-devops policy diff <file>`: compares a GitOps file with the cluster —
+ * spec, labels and annotations of each policy, plus policies that exist only in
+ * the cluster (in the namespaces the file covers). Exits 1 on any drift, so CI
+ * can gate on it; 0 when the cluster matches the file.
+ */
+import { defineCommand } from "citty";
+import { readInputFile } from "../lib/cli/read-input.ts";
+import { cliRuntime } from "../lib/cli/runtime.ts";
+import { KubeDevopsError } from "../lib/errors.ts";
+import { isNotFound } from "../lib/kube/api-errors.ts";
+import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
+import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
+import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
+import { diffPolicy, exportPolicy, policyKey, renderDriftLines, sortPolicies, type PolicyLike } from "../lib/policy/gitops.ts";
+import { parsePolicyDocuments } from "../lib/policy/parse-policy.ts";
+
+export default defineCommand({
+  meta: { name: "diff", description: "Show drift between a DevOpsPolicy file and the cluster (exit 1 on drift)" },
+  args: {
+    file: { type: "positional", required: true, description: "YAML file with DevOpsPolicy documents, or - for stdin" },
+    namespace: { type: "string", alias: "n", description: "Compare every policy against this namespace instead of the file's", valueHint: "ns" },
+    ...rateLimitArgs,
+  },
+  async run({ args }) {
+    const { globals, env, out } = cliRuntime();
+    const { text, name } = await readInputFile(args.file);
+    const local = parsePolicyDocuments(text, name).flatMap((d) => (d.policy ? [exportPolicy(d.policy)] : []));
+    if (args.namespace) for (const p of local) p.metadata.namespace = args.namespace;
+    const { client } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
+    let drift = 0;
+    const inFile = new Set(local.map(policyKey));
+    for (const policy of sortPolicies(local)) {
+      const key = policyKey(policy);
+      const remote = await client.get<PolicyLike & { metadata: object }>(DEVOPS_POLICIES, policy.metadata.name ?? "", { namespace: policy.metadata.namespace }).catch((err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      });
+      if (!remote) {
+        drift++;
+        out(`[+] ${key}: only in the file (not in the cluster)\n`);
+        continue;
+      }
+      const lines = diffPolicy(policy, remote);
+      if (lines.length === 0) out(`[=] ${key}: no changes\n`);
+      else {
+        drift++;
+        out(`[~] ${key}: differs\n${renderDriftLines(lines).join("\n")}\n`);
+      }
+    }
+    const namespaces = [...new Set(local.map((p) => p.metadata.namespace ?? "default"))].sort();
+    for (const namespace of namespaces) {
+      const { items } = await client.listAll<PolicyLike>(DEVOPS_POLICIES, { namespace });
+      for (const remote of sortPolicies(items)) {
+        if (inFile.has(policyKey(remote))) continue;
+        drift++;
+        out(`[-] ${policyKey(remote)}: only in the cluster (not in the file)\n`);
+      }
+    }
+    if (drift > 0) throw new KubeDevopsError("CHECK_FAILED", `${drift} DevOpsPolic${drift === 1 ? "y differs" : "ies differ"} from ${name}`);
+  },
+});

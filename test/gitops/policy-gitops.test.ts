@@ -1,0 +1,125 @@
+/**
+ * `policy export | import | diff` end to end: the compiled binary against the API
+ * emulator over HTTPS. export → import into an empty namespace → diff exits 0;
+ * one edited field → diff exits 1 naming it; nothing is applied from a file
+ * with any invalid document.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { renderCrds } from "../../gen/crd.ts";
+import { startEmulator } from "../kube/emulator.ts";
+import { runBinaryAsync } from "../support/binary.ts";
+
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+let emu: Emulator;
+const dir = mkdtempSync(join(tmpdir(), "kd-gitops-"));
+const kubeconfig = join(dir, "kubeconfig");
+
+function kd(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runBinaryAsync([...args, "--kubeconfig", kubeconfig]);
+}
+
+function policy(name: string, namespace: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return { apiVersion: "devops.stochastic.io/v1", kind: "DevOpsPolicy", metadata: { name, namespace, ...extra }, spec };
+}
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  emu.writeKubeconfig(kubeconfig);
+  for (const crd of renderCrds()) await emu.store.create("customresourcedefinitions.apiextensions.k8s.io", crd as never);
+  for (const ns of ["src", "dst", "empty", "other"]) await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+  await emu.store.create("devopspolicies.devops.stochastic.io", policy("strict", "src", { forbidLatestTag: true, maxRestartCount: 3, enforcementMode: "audit", severityOverrides: { latestTag: "critical" } }, { labels: { team: "payments" }, annotations: { owner: "sre", "kubectl.kubernetes.io/last-applied-configuration": "{}" } }) as never, { namespace: "src" });
+  await emu.store.create("devopspolicies.devops.stochastic.io", policy("baseline", "src", { requireReadinessProbe: true }) as never, { namespace: "src" });
+});
+
+afterAll(async () => {
+  await emu.stop();
+});
+
+describe("policy export", () => {
+  test("prints clean, sorted YAML without server-set fields", async () => {
+    const { code, stdout } = await kd(["policy", "export", "-n", "src"]);
+    expect(code).toBe(0);
+    expect(stdout.indexOf("name: baseline")).toBeLessThan(stdout.indexOf("name: strict"));
+    for (const serverField of ["uid:", "resourceVersion:", "creationTimestamp:", "generation:", "managedFields", "status:", "last-applied-configuration"]) expect(stdout).not.toContain(serverField);
+    expect(stdout).toContain("devops.stochastic.io/exported-from: src");
+    expect(stdout).toContain("team: payments");
+    expect((await kd(["policy", "export", "-n", "src"])).stdout).toBe(stdout);
+  });
+
+  test("an empty namespace gives empty stdout and a note on stderr", async () => {
+    const { code, stdout, stderr } = await kd(["policy", "export", "-n", "empty"]);
+    expect(code).toBe(0);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("No DevOpsPolicies found in namespace 'empty'");
+  });
+});
+
+describe("policy import and diff", () => {
+  test("export → import into an empty namespace → diff exits 0; one edit → diff exits 1 naming it", async () => {
+    const file = join(dir, "policies.yaml");
+    writeFileSync(file, (await kd(["policy", "export", "-n", "src"])).stdout);
+    const imported = await kd(["policy", "import", file, "-n", "dst"]);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toBe("devopspolicy dst/baseline created\ndevopspolicy dst/strict created\n");
+    const clean = await kd(["policy", "diff", file, "-n", "dst"]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toBe("[=] dst/baseline: no changes\n[=] dst/strict: no changes\n");
+    expect((await kd(["policy", "import", file, "-n", "dst"])).stdout).toContain("devopspolicy dst/strict unchanged");
+
+    writeFileSync(file, readFileSync(file, "utf8").replace("maxRestartCount: 3", "maxRestartCount: 5"));
+    const drift = await kd(["policy", "diff", file, "-n", "dst"]);
+    expect(drift.code).toBe(1);
+    expect(drift.stdout).toContain("[~] dst/strict: differs\n  - spec.maxRestartCount: 3\n  + spec.maxRestartCount: 5\n");
+    expect(drift.stderr).toContain("1 DevOpsPolicy differs");
+  });
+
+  test("diff reports labels, annotations and policies only in the cluster", async () => {
+    await emu.store.create("devopspolicies.devops.stochastic.io", policy("p1", "other", { forbidLatestTag: true }, { labels: { env: "prod" } }) as never, { namespace: "other" });
+    await emu.store.create("devopspolicies.devops.stochastic.io", policy("stray", "other", {}) as never, { namespace: "other" });
+    const file = join(dir, "other.yaml");
+    writeFileSync(file, "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: p1\n  namespace: other\n  labels:\n    env: staging\nspec:\n  forbidLatestTag: true\n");
+    const { code, stdout } = await kd(["policy", "diff", file]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('  - metadata.labels.env: "prod"\n  + metadata.labels.env: "staging"');
+    expect(stdout).toContain("[-] other/stray: only in the cluster (not in the file)");
+  });
+
+  test("an invalid document stops the import before anything is applied, naming file:line and field", async () => {
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, [
+      "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: good\n  namespace: dst\nspec:\n  forbidLatestTag: true\n",
+      "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: bad\n  namespace: dst\nspec:\n  maxRestartCount: lots\n",
+    ].join("---\n"));
+    const { code, stderr } = await kd(["policy", "import", file]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${file}:15: spec.maxRestartCount`);
+    expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "dst", "good")).toThrow("not found");
+  });
+
+  test("--dry-run asks the server and persists nothing", async () => {
+    const file = join(dir, "dry.yaml");
+    writeFileSync(file, "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: dry\n  namespace: dst\nspec:\n  requireLivenessProbe: true\n");
+    const { code, stdout } = await kd(["policy", "import", file, "--dry-run"]);
+    expect(code).toBe(0);
+    expect(stdout).toBe("devopspolicy dst/dry created (server dry run)\n");
+    expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "dst", "dry")).toThrow("not found");
+  });
+
+  test("a policy the server rejects makes the import exit 1 after reporting each object", async () => {
+    const file = join(dir, "missing-ns.yaml");
+    writeFileSync(file, "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: orphan\n  namespace: nowhere\nspec: {}\n");
+    const { code, stderr } = await kd(["policy", "import", file]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("devopspolicy nowhere/orphan failed");
+    expect(stderr).toContain("1 of 1 DevOpsPolicies failed to apply");
+  });
+
+  test("an unreadable file is an input error naming it", async () => {
+    const { code, stderr } = await kd(["policy", "diff", join(dir, "nope.yaml")]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("nope.yaml: no such file");
+  });
+});
