@@ -28,8 +28,10 @@ export interface WriteOptions {
   force?: boolean;
   /** Skip the admission hook (simulated controllers may choose to). */
   skipAdmission?: boolean;
-  /** Receives admission warnings. */
+  /** Receives admission and field-validation warnings. */
   warnings?: string[];
+  /** Server-side field validation for unknown (pruned) fields: Ignore, Warn (default) or Strict. */
+  fieldValidation?: "Ignore" | "Warn" | "Strict";
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -224,12 +226,23 @@ export class Api {
     obj.kind = t.kind;
   }
 
+  /** A copy with apiVersion, kind and metadata first, as the real server serializes. */
+  private ordered(obj: KubeObject): KubeObject {
+    const { apiVersion, kind, metadata, ...rest } = obj;
+    return { apiVersion, kind, metadata, ...rest };
+  }
+
   /** Schema defaulting, pruning and validation for custom resources; built-in validation otherwise. */
-  private validate(t: ResourceType, obj: KubeObject, old: KubeObject | undefined): void {
+  private validate(t: ResourceType, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions = {}): void {
     const errors: FieldError[] = [];
     if (t.crd) {
       const schema = t.crd.versions.find((v) => v.name === t.version)?.schema;
-      pruneUnknown(obj, schema);
+      const pruned: string[] = [];
+      pruneUnknown(obj, schema, true, "", pruned);
+      if (pruned.length > 0 && opts.fieldValidation === "Strict") {
+        throw badRequest(pruned.length === 1 ? `strict decoding error: unknown field "${pruned[0]}"` : `strict decoding error: ${pruned.map((p) => `unknown field "${p}"`).join(", ")}`);
+      }
+      if (opts.fieldValidation !== "Ignore") for (const p of pruned) opts.warnings?.push(`unknown field "${p}"`);
       applySchemaDefaults(obj, schema);
       validateSchema(obj, schema, "", errors);
     } else {
@@ -272,8 +285,9 @@ export class Api {
   /** POST: creates an object, filling uid, timestamps, generated name and resourceVersion. */
   async create(gr: string, input: KubeObject, opts: WriteOptions & { namespace?: string; version?: string } = {}): Promise<KubeObject> {
     const t = this.type(gr);
-    const obj = structuredClone(input);
-    this.checkTypeMeta(t, obj, opts.version ?? t.version);
+    const raw = structuredClone(input);
+    this.checkTypeMeta(t, raw, opts.version ?? t.version);
+    const obj = this.ordered(raw);
     const meta = obj.metadata;
     if (t.namespaced) {
       if (opts.namespace && meta.namespace && meta.namespace !== opts.namespace) throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
@@ -288,6 +302,9 @@ export class Api {
     validateName(t.kind, meta.name, nameErrors);
     if (nameErrors.length > 0) throw invalid(t, meta.name, nameErrors);
     this.checkNamespace(t, meta.namespace, true);
+    if (t.crd && this.storage.get("customresourcedefinitions.apiextensions.k8s.io", t.crd.name)?.obj.metadata.deletionTimestamp) {
+      throw new StatusError(405, "MethodNotAllowed", "create not allowed while custom resource definition is terminating", {});
+    }
     if (t.status && !t.crd) {
       const status = statusOnCreate(obj);
       if (status === undefined) delete obj.status;
@@ -301,7 +318,7 @@ export class Api {
     meta.creationTimestamp = this.now();
     if (t.generation) meta.generation = 1;
     else delete meta.generation;
-    this.validate(t, obj, undefined);
+    this.validate(t, obj, undefined, opts);
     await this.admit(t, "CREATE", obj, null, opts);
     const key = objectKey(meta.namespace, meta.name);
     if (this.storage.get(gr, key)) throw alreadyExists(t, meta.name);
@@ -370,10 +387,10 @@ export class Api {
       const prev = JSON.parse(prevEntry.json) as KubeObject;
       if (wantRv !== undefined && wantRv !== "" && wantRv !== prev.metadata.resourceVersion) throw conflict(t, name);
       if ((wantRv === undefined || wantRv === "") && t.crd && !opts.fromPatch) {
-        throw invalid(t, name, [{ type: "FieldValueInvalid", field: "metadata.resourceVersion", value: "0x0", hasValue: false, detail: "must be specified for an update" }]);
+        throw invalid(t, name, [{ type: "FieldValueInvalid", field: "metadata.resourceVersion", rawValue: "0x0", detail: "must be specified for an update" }]);
       }
       const next = this.prepareUpdate(t, prev, input, opts.subresource ?? "");
-      this.validate(t, next, prev);
+      this.validate(t, next, prev, opts);
       if (t.generation && !deepEqual(specPart(next), specPart(prev))) next.metadata.generation = (prev.metadata.generation ?? 1) + 1;
       next.metadata.resourceVersion = prev.metadata.resourceVersion;
       if (deepEqual(next, prev)) return prev;

@@ -13,7 +13,9 @@ import type { CrdVersionInfo, JsonSchema, KubeObject, PrinterColumn, ResourceTyp
 import { formatTime, isObj } from "./util.ts";
 
 type Obj = Record<string, unknown>;
-const CRD_GR = "customresourcedefinitions.apiextensions.k8s.io";
+export const CRD_GR = "customresourcedefinitions.apiextensions.k8s.io";
+/** Held by every CRD until its custom resources are deleted. */
+export const CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";
 
 interface CrdSpec {
   group?: string;
@@ -86,6 +88,7 @@ export function registerCrdController(api: Api): void {
       throw invalid({ group: "apiextensions.k8s.io", kind: "CustomResourceDefinition" }, obj.metadata.name ?? "", [{ type: "FieldValueInvalid", field: "spec.names.plural", value: spec.names!.plural, hasValue: true, detail: "conflicts with a built-in resource" }]);
     }
     if (old && (old.spec as CrdSpec).group !== spec.group) throw invalid({ group: "apiextensions.k8s.io", kind: "CustomResourceDefinition" }, obj.metadata.name ?? "", [{ type: "FieldValueInvalid", field: "spec.group", value: spec.group, hasValue: true, detail: "field is immutable" }]);
+    if (!old && !(obj.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) obj.metadata.finalizers = [...(obj.metadata.finalizers ?? []), CLEANUP_FINALIZER];
     const names = spec.names!;
     const accepted = { plural: names.plural, singular: names.singular ?? names.kind!.toLowerCase(), kind: names.kind, listKind: names.listKind ?? `${names.kind}List`, ...(names.shortNames ? { shortNames: names.shortNames } : {}), ...(names.categories ? { categories: names.categories } : {}) };
     const now = formatTime(api.clock());

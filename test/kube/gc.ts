@@ -6,6 +6,7 @@
  * namespace's content, then the namespace). Asynchronous, as in a cluster.
  */
 import type { Api } from "./api.ts";
+import { CLEANUP_FINALIZER, CRD_GR } from "./crds.ts";
 import type { ChangeEvent } from "./storage.ts";
 import { StatusError } from "./status.ts";
 import type { KubeObject } from "./types.ts";
@@ -123,6 +124,16 @@ export function startControllers(api: Api): Controllers {
     await api.update("namespaces", next, { name: ns, fromPatch: true });
   }
 
+  /** A CRD being deleted: delete its custom resources, then release the cleanup finalizer. */
+  async function cleanCustomResources(crd: KubeObject): Promise<void> {
+    const spec = crd.spec as { group: string; names: { plural: string } };
+    const gr = `${spec.names.plural}.${spec.group}`;
+    if (!api.registry.get(gr)) return removeFinalizer(CRD_GR, crd, CLEANUP_FINALIZER);
+    const entries = api.listPage(gr, {}).entries;
+    for (const e of entries) if (!e.obj.metadata.deletionTimestamp) await api.delete(gr, e.obj.metadata.namespace, e.obj.metadata.name!, { propagationPolicy: "Background" }).catch(ignore404);
+    if (api.storage.count(gr) === 0) await removeFinalizer(CRD_GR, crd, CLEANUP_FINALIZER);
+  }
+
   function onChange(ev: ChangeEvent): void {
     const obj = ev.entry.obj;
     const m = obj.metadata;
@@ -134,6 +145,11 @@ export function startControllers(api: Api): Controllers {
         const oe = api.storage.get(owner[0], owner[1]);
         if (oe?.obj.metadata.finalizers?.includes("foregroundDeletion")) schedule(`fg/${ref.uid}`, () => foreground(owner[0], oe.obj));
       }
+      const t = api.registry.get(ev.gr);
+      if (t?.crd) {
+        const crd = api.storage.get(CRD_GR, t.crd.name);
+        if (crd?.obj.metadata.deletionTimestamp) schedule(`crd/${t.crd.name}`, () => cleanCustomResources(crd.obj));
+      }
       if (m.namespace) {
         const ns = api.storage.get("namespaces", m.namespace);
         if (ns?.obj.metadata.deletionTimestamp) schedule(`ns/${m.namespace}`, () => cleanNamespace(m.namespace!));
@@ -142,6 +158,7 @@ export function startControllers(api: Api): Controllers {
     }
     if (!m.deletionTimestamp) return;
     if (ev.gr === "namespaces") schedule(`ns/${m.name}`, () => cleanNamespace(m.name!));
+    if (ev.gr === CRD_GR && m.finalizers?.includes(CLEANUP_FINALIZER)) schedule(`crd/${m.name}`, () => cleanCustomResources(obj));
     if (m.finalizers?.includes("orphan")) schedule(`orphan/${m.uid}`, () => orphan(ev.gr, obj));
     if (m.finalizers?.includes("foregroundDeletion")) schedule(`fg/${m.uid}`, () => foreground(ev.gr, obj));
   }

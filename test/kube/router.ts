@@ -164,7 +164,8 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
     const now = deps.clock();
     const warnings: string[] = [];
     const dryRun = q.getAll("dryRun").includes("All");
-    const write: WriteOptions = { user, dryRun, warnings, ...(q.get("fieldManager") ? { fieldManager: q.get("fieldManager")! } : {}), ...(info.subresource ? { subresource: info.subresource } : {}), ...(q.get("force") === "true" ? { force: true } : {}) };
+    const fv = q.get("fieldValidation");
+    const write: WriteOptions = { user, dryRun, warnings, ...(fv === "Ignore" || fv === "Warn" || fv === "Strict" ? { fieldValidation: fv } : {}), ...(q.get("fieldManager") ? { fieldManager: q.get("fieldManager")! } : {}), ...(info.subresource ? { subresource: info.subresource } : {}), ...(q.get("force") === "true" ? { force: true } : {}) };
     const respond = (o: KubeObject, status = 200): Response => {
       const headers: Record<string, string> = {};
       if (warnings.length > 0) headers.warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", ");

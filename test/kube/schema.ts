@@ -20,8 +20,11 @@ function pruneMeta(meta: unknown): void {
   for (const k of Object.keys(meta)) if (!META_KEYS.has(k)) delete meta[k];
 }
 
-/** Prunes `value` in place against `schema`; `root` keeps apiVersion/kind/metadata. */
-export function pruneUnknown(value: unknown, schema: JsonSchema | undefined, root = true): void {
+/**
+ * Prunes `value` in place against `schema`; `root` keeps apiVersion/kind/metadata. The paths of
+ * dropped fields are appended to `pruned` (for fieldValidation Warn/Strict).
+ */
+export function pruneUnknown(value: unknown, schema: JsonSchema | undefined, root = true, path = "", pruned?: string[]): void {
   if (!schema) return;
   if (isObj(value)) {
     const embedded = root || schema["x-kubernetes-embedded-resource"] === true;
@@ -35,15 +38,19 @@ export function pruneUnknown(value: unknown, schema: JsonSchema | undefined, roo
         continue;
       }
       const sub = props?.[key];
-      if (sub) pruneUnknown(value[key], sub, false);
-      else if (isObj(addl)) pruneUnknown(value[key], addl, false);
-      else if (!preserve && addl !== true) delete value[key];
+      const p = path ? `${path}.${key}` : key;
+      if (sub) pruneUnknown(value[key], sub, false, p, pruned);
+      else if (isObj(addl)) pruneUnknown(value[key], addl, false, p, pruned);
+      else if (!preserve && addl !== true) {
+        delete value[key];
+        pruned?.push(p);
+      }
     }
     for (const s of [...(schema.allOf ?? []), ...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) {
-      if (s.properties) for (const [k, sub] of Object.entries(s.properties)) if (k in value && !props?.[k]) pruneUnknown(value[k], sub, false);
+      if (s.properties) for (const [k, sub] of Object.entries(s.properties)) if (k in value && !props?.[k]) pruneUnknown(value[k], sub, false, path ? `${path}.${k}` : k, pruned);
     }
   } else if (Array.isArray(value) && schema.items) {
-    for (const item of value) pruneUnknown(item, schema.items, false);
+    value.forEach((item, i) => pruneUnknown(item, schema.items, false, `${path}[${i}]`, pruned));
   }
 }
 

@@ -108,6 +108,8 @@ export interface FieldError {
   detail: string;
   value?: unknown;
   hasValue?: boolean;
+  /** The value exactly as Go prints it (e.g. `0x0`), instead of the JSON-ish formatting. */
+  rawValue?: string;
 }
 
 /** Formats a value the way field.Error does (strings quoted, numbers bare). */
@@ -120,7 +122,7 @@ export function formatFieldValue(v: unknown): string {
 
 /** The ErrorBody text: `Required value`, `Invalid value: "x": detail`, ... */
 export function describeFieldError(e: FieldError): string {
-  const val = e.hasValue ? formatFieldValue(e.value) : "";
+  const val = e.rawValue ?? (e.hasValue ? formatFieldValue(e.value) : "");
   switch (e.type) {
     case "FieldValueRequired":
       return e.detail ? `Required value: ${e.detail}` : "Required value";
@@ -135,7 +137,7 @@ export function describeFieldError(e: FieldError): string {
     case "FieldValueDuplicate":
       return `Duplicate value: ${val}`;
     default:
-      return e.hasValue ? `Invalid value: ${val}${e.detail ? `: ${e.detail}` : ""}` : `Invalid value: ${e.detail}`;
+      return e.hasValue || e.rawValue !== undefined ? `Invalid value: ${val}${e.detail ? `: ${e.detail}` : ""}` : `Invalid value: ${e.detail}`;
   }
 }
 
