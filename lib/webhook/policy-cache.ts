@@ -1,0 +1,99 @@
+/**
+ * @module
+ * The webhook's DevOpsPolicy cache: one list+watch over all namespaces (lib/kube)
+ * feeding a PolicyIndex, so admission never calls the API server per request
+ * (reference W-A8). Readiness waits for the first complete list and drops when the
+ * watch has been broken for longer than `maxStalenessMs`.
+ */
+import { listWatch, type ListWatch, type ListWatchEvent } from "../kube/list-watch.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { DEVOPS_POLICIES } from "../kube/resources.ts";
+import type { Logger } from "../log.ts";
+import type { Readiness } from "../server/probe-app.ts";
+import { PolicyIndex, projectAdmissionPolicy, type AdmissionPolicy } from "../admission/policy-index.ts";
+
+type Projected = ReturnType<typeof projectAdmissionPolicy>;
+
+export interface PolicyCache {
+  policiesFor(namespace: string): readonly AdmissionPolicy[];
+  readiness(): Readiness;
+  /** Runs the list+watch loop until `signal` aborts. */
+  start(signal: AbortSignal): Promise<void>;
+  readonly size: number;
+}
+
+export interface PolicyCacheOptions {
+  client: KubeClient;
+  logger: Logger;
+  /** How long a broken watch may serve the last known policies while staying ready. */
+  maxStalenessMs?: number;
+}
+
+function splitKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf("/");
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** Creates the cache (call `start`). */
+export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
+  const index = new PolicyIndex();
+  const { logger } = options;
+  const maxStalenessMs = options.maxStalenessMs ?? 300_000;
+
+  function apply(key: string, projected: Projected): void {
+    if ("policy" in projected) index.upsert(projected.policy);
+    else {
+      const { namespace, name } = splitKey(key);
+      index.remove(namespace, name);
+      logger.warn("DevOpsPolicy ignored by admission: invalid spec", { policy: key, error: projected.error });
+    }
+  }
+
+  function rebuild(watch: ListWatch<Projected>): void {
+    const valid: AdmissionPolicy[] = [];
+    for (const [, projected] of watch.store.values()) if ("policy" in projected) valid.push(projected.policy);
+    index.replaceAll(valid);
+  }
+
+  const watch: ListWatch<Projected> = listWatch<Projected>({
+    client: options.client,
+    type: DEVOPS_POLICIES,
+    project: (obj) => projectAdmissionPolicy(obj),
+    onEvent(event: ListWatchEvent<Projected>) {
+      switch (event.type) {
+        case "added":
+        case "modified":
+          apply(event.key, event.value);
+          break;
+        case "deleted": {
+          const { namespace, name } = splitKey(event.key);
+          index.remove(namespace, name);
+          break;
+        }
+        case "synced":
+          logger.info("policy cache synced", { policies: index.size });
+          break;
+        case "relisted":
+          rebuild(watch);
+          break;
+        case "error":
+          logger.warn("policy watch failed; serving the last known policies", { phase: event.phase, retryInMs: event.retryInMs, failures: event.failures, error: event.error instanceof Error ? event.error.message : String(event.error) });
+          break;
+      }
+    },
+  });
+
+  return {
+    policiesFor: (namespace) => index.forNamespace(namespace),
+    readiness() {
+      const health = watch.health();
+      if (!health.synced) return { ready: false, reasons: ["DevOpsPolicy cache has not completed its first list"] };
+      if (!watch.isReady(maxStalenessMs)) return { ready: false, reasons: [`DevOpsPolicy watch broken for more than ${Math.round(maxStalenessMs / 1000)} s`] };
+      return { ready: true, reasons: [] };
+    },
+    start: (signal) => watch.start(signal),
+    get size() {
+      return index.size;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * `kube-devops webhook serve` as shipped (the compiled binary) against the API
+ * emulator: readiness waits for the policy cache, verdicts follow policy changes
+ * through the watch (no API call per request), and SIGTERM shuts down cleanly.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { renderDevOpsPolicyCrd } from "../../gen/crd.ts";
+import { writeCertificateSet } from "../../lib/webhook/cert-files.ts";
+import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
+import { startEmulator, type Emulator } from "../kube/emulator.ts";
+import { ensureBinary } from "../support/binary.ts";
+import { goodContainer, pod, request, review } from "./fixtures.ts";
+
+let emu: Emulator;
+let dir: string;
+let ca: string;
+let proc: ReturnType<typeof Bun.spawn>;
+let url = "";
+const stderr: string[] = [];
+
+function policy(name: string, spec: Record<string, unknown>) {
+  return { apiVersion: "devops.stochastic.io/v1", kind: "DevOpsPolicy", metadata: { name, namespace: "prod" }, spec };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; webhook stderr:\n${stderr.join("")}`);
+    await Bun.sleep(50);
+  }
+}
+
+async function validate(image: string): Promise<{ allowed: boolean; status?: { message: string }; warnings?: string[] }> {
+  const body = JSON.stringify(review(request(pod([goodContainer("app", { image })]))));
+  const res = await fetch(`${url}/validate`, { method: "POST", body, headers: { "Content-Type": "application/json" }, tls: { ca } });
+  return ((await res.json()) as { response: { allowed: boolean; status?: { message: string }; warnings?: string[] } }).response;
+}
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "prod" } });
+  dir = mkdtempSync(join(tmpdir(), "kd-serve-"));
+  const certs = await generateWebhookCertificates({ serviceName: "kube-devops-webhook", namespace: "kube-devops", ipSans: ["127.0.0.1"], validityDays: 1, caValidityDays: 1, now: new Date() });
+  ca = certs.ca.cert;
+  const paths = writeCertificateSet(dir, certs);
+  const kubeconfig = emu.writeKubeconfig(join(dir, "kubeconfig"));
+  proc = Bun.spawn([ensureBinary(), "webhook", "serve", "--addr", "127.0.0.1:0", "--tls-cert", paths.tlsCert, "--tls-key", paths.tlsKey, "--kubeconfig", kubeconfig, "--log-format", "json"], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  void (async () => {
+    for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) stderr.push(new TextDecoder().decode(chunk));
+  })();
+  url = await until("the listening log line", async () => /"url":"(https:[^"]+)"/.exec(stderr.join(""))?.[1]);
+});
+
+afterAll(async () => {
+  proc?.kill("SIGKILL");
+  await emu?.stop();
+});
+
+describe("webhook serve (binary) against the emulator", () => {
+  test("/readyz waits for the first policy list, then verdicts follow policy changes through the watch", async () => {
+    // no CRD yet: the list fails, so the webhook must not claim readiness
+    const notReady = await fetch(`${url}/readyz`, { tls: { ca } });
+    expect(notReady.status).toBe(503);
+    expect(JSON.stringify(await notReady.json())).toContain("first list");
+    await emu.store.create("customresourcedefinitions.apiextensions.k8s.io", renderDevOpsPolicyCrd() as never);
+    await until("ready", async () => ((await fetch(`${url}/readyz`, { tls: { ca } })).status === 200 ? true : undefined));
+    expect((await validate("nginx:latest")).allowed).toBe(true); // no policy yet
+
+    await emu.store.create("devopspolicies.devops.stochastic.io", policy("no-latest", { forbidLatestTag: true, requireReadinessProbe: true, enforcementMode: "enforce" }) as never, { namespace: "prod" });
+    const denied = await until("the policy to reach the cache", async () => {
+      const r = await validate("nginx:latest");
+      return r.allowed ? undefined : r;
+    });
+    expect(denied.status?.message).toBe("Denied by DevOpsPolicy: container 'app' uses :latest tag");
+
+    const current = await emu.store.get("devopspolicies.devops.stochastic.io", "prod", "no-latest");
+    await emu.store.update("devopspolicies.devops.stochastic.io", { ...current, spec: { forbidLatestTag: true, enforcementMode: "audit" } } as never, { namespace: "prod" });
+    const warned = await until("the audit mode to reach the cache", async () => {
+      const r = await validate("nginx:latest");
+      return r.allowed ? r : undefined;
+    });
+    expect(warned.warnings).toEqual(["DevOpsPolicy no-latest: container 'app' uses :latest tag (severity high)"]);
+
+    const metrics = await (await fetch(`${url}/metrics`, { tls: { ca } })).text();
+    expect(metrics).toContain('webhook_denials_total{namespace="prod",violation="latest_tag"}');
+    expect(metrics).toMatch(/webhook_certificate_expiration_timestamp_seconds\{certificate="serving"\} \d{10}/);
+  });
+
+  test("SIGTERM stops it cleanly", async () => {
+    proc.kill("SIGTERM");
+    const code = await proc.exited;
+    expect([0, 143]).toContain(code);
+    expect(stderr.join("")).toContain("stopped");
+  });
+});
