@@ -60,7 +60,7 @@ describe("startTlsServer()", () => {
     const first = await issue(ca);
     const paths = writeCertificateSet(dir, first);
     const { app } = makeApp();
-    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger: createLogger({ level: "silent" }), pollMs: 0, drainMs: 300 });
+    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger: createLogger({ level: "silent" }), pollMs: 0, drainMs: 1000 });
     servers.push(server);
     expect(await servedSerial(server.port, ca.cert)).toBe(await serialOf(first.server.cert));
 
@@ -87,7 +87,7 @@ describe("startTlsServer()", () => {
       writeCertificateSet(dir, last);
       expect(await server.reload()).toBe("reloaded");
     }
-    await Bun.sleep(500); // past the drain window of the last hand-over
+    await Bun.sleep(1300); // past the drain window of the last hand-over
     running = false;
     await Promise.all(workers);
     expect(failures).toEqual([]);
