@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Registry } from "prom-client";
 import { systemClock } from "../../lib/kube/clock.ts";
 import { listWatch } from "../../lib/kube/list-watch.ts";
-import { DEVOPS_POLICIES, PODS, POLICY_AUDIT_RESULTS } from "../../lib/kube/resources.ts";
+import { DEVOPS_POLICIES, EVENTS, PODS, POLICY_AUDIT_RESULTS } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
 import { createLogger } from "../../lib/log.ts";
 import { FINALIZER } from "../../lib/operator/finalizer.ts";
@@ -79,7 +79,10 @@ describe("reconcile against the emulator", () => {
 
   test("a spec change is followed by observedGeneration", async () => {
     await cluster.client.create(PODS, testPod("bad2", "prod", true));
-    const current = await getPolicy("team");
+    const current = await eventually(async () => {
+      const p = await getPolicy("team");
+      return p.status?.healthScore === 95 ? p : undefined;
+    }, "the new bad pod counted");
     await cluster.client.patch(DEVOPS_POLICIES, "team", { type: "merge", patch: { spec: { requireLivenessProbe: false, requireReadinessProbe: false } } }, { namespace: "prod" });
     const after = await eventually(async () => {
       const p = await getPolicy("team");
@@ -91,8 +94,10 @@ describe("reconcile against the emulator", () => {
   test("audit results: owned by the policy, labelled, bounded by retention", async () => {
     const results = await eventually(async () => {
       const { items } = await cluster.client.listAll<KubeObject & { spec: { policyName: string } }>(POLICY_AUDIT_RESULTS, { namespace: "prod", labelSelector: "devops.stochastic.io/policy=team" });
-      return items.length >= 3 ? items : undefined;
-    }, "three audit results (one per distinct result)");
+      // Four distinct results were recorded (95, 100, 95 with bad2, 98); retention keeps 3.
+      const recorded = (await registry.metrics()).includes("devopspolicy_audit_results_total 4");
+      return recorded && items.length === 3 ? items : undefined;
+    }, "four audit results recorded, three kept");
     const policy = await getPolicy("team");
     expect(results.length).toBe(3);
     for (const r of results) {
@@ -100,6 +105,7 @@ describe("reconcile against the emulator", () => {
       expect(r.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "DevOpsPolicy", name: "team", uid: policy.metadata?.uid });
     }
     expect(new Set(results.map((r) => r.metadata?.name)).size).toBe(3);
+    expect(results.map((r) => (r.spec as { healthScore?: number }).healthScore).sort()).toEqual([100, 95, 98].sort());
   });
 
   test("metrics carry the policy's series", async () => {
@@ -122,5 +128,24 @@ describe("reconcile against the emulator", () => {
       const { items } = await cluster.client.listAll(POLICY_AUDIT_RESULTS, { namespace: "prod" });
       return items.length === 0 ? true : undefined;
     }, "audit results garbage-collected");
+  });
+
+  test("a class change emits a Warning Event on the policy", async () => {
+    await cluster.client.create(PODS, testPod("fine", "dev", false));
+    const spec = { forbidLatestTag: true, requireLivenessProbe: true, requireReadinessProbe: true, maxRestartCount: 3, forbidPendingDuration: 0 };
+    await cluster.client.create(DEVOPS_POLICIES, testPolicy("strict", "dev", spec));
+    await eventually(async () => ((await getPolicy("strict", "dev")).status?.classification === "Healthy" ? true : undefined), "Healthy first");
+    const broken = { ...testPod("broken", "dev", true), status: { phase: "Pending", containerStatuses: [{ name: "app", restartCount: 5 }] } };
+    await cluster.client.create(PODS, broken);
+    await cluster.client.patch(PODS, "broken", { type: "merge", patch: { status: broken.status } }, { namespace: "dev", subresource: "status" });
+    await cluster.client.delete(PODS, "fine", { namespace: "dev", gracePeriodSeconds: 0 });
+    // 5 + 3 + 2 + 6·5 + 4 = 44 → 56
+    await eventually(async () => ((await getPolicy("strict", "dev")).status?.healthScore === 56 ? true : undefined), "score 56");
+    const event = await eventually(async () => {
+      const { items } = await cluster.client.listAll<KubeObject & { reason?: string; type?: string; message?: string; involvedObject?: { name?: string; kind?: string } }>(EVENTS, { namespace: "dev" });
+      return items.find((e) => e.reason === "ClassChanged" && e.involvedObject?.name === "strict");
+    }, "a ClassChanged Event");
+    expect(event).toMatchObject({ type: "Warning", involvedObject: { kind: "DevOpsPolicy", name: "strict" } });
+    expect(event.message).toBe("Class changed from Healthy to Degraded: 5 violations across 1 pods — Degraded (56)");
   });
 });
