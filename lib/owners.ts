@@ -55,7 +55,8 @@ export function resolveOwner(obj: KubeObjectLike, lookup: OwnerLookup): Resolved
   let current: KubeObjectLike = obj;
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
     const ref = controllerRef(current);
-    if (!ref?.kind || !ref.name) break;
+    // Mirror pods name their Node as owner: a node is not a workload.
+    if (!ref?.kind || !ref.name || ref.kind === "Node") break;
     workload = { kind: ref.kind, namespace, name: ref.name };
     const parent = lookup(ref.kind, namespace, ref.name);
     if (!parent || chain.includes(parent)) break;

@@ -1,0 +1,171 @@
+/**
+ * @module
+ * Offline and live analysis share this: score units (pods with status, pod
+ * templates), aggregate per cluster, namespace and workload, and rank the
+ * workloads by how many points fixing them would add to the cluster score.
+ */
+import type { CheckSet } from "../checks/check-set.ts";
+import { evaluatePod, evaluatePodSpec, type Finding, type SkipReason } from "../checks/evaluate.ts";
+import type { CheckId, CheckParams } from "../checks/registry.ts";
+import { asRecord, type PodLike } from "../k8s-objects.ts";
+import { matchesLabels, type LabelSelector } from "../label-selector.ts";
+import type { SourcedObject } from "../manifests/parse-manifests.ts";
+import { formatWorkload, type WorkloadRef } from "../owners.ts";
+import { addTallyInto, classify, emptyTally, scoreGain, scoreTally, type Classification, type Tally } from "../score.ts";
+import { collectUnits, type Unit } from "./collect-units.ts";
+import { dedupeObjects } from "./dedupe-objects.ts";
+
+export interface LocatedFinding extends Finding {
+  /** `deployment/shop/cart`: the owning workload. */
+  workload: string;
+  file: string | undefined;
+  line: number | undefined;
+}
+
+export interface WorkloadResult {
+  ref: WorkloadRef;
+  key: string;
+  /** Units scored for it: its pods, or 1 for a template. */
+  units: number;
+  tally: Tally;
+  score: number;
+  /** Points the cluster score gains when this workload's penalties are fixed. */
+  gain: number;
+  findings: LocatedFinding[];
+  file: string | undefined;
+  line: number | undefined;
+}
+
+export interface NamespaceResult {
+  namespace: string;
+  tally: Tally;
+  score: number;
+  classification: Classification;
+}
+
+export interface SkipCounts {
+  succeeded: number;
+  terminating: number;
+  systemNamespace: number;
+  /** Left out by -n, --exclude-namespaces or -l. */
+  filtered: number;
+}
+
+export interface AnalysisReport {
+  /** Evaluation time, RFC 3339. */
+  evaluatedAt: string;
+  /** Where the checks came from: "reference defaults", "bundle restricted", "policy prod/strict". */
+  source: string;
+  checks: CheckId[];
+  params: CheckParams;
+  tally: Tally;
+  score: number;
+  classification: Classification;
+  namespaces: NamespaceResult[];
+  /** Every workload with at least one finding (exempt included), highest gain first. */
+  workloads: WorkloadResult[];
+  skipped: SkipCounts;
+  /** Objects that are neither pods nor pod controllers. */
+  ignoredObjects: number;
+  /** Controllers represented by their pods or owner in the same input. */
+  representedTemplates: number;
+  exemptionsHonoured: boolean;
+}
+
+export interface AnalyzeOptions {
+  checkSet: CheckSet;
+  /** Epoch ms (pending duration). */
+  now: number;
+  exemptions: boolean;
+  source: string;
+  /** Score Deployments and friends by their pod template (offline). */
+  scoreTemplates: boolean;
+  namespaces?: ReadonlySet<string> | undefined;
+  excludeNamespaces?: ReadonlySet<string> | undefined;
+  selector?: LabelSelector | undefined;
+}
+
+function isFiltered(unit: Unit, options: AnalyzeOptions): boolean {
+  if (options.namespaces && !options.namespaces.has(unit.namespace)) return true;
+  if (options.excludeNamespaces?.has(unit.namespace)) return true;
+  if (options.selector && options.selector.length > 0) {
+    return !matchesLabels(options.selector, asRecord(asRecord(unit.source.object.metadata)?.labels));
+  }
+  return false;
+}
+
+function countSkip(skipped: SkipCounts, reason: SkipReason): void {
+  if (reason === "succeeded") skipped.succeeded++;
+  else if (reason === "terminating") skipped.terminating++;
+  else skipped.systemNamespace++;
+}
+
+function evaluateUnit(unit: Unit, options: AnalyzeOptions) {
+  const common = { exemptions: options.exemptions, workloadExemption: unit.workloadExemption };
+  if (unit.kind === "pod") return evaluatePod(unit.source.object as PodLike, options.checkSet, { ...common, now: options.now });
+  return evaluatePodSpec(unit.template?.spec, options.checkSet, {
+    name: unit.workload.name,
+    namespace: unit.namespace,
+    annotations: unit.template?.annotations,
+  }, common);
+}
+
+/** Scores parsed objects into a report. */
+export function analyzeObjects(objects: readonly SourcedObject[], options: AnalyzeOptions): AnalysisReport {
+  const { units, ignored, represented } = collectUnits(dedupeObjects(objects), options.scoreTemplates);
+  const tally = emptyTally();
+  const byNamespace = new Map<string, Tally>();
+  const byWorkload = new Map<string, WorkloadResult>();
+  const skipped: SkipCounts = { succeeded: 0, terminating: 0, systemNamespace: 0, filtered: 0 };
+
+  for (const unit of units) {
+    if (isFiltered(unit, options)) {
+      skipped.filtered++;
+      continue;
+    }
+    const result = evaluateUnit(unit, options);
+    if (result.skipped) {
+      countSkip(skipped, result.skipped);
+      continue;
+    }
+    addTallyInto(tally, result.tally);
+    let ns = byNamespace.get(unit.namespace);
+    if (!ns) byNamespace.set(unit.namespace, (ns = emptyTally()));
+    addTallyInto(ns, result.tally);
+    if (result.findings.length === 0) continue;
+    const key = formatWorkload(unit.workload);
+    let w = byWorkload.get(key);
+    if (!w) {
+      w = { ref: unit.workload, key, units: 0, tally: emptyTally(), score: 100, gain: 0, findings: [], file: unit.source.file, line: unit.source.line };
+      byWorkload.set(key, w);
+    }
+    w.units++;
+    addTallyInto(w.tally, result.tally);
+    for (const f of result.findings) w.findings.push({ ...f, workload: key, file: unit.source.file, line: unit.source.line });
+  }
+
+  const workloads = [...byWorkload.values()];
+  for (const w of workloads) {
+    w.score = scoreTally(w.tally);
+    w.gain = scoreGain(tally, w.tally);
+  }
+  workloads.sort((a, b) => b.gain - a.gain || b.tally.violations - a.tally.violations || a.key.localeCompare(b.key));
+  const score = scoreTally(tally);
+  return {
+    evaluatedAt: new Date(options.now).toISOString(),
+    source: options.source,
+    checks: [...options.checkSet.ids],
+    params: { ...options.checkSet.params },
+    tally,
+    score,
+    classification: classify(score),
+    namespaces: [...byNamespace.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([namespace, t]) => ({ namespace, tally: t, score: scoreTally(t), classification: classify(scoreTally(t)) })),
+    workloads,
+    skipped,
+    ignoredObjects: ignored,
+    representedTemplates: represented,
+    exemptionsHonoured: options.exemptions,
+  };
+}
