@@ -1,17 +1,23 @@
 /**
  * @module
- * The same object given twice (per-file manifests and an all-in-one file, or a
- * watch stream's successive states) counts once: the last one wins, as with
- * `kubectl apply`; a watch DELETED event removes it. Unnamed objects are kept.
+ * A watch stream (JSON lines of ADDED/MODIFIED/DELETED events) is replayed: an
+ * object's last state counts once and a DELETED event removes it. Everything
+ * else counts as given — fixture collections reuse names on purpose, and a
+ * cluster dump has unique names anyway.
  */
 import { asRecord } from "../k8s-objects.ts";
 import type { SourcedObject } from "../manifests/parse-manifests.ts";
 
-/** Objects with duplicates (same kind, namespace and name) collapsed to the last. */
-export function dedupeObjects(objects: readonly SourcedObject[]): SourcedObject[] {
+/** Objects with watch-event states (same kind, namespace and name) collapsed to the last. */
+export function dedupeObjects(objects: readonly SourcedObject[]): readonly SourcedObject[] {
+  if (!objects.some((s) => s.event)) return objects;
   const byKey = new Map<string, number>();
   const out: (SourcedObject | undefined)[] = [];
   for (const s of objects) {
+    if (!s.event) {
+      out.push(s);
+      continue;
+    }
     const meta = asRecord(s.object.metadata);
     const name = meta?.name;
     if (typeof name !== "string" || name === "") {

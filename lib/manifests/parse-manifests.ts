@@ -13,10 +13,12 @@ import { reindentQuotedScalars } from "./reindent-quoted-scalars.ts";
 
 export interface SourcedObject {
   object: KubeObjectLike;
-  /** The input's name as the user gave it (`-` for stdin). */
-  file: string;
+  /** The input's name as the user gave it (`-` for stdin); undefined for objects read from the API. */
+  file: string | undefined;
   /** 1-based line of the object's document, when known. */
   line: number | undefined;
+  /** From a watch stream event (replayed: the last state counts). */
+  event?: boolean;
   /** From a watch stream's DELETED event: removes the object. */
   deleted?: boolean;
 }
@@ -133,7 +135,7 @@ function unwrap(value: unknown, file: string, line: number | undefined, out: Sou
   }
   if (typeof rec.type === "string" && WATCH_TYPES.has(rec.type) && asRecord(rec.object) && rec.kind === undefined) {
     if (rec.type === "BOOKMARK" || rec.type === "ERROR") return;
-    out.push({ object: rec.object as KubeObjectLike, file, line, ...(rec.type === "DELETED" ? { deleted: true } : {}) });
+    out.push({ object: rec.object as KubeObjectLike, file, line, event: true, ...(rec.type === "DELETED" ? { deleted: true } : {}) });
     return;
   }
   // AdmissionReview envelopes and bare AdmissionRequests: the object under review.

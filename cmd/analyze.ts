@@ -1,0 +1,146 @@
+/**
+ * @module
+ * `kube-devops analyze`: score workloads for DevOps best practice — live from
+ * the cluster (paginated), or offline from files (`-f`, repeatable; `-` is
+ * stdin). Output as the reference's summary table, JSON, YAML, SARIF or JUnit;
+ * `--fail-on` and `--min-score` make it a CI gate (exit 3 / 4).
+ */
+import { defineCommand } from "citty";
+import { existsSync, readFileSync } from "node:fs";
+import { analyzeObjects, type AnalysisReport, type AnalyzeOptions } from "../lib/analysis/build-report.ts";
+import { enforceGates, OUTPUT_FORMATS, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
+import { findPolicyInObjects, parsePolicyRef, selectChecks, type NamedPolicy } from "../lib/analysis/select-checks.ts";
+import { isSeverity } from "../lib/checks/severity.ts";
+import { listLivePods, listOwners, type LiveScope } from "../lib/cli/live-objects.ts";
+import { collectFlagValues, expandInputPaths, readInput } from "../lib/cli/read-inputs.ts";
+import { cliRuntime } from "../lib/cli/runtime.ts";
+import { usageError } from "../lib/errors.ts";
+import { createKubeClient } from "../lib/kube/client.ts";
+import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
+import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
+import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
+import { parseLabelSelector } from "../lib/label-selector.ts";
+import { parseManifests, type SourcedObject } from "../lib/manifests/parse-manifests.ts";
+import { parsePolicy, parsePolicyDocuments } from "../lib/policy/parse-policy.ts";
+import type { Severity } from "../lib/policy/schema.ts";
+
+const args = {
+  filename: { type: "string", alias: "f", description: "Analyze files offline: a file, a directory (recursive) or - for stdin; repeatable", valueHint: "path" },
+  output: { type: "string", alias: "o", default: "table", description: `Output format: ${OUTPUT_FORMATS.join("|")}`, valueHint: "format" },
+  namespace: { type: "string", alias: "n", description: "Only this namespace (default: all namespaces)", valueHint: "ns" },
+  "all-namespaces": { type: "boolean", alias: "A", description: "All namespaces (the default)" },
+  selector: { type: "string", alias: "l", description: "Label selector, e.g. app=web,tier!=cache", valueHint: "selector" },
+  "exclude-namespaces": { type: "string", description: "Comma-separated namespaces to leave out; repeatable", valueHint: "ns,ns" },
+  bundle: { type: "string", description: "Check with a policy bundle: baseline|restricted|permissive (repeatable; strictest wins)", valueHint: "name" },
+  policy: { type: "string", description: "Check with a DevOpsPolicy: <namespace>/<name> (cluster, or the -f input) or a policy file; repeatable", valueHint: "ref" },
+  "fail-on": { type: "string", description: "Exit 3 when a violation has this severity or higher: critical|high|medium|low", valueHint: "severity" },
+  "min-score": { type: "string", description: "Exit 4 when the cluster score is below this (0-100)", valueHint: "score" },
+  exemptions: { type: "boolean", default: true, description: "Honour devops.stochastic.io/exempt annotations (--no-exemptions scores everything)" },
+  top: { type: "string", default: "10", description: "How many workloads to list under TOP FIXES", valueHint: "n" },
+  now: { type: "string", description: "Evaluate as of this RFC 3339 time (default: now), e.g. for a snapshot's pending durations", valueHint: "time" },
+} as const;
+
+interface Parsed {
+  format: OutputFormat;
+  failOn: Severity | undefined;
+  minScore: number | undefined;
+  top: number;
+  now: number;
+}
+
+function parseFlags(a: { output: string; "fail-on"?: string | undefined; "min-score"?: string | undefined; top: string; now?: string | undefined }): Parsed {
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(a.output)) throw usageError(`Invalid -o "${a.output}": expected one of ${OUTPUT_FORMATS.join(", ")}`);
+  const failOn = a["fail-on"];
+  if (failOn !== undefined && !isSeverity(failOn)) throw usageError(`Invalid --fail-on "${failOn}": expected critical, high, medium or low`);
+  const minRaw = a["min-score"];
+  const minScore = minRaw === undefined ? undefined : Number(minRaw);
+  if (minScore !== undefined && (!Number.isInteger(minScore) || minScore < 0 || minScore > 100)) throw usageError(`Invalid --min-score "${minRaw}": expected an integer 0-100`);
+  const top = Number(a.top);
+  if (!Number.isInteger(top) || top < 0) throw usageError(`Invalid --top "${a.top}": expected a non-negative integer`);
+  const now = a.now === undefined ? Date.now() : Date.parse(a.now);
+  if (Number.isNaN(now)) throw usageError(`Invalid --now "${a.now}": expected an RFC 3339 time such as 2026-01-01T12:00:00Z`);
+  return { format: a.output as OutputFormat, failOn: failOn as Severity | undefined, minScore, top, now };
+}
+
+/** Policies from `--policy` values that are files. */
+function policiesFromFile(path: string): NamedPolicy[] {
+  const docs = parsePolicyDocuments(readFileSync(path, "utf8"), path);
+  const found = docs.filter((d) => d.policy).map((d) => ({ label: `${path}:${d.line}`, policy: d.policy! }));
+  if (found.length === 0) throw usageError(`--policy ${path}: the file holds no DevOpsPolicy`);
+  return found;
+}
+
+async function readOffline(paths: readonly string[]): Promise<SourcedObject[]> {
+  const files = expandInputPaths(paths);
+  if (files.length === 0) throw usageError(`No .yaml, .yml or .json files under ${paths.join(", ")}`);
+  const objects: SourcedObject[] = [];
+  for (const file of files) {
+    const { name, text } = await readInput(file);
+    for (const o of parseManifests(text, name)) objects.push(o);
+  }
+  return objects;
+}
+
+function progress(count: number): void {
+  process.stderr.write(`\rListing pods... ${count}`);
+}
+
+async function analyzeLive(refs: readonly string[], bundles: readonly string[], scope: LiveScope, base: Omit<AnalyzeOptions, "checkSet" | "source" | "scoreTemplates">): Promise<AnalysisReport> {
+  const { globals, env, logger } = cliRuntime();
+  const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
+  const client = createKubeClient(kc, { rateLimit: CLI_RATE_LIMIT });
+  const policies: NamedPolicy[] = [];
+  for (const ref of refs) {
+    if (existsSync(ref)) policies.push(...policiesFromFile(ref));
+    else {
+      const { namespace, name } = parsePolicyRef(ref, scope.namespace ?? "default");
+      const object = await client.get(DEVOPS_POLICIES, name, { namespace });
+      policies.push({ label: `${namespace}/${name}`, policy: parsePolicy(object, `${namespace}/${name}`) });
+    }
+  }
+  const selection = selectChecks(bundles, policies);
+  const tty = process.stderr.isTTY === true;
+  const pods = await listLivePods(client, scope, tty ? progress : undefined);
+  if (tty) process.stderr.write("\r\u001B[K");
+  const owners = await listOwners(client, pods, scope, logger);
+  const objects: SourcedObject[] = [];
+  for (const o of pods) objects.push({ object: o, file: undefined, line: undefined });
+  for (const o of owners) objects.push({ object: o, file: undefined, line: undefined });
+  return analyzeObjects(objects, { ...base, ...selection, scoreTemplates: false });
+}
+
+async function analyzeOffline(paths: readonly string[], refs: readonly string[], bundles: readonly string[], base: Omit<AnalyzeOptions, "checkSet" | "source" | "scoreTemplates">): Promise<AnalysisReport> {
+  const objects = await readOffline(paths);
+  const policies: NamedPolicy[] = [];
+  for (const ref of refs) {
+    if (existsSync(ref)) policies.push(...policiesFromFile(ref));
+    else policies.push(findPolicyInObjects(ref, objects.map((o) => o.object)));
+  }
+  return analyzeObjects(objects, { ...base, ...selectChecks(bundles, policies), scoreTemplates: true });
+}
+
+export default defineCommand({
+  meta: { name: "analyze", description: "Score workloads for DevOps best practice, live or offline (-f), with CI exit codes" },
+  args,
+  async run({ args: a, rawArgs }) {
+    const flags = parseFlags(a);
+    const files = collectFlagValues(rawArgs, ["-f", "--filename"]);
+    const bundles = collectFlagValues(rawArgs, ["--bundle"]);
+    const refs = collectFlagValues(rawArgs, ["--policy"]);
+    const excluded = collectFlagValues(rawArgs, ["--exclude-namespaces"]).flatMap((v) => v.split(",")).map((s) => s.trim()).filter(Boolean);
+    if (a.namespace && a["all-namespaces"]) throw usageError("-n and -A cannot be combined");
+    const selector = a.selector ? parseLabelSelector(a.selector) : undefined;
+    const base = {
+      now: flags.now,
+      exemptions: a.exemptions !== false,
+      namespaces: a.namespace ? new Set([a.namespace]) : undefined,
+      excludeNamespaces: excluded.length ? new Set(excluded) : undefined,
+      selector,
+    };
+    const report = files.length > 0
+      ? await analyzeOffline(files, refs, bundles, base)
+      : await analyzeLive(refs, bundles, { namespace: a.namespace, labelSelector: a.selector }, base);
+    cliRuntime().out(renderReport(report, flags.format, { top: flags.top }));
+    enforceGates(report, { failOn: flags.failOn, minScore: flags.minScore });
+  },
+});

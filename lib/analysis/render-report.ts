@@ -1,0 +1,51 @@
+/**
+ * @module
+ * One entry for every `-o` format of `analyze`, and the CI verdicts
+ * (`--fail-on`, `--min-score`) that turn a report into exit codes 3 and 4.
+ */
+import { stringify } from "yaml";
+import { isAtLeast } from "../checks/severity.ts";
+import { KubeDevopsError } from "../errors.ts";
+import type { Severity } from "../policy/schema.ts";
+import type { AnalysisReport } from "./build-report.ts";
+import { reportDocument } from "./report-document.ts";
+import { renderJunit } from "./render-junit.ts";
+import { renderSarif } from "./render-sarif.ts";
+import { renderTable } from "./render-table.ts";
+
+export const OUTPUT_FORMATS = ["table", "json", "yaml", "sarif", "junit"] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** The report in the requested format, newline-terminated. */
+export function renderReport(report: AnalysisReport, format: OutputFormat, options: { top?: number } = {}): string {
+  switch (format) {
+    case "table":
+      return renderTable(report, options.top);
+    case "json":
+      return `${JSON.stringify(reportDocument(report), null, 2)}\n`;
+    case "yaml":
+      return stringify(reportDocument(report), { lineWidth: 0 });
+    case "sarif":
+      return `${JSON.stringify(renderSarif(report), null, 2)}\n`;
+    case "junit":
+      return renderJunit(report);
+  }
+}
+
+/** Scored findings at or above `threshold`. */
+export function countAtLeast(report: AnalysisReport, threshold: Severity): number {
+  let n = 0;
+  for (const w of report.workloads) for (const f of w.findings) if (!f.exempt && isAtLeast(f.severity, threshold)) n++;
+  return n;
+}
+
+/** Throws POLICY_VIOLATION (exit 3) or SCORE_BELOW (exit 4) when a CI gate fails. */
+export function enforceGates(report: AnalysisReport, gates: { failOn?: Severity | undefined; minScore?: number | undefined }): void {
+  if (gates.failOn) {
+    const n = countAtLeast(report, gates.failOn);
+    if (n > 0) throw new KubeDevopsError("POLICY_VIOLATION", `${n} violation(s) at or above severity ${gates.failOn} (--fail-on ${gates.failOn})`);
+  }
+  if (gates.minScore !== undefined && report.score < gates.minScore) {
+    throw new KubeDevopsError("SCORE_BELOW", `score ${report.score} is below --min-score ${gates.minScore}`);
+  }
+}

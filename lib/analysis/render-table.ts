@@ -1,0 +1,102 @@
+/**
+ * @module
+ * The human report of `analyze`: the reference's summary block byte for byte,
+ * then what the reference never showed — the extra checks, exemptions, skipped
+ * pods, per-namespace scores and the workloads whose fixes gain the most points.
+ */
+import { CHECK_BY_ID, type CheckId } from "../checks/registry.ts";
+import type { AnalysisReport, LocatedFinding, WorkloadResult } from "./build-report.ts";
+
+/** The reference's block (§1.4), followed by its blank line. */
+export function renderSummaryBlock(report: AnalysisReport): string {
+  const t = report.tally;
+  return [
+    "===== DevOps Governance Summary =====",
+    `Workload Pods Analyzed     : ${t.pods}`,
+    `Images using :latest       : ${t.latest_tag}`,
+    `Missing liveness probes    : ${t.missing_liveness}`,
+    `Missing readiness probes   : ${t.missing_readiness}`,
+    `Restart severity score     : ${t.high_restarts}`,
+    `Pending pods               : ${t.pending}`,
+    "--------------------------------------",
+    `Cluster Health Score       : ${report.score}/100`,
+    `Cluster Status             : ${report.classification}`,
+    "======================================",
+    "",
+  ].join("\n");
+}
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + " ".repeat(width - text.length);
+}
+
+function padStart(text: string, width: number): string {
+  return text.length >= width ? text : " ".repeat(width - text.length) + text;
+}
+
+/** "add a livenessProbe (api, sidecar); pin the image ... (api)": what to change, per check. */
+export function describeFixes(findings: readonly LocatedFinding[]): string {
+  const byCheck = new Map<CheckId, Set<string>>();
+  for (const f of findings) {
+    if (f.exempt) continue;
+    let set = byCheck.get(f.check);
+    if (!set) byCheck.set(f.check, (set = new Set()));
+    if (f.container !== "") set.add(f.container);
+  }
+  return [...byCheck.entries()]
+    .map(([id, containers]) => (containers.size > 0 ? `${CHECK_BY_ID[id].fix} (${[...containers].join(", ")})` : CHECK_BY_ID[id].fix))
+    .join("; ");
+}
+
+function renderDetails(report: AnalysisReport): string[] {
+  const t = report.tally;
+  const lines: string[] = [];
+  if (report.checks.includes("missing_requests")) lines.push(`Missing resource requests  : ${t.missing_requests}`);
+  if (report.checks.includes("missing_limits")) lines.push(`Missing resource limits    : ${t.missing_limits}`);
+  lines.push(`Violations                 : ${t.violations}`);
+  if (t.exempt > 0) lines.push(`Exempt findings            : ${t.exempt} (reported, not scored; --no-exemptions scores them)`);
+  const s = report.skipped;
+  const skipped = [
+    s.succeeded ? `${s.succeeded} Succeeded` : "",
+    s.terminating ? `${s.terminating} terminating` : "",
+    s.systemNamespace ? `${s.systemNamespace} in system namespaces` : "",
+    s.filtered ? `${s.filtered} filtered out` : "",
+  ].filter((x) => x !== "");
+  if (skipped.length) lines.push(`Not scored                 : ${skipped.join(", ")}`);
+  lines.push(`Checks                     : ${report.checks.join(", ") || "none"} (${report.source})`);
+  return lines;
+}
+
+function renderNamespaces(report: AnalysisReport): string[] {
+  if (report.namespaces.length === 0) return [];
+  const width = Math.max(9, ...report.namespaces.map((n) => n.namespace.length)) + 2;
+  const lines = [`${pad("NAMESPACE", width)}${padStart("PODS", 6)}${padStart("VIOLATIONS", 12)}${padStart("SCORE", 7)}  STATUS`];
+  for (const n of report.namespaces) {
+    lines.push(`${pad(n.namespace, width)}${padStart(String(n.tally.pods), 6)}${padStart(String(n.tally.violations), 12)}${padStart(String(n.score), 7)}  ${n.classification}`);
+  }
+  return lines;
+}
+
+function renderTopFixes(workloads: readonly WorkloadResult[], limit: number): string[] {
+  const top = workloads.filter((w) => w.tally.violations > 0).slice(0, limit);
+  if (top.length === 0) return ["No violations to fix."];
+  const width = Math.max(8, ...top.map((w) => w.key.length)) + 2;
+  const lines = [`TOP FIXES (points the cluster score gains when the workload is fixed)`, `${padStart("GAIN", 5)}  ${pad("WORKLOAD", width)}FIX`];
+  for (const w of top) lines.push(`${padStart(`+${w.gain}`, 5)}  ${pad(w.key, width)}${describeFixes(w.findings)}`);
+  const rest = workloads.filter((w) => w.tally.violations > 0).length - top.length;
+  if (rest > 0) lines.push(`… and ${rest} more workload(s) with violations (-o json lists them all)`);
+  return lines;
+}
+
+/** The whole table output. */
+export function renderTable(report: AnalysisReport, topFixes = 10): string {
+  return [
+    renderSummaryBlock(report),
+    ...renderDetails(report),
+    "",
+    ...renderNamespaces(report),
+    ...(report.namespaces.length ? [""] : []),
+    ...renderTopFixes(report.workloads, topFixes),
+    "",
+  ].join("\n");
+}
