@@ -83,10 +83,14 @@ export function classify(score: number): Classification {
 
 /**
  * How many points the score of `total` would gain if `part` (a subset of it)
- * had no penalties: what fixing one workload is worth to the cluster score.
+ * had no penalties — what fixing one workload is worth to the cluster score.
+ * Exact (one decimal), before the integer truncation of `scoreTally`, so that
+ * small workloads in big clusters still rank instead of all showing 0.
  */
 export function scoreGain(total: Tally, part: Tally): number {
-  const fixed = { ...total };
-  for (const [id] of WEIGHTS) fixed[id] = Math.max(0, total[id] - part[id]);
-  return scoreTally(fixed) - scoreTally(total);
+  if (total.pods <= 0) return 0;
+  const raw = rawPenalty(total);
+  const before = Math.min(raw / total.pods, 100);
+  const after = Math.min(Math.max(0, raw - rawPenalty(part)) / total.pods, 100);
+  return Math.round((before - after) * 10) / 10;
 }

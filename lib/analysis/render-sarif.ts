@@ -17,7 +17,7 @@ function artifactUri(file: string): string {
 }
 
 /** The SARIF log as plain data. */
-export function renderSarif(report: AnalysisReport, exemptReasons: ReadonlyMap<string, string> = new Map()) {
+export function renderSarif(report: AnalysisReport) {
   const rules = report.checks.map((id) => {
     const c = CHECK_BY_ID[id];
     return {
@@ -44,7 +44,7 @@ export function renderSarif(report: AnalysisReport, exemptReasons: ReadonlyMap<s
         },
       ],
       properties: { severity: f.severity, pod: f.pod, namespace: f.namespace, container: f.container },
-      ...(f.exempt ? { suppressions: [{ kind: "inSource", justification: exemptReasons.get(w.key) ?? "devops.stochastic.io exemption annotation" }] } : {}),
+      ...(f.exempt ? { suppressions: [{ kind: "inSource", justification: f.exemptReason ?? "devops.stochastic.io/exempt annotation" }] } : {}),
     })),
   );
   return {

@@ -71,7 +71,9 @@ function renderNamespaces(report: AnalysisReport): string[] {
   if (report.namespaces.length === 0) return [];
   const width = Math.max(9, ...report.namespaces.map((n) => n.namespace.length)) + 2;
   const lines = [`${pad("NAMESPACE", width)}${padStart("PODS", 6)}${padStart("VIOLATIONS", 12)}${padStart("SCORE", 7)}  STATUS`];
-  for (const n of report.namespaces) {
+  // Worst first: the namespaces that need attention lead.
+  const sorted = [...report.namespaces].sort((a, b) => a.score - b.score || a.namespace.localeCompare(b.namespace));
+  for (const n of sorted) {
     lines.push(`${pad(n.namespace, width)}${padStart(String(n.tally.pods), 6)}${padStart(String(n.tally.violations), 12)}${padStart(String(n.score), 7)}  ${n.classification}`);
   }
   return lines;
@@ -81,8 +83,8 @@ function renderTopFixes(workloads: readonly WorkloadResult[], limit: number): st
   const top = workloads.filter((w) => w.tally.violations > 0).slice(0, limit);
   if (top.length === 0) return ["No violations to fix."];
   const width = Math.max(8, ...top.map((w) => w.key.length)) + 2;
-  const lines = [`TOP FIXES (points the cluster score gains when the workload is fixed)`, `${padStart("GAIN", 5)}  ${pad("WORKLOAD", width)}FIX`];
-  for (const w of top) lines.push(`${padStart(`+${w.gain}`, 5)}  ${pad(w.key, width)}${describeFixes(w.findings)}`);
+  const lines = [`TOP FIXES (points the cluster score gains when the workload is fixed)`, `${padStart("GAIN", 6)}  ${pad("WORKLOAD", width)}FIX`];
+  for (const w of top) lines.push(`${padStart(`+${w.gain.toFixed(1)}`, 6)}  ${pad(w.key, width)}${describeFixes(w.findings)}`);
   const rest = workloads.filter((w) => w.tally.violations > 0).length - top.length;
   if (rest > 0) lines.push(`… and ${rest} more workload(s) with violations (-o json lists them all)`);
   return lines;

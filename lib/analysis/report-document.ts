@@ -61,6 +61,7 @@ export function reportDocument(report: AnalysisReport) {
         container: f.container,
         message: f.message,
         exempt: f.exempt,
+        ...(f.exemptReason === undefined ? {} : { exemptReason: f.exemptReason }),
         units: f.units,
       })),
     })),

@@ -23,6 +23,8 @@ export interface Finding {
   message: string;
   /** Covered by an exemption annotation: reported, not scored. */
   exempt: boolean;
+  /** `devops.stochastic.io/exempt-reason`, when exempt and given. */
+  exemptReason?: string;
   /** Penalty units (1, or the restart magnitude min(restartCount, 5)). */
   units: number;
 }
@@ -94,6 +96,7 @@ function record(ctx: Context, check: CheckId, units: number, container: string, 
     message: message(),
     exempt,
     units,
+    ...(exempt && ctx.exemption?.reason !== undefined ? { exemptReason: ctx.exemption.reason } : {}),
   });
 }
 

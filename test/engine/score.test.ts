@@ -94,10 +94,14 @@ describe("tally arithmetic", () => {
     expect(tallyEquals(subtractTallyInto(t, pod), base)).toBe(true);
   });
 
-  test("scoreGain is what removing a workload's penalties is worth", () => {
-    const total = tally({ pods: 2, latest_tag: 2, missing_liveness: 1 }); // raw 13 / 2 = 6 → 94
-    expect(scoreGain(total, tally({ pods: 1, latest_tag: 1 }))).toBe(2); // raw 8 / 2 = 4 → 96
-    expect(scoreGain(total, total)).toBe(6);
+  test("scoreGain is what removing a workload's penalties is worth, exact to one decimal", () => {
+    const total = tally({ pods: 2, latest_tag: 2, missing_liveness: 1 }); // raw 13 / 2 = 6.5
+    expect(scoreGain(total, tally({ pods: 1, latest_tag: 1 }))).toBe(2.5); // raw 8 / 2 = 4
+    expect(scoreGain(total, total)).toBe(6.5);
+    expect(scoreGain(tally({ pods: 3, latest_tag: 1 }), tally({ pods: 1, latest_tag: 1 }))).toBe(1.7);
+    // penalties beyond 100 points per pod are capped, as the score is
+    expect(scoreGain(tally({ pods: 1, high_restarts: 40 }), tally({ pods: 1, high_restarts: 20 }))).toBe(0);
+    expect(scoreGain(emptyTally(), emptyTally())).toBe(0);
   });
 });
 

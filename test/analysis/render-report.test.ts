@@ -1,0 +1,109 @@
+/**
+ * Output formats of analyze: the reference's summary block byte for byte, the
+ * table's sections, JSON/YAML summary names, SARIF and JUnit structure, and
+ * the CI gates (exit 3 / 4).
+ */
+import { describe, expect, test } from "bun:test";
+import { parse } from "yaml";
+import { analyzeObjects } from "../../lib/analysis/build-report.ts";
+import { countAtLeast, enforceGates, renderReport } from "../../lib/analysis/render-report.ts";
+import { renderSummaryBlock } from "../../lib/analysis/render-table.ts";
+import { DEFAULT_CHECK_SET } from "../../lib/checks/check-set.ts";
+import { KubeDevopsError } from "../../lib/errors.ts";
+import { makePod, NOW } from "../engine/fixtures.ts";
+
+const report = analyzeObjects(
+  [
+    { object: makePod({ name: "bad", namespace: "shop", image: "x:latest", liveness: false, readiness: false, restarts: 5, phase: "Pending" }), file: "snap.yaml", line: 3 },
+    { object: makePod({ name: "ok", namespace: "shop", annotations: { "devops.stochastic.io/exempt-checks": "latest_tag" }, image: "y" }), file: "snap.yaml", line: 40 },
+  ],
+  { checkSet: DEFAULT_CHECK_SET, now: NOW, exemptions: true, source: "reference defaults", scoreTemplates: true },
+);
+
+describe("table", () => {
+  test("starts with the reference's summary block exactly", () => {
+    const expected = [
+      "===== DevOps Governance Summary =====",
+      "Workload Pods Analyzed     : 2",
+      "Images using :latest       : 1",
+      "Missing liveness probes    : 1",
+      "Missing readiness probes   : 1",
+      "Restart severity score     : 5",
+      "Pending pods               : 1",
+      "--------------------------------------",
+      "Cluster Health Score       : 78/100",
+      "Cluster Status             : Stable",
+      "======================================",
+      "",
+    ].join("\n");
+    expect(renderSummaryBlock(report)).toBe(expected);
+    expect(renderReport(report, "table").startsWith(`${expected}\n`)).toBe(true);
+  });
+
+  test("then exemptions, per-namespace scores and the top fixes with what to fix", () => {
+    const table = renderReport(report, "table");
+    expect(table).toContain("Exempt findings            : 1");
+    expect(table).toMatch(/NAMESPACE\s+PODS\s+VIOLATIONS\s+SCORE\s+STATUS\nshop\s+2\s+5\s+78\s+Stable/);
+    expect(table).toMatch(/\+22\.0\s+pod\/shop\/bad\s+pin the image to a version tag or a digest \(main\); add a livenessProbe \(main\)/);
+  });
+});
+
+describe("json and yaml", () => {
+  test("summary counters keep the reference's names", () => {
+    const doc = JSON.parse(renderReport(report, "json"));
+    expect(doc.kind).toBe("AnalysisReport");
+    expect(doc.summary).toMatchObject({ total_pods: 2, latest_tag: 1, missing_liveness: 1, missing_readiness: 1, high_restarts: 5, pending: 1, violations: 5, exempt: 1, score: 78, classification: "Stable" });
+    expect(doc.workloads[0].findings.length).toBe(5);
+    expect(parse(renderReport(report, "yaml"))).toEqual(doc);
+  });
+});
+
+describe("sarif", () => {
+  test("one rule per check, results located at file:line, exempt findings suppressed", () => {
+    const sarif = JSON.parse(renderReport(report, "sarif"));
+    expect(sarif.version).toBe("2.1.0");
+    const run = sarif.runs[0];
+    expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual(DEFAULT_CHECK_SET.ids);
+    expect(run.results.length).toBe(6);
+    const restarts = run.results.find((r: { ruleId: string }) => r.ruleId === "high_restarts");
+    expect(restarts.level).toBe("error");
+    expect(restarts.locations[0].physicalLocation).toEqual({ artifactLocation: { uri: "snap.yaml" }, region: { startLine: 3 } });
+    const suppressed = run.results.filter((r: { suppressions?: unknown }) => r.suppressions);
+    expect(suppressed.length).toBe(1);
+    expect(suppressed[0].locations[0].physicalLocation.region.startLine).toBe(40);
+  });
+});
+
+describe("junit", () => {
+  test("a suite per workload, a case per check; failures and skips counted", () => {
+    const xml = renderReport(report, "junit");
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="kube-devops analyze" tests="10" failures="5" errors="0" skipped="1">/);
+    expect([...xml.matchAll(/<testsuite name="([^"]+)"/g)].map((m) => m[1])).toEqual(["pod/shop/bad", "pod/shop/ok"]);
+    expect(xml).toContain('<failure message="container &apos;main&apos; has 5 restarts (threshold: 3)" type="critical">');
+    expect(xml.match(/<testcase /g)?.length).toBe(10);
+    expect(xml.trimEnd().endsWith("</testsuites>")).toBe(true);
+  });
+});
+
+describe("gates", () => {
+  test("--fail-on counts scored findings at or above the severity", () => {
+    expect(countAtLeast(report, "critical")).toBe(1);
+    expect(countAtLeast(report, "high")).toBe(2);
+    expect(countAtLeast(report, "low")).toBe(5);
+  });
+
+  test("violations give POLICY_VIOLATION (exit 3), a low score SCORE_BELOW (exit 4), else nothing", () => {
+    const codeOf = (f: () => void) => {
+      try {
+        f();
+        return 0;
+      } catch (e) {
+        return (e as KubeDevopsError).exitCode;
+      }
+    };
+    expect(codeOf(() => enforceGates(report, { failOn: "critical" }))).toBe(3);
+    expect(codeOf(() => enforceGates(report, { minScore: 79 }))).toBe(4);
+    expect(codeOf(() => enforceGates(report, { minScore: 78 }))).toBe(0);
+    expect(codeOf(() => enforceGates(report, {}))).toBe(0);
+  });
+});
