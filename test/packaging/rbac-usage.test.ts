@@ -1,0 +1,160 @@
+/**
+ * Each component under exactly its generated RBAC: the compiled `reconcile` runs against the
+ * emulator as its own ServiceAccount, every request it makes is authorized only by the grants of
+ * lib/rbac/permissions.ts (the same list gen/rbac.ts renders), and afterwards every grant must have
+ * been used — no 403, no unused permission.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { Subprocess } from "bun";
+import { join } from "node:path";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { renderRbac } from "../../gen/rbac.ts";
+import { resolveDeployOptions } from "../../gen/options.ts";
+import { DEVOPS_POLICIES, PODS } from "../../lib/kube/resources.ts";
+import type { KubeObject } from "../../lib/kube/types.ts";
+import { type Component, componentPermissions, type Permission } from "../../lib/rbac/permissions.ts";
+import { startEmulator, type Emulator } from "../kube/emulator.ts";
+import { defaultAuthenticate, type RequestAttributes } from "../kube/hooks.ts";
+import { eventually, prepareCluster, testPod, testPolicy, type Cluster } from "../operator/support.ts";
+import { ensureBinary } from "../support/binary.ts";
+
+const NAMESPACE = "kube-devops";
+
+let emu: Emulator;
+let cluster: Cluster;
+const processes: Subprocess[] = [];
+const requests: { component: Component; attrs: RequestAttributes; allowed: boolean }[] = [];
+
+function serviceAccountUser(component: Component): string {
+  return `system:serviceaccount:${NAMESPACE}:kube-devops-${component}`;
+}
+
+/** RBAC's rule matching (rbac/v1 semantics for the rule shapes permissions.ts uses). */
+function grants(p: Permission, a: RequestAttributes): boolean {
+  const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  if (!a.isResourceRequest || p.group !== a.apiGroup || !p.resources.includes(resource) || !p.verbs.includes(a.verb)) return false;
+  if (p.scope === "namespace" && a.namespace !== NAMESPACE) return false;
+  return !p.resourceNames || (a.name !== "" && p.resourceNames.includes(a.name));
+}
+
+/** Requests the emulator refused, readable. */
+function denied(): string[] {
+  return requests.filter((r) => !r.allowed).map((r) => `${r.attrs.verb} ${r.attrs.apiGroup}/${r.attrs.resource}${r.attrs.subresource ? `/${r.attrs.subresource}` : ""} ns=${r.attrs.namespace} name=${r.attrs.name}`);
+}
+
+/** Waits like `eventually`, but a timeout names the requests that were denied (the likely cause). */
+async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  try {
+    return await eventually(probe, what, 20_000);
+  } catch (err) {
+    throw new Error(`${String(err)}; denied requests: ${JSON.stringify(denied())}`);
+  }
+}
+
+function usedGrants(component: Component): string[] {
+  const used = new Set<string>();
+  for (const r of requests.filter((x) => x.component === component && x.allowed)) {
+    for (const p of componentPermissions(component)) {
+      if (grants(p, r.attrs)) used.add(`${p.group}/${r.attrs.subresource ? `${r.attrs.resource}/${r.attrs.subresource}` : r.attrs.resource}:${r.attrs.verb}${p.resourceNames ? "(named)" : ""}`);
+    }
+  }
+  return [...used];
+}
+
+function allGrants(component: Component): string[] {
+  return componentPermissions(component).flatMap((p) => p.resources.flatMap((res) => p.verbs.map((v) => `${p.group}/${res}:${v}${p.resourceNames ? "(named)" : ""}`)));
+}
+
+beforeAll(async () => {
+  ensureBinary();
+  emu = await startEmulator();
+  cluster = await prepareCluster(emu, [NAMESPACE, "prod"]);
+  for (const o of renderRbac(resolveDeployOptions("1.0.0", { namespace: NAMESPACE }))) {
+    const res = await fetch(`${emu.url}/${o.apiVersion.includes("/") ? "apis" : "api"}/${o.apiVersion}/${"namespace" in (o.metadata ?? {}) && o.metadata?.namespace ? `namespaces/${o.metadata.namespace}/` : ""}${o.kind.toLowerCase()}s`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${emu.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify(o),
+      tls: { ca: emu.caPem },
+    } as RequestInit);
+    if (res.status !== 201) throw new Error(`creating ${o.kind} ${o.metadata?.name}: ${res.status} ${await res.text()}`);
+  }
+  emu.hooks.authenticate = (req) => {
+    const auth = req.headers.get("authorization") ?? "";
+    const match = auth.match(/^Bearer sa-(watch|reconcile|webhook)$/);
+    if (!match) return defaultAuthenticate(req);
+    return { username: serviceAccountUser(match[1] as Component), groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`, "system:authenticated"] };
+  };
+  emu.hooks.authorize = (attrs) => {
+    const component = (["watch", "reconcile", "webhook"] as const).find((c) => attrs.user.username === serviceAccountUser(c));
+    if (!component) return { allowed: attrs.user.groups.includes("system:masters") };
+    const allowed = !attrs.isResourceRequest || componentPermissions(component).some((p) => grants(p, attrs));
+    requests.push({ component, attrs, allowed });
+    return allowed ? { allowed } : { allowed, reason: `no kube-devops-${component} grant` };
+  };
+}, 120_000);
+
+afterAll(async () => {
+  for (const p of processes) p.kill("SIGKILL");
+  await emu.stop();
+});
+
+describe("reconcile under its generated RBAC", () => {
+  test("no request is denied, and every grant is used (except the ones listed with their reason)", async () => {
+    const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-rbac-")), "kubeconfig"), { token: "sa-reconcile" });
+    const proc = Bun.spawn(
+      [ensureBinary(), "reconcile", "--kubeconfig", kubeconfig, "--log-format", "json", "--metrics-addr", "127.0.0.1:0", "--lease-namespace", NAMESPACE,
+        "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms", "--pod-debounce", "50ms", "--requeue-interval", "1s", "--audit-retention", "1"],
+      { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", POD_NAME: "reconcile-0", POD_NAMESPACE: NAMESPACE } },
+    );
+    processes.push(proc);
+    const stderr = new Response(proc.stderr).text();
+
+    const status = async () => (await cluster.client.get<KubeObject & { status?: { healthScore?: number; classification?: string } }>(DEVOPS_POLICIES, "team", { namespace: "prod" })).status;
+    await cluster.client.create(PODS, testPod("web", "prod", false));
+    await cluster.client.create(DEVOPS_POLICIES, testPolicy("team", "prod", { forbidLatestTag: true, requireLivenessProbe: true, requireReadinessProbe: true, maxRestartCount: 3 }));
+    await until(async () => ((await status())?.healthScore === 100 ? true : undefined), "first status");
+    // bad pods drop the class: an Event, and audit results beyond --audit-retention are deleted
+    for (const name of ["bad-1", "bad-2", "bad-3"]) {
+      const pod = testPod(name, "prod", true);
+      await cluster.client.create(PODS, pod);
+      const containerStatuses = [{ name: "app", image: "nginx:latest", imageID: "", ready: true, restartCount: 10, started: true, state: { running: {} } }];
+      await cluster.client.patch(PODS, name, { type: "merge", patch: { status: { phase: "Running", containerStatuses } } }, { namespace: "prod", subresource: "status" });
+    }
+    await until(async () => ((await status())?.classification !== "Healthy" && (await status())?.classification !== undefined ? true : undefined), "class change");
+    await cluster.client.delete(PODS, "bad-1", { namespace: "prod" });
+    await until(async () => (requests.some((r) => r.attrs.resource === "policyauditresults" && r.attrs.verb === "delete") ? true : undefined), "audit retention");
+    await cluster.client.delete(DEVOPS_POLICIES, "team", { namespace: "prod" });
+    await until(async () => {
+      try {
+        await cluster.client.get(DEVOPS_POLICIES, "team", { namespace: "prod" });
+        return undefined;
+      } catch {
+        return true; // finalizer released, policy gone
+      }
+    }, "deletion");
+    proc.kill("SIGTERM");
+    await proc.exited;
+
+    expect(denied()).toEqual([]);
+    expect(await stderr).not.toContain("forbidden");
+    const unused = allGrants("reconcile").filter((g) => !usedGrants("reconcile").includes(g));
+    // grants whose code path this scenario does not reach yet; each entry says why it is granted
+    const enforcement = "enforcement (issue 8) is not wired into reconcile's enforce step yet";
+    const NOT_EXERCISED: Record<string, string> = {
+      "apps/deployments:get": enforcement,
+      "apps/deployments:list": enforcement,
+      "apps/statefulsets:list": enforcement,
+      "apps/daemonsets:list": enforcement,
+      "apps/deployments:patch": enforcement,
+      "apps/statefulsets:get": enforcement,
+      "apps/statefulsets:patch": enforcement,
+      "apps/daemonsets:get": enforcement,
+      "apps/daemonsets:patch": enforcement,
+      "apps/replicasets:get": "enforcement's owner resolution (issue 8)",
+    };
+    expect(unused.filter((g) => !(g in NOT_EXERCISED))).toEqual([]);
+    // and a listed grant that is now used must leave the list
+    expect(Object.keys(NOT_EXERCISED).filter((g) => !unused.includes(g))).toEqual([]);
+  }, 60_000);
+});
