@@ -105,7 +105,7 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   const checked = checkPolicySpec(policy.spec ?? {});
   if (!checked.ok) {
     const error = `invalid spec: ${checked.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`;
-    await writeStatus(deps, namespace, name, previous, desiredStatus(previous, { generation, now, result: { error } }), now);
+    await writeStatus(deps, namespace, name, previous, desiredStatus(previous, { generation, now, result: { error, reason: "InvalidSpec" } }), now);
     return { requeueAfterMs: deps.options.requeueMs };
   }
   const spec = checked.value;

@@ -19,7 +19,8 @@ export interface StatusInput {
   generation: number | undefined;
   now: Date;
   /** The evaluation, or the error that prevented it. */
-  result: { evaluation: PolicyEvaluation } | { error: string };
+  /** `reason` is a CamelCase condition reason (default EvaluationFailed; InvalidSpec for a spec the schema refuses). */
+  result: { evaluation: PolicyEvaluation } | { error: string; reason?: string };
   /** Present in enforce mode only; in audit mode the remediation fields are cleared (W-R5). */
   enforcement?: EnforcementOutcome | undefined;
 }
@@ -37,8 +38,9 @@ export function desiredStatus(previous: DevOpsPolicyStatus | undefined, input: S
   const others = (previous?.conditions ?? []).filter((c) => c.type !== READY);
   const observed = input.generation === undefined ? {} : { observedGeneration: input.generation };
   if ("error" in input.result) {
-    const ready = readyCondition(prevReady, { type: READY, status: "False", reason: "EvaluationFailed", message: input.result.error, ...observed }, input.now);
-    return { ...previous, conditions: [ready, ...others] };
+    const reason = input.result.reason ?? "EvaluationFailed";
+    const ready = readyCondition(prevReady, { type: READY, status: "False", reason, message: input.result.error, ...observed }, input.now);
+    return { ...previous, ...observed, conditions: [ready, ...others] };
   }
   const e = input.result.evaluation;
   const ready = readyCondition(prevReady, { type: READY, status: "True", reason: "Evaluated", message: e.message, ...observed }, input.now);
