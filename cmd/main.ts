@@ -20,6 +20,7 @@ export const root = defineCommand({
   subCommands: {
     version: () => import("./version.ts").then((m) => m.default),
     analyze: () => import("./analyze.ts").then((m) => m.default),
+    enforce: () => import("./enforce.ts").then((m) => m.default),
     webhook: () => import("./webhook.ts").then((m) => m.default),
     crd: () => import("./crd.ts").then((m) => m.default),
     policy: () => import("./policy.ts").then((m) => m.default),

@@ -17,6 +17,8 @@ import { leaderElection } from "../lib/kube/leader-election.ts";
 import { runUntilSignal } from "../lib/kube/lifecycle.ts";
 import { listWatch } from "../lib/kube/list-watch.ts";
 import { CONTROLLER_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
+import { createEnforceStep } from "../lib/enforcement/operator-step.ts";
+import { isProtectedNamespace } from "../lib/namespaces.ts";
 import { createOperatorMetrics } from "../lib/operator/metrics.ts";
 import { PolicyOperator, type WatchFactory } from "../lib/operator/operator.ts";
 import { DEFAULT_OBJECT_NAMES } from "../lib/rbac/permissions.ts";
@@ -38,6 +40,7 @@ export default defineCommand({
     "audit-interval": { type: "string", default: "1h", description: "Record an unchanged result at most this often (changes are recorded at once)", valueHint: "duration" },
     "audit-retention": { type: "string", default: "10", description: "PolicyAuditResults kept per policy (0 disables audit history)", valueHint: "count" },
     "status-heartbeat": { type: "string", default: "10m", description: "Rewrite an unchanged status (lastEvaluated) at most this often", valueHint: "duration" },
+    "max-patches-per-cycle": { type: "string", default: "5", description: "Enforcement patches at most this many workloads per policy per cycle", valueHint: "count" },
     workers: { type: "string", default: "4", description: "Policies reconciled concurrently", valueHint: "count" },
     "leader-elect": { type: "boolean", default: true, description: "Elect a leader through a Lease (--no-leader-elect for a single replica)" },
     "lease-name": { type: "string", default: DEFAULT_OBJECT_NAMES.reconcileLease, description: "Name of the leader election Lease", valueHint: "name" },
@@ -56,6 +59,7 @@ export default defineCommand({
       statusHeartbeatMs: durationFlag("--status-heartbeat", args["status-heartbeat"], { min: 1000 }),
       workers: positiveInt("--workers", args.workers, 1),
     };
+    const maxPatchesPerCycle = positiveInt("--max-patches-per-cycle", args["max-patches-per-cycle"], 0);
     const lease = {
       leaseDurationMs: durationFlag("--lease-duration", args["lease-duration"], { min: 1000 }),
       renewDeadlineMs: durationFlag("--renew-deadline", args["renew-deadline"], { min: 500 }),
@@ -70,7 +74,9 @@ export default defineCommand({
     const registry = new Registry();
     const metrics = createOperatorMetrics(registry);
     const watch: WatchFactory = (o) => listWatch({ client, ...o });
-    const operator = new PolicyOperator({ client, clock: systemClock, logger, metrics, options, watch });
+    const ownNamespace = env.POD_NAMESPACE ?? currentNamespace(kc);
+    const enforce = createEnforceStep({ client, logger, metrics, maxPatchesPerCycle, isProtectedNamespace: (ns) => isProtectedNamespace(ns) || ns === ownNamespace });
+    const operator = new PolicyOperator({ client, clock: systemClock, logger, metrics, options, watch, enforce });
     const identity = args.identity ?? env.POD_NAME ?? `${hostname()}_${process.pid}`;
     let leading = !args["leader-elect"];
 

@@ -1,0 +1,78 @@
+/**
+ * @module
+ * `kube-devops enforce -n <ns> (--policy <name> | --bundle <name>)`: plans the
+ * remediation of every Deployment, StatefulSet and DaemonSet in the namespace
+ * and prints each plan and its diff; applies it unless `--dry-run=client|server`.
+ * The command is the decision to enforce: the policy's rules are enforced even
+ * when the policy itself is in audit mode.
+ */
+import { defineCommand } from "citty";
+import { cliRuntime } from "../lib/cli/runtime.ts";
+import { KubeDevopsError, usageError } from "../lib/errors.ts";
+import { enforceNamespace, type DryRun, type WorkloadResult } from "../lib/enforcement/apply-remediation.ts";
+import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
+import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
+import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
+import { isProtectedNamespace } from "../lib/namespaces.ts";
+import { requireBundle } from "../lib/policy/bundles.ts";
+import { parsePolicy } from "../lib/policy/parse-policy.ts";
+import type { DevOpsPolicySpec } from "../lib/policy/schema.ts";
+
+function renderResult(r: WorkloadResult): string[] {
+  const { plan } = r;
+  const head = r.status === "skipped" ? `skipped (${plan.skipReason})` : r.status === "failed" ? `failed: ${r.error ?? "the workload kept changing"}` : r.status;
+  const lines = [`${plan.key}: ${head}`];
+  if (r.status !== "compliant" && r.status !== "skipped") lines.push(...plan.diff.map((d) => `  ${d}`));
+  for (const u of plan.unresolved) lines.push(`  ! ${u.container || "(unnamed)"}: ${u.reason}`);
+  return lines;
+}
+
+function parseDryRun(value: string | undefined): DryRun {
+  if (value === undefined) return "none";
+  if (value === "client" || value === "server" || value === "none") return value;
+  throw usageError(`Invalid --dry-run "${value}": expected client, server or none`);
+}
+
+export default defineCommand({
+  meta: { name: "enforce", description: "Plan and apply remediations (probes, resources) to a namespace's workloads" },
+  args: {
+    namespace: { type: "string", alias: "n", description: "Namespace whose workloads to remediate (default: the context's namespace)", valueHint: "ns" },
+    policy: { type: "string", description: "A DevOpsPolicy in that namespace whose rules to enforce", valueHint: "name" },
+    bundle: { type: "string", description: "A built-in bundle whose rules to enforce (baseline, restricted, permissive)", valueHint: "name" },
+    "dry-run": { type: "string", description: "client: only print the plan; server: also have the API server validate the patches", valueHint: "client|server" },
+    "max-patches": { type: "string", default: "10", description: "Patch at most this many workloads", valueHint: "n" },
+    ...rateLimitArgs,
+  },
+  async run({ args }) {
+    if (!args.policy === !args.bundle) throw usageError("Give exactly one of --policy <name> or --bundle <name>");
+    const dryRun = parseDryRun(args["dry-run"]);
+    const maxPatches = Number(args["max-patches"]);
+    if (!Number.isInteger(maxPatches) || maxPatches < 0) throw usageError(`Invalid --max-patches "${args["max-patches"]}": expected an integer >= 0`);
+    const { globals, env, out, logger } = cliRuntime();
+    const { client, namespace: contextNamespace } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
+    const namespace = args.namespace ?? contextNamespace;
+    let spec: DevOpsPolicySpec;
+    let source: string;
+    if (args.bundle) {
+      spec = requireBundle(args.bundle).spec;
+      source = `bundle ${args.bundle.toLowerCase()}`;
+    } else {
+      const obj = await client.get(DEVOPS_POLICIES, args.policy as string, { namespace });
+      spec = parsePolicy(obj, `${namespace}/${args.policy}`).spec;
+      source = `policy ${namespace}/${args.policy}`;
+    }
+    if (spec.enforcementMode !== "enforce") logger.info(`${source} is in audit mode; enforcing its rules because this command asks to`);
+    const report = await enforceNamespace(client, {
+      namespace,
+      spec: { ...spec, enforcementMode: "enforce" },
+      maxPatches,
+      dryRun,
+      reason: `kube-devops enforce (${source})`,
+      isProtectedNamespace,
+    });
+    for (const r of report.results) out(`${renderResult(r).join("\n")}\n`);
+    const count = (s: WorkloadResult["status"]): number => report.results.filter((r) => r.status === s).length;
+    out(`Summary: ${report.applied} applied, ${report.failed} failed, ${count("planned")} planned${dryRun === "none" ? "" : ` (dry run: ${dryRun})`}, ${count("deferred")} deferred, ${count("compliant")} compliant, ${count("skipped")} skipped\n`);
+    if (report.failed > 0) throw new KubeDevopsError("KUBE", `${report.failed} workload(s) could not be patched`);
+  },
+});

@@ -1,0 +1,146 @@
+/**
+ * @module
+ * Applies enforcement plans to the workloads of one namespace: list the
+ * Deployments, StatefulSets and DaemonSets, plan each from its own template,
+ * and patch at most `maxPatches` of them with their guarded JSON Patch. A
+ * conflict or a failed `test` (someone edited the workload meanwhile) re-reads,
+ * re-plans and retries a bounded number of times — a concurrent edit is never
+ * overwritten. Dry runs: `client` plans only, `server` asks the API server.
+ */
+import type { KubeClient } from "../kube/client.ts";
+import { isConflict, isNotFound, InvalidError } from "../kube/api-errors.ts";
+import { DAEMONSETS, DEPLOYMENTS, EVENTS, STATEFULSETS, type ResourceType } from "../kube/resources.ts";
+import type { KubeObject } from "../kube/types.ts";
+import type { DevOpsPolicySpec } from "../policy/schema.ts";
+import { planWorkloadRemediation, type PlanOptions, type WorkloadObject, type WorkloadPlan } from "./plan-workload.ts";
+
+export const ENFORCEMENT_FIELD_MANAGER = "kube-devops-operator";
+const MAX_ATTEMPTS = 3;
+
+const TYPES: Record<string, ResourceType> = { Deployment: DEPLOYMENTS, StatefulSet: STATEFULSETS, DaemonSet: DAEMONSETS };
+
+export type DryRun = "none" | "client" | "server";
+
+export interface WorkloadResult {
+  plan: WorkloadPlan;
+  /** applied: patched; failed: patch kept failing; deferred: over the per-cycle budget; planned: dry run. */
+  status: "applied" | "failed" | "deferred" | "planned" | "compliant" | "skipped";
+  error?: string;
+}
+
+export interface EnforcementReport {
+  applied: number;
+  failed: number;
+  /** Keys (`deployment/ns/name`) of patched workloads. */
+  workloads: string[];
+  results: WorkloadResult[];
+}
+
+export interface EnforceOptions extends PlanOptions {
+  namespace: string;
+  spec: DevOpsPolicySpec;
+  /** At most this many workloads patched per call (the rest wait for the next cycle). */
+  maxPatches: number;
+  dryRun?: DryRun;
+  /** Why the patch happened, for the Event on each patched workload. */
+  reason?: string;
+  now?: () => Date;
+}
+
+type Enforceable = WorkloadObject & KubeObject;
+
+async function listWorkloads(client: KubeClient, namespace: string): Promise<Enforceable[]> {
+  const out: Enforceable[] = [];
+  for (const [kind, type] of Object.entries(TYPES)) {
+    const { items } = await client.listAll<Enforceable>(type, { namespace });
+    for (const item of items) out.push({ ...item, kind });
+  }
+  return out.sort((a, b) => `${a.kind}/${a.metadata?.name}`.localeCompare(`${b.kind}/${b.metadata?.name}`));
+}
+
+function isStale(err: unknown): boolean {
+  return isConflict(err) || err instanceof InvalidError;
+}
+
+async function patchWithRetry(client: KubeClient, first: WorkloadPlan, options: EnforceOptions): Promise<{ plan: WorkloadPlan; applied: boolean }> {
+  let plan = first;
+  const type = TYPES[plan.kind] as ResourceType;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await client.patch(type, plan.name, { type: "json", ops: plan.patch }, { namespace: plan.namespace, fieldManager: ENFORCEMENT_FIELD_MANAGER, dryRun: options.dryRun === "server" });
+      return { plan, applied: true };
+    } catch (err) {
+      if (!isStale(err) || attempt >= MAX_ATTEMPTS) throw err;
+      // The workload moved on between plan and patch: plan again from what it is now.
+      const fresh = await client.get<Enforceable>(type, plan.name, { namespace: plan.namespace }).catch((e: unknown) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      });
+      if (!fresh) return { plan: { ...plan, outcome: "skipped", skipReason: "deleted meanwhile" }, applied: false };
+      plan = planWorkloadRemediation({ ...fresh, kind: plan.kind }, options.spec, options);
+      if (plan.outcome !== "planned") return { plan, applied: false };
+    }
+  }
+}
+
+async function emitWorkloadEvent(client: KubeClient, workload: WorkloadPlan, message: string, now: Date): Promise<void> {
+  const time = now.toISOString();
+  await client
+    .create(EVENTS, {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { generateName: `${workload.name}.`, namespace: workload.namespace },
+      involvedObject: { apiVersion: "apps/v1", kind: workload.kind, name: workload.name, namespace: workload.namespace },
+      type: "Normal",
+      reason: "Remediated",
+      message: message.slice(0, 1024),
+      source: { component: "kube-devops-operator" },
+      reportingComponent: "kube-devops-operator",
+      firstTimestamp: time,
+      lastTimestamp: time,
+      count: 1,
+    } as KubeObject)
+    .catch(() => undefined); // best effort: an Event never fails enforcement
+}
+
+/** Plans every workload of the namespace and applies what the budget allows. */
+export async function enforceNamespace(client: KubeClient, options: EnforceOptions): Promise<EnforcementReport> {
+  const report: EnforcementReport = { applied: 0, failed: 0, workloads: [], results: [] };
+  const now = options.now ?? (() => new Date());
+  let budget = options.maxPatches;
+  for (const workload of await listWorkloads(client, options.namespace)) {
+    const plan = planWorkloadRemediation(workload, options.spec, options);
+    if (plan.outcome !== "planned") {
+      report.results.push({ plan, status: plan.outcome });
+      continue;
+    }
+    if (options.dryRun === "client") {
+      report.results.push({ plan, status: "planned" });
+      continue;
+    }
+    if (budget <= 0) {
+      report.results.push({ plan, status: "deferred" });
+      continue;
+    }
+    budget--;
+    try {
+      const result = await patchWithRetry(client, plan, options);
+      if (!result.applied) {
+        report.results.push({ plan: result.plan, status: result.plan.outcome === "planned" ? "failed" : (result.plan.outcome as "compliant" | "skipped") });
+        continue;
+      }
+      if (options.dryRun === "server") {
+        report.results.push({ plan: result.plan, status: "planned" });
+        continue;
+      }
+      report.applied++;
+      report.workloads.push(result.plan.key);
+      report.results.push({ plan: result.plan, status: "applied" });
+      await emitWorkloadEvent(client, result.plan, `${options.reason ?? "kube-devops enforcement"}: ${result.plan.diff.filter((l) => l.trim().startsWith("+")).map((l) => l.trim().slice(2)).join("; ")}`, now());
+    } catch (err) {
+      report.failed++;
+      report.results.push({ plan, status: "failed", error: (err as Error).message });
+    }
+  }
+  return report;
+}

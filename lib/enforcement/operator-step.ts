@@ -1,0 +1,50 @@
+/**
+ * @module
+ * The operator's enforcement step (issue 8): in enforce mode, remediate the
+ * policy's namespace within a per-cycle budget, count and log what happened,
+ * and turn it into the status fields. `remediationsApplied` and
+ * `remediatedWorkloads` accumulate across cycles (a continuous operator would
+ * otherwise reset them to 0 one cycle after fixing everything);
+ * `remediationsFailed` is the current cycle's count, so it clears once fixed.
+ */
+import type { KubeClient } from "../kube/client.ts";
+import type { Logger } from "../log.ts";
+import type { EnforceStep } from "../operator/reconcile-policy.ts";
+import type { OperatorMetrics } from "../operator/metrics.ts";
+import { enforceNamespace } from "./apply-remediation.ts";
+
+/** remediatedWorkloads keeps at most this many keys (status objects stay small). */
+const MAX_WORKLOAD_KEYS = 100;
+
+export interface EnforceStepOptions {
+  client: KubeClient;
+  logger: Logger;
+  metrics: Pick<OperatorMetrics, "remediationsApplied" | "remediationsFailed">;
+  maxPatchesPerCycle: number;
+  isProtectedNamespace: (namespace: string) => boolean;
+}
+
+/** Builds the step the operator calls for a policy in enforce mode. */
+export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
+  return async (policy) => {
+    const namespace = policy.metadata?.namespace ?? "default";
+    const name = policy.metadata?.name ?? "";
+    const report = await enforceNamespace(options.client, {
+      namespace,
+      spec: policy.spec,
+      maxPatches: options.maxPatchesPerCycle,
+      isProtectedNamespace: options.isProtectedNamespace,
+      reason: `DevOpsPolicy ${namespace}/${name}`,
+    });
+    if (report.applied > 0) options.metrics.remediationsApplied.inc(report.applied);
+    if (report.failed > 0) options.metrics.remediationsFailed.inc(report.failed);
+    for (const r of report.results) {
+      if (r.status === "applied") options.logger.info("enforcement_remediation_applied", { policy: `${namespace}/${name}`, workload: r.plan.key, actions: r.plan.diff.filter((l) => l.trim().startsWith("+")).length });
+      if (r.status === "failed") options.logger.warn("enforcement_remediation_failed", { policy: `${namespace}/${name}`, workload: r.plan.key, error: r.error ?? "kept changing" });
+      if (r.status === "deferred") options.logger.debug("enforcement_deferred", { workload: r.plan.key });
+    }
+    const previous = policy.status;
+    const workloads = [...new Set([...(previous?.remediatedWorkloads ?? []), ...report.workloads])].sort().slice(-MAX_WORKLOAD_KEYS);
+    return { applied: (previous?.remediationsApplied ?? 0) + report.applied, failed: report.failed, workloads };
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * Enforcement against the API emulator over HTTPS: the `enforce` command (compiled
+ * binary) and `enforceNamespace` (the operator's step) patch exactly what is
+ * missing, honour dry runs, budgets and opt-outs, never overwrite a concurrent
+ * edit, and change nothing on a second pass.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { enforceNamespace } from "../../lib/enforcement/apply-remediation.ts";
+import { connect } from "../../lib/kube/connect.ts";
+import { isProtectedNamespace } from "../../lib/namespaces.ts";
+import { startEmulator } from "../kube/emulator.ts";
+import { runBinaryAsync } from "../support/binary.ts";
+
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+let emu: Emulator;
+const dir = mkdtempSync(join(tmpdir(), "kd-enforce-"));
+const kubeconfig = join(dir, "kubeconfig");
+const DEPLOY = "deployments.apps";
+let nsCounter = 0;
+let ns = "";
+
+function deployment(name: string, containers: unknown[], annotations?: Record<string, string>) {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace: ns, ...(annotations ? { annotations } : {}) },
+    spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers } } },
+  };
+}
+
+async function seed(): Promise<void> {
+  ns = `team-${++nsCounter}`;
+  await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+  await emu.store.create(DEPLOY, deployment("web", [{ name: "app", image: "web:1.0", ports: [{ containerPort: 8080 }] }]) as never, { namespace: ns });
+  await emu.store.create(DEPLOY, deployment("worker", [{ name: "w", image: "worker:2" }]) as never, { namespace: ns });
+  await emu.store.create(DEPLOY, deployment("legacy", [{ name: "l", image: "l:1", ports: [{ containerPort: 80 }] }], { "devops.stochastic.io/enforce": "false" }) as never, { namespace: ns });
+}
+
+function container(name: string, cname: string): Record<string, unknown> {
+  const d = emu.store.get(DEPLOY, ns, name) as unknown as { spec: { template: { spec: { containers: Array<Record<string, unknown>> } } } };
+  return d.spec.template.spec.containers.find((c) => c.name === cname) as Record<string, unknown>;
+}
+
+function kd(args: string[]) {
+  return runBinaryAsync([...args, "--kubeconfig", kubeconfig]);
+}
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  emu.writeKubeconfig(kubeconfig);
+});
+afterAll(async () => {
+  await emu.stop();
+});
+beforeEach(seed);
+
+describe("kube-devops enforce", () => {
+  test("--dry-run=client prints the plan and diff and changes nothing", async () => {
+    const { code, stdout } = await kd(["enforce", "-n", ns, "--bundle", "restricted", "--dry-run=client"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`deployment/${ns}/web: planned`);
+    expect(stdout).toContain("+ readinessProbe: tcpSocket :8080");
+    expect(stdout).toContain(`deployment/${ns}/legacy: skipped (opted out`);
+    expect(stdout).toContain("! w: needs a readiness probe, port unknown");
+    expect(container("web", "app").readinessProbe).toBeUndefined();
+  });
+
+  test("--dry-run=server has the API server check the patches and persists nothing", async () => {
+    const { code, stdout } = await kd(["enforce", "-n", ns, "--bundle", "restricted", "--dry-run=server"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Summary: 0 applied, 0 failed, 2 planned (dry run: server)");
+    expect(container("web", "app").livenessProbe).toBeUndefined();
+  });
+
+  test("applies exactly the missing fields, skips the opted-out workload, and a second run changes nothing", async () => {
+    const first = await kd(["enforce", "-n", ns, "--bundle", "restricted"]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("Summary: 2 applied, 0 failed");
+    const app = container("web", "app");
+    expect(app.readinessProbe).toMatchObject({ tcpSocket: { port: 8080 } });
+    expect(app.livenessProbe).toMatchObject({ tcpSocket: { port: 8080 } });
+    expect(app.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } });
+    expect(container("worker", "w").readinessProbe).toBeUndefined(); // no port: never invented
+    expect(container("worker", "w").resources).toBeDefined();
+    expect(container("legacy", "l").resources ?? {}).toEqual({}); // the API server defaults resources to {}
+    const web = emu.store.get(DEPLOY, ns, "web") as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    expect(web.spec.template.metadata.annotations["devops.stochastic.io/patched-by"]).toBe("kube-devops-operator");
+    const second = await kd(["enforce", "-n", ns, "--bundle", "restricted"]);
+    expect(second.stdout).toContain("Summary: 0 applied, 0 failed, 0 planned, 0 deferred, 2 compliant, 1 skipped");
+  });
+
+  test("--max-patches bounds how many workloads one run rolls", async () => {
+    const { stdout } = await kd(["enforce", "-n", ns, "--bundle", "restricted", "--max-patches", "1"]);
+    expect(stdout).toContain("Summary: 1 applied");
+    expect(stdout).toContain("1 deferred");
+  });
+
+  test("protected namespaces are never touched", async () => {
+    await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-tools" } }).catch(() => undefined);
+    const { stdout } = await kd(["enforce", "-n", "kube-tools", "--bundle", "restricted"]);
+    expect(stdout).toContain("Summary: 0 applied");
+  });
+
+  test("exactly one of --policy and --bundle is required", async () => {
+    const { code, stderr } = await kd(["enforce", "-n", ns]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("--policy");
+  });
+});
+
+describe("enforceNamespace()", () => {
+  test("a workload edited between plan and patch is re-read and re-planned, never overwritten", async () => {
+    const { client } = connect({ kubeconfig, env: {}, rateLimit: false });
+    const original = client.patch.bind(client);
+    let edited = false;
+    client.patch = (async (...args: Parameters<typeof original>) => {
+      if (!edited && args[1] === "web") {
+        edited = true; // a user adds their own readiness probe right before our patch lands
+        const d = emu.store.get(DEPLOY, ns, "web") as Record<string, any>;
+        d.spec.template.spec.containers[0].readinessProbe = { httpGet: { path: "/ready", port: 8080 } };
+        await emu.store.update(DEPLOY, d as never, { namespace: ns, name: "web" });
+      }
+      return original(...args);
+    }) as typeof client.patch;
+    const report = await enforceNamespace(client, {
+      namespace: ns,
+      spec: { enforcementMode: "enforce", requireReadinessProbe: true, requireLivenessProbe: true },
+      maxPatches: 10,
+      isProtectedNamespace,
+    });
+    expect(edited).toBe(true);
+    expect(report.failed).toBe(0);
+    expect(report.workloads).toContain(`deployment/${ns}/web`);
+    expect(container("web", "app").readinessProbe).toEqual({ httpGet: { path: "/ready", port: 8080 } });
+    expect(container("web", "app").livenessProbe).toMatchObject({ tcpSocket: { port: 8080 } });
+  });
+});
