@@ -2,7 +2,8 @@
  * Each component under exactly its generated RBAC: the compiled `reconcile` runs against the
  * emulator as its own ServiceAccount, every request it makes is authorized only by the grants of
  * lib/rbac/permissions.ts (the same list gen/rbac.ts renders), and afterwards every grant must have
- * been used — no 403, no unused permission.
+ * been used — no 403, no unused permission. The scenario covers status, finalizer, audit history
+ * and retention, class-change Events and enforce mode (a Deployment, StatefulSet and DaemonSet patched).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
@@ -11,7 +12,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { renderRbac } from "../../gen/rbac.ts";
 import { resolveDeployOptions } from "../../gen/options.ts";
-import { DEVOPS_POLICIES, PODS } from "../../lib/kube/resources.ts";
+import { DAEMONSETS, DEPLOYMENTS, DEVOPS_POLICIES, PODS, STATEFULSETS } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
 import { type Component, componentPermissions, type Permission } from "../../lib/rbac/permissions.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
@@ -112,8 +113,17 @@ describe("reconcile under its generated RBAC", () => {
 
     const status = async () => (await cluster.client.get<KubeObject & { status?: { healthScore?: number; classification?: string } }>(DEVOPS_POLICIES, "team", { namespace: "prod" })).status;
     await cluster.client.create(PODS, testPod("web", "prod", false));
-    await cluster.client.create(DEVOPS_POLICIES, testPolicy("team", "prod", { forbidLatestTag: true, requireLivenessProbe: true, requireReadinessProbe: true, maxRestartCount: 3 }));
+    // one workload of each enforceable kind, without probes: enforce mode patches their templates
+    const template = (app: string) => ({ metadata: { labels: { app } }, spec: { containers: [{ name: "app", image: "app:1.0", ports: [{ containerPort: 8080 }] }] } });
+    const selector = (app: string) => ({ matchLabels: { app } });
+    await cluster.client.create(DEPLOYMENTS, { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "api", namespace: "prod" }, spec: { replicas: 1, selector: selector("api"), template: template("api") } });
+    await cluster.client.create(STATEFULSETS, { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "db", namespace: "prod" }, spec: { serviceName: "db", replicas: 1, selector: selector("db"), template: template("db") } });
+    await cluster.client.create(DAEMONSETS, { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "agent", namespace: "prod" }, spec: { selector: selector("agent"), template: template("agent") } });
+    await cluster.client.create(DEVOPS_POLICIES, testPolicy("team", "prod", { forbidLatestTag: true, requireLivenessProbe: true, requireReadinessProbe: true, maxRestartCount: 3, enforcementMode: "enforce" }));
     await until(async () => ((await status())?.healthScore === 100 ? true : undefined), "first status");
+    const probed = async (type: typeof DEPLOYMENTS, name: string) =>
+      (await cluster.client.get<KubeObject & { spec: { template: { spec: { containers: { readinessProbe?: unknown }[] } } } }>(type, name, { namespace: "prod" })).spec.template.spec.containers[0]?.readinessProbe !== undefined;
+    await until(async () => ((await probed(DEPLOYMENTS, "api")) && (await probed(STATEFULSETS, "db")) && (await probed(DAEMONSETS, "agent")) ? true : undefined), "enforcement patches");
     // bad pods drop the class: an Event, and audit results beyond --audit-retention are deleted
     for (const name of ["bad-1", "bad-2", "bad-3"]) {
       const pod = testPod(name, "prod", true);
@@ -140,19 +150,8 @@ describe("reconcile under its generated RBAC", () => {
     expect(await stderr).not.toContain("forbidden");
     const unused = allGrants("reconcile").filter((g) => !usedGrants("reconcile").includes(g));
     // grants whose code path this scenario does not reach yet; each entry says why it is granted
-    const enforcement = "enforcement (issue 8) is not wired into reconcile's enforce step yet";
-    const NOT_EXERCISED: Record<string, string> = {
-      "apps/deployments:get": enforcement,
-      "apps/deployments:list": enforcement,
-      "apps/statefulsets:list": enforcement,
-      "apps/daemonsets:list": enforcement,
-      "apps/deployments:patch": enforcement,
-      "apps/statefulsets:get": enforcement,
-      "apps/statefulsets:patch": enforcement,
-      "apps/daemonsets:get": enforcement,
-      "apps/daemonsets:patch": enforcement,
-      "apps/replicasets:get": "enforcement's owner resolution (issue 8)",
-    };
+    const reread = "enforcement re-reads a workload only after a conflicting patch (lib/enforcement/apply-remediation.ts)";
+    const NOT_EXERCISED: Record<string, string> = { "apps/deployments:get": reread, "apps/statefulsets:get": reread, "apps/daemonsets:get": reread };
     expect(unused.filter((g) => !(g in NOT_EXERCISED))).toEqual([]);
     // and a listed grant that is now used must leave the list
     expect(Object.keys(NOT_EXERCISED).filter((g) => !unused.includes(g))).toEqual([]);
