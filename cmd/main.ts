@@ -24,6 +24,7 @@ export const root = defineCommand({
     webhook: () => import("./webhook.ts").then((m) => m.default),
     crd: () => import("./crd.ts").then((m) => m.default),
     policy: () => import("./policy.ts").then((m) => m.default),
+    "multi-cluster": () => import("./multi-cluster.ts").then((m) => m.default),
     reconcile: () => import("./reconcile.ts").then((m) => m.default),
     deploy: () => import("./deploy.ts").then((m) => m.default),
     observability: () => import("./observability.ts").then((m) => m.default),

@@ -16,6 +16,8 @@ export interface LiveScope {
   /** One namespace, or undefined for all. */
   namespace: string | undefined;
   labelSelector: string | undefined;
+  /** Aborts the listing (multi-cluster analyze's per-cluster timeout). */
+  signal?: AbortSignal | undefined;
 }
 
 const OWNER_TYPES: Readonly<Record<string, ResourceType>> = {
@@ -30,7 +32,7 @@ const OWNER_TYPES: Readonly<Record<string, ResourceType>> = {
 /** Every pod in scope, page by page; `onPage` reports progress (count so far). */
 export async function listLivePods(client: KubeClient, scope: LiveScope, onPage?: (count: number) => void): Promise<KubeObjectLike[]> {
   let pods: KubeObjectLike[] = [];
-  for await (const page of client.listPages<KubeObjectLike>(PODS, { namespace: scope.namespace, labelSelector: scope.labelSelector, limit: 500 })) {
+  for await (const page of client.listPages<KubeObjectLike>(PODS, { namespace: scope.namespace, labelSelector: scope.labelSelector, limit: 500, signal: scope.signal })) {
     if (page.restarted) pods = [];
     for (const item of page.items) pods.push(item.kind ? item : { ...item, kind: "Pod" });
     onPage?.(pods.length);
@@ -62,7 +64,7 @@ export async function listOwners(client: KubeClient, pods: readonly KubeObjectLi
       listed.add(kind);
       const type = OWNER_TYPES[kind] as ResourceType;
       try {
-        for await (const page of client.listPages<KubeObjectLike>(type, { namespace: scope.namespace, limit: 500 })) {
+        for await (const page of client.listPages<KubeObjectLike>(type, { namespace: scope.namespace, limit: 500, signal: scope.signal })) {
           for (const item of page.items) next.push(item.kind ? item : { ...item, kind });
         }
       } catch (err) {

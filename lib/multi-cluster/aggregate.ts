@@ -1,0 +1,75 @@
+/**
+ * @module
+ * Multi-cluster governance, pure: the reference's aggregate (pod-weighted mean
+ * of cluster scores, floored; 100 when nothing was evaluated) and the text the
+ * commands print.
+ */
+import { classify, type Classification } from "../score.ts";
+
+export interface ClusterResult {
+  context: string;
+  server: string;
+  /** Present when the cluster was analyzed. */
+  score?: number;
+  pods?: number;
+  violations?: number;
+  classification?: Classification;
+  /** Present when it failed: what went wrong, naming the context. */
+  error?: string;
+}
+
+export interface Aggregate {
+  score: number;
+  classification: Classification;
+  /** Clusters that were analyzed (failed ones do not count). */
+  clusters: number;
+  pods: number;
+  violations: number;
+}
+
+/** `floor(Σ score·pods / Σ pods)` over the analyzed clusters; 100 when they hold no pods. */
+export function aggregateClusters(results: readonly ClusterResult[]): Aggregate {
+  let weighted = 0;
+  let pods = 0;
+  let violations = 0;
+  let clusters = 0;
+  for (const r of results) {
+    if (r.score === undefined || r.error !== undefined) continue;
+    clusters++;
+    weighted += r.score * (r.pods ?? 0);
+    pods += r.pods ?? 0;
+    violations += r.violations ?? 0;
+  }
+  const score = pods === 0 ? 100 : Math.floor(weighted / pods);
+  return { score, classification: classify(score), clusters, pods, violations };
+}
+
+/** The reference's per-cluster table (CLUSTER 30, SCORE 6, PODS 6, VIOLATIONS 12, STATUS). */
+export function renderPerClusterTable(results: readonly ClusterResult[]): string {
+  const lines = [`${"CLUSTER".padEnd(30)}${"SCORE".padStart(6)}${"PODS".padStart(6)}${"VIOLATIONS".padStart(12)} STATUS`, "-".repeat(75)];
+  for (const r of results) {
+    if (r.error !== undefined) lines.push(`${r.context.padEnd(30)}${"-".padStart(6)}${"-".padStart(6)}${"-".padStart(12)} ERROR`);
+    else lines.push(`${r.context.padEnd(30)}${String(r.score).padStart(6)}${String(r.pods).padStart(6)}${String(r.violations).padStart(12)} ${r.classification}`);
+  }
+  return `${lines.join("\n")}\n\n`;
+}
+
+/** `Aggregate: <Class> — score <s>/100 across <n> cluster(s)` (em dash, as the reference). */
+export function renderAggregateLine(aggregate: Aggregate): string {
+  return `Aggregate: ${aggregate.classification} \u2014 score ${aggregate.score}/100 across ${aggregate.clusters} cluster(s)\n`;
+}
+
+export interface ContextRow {
+  name: string;
+  current: boolean;
+  /** Undefined when not probed. */
+  status?: string;
+}
+
+/** CONTEXT (40) + STATUS, 55 dashes, rows, then `<n> context(s) found.` */
+export function renderContextList(rows: readonly ContextRow[]): string {
+  if (rows.length === 0) return "No kubeconfig contexts found.\n";
+  const lines = [`${"CONTEXT".padEnd(40)} STATUS`, "-".repeat(55)];
+  for (const r of rows) lines.push(`${`${r.current ? "* " : ""}${r.name}`.padEnd(40)} ${r.status ?? "(not probed; use --probe)"}`);
+  return `${lines.join("\n")}\n\n${rows.length} context(s) found.\n`;
+}
