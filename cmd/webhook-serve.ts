@@ -8,30 +8,37 @@ import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { cliRuntime } from "../lib/cli/runtime.ts";
+import { usageError } from "../lib/errors.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { runUntilSignal } from "../lib/kube/lifecycle.ts";
 import { CONTROLLER_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { createWebhookApp, DEFAULT_MAX_BODY_BYTES } from "../lib/webhook/app.ts";
 import { readTextFile } from "../lib/webhook/cert-files.ts";
 import { describeCertificate } from "../lib/webhook/certs.ts";
-import { WEBHOOK_CONTAINER_PORT, WEBHOOK_NAMESPACE, WEBHOOK_TLS_DIR } from "../lib/webhook/constants.ts";
+import { createCertificateManager } from "../lib/webhook/certificate-manager.ts";
+import { WEBHOOK_CONTAINER_PORT, WEBHOOK_NAMESPACE, WEBHOOK_SERVICE_NAME, WEBHOOK_TLS_DIR, WEBHOOK_TLS_SECRET } from "../lib/webhook/constants.ts";
 import { createWebhookMetrics, type WebhookMetrics } from "../lib/webhook/metrics.ts";
 import { createPolicyCache } from "../lib/webhook/policy-cache.ts";
 import { startTlsServer } from "../lib/webhook/tls-server.ts";
 import type { Logger } from "../lib/log.ts";
 
-/** Sets the expiry gauges from the serving certificate and, when mounted beside it, the CA. */
-async function recordExpiry(metrics: WebhookMetrics, logger: Logger, certPem: string, caFile: string): Promise<void> {
+/** Sets the expiry gauges from the serving certificate and the CA (given, or mounted beside it). */
+async function recordExpiry(metrics: WebhookMetrics, logger: Logger, certPem: string, caFile: string, caPem?: () => string): Promise<void> {
   try {
     const serving = await describeCertificate(certPem, "the serving certificate");
     metrics.certificateExpiry.set({ certificate: "serving" }, Math.floor(serving.notAfter.getTime() / 1000));
-    if (existsSync(caFile)) {
-      const ca = await describeCertificate(readTextFile(caFile), caFile);
+    if (caPem || existsSync(caFile)) {
+      const ca = await describeCertificate(caPem ? caPem() : readTextFile(caFile), caFile);
       metrics.certificateExpiry.set({ certificate: "ca" }, Math.floor(ca.notAfter.getTime() / 1000));
     }
   } catch (err) {
     logger.warn("cannot read the certificate expiry", { error: (err as Error).message });
   }
+}
+
+function parseSeconds(value: string, flag: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw usageError(`Invalid ${flag} "${value}": expected a whole number of seconds >= 1`);
+  return Number(value);
 }
 
 export default defineCommand({
@@ -41,6 +48,11 @@ export default defineCommand({
     "tls-cert": { type: "string", default: `${WEBHOOK_TLS_DIR}/tls.crt`, description: "Serving certificate (PEM); reloaded when it changes", valueHint: "file" },
     "tls-key": { type: "string", default: `${WEBHOOK_TLS_DIR}/tls.key`, description: "Private key of the serving certificate (PEM)", valueHint: "file" },
     namespace: { type: "string", description: "The tool's own namespace, always admitted (default: $POD_NAMESPACE, else kube-devops)" },
+    "self-managed": { type: "boolean", default: false, description: "Create and renew the certificates in the TLS Secret and keep the webhook configuration's caBundle current (instead of reading --tls-cert/--tls-key)" },
+    "tls-secret": { type: "string", default: WEBHOOK_TLS_SECRET, description: "With --self-managed: the Secret holding the CA and serving certificate" },
+    "service-name": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the Service the certificate is issued for" },
+    "webhook-configuration": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the ValidatingWebhookConfiguration whose caBundle is kept current" },
+    "cert-check-interval": { type: "string", default: "300", description: "With --self-managed: seconds between certificate checks (renewal, pick-up of renewals by other replicas)" },
     ...rateLimitArgs,
   },
   async run({ args }) {
@@ -51,22 +63,38 @@ export default defineCommand({
     const cache = createPolicyCache({ client: conn.client, logger });
     const app = createWebhookApp({ ownNamespace, policiesFor: cache.policiesFor, metrics, logger, readiness: cache.readiness });
     const caFile = join(dirname(args["tls-cert"]), "ca.crt");
+    const checkIntervalMs = parseSeconds(args["cert-check-interval"], "--cert-check-interval") * 1000;
     await runUntilSignal(
       "webhook",
       async ({ signal, onShutdown }) => {
-        const server = await startTlsServer({
+        let server: Awaited<ReturnType<typeof startTlsServer>> | undefined;
+        const manager = args["self-managed"] ? createCertificateManager({
+          client: conn.client,
+          namespace: ownNamespace,
+          secretName: args["tls-secret"],
+          serviceName: args["service-name"],
+          webhookConfigurationName: args["webhook-configuration"],
+          now: () => new Date(),
+          logger,
+          intervalMs: checkIntervalMs,
+          onChange: () => server?.reload(),
+        }) : undefined;
+        if (manager) await manager.initial(signal);
+        server = await startTlsServer({
           addr: args.addr,
           certFile: args["tls-cert"],
           keyFile: args["tls-key"],
+          ...(manager ? { loadPair: async () => manager.current().pair } : {}),
           fetch: app.fetch,
           logger,
           maxRequestBodySize: DEFAULT_MAX_BODY_BYTES + 64 * 1024,
-          onCertificate: (pem) => void recordExpiry(metrics, logger, pem, caFile),
+          onCertificate: (pem) => void recordExpiry(metrics, logger, pem, caFile, manager ? () => manager.current().caBundle : undefined),
           onReloadError: () => metrics.errors.inc({ reason: "certificate_reload" }),
         });
-        onShutdown("https", () => server.stop());
-        logger.info("admission webhook listening", { url: server.url, namespace: ownNamespace, apiServer: conn.server });
-        await cache.start(signal);
+        const running = server;
+        onShutdown("https", () => running.stop());
+        logger.info("admission webhook listening", { url: server.url, namespace: ownNamespace, apiServer: conn.server, certificates: manager ? `self-managed (${ownNamespace}/${args["tls-secret"]})` : args["tls-cert"] });
+        await Promise.all([cache.start(signal), manager?.run(signal)]);
       },
       { logger, graceMs: 25_000 },
     );

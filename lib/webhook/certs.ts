@@ -40,6 +40,8 @@ export interface WebhookCertificates {
 
 /** What a certificate says about itself (for output, metrics and tests). */
 export interface CertificateInfo {
+  /** Upper-case hex, as TLS peers report it. */
+  serialNumber: string;
   subject: string;
   issuer: string;
   notBefore: Date;
@@ -52,7 +54,7 @@ export interface CertificateInfo {
 
 function randomSerial(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[0] = (bytes[0] ?? 0) & 0x7f | 0x01; // positive and never a leading zero byte
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x40; // positive, and no leading zero nibble to be stripped
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -178,6 +180,7 @@ export async function describeCertificate(pem: string, source = "certificate"): 
   const basic = cert.getExtension(x509.BasicConstraintsExtension);
   const names = san?.names.toJSON() ?? [];
   return {
+    serialNumber: cert.serialNumber.toUpperCase(),
     subject: cert.subject,
     issuer: cert.issuer,
     notBefore: cert.notBefore,

@@ -18,6 +18,8 @@ export interface TlsServerOptions {
   addr: string;
   certFile: string;
   keyFile: string;
+  /** Where the pair comes from instead of the files (self-managed certificates); no file watch then. */
+  loadPair?: () => Promise<{ cert: string; key: string }>;
   fetch: (request: Request) => Response | Promise<Response>;
   logger: Logger;
   /** How long a replaced listener keeps answering (with Connection: close) before it stops. */
@@ -68,9 +70,10 @@ function markClose(response: Response): Response {
 export async function startTlsServer(options: TlsServerOptions): Promise<TlsServer> {
   const { hostname, port: requestedPort } = parseListenAddress(options.addr);
   const drainMs = options.drainMs ?? 5_000;
+  const load = options.loadPair ?? (() => readPair(options.certFile, options.keyFile));
   let pair: { cert: string; key: string };
   try {
-    pair = await readPair(options.certFile, options.keyFile);
+    pair = await load();
   } catch (err) {
     throw new KubeDevopsError("STARTUP", `Cannot read the TLS files: ${(err as Error).message}`, {
       cause: err,
@@ -109,7 +112,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
   async function handOver(): Promise<ReloadResult> {
     let next: { cert: string; key: string };
     try {
-      next = await readPair(options.certFile, options.keyFile);
+      next = await load();
     } catch (err) {
       return reportFailure(err);
     }
@@ -148,7 +151,8 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
 
   let debounce: ReturnType<typeof setTimeout> | undefined;
   const watchers: FSWatcher[] = [];
-  for (const dir of new Set([dirname(options.certFile), dirname(options.keyFile)])) {
+  const dirs = options.loadPair ? [] : [dirname(options.certFile), dirname(options.keyFile)];
+  for (const dir of new Set(dirs)) {
     try {
       // Secret volumes swap a `..data` symlink: watch the directory, not the file.
       const watcher = watch(dir, () => {
@@ -161,7 +165,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
       options.logger.warn("cannot watch the TLS directory; relying on polling", { dir, error: (err as Error).message });
     }
   }
-  const pollMs = options.pollMs ?? 30_000;
+  const pollMs = options.loadPair ? 0 : (options.pollMs ?? 30_000);
   const poll = pollMs > 0 ? setInterval(() => void reload(), pollMs) : undefined;
 
   return {

@@ -1,0 +1,119 @@
+/**
+ * @module
+ * Self-managed certificates, the API edge: keeps the webhook's TLS Secret holding a
+ * CA and a current serving certificate (creating, renewing or rotating them as
+ * lib/webhook/cert-plan.ts decides) and keeps the ValidatingWebhookConfiguration's
+ * caBundle equal to that CA. Every replica runs it; concurrent writers are settled
+ * by AlreadyExists on create and resourceVersion preconditions on update and patch.
+ */
+import type { KubeClient } from "../kube/client.ts";
+import { isAlreadyExists, isConflict, isNotFound } from "../kube/api-errors.ts";
+import { SECRETS, VALIDATING_WEBHOOK_CONFIGURATIONS } from "../kube/resources.ts";
+import type { KubeObject } from "../kube/types.ts";
+import { KubeDevopsError } from "../errors.ts";
+import { caBundleOf, planCertificates, readSecretData, toSecretData, type StoredCertificates } from "./cert-plan.ts";
+import { createCertificateAuthority, describeCertificate, issueServingCertificate, type CertificateInfo } from "./certs.ts";
+import { serviceDnsNames } from "./constants.ts";
+
+export interface SelfManagedOptions {
+  client: KubeClient;
+  namespace: string;
+  secretName: string;
+  serviceName: string;
+  webhookConfigurationName: string;
+  now: () => Date;
+  validityDays?: number;
+  caValidityDays?: number;
+}
+
+export interface CertificateState {
+  pair: { cert: string; key: string };
+  /** PEM bundle the VWC must carry. */
+  caBundle: string;
+  /** What this call did to the Secret. */
+  action: "keep" | "issue-serving" | "new-ca";
+}
+
+async function infoOf(pem: string | undefined, what: string): Promise<CertificateInfo | undefined> {
+  if (!pem) return undefined;
+  try {
+    return await describeCertificate(pem, what);
+  } catch {
+    return undefined; // unreadable: planned as missing, so it is replaced
+  }
+}
+
+async function renew(stored: StoredCertificates | undefined, caInfo: CertificateInfo | undefined, action: "issue-serving" | "new-ca", options: SelfManagedOptions): Promise<StoredCertificates> {
+  const now = options.now();
+  const serving = { serviceName: options.serviceName, namespace: options.namespace, validityDays: options.validityDays ?? 365, now };
+  if (action === "issue-serving" && stored) {
+    const issued = await issueServingCertificate(stored.ca, serving);
+    return { ca: stored.ca, server: issued.server, previousCa: stored.previousCa };
+  }
+  const ca = await createCertificateAuthority({ validityDays: options.caValidityDays ?? 1825, now });
+  const issued = await issueServingCertificate(ca, serving);
+  const keepPrevious = stored && caInfo && caInfo.notAfter > now ? stored.ca.cert : undefined;
+  return { ca, server: issued.server, previousCa: keepPrevious };
+}
+
+/** Makes the Secret hold valid certificates and returns what to serve and which bundle to publish. */
+export async function ensureWebhookCertificates(options: SelfManagedOptions): Promise<CertificateState> {
+  const { client, namespace, secretName } = options;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let secret: KubeObject | undefined;
+    try {
+      secret = await client.get(SECRETS, secretName, { namespace });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const stored = readSecretData((secret as { data?: unknown } | undefined)?.data);
+    const caInfo = await infoOf(stored?.ca.cert, "ca.crt");
+    const servingInfo = await infoOf(stored?.server.cert, "tls.crt");
+    const action = planCertificates({ stored, ca: caInfo, serving: servingInfo, dnsNames: serviceDnsNames(options.serviceName, namespace), now: options.now() });
+    let result = stored;
+    if (action !== "keep" || !stored) {
+      result = await renew(stored, caInfo, action === "keep" ? "new-ca" : action, options);
+      const body = { apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls", metadata: { name: secretName, namespace, labels: { "app.kubernetes.io/managed-by": "kube-devops", "app.kubernetes.io/component": "webhook" } }, data: toSecretData(result) };
+      try {
+        if (secret) await client.update(SECRETS, { ...secret, data: body.data, type: (secret as { type?: string }).type ?? body.type } as KubeObject, { namespace });
+        else await client.create(SECRETS, body as KubeObject, { namespace });
+      } catch (err) {
+        if (isAlreadyExists(err) || isConflict(err)) continue; // another replica wrote first: use theirs
+        throw err;
+      }
+    }
+    const previousInfo = await infoOf(result?.previousCa, "ca-previous.crt");
+    const certs = result as StoredCertificates;
+    return { pair: { cert: certs.server.cert, key: certs.server.key }, caBundle: caBundleOf(certs, previousInfo, options.now()), action };
+  }
+  throw new KubeDevopsError("KUBE", `Cannot settle the Secret ${namespace}/${secretName}: it kept changing under concurrent writers`);
+}
+
+type Webhook = { clientConfig?: { service?: { name?: string; namespace?: string }; caBundle?: string } };
+
+/** Sets caBundle on our webhooks in the VWC; "missing" when the VWC does not exist (yet). */
+export async function ensureCaBundle(options: SelfManagedOptions, caBundlePem: string): Promise<"updated" | "unchanged" | "missing" | "conflict"> {
+  let vwc: KubeObject & { webhooks?: Webhook[] };
+  try {
+    vwc = await options.client.get(VALIDATING_WEBHOOK_CONFIGURATIONS, options.webhookConfigurationName);
+  } catch (err) {
+    if (isNotFound(err)) return "missing";
+    throw err;
+  }
+  const desired = Buffer.from(caBundlePem, "utf8").toString("base64");
+  const ops: Array<{ op: "test" | "add"; path: string; value: unknown }> = [];
+  (vwc.webhooks ?? []).forEach((hook, i) => {
+    const svc = hook.clientConfig?.service;
+    if (svc?.name === options.serviceName && svc.namespace === options.namespace && hook.clientConfig?.caBundle !== desired) {
+      ops.push({ op: "add", path: `/webhooks/${i}/clientConfig/caBundle`, value: desired });
+    }
+  });
+  if (ops.length === 0) return "unchanged";
+  try {
+    await options.client.patch(VALIDATING_WEBHOOK_CONFIGURATIONS, options.webhookConfigurationName, { type: "json", ops: [{ op: "test", path: "/metadata/resourceVersion", value: vwc.metadata?.resourceVersion }, ...ops] });
+  } catch (err) {
+    if (isConflict(err) || (err as { httpStatus?: number }).httpStatus === 422) return "conflict"; // changed meanwhile: next round
+    throw err;
+  }
+  return "updated";
+}

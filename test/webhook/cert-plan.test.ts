@@ -1,0 +1,65 @@
+/**
+ * Self-managed certificate planning with literal certificates: when to keep, renew the
+ * serving certificate or start a new CA, and which CA bundle to publish.
+ */
+import { describe, expect, test } from "bun:test";
+import { caBundleOf, planCertificates, readSecretData, toSecretData } from "../../lib/webhook/cert-plan.ts";
+import { createCertificateAuthority, describeCertificate, issueServingCertificate } from "../../lib/webhook/certs.ts";
+import { serviceDnsNames } from "../../lib/webhook/constants.ts";
+
+const NOW = new Date("2026-06-01T00:00:00Z");
+const DAY = 86_400_000;
+const NAMES = serviceDnsNames("kube-devops-webhook", "kube-devops");
+
+async function setup(options: { caDays?: number; servingDays?: number; issuedDaysAgo?: number; caIssuedDaysAgo?: number; service?: string } = {}) {
+  const ca = await createCertificateAuthority({ validityDays: options.caDays ?? 1825, now: new Date(NOW.getTime() - (options.caIssuedDaysAgo ?? 0) * DAY) });
+  const issued = await issueServingCertificate(ca, { serviceName: options.service ?? "kube-devops-webhook", namespace: "kube-devops", validityDays: options.servingDays ?? 365, now: new Date(NOW.getTime() - (options.issuedDaysAgo ?? 0) * DAY) });
+  const stored = { ca, server: issued.server };
+  return { stored, ca: await describeCertificate(ca.cert), serving: await describeCertificate(issued.server.cert) };
+}
+
+describe("planCertificates()", () => {
+  test("fresh certificates are kept", async () => {
+    expect(planCertificates({ ...(await setup()), dnsNames: NAMES, now: NOW })).toBe("keep");
+  });
+
+  test("nothing stored, or no CA, means a new CA", async () => {
+    expect(planCertificates({ stored: undefined, ca: undefined, serving: undefined, dnsNames: NAMES, now: NOW })).toBe("new-ca");
+  });
+
+  test("a serving certificate with less than a third of its life left is renewed under the same CA", async () => {
+    expect(planCertificates({ ...(await setup({ issuedDaysAgo: 250 })), dnsNames: NAMES, now: NOW })).toBe("issue-serving");
+    expect(planCertificates({ ...(await setup({ issuedDaysAgo: 200 })), dnsNames: NAMES, now: NOW })).toBe("keep");
+  });
+
+  test("a serving certificate for another Service is re-issued", async () => {
+    expect(planCertificates({ ...(await setup({ service: "old-name" })), dnsNames: NAMES, now: NOW })).toBe("issue-serving");
+  });
+
+  test("a CA with less than a fifth of its life left is replaced", async () => {
+    expect(planCertificates({ ...(await setup({ caDays: 100, caIssuedDaysAgo: 85 })), dnsNames: NAMES, now: NOW })).toBe("new-ca");
+  });
+});
+
+describe("Secret data and CA bundle", () => {
+  test("round-trips through base64 Secret data; a missing key reads as nothing stored", async () => {
+    const { stored } = await setup();
+    const data = toSecretData({ ...stored, previousCa: stored.ca.cert });
+    expect(Object.keys(data).sort()).toEqual(["ca-previous.crt", "ca.crt", "ca.key", "tls.crt", "tls.key"]);
+    expect(readSecretData(data)).toEqual({ ...stored, previousCa: stored.ca.cert });
+    const { "ca.key": _, ...partial } = data;
+    expect(readSecretData(partial)).toBeUndefined();
+    expect(readSecretData(undefined)).toBeUndefined();
+  });
+
+  test("the bundle carries the previous CA only while it is valid", async () => {
+    const old = await setup();
+    const next = await setup();
+    const certs = { ...next.stored, previousCa: old.stored.ca.cert };
+    const both = caBundleOf(certs, old.ca, NOW);
+    expect(both.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect(both.startsWith(next.stored.ca.cert.trim())).toBe(true);
+    const later = new Date(old.ca.notAfter.getTime() + DAY);
+    expect(caBundleOf(certs, old.ca, later).match(/BEGIN CERTIFICATE/g)).toHaveLength(1);
+  });
+});
