@@ -33,7 +33,7 @@ export const TERMINATION_GRACE_SECONDS = 30;
 const WEBHOOK_PRESTOP_SLEEP_SECONDS = 5;
 
 /** The command line of a component's container (the image's entrypoint is the binary). */
-export function componentArgs(component: Component): string[] {
+export function componentArgs(component: Component, certMode: DeployOptions["webhook"]["certMode"] = "self-managed"): string[] {
   const common = ["--log-format", "json"];
   switch (component) {
     case "watch":
@@ -41,7 +41,8 @@ export function componentArgs(component: Component): string[] {
     case "reconcile":
       return ["reconcile", ...common];
     case "webhook":
-      return ["webhook", "serve", "--tls-cert", `${WEBHOOK_TLS_DIR}/tls.crt`, "--tls-key", `${WEBHOOK_TLS_DIR}/tls.key`, ...common];
+      // self-managed: the webhook writes and renews its own Secret; cert-manager: it only reads the mounted files
+      return ["webhook", "serve", certMode === "self-managed" ? "--self-managed" : "--no-self-managed", "--tls-cert", `${WEBHOOK_TLS_DIR}/tls.crt`, "--tls-key", `${WEBHOOK_TLS_DIR}/tls.key`, ...common];
   }
 }
 
@@ -59,7 +60,7 @@ function renderContainer(options: DeployOptions, component: Component): IContain
     name: APP_NAME,
     image: options.image,
     imagePullPolicy: options.imagePullPolicy,
-    args: componentArgs(component),
+    args: componentArgs(component, options.webhook.certMode),
     env: [fieldEnv("POD_NAME", "metadata.name"), fieldEnv("POD_NAMESPACE", "metadata.namespace")],
     ports: [{ name: port.name, containerPort: port.port, protocol: "TCP" }],
     // startup gives a slow first list up to 2 minutes before liveness may restart the pod

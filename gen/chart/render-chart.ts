@@ -57,7 +57,10 @@ export function renderChart(version: string): Record<string, string> {
   const deployments = COMPONENTS.map((c) => {
     const text = doc([renderDeployment(options, c)]);
     // the TLS volume is optional only while the webhook creates its own Secret
-    return c === "webhook" ? text.replace("optional: true", `optional: {{ not (${isCertManager}) }}`) : text;
+    // ... and the webhook manages its certificate only then
+    return c === "webhook"
+      ? text.replace("optional: true", `optional: {{ not (${isCertManager}) }}`).replace("- --self-managed", `- {{ if ${isCertManager} }}--no-self-managed{{ else }}--self-managed{{ end }}`)
+      : text;
   }).join("---\n");
 
   return {
