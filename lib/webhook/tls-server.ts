@@ -89,9 +89,9 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
       reusePort: true,
       tls,
       ...(options.maxRequestBodySize ? { maxRequestBodySize: options.maxRequestBodySize } : {}),
-      async fetch(request) {
-        const response = await options.fetch(request);
-        return listener.draining ? markClose(response) : response;
+      fetch(request) {
+        if (!listener.draining) return options.fetch(request); // the hot path: no extra promise
+        return Promise.resolve(options.fetch(request)).then(markClose);
       },
     });
     return listener;
