@@ -12,8 +12,14 @@ import { reportDocument } from "./report-document.ts";
 import { renderJunit } from "./render-junit.ts";
 import { renderSarif } from "./render-sarif.ts";
 import { renderTable } from "./render-table.ts";
+import { renderAnalysisReports } from "../reports/from-analysis.ts";
 
-export const OUTPUT_FORMATS = ["table", "json", "yaml", "sarif", "junit"] as const;
+/** `---`-separated YAML documents; an empty string when there are none. */
+function toYamlDocuments(docs: readonly unknown[]): string {
+  return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
+}
+
+export const OUTPUT_FORMATS = ["table", "json", "yaml", "sarif", "junit", "policyreport", "openreports"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The report in the requested format, newline-terminated. */
@@ -29,6 +35,10 @@ export function renderReport(report: AnalysisReport, format: OutputFormat, optio
       return `${JSON.stringify(renderSarif(report), null, 2)}\n`;
     case "junit":
       return renderJunit(report);
+    case "policyreport":
+      return toYamlDocuments(renderAnalysisReports(report, "wgpolicyk8s"));
+    case "openreports":
+      return toYamlDocuments(renderAnalysisReports(report, "openreports"));
   }
 }
 
