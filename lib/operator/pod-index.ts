@@ -28,13 +28,37 @@ function ownAnnotations(annotations: unknown): Record<string, string> | undefine
   return kept.length > 0 ? (Object.fromEntries(kept) as Record<string, string>) : undefined;
 }
 
+/** One shared marker: checks test probe presence only, so every present probe is this object. */
+const PRESENT = Object.freeze({});
+const RESOURCE_NAMES = ["cpu", "memory"] as const;
+
+/** cpu and memory of requests/limits only (what the resource checks read). */
+function trimResources(resources: unknown): Json | undefined {
+  const r = record(resources);
+  if (!r) return undefined;
+  const out: Json = {};
+  for (const kind of ["requests", "limits"] as const) {
+    const kept = pick(record(r[kind]), RESOURCE_NAMES);
+    if (Object.keys(kept).length > 0) out[kind] = kept;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 function trimContainer(container: unknown): Json {
   const c = record(container);
-  const out = pick(c, ["name", "image", "resources"]);
-  // Checks test probe presence only: keep a marker, not the probe.
-  if (c?.livenessProbe !== undefined) out.livenessProbe = {};
-  if (c?.readinessProbe !== undefined) out.readinessProbe = {};
+  const out = pick(c, ["name", "image"]);
+  const resources = trimResources(c?.resources);
+  if (resources) out.resources = resources;
+  if (c?.livenessProbe !== undefined) out.livenessProbe = PRESENT;
+  if (c?.readinessProbe !== undefined) out.readinessProbe = PRESENT;
   return out;
+}
+
+/** Only the controller reference (owner resolution for enforcement follows it). */
+function controllerOwner(refs: unknown): Json[] | undefined {
+  if (!Array.isArray(refs)) return undefined;
+  const controller = refs.map(record).find((r) => r?.controller === true);
+  return controller ? [pick(controller, ["apiVersion", "kind", "name", "uid", "controller"])] : undefined;
 }
 
 /** The projection the pod watch stores: a few hundred bytes instead of kilobytes per pod. */
@@ -46,8 +70,9 @@ export function trimPod(pod: unknown): PodLike {
   const annotations = ownAnnotations(meta?.annotations);
   const containers = Array.isArray(spec?.containers) ? spec.containers.map(trimContainer) : undefined;
   const statuses = Array.isArray(status?.containerStatuses) ? status.containerStatuses.map((s) => pick(record(s), ["name", "restartCount"])) : undefined;
+  const owners = controllerOwner(meta?.ownerReferences);
   return {
-    metadata: { ...pick(meta, ["name", "namespace", "uid", "ownerReferences", "creationTimestamp", "deletionTimestamp"]), ...(annotations ? { annotations } : {}) },
+    metadata: { ...pick(meta, ["name", "namespace", "creationTimestamp", "deletionTimestamp"]), ...(owners ? { ownerReferences: owners } : {}), ...(annotations ? { annotations } : {}) },
     spec: containers ? { containers } : {},
     status: { ...pick(status, ["phase"]), ...(statuses ? { containerStatuses: statuses } : {}) },
   } as PodLike;

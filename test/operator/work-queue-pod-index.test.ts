@@ -74,12 +74,15 @@ describe("WorkQueue", () => {
 describe("pod index", () => {
   test("trimPod keeps what checks read and drops the rest", () => {
     const pod = {
-      metadata: { name: "p", namespace: "prod", uid: "u", labels: { a: "b" }, annotations: { "devops.stochastic.io/exempt": "true", big: "x".repeat(1000) }, managedFields: [{}] },
-      spec: { containers: [{ name: "c", image: "nginx:latest", livenessProbe: { httpGet: { path: "/", port: 80 } }, env: [{ name: "A" }], resources: { limits: { cpu: "1" } } }], volumes: [{}] },
+      metadata: {
+        name: "p", namespace: "prod", uid: "u", labels: { a: "b" }, annotations: { "devops.stochastic.io/exempt": "true", big: "x".repeat(1000) }, managedFields: [{}],
+        ownerReferences: [{ apiVersion: "v1", kind: "Other", name: "o", uid: "o1" }, { apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "r1", controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { containers: [{ name: "c", image: "nginx:latest", livenessProbe: { httpGet: { path: "/", port: 80 } }, env: [{ name: "A" }], resources: { limits: { cpu: "1", "nvidia.com/gpu": "1" } } }], volumes: [{}] },
       status: { phase: "Running", containerStatuses: [{ name: "c", restartCount: 4, image: "nginx" }], conditions: [{}] },
     };
     expect(trimPod(pod)).toEqual({
-      metadata: { name: "p", namespace: "prod", uid: "u", annotations: { "devops.stochastic.io/exempt": "true" } },
+      metadata: { name: "p", namespace: "prod", ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "r1", controller: true }], annotations: { "devops.stochastic.io/exempt": "true" } },
       spec: { containers: [{ name: "c", image: "nginx:latest", resources: { limits: { cpu: "1" } }, livenessProbe: {} }] },
       status: { phase: "Running", containerStatuses: [{ name: "c", restartCount: 4 }] },
     });
