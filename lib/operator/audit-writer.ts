@@ -5,7 +5,7 @@
  * namespace). The last recorded result per policy is remembered, and recovered
  * from the newest stored one after a restart.
  */
-import { isNotFound } from "../kube/api-errors.ts";
+import { isAlreadyExists, isNotFound } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { POLICY_AUDIT_RESULTS } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
@@ -54,7 +54,10 @@ export async function recordAudit(deps: AuditDeps, policy: KubeObject, evaluatio
     if (last) deps.audit.set(key, last);
   }
   if (!shouldRecordAudit(last, hash, now.getTime(), deps.options.auditIntervalMs)) return;
-  const created = await deps.client.create(POLICY_AUDIT_RESULTS, buildAuditResult({ name, namespace, uid }, evaluation, now, hash), { namespace, fieldManager: "kube-devops-operator" });
+  const object = buildAuditResult({ name, namespace, uid }, evaluation, now, hash);
+  const create = () => deps.client.create(POLICY_AUDIT_RESULTS, object, { namespace, fieldManager: "kube-devops-operator" });
+  // generateName can collide (the server answers 409 then); a second name is drawn on retry.
+  const created = await create().catch((err: unknown) => (isAlreadyExists(err) ? create() : Promise.reject(err)));
   deps.audit.set(key, { hash, at: now.getTime() });
   deps.metrics.auditResults.inc();
   deps.logger.debug("audit_result_created", { namespace, policy: name, name: created.metadata?.name });

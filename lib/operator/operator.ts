@@ -14,7 +14,8 @@ import type { Logger } from "../log.ts";
 import { AuditState } from "./audit-writer.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { PodIndex, trimPod } from "./pod-index.ts";
-import { reconcilePolicy, type EnforceStep, type PolicyObject, type ReconcileOptions } from "./reconcile-policy.ts";
+import { isNotFound } from "../kube/api-errors.ts";
+import { reconcilePolicy, StaleObjectError, type EnforceStep, type PolicyObject, type ReconcileOptions } from "./reconcile-policy.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 /** The events a list+watch loop delivers (lib/kube/list-watch.ts). */
@@ -145,6 +146,12 @@ export class PolicyOperator {
       this.failures.delete(key);
       if ("requeueAfterMs" in result) this.queue.schedule(key, result.requeueAfterMs);
     } catch (err) {
+      if (err instanceof StaleObjectError || isNotFound(err)) {
+        // Optimistic concurrency at work, or the policy was deleted under us: the watch event follows.
+        logger.debug("reconcile_stale", { policy: key, error: (err as Error).message });
+        this.queue.schedule(key, 200);
+        return;
+      }
       metrics.reconcileErrors.inc();
       const failures = (this.failures.get(key) ?? 0) + 1;
       this.failures.set(key, failures);

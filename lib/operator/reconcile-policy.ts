@@ -5,7 +5,7 @@
  * enforcement seam, status (only when changed), metrics, a class-change Event
  * and audit history. Returns when to run again.
  */
-import { isNotFound } from "../kube/api-errors.ts";
+import { ConflictError, InvalidError, isNotFound } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { Clock } from "../kube/clock.ts";
 import { DEVOPS_POLICIES } from "../kube/resources.ts";
@@ -47,6 +47,17 @@ export interface ReconcileDeps {
   podsIn: (namespace: string) => PodLike[];
   audit: AuditState;
   enforce?: EnforceStep | undefined;
+}
+
+/**
+ * The object moved on between our read and our guarded write (a JSON Patch `test` failed or the
+ * resourceVersion was stale): not a failure — the watch brings the new object and we run again.
+ */
+export class StaleObjectError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StaleObjectError";
+  }
 }
 
 /** `{ requeueAfterMs }` to run again, or `{ done: true }` when the policy is gone. */
@@ -94,6 +105,8 @@ async function patchMetadata(deps: ReconcileDeps, namespace: string, name: strin
   } catch (err) {
     // Already gone: nothing left to finalize.
     if (isNotFound(err)) return { metadata: { name, namespace } };
+    // Our patches are valid by construction; a 409/422 here is the `test` guard failing.
+    if (err instanceof ConflictError || err instanceof InvalidError) throw new StaleObjectError(`${namespace}/${name} changed during the finalizer patch`, { cause: err });
     throw err;
   }
 }
