@@ -24,13 +24,19 @@ export const COMPONENT_PORTS: Record<Component, { name: string; port: number; sc
 /** Where the webhook's TLS Secret is mounted (the Secret's `tls.crt`/`tls.key`/`ca.crt`). */
 export const WEBHOOK_TLS_DIR = "/tls";
 
+/** lib/kube/lifecycle.ts's bound on a graceful shutdown after SIGTERM (its default graceMs). */
+export const SHUTDOWN_BOUND_SECONDS = 25;
+/** The webhook sleeps this long in preStop so the API server stops routing to it first. */
+export const WEBHOOK_PRESTOP_SLEEP_SECONDS = 5;
+
 /**
- * Seconds between SIGTERM and SIGKILL. The lifecycle (lib/kube) stops loops, releases the lease
- * and drains HTTP within 10 s; the webhook first waits 5 s in preStop so that the API server
- * stops routing to it before it stops accepting. 30 s bounds both with room to spare.
+ * Seconds between the start of termination and SIGKILL: the kubelet counts the preStop hook in
+ * it, then the process gets SIGTERM and at most SHUTDOWN_BOUND_SECONDS to stop loops, release its
+ * lease and drain HTTP; 5 s more of margin so a bounded shutdown is never SIGKILLed (W-P1).
  */
-export const TERMINATION_GRACE_SECONDS = 30;
-const WEBHOOK_PRESTOP_SLEEP_SECONDS = 5;
+export function terminationGraceSeconds(component: Component): number {
+  return (component === "webhook" ? WEBHOOK_PRESTOP_SLEEP_SECONDS : 0) + SHUTDOWN_BOUND_SECONDS + 5;
+}
 
 /** The command line of a component's container (the image's entrypoint is the binary). */
 export function componentArgs(component: Component, certMode: DeployOptions["webhook"]["certMode"] = "self-managed"): string[] {
@@ -119,7 +125,7 @@ export function renderDeployment(options: DeployOptions, component: Component): 
           serviceAccountName: componentName(component),
           automountServiceAccountToken: true,
           enableServiceLinks: false,
-          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          terminationGracePeriodSeconds: terminationGraceSeconds(component),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: 65532,

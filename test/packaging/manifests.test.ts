@@ -8,7 +8,7 @@ import { parseDeployArgs, parseLabels, parseMonitoringArgs } from "../../gen/dep
 import { renderDeployManifests, renderObservabilityManifests } from "../../gen/manifests.ts";
 import { resolveDeployOptions } from "../../gen/options.ts";
 import { renderRbac } from "../../gen/rbac.ts";
-import { renderDeployment, renderWorkloads } from "../../gen/workloads.ts";
+import { renderDeployment, renderWorkloads, SHUTDOWN_BOUND_SECONDS } from "../../gen/workloads.ts";
 import { toYaml } from "../../gen/to-yaml.ts";
 import { COMPONENTS, componentPermissions } from "../../lib/rbac/permissions.ts";
 import { schemaErrors } from "../support/k8s-schemas.ts";
@@ -96,7 +96,9 @@ describe("Deployments (W-D4, W-P1)", () => {
       expect(container.args).toContain("json");
       expect(container.resources?.limits?.memory).toBeDefined();
       expect(container.resources?.requests?.cpu).toBeDefined();
-      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(15);
+      // the lifecycle's bound plus the preStop sleep must fit before SIGKILL
+      const preStop = container.lifecycle?.preStop?.sleep?.seconds ?? 0;
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(Number(preStop) + SHUTDOWN_BOUND_SECONDS);
     });
   }
 
