@@ -113,6 +113,8 @@ export function createTransport(kc: KubeConfig): Transport {
   if (!cluster) throw new KubeDevopsError("CONFIG", "The kubeconfig has no current cluster");
   const server = cluster.server;
   const contextName = kc.getCurrentContext();
+  // kubeconfig `proxy-url` (kubectl honours it; Bun's fetch also reads HTTPS_PROXY/NO_PROXY itself).
+  const proxy = cluster.proxyUrl || undefined;
   return {
     server,
     contextName,
@@ -124,10 +126,11 @@ export function createTransport(kc: KubeConfig): Transport {
       if (options.contentType) allHeaders["Content-Type"] = options.contentType;
       allHeaders["User-Agent"] ??= `kube-devops/${VERSION}`;
       const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
-      const init: RequestInit & { tls: TlsMaterial } = {
+      const init: RequestInit & { tls: TlsMaterial; proxy?: string } = {
         method: options.method ?? "GET",
         headers: allHeaders,
         tls,
+        ...(proxy ? { proxy } : {}),
         ...(options.body !== undefined ? { body: options.body } : {}),
         ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
       };

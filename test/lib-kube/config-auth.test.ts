@@ -228,3 +228,35 @@ describe("user-facing connection and TLS errors", () => {
     expect(err.message).toContain(`Cannot reach the API server at ${url} (context "c"): connection refused`);
   });
 });
+
+test("kubeconfig proxy-url: requests tunnel through the proxy (CONNECT) with TLS to the API server intact", async () => {
+  const { createServer, connect: tcpConnect } = await import("node:net");
+  const targets: string[] = [];
+  const proxy = createServer((client) => {
+    client.once("data", (head) => {
+      const line = head.toString().split("\r\n")[0] ?? "";
+      const target = line.split(" ")[1] ?? "";
+      targets.push(target);
+      const [host, port] = target.split(":");
+      const upstream = tcpConnect(Number(port), host as string, () => {
+        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+        client.pipe(upstream);
+        upstream.pipe(client);
+      });
+      upstream.on("error", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+    });
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", () => r()));
+  try {
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+    const { stringify, parse } = await import("yaml");
+    const doc = parse(renderKubeconfig([{ name: "p", server: echoUrl, caPem: pki.ca.cert, user: { token: "via-proxy" } }])) as { clusters: { cluster: Record<string, unknown> }[] };
+    (doc.clusters[0] as { cluster: Record<string, unknown> }).cluster["proxy-url"] = proxyUrl;
+    const kc = loadKubeConfig({ kubeconfig: write(stringify(doc)), env: {} });
+    expect(await authOf(kc)).toBe("Bearer via-proxy");
+    expect(targets).toEqual([new URL(echoUrl).host]);
+  } finally {
+    proxy.close();
+  }
+});
