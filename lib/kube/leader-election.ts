@@ -70,22 +70,38 @@ export class LeaderElector {
     return this.leading;
   }
 
-  /** Contends, leads, steps down and contends again until `signal` aborts; then releases. */
+  /**
+   * Contends, leads, steps down and contends again until `signal` aborts; then
+   * releases. `onStartedLeading` may return at once or run until its signal
+   * aborts; if it *fails* while leading, the elector steps down, releases the
+   * lease so a standby takes over at once, and `run` rejects with that error:
+   * a leader whose work died must not keep the lease.
+   */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       if (!(await this.acquire(signal))) break;
       const leadership = new AbortController();
+      const workEnded = new AbortController();
+      let workFailure: { error: unknown } | undefined;
       this.leading = true;
-      const started = Promise.resolve()
+      const work = Promise.resolve()
         .then(() => this.options.onStartedLeading(leadership.signal))
-        .catch((err: unknown) => this.options.onError?.(err, "renew"));
-      await this.renewUntilLost(signal);
+        .then(
+          () => undefined, // returning is fine (client-go semantics): leadership continues
+          (error: unknown) => {
+            workFailure = { error };
+            workEnded.abort();
+          },
+        );
+      await this.renewUntilLost(AbortSignal.any([signal, workEnded.signal]));
+      const failedWhileLeading = workEnded.signal.aborted && !signal.aborted;
       // Stop the leader's work first, then let go of the lease: never two workers at once.
       this.leading = false;
       leadership.abort();
       this.options.onStoppedLeading?.();
-      await started;
-      if (signal.aborted && this.options.releaseOnCancel !== false) await this.release();
+      await work;
+      if ((signal.aborted || failedWhileLeading) && this.options.releaseOnCancel !== false) await this.release();
+      if (failedWhileLeading && workFailure) throw workFailure.error;
     }
   }
 

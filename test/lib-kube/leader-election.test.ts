@@ -190,4 +190,32 @@ describe("leader election", () => {
     const stoppedLine = second.lines.find((l) => l.startsWith("stopped")) as string;
     expect(Number(stoppedLine.split(" ")[1])).toBeLessThanOrEqual(waiting[0]?.start as number);
   });
+
+  test("a leader whose work fails releases the lease and run() rejects with the error; a standby takes over at once", async () => {
+    api = await startApi();
+    const slow = { leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 200 };
+    const client = createKubeClient(loadKubeConfig({ kubeconfig: kubeconfigFile(), env: {} }), { rateLimit: false, retry: { maxAttempts: 1 } });
+    let fail: (err: Error) => void = () => {};
+    const failing = leaderElection({
+      client,
+      namespace: "kd",
+      name: "kube-devops-test",
+      identity: "broken",
+      ...slow,
+      onStartedLeading: () => new Promise<void>((_, reject) => (fail = reject)),
+    });
+    const result = failing.run(new AbortController().signal).then(
+      () => "resolved",
+      (e: unknown) => (e as Error).message,
+    );
+    await until("broken leads", () => failing.isLeader);
+    const intervals: Interval[] = [];
+    contender("standby", intervals, { timing: slow });
+    await Bun.sleep(300);
+    const failedAt = now();
+    fail(new Error("work crashed"));
+    expect(await result).toBe("work crashed");
+    const takeover = await until("standby leads", () => leaderOf(intervals) === "standby");
+    expect(takeover - failedAt).toBeLessThan(slow.leaseDurationMs / 2);
+  });
 });
