@@ -73,7 +73,7 @@ const series: Record<"yaml" | "json", Array<[number, number]>> = { yaml: [], jso
 for (const format of ["yaml", "json"] as const) {
   for (const n of SIZES) {
     const text = dump(n, format);
-    const runs = n >= 100_000 ? 3 : n >= 10_000 ? 5 : 15;
+    const runs = n >= 100_000 ? 2 : n >= 10_000 ? 4 : 12;
     const parse = format === "json" ? () => JSON.parse(text) : () => Bun.YAML.parse(text);
     // Interleave so both see the same machine state; medians of each.
     const parseMs: number[] = [];

@@ -19,7 +19,7 @@ const ROOT = resolve(import.meta.dir, "..");
 const OUT = join(ROOT, "bench", "results");
 
 /** The bench scripts, in the order they run. */
-const SCRIPTS = ["binary", "kube-list-watch", "operator"] as const;
+const SCRIPTS = ["binary", "analyze-offline", "webhook", "kube-list-watch", "operator"] as const;
 
 async function runScript(name: string): Promise<BenchResult> {
   console.error(`bench: ${name} ...`);
