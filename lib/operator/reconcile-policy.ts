@@ -135,6 +135,7 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
 
   if (previous?.classification && previous.classification !== evaluation.classification) {
     const worse = (previous.healthScore ?? 100) > evaluation.score;
+    deps.logger.info("class_changed", { namespace, policy: name, from: previous.classification, to: evaluation.classification, health_score: evaluation.score });
     await emitPolicyEvent(deps, policy, { type: worse ? "Warning" : "Normal", reason: "ClassChanged", message: `Class changed from ${previous.classification} to ${evaluation.classification}: ${evaluation.message}`, now });
   }
   if (enforcement && enforcement.applied + enforcement.failed > 0) {

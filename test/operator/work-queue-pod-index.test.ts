@@ -69,6 +69,30 @@ describe("WorkQueue", () => {
     abort.abort();
     await done;
   });
+
+  test("many keys run in due order, each once, with reschedules superseding earlier entries", async () => {
+    const clock = new ManualClock();
+    const queue = new WorkQueue(clock);
+    const runs: [string, number][] = [];
+    const abort = new AbortController();
+    const t0 = clock.now();
+    const done = queue.run(async (key) => void runs.push([key, clock.now() - t0]), { concurrency: 1, signal: abort.signal });
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const expected = new Map<string, number>();
+    for (let i = 0; i < 200; i++) {
+      const key = `k${i % 120}`; // 80 keys are scheduled twice: the earlier time wins
+      const delay = Math.floor(random() * 10_000);
+      queue.schedule(key, delay);
+      expected.set(key, Math.min(expected.get(key) ?? Number.POSITIVE_INFINITY, delay));
+    }
+    await clock.advance(10_000);
+    expect(runs.length).toBe(120);
+    expect(new Map(runs)).toEqual(expected);
+    for (let i = 1; i < runs.length; i++) expect((runs[i] as [string, number])[1]).toBeGreaterThanOrEqual((runs[i - 1] as [string, number])[1]);
+    abort.abort();
+    await done;
+  });
 });
 
 describe("pod index", () => {
