@@ -90,11 +90,25 @@ export class PolicyOperator {
   /** Runs until `signal` aborts (leadership lost or shutdown); then drops every per-policy series. */
   async run(signal: AbortSignal): Promise<void> {
     this.queue = new WorkQueue(this.deps.clock);
-    const policies = this.deps.watch<PolicyObject>({ type: DEVOPS_POLICIES, project: projectPolicy, onEvent: (e) => this.onPolicyEvent(e) });
-    const pods = this.deps.watch<PodLike>({ type: PODS, project: (obj) => trimPod(obj), onEvent: (e) => this.onPodEvent(e) });
-    this.loops = { policies, pods, queueRunning: true };
-    const running = [policies.start(signal), pods.start(signal), this.queue.run((key) => this.work(key), { concurrency: this.deps.options.workers, signal })];
-    await Promise.allSettled(running);
+    // No reconcile before both caches hold a full list: a policy evaluated against a
+    // half-listed namespace would flap its status, its class (Events) and its audit history.
+    const synced = { policies: false, pods: false };
+    let markSynced: () => void = () => undefined;
+    const bothSynced = new Promise<void>((resolve) => (markSynced = resolve));
+    const onSynced = (which: keyof typeof synced): void => {
+      synced[which] = true;
+      if (synced.policies && synced.pods) markSynced();
+    };
+    const policies = this.deps.watch<PolicyObject>({ type: DEVOPS_POLICIES, project: projectPolicy, onEvent: (e) => (e.type === "synced" ? onSynced("policies") : this.onPolicyEvent(e)) });
+    const pods = this.deps.watch<PodLike>({ type: PODS, project: (obj) => trimPod(obj), onEvent: (e) => (e.type === "synced" ? onSynced("pods") : this.onPodEvent(e)) });
+    this.loops = { policies, pods, queueRunning: false };
+    const runQueue = async (): Promise<void> => {
+      await Promise.race([bothSynced, new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }))]);
+      if (signal.aborted) return;
+      this.loops.queueRunning = true;
+      await this.queue.run((key) => this.work(key), { concurrency: this.deps.options.workers, signal });
+    };
+    await Promise.allSettled([policies.start(signal), pods.start(signal), runQueue()]);
     this.loops = { queueRunning: false };
     for (const key of this.policies.keys()) {
       const [namespace = "", name = ""] = key.split("/");
