@@ -41,9 +41,11 @@ function remainingShare(info: CertificateInfo, now: Date): number {
 export function planCertificates(input: PlanInput): CertAction {
   const { stored, ca, serving, now } = input;
   if (!stored || !ca || !ca.isCa || remainingShare(ca, now) < RENEW_CA_REMAINING) return "new-ca";
-  if (!serving || serving.issuer !== ca.subject) return "issue-serving";
-  if (remainingShare(serving, now) < RENEW_SERVING_REMAINING) return "issue-serving";
-  if (input.dnsNames.some((name) => !serving.dnsNames.includes(name))) return "issue-serving";
+  // Without the CA key (a Secret bootstrapped from cert-generate output) nothing can be re-issued under it.
+  const reissue = stored.ca.key ? "issue-serving" : "new-ca";
+  if (!serving || serving.issuer !== ca.subject) return reissue;
+  if (remainingShare(serving, now) < RENEW_SERVING_REMAINING) return reissue;
+  if (input.dnsNames.some((name) => !serving.dnsNames.includes(name))) return reissue;
   return "keep";
 }
 
@@ -51,15 +53,15 @@ function decode(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? Buffer.from(value, "base64").toString("utf8") : undefined;
 }
 
-/** The certificates in a Secret's `data`, or undefined when any of the four is missing. */
+/** The certificates in a Secret's `data` (`ca.key` may be absent: then it is ""), or undefined when incomplete. */
 export function readSecretData(data: unknown): StoredCertificates | undefined {
   const d = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
   const caCert = decode(d[SECRET_KEYS.caCert]);
   const caKey = decode(d[SECRET_KEYS.caKey]);
   const tlsCert = decode(d[SECRET_KEYS.tlsCert]);
   const tlsKey = decode(d[SECRET_KEYS.tlsKey]);
-  if (!caCert || !caKey || !tlsCert || !tlsKey) return undefined;
-  return { ca: { cert: caCert, key: caKey }, server: { cert: tlsCert, key: tlsKey }, previousCa: decode(d[SECRET_KEYS.previousCa]) };
+  if (!caCert || !tlsCert || !tlsKey) return undefined;
+  return { ca: { cert: caCert, key: caKey ?? "" }, server: { cert: tlsCert, key: tlsKey }, previousCa: decode(d[SECRET_KEYS.previousCa]) };
 }
 
 /** A Secret's `data` for the certificates (base64). */
@@ -67,10 +69,10 @@ export function toSecretData(certs: StoredCertificates): Record<string, string> 
   const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
   const data: Record<string, string> = {
     [SECRET_KEYS.caCert]: b64(certs.ca.cert),
-    [SECRET_KEYS.caKey]: b64(certs.ca.key),
     [SECRET_KEYS.tlsCert]: b64(certs.server.cert),
     [SECRET_KEYS.tlsKey]: b64(certs.server.key),
   };
+  if (certs.ca.key) data[SECRET_KEYS.caKey] = b64(certs.ca.key);
   if (certs.previousCa) data[SECRET_KEYS.previousCa] = b64(certs.previousCa);
   return data;
 }

@@ -36,6 +36,13 @@ describe("planCertificates()", () => {
     expect(planCertificates({ ...(await setup({ service: "old-name" })), dnsNames: NAMES, now: NOW })).toBe("issue-serving");
   });
 
+  test("a Secret bootstrapped without ca.key is served while valid, then replaced by a new CA", async () => {
+    const fresh = await setup();
+    expect(planCertificates({ ...fresh, stored: { ...fresh.stored, ca: { cert: fresh.stored.ca.cert, key: "" } }, dnsNames: NAMES, now: NOW })).toBe("keep");
+    const old = await setup({ issuedDaysAgo: 300 });
+    expect(planCertificates({ ...old, stored: { ...old.stored, ca: { cert: old.stored.ca.cert, key: "" } }, dnsNames: NAMES, now: NOW })).toBe("new-ca");
+  });
+
   test("a CA with less than a fifth of its life left is replaced", async () => {
     expect(planCertificates({ ...(await setup({ caDays: 100, caIssuedDaysAgo: 85 })), dnsNames: NAMES, now: NOW })).toBe("new-ca");
   });
@@ -47,8 +54,10 @@ describe("Secret data and CA bundle", () => {
     const data = toSecretData({ ...stored, previousCa: stored.ca.cert });
     expect(Object.keys(data).sort()).toEqual(["ca-previous.crt", "ca.crt", "ca.key", "tls.crt", "tls.key"]);
     expect(readSecretData(data)).toEqual({ ...stored, previousCa: stored.ca.cert });
-    const { "ca.key": _, ...partial } = data;
+    const { "tls.key": _, ...partial } = data;
     expect(readSecretData(partial)).toBeUndefined();
+    const { "ca.key": __, ...bootstrapped } = data;
+    expect(readSecretData(bootstrapped)?.ca.key).toBe("");
     expect(readSecretData(undefined)).toBeUndefined();
   });
 
