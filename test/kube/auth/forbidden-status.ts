@@ -11,8 +11,8 @@ export interface StatusBody {
   metadata: Record<string, never>;
   status: "Failure";
   message: string;
-  reason: string;
-  details?: { name?: string; group?: string; kind?: string };
+  reason?: string;
+  details?: { name?: string; group?: string; kind?: string; causes?: { message: string; reason?: string; field?: string }[] };
   code: number;
 }
 
