@@ -16,6 +16,7 @@ import { Storage } from "./storage.ts";
 import { startHttpsServer, type HttpsServer } from "./https-server.ts";
 import type { KubeObject } from "./types.ts";
 import { WatchHub } from "./watch.ts";
+import { installSecurity, loadBootstrapPolicy, type Security, type SecurityOptions } from "./install-security.ts";
 import { createTestPki, type Pem, type TestPki } from "../support/certs.ts";
 import { renderKubeconfig } from "../support/kubeconfig.ts";
 
@@ -36,6 +37,12 @@ export interface EmulatorOptions {
   pki?: TestPki;
   /** Objects loaded before serving (status kept). */
   seed?: KubeObject[];
+  /** Evaluate RBAC for non-admin users (system:masters bypasses). Default true. */
+  rbac?: boolean;
+  /** Run the simulated workload controllers (Deployment → ReplicaSet → Pods, ...). Default false. */
+  controllers?: boolean;
+  /** Maps ValidatingWebhookConfiguration `service` references to local addresses ("ns/name" → "127.0.0.1:port"). */
+  webhookServices?: SecurityOptions["webhookServices"];
 }
 
 /** Who a kubeconfig authenticates as. */
@@ -79,7 +86,11 @@ export interface Emulator {
   readonly hooks: Hooks;
   /** Open watch streams. */
   readonly watchCount: number;
-  /** Waits until the garbage collector and namespace controller are idle. */
+  /** A bearer token for an existing ServiceAccount (as TokenRequest issues it). */
+  serviceAccountToken(namespace: string, name: string, spec?: { expirationSeconds?: number; audiences?: string[] }): string;
+  /** Authentication, RBAC, admission and simulated controllers (test/kube/install-security.ts). */
+  readonly security: Security;
+  /** Waits until the garbage collector, namespace controller and simulated controllers are idle. */
   settle(): Promise<void>;
   /** Stops everything. */
   stop(): Promise<void>;
@@ -101,6 +112,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   registerCrdController(api);
   const controllers: Controllers = startControllers(api);
   for (const name of SYSTEM_NAMESPACES) api.load({ apiVersion: "v1", kind: "Namespace", metadata: { name } }, { quiet: true });
+  loadBootstrapPolicy(api);
+  const security = installSecurity(api, hooks, {
+    clock,
+    ...(options.rbac !== undefined ? { rbac: options.rbac } : {}),
+    ...(options.controllers !== undefined ? { controllers: options.controllers } : {}),
+    ...(options.webhookServices ? { webhookServices: options.webhookServices } : {}),
+  });
   for (const obj of options.seed ?? []) api.load(obj, { quiet: true });
   const faultRules = new FaultRules();
   const hub = new WatchHub(api, { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000, expiredAs: options.expiredWatchAs ?? "event" });
@@ -154,8 +172,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     get watchCount() {
       return hub.count;
     },
-    settle: () => controllers.idle(),
+    serviceAccountToken: (namespace, name, spec) => security.serviceAccountToken(namespace, name, spec),
+    security,
+    async settle() {
+      // Controllers and GC feed each other (a deleted Deployment's ReplicaSets, their pods): settle both.
+      for (let i = 0; i < 5; i++) {
+        await controllers.idle();
+        await security.settle();
+      }
+    },
     async stop() {
+      security.stop();
       controllers.stop();
       hub.dropAll(false);
       await front!.close();

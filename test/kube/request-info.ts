@@ -70,5 +70,20 @@ export function parseRequestInfo(method: string, url: URL): RequestInfo {
       info.verb = info.name ? "delete" : "deletecollection";
       break;
   }
+  // list/watch narrowed to one object by `metadata.name` are authorized against that name
+  // (RequestInfoFactory), which is what lets RBAC resourceNames cover an informer on one object.
+  if ((info.verb === "list" || info.verb === "watch") && !info.name) {
+    const name = nameFromFieldSelector(url.searchParams.get("fieldSelector"));
+    if (name !== undefined) info.name = name;
+  }
   return info;
+}
+
+/** `metadata.name=foo` (or `==`) in a field selector. */
+function nameFromFieldSelector(selector: string | null): string | undefined {
+  for (const term of (selector ?? "").split(",")) {
+    const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
+    if (m) return m[1];
+  }
+  return undefined;
 }

@@ -199,7 +199,7 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
         return json(`${head}${items}]}`);
       }
       case "watch": {
-        const fields = parseFieldSelector(info.name ? `metadata.name=${info.name}` : (q.get("fieldSelector") ?? ""), ["metadata.name", ...(t.namespaced ? ["metadata.namespace"] : []), ...t.fieldSelectors]);
+        const fields = parseFieldSelector(q.get("fieldSelector") || (info.name ? `metadata.name=${info.name}` : ""), ["metadata.name", ...(t.namespaced ? ["metadata.namespace"] : []), ...t.fieldSelectors]);
         const labels = parseLabelSelector(q.get("labelSelector"));
         const sie = q.get("sendInitialEvents");
         return hub.open({

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { createRbacAuthorizer, type RbacSource } from "./rbac-authorizer.ts";
 import { forbiddenStatus } from "./forbidden-status.ts";
-import { parseRequestInfo, type RequestAttributes, type UserInfo } from "./request-attributes.ts";
+import { requestAttributes, type RequestAttributes, type UserInfo } from "./request-attributes.ts";
 import type { Binding, ClusterRole, Role } from "./rbac-rules.ts";
 
 const SA: UserInfo = {
@@ -23,8 +23,11 @@ function source(objs: { roles?: Role[]; clusterRoles?: ClusterRole[]; roleBindin
 }
 
 function req(user: UserInfo, method: string, url: string): RequestAttributes {
-  return { user, ...parseRequestInfo(method, url) };
+  return requestAttributes(user, method, url);
 }
+
+const ANY: UserInfo = { username: "x", groups: [] };
+const parseRequestInfo = (method: string, url: string) => requestAttributes(ANY, method, url);
 
 const saSubject = { kind: "ServiceAccount", name: "kube-devops", namespace: "ops" };
 

@@ -27,7 +27,5 @@ export function startClusterRoleAggregation(api: ControllerApi, onError: (err: u
     pending = pending.then(() => aggregateClusterRoles(api)).catch(onError);
   };
   run();
-  return api.subscribe((ev) => {
-    if (ev.resource === GR) run();
-  });
+  return api.subscribe(() => run(), { resource: GR });
 }

@@ -46,7 +46,7 @@ export interface ControllerApi {
   create(gr: string, obj: Obj, opts?: { namespace?: string; user?: Caller }): Promise<Obj>;
   update(gr: string, obj: Obj, opts?: { namespace?: string; name?: string; subresource?: string; user?: Caller }): Promise<Obj>;
   delete(gr: string, namespace: string | undefined, name: string, opts?: { user?: Caller; propagationPolicy?: "Background" | "Foreground" | "Orphan" }): Promise<unknown>;
-  subscribe(listener: (ev: { type: string; resource: string; object: Obj; oldObject?: Obj }) => void): () => void;
+  subscribe(listener: (ev: { type: string; resource: string; object: Obj; oldObject?: Obj }) => void, filter?: { resource?: string }): () => void;
 }
 
 /** The identity each kube-controller-manager controller writes as. */
