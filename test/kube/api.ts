@@ -278,7 +278,9 @@ export class Api {
     if (verdict.warnings?.length) opts.warnings?.push(...verdict.warnings);
     if (!verdict.allowed) {
       const code = verdict.status?.code ?? 403;
-      throw new StatusError(code, verdict.status?.reason ?? (code === 403 ? "Forbidden" : ""), verdict.status?.message ?? "admission denied the request");
+      const err = new StatusError(code, verdict.status?.reason ?? (code === 403 ? "Forbidden" : ""), verdict.status?.message ?? "admission denied the request");
+      err.warnings = verdict.warnings ?? [];
+      throw err;
     }
   }
 

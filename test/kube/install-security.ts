@@ -95,7 +95,9 @@ export function installSecurity(api: Api, hooks: Hooks, opts: SecurityOptions): 
   hooks.admit ??= async (attrs: AdmissionAttributes) => {
     if (api.storage.count(VWC) === 0) return { allowed: true };
     const out = await admission.admit({ ...attrs, userInfo: attrs.user });
-    return out.allowed ? { allowed: true, warnings: out.warnings } : { allowed: false, status: out.status, warnings: out.warnings };
+    if (out.allowed) return { allowed: true, warnings: out.warnings };
+    // An empty reason stays empty (kubectl then prints "Error from server: admission webhook ...").
+    return { allowed: false, status: { ...out.status, reason: out.status.reason ?? "" }, warnings: out.warnings };
   };
   hooks.handle ??= (req) => answerSpecialRequests(api, req, authenticator, rbac, opts.clock);
 

@@ -36,6 +36,7 @@ function json(body: unknown, status = 200, headers: Record<string, string> = {})
 function statusResponse(err: StatusError): Response {
   const headers: Record<string, string> = {};
   if (err.details?.retryAfterSeconds !== undefined) headers["retry-after"] = String(err.details.retryAfterSeconds);
+  if (err.warnings.length > 0) headers.warning = err.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", ");
   return json(err.toStatus(), err.code, headers);
 }
 

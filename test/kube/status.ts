@@ -35,6 +35,8 @@ export class StatusError extends Error {
   readonly code: number;
   readonly reason: string;
   readonly details: StatusDetails | undefined;
+  /** Sent as Warning headers with the error (admission webhooks warn on rejections too). */
+  warnings: string[] = [];
   constructor(code: number, reason: string, message: string, details?: StatusDetails) {
     super(message);
     this.code = code;

@@ -98,8 +98,3 @@ export function callFailureStatus(webhookName: string, reason: string): StatusBo
   };
 }
 
-/** A warning as the API server writes it: `299 - "<text>"`, quotes and backslashes escaped. */
-export function formatWarningHeader(text: string): string {
-  const clean = text.replace(/[\u0000-\u001f\u007f]/g, " ");
-  return `299 - "${clean.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-}

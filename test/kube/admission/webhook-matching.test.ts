@@ -2,7 +2,7 @@
  * Webhook matching against the documented rules, with literal requests.
  */
 import { describe, expect, test } from "bun:test";
-import { buildAdmissionReview, formatWarningHeader, rejectionStatus, verifyAdmissionResponse } from "./admission-review.ts";
+import { buildAdmissionReview, rejectionStatus, verifyAdmissionResponse } from "./admission-review.ts";
 import { matchingResource, namespaceSelectorMatches, objectSelectorMatches, type AdmissionAttributes, type ValidatingWebhook } from "./webhook-matching.ts";
 
 const user = { username: "alice", groups: ["system:authenticated"] };
@@ -101,8 +101,5 @@ describe("review contract", () => {
     expect(rejectionStatus("h", { code: 403, message: "no latest" })).toMatchObject({ code: 403, message: 'admission webhook "h" denied the request: no latest' });
     expect(rejectionStatus("h", { code: 200, reason: "Bad" })).toMatchObject({ code: 400, message: 'admission webhook "h" denied the request: Bad' });
     expect(rejectionStatus("h", undefined).message).toBe('admission webhook "h" denied the request without explanation');
-  });
-  test("warning header escaping", () => {
-    expect(formatWarningHeader('image "x:latest"\nuses \\latest')).toBe('299 - "image \\"x:latest\\" uses \\\\latest"');
   });
 });
