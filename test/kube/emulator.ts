@@ -73,7 +73,7 @@ export interface Emulator {
   readonly pki: TestPki;
   /** The admin bearer token. */
   readonly adminToken: string;
-  /** The client certificate of the "cert" user (CN=cert-user, O=cert-group). */
+  /** The client certificate of the "cert" user (CN=cert-user, O=cert-group; cert-group is bound to cluster-admin). */
   readonly certUser: Pem;
   /** Kubeconfig YAML for a user (default admin); contexts "emulator" and "emulator-cert" included. */
   kubeconfigYaml(user?: KubeconfigUser): string;
@@ -112,7 +112,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   registerCrdController(api);
   const controllers: Controllers = startControllers(api);
   for (const name of SYSTEM_NAMESPACES) api.load({ apiVersion: "v1", kind: "Namespace", metadata: { name } }, { quiet: true });
-  loadBootstrapPolicy(api);
+  loadBootstrapPolicy(api, ["cert-group"]);
   const security = installSecurity(api, hooks, {
     clock,
     ...(options.rbac !== undefined ? { rbac: options.rbac } : {}),

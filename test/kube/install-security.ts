@@ -55,9 +55,24 @@ function statusError(body: StatusBody): StatusError {
   return new StatusError(body.code, body.reason ?? "", body.message, body.details);
 }
 
-/** The seed every emulator starts with: bootstrap ClusterRoles and bindings. */
-export function loadBootstrapPolicy(api: Api): void {
+/**
+ * The seed every emulator starts with: bootstrap ClusterRoles and bindings, and (like kubeadm's
+ * `kubeadm:cluster-admins`) a ClusterRoleBinding making `adminGroups` cluster-admin through RBAC,
+ * so the kubeconfig's client-certificate user is a full user whose rights RBAC still evaluates.
+ */
+export function loadBootstrapPolicy(api: Api, adminGroups: string[] = []): void {
   for (const obj of bootstrapRbacObjects()) api.load(obj as KubeObject, { quiet: true });
+  if (adminGroups.length === 0) return;
+  api.load(
+    {
+      apiVersion: `${RBAC}/v1`,
+      kind: "ClusterRoleBinding",
+      metadata: { name: "emulator:cluster-admins" },
+      roleRef: { apiGroup: RBAC, kind: "ClusterRole", name: "cluster-admin" },
+      subjects: adminGroups.map((name) => ({ apiGroup: RBAC, kind: "Group", name })),
+    },
+    { quiet: true },
+  );
 }
 
 export function installSecurity(api: Api, hooks: Hooks, opts: SecurityOptions): Security {
