@@ -21,6 +21,8 @@ export const root = defineCommand({
     version: () => import("./version.ts").then((m) => m.default),
     analyze: () => import("./analyze.ts").then((m) => m.default),
     enforce: () => import("./enforce.ts").then((m) => m.default),
+    list: () => import("./list.ts").then((m) => m.default),
+    check: () => import("./check.ts").then((m) => m.default),
     webhook: () => import("./webhook.ts").then((m) => m.default),
     crd: () => import("./crd.ts").then((m) => m.default),
     policy: () => import("./policy.ts").then((m) => m.default),

@@ -1,0 +1,105 @@
+/**
+ * @module
+ * `kube-devops check`: kubeconfig, reachability and server version (the
+ * reference's dot-leader lines), then every permission the components need as
+ * SelfSubjectAccessReviews of the current identity. Exits 1 — with a hint per
+ * failure — when the cluster is unreachable or a permission is missing
+ * (the reference exited 0: W-C3).
+ */
+import { defineCommand } from "citty";
+import { canIHint, CHECK_COMPONENTS, plannedChecks, resourceLabel, reviewAccess, type AccessResult, type CheckComponent } from "../lib/cli/access-review.ts";
+import { cliRuntime } from "../lib/cli/runtime.ts";
+import { KubeDevopsError, usageError } from "../lib/errors.ts";
+import { createKubeClient, type KubeClient } from "../lib/kube/client.ts";
+import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
+import { NODES, PODS } from "../lib/kube/resources.ts";
+
+/** `  Label ........ value`: the value starts at column 33, as in the reference. */
+function dots(label: string, value: string): string {
+  return `  ${label} ${".".repeat(Math.max(3, 28 - label.length))} ${value}`;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function probe(client: KubeClient): Promise<{ major: string; minor: string; gitVersion: string }> {
+  const v = await client.executor.json<{ major?: string; minor?: string; gitVersion?: string }>({ method: "GET", path: "/version", verb: "get", resource: "version", idempotent: true });
+  return { major: v.major ?? "?", minor: (v.minor ?? "?").replace(/\+$/, ""), gitVersion: v.gitVersion ?? "" };
+}
+
+function renderAccessTable(results: readonly AccessResult[]): string[] {
+  const rows = results.map((r) => [r.component, r.verb, resourceLabel(r), r.namespace ?? "*", r.name ?? "", r.allowed ? "OK" : "DENIED"]);
+  const header = ["COMPONENT", "VERB", "RESOURCE", "NAMESPACE", "NAME", "RESULT"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join("  ");
+  return [line(header), ...rows.map(line)];
+}
+
+export default defineCommand({
+  meta: { name: "check", description: "Check the kubeconfig, cluster reachability and every permission kube-devops needs" },
+  args: {
+    namespace: { type: "string", alias: "n", default: "kube-devops", description: "Namespace the components run in (for namespaced grants)", valueHint: "ns" },
+    component: { type: "string", default: "all", description: `Which permissions to check: all|${CHECK_COMPONENTS.join("|")}`, valueHint: "name" },
+  },
+  async run({ args }) {
+    const { globals, env, out } = cliRuntime();
+    const components: CheckComponent[] = args.component === "all" ? [...CHECK_COMPONENTS] : [args.component as CheckComponent];
+    if (!components.every((c) => (CHECK_COMPONENTS as readonly string[]).includes(c))) {
+      throw usageError(`Invalid --component "${args.component}": expected all or one of ${CHECK_COMPONENTS.join(", ")}`);
+    }
+    out("Running cluster connectivity checks...\n\n");
+    let kc;
+    try {
+      kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
+    } catch (err) {
+      out(`${dots("Kubeconfig", "FAIL")}\n\n`);
+      throw err;
+    }
+    out(`${dots("Kubeconfig", "OK")}\n`);
+    // One attempt, short timeout: a diagnostic must answer quickly, not retry for a minute.
+    const client = createKubeClient(kc, { retry: { maxAttempts: 1 }, timeoutMs: 10_000 });
+    let version: { major: string; minor: string; gitVersion: string };
+    try {
+      version = await probe(client);
+    } catch (err) {
+      out(`${dots("Cluster connection", "FAIL")}\n\n  Error: ${errorText(err)}\n  Hint:  Is the cluster running? Check with: kubectl cluster-info\n\n`);
+      throw new KubeDevopsError("CHECK_FAILED", `cannot reach the cluster at ${kc.getCurrentCluster()?.server ?? "?"} (context ${kc.getCurrentContext()})`, {
+        cause: err,
+        hint: err instanceof KubeDevopsError && err.hint ? err.hint : "Is the cluster running? Check with: kubectl cluster-info",
+      });
+    }
+    out(`${dots("Cluster connection", `OK (v${version.major}.${version.minor})`)}\n`);
+    const problems: string[] = [];
+    try {
+      await client.listPage(PODS, { limit: 1 });
+      out(`${dots("List pods permission", "OK")}\n`);
+    } catch (err) {
+      out(`${dots("List pods permission", `FAIL (${errorText(err)})`)}\n`);
+      problems.push("cannot list pods");
+    }
+    try {
+      const { items } = await client.listAll(NODES);
+      out(`${dots("List nodes permission", `OK (${items.length} nodes)`)}\n`);
+    } catch (err) {
+      out(`${dots("List nodes permission", `FAIL (${errorText(err)})`)}\n`);
+      problems.push("cannot list nodes");
+    }
+    out(`\n  Kubernetes version: ${version.major}.${version.minor} (${version.gitVersion}, context ${kc.getCurrentContext()})\n\n`);
+
+    const results = await reviewAccess(client, plannedChecks(components, args.namespace));
+    out(`Permissions kube-devops needs (SelfSubjectAccessReview as the current identity; namespaced grants in ${args.namespace}):\n`);
+    out(`${renderAccessTable(results).join("\n")}\n\n`);
+    const denied = results.filter((r) => !r.allowed);
+    for (const r of denied) {
+      out(`  DENIED ${r.component}: ${r.verb} ${resourceLabel(r)}${r.name ? `/${r.name}` : ""} (${r.namespace ? `namespace ${r.namespace}` : "all namespaces"}) — needed by ${r.usedBy}\n`);
+      out(`    hint: reproduce with \`${canIHint(r)}\`; grant it with \`kube-devops deploy generate-rbac | kubectl apply -f -\`\n`);
+    }
+    if (denied.length > 0) problems.push(`${denied.length} of ${results.length} permissions denied`);
+    if (problems.length > 0) {
+      out("\n");
+      throw new KubeDevopsError("CHECK_FAILED", `check failed: ${problems.join("; ")}`, { hint: "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount)" });
+    }
+    out("All checks completed.\n");
+  },
+});
