@@ -7,7 +7,7 @@
  */
 import { compileAdmissionPolicy, PolicyIndex } from "../lib/admission/policy-index.ts";
 import { createLogger } from "../lib/log.ts";
-import { createWebhookApp } from "../lib/webhook/app.ts";
+import { createWebhookHandlers } from "../lib/webhook/app.ts";
 import { createWebhookMetrics } from "../lib/webhook/metrics.ts";
 import { startTlsServer } from "../lib/webhook/tls-server.ts";
 
@@ -29,14 +29,14 @@ if (mode === "echo") {
   const index = new PolicyIndex();
   index.upsert(compileAdmissionPolicy("prod", "baseline", { forbidLatestTag: true, requireLivenessProbe: true, requireReadinessProbe: true, requireResourceLimits: true, enforcementMode: "enforce" }));
   index.upsert(compileAdmissionPolicy("prod", "team", { requireResourceRequests: true, maxRestartCount: 3, enforcementMode: "audit" }));
-  const app = createWebhookApp({
+  const { app, validate } = createWebhookHandlers({
     ownNamespace: "kube-devops",
     policiesFor: (ns) => index.forNamespace(ns),
     metrics: createWebhookMetrics(),
     logger: createLogger({ level: "warn" }),
     readiness: () => ({ ready: true, reasons: [] }),
   });
-  const server = await startTlsServer({ addr: "127.0.0.1:0", certFile, keyFile, fetch: app.fetch, logger: createLogger({ level: "warn" }), pollMs: 0 });
+  const server = await startTlsServer({ addr: "127.0.0.1:0", certFile, keyFile, fetch: app.fetch, postRoutes: { "/validate": validate }, logger: createLogger({ level: "warn" }), pollMs: 0 });
   port = server.port;
 }
 process.stdout.write(`PORT ${port}\n`);

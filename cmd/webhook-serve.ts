@@ -12,11 +12,11 @@ import { usageError } from "../lib/errors.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { runUntilSignal } from "../lib/kube/lifecycle.ts";
 import { CONTROLLER_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
-import { createWebhookApp, DEFAULT_MAX_BODY_BYTES } from "../lib/webhook/app.ts";
+import { createWebhookHandlers, DEFAULT_MAX_BODY_BYTES } from "../lib/webhook/app.ts";
 import { readTextFile } from "../lib/webhook/cert-files.ts";
 import { describeCertificate } from "../lib/webhook/certs.ts";
 import { createCertificateManager } from "../lib/webhook/certificate-manager.ts";
-import { WEBHOOK_CONTAINER_PORT, WEBHOOK_NAMESPACE, WEBHOOK_SERVICE_NAME, WEBHOOK_TLS_DIR, WEBHOOK_TLS_SECRET } from "../lib/webhook/constants.ts";
+import { WEBHOOK_CONTAINER_PORT, WEBHOOK_NAMESPACE, WEBHOOK_PATH, WEBHOOK_SERVICE_NAME, WEBHOOK_TLS_DIR, WEBHOOK_TLS_SECRET } from "../lib/webhook/constants.ts";
 import { createWebhookMetrics, type WebhookMetrics } from "../lib/webhook/metrics.ts";
 import { createPolicyCache } from "../lib/webhook/policy-cache.ts";
 import { startTlsServer } from "../lib/webhook/tls-server.ts";
@@ -61,7 +61,7 @@ export default defineCommand({
     const conn = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CONTROLLER_RATE_LIMIT) });
     const metrics = createWebhookMetrics();
     const cache = createPolicyCache({ client: conn.client, logger });
-    const app = createWebhookApp({ ownNamespace, policiesFor: cache.policiesFor, metrics, logger, readiness: cache.readiness });
+    const { app, validate } = createWebhookHandlers({ ownNamespace, policiesFor: cache.policiesFor, metrics, logger, readiness: cache.readiness });
     const caFile = join(dirname(args["tls-cert"]), "ca.crt");
     const checkIntervalMs = parseSeconds(args["cert-check-interval"], "--cert-check-interval") * 1000;
     await runUntilSignal(
@@ -86,6 +86,7 @@ export default defineCommand({
           keyFile: args["tls-key"],
           ...(manager ? { loadPair: async () => manager.current().pair } : {}),
           fetch: app.fetch,
+          postRoutes: { [WEBHOOK_PATH]: validate },
           logger,
           maxRequestBodySize: DEFAULT_MAX_BODY_BYTES + 64 * 1024,
           onCertificate: (pem) => void recordExpiry(metrics, logger, pem, caFile, manager ? () => manager.current().caBundle : undefined),

@@ -21,6 +21,8 @@ export interface TlsServerOptions {
   /** Where the pair comes from instead of the files (self-managed certificates); no file watch then. */
   loadPair?: () => Promise<{ cert: string; key: string }>;
   fetch: (request: Request) => Response | Promise<Response>;
+  /** POST handlers by exact path, served by Bun's native router before `fetch` (the hot path). */
+  postRoutes?: Record<string, (request: Request) => Promise<Response>>;
   logger: Logger;
   /** How long a replaced listener keeps answering (with Connection: close) before it stops. */
   drainMs?: number;
@@ -66,6 +68,12 @@ function markClose(response: Response): Response {
   }
 }
 
+function nativeRoutes(listener: Listener, routes: Record<string, (request: Request) => Promise<Response>>): Record<string, { POST: (request: Request) => Promise<Response> }> {
+  return Object.fromEntries(
+    Object.entries(routes).map(([path, handler]) => [path, { POST: (request: Request) => (listener.draining ? handler(request).then(markClose) : handler(request)) }]),
+  );
+}
+
 /** Starts the listener; throws STARTUP when the files cannot be read or the port bound. */
 export async function startTlsServer(options: TlsServerOptions): Promise<TlsServer> {
   const { hostname, port: requestedPort } = parseListenAddress(options.addr);
@@ -89,8 +97,9 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
       reusePort: true,
       tls,
       ...(options.maxRequestBodySize ? { maxRequestBodySize: options.maxRequestBodySize } : {}),
+      ...(options.postRoutes ? { routes: nativeRoutes(listener, options.postRoutes) } : {}),
       fetch(request) {
-        if (!listener.draining) return options.fetch(request); // the hot path: no extra promise
+        if (!listener.draining) return options.fetch(request); // no extra promise unless draining
         return Promise.resolve(options.fetch(request)).then(markClose);
       },
     });

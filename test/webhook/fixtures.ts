@@ -3,7 +3,7 @@
  */
 import { compileAdmissionPolicy, PolicyIndex, type AdmissionPolicy } from "../../lib/admission/policy-index.ts";
 import { createLogger } from "../../lib/log.ts";
-import { createWebhookApp } from "../../lib/webhook/app.ts";
+import { createWebhookHandlers } from "../../lib/webhook/app.ts";
 import { createWebhookMetrics } from "../../lib/webhook/metrics.ts";
 import type { AdmissionRequest } from "../../lib/admission/review.ts";
 import type { DevOpsPolicySpec } from "../../lib/policy/schema.ts";
@@ -64,7 +64,7 @@ export function makeApp(options: { policiesFor?: (ns: string) => readonly Admiss
   const index = policies([ENFORCE_LATEST]);
   const lines: string[] = [];
   const metrics = createWebhookMetrics();
-  const app = createWebhookApp({
+  const { app, validate } = createWebhookHandlers({
     ownNamespace: "kube-devops",
     policiesFor: options.policiesFor ?? ((ns) => index.forNamespace(ns)),
     metrics,
@@ -72,6 +72,6 @@ export function makeApp(options: { policiesFor?: (ns: string) => readonly Admiss
     readiness: () => ({ ready: options.ready ?? true, reasons: options.ready === false ? ["policy cache not synced"] : [] }),
     ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}),
   });
-  return { app, metrics, lines };
+  return { app, validate, metrics, lines };
 }
 
