@@ -80,20 +80,26 @@ interface Context {
   namespace: string;
 }
 
-function record(ctx: Context, check: CheckId, units: number, container: string, message: () => string): void {
-  const exempt = isExempt(ctx.exemption, check);
-  if (exempt) ctx.tally.exempt += 1;
+/** Counts one finding; returns true when the caller should also push its detail (findings wanted). */
+function count(ctx: Context, check: CheckId, units: number): boolean {
+  if (isExempt(ctx.exemption, check)) ctx.tally.exempt += 1;
   else {
     ctx.tally[check] += units;
     ctx.tally.violations += 1;
   }
+  return ctx.findings !== undefined;
+}
+
+/** The detailed finding; only built when findings are collected (the hot path skips it). */
+function push(ctx: Context, check: CheckId, units: number, container: string, message: string): void {
+  const exempt = isExempt(ctx.exemption, check);
   ctx.findings?.push({
     check,
     severity: ctx.set.severity[check],
     pod: ctx.pod,
     namespace: ctx.namespace,
     container,
-    message: message(),
+    message,
     exempt,
     units,
     ...(exempt && ctx.exemption?.reason !== undefined ? { exemptReason: ctx.exemption.reason } : {}),
@@ -108,7 +114,7 @@ function checkContainers(ctx: Context, spec: PodSpecLike | undefined): void {
     if (!c) continue;
     const name = nameOf(c.name, UNKNOWN);
     for (const check of ctx.set.container) {
-      if (check.violates(c)) record(ctx, check.id, 1, name, () => check.message(name, c));
+      if (check.violates(c) && count(ctx, check.id, 1)) push(ctx, check.id, 1, name, check.message(name, c));
     }
   }
 }
@@ -123,7 +129,9 @@ function checkStatuses(ctx: Context, pod: PodLike): void {
     if (!s) continue;
     const name = nameOf(s.name, UNKNOWN);
     for (const check of ctx.set.status) {
-      if (check.violates(s, params)) record(ctx, check.id, check.units(s), name, () => check.message(name, s, params));
+      if (!check.violates(s, params)) continue;
+      const units = check.units(s);
+      if (count(ctx, check.id, units)) push(ctx, check.id, units, name, check.message(name, s, params));
     }
   }
 }
@@ -145,7 +153,7 @@ function run(pod: PodLike, set: CheckSet, options: EvaluateOptions, findings: Fi
   checkContainers(ctx, asRecord(pod.spec) as PodSpecLike | undefined);
   checkStatuses(ctx, pod);
   for (const check of set.pod) {
-    if (check.violates(pod, set.params, options.now)) record(ctx, check.id, 1, "", () => check.message(pod, set.params));
+    if (check.violates(pod, set.params, options.now) && count(ctx, check.id, 1)) push(ctx, check.id, 1, "", check.message(pod, set.params));
   }
   return { tally, skipped };
 }

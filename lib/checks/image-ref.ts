@@ -30,9 +30,14 @@ export function parseImageRef(image: string): ImageRef {
  */
 export function usesLatestTag(image: unknown): boolean {
   if (typeof image !== "string") return false;
-  const trimmed = image.trim();
-  if (trimmed === "") return false;
-  const ref = parseImageRef(trimmed);
-  if (ref.digest) return false;
-  return ref.tag === undefined || ref.tag === "latest";
+  // Allocation-free: this runs for every container of every pod event.
+  let end = image.length;
+  while (end > 0 && image.charCodeAt(end - 1) <= 32) end--;
+  let start = 0;
+  while (start < end && image.charCodeAt(start) <= 32) start++;
+  if (start === end || image.indexOf("@", start) >= 0) return false;
+  const colon = image.lastIndexOf(":", end - 1);
+  const slash = image.lastIndexOf("/", end - 1);
+  if (colon < start || colon < slash || colon === end - 1) return true;
+  return end - colon - 1 === 6 && image.startsWith("latest", colon + 1);
 }

@@ -6,6 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { checkSetFromPolicy, DEFAULT_CHECK_SET } from "../../lib/checks/check-set.ts";
 import { evaluatePod, tallyPod } from "../../lib/checks/evaluate.ts";
+import { parseImageRef, usesLatestTag } from "../../lib/checks/image-ref.ts";
 import { emptyTally } from "../../lib/score.ts";
 import { makePod, NOW } from "./fixtures.ts";
 
@@ -22,6 +23,27 @@ describe("images", () => {
     expect(tallyPod(makePod({ image: `nginx:latest${digest}` }), latest, { now: NOW }).latest_tag).toBe(0);
     expect(tallyPod(makePod({ image: `nginx${digest}` }), latest, { now: NOW }).latest_tag).toBe(0);
   });
+});
+
+describe("usesLatestTag agrees with parseImageRef on edge cases", () => {
+  const cases: [string, boolean][] = [
+    [" nginx:latest ", true],
+    ["nginx:", true],
+    ["localhost:5000/app", true],
+    ["localhost:5000/app:v1", false],
+    ["ghcr.io/org/app:latest-alpine", false],
+    ["app:latestx", false],
+    ["app@sha256:abc", false],
+    ["", false],
+    ["   ", false],
+  ];
+  for (const [image, expected] of cases) {
+    test(JSON.stringify(image), () => {
+      expect(usesLatestTag(image)).toBe(expected);
+      const ref = parseImageRef(image.trim());
+      if (image.trim() !== "") expect(!ref.digest && (ref.tag === undefined || ref.tag === "latest")).toBe(expected);
+    });
+  }
 });
 
 describe("pods that are not scored", () => {
