@@ -1,0 +1,145 @@
+/**
+ * End to end through the API emulator's validating admission, with the real kubectl:
+ * the compiled `webhook serve --self-managed` writes its own certificates and the VWC
+ * caBundle (the VWC as the manifests ship it, without one), and the emulator calls it
+ * over verified TLS. A `:latest` pod is denied with the reference's message; a
+ * warn-level violation is admitted and kubectl prints the warning. The webhook runs as its
+ * own ServiceAccount with exactly its generated grants (lib/rbac/permissions.ts): no request
+ * of it may be refused.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { renderDevOpsPolicyCrd } from "../../gen/crd.ts";
+import { renderWebhookConfiguration } from "../../gen/webhook-configuration.ts";
+import { componentPermissions, type Permission } from "../../lib/rbac/permissions.ts";
+import { startEmulator, type Emulator } from "../kube/emulator.ts";
+import { defaultAuthenticate, type RequestAttributes } from "../kube/hooks.ts";
+import { ensureBinary } from "../support/binary.ts";
+
+let emu: Emulator;
+let dir: string;
+let kubeconfig: string;
+let webhookAddr: string | undefined;
+let proc: ReturnType<typeof Bun.spawn> | undefined;
+const stderr: string[] = [];
+const webhookRequests: Array<{ attrs: RequestAttributes; allowed: boolean }> = [];
+const SERVICE_ACCOUNT = "system:serviceaccount:kube-devops:kube-devops-webhook";
+
+/** rbac/v1 rule matching for the rule shapes permissions.ts uses. */
+function grants(p: Permission, a: RequestAttributes): boolean {
+  const resource = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  if (!a.isResourceRequest || p.group !== a.apiGroup || !p.resources.includes(resource) || !p.verbs.includes(a.verb)) return false;
+  if (p.scope === "namespace" && a.namespace !== "kube-devops") return false;
+  return !p.resourceNames || (a.name !== "" && p.resourceNames.includes(a.name));
+}
+
+function deniedRequests(): string[] {
+  return webhookRequests.filter((r) => !r.allowed).map((r) => `${r.attrs.verb} ${r.attrs.apiGroup}/${r.attrs.resource} ns=${r.attrs.namespace} name=${r.attrs.name}`);
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; webhook stderr:\n${stderr.join("")}`);
+    await Bun.sleep(100);
+  }
+}
+
+async function kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const p = Bun.spawn(["kubectl", "--kubeconfig", kubeconfig, "--cache-dir", mkdtempSync(join(dir, "cache-")), ...args], { stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { code, stdout: out, stderr: err };
+}
+
+beforeAll(async () => {
+  emu = await startEmulator({ webhookServices: (namespace, name) => (namespace === "kube-devops" && name === "kube-devops-webhook" ? webhookAddr : undefined) });
+  dir = mkdtempSync(join(tmpdir(), "kd-e2e-"));
+  kubeconfig = emu.writeKubeconfig(join(dir, "kubeconfig"));
+  const webhookKubeconfig = emu.writeKubeconfig(join(dir, "webhook-kubeconfig"), { token: "sa-webhook" });
+  emu.hooks.authenticate = (req) =>
+    req.headers.get("authorization") === "Bearer sa-webhook"
+      ? { username: SERVICE_ACCOUNT, groups: ["system:serviceaccounts", "system:serviceaccounts:kube-devops", "system:authenticated"] }
+      : defaultAuthenticate(req);
+  emu.hooks.authorize = (attrs) => {
+    if (attrs.user.username !== SERVICE_ACCOUNT) return { allowed: attrs.user.groups.includes("system:masters") };
+    const allowed = !attrs.isResourceRequest || componentPermissions("webhook").some((p) => grants(p, attrs));
+    webhookRequests.push({ attrs, allowed });
+    return allowed ? { allowed } : { allowed, reason: "no kube-devops-webhook grant" };
+  };
+  for (const name of ["kube-devops", "prod"]) await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+  await emu.store.create("customresourcedefinitions.apiextensions.k8s.io", renderDevOpsPolicyCrd() as never);
+  await until("the DevOpsPolicy CRD", async () =>
+    emu.store.create("devopspolicies.devops.stochastic.io", {
+      apiVersion: "devops.stochastic.io/v1",
+      kind: "DevOpsPolicy",
+      metadata: { name: "no-latest", namespace: "prod" },
+      spec: { forbidLatestTag: true, requireReadinessProbe: true, enforcementMode: "enforce" },
+    } as never, { namespace: "prod" }),
+  );
+  const vwc = renderWebhookConfiguration({ caBundle: "" }) as { webhooks: Array<{ clientConfig: { caBundle?: string } }> };
+  for (const hook of vwc.webhooks) delete hook.clientConfig.caBundle; // as the self-managed manifests ship it
+  await emu.store.create("validatingwebhookconfigurations.admissionregistration.k8s.io", vwc as never);
+
+  proc = Bun.spawn([ensureBinary(), "webhook", "serve", "--self-managed", "--addr", "127.0.0.1:0", "--namespace", "kube-devops", "--kubeconfig", webhookKubeconfig, "--log-format", "json"], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir },
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  void (async () => {
+    for await (const chunk of proc?.stderr as ReadableStream<Uint8Array>) stderr.push(new TextDecoder().decode(chunk));
+  })();
+  const url = await until("the webhook to listen", async () => /"url":"(https:[^"]+)"/.exec(stderr.join(""))?.[1]);
+  webhookAddr = new URL(url).host;
+  await until("the policy cache and the caBundle", async () => {
+    const v = (await emu.store.get("validatingwebhookconfigurations.admissionregistration.k8s.io", undefined, "kube-devops-webhook")) as unknown as { webhooks: Array<{ clientConfig: { caBundle?: string } }> };
+    return v.webhooks[0]?.clientConfig.caBundle && stderr.join("").includes("policy cache synced") ? true : undefined;
+  });
+}, 60_000);
+
+afterAll(async () => {
+  proc?.kill("SIGKILL");
+  await emu?.stop();
+});
+
+describe("kubectl through the emulator's admission and the real webhook", () => {
+  test("kubectl run of a :latest pod in a namespace with an enforcing policy is denied with the reference's message", async () => {
+    const r = await kubectl(["run", "bad", "--image=nginx:latest", "-n", "prod"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`admission webhook "validate.devops.stochastic.io" denied the request: Denied by DevOpsPolicy: container 'bad' uses :latest tag`);
+    expect(emu.store.getEntry("pods", "prod", "bad")).toBeUndefined();
+  });
+
+  test("a warn-level violation is admitted and kubectl prints the warning", async () => {
+    const r = await kubectl(["run", "ok", "--image=nginx:1.27", "-n", "prod"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("pod/ok created");
+    expect(r.stderr).toContain("Warning: DevOpsPolicy no-latest: container 'ok' missing readiness probe (severity low)");
+  });
+
+  test("a Deployment's pod template is judged when the Deployment is created", async () => {
+    const file = join(dir, "web.json");
+    const labels = { app: "web" };
+    await Bun.write(file, JSON.stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "prod" }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "redis", image: "redis:latest" }] } } } }));
+    const r = await kubectl(["create", "--validate=false", "-f", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Denied by DevOpsPolicy: container 'redis' uses :latest tag");
+  });
+
+  test("the webhook needed nothing beyond its generated grants", () => {
+    expect(deniedRequests()).toEqual([]);
+    const used = (verb: string, resource: string) => webhookRequests.some((r) => r.allowed && r.attrs.verb === verb && r.attrs.resource === resource);
+    expect(used("list", "devopspolicies") && used("watch", "devopspolicies")).toBe(true);
+    expect(used("create", "secrets") && used("get", "secrets")).toBe(true);
+    expect(used("get", "validatingwebhookconfigurations") && used("patch", "validatingwebhookconfigurations")).toBe(true);
+  });
+
+  test("our own namespace is never sent to the webhook", async () => {
+    const r = await kubectl(["run", "tool", "--image=busybox:latest", "-n", "kube-devops"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toContain("DevOpsPolicy");
+  });
+});
