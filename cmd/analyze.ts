@@ -116,7 +116,12 @@ async function analyzeOffline(paths: readonly string[], refs: readonly string[],
     if (existsSync(ref)) policies.push(...policiesFromFile(ref));
     else policies.push(findPolicyInObjects(ref, objects.map((o) => o.object)));
   }
-  return analyzeObjects(objects, { ...base, ...selectChecks(bundles, policies), scoreTemplates: true });
+  const report = analyzeObjects(objects, { ...base, ...selectChecks(bundles, policies), scoreTemplates: true });
+  if (report.tally.pods === 0 && Object.values(report.skipped).every((n) => n === 0)) {
+    // A score of 100 for nothing must not look like a clean bill of health.
+    cliRuntime().logger.warn(`no pods or pod controllers found in ${paths.join(", ")} (${report.ignoredObjects} other objects)`);
+  }
+  return report;
 }
 
 export default defineCommand({

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { renderDevOpsPolicyCrd } from "../../gen/crd.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { ensureBinary, ROOT } from "../support/binary.ts";
@@ -93,6 +94,31 @@ describe("analyze live", () => {
     const gate = await kd("analyze", "-n", "shop", "--fail-on", "critical");
     expect(gate.code).toBe(3);
     expect(gate.stdout.startsWith("===== DevOps Governance Summary =====")).toBe(true);
+  });
+
+  test("--policy <ns/name> reads the DevOpsPolicy from the cluster; a missing one is a clean error", async () => {
+    await emu.store.create("customresourcedefinitions.apiextensions.k8s.io", renderDevOpsPolicyCrd() as never);
+    await emu.settle();
+    const policy = { apiVersion: "devops.stochastic.io/v1", kind: "DevOpsPolicy", metadata: { name: "limits", namespace: "shop" }, spec: { requireResourceLimits: true, severityOverrides: { missingLimits: "critical" } } };
+    let created = false;
+    for (let i = 0; i < 50 && !created; i++) {
+      try {
+        await emu.store.create("devopspolicies.devops.stochastic.io", policy as never, { namespace: "shop" });
+        created = true;
+      } catch {
+        await Bun.sleep(50); // the CRD becomes Established asynchronously
+      }
+    }
+    expect(created).toBe(true);
+    const r = await json(["analyze", "-n", "shop", "--policy", "shop/limits", "-o", "json"]);
+    expect(r.source).toBe("policy shop/limits");
+    expect(r.checks).toEqual(["missing_limits"]);
+    // cart's redis sidecar and recommendations have no limits; cart's own container lacks a cpu limit
+    expect(r.summary.missing_limits).toBeGreaterThan(0);
+    expect((await kd("analyze", "-n", "shop", "--policy", "limits", "--fail-on", "critical")).code).toBe(3);
+    const missing = await kd("analyze", "--policy", "shop/nope");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^error: .*nope/);
   });
 
   test("owners the identity may not list are left unresolved with a warning, not a failure", async () => {
