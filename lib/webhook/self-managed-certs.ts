@@ -11,7 +11,7 @@ import { isAlreadyExists, isConflict, isNotFound } from "../kube/api-errors.ts";
 import { SECRETS, VALIDATING_WEBHOOK_CONFIGURATIONS } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { KubeDevopsError } from "../errors.ts";
-import { caBundleOf, planCertificates, readSecretData, toSecretData, type StoredCertificates } from "./cert-plan.ts";
+import { caBundleOf, planCertificates, readSecretData, toSecretData, type CertAction, type StoredCertificates } from "./cert-plan.ts";
 import { createCertificateAuthority, describeCertificate, issueServingCertificate, type CertificateInfo } from "./certs.ts";
 import { serviceDnsNames } from "./constants.ts";
 
@@ -24,6 +24,8 @@ export interface SelfManagedOptions {
   now: () => Date;
   validityDays?: number;
   caValidityDays?: number;
+  /** How long a staged CA is published before it signs (default 60 s; see cert-plan.ts). */
+  promoteAfterMs?: number;
 }
 
 export interface CertificateState {
@@ -31,7 +33,7 @@ export interface CertificateState {
   /** PEM bundle the VWC must carry. */
   caBundle: string;
   /** What this call did to the Secret. */
-  action: "keep" | "issue-serving" | "new-ca";
+  action: CertAction;
 }
 
 async function infoOf(pem: string | undefined, what: string): Promise<CertificateInfo | undefined> {
@@ -43,17 +45,21 @@ async function infoOf(pem: string | undefined, what: string): Promise<Certificat
   }
 }
 
-async function renew(stored: StoredCertificates | undefined, caInfo: CertificateInfo | undefined, action: "issue-serving" | "new-ca", options: SelfManagedOptions): Promise<StoredCertificates> {
+async function renew(stored: StoredCertificates | undefined, caInfo: CertificateInfo | undefined, action: Exclude<CertAction, "keep">, options: SelfManagedOptions): Promise<StoredCertificates> {
   const now = options.now();
   const serving = { serviceName: options.serviceName, namespace: options.namespace, validityDays: options.validityDays ?? 365, now };
-  if (action === "issue-serving" && stored) {
-    const issued = await issueServingCertificate(stored.ca, serving);
-    return { ca: stored.ca, server: issued.server, previousCa: stored.previousCa };
+  const newCa = () => createCertificateAuthority({ validityDays: options.caValidityDays ?? 1825, now });
+  if (stored && action === "issue-serving") {
+    return { ...stored, server: (await issueServingCertificate(stored.ca, serving)).server };
   }
-  const ca = await createCertificateAuthority({ validityDays: options.caValidityDays ?? 1825, now });
-  const issued = await issueServingCertificate(ca, serving);
-  const keepPrevious = stored && caInfo && caInfo.notAfter > now ? stored.ca.cert : undefined;
-  return { ca, server: issued.server, previousCa: keepPrevious };
+  if (stored && action === "stage-ca") return { ...stored, next: await newCa() };
+  if (stored?.next && action === "promote-ca") {
+    const server = (await issueServingCertificate(stored.next, serving)).server;
+    return { ca: stored.next, server, next: undefined, previousCa: caInfo && caInfo.notAfter > now ? stored.ca.cert : undefined };
+  }
+  const ca = await newCa();
+  const server = (await issueServingCertificate(ca, serving)).server;
+  return { ca, server, previousCa: stored && caInfo && caInfo.notAfter > now ? stored.ca.cert : undefined };
 }
 
 /** Makes the Secret hold valid certificates and returns what to serve and which bundle to publish. */
@@ -69,7 +75,8 @@ export async function ensureWebhookCertificates(options: SelfManagedOptions): Pr
     const stored = readSecretData((secret as { data?: unknown } | undefined)?.data);
     const caInfo = await infoOf(stored?.ca.cert, "ca.crt");
     const servingInfo = await infoOf(stored?.server.cert, "tls.crt");
-    const action = planCertificates({ stored, ca: caInfo, serving: servingInfo, dnsNames: serviceDnsNames(options.serviceName, namespace), now: options.now() });
+    const nextInfo = await infoOf(stored?.next?.cert, "ca-next.crt");
+    const action = planCertificates({ stored, ca: caInfo, serving: servingInfo, next: nextInfo, dnsNames: serviceDnsNames(options.serviceName, namespace), now: options.now(), ...(options.promoteAfterMs === undefined ? {} : { promoteAfterMs: options.promoteAfterMs }) });
     let result = stored;
     if (action !== "keep" || !stored) {
       result = await renew(stored, caInfo, action === "keep" ? "new-ca" : action, options);

@@ -36,29 +36,48 @@ describe("planCertificates()", () => {
     expect(planCertificates({ ...(await setup({ service: "old-name" })), dnsNames: NAMES, now: NOW })).toBe("issue-serving");
   });
 
-  test("a Secret bootstrapped without ca.key is served while valid, then replaced by a new CA", async () => {
+  test("a Secret bootstrapped without ca.key is served while valid, then a new CA is staged", async () => {
     const fresh = await setup();
     expect(planCertificates({ ...fresh, stored: { ...fresh.stored, ca: { cert: fresh.stored.ca.cert, key: "" } }, dnsNames: NAMES, now: NOW })).toBe("keep");
     const old = await setup({ issuedDaysAgo: 300 });
-    expect(planCertificates({ ...old, stored: { ...old.stored, ca: { cert: old.stored.ca.cert, key: "" } }, dnsNames: NAMES, now: NOW })).toBe("new-ca");
+    expect(planCertificates({ ...old, stored: { ...old.stored, ca: { cert: old.stored.ca.cert, key: "" } }, dnsNames: NAMES, now: NOW })).toBe("stage-ca");
   });
 
-  test("a CA with less than a fifth of its life left is replaced", async () => {
-    expect(planCertificates({ ...(await setup({ caDays: 100, caIssuedDaysAgo: 85 })), dnsNames: NAMES, now: NOW })).toBe("new-ca");
+  test("a CA with less than a fifth of its life left is rotated in two steps: staged, then promoted a check later", async () => {
+    const aging = await setup({ caDays: 100, caIssuedDaysAgo: 85, servingDays: 10 });
+    expect(planCertificates({ ...aging, dnsNames: NAMES, now: NOW })).toBe("stage-ca");
+    const next = await createCertificateAuthority({ validityDays: 1825, now: NOW });
+    const nextInfo = await describeCertificate(next.cert);
+    const staged = { ...aging, stored: { ...aging.stored, next }, next: nextInfo };
+    expect(planCertificates({ ...staged, dnsNames: NAMES, now: new Date(NOW.getTime() + 10_000) })).toBe("keep");
+    expect(planCertificates({ ...staged, dnsNames: NAMES, now: new Date(NOW.getTime() + 61_000) })).toBe("promote-ca");
+    expect(planCertificates({ ...staged, dnsNames: NAMES, now: new Date(NOW.getTime() + 10_000), promoteAfterMs: 5_000 })).toBe("promote-ca");
+  });
+
+  test("an expired CA is replaced at once (nothing left to keep trusting)", async () => {
+    const expired = await setup({ caDays: 10, caIssuedDaysAgo: 11, servingDays: 5, issuedDaysAgo: 11 });
+    expect(planCertificates({ ...expired, dnsNames: NAMES, now: NOW })).toBe("new-ca");
   });
 });
 
 describe("Secret data and CA bundle", () => {
   test("round-trips through base64 Secret data; a missing key reads as nothing stored", async () => {
     const { stored } = await setup();
-    const data = toSecretData({ ...stored, previousCa: stored.ca.cert });
-    expect(Object.keys(data).sort()).toEqual(["ca-previous.crt", "ca.crt", "ca.key", "tls.crt", "tls.key"]);
-    expect(readSecretData(data)).toEqual({ ...stored, previousCa: stored.ca.cert });
+    const data = toSecretData({ ...stored, next: stored.ca, previousCa: stored.ca.cert });
+    expect(Object.keys(data).sort()).toEqual(["ca-next.crt", "ca-next.key", "ca-previous.crt", "ca.crt", "ca.key", "tls.crt", "tls.key"]);
+    expect(readSecretData(data)).toEqual({ ...stored, next: stored.ca, previousCa: stored.ca.cert });
     const { "tls.key": _, ...partial } = data;
     expect(readSecretData(partial)).toBeUndefined();
     const { "ca.key": __, ...bootstrapped } = data;
     expect(readSecretData(bootstrapped)?.ca.key).toBe("");
     expect(readSecretData(undefined)).toBeUndefined();
+  });
+
+  test("a staged CA is in the bundle beside the current one", async () => {
+    const cur = await setup();
+    const next = await setup();
+    const bundle = caBundleOf({ ...cur.stored, next: next.stored.ca }, undefined, NOW);
+    expect(bundle).toBe(`${cur.stored.ca.cert.trim()}\n${next.stored.ca.cert.trim()}\n`);
   });
 
   test("the bundle carries the previous CA only while it is valid", async () => {

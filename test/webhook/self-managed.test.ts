@@ -9,8 +9,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderWebhookConfiguration } from "../../gen/webhook-configuration.ts";
+import { connect } from "../../lib/kube/connect.ts";
 import { readSecretData, toSecretData } from "../../lib/webhook/cert-plan.ts";
-import { describeCertificate, issueServingCertificate } from "../../lib/webhook/certs.ts";
+import { createCertificateAuthority, describeCertificate, issueServingCertificate } from "../../lib/webhook/certs.ts";
+import { ensureWebhookCertificates } from "../../lib/webhook/self-managed-certs.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { ensureBinary } from "../support/binary.ts";
 
@@ -113,5 +115,31 @@ describe("webhook serve --self-managed (two replicas, emulator)", () => {
     for (const r of replicas) {
       await until("the replica to hand over to the renewed certificate", async () => ((await servedSerial(r.url, certs.ca.cert)) === serial ? true : undefined));
     }
+  });
+});
+
+describe("ensureWebhookCertificates(): CA rotation in two steps (emulator)", () => {
+  test("an aging CA is staged into the bundle first, and signs only after it was published", async () => {
+    const DAY = 86_400_000;
+    const ca = await createCertificateAuthority({ validityDays: 10, now: new Date(Date.now() - 9 * DAY) });
+    const old = await issueServingCertificate(ca, { serviceName: "kube-devops-webhook", namespace: "kube-devops", validityDays: 1, now: new Date() });
+    await emu.store.create("secrets", { apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls", metadata: { name: "rotation-tls", namespace: "kube-devops" }, data: toSecretData(old) } as never, { namespace: "kube-devops" });
+    const { client } = connect({ kubeconfig: join(dir, "kubeconfig"), env: {}, rateLimit: false });
+    const options = { client, namespace: "kube-devops", secretName: "rotation-tls", serviceName: "kube-devops-webhook", webhookConfigurationName: "none", now: () => new Date(), promoteAfterMs: 1500 }; // x509 times have whole seconds: allow for it
+
+    const staged = await ensureWebhookCertificates(options);
+    expect(staged.action).toBe("stage-ca");
+    expect(staged.pair.cert).toBe(old.server.cert); // still serving the old one
+    expect(staged.caBundle.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    expect((await ensureWebhookCertificates(options)).action).toBe("keep");
+
+    await Bun.sleep(1600);
+    const promoted = await ensureWebhookCertificates(options);
+    expect(promoted.action).toBe("promote-ca");
+    const stored = readSecretData(((await emu.store.get("secrets", "kube-devops", "rotation-tls")) as { data?: unknown }).data);
+    expect(stored?.ca.cert).not.toBe(ca.cert);
+    expect((await describeCertificate(promoted.pair.cert)).issuer).toBe((await describeCertificate(stored?.ca.cert ?? "")).subject);
+    expect(stored?.previousCa).toBe(ca.cert); // the old CA stays trusted until it expires
+    expect(promoted.caBundle.match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
   });
 });
