@@ -508,6 +508,8 @@ export class Api {
     m.uid ??= crypto.randomUUID();
     m.creationTimestamp ??= this.now();
     if (t.generation) m.generation ??= 1;
+    if (t.crd) pruneUnknown(o, t.crd.versions.find((v) => v.name === t.version)?.schema);
+    this.validators.get(gr)?.(o, this.storage.get(gr, objectKey(m.namespace, m.name))?.obj);
     if (t.namespaced && !this.storage.get("namespaces", m.namespace!)) {
       this.load({ apiVersion: "v1", kind: "Namespace", metadata: { name: m.namespace! } }, options);
     }
