@@ -7,6 +7,7 @@
  */
 import { applyDefaults, statusOnCreate } from "./defaults.ts";
 import type { AdmissionAttributes, AdmissionVerdict, UserInfo } from "./hooks.ts";
+import { applyConfiguration, describePath, recordUpdate, type SchemaContext } from "./managed-fields.ts";
 import { applyJsonPatch, applyMergePatch, strategicMerge, type PatchType } from "./patch.ts";
 import type { Registry } from "./registry.ts";
 import { applySchemaDefaults, pruneUnknown, validateSchema } from "./schema.ts";
@@ -26,6 +27,8 @@ export interface WriteOptions {
   subresource?: string;
   fieldManager?: string;
   force?: boolean;
+  /** Keep metadata.managedFields as given (server-side apply computed them). */
+  managedFieldsComputed?: boolean;
   /** Skip the admission hook (simulated controllers may choose to). */
   skipAdmission?: boolean;
   /** Receives admission and field-validation warnings. */
@@ -68,6 +71,26 @@ export type Admitter = (attrs: AdmissionAttributes) => Promise<AdmissionVerdict>
 
 /** Types whose DELETE answers with the object instead of a Status (registry ReturnDeletedObject). */
 const RETURNS_DELETED = new Set(["pods", "services", "namespaces"]);
+
+function withoutManagerTimes(obj: KubeObject): KubeObject {
+  const mf = Array.isArray(obj.metadata.managedFields) ? obj.metadata.managedFields.map((e) => ({ ...(e as object), time: "" })) : undefined;
+  return { ...obj, metadata: { ...obj.metadata, managedFields: mf } };
+}
+
+/** 409 Conflict of server-side apply, worded as structured-merge-diff words it. */
+function applyConflict(t: ResourceType, name: string, conflicts: { manager: string; apiVersion: string; path: string }[]): StatusError {
+  const n = conflicts.length;
+  const byManager = new Map<string, string[]>();
+  for (const c of conflicts) byManager.set(`"${c.manager}" using ${c.apiVersion}`, [...(byManager.get(`"${c.manager}" using ${c.apiVersion}`) ?? []), describePath(c.path)]);
+  const parts = [...byManager].map(([who, paths]) => (paths.length === 1 ? `conflict with ${who}: ${paths[0]}` : `conflicts with ${who}:\n${paths.map((p) => `- ${p}`).join("\n")}`));
+  const message = `Apply failed with ${n} conflict${n === 1 ? "" : "s"}: ${parts.join("\n")}`;
+  return new StatusError(409, "Conflict", message, {
+    name,
+    ...(t.group ? { group: t.group } : {}),
+    kind: t.resource,
+    causes: conflicts.map((c) => ({ reason: "FieldManagerConflict", message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: describePath(c.path) })),
+  });
+}
 
 /** Namespaces are only removed once their spec.finalizers (the namespace controller's) are gone. */
 function hasSpecFinalizers(obj: KubeObject): boolean {
@@ -226,6 +249,16 @@ export class Api {
     obj.kind = t.kind;
   }
 
+  private schemaContext(t: ResourceType): SchemaContext {
+    const schema = t.crd?.versions.find((v) => v.name === t.version)?.schema;
+    return schema ? { builtin: !t.crd, schema } : { builtin: !t.crd };
+  }
+
+  /** The field manager of a write: ?fieldManager, else the router's User-Agent prefix. */
+  private manager(opts: WriteOptions): string {
+    return opts.fieldManager ?? "emulator";
+  }
+
   /** A copy with apiVersion, kind and metadata first, as the real server serializes. */
   private ordered(obj: KubeObject): KubeObject {
     const { apiVersion, kind, metadata, ...rest } = obj;
@@ -321,6 +354,10 @@ export class Api {
     if (t.generation) meta.generation = 1;
     else delete meta.generation;
     this.validate(t, obj, undefined, opts);
+    if (!opts.managedFieldsComputed) {
+      delete meta.managedFields;
+      recordUpdate(undefined, obj, this.manager(opts), this.schemaContext(t), this.now());
+    }
     await this.admit(t, "CREATE", obj, null, opts);
     const key = objectKey(meta.namespace, meta.name);
     if (this.storage.get(gr, key)) throw alreadyExists(t, meta.name);
@@ -395,7 +432,14 @@ export class Api {
       this.validate(t, next, prev, opts);
       if (t.generation && !deepEqual(specPart(next), specPart(prev))) next.metadata.generation = (prev.metadata.generation ?? 1) + 1;
       next.metadata.resourceVersion = prev.metadata.resourceVersion;
-      if (deepEqual(next, prev)) return prev;
+      if (opts.managedFieldsComputed) {
+        if (deepEqual(withoutManagerTimes(next), withoutManagerTimes(prev))) return prev;
+      } else {
+        if (prev.metadata.managedFields === undefined) delete next.metadata.managedFields;
+        else next.metadata.managedFields = prev.metadata.managedFields;
+        if (deepEqual(next, prev)) return prev;
+        recordUpdate(prev, next, this.manager(opts), this.schemaContext(t), this.now(), opts.subresource || undefined);
+      }
       await this.admit(t, "UPDATE", next, prev, opts);
       const current = this.storage.get(gr, prevEntry.key);
       if (current?.rv !== prevEntry.rv) {
@@ -438,7 +482,7 @@ export class Api {
     return this.update(groupResource(t), patched as KubeObject, { ...opts, namespace, name, fromPatch: true });
   }
 
-  /** Server-side apply, simplified: create if absent, else merge the applied configuration. */
+  /** Server-side apply: field ownership per manager, conflicts (409) unless force, create if absent. */
   private async apply(t: ResourceType, namespace: string | undefined, name: string, body: string, entry: Entry | undefined, opts: WriteOptions & { version?: string }): Promise<KubeObject> {
     if (!opts.fieldManager) throw badRequest("PATCH, application/apply-patch+yaml requests must provide a fieldManager query parameter");
     let applied: unknown;
@@ -449,13 +493,17 @@ export class Api {
     }
     if (!isObj(applied)) throw badRequest("the apply configuration is not an object");
     const cfg = applied as KubeObject;
-    cfg.metadata ??= {};
+    if (!cfg.apiVersion || !cfg.kind) throw badRequest(`invalid object type: ${String(cfg.apiVersion ?? "")}, Kind=${String(cfg.kind ?? "")}`);
+    this.checkTypeMeta(t, cfg, opts.version ?? t.version);
     if (cfg.metadata.name && cfg.metadata.name !== name) throw badRequest(`the name of the object (${cfg.metadata.name}) does not match the name on the URL (${name})`);
     cfg.metadata.name = name;
-    if (!entry) return this.create(groupResource(t), cfg, { ...opts, ...(namespace ? { namespace } : {}) });
-    const current = JSON.parse(entry.json) as KubeObject;
-    const merged = strategicMerge(current, cfg) as KubeObject;
-    return this.update(groupResource(t), merged, { ...opts, namespace, name, fromPatch: true });
+    if (t.namespaced && namespace) cfg.metadata.namespace = namespace;
+    const live = entry ? (JSON.parse(entry.json) as KubeObject) : undefined;
+    const result = applyConfiguration(live, cfg, opts.fieldManager, opts.force ?? false, this.schemaContext(t), this.now());
+    if (result.conflicts.length > 0) throw applyConflict(t, name, result.conflicts);
+    const next = this.ordered(result.object);
+    if (!entry) return this.create(groupResource(t), next, { ...opts, ...(namespace ? { namespace } : {}), managedFieldsComputed: true });
+    return this.update(groupResource(t), next, { ...opts, namespace, name, fromPatch: true, managedFieldsComputed: true });
   }
 
   /** DELETE: preconditions, finalizers (deletionTimestamp first), propagation policy. */

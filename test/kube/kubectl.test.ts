@@ -166,6 +166,22 @@ describe("kubectl", () => {
     expect(bad.stderr).toContain("spec.size in body should be greater than or equal to 1");
   });
 
+  test("apply --server-side: create, field removal, conflict after scale, --force-conflicts", async () => {
+    const cfg = (replicas: number, labels: Record<string, string>) => manifest({
+      apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "ssa", namespace: "default", labels },
+      spec: { replicas, selector: { matchLabels: { app: "ssa" } }, template: { metadata: { labels: { app: "ssa" } }, spec: { containers: [{ name: "app", image: "nginx:1" }] } } },
+    });
+    expect(await ok(["apply", "--server-side", "--validate=false", "-f", "-"], cfg(2, { a: "1", b: "2" }))).toContain("serverside-applied");
+    await ok(["apply", "--server-side", "--validate=false", "-f", "-"], cfg(2, { a: "1" }));
+    expect((emu.store.get("deployments.apps", "default", "ssa") as any).metadata.labels).toEqual({ a: "1" });
+    await ok(["scale", "deployment", "ssa", "--replicas=5"]);
+    const conflict = await kubectl(["apply", "--server-side", "--validate=false", "-f", "-"], cfg(3, { a: "1" }));
+    expect(conflict.code).toBe(1);
+    expect(conflict.stderr).toMatch(/Apply failed with 1 conflict: conflict with "kubectl[^"]*" using apps\/v1: \.spec\.replicas/);
+    await ok(["apply", "--server-side", "--force-conflicts", "--validate=false", "-f", "-"], cfg(3, { a: "1" }));
+    expect((emu.store.get("deployments.apps", "default", "ssa") as any).spec.replicas).toBe(3);
+  });
+
   test("the client-certificate context authenticates too", async () => {
     const out = await ok(["--context", "emulator-cert", "get", "namespaces", "-o", "name"]);
     expect(out).toContain("namespace/default");

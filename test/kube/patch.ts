@@ -161,6 +161,10 @@ function mergeKeyFor(field: string, items: unknown[]): string | undefined {
   return typeof k === "function" ? k(items) : k;
 }
 
+/** The merge key of a built-in list field (shared with server-side apply). */
+export const MERGE_KEYS_BY_FIELD = mergeKeyFor;
+export const MERGE_PRIMITIVE_FIELDS: ReadonlySet<string> = MERGE_PRIMITIVE;
+
 function mergeList(orig: unknown, patch: unknown[], key: string): unknown[] {
   if (patch.some((p) => isObj(p) && p.$patch === "replace")) {
     return patch.filter((p) => !(isObj(p) && p.$patch === "replace")).map((p) => strategicMerge({}, p));

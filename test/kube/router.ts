@@ -158,7 +158,7 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
     if (t.kind === "Namespace" && info.name) info.namespace = "";
     if (!t.namespaced && info.namespace && t.kind !== "Namespace") return notFoundPage();
     if (info.subresource && !["status", "finalize", "scale"].includes(info.subresource)) return notFoundPage();
-    if (info.subresource === "scale") return scale(req, t, info, ns, user);
+    if (info.subresource === "scale") return scale(req, t, info, ns, user, q.get("fieldManager") ?? (req.headers.get("user-agent") ?? "unknown").split("/")[0]!);
     if (info.subresource === "status" && !(t.crd ? t.crd.versions.find((v) => v.name === info.version)?.statusSubresource : t.status)) return notFoundPage();
     const table = wantsTable(req.headers.get("accept"));
     const includeObject = (q.get("includeObject") ?? "Metadata") as IncludeObject;
@@ -166,7 +166,9 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
     const warnings: string[] = [];
     const dryRun = q.getAll("dryRun").includes("All");
     const fv = q.get("fieldValidation");
-    const write: WriteOptions = { user, dryRun, warnings, ...(fv === "Ignore" || fv === "Warn" || fv === "Strict" ? { fieldValidation: fv } : {}), ...(q.get("fieldManager") ? { fieldManager: q.get("fieldManager")! } : {}), ...(info.subresource ? { subresource: info.subresource } : {}), ...(q.get("force") === "true" ? { force: true } : {}) };
+    const isApply = (req.headers.get("content-type") ?? "").startsWith("application/apply-patch");
+    const manager = q.get("fieldManager") ?? (isApply ? undefined : (req.headers.get("user-agent") ?? "unknown").split("/")[0]);
+    const write: WriteOptions = { user, dryRun, warnings, ...(fv === "Ignore" || fv === "Warn" || fv === "Strict" ? { fieldValidation: fv } : {}), ...(manager ? { fieldManager: manager } : {}), ...(info.subresource ? { subresource: info.subresource } : {}), ...(q.get("force") === "true" ? { force: true } : {}) };
     const respond = (o: KubeObject, status = 200): Response => {
       const headers: Record<string, string> = {};
       if (warnings.length > 0) headers.warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", ");
@@ -233,8 +235,9 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
       case "patch": {
         const ct = (req.headers.get("content-type") ?? "").split(";")[0]!.trim() as PatchType;
         if (!PATCH_TYPES.includes(ct)) throw unsupportedMediaType(PATCH_TYPES.join(", "));
+        const existed = api.getEntry(gr, ns, info.name) !== undefined;
         const patched = await api.patch(gr, ns, info.name, ct, await req.text(), { ...write, version: info.version });
-        return respond(patched);
+        return respond(patched, existed ? 200 : 201);
       }
       case "delete": {
         const body = ((await readBody(req)) ?? {}) as { propagationPolicy?: string; preconditions?: { uid?: string; resourceVersion?: string }; dryRun?: string[]; orphanDependents?: boolean; gracePeriodSeconds?: number };
@@ -261,7 +264,7 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
   }
 
   /** The autoscaling/v1 Scale subresource of workloads (and CRDs with a scale subresource). */
-  async function scale(req: Request, t: ResourceType, info: RequestInfo, ns: string | undefined, user: UserInfo): Promise<Response> {
+  async function scale(req: Request, t: ResourceType, info: RequestInfo, ns: string | undefined, user: UserInfo, fieldManager: string): Promise<Response> {
     const gr = groupResource(t);
     const crdScale = t.crd?.versions.find((v) => v.name === info.version)?.scaleSubresource;
     if (!(t.crd ? crdScale : t.scale)) return notFoundPage();
@@ -290,7 +293,7 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
     if (rv && rv !== current.metadata.resourceVersion) throw conflict(t, info.name);
     const replicas = Number((desired.spec as { replicas?: unknown } | undefined)?.replicas ?? 0);
     const next = { ...current, spec: { ...(current.spec as object), replicas } };
-    const updated = await api.update(gr, next, { user, ...(ns ? { namespace: ns } : {}), name: info.name, fromPatch: true });
+    const updated = await api.update(gr, next, { user, fieldManager, ...(ns ? { namespace: ns } : {}), name: info.name, fromPatch: true });
     return json(view(updated));
   }
 
