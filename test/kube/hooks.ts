@@ -94,7 +94,7 @@ export interface ResolvedRequest {
   headers: Headers;
   user: UserInfo;
   attrs: RequestAttributes;
-  /** The raw body text (empty for GET). */
+  /** The body text (empty for GET); protobuf bodies arrive decoded as JSON. */
   body: string;
 }
 

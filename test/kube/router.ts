@@ -10,6 +10,7 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } 
 import type { FaultRules } from "./faults.ts";
 import { defaultAuthenticate, type ClientCertificate, type Hooks, type RequestAttributes, type UserInfo } from "./hooks.ts";
 import { PATCH_TYPES, applyJsonPatch, applyMergePatch, type PatchType } from "./patch.ts";
+import { decodeKubeProtobuf } from "./protobuf.ts";
 import { parseRequestInfo, type RequestInfo } from "./request-info.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import { StatusError, badRequest, conflict, internalError, methodNotAllowed, notFound, unauthorized, unsupportedMediaType } from "./status.ts";
@@ -60,6 +61,7 @@ function forbiddenMessage(a: RequestAttributes, reason?: string): StatusError {
 
 async function readBody(req: Request): Promise<unknown> {
   const ct = (req.headers.get("content-type") ?? "application/json").split(";")[0]!.trim();
+  if (ct === "application/vnd.kubernetes.protobuf") return decodeKubeProtobuf(new Uint8Array(await req.arrayBuffer()));
   if (ct.includes("protobuf")) throw unsupportedMediaType("application/json, application/yaml");
   const text = await req.text();
   if (text.trim() === "") return undefined;
@@ -104,7 +106,8 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
       if (!decision.allowed) return statusResponse(forbiddenMessage(attrs, decision.reason));
     }
     if (hooks.handle) {
-      const body = req.method === "GET" || req.method === "HEAD" ? "" : await req.clone().text();
+      const ct = req.headers.get("content-type") ?? "";
+      const body = req.method === "GET" || req.method === "HEAD" ? "" : ct.startsWith("application/vnd.kubernetes.protobuf") ? JSON.stringify(await readBody(req.clone() as Request)) : await req.clone().text();
       const res = await hooks.handle({ method: req.method, url, headers: req.headers, user, attrs, body });
       if (res) return res;
     }
