@@ -55,6 +55,13 @@ describe("protobuf request bodies", () => {
     expect(who.stdout).toBe("admin");
   });
 
+  test("kubectl create token (TokenRequest) mints a token that authenticates as the ServiceAccount", async () => {
+    const token = (await kubectl("create", "token", "bot", "-n", "pb")).stdout.trim();
+    expect(token.split(".")).toHaveLength(3);
+    const who = await kubectl("--token", token, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}");
+    expect(who.stdout).toBe("system:serviceaccount:pb:bot");
+  });
+
   test("a body without the k8s envelope or of an unsupported kind is 415", () => {
     expect(() => decodeKubeProtobuf(new Uint8Array([1, 2, 3]))).toThrow(expect.objectContaining({ code: 415 }));
     // envelope with TypeMeta{apiVersion: "v1", kind: "Pod"} and an empty raw
