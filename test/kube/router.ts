@@ -6,6 +6,7 @@
  */
 import { parse as parseYaml } from "yaml";
 import type { Api, DeleteOptions, WriteOptions } from "./api.ts";
+import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, wantsAggregated } from "./aggregated-discovery.ts";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from "./discovery.ts";
 import type { FaultRules } from "./faults.ts";
 import { defaultAuthenticate, type ClientCertificate, type Hooks, type RequestAttributes, type UserInfo } from "./hooks.ts";
@@ -111,14 +112,17 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
       const res = await hooks.handle({ method: req.method, url, headers: req.headers, user, attrs, body });
       if (res) return res;
     }
-    if (!info.isResourceRequest) return discovery(info, url);
+    if (!info.isResourceRequest) return discovery(info, url, req.headers.get("accept"));
     return resource(req, url, info, user);
   }
 
-  function discovery(info: RequestInfo, url: URL): Response {
+  function discovery(info: RequestInfo, url: URL, accept: string | null): Response {
     const p = url.pathname.replace(/\/$/, "");
     if (p === "/version") return json(SERVER_VERSION);
     if (p === "/healthz" || p === "/livez" || p === "/readyz") return new Response("ok", { headers: { "content-type": "text/plain" } });
+    if ((p === "/api" || p === "/apis") && wantsAggregated(accept)) {
+      return json(aggregatedDiscovery(api.registry, p === "/api"), 200, { "content-type": AGGREGATED_CONTENT_TYPE });
+    }
     if (p === "/api") return json(apiVersions(deps.serverAddress()));
     if (p === "/apis") return json(apiGroupList(api.registry));
     if (info.apiPrefix === "api" && info.parts.length === 2) {
