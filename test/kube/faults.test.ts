@@ -3,6 +3,7 @@
  * watches, compaction and a listener that stops and restarts on the same port.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import net from "node:net";
 import { startEmulator, type Emulator } from "./emulator.ts";
 import { call, watch } from "./test-client.ts";
 
@@ -82,6 +83,16 @@ describe("watch and listener faults", () => {
     expect(emu.port).toBe(port);
     const after = await call(emu, "/api/v1/namespaces/default/configmaps/bump");
     expect(after.status).toBe(200);
+  });
+
+  test("stopListener also cuts a connection still in its TLS handshake", async () => {
+    const raw = net.connect({ host: "127.0.0.1", port: emu.port });
+    await new Promise((resolve) => raw.once("connect", resolve));
+    const closed = new Promise((resolve) => raw.once("close", resolve));
+    await emu.faults.stopListener();
+    await closed;
+    await emu.faults.startListener();
+    expect((await call(emu, "/api/v1/namespaces/default/configmaps/bump")).status).toBe(200);
   });
 
   test("restart() keeps the store", async () => {

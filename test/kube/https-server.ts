@@ -121,6 +121,11 @@ export async function startHttpsServer(opts: HttpsServerOptions): Promise<HttpsS
     httpServer.emit("connection", socket);
   });
   tlsServer.on("tlsClientError", () => {});
+  // Raw connections too: one still in its TLS handshake at close() would keep the server from ever closing.
+  tlsServer.on("connection", (raw: net.Socket) => {
+    sockets.add(raw);
+    raw.on("close", () => sockets.delete(raw));
+  });
 
   const listen = (): Promise<void> =>
     new Promise((resolve, reject) => {
