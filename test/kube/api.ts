@@ -7,17 +7,19 @@
  */
 import { applyDefaults, statusOnCreate } from "./defaults.ts";
 import type { AdmissionAttributes, AdmissionVerdict, UserInfo } from "./hooks.ts";
-import { applyConfiguration, describePath, recordUpdate, type SchemaContext } from "./managed-fields.ts";
+import { applyConfiguration, recordUpdate, type SchemaContext } from "./managed-fields.ts";
+import { applyConflict, parseApplyConfiguration, withoutManagerTimes } from "./server-side-apply.ts";
 import { applyJsonPatch, applyMergePatch, strategicMerge, type PatchType } from "./patch.ts";
 import type { Registry } from "./registry.ts";
 import { applySchemaDefaults, pruneUnknown, validateSchema } from "./schema.ts";
-import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.ts";
-import { StatusError, alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound, unsupportedMediaType, type FieldError } from "./status.ts";
+import { StatusError, alreadyExists, badRequest, conflict, forbidden, invalid, notFound, unsupportedMediaType, type FieldError } from "./status.ts";
+import { readListPage, type ListOptions, type ListPage } from "./list-page.ts";
 import { makeEntry, objectKey, type ChangeEvent, type Entry, type Storage } from "./storage.ts";
 import { apiVersionOf, groupResource, type KubeObject, type ResourceType } from "./types.ts";
 import { deepEqual, formatTime, isObj, randomSuffix, specPart } from "./util.ts";
 import { validateBuiltin, validateBuiltinUpdate, validateName } from "./validate.ts";
-import { parse as parseYaml } from "yaml";
+
+export type { ListOptions, ListPage } from "./list-page.ts";
 
 export const SYSTEM_USER: UserInfo = { username: "system:admin", groups: ["system:masters", "system:authenticated"] };
 
@@ -43,21 +45,6 @@ export interface DeleteOptions extends WriteOptions {
   gracePeriodSeconds?: number;
 }
 
-export interface ListOptions {
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  limit?: number;
-  continue?: string;
-}
-
-export interface ListPage {
-  entries: Entry[];
-  resourceVersion: string;
-  continue?: string;
-  remainingItemCount?: number;
-}
-
 /** What a store subscriber receives (objects are fresh copies it may keep or mutate). */
 export interface StoreEvent {
   type: "ADDED" | "MODIFIED" | "DELETED";
@@ -72,67 +59,9 @@ export type Admitter = (attrs: AdmissionAttributes) => Promise<AdmissionVerdict>
 /** Types whose DELETE answers with the object instead of a Status (registry ReturnDeletedObject). */
 const RETURNS_DELETED = new Set(["pods", "services", "namespaces"]);
 
-function withoutManagerTimes(obj: KubeObject): KubeObject {
-  const mf = Array.isArray(obj.metadata.managedFields) ? obj.metadata.managedFields.map((e) => ({ ...(e as object), time: "" })) : undefined;
-  return { ...obj, metadata: { ...obj.metadata, managedFields: mf } };
-}
-
-/** 409 Conflict of server-side apply, worded as structured-merge-diff words it. */
-function applyConflict(t: ResourceType, name: string, conflicts: { manager: string; apiVersion: string; path: string }[]): StatusError {
-  const n = conflicts.length;
-  const byManager = new Map<string, string[]>();
-  for (const c of conflicts) byManager.set(`"${c.manager}" using ${c.apiVersion}`, [...(byManager.get(`"${c.manager}" using ${c.apiVersion}`) ?? []), describePath(c.path)]);
-  const parts = [...byManager].map(([who, paths]) => (paths.length === 1 ? `conflict with ${who}: ${paths[0]}` : `conflicts with ${who}:\n${paths.map((p) => `- ${p}`).join("\n")}`));
-  const message = `Apply failed with ${n} conflict${n === 1 ? "" : "s"}: ${parts.join("\n")}`;
-  return new StatusError(409, "Conflict", message, {
-    name,
-    ...(t.group ? { group: t.group } : {}),
-    kind: t.resource,
-    causes: conflicts.map((c) => ({ reason: "FieldManagerConflict", message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: describePath(c.path) })),
-  });
-}
-
 /** Namespaces are only removed once their spec.finalizers (the namespace controller's) are gone. */
 function hasSpecFinalizers(obj: KubeObject): boolean {
   return obj.kind === "Namespace" && isObj(obj.spec) && Array.isArray(obj.spec.finalizers) && obj.spec.finalizers.length > 0;
-}
-
-function encodeContinue(rv: number, start: string): string {
-  return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv, start })).toString("base64url");
-}
-
-function decodeContinue(token: string): { rv: number; start: string } {
-  try {
-    const v = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { v?: string; rv?: number; start?: string };
-    if (v.v !== "meta.k8s.io/v1" || typeof v.rv !== "number" || typeof v.start !== "string") throw new Error("bad");
-    return { rv: v.rv, start: v.start };
-  } catch {
-    throw badRequest(`continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)`);
-  }
-}
-
-/** Binary search: index of the first key >= start. */
-function lowerBound(keys: string[], start: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (keys[mid]! < start) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Binary search: index of the first key > start. */
-function firstAfter(keys: string[], start: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (keys[mid]! <= start) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export class Api {
@@ -178,43 +107,7 @@ export class Api {
 
   /** One page of a list in key order, with a continue token as the real server encodes it. */
   listPage(gr: string, opts: ListOptions): ListPage {
-    const t = this.type(gr);
-    const labels = parseLabelSelector(opts.labelSelector);
-    const fields = parseFieldSelector(opts.fieldSelector, ["metadata.name", ...(t.namespaced ? ["metadata.namespace"] : []), ...t.fieldSelectors]);
-    let rv = this.storage.currentRv;
-    let start = "";
-    if (opts.continue) {
-      const c = decodeContinue(opts.continue);
-      if (c.rv < this.storage.oldestRv) {
-        throw expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
-      }
-      rv = c.rv;
-      start = c.start;
-    }
-    const keys = this.storage.sortedKeys(gr);
-    const table = this.storage.entries(gr);
-    const ns = t.namespaced && opts.namespace ? `${opts.namespace}/` : "";
-    let i = start ? firstAfter(keys, start) : ns ? lowerBound(keys, ns) : 0;
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : Infinity;
-    const out: Entry[] = [];
-    const filtered = labels.length > 0 || fields.length > 0;
-    for (; i < keys.length && out.length < limit; i++) {
-      const key = keys[i]!;
-      if (ns && !key.startsWith(ns)) break;
-      const e = table.get(key);
-      if (!e) continue;
-      if (filtered && !(matchLabels(labels, e.obj.metadata.labels) && matchFields(fields, e.obj))) continue;
-      out.push(e);
-    }
-    const page: ListPage = { entries: out, resourceVersion: String(rv) };
-    if (out.length === limit && i < keys.length && (!ns || keys[i]!.startsWith(ns))) {
-      page.continue = encodeContinue(rv, out[out.length - 1]!.key);
-      if (!filtered) {
-        const end = ns ? lowerBound(keys, `${ns.slice(0, -1)}0`) : keys.length;
-        page.remainingItemCount = end - i;
-      }
-    }
-    return page;
+    return readListPage(this.storage, this.type(gr), gr, opts);
   }
 
   /** Notifies on every committed change (simulated controllers write back through this Api). */
@@ -484,22 +377,11 @@ export class Api {
 
   /** Server-side apply: field ownership per manager, conflicts (409) unless force, create if absent. */
   private async apply(t: ResourceType, namespace: string | undefined, name: string, body: string, entry: Entry | undefined, opts: WriteOptions & { version?: string }): Promise<KubeObject> {
-    if (!opts.fieldManager) throw badRequest("PATCH, application/apply-patch+yaml requests must provide a fieldManager query parameter");
-    let applied: unknown;
-    try {
-      applied = parseYaml(body);
-    } catch (err) {
-      throw badRequest(`error decoding YAML: ${(err as Error).message}`);
-    }
-    if (!isObj(applied)) throw badRequest("the apply configuration is not an object");
-    const cfg = applied as KubeObject;
-    if (!cfg.apiVersion || !cfg.kind) throw badRequest(`invalid object type: ${String(cfg.apiVersion ?? "")}, Kind=${String(cfg.kind ?? "")}`);
+    const cfg = parseApplyConfiguration(body, name, opts.fieldManager);
     this.checkTypeMeta(t, cfg, opts.version ?? t.version);
-    if (cfg.metadata.name && cfg.metadata.name !== name) throw badRequest(`the name of the object (${cfg.metadata.name}) does not match the name on the URL (${name})`);
-    cfg.metadata.name = name;
     if (t.namespaced && namespace) cfg.metadata.namespace = namespace;
     const live = entry ? (JSON.parse(entry.json) as KubeObject) : undefined;
-    const result = applyConfiguration(live, cfg, opts.fieldManager, opts.force ?? false, this.schemaContext(t), this.now());
+    const result = applyConfiguration(live, cfg, opts.fieldManager!, opts.force ?? false, this.schemaContext(t), this.now());
     if (result.conflicts.length > 0) throw applyConflict(t, name, result.conflicts);
     const next = this.ordered(result.object);
     if (!entry) return this.create(groupResource(t), next, { ...opts, ...(namespace ? { namespace } : {}), managedFieldsComputed: true });

@@ -81,5 +81,5 @@ describe("scale", () => {
     } finally {
       await emu.stop();
     }
-  });
+  }, 120_000);
 });
