@@ -104,5 +104,6 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
     return respond(apiVersion, response, 200);
   }
   app.post(WEBHOOK_PATH, (c) => validate(c.req.raw));
+  app.all(WEBHOOK_PATH, (c) => c.json({ error: `${c.req.method} is not allowed on ${WEBHOOK_PATH}; POST an AdmissionReview` }, 405, { Allow: "POST" }));
   return { app, validate };
 }

@@ -91,6 +91,15 @@ describe("metrics and probes", () => {
     expect(text).toContain('kube_devops_build_info{component="webhook"');
   });
 
+  test("GET /validate is a 405 naming POST; unknown paths are JSON 404s", async () => {
+    const { app } = makeApp();
+    const res = await app.request("/validate");
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+    expect((await app.request("/nope")).status).toBe(404);
+    expect((await app.request("/nope")).headers.get("content-type")).toStartWith("application/json");
+  });
+
   test("/readyz follows the readiness the server is given; /healthz is alive", async () => {
     expect((await makeApp({ ready: false }).app.request("/readyz")).status).toBe(503);
     expect((await makeApp({ ready: true }).app.request("/readyz")).status).toBe(200);
