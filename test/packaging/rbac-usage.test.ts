@@ -1,5 +1,6 @@
 /**
- * Each component under exactly its generated RBAC: the compiled `reconcile` runs against the
+ * Each component under exactly its generated RBAC: the compiled `reconcile` and `webhook serve
+ * --self-managed` run against the
  * emulator as its own ServiceAccount, every request it makes is authorized only by the grants of
  * lib/rbac/permissions.ts (the same list gen/rbac.ts renders), and afterwards every grant must have
  * been used — no 403, no unused permission. The scenario covers status, finalizer, audit history
@@ -12,7 +13,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { renderRbac } from "../../gen/rbac.ts";
 import { resolveDeployOptions } from "../../gen/options.ts";
-import { DAEMONSETS, DEPLOYMENTS, DEVOPS_POLICIES, PODS, STATEFULSETS } from "../../lib/kube/resources.ts";
+import { DAEMONSETS, DEPLOYMENTS, DEVOPS_POLICIES, PODS, SECRETS, STATEFULSETS, VALIDATING_WEBHOOK_CONFIGURATIONS } from "../../lib/kube/resources.ts";
+import { renderAdmissionConfiguration } from "../../gen/admission.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
 import { type Component, componentPermissions, type Permission } from "../../lib/rbac/permissions.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
@@ -155,5 +157,37 @@ describe("reconcile under its generated RBAC", () => {
     expect(unused.filter((g) => !(g in NOT_EXERCISED))).toEqual([]);
     // and a listed grant that is now used must leave the list
     expect(Object.keys(NOT_EXERCISED).filter((g) => !unused.includes(g))).toEqual([]);
+  }, 60_000);
+});
+
+describe("webhook serve --self-managed under its generated RBAC", () => {
+  /** Runs the webhook until its Secret exists and the VWC trusts it, then stops it with SIGTERM. */
+  async function runWebhookOnce(kubeconfig: string): Promise<void> {
+    const proc = Bun.spawn(
+      [ensureBinary(), "webhook", "serve", "--self-managed", "--kubeconfig", kubeconfig, "--log-format", "json", "--addr", "127.0.0.1:0", "--namespace", NAMESPACE],
+      { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", POD_NAME: "webhook-0", POD_NAMESPACE: NAMESPACE } },
+    );
+    processes.push(proc);
+    const stderr = new Response(proc.stderr).text();
+    await until(async () => {
+      const vwc = await cluster.client.get<KubeObject & { webhooks: { clientConfig: { caBundle?: string } }[] }>(VALIDATING_WEBHOOK_CONFIGURATIONS, "kube-devops-webhook");
+      const secret = await cluster.client.get<KubeObject & { data?: Record<string, string> }>(SECRETS, "kube-devops-webhook-tls", { namespace: NAMESPACE }).catch(() => undefined);
+      return vwc.webhooks[0]?.clientConfig.caBundle && secret?.data?.["tls.crt"] ? true : undefined;
+    }, "the webhook's certificate and caBundle");
+    await until(async () => (requests.some((r) => r.component === "webhook" && r.attrs.resource === "devopspolicies" && r.attrs.verb === "watch") ? true : undefined), "the policy watch");
+    proc.kill("SIGTERM");
+    await proc.exited;
+    expect(await stderr).not.toContain("forbidden");
+  }
+
+  test("first start creates the Secret, a restart repairs a broken one; no 403, every grant used", async () => {
+    await cluster.client.create(VALIDATING_WEBHOOK_CONFIGURATIONS, renderAdmissionConfiguration(resolveDeployOptions("1.0.0", { namespace: NAMESPACE })) as unknown as KubeObject);
+    const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-rbac-")), "kubeconfig"), { token: "sa-webhook" });
+    await runWebhookOnce(kubeconfig); // Secret missing: get (404), create; VWC get, patch
+    const secret = await cluster.client.get<KubeObject>(SECRETS, "kube-devops-webhook-tls", { namespace: NAMESPACE });
+    await cluster.client.update(SECRETS, { ...secret, data: {} } as KubeObject, { namespace: NAMESPACE });
+    await runWebhookOnce(kubeconfig); // Secret broken: update
+    expect(denied()).toEqual([]);
+    expect(allGrants("webhook").filter((g) => !usedGrants("webhook").includes(g))).toEqual([]);
   }, 60_000);
 });
