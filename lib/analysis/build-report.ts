@@ -141,7 +141,14 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
     }
     w.units++;
     addTallyInto(w.tally, result.tally);
-    for (const f of result.findings) w.findings.push({ ...f, workload: key, file: unit.source.file, line: unit.source.line });
+    for (const f of result.findings) {
+      // Locate in place: the findings are ours, and a copy per finding doubles the allocation.
+      const located = f as LocatedFinding;
+      located.workload = key;
+      located.file = unit.source.file;
+      located.line = unit.source.line;
+      w.findings.push(located);
+    }
   }
 
   const workloads = [...byWorkload.values()];
