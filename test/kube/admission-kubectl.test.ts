@@ -53,7 +53,7 @@ beforeAll(async () => {
   const webhook = (name: string, svc: string, ca: string, namespace: string | Record<string, string>, failurePolicy: string) => ({
     name,
     clientConfig: { service: { namespace: "kube-devops", name: svc, path: "/validate", port: 443 }, caBundle: ca },
-    rules: [{ operations: ["CREATE", "DELETE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
+    rules: [{ operations: ["CREATE", "UPDATE", "DELETE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
     namespaceSelector: typeof namespace === "string" ? { matchLabels: { "kubernetes.io/metadata.name": namespace } } : { matchLabels: namespace },
     failurePolicy,
     sideEffects: "None",
@@ -118,6 +118,14 @@ describe("kubectl run through a validating webhook", () => {
       dryRun: false,
       options: { kind: "CreateOptions", apiVersion: "meta.k8s.io/v1", fieldManager: "kubectl-run" },
     });
+  });
+
+  test("a kubectl label is an UPDATE with the old and new object and PatchOptions", async () => {
+    const r = await kubectl(["label", "pod", "good", "-n", "guarded", "tier=web"]);
+    expect(r.code).toBe(0);
+    const req = policy.received.find((x) => x.name === "good" && x.operation === "UPDATE");
+    expect(req).toMatchObject({ object: { metadata: { labels: { tier: "web" } } }, oldObject: { metadata: { name: "good" } }, options: { kind: "PatchOptions" } });
+    expect(((req?.oldObject as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {}).tier).toBeUndefined();
   });
 
   test("server-side dry run is flagged; DELETE carries the old object", async () => {

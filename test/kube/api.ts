@@ -333,7 +333,8 @@ export class Api {
         if (deepEqual(next, prev)) return prev;
         recordUpdate(prev, next, this.manager(opts), this.schemaContext(t), this.now(), opts.subresource || undefined);
       }
-      await this.admit(t, "UPDATE", next, prev, opts);
+      // A PATCH reaches webhooks as an UPDATE carrying PatchOptions (as on a real server).
+      await this.admit(t, "UPDATE", next, prev, opts, opts.fromPatch ? { kind: "PatchOptions" } : {});
       const current = this.storage.get(gr, prevEntry.key);
       if (current?.rv !== prevEntry.rv) {
         if (wantRv || attempt > 5) throw conflict(t, name);

@@ -41,7 +41,7 @@ export interface Security {
   readonly authenticator: Authenticator;
   /** A token for an existing ServiceAccount, bound to its uid (as TokenRequest issues). */
   serviceAccountToken(namespace: string, name: string, spec?: TokenRequestSpec): string;
-  /** Resolves once the simulated controllers are idle. */
+  /** Resolves once the simulated controllers and the clusterrole aggregation are idle. */
   settle(): Promise<void>;
   readonly controllers: WorkloadControllers | undefined;
   stop(): void;
@@ -117,7 +117,7 @@ export function installSecurity(api: Api, hooks: Hooks, opts: SecurityOptions): 
   hooks.handle ??= (req) => answerSpecialRequests(api, req, authenticator, rbac, opts.clock);
 
   const controllers = opts.controllers ? startWorkloadControllers(api as unknown as ControllerApi, { now: opts.clock }) : undefined;
-  const stopAggregation = startClusterRoleAggregation(api as unknown as ControllerApi, (err) => console.error("emulator clusterrole aggregation:", err));
+  const aggregation = startClusterRoleAggregation(api as unknown as ControllerApi, (err) => console.error("emulator clusterrole aggregation:", err));
 
   return {
     authenticator,
@@ -128,11 +128,12 @@ export function installSecurity(api: Api, hooks: Hooks, opts: SecurityOptions): 
       return authenticator.mintServiceAccountToken(namespace, name, spec, sa.obj.metadata.uid).token;
     },
     settle: async () => {
+      await aggregation.idle();
       await controllers?.idle();
     },
     stop() {
       controllers?.stop();
-      stopAggregation();
+      aggregation.stop();
     },
   };
 }

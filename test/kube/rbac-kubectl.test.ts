@@ -142,6 +142,29 @@ describe("kubectl --as a ServiceAccount", () => {
     expect((await call(emu, "/api/v1/namespaces/ops/serviceaccounts/nope/token", { method: "POST", body: {} })).status).toBe(404);
   });
 
+  test("an aggregated ClusterRole gathers the selected roles' rules: stored in the object and enforced", async () => {
+    const label = { "example.com/aggregate-to-kd": "true" };
+    await emu.store.create(`clusterroles.rbac.authorization.k8s.io`, obj(RBAC, "ClusterRole", { name: "kd-aggregate" }, { aggregationRule: { clusterRoleSelectors: [{ matchLabels: label }] }, rules: [] }));
+    await emu.store.create(`clusterrolebindings.rbac.authorization.k8s.io`, obj(RBAC, "ClusterRoleBinding", { name: "kd-aggregate" }, { roleRef: ref("ClusterRole", "kd-aggregate"), subjects: saSubject }));
+    expect(await forbidden(["get", "events", "-n", "team-b"])).toContain('cannot list resource "events"');
+    await emu.store.create(`clusterroles.rbac.authorization.k8s.io`, obj(RBAC, "ClusterRole", { name: "kd-events", labels: label }, { rules: [{ apiGroups: [""], resources: ["events"], verbs: ["list"] }] }));
+    await emu.settle();
+    expect((await kubectlAs(["get", "events", "-n", "team-b"])).code).toBe(0);
+    const rules = (emu.store.get("clusterroles.rbac.authorization.k8s.io", undefined, "kd-aggregate") as { rules?: unknown[] }).rules;
+    expect(rules).toEqual([{ apiGroups: [""], resources: ["events"], verbs: ["list"] }]);
+  });
+
+  test("SelfSubjectRulesReview lists what the ServiceAccount may do in a namespace", async () => {
+    const token = emu.serviceAccountToken("ops", "kube-devops");
+    const r = await call(emu, "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", { method: "POST", token, body: { apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectRulesReview", spec: { namespace: "ops" } } });
+    expect(r.status).toBe(201);
+    expect(r.body.status.incomplete).toBe(false);
+    expect(r.body.status.resourceRules).toContainEqual({ verbs: ["get", "update"], apiGroups: ["coordination.k8s.io"], resources: ["leases"], resourceNames: ["kd-leader"] });
+    expect(r.body.status.resourceRules).toContainEqual({ verbs: ["get", "list", "watch"], apiGroups: [""], resources: ["pods"] });
+    expect(r.body.status.resourceRules).not.toContainEqual(expect.objectContaining({ resources: ["configmaps"] }));
+    expect(r.body.status.nonResourceRules).toContainEqual(expect.objectContaining({ verbs: ["get"], nonResourceURLs: expect.arrayContaining(["/api", "/apis/*", "/version"]) }));
+  });
+
   test("only the impersonate verb lets a non-admin impersonate", async () => {
     const token = emu.serviceAccountToken("ops", "kube-devops");
     const r = await fetch(`${emu.url}/api/v1/namespaces/team-a/pods`, { headers: { authorization: `Bearer ${token}`, "impersonate-user": "admin" }, tls: { ca: emu.caPem } } as RequestInit);

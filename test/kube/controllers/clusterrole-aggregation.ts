@@ -20,12 +20,20 @@ export async function aggregateClusterRoles(api: ControllerApi): Promise<void> {
   }
 }
 
-/** Re-aggregates on every ClusterRole change; returns the unsubscribe function. */
-export function startClusterRoleAggregation(api: ControllerApi, onError: (err: unknown) => void): () => void {
+/** Re-aggregates on every ClusterRole change; `idle` resolves when the last pass is done. */
+export function startClusterRoleAggregation(api: ControllerApi, onError: (err: unknown) => void): { stop(): void; idle(): Promise<void> } {
   let pending: Promise<void> = Promise.resolve();
   const run = () => {
     pending = pending.then(() => aggregateClusterRoles(api)).catch(onError);
   };
   run();
-  return api.subscribe(() => run(), { resource: GR });
+  const stop = api.subscribe(() => run(), { resource: GR });
+  return {
+    stop,
+    async idle() {
+      // Events arrive in microtasks after a write; let them queue their pass first.
+      await new Promise((r) => setTimeout(r, 0));
+      await pending;
+    },
+  };
 }
