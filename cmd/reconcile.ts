@@ -23,6 +23,7 @@ import { createOperatorMetrics } from "../lib/operator/metrics.ts";
 import { PolicyOperator, type WatchFactory } from "../lib/operator/operator.ts";
 import { DEFAULT_OBJECT_NAMES } from "../lib/rbac/permissions.ts";
 import { createProbeApp } from "../lib/server/probe-app.ts";
+import { parseListenAddress } from "../lib/server/listen-address.ts";
 import { serveHttp } from "../lib/server/serve-http.ts";
 
 function positiveInt(flag: string, text: string, min: number): number {
@@ -51,6 +52,7 @@ export default defineCommand({
     identity: { type: "string", description: "This replica's identity in the Lease (default: $POD_NAME, else hostname_pid)", valueHint: "id" },
   },
   async run({ args }) {
+    parseListenAddress(args["metrics-addr"], "--metrics-addr"); // a usage error before any cluster access
     const options = {
       requeueMs: durationFlag("--requeue-interval", args["requeue-interval"], { min: 1000 }),
       podDebounceMs: durationFlag("--pod-debounce", args["pod-debounce"], { min: 0 }),
