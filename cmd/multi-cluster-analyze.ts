@@ -19,7 +19,7 @@ import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { aggregateClusters, renderAggregateLine, renderPerClusterTable, type ClusterResult } from "../lib/multi-cluster/aggregate.ts";
 import { mapBounded, withDeadline } from "../lib/multi-cluster/run-bounded.ts";
 import { durationFlag } from "../lib/duration.ts";
-import { requireBundle } from "../lib/policy/bundles.ts";
+import { findBundle } from "../lib/policy/bundles.ts";
 
 const FORMATS = ["table", "json", "yaml"] as const;
 
@@ -61,7 +61,9 @@ export default defineCommand({
     const concurrency = Number(args.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError(`Invalid --concurrency "${args.concurrency}": expected an integer >= 1`);
     const timeoutMs = durationFlag("--timeout", args.timeout, { min: 1000 });
-    const bundle = requireBundle(args.bundle).name;
+    const found = findBundle(args.bundle);
+    if (!found) throw new KubeDevopsError("INPUT", `Unknown bundle '${args.bundle}'. Use 'policy bundle-list' to see available bundles.`);
+    const bundle = found.name;
     const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, env });
     const known = kc.getContexts().map((c) => c.name);
     const wanted = args.contexts ? args.contexts.split(",").map((s) => s.trim()).filter(Boolean) : known;

@@ -102,6 +102,12 @@ describe("multi-cluster", () => {
     expect(partial.stdout).toContain("across 1 cluster(s)");
   });
 
+  test("an unknown bundle gets the reference's message and exit 1", async () => {
+    const { code, stderr } = await kd(["multi-cluster", "analyze", "--bundle", "strictest"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("Unknown bundle 'strictest'. Use 'policy bundle-list' to see available bundles.");
+  });
+
   test("an unknown context is a usage error", async () => {
     const { code, stderr } = await kd(["multi-cluster", "analyze", "--contexts", "east,north"]);
     expect(code).toBe(2);
