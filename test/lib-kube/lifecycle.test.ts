@@ -81,3 +81,23 @@ test("a shutdown that overruns the grace period exits 1 (injected process)", asy
   await exitedP;
   expect(exits).toEqual([1]);
 });
+
+test("a KubeDevopsError before any signal keeps its code; other failures become STARTUP; shutdown hooks still run", async () => {
+  const { EventEmitter } = await import("node:events");
+  const { runUntilSignal } = await import("../../lib/kube/lifecycle.ts");
+  const { KubeDevopsError } = await import("../../lib/errors.ts");
+  const emitter = new EventEmitter();
+  const proc = { on: (e: string, l: (s: string) => void) => emitter.on(e, l), off: (e: string, l: (s: string) => void) => emitter.off(e, l), exit: () => {} };
+  const ran: string[] = [];
+  const config = await runUntilSignal("c", async ({ onShutdown }) => {
+    onShutdown("cleanup", () => void ran.push("cleanup"));
+    throw new KubeDevopsError("CONFIG", "no kubeconfig");
+  }, { proc }).catch((e: unknown) => e as InstanceType<typeof KubeDevopsError>);
+  expect([config?.code, config?.message]).toEqual(["CONFIG", "no kubeconfig"]);
+  const other = await runUntilSignal("watch", async () => {
+    throw new Error("port 8080 in use");
+  }, { proc }).catch((e: unknown) => e as InstanceType<typeof KubeDevopsError>);
+  expect([other?.code, other?.message]).toEqual(["STARTUP", "watch stopped: port 8080 in use"]);
+  expect(ran).toEqual(["cleanup"]);
+  expect(emitter.listenerCount("SIGTERM")).toBe(0);
+});

@@ -190,4 +190,34 @@ describe("list+watch", () => {
     expect(api.requests.filter((r) => r.includes("watch=true")).length).toBe(2);
     expect(events.find((e) => e.type === "error")).toMatchObject({ phase: "watch", failures: 1 });
   });
+
+  test("a projection that throws is reported as an error event and the loop carries on", async () => {
+    api = await MiniApi.start();
+    api.upsertPod("a", "good", 1);
+    api.upsertPod("a", "bad", 666);
+    const events: ListWatchEvent<number>[] = [];
+    let synced: () => void = () => {};
+    const done = new Promise<void>((r) => (synced = r));
+    loop = listWatch<number>({
+      client: clientFor(api),
+      type: PODS,
+      project: (o) => {
+        const r = restartsOf(o);
+        if (r === 666) throw new Error("cannot project");
+        return r;
+      },
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === "synced") synced();
+      },
+    });
+    void loop.start();
+    await done;
+    expect(loop.store.get("a/good")).toBe(1);
+    expect(loop.store.get("a/bad")).toBeUndefined();
+    expect(events.some((e) => e.type === "error" && (e.error as Error).message === "cannot project")).toBe(true);
+    await until("watching", () => api.watcherCount === 1);
+    api.upsertPod("a", "later", 2);
+    await until("later arrives", () => loop?.store.get("a/later") === 2);
+  });
 });
