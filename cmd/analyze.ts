@@ -17,7 +17,8 @@ import { cliRuntime } from "../lib/cli/runtime.ts";
 import { usageError } from "../lib/errors.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
-import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
+import { CLI_RATE_LIMIT, type RateLimit } from "../lib/kube/rate-limiter.ts";
+import { parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
 import { parseLabelSelector } from "../lib/label-selector.ts";
 import { parseManifests, type SourcedObject } from "../lib/manifests/parse-manifests.ts";
@@ -38,6 +39,7 @@ const args = {
   exemptions: { type: "boolean", default: true, description: "Honour devops.stochastic.io/exempt annotations (--no-exemptions scores everything)" },
   top: { type: "string", default: "10", description: "How many workloads to list under TOP FIXES", valueHint: "n" },
   now: { type: "string", description: "Evaluate as of this RFC 3339 time (default: now), e.g. for a snapshot's pending durations", valueHint: "time" },
+  ...rateLimitArgs,
 } as const;
 
 interface Parsed {
@@ -85,10 +87,10 @@ function progress(count: number): void {
   process.stderr.write(`\rListing pods... ${count}`);
 }
 
-async function analyzeLive(refs: readonly string[], bundles: readonly string[], scope: LiveScope, base: Omit<AnalyzeOptions, "checkSet" | "source" | "scoreTemplates">): Promise<AnalysisReport> {
+async function analyzeLive(refs: readonly string[], bundles: readonly string[], scope: LiveScope, rateLimit: RateLimit, base: Omit<AnalyzeOptions, "checkSet" | "source" | "scoreTemplates">): Promise<AnalysisReport> {
   const { globals, env, logger } = cliRuntime();
   const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
-  const client = createKubeClient(kc, { rateLimit: CLI_RATE_LIMIT });
+  const client = createKubeClient(kc, { rateLimit });
   const policies: NamedPolicy[] = [];
   for (const ref of refs) {
     if (existsSync(ref)) policies.push(...policiesFromFile(ref));
@@ -144,7 +146,7 @@ export default defineCommand({
     };
     const report = files.length > 0
       ? await analyzeOffline(files, refs, bundles, base)
-      : await analyzeLive(refs, bundles, { namespace: a.namespace, labelSelector: a.selector }, base);
+      : await analyzeLive(refs, bundles, { namespace: a.namespace, labelSelector: a.selector }, parseRateLimit(a, CLI_RATE_LIMIT), base);
     cliRuntime().out(renderReport(report, flags.format, { top: flags.top }));
     enforceGates(report, { failOn: flags.failOn, minScore: flags.minScore });
   },

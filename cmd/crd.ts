@@ -14,6 +14,7 @@ import { createKubeClient } from "../lib/kube/client.ts";
 import { systemClock } from "../lib/kube/clock.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
 import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
+import { parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 
 const generate = defineCommand({
   meta: { name: "generate", description: "Print the DevOpsPolicy and PolicyAuditResult CRDs as YAML" },
@@ -32,11 +33,12 @@ const install = defineCommand({
   meta: { name: "install", description: "Create or update both CRDs in the cluster and wait until they are Established" },
   args: {
     timeout: { type: "string", default: "60s", description: "How long to wait for the CRDs to be Established", valueHint: "duration" },
+    ...rateLimitArgs,
   },
   async run({ args }) {
     const timeoutMs = durationFlag("--timeout", args.timeout, { min: 0 });
     const { globals, env, out, logger } = cliRuntime();
-    const client = createKubeClient(loadKubeConfig({ kubeconfig: globals.kubeconfig, context: globals.context, env }), { rateLimit: CLI_RATE_LIMIT });
+    const client = createKubeClient(loadKubeConfig({ kubeconfig: globals.kubeconfig, context: globals.context, env }), { rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
     const crds = renderCrds();
     for (const crd of crds) {
       const outcome = await upsertCrd(client, crd);

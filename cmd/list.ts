@@ -12,6 +12,7 @@ import { KubeDevopsError, usageError } from "../lib/errors.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
 import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
+import { parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 
 const FORMATS = ["table", "wide", "json", "yaml"] as const;
 
@@ -23,6 +24,7 @@ export default defineCommand({
     "all-namespaces": { type: "boolean", alias: "A", description: "All namespaces (the default)" },
     selector: { type: "string", alias: "l", description: "Label selector", valueHint: "selector" },
     output: { type: "string", alias: "o", default: "table", description: "table|wide|json|yaml", valueHint: "format" },
+    ...rateLimitArgs,
   },
   async run({ args }) {
     if (args.resource !== "pods") throw new KubeDevopsError("USAGE", `Unsupported resource '${args.resource}'. Supported: pods`);
@@ -30,7 +32,7 @@ export default defineCommand({
     if (args.namespace && args["all-namespaces"]) throw usageError("-n and -A cannot be combined");
     const { globals, env, out } = cliRuntime();
     const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
-    const client = createKubeClient(kc, { rateLimit: CLI_RATE_LIMIT });
+    const client = createKubeClient(kc, { rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
     const pods = await listLivePods(client, { namespace: args.namespace, labelSelector: args.selector });
     const format = args.output as (typeof FORMATS)[number];
     if (format === "table") out(renderPodTable(pods));

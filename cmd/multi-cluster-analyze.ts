@@ -15,7 +15,8 @@ import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
-import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
+import { CLI_RATE_LIMIT, type RateLimit } from "../lib/kube/rate-limiter.ts";
+import { parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { aggregateClusters, renderAggregateLine, renderPerClusterTable, type ClusterResult } from "../lib/multi-cluster/aggregate.ts";
 import { mapBounded, withDeadline } from "../lib/multi-cluster/run-bounded.ts";
 import { durationFlag } from "../lib/duration.ts";
@@ -23,13 +24,13 @@ import { findBundle } from "../lib/policy/bundles.ts";
 
 const FORMATS = ["table", "json", "yaml"] as const;
 
-async function analyzeContext(context: string, bundle: string, timeoutMs: number): Promise<ClusterResult> {
+async function analyzeContext(context: string, bundle: string, timeoutMs: number, rateLimit: RateLimit): Promise<ClusterResult> {
   const { globals, env, logger } = cliRuntime();
   let server = "";
   try {
     const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, context, env });
     server = kc.getCurrentCluster()?.server ?? "";
-    const client = createKubeClient(kc, { rateLimit: CLI_RATE_LIMIT });
+    const client = createKubeClient(kc, { rateLimit });
     const selection = selectChecks([bundle], []);
     const report = await withDeadline(timeoutMs, `timed out after ${timeoutMs / 1000}s`, async (signal) => {
       const scope = { namespace: undefined, labelSelector: undefined, signal };
@@ -54,6 +55,7 @@ export default defineCommand({
     timeout: { type: "string", default: "60s", description: "Deadline for each cluster", valueHint: "duration" },
     concurrency: { type: "string", default: "4", description: "Clusters analyzed at once", valueHint: "n" },
     "allow-partial": { type: "boolean", description: "Exit 0 when some (not all) clusters fail" },
+    ...rateLimitArgs,
   },
   async run({ args }) {
     const { globals, env, out, logger } = cliRuntime();
@@ -61,6 +63,7 @@ export default defineCommand({
     const concurrency = Number(args.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError(`Invalid --concurrency "${args.concurrency}": expected an integer >= 1`);
     const timeoutMs = durationFlag("--timeout", args.timeout, { min: 1000 });
+    const rateLimit = parseRateLimit(args, CLI_RATE_LIMIT);
     const found = findBundle(args.bundle);
     if (!found) throw new KubeDevopsError("INPUT", `Unknown bundle '${args.bundle}'. Use 'policy bundle-list' to see available bundles.`);
     const bundle = found.name;
@@ -74,7 +77,7 @@ export default defineCommand({
       return;
     }
     if (args.output === "table") out(`Analyzing ${wanted.length} cluster(s) with '${bundle}' bundle...\n\n`);
-    const results = await mapBounded(wanted, concurrency, (context) => analyzeContext(context, bundle, timeoutMs));
+    const results = await mapBounded(wanted, concurrency, (context) => analyzeContext(context, bundle, timeoutMs, rateLimit));
     const failed = results.filter((r) => r.error !== undefined);
     for (const f of failed) logger.error(`[ERROR] context ${f.context} (${f.server || "no server"}): ${f.error}`);
     const aggregate = aggregateClusters(results);
