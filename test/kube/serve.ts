@@ -2,6 +2,7 @@
  * @module
  * The emulator as a process:
  *   bun test/kube/serve.ts --port <p> --kubeconfig-out <file> [--seed <file-or-dir>]...
+ *     [--controllers] [--no-rbac] [--webhook-service <ns>/<name>=<host:port>]...
  * Loads the seeds, writes a kubeconfig (admin token user; context "emulator-cert" with a client
  * certificate), prints exactly `ready https://127.0.0.1:<p>` and serves until SIGTERM/SIGINT.
  */
@@ -14,15 +15,18 @@ interface ServeArgs {
   seeds: string[];
   historySize?: number;
   bookmarkIntervalMs?: number;
+  controllers: boolean;
+  rbac: boolean;
+  webhookServices: Record<string, string>;
 }
 
 function usage(message: string): never {
-  process.stderr.write(`serve: ${message}\nusage: bun test/kube/serve.ts --port <p> --kubeconfig-out <file> [--seed <file-or-dir>]... [--history-size N] [--bookmark-interval-ms N]\n`);
+  process.stderr.write(`serve: ${message}\nusage: bun test/kube/serve.ts --port <p> --kubeconfig-out <file> [--seed <file-or-dir>]... [--history-size N] [--bookmark-interval-ms N] [--controllers] [--no-rbac] [--webhook-service <ns>/<name>=<host:port>]...\n`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): ServeArgs {
-  const out: ServeArgs = { port: 0, seeds: [] };
+  const out: ServeArgs = { port: 0, seeds: [], controllers: false, rbac: true, webhookServices: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -52,6 +56,19 @@ function parseArgs(argv: string[]): ServeArgs {
       case "--bookmark-interval-ms":
         out.bookmarkIntervalMs = int();
         break;
+      case "--controllers":
+        out.controllers = true;
+        break;
+      case "--no-rbac":
+        out.rbac = false;
+        break;
+      case "--webhook-service": {
+        const v = value();
+        const m = /^([^/=\s]+)\/([^/=\s]+)=(\S+:\d+)$/.exec(v);
+        if (!m) usage(`--webhook-service must be <namespace>/<name>=<host:port>, got "${v}"`);
+        out.webhookServices[`${m[1]}/${m[2]}`] = m[3]!;
+        break;
+      }
       default:
         usage(`unknown argument "${arg}"`);
     }
@@ -69,7 +86,7 @@ try {
 }
 let emu;
 try {
-  emu = await startEmulator({ port: args.port, seed, ...(args.historySize ? { historySize: args.historySize } : {}), ...(args.bookmarkIntervalMs ? { bookmarkIntervalMs: args.bookmarkIntervalMs } : {}) });
+  emu = await startEmulator({ port: args.port, seed, controllers: args.controllers, rbac: args.rbac, webhookServices: args.webhookServices, ...(args.historySize ? { historySize: args.historySize } : {}), ...(args.bookmarkIntervalMs ? { bookmarkIntervalMs: args.bookmarkIntervalMs } : {}) });
 } catch (err) {
   process.stderr.write(`serve: ${(err as Error).message}\n`);
   process.exit(1);
