@@ -21,6 +21,7 @@ import { createEnforceStep } from "../lib/enforcement/operator-step.ts";
 import { isProtectedNamespace } from "../lib/namespaces.ts";
 import { createOperatorMetrics } from "../lib/operator/metrics.ts";
 import { PolicyOperator, type WatchFactory } from "../lib/operator/operator.ts";
+import { ReportWriter, REPORTS_MODES, type ReportsMode } from "../lib/operator/report-writer.ts";
 import { DEFAULT_OBJECT_NAMES } from "../lib/rbac/permissions.ts";
 import { createProbeApp } from "../lib/server/probe-app.ts";
 import { parseListenAddress } from "../lib/server/listen-address.ts";
@@ -49,6 +50,7 @@ export default defineCommand({
     "lease-duration": { type: "string", default: "15s", description: "How long a standby waits before taking over from a silent leader", valueHint: "duration" },
     "renew-deadline": { type: "string", default: "10s", description: "How long the leader retries renewing before it steps down", valueHint: "duration" },
     "retry-period": { type: "string", default: "2s", description: "Interval of lease acquire and renew attempts", valueHint: "duration" },
+    reports: { type: "string", default: "none", description: "Write one PolicyReport per policy: wgpolicyk8s (wgpolicyk8s.io/v1alpha2), openreports (openreports.io/v1alpha1) or none", valueHint: "format" },
     identity: { type: "string", description: "This replica's identity in the Lease (default: $POD_NAME, else hostname_pid)", valueHint: "id" },
   },
   async run({ args }) {
@@ -61,6 +63,8 @@ export default defineCommand({
       statusHeartbeatMs: durationFlag("--status-heartbeat", args["status-heartbeat"], { min: 1000 }),
       workers: positiveInt("--workers", args.workers, 1),
     };
+    const reportsMode = args.reports as ReportsMode;
+    if (!REPORTS_MODES.includes(reportsMode)) throw usageError(`Invalid --reports "${args.reports}": expected one of ${REPORTS_MODES.join(", ")}`);
     const maxPatchesPerCycle = positiveInt("--max-patches-per-cycle", args["max-patches-per-cycle"], 0);
     const lease = {
       leaseDurationMs: durationFlag("--lease-duration", args["lease-duration"], { min: 1000 }),
@@ -78,7 +82,8 @@ export default defineCommand({
     const watch: WatchFactory = (o) => listWatch({ client, ...o });
     const ownNamespace = env.POD_NAMESPACE ?? currentNamespace(kc);
     const enforce = createEnforceStep({ client, logger, metrics, maxPatchesPerCycle, isProtectedNamespace: (ns) => isProtectedNamespace(ns) || ns === ownNamespace });
-    const operator = new PolicyOperator({ client, clock: systemClock, logger, metrics, options, watch, enforce });
+    const reports = reportsMode === "none" ? undefined : new ReportWriter({ client, logger, metrics, format: reportsMode });
+    const operator = new PolicyOperator({ client, clock: systemClock, logger, metrics, options, watch, enforce, reports });
     const identity = args.identity ?? env.POD_NAME ?? `${hostname()}_${process.pid}`;
     let leading = !args["leader-elect"];
 
@@ -91,7 +96,7 @@ export default defineCommand({
         });
         const server = serveHttp(app, { addr: args["metrics-addr"], flag: "--metrics-addr" });
         ctx.onShutdown("metrics server", () => server.stop());
-        logger.info("operator_started", { metrics: server.url, requeue_ms: options.requeueMs, identity, leader_elect: args["leader-elect"] });
+        logger.info("operator_started", { metrics: server.url, requeue_ms: options.requeueMs, identity, leader_elect: args["leader-elect"], reports: reportsMode });
         const lead = async (signal: AbortSignal): Promise<void> => {
           leading = true;
           metrics.leader.set({ component: "reconcile" }, 1);

@@ -38,6 +38,8 @@ export const POD_DISRUPTION_BUDGETS = rt("policy", "v1", "poddisruptionbudgets",
 export const SELF_SUBJECT_ACCESS_REVIEWS = rt("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false);
 export const DEVOPS_POLICIES = rt("devops.stochastic.io", "v1", "devopspolicies", "DevOpsPolicy", true);
 export const POLICY_AUDIT_RESULTS = rt("devops.stochastic.io", "v1", "policyauditresults", "PolicyAuditResult", true);
+export const WG_POLICY_REPORTS = rt("wgpolicyk8s.io", "v1alpha2", "policyreports", "PolicyReport", true);
+export const OPEN_REPORTS = rt("openreports.io", "v1alpha1", "reports", "Report", true);
 
 /** `apps/v1`, or `v1` for the core group. */
 export function apiVersionOf(type: ResourceType): string {

@@ -47,6 +47,8 @@ const DEFS = [
   def("devopspolicy_reconcile_duration_seconds", "histogram", [], "Duration of each reconciliation cycle in seconds", R, "reference"),
   def("devopspolicy_violations_by_severity", "gauge", ["severity", "namespace", "policy"], "Policy violations grouped by severity level", R, "reference"),
   def("devopspolicy_audit_results_total", "counter", [], "Total audit results created", R, "reference"),
+  // new: reconcile --reports
+  def("devopspolicy_report_writes_total", "counter", ["result"], "PolicyReport/Report writes by the operator (result=created|updated|error)", R, "new"),
   // webhook (reference §7.3)
   def("webhook_requests_total", "counter", ["operation", "allowed"], "Total admission webhook requests", A, "reference"),
   def("webhook_denials_total", "counter", ["namespace", "violation"], "Total admission webhook denials by namespace and violation", A, "reference"),

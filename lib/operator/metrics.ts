@@ -10,7 +10,7 @@ import { SEVERITIES } from "../policy/schema.ts";
 import { COMMIT, VERSION } from "../version.ts";
 import type { PolicyEvaluation } from "./evaluate-policy.ts";
 
-type Labels = "namespace" | "policy" | "severity" | "component" | "version" | "commit";
+type Labels = "namespace" | "policy" | "severity" | "component" | "version" | "commit" | "result";
 
 function gauge(registry: Registry, name: MetricName): Gauge<Labels> {
   const def = METRICS[name];
@@ -30,6 +30,8 @@ export interface OperatorMetrics {
   remediationsApplied: Counter<Labels>;
   remediationsFailed: Counter<Labels>;
   auditResults: Counter<Labels>;
+  /** Report writes (`reconcile --reports`) by result: created, updated, error. */
+  reportWrites: Counter<Labels>;
   leader: Gauge<Labels>;
   leaderTransitions: Counter<Labels>;
   /** Sets the per-policy gauges from one evaluation. */
@@ -60,6 +62,7 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
     remediationsApplied: counter(registry, "devopspolicy_remediations_applied_total"),
     remediationsFailed: counter(registry, "devopspolicy_remediations_failed_total"),
     auditResults: counter(registry, "devopspolicy_audit_results_total"),
+    reportWrites: counter(registry, "devopspolicy_report_writes_total"),
     leader,
     leaderTransitions: counter(registry, "kube_devops_leader_transitions_total"),
     recordEvaluation(namespace, policy, evaluation, enforce) {

@@ -15,7 +15,7 @@ import { AuditState } from "./audit-writer.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { PodIndex, trimPod } from "./pod-index.ts";
 import { isNotFound } from "../kube/api-errors.ts";
-import { reconcilePolicy, StaleObjectError, type EnforceStep, type PolicyObject, type ReconcileOptions } from "./reconcile-policy.ts";
+import { reconcilePolicy, StaleObjectError, type EnforceStep, type PolicyObject, type ReportStep, type ReconcileOptions } from "./reconcile-policy.ts";
 import { WorkQueue } from "./work-queue.ts";
 
 /** The events a list+watch loop delivers (lib/kube/list-watch.ts). */
@@ -48,6 +48,7 @@ export interface OperatorDeps {
   options: OperatorOptions;
   watch: WatchFactory;
   enforce?: EnforceStep | undefined;
+  reports?: ReportStep | undefined;
 }
 
 function projectPolicy(obj: KubeObject): PolicyObject {

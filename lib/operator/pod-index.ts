@@ -72,7 +72,7 @@ export function trimPod(pod: unknown): PodLike {
   const statuses = Array.isArray(status?.containerStatuses) ? status.containerStatuses.map((s) => pick(record(s), ["name", "restartCount"])) : undefined;
   const owners = controllerOwner(meta?.ownerReferences);
   return {
-    metadata: { ...pick(meta, ["name", "namespace", "creationTimestamp", "deletionTimestamp"]), ...(owners ? { ownerReferences: owners } : {}), ...(annotations ? { annotations } : {}) },
+    metadata: { ...pick(meta, ["name", "namespace", "uid", "creationTimestamp", "deletionTimestamp"]), ...(owners ? { ownerReferences: owners } : {}), ...(annotations ? { annotations } : {}) },
     spec: containers ? { containers } : {},
     status: { ...pick(status, ["phase"]), ...(statuses ? { containerStatuses: statuses } : {}) },
   } as PodLike;

@@ -47,6 +47,14 @@ export interface ReconcileDeps {
   podsIn: (namespace: string) => PodLike[];
   audit: AuditState;
   enforce?: EnforceStep | undefined;
+  /** `--reports`: writes the policy's PolicyReport/Report after each evaluation; never throws. */
+  reports?: ReportStep | undefined;
+}
+
+/** The reports seam (lib/operator/report-writer.ts `ReportWriter`). */
+export interface ReportStep {
+  write(policy: PolicyObject, pods: readonly PodLike[], evaluation: PolicyEvaluation, now: Date): Promise<void>;
+  forget(key: string): void;
 }
 
 /**
@@ -75,6 +83,7 @@ export async function reconcilePolicy(key: string, deps: ReconcileDeps): Promise
   if (!policy) {
     deps.metrics.removePolicy(namespace, name);
     deps.audit.forget(key);
+    deps.reports?.forget(key);
     return { done: true };
   }
   const plan = planFinalizer(policy.metadata ?? {});
@@ -85,6 +94,7 @@ export async function reconcilePolicy(key: string, deps: ReconcileDeps): Promise
     if (plan === "cleanupThenRemove") {
       deps.metrics.removePolicy(namespace, name);
       deps.audit.forget(key);
+      deps.reports?.forget(key);
       await patchMetadata(deps, namespace, name, removeFinalizerPatch(policy.metadata ?? {}));
       deps.logger.info("finalizer_removed", { namespace, policy: name });
       return { done: true };
@@ -141,6 +151,7 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   if (enforcement && enforcement.applied + enforcement.failed > 0) {
     await emitPolicyEvent(deps, policy, { type: enforcement.failed > 0 ? "Warning" : "Normal", reason: "Enforced", message: `Remediated ${enforcement.applied} workload(s), ${enforcement.failed} failed`, now });
   }
+  await deps.reports?.write(policy, pods, evaluation, now);
   await recordAudit(deps, policy, evaluation, now);
   return { requeueAfterMs: deps.options.requeueMs };
 }

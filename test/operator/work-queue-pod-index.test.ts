@@ -106,7 +106,7 @@ describe("pod index", () => {
       status: { phase: "Running", containerStatuses: [{ name: "c", restartCount: 4, image: "nginx" }], conditions: [{}] },
     };
     expect(trimPod(pod)).toEqual({
-      metadata: { name: "p", namespace: "prod", ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "r1", controller: true }], annotations: { "devops.stochastic.io/exempt": "true" } },
+      metadata: { name: "p", namespace: "prod", uid: "u", ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "r1", controller: true }], annotations: { "devops.stochastic.io/exempt": "true" } },
       spec: { containers: [{ name: "c", image: "nginx:latest", resources: { limits: { cpu: "1" } }, livenessProbe: {} }] },
       status: { phase: "Running", containerStatuses: [{ name: "c", restartCount: 4 }] },
     });
