@@ -5,7 +5,7 @@
  */
 import type { ArgsDef } from "citty";
 import { usageError } from "../lib/errors.ts";
-import { COMPONENTS, type Component } from "../lib/rbac/permissions.ts";
+import { COMPONENTS, type Component, REPORTS_SETTINGS, type ReportsSetting } from "../lib/rbac/permissions.ts";
 import { CERT_MODES, type CertMode, DEFAULT_NAMESPACE, defaultImage, type DeployOptions, resolveDeployOptions } from "./options.ts";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -21,6 +21,7 @@ export const deployArgs = {
   image: { type: "string", description: "Container image (default: ghcr.io/kube-devops/kube-devops:v<version>)", valueHint: "ref" },
   replicas: { type: "string", default: "2", description: "Replicas of each component", valueHint: "n" },
   "cert-mode": { type: "enum", options: [...CERT_MODES], default: "self-managed", description: "Webhook certificates: managed by the webhook itself, or by cert-manager" },
+  reports: { type: "enum", options: [...REPORTS_SETTINGS], default: "none", description: "Report format the operator writes (reconcile --reports; adds its RBAC grant), or none" },
 } satisfies ArgsDef;
 
 export const monitoringArgs = {
@@ -64,14 +65,17 @@ function parseDuration(value: string, flag: string): string {
 }
 
 /** Options for `deploy` from its flags. */
-export function parseDeployArgs(args: { namespace?: string; image?: string; replicas?: string; "cert-mode"?: string }, version: string): DeployOptions {
+export function parseDeployArgs(args: { namespace?: string; image?: string; replicas?: string; "cert-mode"?: string; reports?: string }, version: string): DeployOptions {
   const certMode = args["cert-mode"] ?? "self-managed";
   if (!(CERT_MODES as readonly string[]).includes(certMode)) throw usageError(`--cert-mode "${certMode}" must be one of ${CERT_MODES.join(", ")}`);
+  const reports = args.reports ?? "none";
+  if (!(REPORTS_SETTINGS as readonly string[]).includes(reports)) throw usageError(`--reports "${reports}" must be one of ${REPORTS_SETTINGS.join(", ")}`);
   return resolveDeployOptions(version, {
     namespace: parseNamespace(args.namespace ?? DEFAULT_NAMESPACE),
     image: parseImage(args.image ?? defaultImage(version)),
     replicas: parseReplicas(args.replicas ?? "2"),
     webhook: { certMode: certMode as CertMode, failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [] },
+    reports: reports as ReportsSetting,
   });
 }
 

@@ -3,7 +3,7 @@
  * The explicit inputs of every manifest generator, and their defaults. Generators never read
  * the environment or the clock: what differs between two outputs is in these options.
  */
-import { COMPONENTS, type Component, DEFAULT_OBJECT_NAMES, type ObjectNames } from "../lib/rbac/permissions.ts";
+import { COMPONENTS, type Component, DEFAULT_OBJECT_NAMES, type ObjectNames, type ReportsSetting } from "../lib/rbac/permissions.ts";
 
 /** The public image repository (never a private registry address: reference W-D3). */
 export const DEFAULT_IMAGE_REPOSITORY = "ghcr.io/kube-devops/kube-devops";
@@ -57,6 +57,8 @@ export interface DeployOptions {
   names: ObjectNames;
   webhook: WebhookOptions;
   monitoring: MonitoringOptions;
+  /** `reconcile --reports`: the report format the operator writes (adds its RBAC grant), or none. */
+  reports: ReportsSetting;
 }
 
 /** The image reference for a version: the public repository, tag `v<version>`. */
@@ -79,6 +81,7 @@ export function resolveDeployOptions(version: string, given: Partial<Omit<Deploy
     names: given.names ?? DEFAULT_OBJECT_NAMES,
     webhook: given.webhook ?? { certMode: "self-managed", failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [] },
     monitoring: given.monitoring ?? { labels: {}, interval: "30s" },
+    reports: given.reports ?? "none",
   };
 }
 

@@ -39,7 +39,7 @@ export function renderServiceAccount(options: DeployOptions, component: Componen
 export function renderComponentRbac(options: DeployOptions, component: Component): RbacObject[] {
   const name = componentName(component);
   const labels = objectLabels(options, component);
-  const grants = componentPermissions(component, options.names);
+  const grants = componentPermissions(component, options.names, { reports: options.reports });
   const subjects = [{ kind: "ServiceAccount", name, namespace: options.namespace }];
   const objects: RbacObject[] = [renderServiceAccount(options, component)];
   const clusterRules = grants.filter((g) => g.scope === "cluster").map(toRule);

@@ -39,13 +39,13 @@ export function terminationGraceSeconds(component: Component): number {
 }
 
 /** The command line of a component's container (the image's entrypoint is the binary). */
-export function componentArgs(component: Component, certMode: DeployOptions["webhook"]["certMode"] = "self-managed"): string[] {
+export function componentArgs(component: Component, certMode: DeployOptions["webhook"]["certMode"] = "self-managed", reports: DeployOptions["reports"] = "none"): string[] {
   const common = ["--log-format", "json"];
   switch (component) {
     case "watch":
       return ["watch", ...common];
     case "reconcile":
-      return ["reconcile", ...common];
+      return ["reconcile", ...(reports === "none" ? [] : ["--reports", reports]), ...common];
     case "webhook":
       // self-managed: the webhook writes and renews its own Secret; cert-manager: it only reads the mounted files
       return ["webhook", "serve", certMode === "self-managed" ? "--self-managed" : "--no-self-managed", "--tls-cert", `${WEBHOOK_TLS_DIR}/tls.crt`, "--tls-key", `${WEBHOOK_TLS_DIR}/tls.key`, ...common];
@@ -66,7 +66,7 @@ function renderContainer(options: DeployOptions, component: Component): IContain
     name: APP_NAME,
     image: options.image,
     imagePullPolicy: options.imagePullPolicy,
-    args: componentArgs(component, options.webhook.certMode),
+    args: componentArgs(component, options.webhook.certMode, options.reports),
     env: [fieldEnv("POD_NAME", "metadata.name"), fieldEnv("POD_NAMESPACE", "metadata.namespace")],
     ports: [{ name: port.name, containerPort: port.port, protocol: "TCP" }],
     // startup gives a slow first list up to 2 minutes before liveness may restart the pod

@@ -4,7 +4,7 @@
  * `deploy generate-all` / `observability generate-all` with Helm values substituted in. The
  * namespace is always `.Release.Namespace` and no Namespace object is rendered (reference W-D2).
  */
-import { COMPONENTS, type Component } from "../../lib/rbac/permissions.ts";
+import { COMPONENTS, type Component, type ReportsSetting } from "../../lib/rbac/permissions.ts";
 import { renderAdmissionConfiguration } from "../admission.ts";
 import { renderCertManagerObjects } from "../cert-manager.ts";
 import { renderLabelledCrds } from "../manifests.ts";
@@ -46,6 +46,26 @@ function withQuotedVersion(t: TemplateTokens, options: DeployOptions): DeployOpt
   return { ...options, version: t.inline(".Chart.AppVersion | quote") };
 }
 
+/**
+ * `base` plus, at the one place each variant adds lines, those lines wrapped in
+ * `{{- if condition }}`: a setting that only adds YAML lines becomes a template without a second
+ * copy of the file.
+ */
+function withConditionalLines(base: string, variants: readonly (readonly [condition: string, variant: string])[]): string {
+  const a = base.split("\n");
+  const inserts = new Map<number, string[]>();
+  for (const [condition, variant] of variants) {
+    const b = variant.split("\n");
+    let head = 0;
+    while (head < a.length && a[head] === b[head]) head++;
+    const added = b.slice(head, head + b.length - a.length);
+    if (added.length === 0 || b.slice(head + added.length).join("\n") !== a.slice(head).join("\n")) throw new Error(`chart: "${condition}" must only add lines`);
+    const indent = added[0]?.match(/^\s*/)?.[0] ?? "";
+    inserts.set(head, [...(inserts.get(head) ?? []), `${indent}{{- if ${condition} }}`, ...added, `${indent}{{- end }}`]);
+  }
+  return a.flatMap((line, i) => [...(inserts.get(i) ?? []), line]).join("\n");
+}
+
 /** Every file of the chart, keyed by path relative to `chart/`. */
 export function renderChart(version: string): Record<string, string> {
   const t = new TemplateTokens();
@@ -53,11 +73,24 @@ export function renderChart(version: string): Record<string, string> {
   const certManager = { ...options, webhook: { ...options.webhook, certMode: "cert-manager" as const } };
   const doc = (objects: readonly unknown[]) => t.substitute(toYaml(objects));
   const isCertManager = 'eq .Values.webhook.certificate.mode "cert-manager"';
+  const reports = ".Values.reconcile.reports";
+  const reportsToken = t.inline(`${reports} | quote`);
+  // only reconcile's ClusterRole depends on --reports: its extra rule, chosen by the value
+  const rbacFile = withConditionalLines(
+    doc(renderRbac(options)),
+    (["wgpolicyk8s", "openreports"] as const).map((format) => [`eq ${reports} "${format}"`, doc(renderRbac({ ...options, reports: format }))] as const),
+  );
 
   const deployments = COMPONENTS.map((c) => {
     const text = doc([renderDeployment(options, c)]);
     // the TLS volume is optional only while the webhook creates its own Secret
     // ... and the webhook manages its certificate only then
+    if (c === "reconcile") {
+      // `--reports <value>` only when reports are on (the generators omit the flag for none)
+      const withFlag = doc([renderDeployment({ ...options, reports: reportsToken as ReportsSetting }, c)]);
+      const lines = /^(\s*)- --reports\n\s*- .*\n/m;
+      return withFlag.replace(lines, (block, indent: string) => `${indent}{{- if ne ${reports} "none" }}\n${block}${indent}{{- end }}\n`);
+    }
     return c === "webhook"
       ? text.replace("optional: true", `optional: {{ not (${isCertManager}) }}`).replace("- --self-managed", `- {{ if ${isCertManager} }}--no-self-managed{{ else }}--self-managed{{ end }}`)
       : text;
@@ -84,7 +117,7 @@ export function renderChart(version: string): Record<string, string> {
       ".Values.crds.install",
       doc(renderLabelledCrds(options).map((crd) => ({ ...crd, metadata: { ...crd.metadata, annotations: { "helm.sh/resource-policy": "keep" } } }))),
     ),
-    "templates/rbac.yaml": doc(renderRbac(options)),
+    "templates/rbac.yaml": rbacFile,
     "templates/services.yaml": doc(renderServices(options)),
     "templates/deployments.yaml": deployments,
     "templates/pdbs.yaml": wrapIf(".Values.podDisruptionBudget.enabled", doc(COMPONENTS.map((c) => renderPodDisruptionBudget(options, c)))),

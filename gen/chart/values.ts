@@ -3,7 +3,7 @@
  * The chart's `values.yaml` (commented defaults, the same defaults as `deploy generate-all`) and
  * `values.schema.json` (Helm validates values against it on install/upgrade/template).
  */
-import { COMPONENTS } from "../../lib/rbac/permissions.ts";
+import { COMPONENTS, REPORTS_SETTINGS } from "../../lib/rbac/permissions.ts";
 import { CERT_MODES, DEFAULT_RESOURCES } from "../options.ts";
 
 const QUANTITY = "^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\\d+))?$";
@@ -45,7 +45,16 @@ export function renderValuesYaml(imageRepository: string): string {
     "",
     component("watch", "Watch controller: live cluster and namespace health scores (leader-elected)."),
     "",
-    component("reconcile", "DevOpsPolicy operator: status, audit history, enforcement (leader-elected)."),
+    component(
+      "reconcile",
+      "DevOpsPolicy operator: status, audit history, enforcement (leader-elected).",
+      [
+        "  # One report per DevOpsPolicy for Policy Reporter and other report consumers: wgpolicyk8s",
+        "  # (wgpolicyk8s.io/v1alpha2 PolicyReport), openreports (openreports.io/v1alpha1 Report) or none.",
+        "  # Needs that report CRD in the cluster; adds get/create/update on it to the operator's ClusterRole.",
+        "  reports: none",
+      ].join("\n"),
+    ),
     "",
     component(
       "webhook",
@@ -111,7 +120,9 @@ export function renderValuesSchema(): Record<string, unknown> {
             excludedNamespaces: { type: "array", items: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 63 }, uniqueItems: true },
             certificate: { type: "object", additionalProperties: false, required: ["mode"], properties: { mode: { enum: [...CERT_MODES] } } },
           })
-        : componentSchema(),
+        : c === "reconcile"
+          ? componentSchema({ reports: { enum: [...REPORTS_SETTINGS] } })
+          : componentSchema(),
     ]),
   );
   return {

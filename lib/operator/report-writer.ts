@@ -12,12 +12,10 @@ import type { KubeObject } from "../kube/types.ts";
 import type { PodLike } from "../k8s-objects.ts";
 import type { Logger } from "../log.ts";
 import { API_GROUP } from "../policy/schema.ts";
-import { buildPolicyReports, REPORT_FORMATS, REPORT_NAME, type ReportFinding, type ReportFormat } from "../reports/policy-report.ts";
+import { buildPolicyReports, REPORT_NAME, type ReportFinding, type ReportFormat } from "../reports/policy-report.ts";
 import type { PolicyEvaluation } from "./evaluate-policy.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 
-export const REPORTS_MODES = ["none", ...REPORT_FORMATS] as const;
-export type ReportsMode = (typeof REPORTS_MODES)[number];
 export const POLICY_NAME_LABEL = "devops.stochastic.io/policy";
 const FIELD_MANAGER = "kube-devops-operator";
 const MAX_NAME = 253;

@@ -5,6 +5,9 @@
  * path that needs it: a permission no code uses is removed here, and everywhere follows.
  */
 import { API_GROUP } from "../policy/schema.ts";
+import type { ReportFormat, ReportsSetting } from "../reports/policy-report.ts";
+
+export { REPORTS_SETTINGS, type ReportsSetting } from "../reports/policy-report.ts";
 
 export const COMPONENTS = ["watch", "reconcile", "webhook"] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -44,6 +47,19 @@ export interface Permission {
   usedBy: string;
 }
 
+/** Switches that add grants (only what the configured code paths use). */
+export interface PermissionOptions {
+  reports: ReportsSetting;
+}
+
+export const DEFAULT_PERMISSION_OPTIONS: PermissionOptions = { reports: "none" };
+
+/** The report resource `reconcile --reports <format>` upserts (group, plural). */
+export function reportGrant(format: ReportFormat): Permission {
+  const [group, plural] = format === "wgpolicyk8s" ? ["wgpolicyk8s.io", "policyreports"] : ["openreports.io", "reports"];
+  return { group, resources: [plural], verbs: ["get", "create", "update"], scope: "cluster", usedBy: `reconcile --reports ${format}: one report per policy, read then created or updated (lib/operator/report-writer.ts)` };
+}
+
 const LEASES = "coordination.k8s.io";
 
 function leaseGrants(lease: string, component: Component): Permission[] {
@@ -55,7 +71,7 @@ function leaseGrants(lease: string, component: Component): Permission[] {
 }
 
 /** The grants of one component, given the names of the objects it owns. */
-export function componentPermissions(component: Component, names: ObjectNames = DEFAULT_OBJECT_NAMES): Permission[] {
+export function componentPermissions(component: Component, names: ObjectNames = DEFAULT_OBJECT_NAMES, options: PermissionOptions = DEFAULT_PERMISSION_OPTIONS): Permission[] {
   switch (component) {
     case "watch":
       return [
@@ -72,6 +88,7 @@ export function componentPermissions(component: Component, names: ObjectNames = 
         { group: "apps", resources: ["deployments", "statefulsets", "daemonsets"], verbs: ["get", "list", "patch"], scope: "cluster", usedBy: "reconcile: enforcement lists workloads, patches their templates, re-reads on conflict (lib/enforcement/apply-remediation.ts)" },
         { group: "", resources: ["events"], verbs: ["create"], scope: "cluster", usedBy: "reconcile: Events on policies (class change, enforcement; lib/operator/events.ts)" },
         ...leaseGrants(names.reconcileLease, "reconcile"),
+        ...(options.reports === "none" ? [] : [reportGrant(options.reports)]),
       ];
     case "webhook":
       return [
@@ -103,9 +120,9 @@ export interface AccessCheck {
 }
 
 /** Flattens a component's grants into one access check per verb, resource and name. */
-export function accessChecks(component: Component, namespace: string, names: ObjectNames = DEFAULT_OBJECT_NAMES): AccessCheck[] {
+export function accessChecks(component: Component, namespace: string, names: ObjectNames = DEFAULT_OBJECT_NAMES, options: PermissionOptions = DEFAULT_PERMISSION_OPTIONS): AccessCheck[] {
   const checks: AccessCheck[] = [];
-  for (const grant of componentPermissions(component, names)) {
+  for (const grant of componentPermissions(component, names, options)) {
     for (const full of grant.resources) {
       const [resource = full, subresource] = full.split("/");
       for (const verb of grant.verbs) {

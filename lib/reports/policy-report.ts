@@ -9,6 +9,9 @@ import type { Severity } from "../policy/schema.ts";
 
 export const REPORT_FORMATS = ["wgpolicyk8s", "openreports"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
+/** `reconcile --reports` / `deploy --reports`: a format, or none. */
+export const REPORTS_SETTINGS = ["none", ...REPORT_FORMATS] as const;
+export type ReportsSetting = (typeof REPORTS_SETTINGS)[number];
 
 /** What a report result is made from (a scored or exempt finding). */
 export interface ReportFinding {

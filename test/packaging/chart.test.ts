@@ -110,6 +110,15 @@ describe("chart/ (Helm)", () => {
     expect(byKey(rendered)).toEqual(byKey(expectedObjects(options, { serviceMonitor: true, prometheusRule: true, dashboard: true })));
   });
 
+  test("reconcile.reports adds the operator's flag and exactly its report grant", () => {
+    for (const reports of ["wgpolicyk8s", "openreports"] as const) {
+      const rendered = renderInstall({ reconcile: { reports } });
+      expect(byKey(rendered)).toEqual(byKey(expectedObjects(helmOptions("governance", "kd", { reports }), { serviceMonitor: false, prometheusRule: false, dashboard: true })));
+    }
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(files["values.schema.json"] ?? "{}"));
+    expect(validate(mergeValues(parse(files["values.yaml"] ?? ""), { reconcile: { reports: "polr" } }))).toBe(false);
+  });
+
   test("every rendered object is schema-valid; Grafana and Prometheus templates survive Helm", () => {
     const rendered = renderInstall({ monitoring: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } } });
     expect(rendered.map(schemaErrors).filter((e) => e !== "")).toEqual([]);

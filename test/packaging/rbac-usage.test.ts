@@ -4,7 +4,8 @@
  * emulator as its own ServiceAccount, every request it makes is authorized only by the grants of
  * lib/rbac/permissions.ts (the same list gen/rbac.ts renders), and afterwards every grant must have
  * been used — no 403, no unused permission. The scenario covers status, finalizer, audit history
- * and retention, class-change Events and enforce mode (a Deployment, StatefulSet and DaemonSet patched).
+ * and retention, class-change Events, enforce mode (a Deployment, StatefulSet and DaemonSet patched)
+ * and `--reports wgpolicyk8s` (its PolicyReport created, then updated).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
@@ -16,13 +17,17 @@ import { resolveDeployOptions } from "../../gen/options.ts";
 import { DAEMONSETS, DEPLOYMENTS, DEVOPS_POLICIES, PODS, SECRETS, STATEFULSETS, VALIDATING_WEBHOOK_CONFIGURATIONS } from "../../lib/kube/resources.ts";
 import { renderAdmissionConfiguration } from "../../gen/admission.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
-import { type Component, componentPermissions, type Permission } from "../../lib/rbac/permissions.ts";
+import { type Component, componentPermissions as grantsOf, type Permission, type PermissionOptions } from "../../lib/rbac/permissions.ts";
+import { POLICY_REPORT_CRD } from "../reports/wgpolicyk8s-crd.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { defaultAuthenticate, type RequestAttributes } from "../kube/hooks.ts";
 import { eventually, prepareCluster, testPod, testPolicy, type Cluster } from "../operator/support.ts";
 import { ensureBinary } from "../support/binary.ts";
 
 const NAMESPACE = "kube-devops";
+/** The deployment under test writes PolicyReports, so its report grant must be used too. */
+const OPTIONS: PermissionOptions = { reports: "wgpolicyk8s" };
+const componentPermissions = (component: Component): Permission[] => grantsOf(component, undefined, OPTIONS);
 
 let emu: Emulator;
 let cluster: Cluster;
@@ -73,7 +78,8 @@ beforeAll(async () => {
   ensureBinary();
   emu = await startEmulator();
   cluster = await prepareCluster(emu, [NAMESPACE, "prod"]);
-  for (const o of renderRbac(resolveDeployOptions("1.0.0", { namespace: NAMESPACE }))) {
+  await emu.store.create("customresourcedefinitions.apiextensions.k8s.io", POLICY_REPORT_CRD as never);
+  for (const o of renderRbac(resolveDeployOptions("1.0.0", { namespace: NAMESPACE, reports: OPTIONS.reports }))) {
     const res = await fetch(`${emu.url}/${o.apiVersion.includes("/") ? "apis" : "api"}/${o.apiVersion}/${"namespace" in (o.metadata ?? {}) && o.metadata?.namespace ? `namespaces/${o.metadata.namespace}/` : ""}${o.kind.toLowerCase()}s`, {
       method: "POST",
       headers: { authorization: `Bearer ${emu.adminToken}`, "content-type": "application/json" },
@@ -107,7 +113,7 @@ describe("reconcile under its generated RBAC", () => {
     const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-rbac-")), "kubeconfig"), { token: "sa-reconcile" });
     const proc = Bun.spawn(
       [ensureBinary(), "reconcile", "--kubeconfig", kubeconfig, "--log-format", "json", "--metrics-addr", "127.0.0.1:0", "--lease-namespace", NAMESPACE,
-        "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms", "--pod-debounce", "50ms", "--requeue-interval", "1s", "--audit-retention", "1"],
+        "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms", "--pod-debounce", "50ms", "--requeue-interval", "1s", "--audit-retention", "1", "--reports", "wgpolicyk8s"],
       { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", POD_NAME: "reconcile-0", POD_NAMESPACE: NAMESPACE } },
     );
     processes.push(proc);

@@ -3,7 +3,7 @@
  * A small Go-template evaluator for the subset of Helm the generated chart uses (helm itself is
  * not installable here): `{{ }}`/`{{- }}`, if/else/with/range/end, field paths resolved against
  * the dot as Go does, string literals, parentheses, pipelines, and the functions quote, default,
- * printf (%s), eq, not, toYaml, nindent. Anything else throws, so the chart cannot quietly grow
+ * printf (%s), eq, ne, not, toYaml, nindent. Anything else throws, so the chart cannot quietly grow
  * template logic this evaluator (and the chart's tests) do not understand.
  */
 import { stringify } from "yaml";
@@ -113,6 +113,7 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
     return String(format).replace(/%s/g, () => goString(args[i++]));
   },
   eq: (a, b) => a === b,
+  ne: (a, b) => a !== b,
   not: (v) => !truthy(v),
   toYaml: (v) => stringify(v, { lineWidth: 0 }).replace(/\n$/, ""),
   nindent: (n, text) => `\n${String(text).split("\n").map((l) => `${" ".repeat(Number(n))}${l}`).join("\n")}`,
