@@ -21,7 +21,8 @@ import { createEnforceStep } from "../lib/enforcement/operator-step.ts";
 import { isProtectedNamespace } from "../lib/namespaces.ts";
 import { createOperatorMetrics } from "../lib/operator/metrics.ts";
 import { PolicyOperator, type WatchFactory } from "../lib/operator/operator.ts";
-import { ReportWriter, REPORTS_MODES, type ReportsMode } from "../lib/operator/report-writer.ts";
+import { ReportWriter } from "../lib/operator/report-writer.ts";
+import { REPORTS_SETTINGS, type ReportsSetting } from "../lib/reports/policy-report.ts";
 import { DEFAULT_OBJECT_NAMES } from "../lib/rbac/permissions.ts";
 import { createProbeApp } from "../lib/server/probe-app.ts";
 import { parseListenAddress } from "../lib/server/listen-address.ts";
@@ -63,8 +64,8 @@ export default defineCommand({
       statusHeartbeatMs: durationFlag("--status-heartbeat", args["status-heartbeat"], { min: 1000 }),
       workers: positiveInt("--workers", args.workers, 1),
     };
-    const reportsMode = args.reports as ReportsMode;
-    if (!REPORTS_MODES.includes(reportsMode)) throw usageError(`Invalid --reports "${args.reports}": expected one of ${REPORTS_MODES.join(", ")}`);
+    const reportsMode = args.reports as ReportsSetting;
+    if (!REPORTS_SETTINGS.includes(reportsMode)) throw usageError(`Invalid --reports "${args.reports}": expected one of ${REPORTS_SETTINGS.join(", ")}`);
     const maxPatchesPerCycle = positiveInt("--max-patches-per-cycle", args["max-patches-per-cycle"], 0);
     const lease = {
       leaseDurationMs: durationFlag("--lease-duration", args["lease-duration"], { min: 1000 }),
