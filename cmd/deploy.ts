@@ -30,7 +30,7 @@ const generateAll = defineCommand({
   args: {
     ...deployArgs,
     "create-namespace": { type: "boolean", default: false, description: "Also print the Namespace object" },
-    "tls-dir": { type: "string", description: "Bootstrap the webhook certificate from `webhook cert-generate` output (ca.crt, tls.crt, tls.key): prints the TLS Secret and sets the caBundle", valueHint: "dir" },
+    "tls-dir": { type: "string", description: "Use the certificates `webhook cert-generate` wrote (ca.crt, tls.crt, tls.key): prints the TLS Secret and the caBundle; the webhook serves them as they are (renew: re-run cert-generate)", valueHint: "dir" },
   },
   run({ args }) {
     const options = parseDeployArgs(args, VERSION);

@@ -37,7 +37,9 @@ export interface DeploySelection {
 }
 
 /** Everything `deploy generate-all` prints. */
-export function renderDeployManifests(options: DeployOptions, selection: DeploySelection): Manifest[] {
+export function renderDeployManifests(given: DeployOptions, selection: DeploySelection): Manifest[] {
+  // certificates from files: the webhook serves them as they are instead of managing its own
+  const options: DeployOptions = selection.webhookTls ? { ...given, webhook: { ...given.webhook, certMode: "provided" } } : given;
   return [
     ...(selection.createNamespace ? [renderNamespace(options)] : []),
     ...renderLabelledCrds(options),

@@ -10,8 +10,13 @@ export const DEFAULT_IMAGE_REPOSITORY = "ghcr.io/kube-devops/kube-devops";
 export const DEFAULT_NAMESPACE = "kube-devops";
 export const APP_NAME = "kube-devops";
 
+/** Certificate modes a user picks (`--cert-mode`, chart `webhook.certificate.mode`). */
 export const CERT_MODES = ["self-managed", "cert-manager"] as const;
-export type CertMode = (typeof CERT_MODES)[number];
+/**
+ * `provided`: certificates from `webhook cert-generate` files (`deploy generate-all --tls-dir`),
+ * shipped as the Secret; the webhook only reads them (renewal is a re-run of cert-generate).
+ */
+export type CertMode = (typeof CERT_MODES)[number] | "provided";
 
 export interface Resources {
   requests: { cpu: string; memory: string };

@@ -44,6 +44,10 @@ describe("compiled binary: manifest generators", () => {
     expect(secret?.data).toEqual({ "ca.crt": b64("ca.crt"), "tls.crt": b64("tls.crt"), "tls.key": b64("tls.key") });
     expect(objects.find((o) => o.kind === "ValidatingWebhookConfiguration")?.webhooks?.[0]?.clientConfig.caBundle).toBe(b64("ca.crt"));
     expect(stdout).not.toContain(b64("ca.key")); // the CA's private key never leaves the directory
+    // the webhook serves the provided files instead of replacing them with its own
+    const webhook = objects.find((o) => o.kind === "Deployment" && JSON.stringify(o).includes('"serve"')) as unknown as { spec: { template: { spec: { containers: { args: string[] }[]; volumes: { secret?: { optional?: boolean } }[] } } } };
+    expect(webhook.spec.template.spec.containers[0]?.args).toContain("--no-self-managed");
+    expect(webhook.spec.template.spec.volumes.find((v) => v.secret)?.secret?.optional).toBe(false);
   });
 
   test("deploy generate-all --tls-dir with missing files fails (exit 1) naming the file", () => {
