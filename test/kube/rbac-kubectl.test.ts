@@ -121,6 +121,15 @@ describe("kubectl --as a ServiceAccount", () => {
     expect(emu.store.get("pods", "team-a", "web").metadata.name).toBe("web");
   });
 
+  test("kubectl auth can-i / whoami answer from the same RBAC", async () => {
+    expect((await kubectlAs(["auth", "can-i", "list", "pods", "-n", "team-b"])).stdout.trim()).toBe("yes");
+    const no = await kubectlAs(["auth", "can-i", "delete", "pods", "-n", "team-b"]);
+    expect([no.code, no.stdout.trim()]).toEqual([1, "no"]);
+    expect((await kubectlAs(["auth", "can-i", "get", "leases/kd-leader", "-n", "ops"])).stdout.trim()).toBe("yes");
+    expect((await kubectlAs(["auth", "can-i", "get", "leases/other", "-n", "ops"])).stdout.trim()).toBe("no");
+    expect((await kubectlAs(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).stdout).toBe(SA);
+  });
+
   test("a ServiceAccount token authenticates as the SA with the same rights", async () => {
     const token = emu.serviceAccountToken("ops", "kube-devops");
     const allowed = await call(emu, "/api/v1/namespaces/team-a/pods", { token });
