@@ -166,7 +166,7 @@ export class Api {
       const pruned: string[] = [];
       pruneUnknown(obj, schema, true, "", pruned);
       if (pruned.length > 0 && opts.fieldValidation === "Strict") {
-        throw badRequest(pruned.length === 1 ? `strict decoding error: unknown field "${pruned[0]}"` : `strict decoding error: ${pruned.map((p) => `unknown field "${p}"`).join(", ")}`);
+        throw badRequest(`${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${pruned.map((p) => `unknown field "${p}"`).join(", ")}`);
       }
       if (opts.fieldValidation !== "Ignore") for (const p of pruned) opts.warnings?.push(`unknown field "${p}"`);
       applySchemaDefaults(obj, schema);

@@ -48,7 +48,7 @@ describe("custom resources", () => {
     const body = { apiVersion: "example.com/v1", kind: "Gadget", metadata: { name: "g1" }, spec: { mode: "a", keep: "k", junk: 1 } };
     const strict = await call(emu, "/apis/example.com/v1/namespaces/default/gadgets?fieldValidation=Strict", { method: "POST", body });
     expect(strict.status).toBe(400);
-    expect(strict.body.message).toBe('strict decoding error: unknown field "spec.junk"');
+    expect(strict.body.message).toBe('Gadget in version "v1" cannot be handled as a Gadget: strict decoding error: unknown field "spec.junk"');
     const warn = await call(emu, "/apis/example.com/v1/namespaces/default/gadgets", { method: "POST", body });
     expect(warn.status).toBe(201);
     expect(warn.headers.get("warning")).toBe('299 - "unknown field \\"spec.junk\\""');

@@ -47,6 +47,17 @@ describe("discovery", () => {
     expect(core.items[0].versions[0].resources.find((x: any) => x.resource === "pods").scope).toBe("Namespaced");
   });
 
+  test("/openapi/v3 indexes one document per group-version; PATCH operations name their kind and accept fieldValidation", async () => {
+    const index = (await call(emu, "/openapi/v3")).body;
+    const url = index.paths["apis/apps/v1"].serverRelativeURL;
+    expect(url).toStartWith("/openapi/v3/apis/apps/v1?hash=");
+    const doc = (await call(emu, url)).body;
+    const patch = doc.paths["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"].patch;
+    expect(patch["x-kubernetes-group-version-kind"]).toEqual({ group: "apps", version: "v1", kind: "Deployment" });
+    expect(patch.parameters.map((p: any) => p.name)).toContain("fieldValidation");
+    expect((await call(emu, "/openapi/v3/apis/nope/v1")).status).toBe(404);
+  });
+
   test("a plain JSON Accept still gets the legacy documents", async () => {
     expect((await call(emu, "/apis", { accept: "application/json" })).body.kind).toBe("APIGroupList");
   });

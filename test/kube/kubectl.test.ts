@@ -182,6 +182,14 @@ describe("kubectl", () => {
     expect((emu.store.get("deployments.apps", "default", "ssa") as any).spec.replicas).toBe(3);
   });
 
+  test("apply with kubectl's default --validate=strict: the server rejects unknown fields of a custom resource", async () => {
+    const bad = await kubectl(["apply", "-f", "-"], manifest({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "strict", namespace: "default" }, spec: { size: 2, typo: 1 } }));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.typo"');
+    expect(await ok(["apply", "-f", "-"], manifest({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "strict", namespace: "default" }, spec: { size: 2 } }))).toContain("widget.example.com/strict created");
+    expect(await ok(["apply", "-f", "-"], manifest({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "validated", namespace: "default" }, data: { a: "b" } }))).toContain("configmap/validated created");
+  });
+
   test("the client-certificate context authenticates too", async () => {
     const out = await ok(["--context", "emulator-cert", "get", "namespaces", "-o", "name"]);
     expect(out).toContain("namespace/default");

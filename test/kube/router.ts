@@ -11,6 +11,7 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } 
 import type { FaultRules } from "./faults.ts";
 import { defaultAuthenticate, type ClientCertificate, type Hooks, type RequestAttributes, type UserInfo } from "./hooks.ts";
 import { PATCH_TYPES, applyJsonPatch, applyMergePatch, type PatchType } from "./patch.ts";
+import { openApiDocument, openApiIndex } from "./openapi.ts";
 import { decodeKubeProtobuf } from "./protobuf.ts";
 import { parseRequestInfo, type RequestInfo } from "./request-info.ts";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.ts";
@@ -122,6 +123,12 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
     if (p === "/healthz" || p === "/livez" || p === "/readyz") return new Response("ok", { headers: { "content-type": "text/plain" } });
     if ((p === "/api" || p === "/apis") && wantsAggregated(accept)) {
       return json(aggregatedDiscovery(api.registry, p === "/api"), 200, { "content-type": AGGREGATED_CONTENT_TYPE });
+    }
+    if (p === "/openapi/v3") return json(openApiIndex(api.registry));
+    if (p.startsWith("/openapi/v3/")) {
+      const m = p.slice("/openapi/v3/".length).match(/^(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/);
+      const doc = m ? openApiDocument(api.registry, m[2] ?? "", m[1] ?? m[3] ?? "") : undefined;
+      if (doc) return json(doc);
     }
     if (p === "/api") return json(apiVersions(deps.serverAddress()));
     if (p === "/apis") return json(apiGroupList(api.registry));
