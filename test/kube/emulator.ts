@@ -119,7 +119,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...(options.controllers !== undefined ? { controllers: options.controllers } : {}),
     ...(options.webhookServices ? { webhookServices: options.webhookServices } : {}),
   });
-  for (const obj of options.seed ?? []) api.load(obj, { quiet: true });
+  // With simulated controllers the seed is announced (not quiet), so they act on seeded workloads.
+  for (const obj of options.seed ?? []) api.load(obj, { quiet: !options.controllers });
   const faultRules = new FaultRules();
   const hub = new WatchHub(api, { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000, expiredAs: options.expiredWatchAs ?? "event" });
 

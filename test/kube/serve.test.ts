@@ -46,6 +46,31 @@ describe("seeds", () => {
     expect(await proc.exited).toBe(0);
   });
 
+  test("serve.ts --controllers runs the simulated workload controllers", async () => {
+    const seedFile = join(dir, "deploy.yaml");
+    writeFileSync(seedFile, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: nginx:1}]}\n");
+    const kc = join(dir, "kubeconfig-ctl");
+    const proc = Bun.spawn(["bun", join(import.meta.dir, "serve.ts"), "--kubeconfig-out", kc, "--seed", seedFile, "--controllers"], { stdout: "pipe", stderr: "pipe" });
+    const reader = proc.stdout.getReader();
+    let out = "";
+    while (!out.includes("\n")) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      out += new TextDecoder().decode(value);
+    }
+    expect(out).toStartWith("ready https://127.0.0.1:");
+    let pods = "";
+    for (let i = 0; i < 50 && pods.split("\n").filter(Boolean).length < 2; i++) {
+      const k = Bun.spawn(["kubectl", "--kubeconfig", kc, "--cache-dir", join(dir, "cache-ctl"), "get", "pods", "-l", "app=web", "-o", "name"], { stdout: "pipe", stderr: "pipe" });
+      pods = await new Response(k.stdout).text();
+      await k.exited;
+      if (pods.split("\n").filter(Boolean).length < 2) await Bun.sleep(100);
+    }
+    expect(pods.split("\n").filter(Boolean)).toHaveLength(2);
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+  });
+
   test("serve.ts rejects unknown arguments with exit code 2", async () => {
     const proc = Bun.spawn(["bun", join(import.meta.dir, "serve.ts"), "--bogus"], { stdout: "pipe", stderr: "pipe" });
     expect(await proc.exited).toBe(2);
