@@ -42,7 +42,7 @@ export default defineCommand({
     "pod-debounce": { type: "string", default: "2s", description: "Coalesce pod changes of a policy's namespace over this window", valueHint: "duration" },
     "audit-interval": { type: "string", default: "1h", description: "Record an unchanged result at most this often (changes are recorded at once)", valueHint: "duration" },
     "audit-retention": { type: "string", default: "10", description: "PolicyAuditResults kept per policy (0 disables audit history)", valueHint: "count" },
-    "status-heartbeat": { type: "string", default: "10m", description: "Rewrite an unchanged status (lastEvaluated) at most this often", valueHint: "duration" },
+    "status-heartbeat": { type: "string", default: "10m", description: "Rewrite an unchanged status (lastEvaluated), and re-read an unchanged --reports report, at most this often", valueHint: "duration" },
     "max-patches-per-cycle": { type: "string", default: "5", description: "Enforcement patches at most this many workloads per policy per cycle", valueHint: "count" },
     workers: { type: "string", default: "4", description: "Policies reconciled concurrently", valueHint: "count" },
     "leader-elect": { type: "boolean", default: true, description: "Elect a leader through a Lease (--no-leader-elect for a single replica)" },
@@ -83,7 +83,7 @@ export default defineCommand({
     const watch: WatchFactory = (o) => listWatch({ client, ...o });
     const ownNamespace = env.POD_NAMESPACE ?? currentNamespace(kc);
     const enforce = createEnforceStep({ client, logger, metrics, maxPatchesPerCycle, isProtectedNamespace: (ns) => isProtectedNamespace(ns) || ns === ownNamespace });
-    const reports = reportsMode === "none" ? undefined : new ReportWriter({ client, logger, metrics, format: reportsMode });
+    const reports = reportsMode === "none" ? undefined : new ReportWriter({ client, logger, metrics, format: reportsMode, recheckMs: options.statusHeartbeatMs });
     const operator = new PolicyOperator({ client, clock: systemClock, logger, metrics, options, watch, enforce, reports });
     const identity = args.identity ?? env.POD_NAME ?? `${hostname()}_${process.pid}`;
     let leading = !args["leader-elect"];

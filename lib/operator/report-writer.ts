@@ -83,11 +83,13 @@ export interface ReportWriterDeps {
   logger: Logger;
   metrics: OperatorMetrics;
   format: ReportFormat;
+  /** Re-read an unchanged report at most this often (ms), so one deleted by hand comes back. */
+  recheckMs: number;
 }
 
 /** Upserts the report of each reconciled policy; remembers what it last wrote per policy. */
 export class ReportWriter {
-  private readonly written = new Map<string, string>();
+  private readonly written = new Map<string, { fingerprint: string; at: number }>();
   private warnedMissing = false;
   private readonly type: ResourceType;
 
@@ -106,10 +108,11 @@ export class ReportWriter {
     const key = `${namespace}/${name}`;
     const desired = buildOperatorReport({ name, namespace, uid }, pods, evaluation, this.deps.format, now.getTime());
     const fingerprint = reportFingerprint(desired);
-    if (this.written.get(key) === fingerprint) return;
+    const last = this.written.get(key);
+    if (last?.fingerprint === fingerprint && now.getTime() - last.at < this.deps.recheckMs) return;
     try {
       const outcome = await this.upsert(desired, fingerprint, 1);
-      this.written.set(key, fingerprint);
+      this.written.set(key, { fingerprint, at: now.getTime() });
       if (outcome !== "unchanged") {
         this.deps.metrics.reportWrites.inc({ result: outcome });
         this.deps.logger.debug("report_written", { namespace, policy: name, report: desired.metadata?.name, outcome });

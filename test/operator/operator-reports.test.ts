@@ -35,7 +35,7 @@ afterAll(async () => {
 /** Starts `reconcile --reports <format>`; keeps all of its stderr for assertions. */
 async function startOperator(format: string): Promise<Operator> {
   const proc = Bun.spawn(
-    [ensureBinary(), "reconcile", "--kubeconfig", cluster.kubeconfigPath, "--log-format", "json", "--metrics-addr", "127.0.0.1:0", "--no-leader-elect", "--reports", format, "--requeue-interval", "1s", "--pod-debounce", "50ms", "--audit-retention", "0"],
+    [ensureBinary(), "reconcile", "--kubeconfig", cluster.kubeconfigPath, "--log-format", "json", "--metrics-addr", "127.0.0.1:0", "--no-leader-elect", "--reports", format, "--requeue-interval", "1s", "--pod-debounce", "50ms", "--audit-retention", "0", "--status-heartbeat", "1s"],
     { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" } },
   );
   running.push(proc);
@@ -99,6 +99,13 @@ describe("reconcile --reports wgpolicyk8s", () => {
     expect(steady?.metadata?.resourceVersion).toBe(updated.metadata?.resourceVersion);
     expect(await metric(op, 'devopspolicy_report_writes_total{result="created"}')).toBe(1);
     expect(await metric(op, 'devopspolicy_report_writes_total{result="updated"}')).toBe(1);
+  }, 40_000);
+
+  test("a report deleted by hand comes back at the next re-check (--status-heartbeat)", async () => {
+    await cluster.client.delete(WG_POLICY_REPORTS, "kube-devops-team", { namespace: "shop" });
+    const back = await eventually(() => getReport(WG_POLICY_REPORTS, "shop", "kube-devops-team"), "the report to be recreated");
+    expect(back.summary.fail).toBe(2);
+    expect(await metric(op, 'devopspolicy_report_writes_total{result="created"}')).toBe(2);
   }, 40_000);
 
   test("a clean namespace gets a zero summary; deleting the policy collects its report", async () => {
