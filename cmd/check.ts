@@ -13,6 +13,7 @@ import { KubeDevopsError, usageError } from "../lib/errors.ts";
 import { createKubeClient, type KubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
 import { NODES, PODS } from "../lib/kube/resources.ts";
+import { REPORTS_SETTINGS, type ReportsSetting } from "../lib/reports/policy-report.ts";
 
 /** `  Label ........ value`: the value starts at column 33, as in the reference. */
 function dots(label: string, value: string): string {
@@ -40,10 +41,13 @@ export default defineCommand({
   meta: { name: "check", description: "Check the kubeconfig, cluster reachability and every permission kube-devops needs" },
   args: {
     namespace: { type: "string", alias: "n", default: "kube-devops", description: "Namespace the components run in (for namespaced grants)", valueHint: "ns" },
+    reports: { type: "string", default: "none", description: `Also check reconcile's report grant for this format: ${REPORTS_SETTINGS.join("|")}`, valueHint: "format" },
     component: { type: "string", default: "all", description: `Which permissions to check: all|${CHECK_COMPONENTS.join("|")}`, valueHint: "name" },
   },
   async run({ args }) {
     const { globals, env, out } = cliRuntime();
+    const reports = args.reports as ReportsSetting;
+    if (!REPORTS_SETTINGS.includes(reports)) throw usageError(`Invalid --reports "${args.reports}": expected one of ${REPORTS_SETTINGS.join(", ")}`);
     const components: CheckComponent[] = args.component === "all" ? [...CHECK_COMPONENTS] : [args.component as CheckComponent];
     if (!components.every((c) => (CHECK_COMPONENTS as readonly string[]).includes(c))) {
       throw usageError(`Invalid --component "${args.component}": expected all or one of ${CHECK_COMPONENTS.join(", ")}`);
@@ -87,7 +91,7 @@ export default defineCommand({
     }
     out(`\n  Kubernetes version: ${version.major}.${version.minor} (${version.gitVersion}, context ${kc.getCurrentContext()})\n\n`);
 
-    const results = await reviewAccess(client, plannedChecks(components, args.namespace));
+    const results = await reviewAccess(client, plannedChecks(components, args.namespace, { reports }));
     out(`Permissions kube-devops needs (SelfSubjectAccessReview as the current identity; namespaced grants in ${args.namespace}):\n`);
     out(`${renderAccessTable(results).join("\n")}\n\n`);
     const denied = results.filter((r) => !r.allowed);

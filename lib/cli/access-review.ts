@@ -6,7 +6,7 @@
  */
 import type { KubeClient } from "../kube/client.ts";
 import { SELF_SUBJECT_ACCESS_REVIEWS } from "../kube/resources.ts";
-import { accessChecks, COMPONENTS, type AccessCheck } from "../rbac/permissions.ts";
+import { accessChecks, COMPONENTS, DEFAULT_OBJECT_NAMES, DEFAULT_PERMISSION_OPTIONS, type AccessCheck, type PermissionOptions } from "../rbac/permissions.ts";
 import { API_GROUP } from "../policy/schema.ts";
 
 export const CHECK_COMPONENTS = ["cli", ...COMPONENTS] as const;
@@ -28,9 +28,9 @@ export interface AccessResult extends AccessCheck {
 }
 
 /** The access checks of the chosen components; namespaced grants are asked in `namespace`. */
-export function plannedChecks(components: readonly CheckComponent[], namespace: string): Array<AccessCheck & { component: CheckComponent }> {
+export function plannedChecks(components: readonly CheckComponent[], namespace: string, options: PermissionOptions = DEFAULT_PERMISSION_OPTIONS): Array<AccessCheck & { component: CheckComponent }> {
   return components.flatMap((component) =>
-    (component === "cli" ? CLI_ACCESS : accessChecks(component, namespace)).map((c) => ({ ...c, component })),
+    (component === "cli" ? CLI_ACCESS : accessChecks(component, namespace, DEFAULT_OBJECT_NAMES, options)).map((c) => ({ ...c, component })),
   );
 }
 

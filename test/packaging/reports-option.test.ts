@@ -3,6 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { parseDeployArgs } from "../../gen/deploy-args.ts";
 import { renderRbac } from "../../gen/rbac.ts";
 import { componentArgs, renderDeployment } from "../../gen/workloads.ts";
+import { plannedChecks } from "../../lib/cli/access-review.ts";
 import { componentPermissions } from "../../lib/rbac/permissions.ts";
 
 const reconcileRules = (reports?: string) =>
@@ -24,6 +25,12 @@ describe("--reports", () => {
     expect(renderDeployment(parseDeployArgs({ reports: "openreports" }, "1.0.0"), "reconcile").spec?.template.spec?.containers[0]?.args).toEqual(["reconcile", "--reports", "openreports", "--log-format", "json"]);
     expect(componentArgs("watch", "self-managed", "openreports")).toEqual(["watch", "--log-format", "json"]);
     expect(componentPermissions("webhook", undefined, { reports: "openreports" })).toEqual(componentPermissions("webhook"));
+  });
+
+  test("check --reports asks about the report grant only when given", () => {
+    const reportChecks = (reports?: "wgpolicyk8s") => plannedChecks(["reconcile"], "ops", reports ? { reports } : undefined).filter((c) => c.resource === "policyreports");
+    expect(reportChecks()).toEqual([]);
+    expect(reportChecks("wgpolicyk8s").map((c) => `${c.verb} ${c.group}/${c.resource} ${c.namespace ?? "*"}`)).toEqual(["get wgpolicyk8s.io/policyreports *", "create wgpolicyk8s.io/policyreports *", "update wgpolicyk8s.io/policyreports *"]);
   });
 
   test("an unknown format is a usage error naming the flag", () => {
