@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderCrds } from "../../gen/crd.ts";
 import { startEmulator } from "../kube/emulator.ts";
-import { leaderGauge, startReplica, until, type ComponentSpec, type Replica } from "./replicas.ts";
+import { LEASE_COMPONENTS } from "./components.ts";
+import { leaderGauge, startReplica, until, type Replica } from "./replicas.ts";
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 let emu: Emulator;
@@ -18,9 +19,6 @@ const dir = mkdtempSync(join(tmpdir(), "kd-rel-"));
 const kubeconfig = join(dir, "kubeconfig");
 const started: Replica[] = [];
 
-const COMPONENTS: Array<{ name: string; lease: string; spec: ComponentSpec }> = [
-  { name: "reconcile", lease: "kube-devops-reconcile", spec: { command: ["reconcile", "--pod-debounce", "100ms"], readyEvent: "operator_started", urlField: "metrics" } },
-];
 
 beforeAll(async () => {
   emu = await startEmulator();
@@ -44,7 +42,7 @@ function holder(lease: string): string | undefined {
   }
 }
 
-for (const { name, lease, spec } of COMPONENTS) {
+for (const { name, lease, spec } of LEASE_COMPONENTS) {
   describe(`${name}: leader paused, resumed, then stopped`, () => {
     test("the standby takes over, the resumed leader steps down, never two leaders, graceful hand-over", async () => {
       const holders: string[] = [];
