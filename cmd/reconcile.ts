@@ -13,7 +13,7 @@ import { usageError } from "../lib/errors.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
 import { systemClock } from "../lib/kube/clock.ts";
 import { currentNamespace, loadKubeConfig } from "../lib/kube/kubeconfig.ts";
-import { leaderElection } from "../lib/kube/leader-election.ts";
+import { leaderElection, type LeaderElector } from "../lib/kube/leader-election.ts";
 import { runUntilSignal } from "../lib/kube/lifecycle.ts";
 import { listWatch } from "../lib/kube/list-watch.ts";
 import { CONTROLLER_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
@@ -87,13 +87,22 @@ export default defineCommand({
     const operator = new PolicyOperator({ client, clock: systemClock, logger, metrics, options, watch, enforce, reports });
     const identity = args.identity ?? env.POD_NAME ?? `${hostname()}_${process.pid}`;
     let leading = !args["leader-elect"];
+    let elector: LeaderElector | undefined;
+    // A standby is Ready only while it can read the lease: one that cannot reach the API
+    // server (outage, broken RBAC or network policy) could never take over, and a rollout
+    // must not count it as a working replica.
+    const standbyReadiness = (): { ready: boolean; reasons: string[] } => {
+      const seen = elector?.lastObservedAt ?? 0;
+      if (seen > 0 && systemClock.now() - seen <= 2 * lease.leaseDurationMs) return { ready: true, reasons: ["standby: another replica leads"] };
+      return { ready: false, reasons: [seen > 0 ? `standby: the lease could not be read for ${Math.round((systemClock.now() - seen) / 1000)} s` : "standby: the lease has not been read yet"] };
+    };
 
     await runUntilSignal(
       "reconcile",
       async (ctx) => {
         const app = createProbeApp({
           registry,
-          readiness: () => (leading ? operator.readiness() : { ready: true, reasons: ["standby: another replica leads"] }),
+          readiness: () => (leading ? operator.readiness() : standbyReadiness()),
         });
         const server = serveHttp(app, { addr: args["metrics-addr"], flag: "--metrics-addr" });
         ctx.onShutdown("metrics server", () => server.stop());
@@ -111,7 +120,7 @@ export default defineCommand({
           }
         };
         if (!args["leader-elect"]) return lead(ctx.signal);
-        const elector = leaderElection({
+        elector = leaderElection({
           client,
           namespace: args["lease-namespace"] ?? env.POD_NAMESPACE ?? currentNamespace(kc),
           name: args["lease-name"],

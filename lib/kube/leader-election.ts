@@ -54,6 +54,7 @@ export class LeaderElector {
   private lastHolder = "";
   /** Local time at which the last successful write was *started* (safe side of the deadline). */
   private lastWriteStart = 0;
+  private lastRead = 0;
 
   constructor(private readonly options: LeaderElectionOptions) {
     this.clock = options.clock ?? systemClock;
@@ -68,6 +69,11 @@ export class LeaderElector {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  /** Local time of the last successful read of the lease (0 before any): a standby's proof that it reaches the API server. */
+  get lastObservedAt(): number {
+    return this.lastRead;
   }
 
   /**
@@ -116,6 +122,7 @@ export class LeaderElector {
     }
     const start = this.clock.now();
     const now = start;
+    this.lastRead = now;
     const fingerprint = recordFingerprint(lease?.spec);
     if (fingerprint !== this.observed.fingerprint) this.observed = { fingerprint, at: now, lease };
     this.observed.lease = lease;
