@@ -35,6 +35,8 @@ const DEFS = [
   def("namespace_health_score", "gauge", ["namespace"], "Namespace governance health score (0-100)", W, "reference"),
   def("pod_events_total", "counter", [], "Total pod events processed", W, "reference"),
   def("pods_tracked_total", "gauge", [], "Total pods currently tracked by the watch controller", W, "reference"),
+  // new: watch violations (the reference only logs them)
+  def("namespace_violations", "gauge", ["namespace", "check", "severity"], "Open governance violations per namespace, check and severity (one per offending container and check, one per Pending pod)", W, "new"),
   // reconcile (reference §7.2)
   def("devopspolicy_reconcile_total", "counter", [], "Total DevOpsPolicy reconciliation cycles", R, "reference"),
   def("devopspolicy_reconcile_errors_total", "counter", [], "Total DevOpsPolicy reconciliation errors", R, "reference"),

@@ -1,0 +1,287 @@
+/**
+ * @module
+ * One leader term of the watch controller: a DevOpsPolicy list+watch (per-namespace
+ * check sets, strictest wins), a cluster-wide pod list+watch feeding the aggregator,
+ * re-evaluation of a namespace's pods when its policies change (a paginated re-list:
+ * pods are not kept), pending deadlines, and readiness from the loops' health.
+ */
+import { checkSetFromPolicies } from "../checks/check-set.ts";
+import { NotFoundError } from "../kube/api-errors.ts";
+import type { KubeClient } from "../kube/client.ts";
+import type { Clock } from "../kube/clock.ts";
+import { listWatch, type ListWatch, type ListWatchEvent } from "../kube/list-watch.ts";
+import { DEVOPS_POLICIES, PODS } from "../kube/resources.ts";
+import type { KubeObject } from "../kube/types.ts";
+import { keyOf } from "../kube/watch-store.ts";
+import type { PodLike } from "../k8s-objects.ts";
+import { checkPolicySpec } from "../policy/parse-policy.ts";
+import type { DevOpsPolicySpec } from "../policy/schema.ts";
+import type { Readiness } from "../server/probe-app.ts";
+import { HealthAggregator, IGNORED, type ViolationChange } from "./health-aggregator.ts";
+import type { PodContribution } from "./pod-contribution.ts";
+import type { WatchMetrics } from "./watch-metrics.ts";
+
+export interface WatchLogger {
+  info(message: string, ...rest: unknown[]): void;
+  warn(message: string, ...rest: unknown[]): void;
+  debug(message: string, ...rest: unknown[]): void;
+}
+
+export interface WatchControllerOptions {
+  client: KubeClient;
+  clock: Clock;
+  logger: WatchLogger;
+  metrics: WatchMetrics;
+  /** Ready only while the pod watch was active within this long, ms (default 120 s). */
+  maxStalenessMs?: number;
+  /** How long to wait for the first policy list before scoring pods with the default checks, ms. */
+  policyWaitMs?: number;
+  pageSize?: number;
+  /** Coalesce policy changes of a namespace over this window before re-evaluating, ms. */
+  policyDebounceMs?: number;
+}
+
+type PolicySpecOrInvalid = DevOpsPolicySpec | undefined;
+
+export class WatchController {
+  aggregator: HealthAggregator | undefined;
+  private pods: ListWatch<PodContribution> | undefined;
+  private policies: ListWatch<PolicySpecOrInvalid> | undefined;
+  private policiesAbsent = false;
+  private readonly policySpecs = new Map<string, Map<string, DevOpsPolicySpec>>();
+  private readonly dirty = new Set<string>();
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: WatchControllerOptions) {}
+
+  /** Ready: the pod loop has synced and is watching (or was active recently), and policies are readable. */
+  readiness(): Readiness {
+    const reasons: string[] = [];
+    const pods = this.pods;
+    if (!pods) return { ready: false, reasons: ["pod watch not started"] };
+    const health = pods.health();
+    if (!health.synced) reasons.push("pods: initial list in progress");
+    else if (!pods.isReady(this.options.maxStalenessMs ?? 120_000)) reasons.push(`pods: watch unhealthy (${describe(health.lastError)})`);
+    const policies = this.policies;
+    if (policies && !this.policiesAbsent && !policies.isReady(this.options.maxStalenessMs ?? 120_000)) {
+      reasons.push(`devopspolicies: ${policies.health().synced ? "watch unhealthy" : "not listed yet"} (${describe(policies.health().lastError)})`);
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  /** Runs one leader term until `signal` aborts; stops exporting scores when it ends. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { client, clock, logger, metrics } = this.options;
+    const aggregator = new HealthAggregator({ onViolationChange: (c) => logViolationChange(logger, c) });
+    this.aggregator = aggregator;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let timerAt = Number.POSITIVE_INFINITY;
+    const armDeadline = (): void => {
+      const at = aggregator.nextDeadline();
+      if (at === undefined || at >= timerAt || signal.aborted) return;
+      clearTimeout(timer);
+      timerAt = at;
+      timer = setTimeout(() => {
+        timerAt = Number.POSITIVE_INFINITY;
+        aggregator.advance(clock.now());
+        armDeadline();
+      }, Math.min(Math.max(0, at - clock.now()), 2_147_000_000));
+    };
+
+    let policiesSettled: () => void = () => {};
+    const policiesReady = new Promise<void>((resolve) => (policiesSettled = resolve));
+    this.policies = listWatch<PolicySpecOrInvalid>({
+      client,
+      type: DEVOPS_POLICIES,
+      clock,
+      pageSize: this.options.pageSize,
+      project: (obj) => this.parsePolicy(obj),
+      onEvent: (e) => this.onPolicyEvent(e, policiesSettled),
+    });
+    const policyLoop = this.policies.start(signal);
+    await Promise.race([policiesReady, clock.sleep(this.options.policyWaitMs ?? 10_000, signal).catch(() => {})]);
+    for (const ns of this.dirty) aggregator.setCheckSet(ns, this.checkSetFor(ns));
+    this.dirty.clear();
+
+    this.pods = listWatch<PodContribution>({
+      client,
+      type: PODS,
+      clock,
+      pageSize: this.options.pageSize,
+      project: (obj) => aggregator.project(obj as PodLike, clock.now()),
+      onEvent: (e) => {
+        this.onPodEvent(aggregator, e);
+        if (e.type === "added" || e.type === "modified" || e.type === "synced") armDeadline();
+      },
+    });
+    const podLoop = this.pods.start(signal);
+    const reevaluation = this.reevaluateLoop(aggregator, signal);
+    await Promise.all([policyLoop, podLoop, reevaluation]);
+    clearTimeout(timer);
+    metrics.exportScores(undefined);
+    aggregator.clear();
+    logger.info("watcher_shutdown");
+  }
+
+  private parsePolicy(obj: KubeObject): PolicySpecOrInvalid {
+    const result = checkPolicySpec((obj as { spec?: unknown }).spec ?? {});
+    if (result.ok) return result.value;
+    this.options.logger.warn("policy_invalid_ignored", { policy: keyOf(obj), issues: result.issues.map((i) => `${i.path}: ${i.message}`) });
+    return undefined;
+  }
+
+  private onPolicyEvent(e: ListWatchEvent<PolicySpecOrInvalid>, settled: () => void): void {
+    const { logger } = this.options;
+    switch (e.type) {
+      case "added":
+      case "modified":
+      case "deleted": {
+        const ns = e.key.slice(0, e.key.indexOf("/"));
+        let specs = this.policySpecs.get(ns);
+        if (e.type !== "deleted" && e.value) {
+          if (!specs) this.policySpecs.set(ns, (specs = new Map()));
+          specs.set(e.key, e.value);
+        } else {
+          specs?.delete(e.key);
+          if (specs?.size === 0) this.policySpecs.delete(ns);
+        }
+        this.dirty.add(ns);
+        this.wake?.();
+        return;
+      }
+      case "synced":
+        this.policiesAbsent = false;
+        logger.info("policies_synced", { policies: e.size, namespaces: this.policySpecs.size });
+        settled();
+        return;
+      case "relisted":
+        return;
+      case "error":
+        if (e.error instanceof NotFoundError) {
+          if (!this.policiesAbsent) logger.warn("policies_crd_absent", { hint: "DevOpsPolicy CRD not installed: every namespace uses the default checks" });
+          this.policiesAbsent = true;
+          settled();
+        } else logger.warn("policy_watch_error", { phase: e.phase, retry_in_ms: e.retryInMs, failures: e.failures, error: describe(e.error) });
+        return;
+    }
+  }
+
+  private checkSetFor(namespace: string) {
+    const specs = this.policySpecs.get(namespace);
+    return specs && specs.size > 0 ? checkSetFromPolicies([...specs.values()]) : undefined;
+  }
+
+  private onPodEvent(aggregator: HealthAggregator, e: ListWatchEvent<PodContribution>): void {
+    const { clock, logger, metrics } = this.options;
+    switch (e.type) {
+      case "added":
+      case "modified":
+        metrics.podEvents.inc();
+        aggregator.apply(e.key, e.value, clock.now());
+        return;
+      case "deleted":
+        metrics.podEvents.inc();
+        aggregator.remove(e.key);
+        return;
+      case "synced": {
+        aggregator.reporting = true;
+        const total = aggregator.clusterTally();
+        logger.info("initial_sync_complete", {
+          pods: aggregator.podsTracked,
+          namespaces: [...aggregator.namespaceHealth()].length,
+          cluster_health_score: aggregator.clusterScore(),
+          violations: total.violations,
+        });
+        metrics.exportScores(aggregator);
+        return;
+      }
+      case "relisted":
+        aggregator.retain(e.keys);
+        logger.info("pods_relisted", { reason: e.reason, pods: aggregator.podsTracked, cluster_health_score: aggregator.clusterScore() });
+        return;
+      case "error":
+        logger.warn("pod_watch_error", { phase: e.phase, retry_in_ms: e.retryInMs, failures: e.failures, error: describe(e.error) });
+        return;
+    }
+  }
+
+  /** Applies policy changes: new check sets, then a re-list of each changed namespace's pods. */
+  private async reevaluateLoop(aggregator: HealthAggregator, signal: AbortSignal): Promise<void> {
+    const { clock, logger } = this.options;
+    const retries = new Map<string, number>();
+    while (!signal.aborted) {
+      if (this.dirty.size === 0) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        this.wake = undefined;
+        continue;
+      }
+      await clock.sleep(this.options.policyDebounceMs ?? 200, signal).catch(() => {});
+      if (signal.aborted) break;
+      const namespaces = [...this.dirty];
+      this.dirty.clear();
+      for (const ns of namespaces) {
+        const changed = aggregator.setCheckSet(ns, this.checkSetFor(ns));
+        if (!changed && !retries.has(ns)) continue;
+        try {
+          const stale = await this.reevaluate(aggregator, ns, signal);
+          if (stale === 0) retries.delete(ns);
+          else if ((retries.get(ns) ?? 0) < 10) {
+            retries.set(ns, (retries.get(ns) ?? 0) + 1);
+            setTimeout(() => (this.dirty.add(ns), this.wake?.()), 1_000);
+          } else retries.delete(ns);
+          if (changed) logger.info("namespace_checks_changed", { namespace: ns, checks: aggregator.checkSetOf(ns).set.ids, pods_pending_update: stale });
+        } catch (err) {
+          if (signal.aborted) break;
+          logger.warn("namespace_reevaluation_failed", { namespace: ns, error: describe(err) });
+          retries.set(ns, (retries.get(ns) ?? 0) + 1);
+          setTimeout(() => (this.dirty.add(ns), this.wake?.()), 2_000);
+        }
+      }
+    }
+  }
+
+  /** Re-scores the pods of `namespace` computed with an older check set; returns how many remain stale. */
+  private async reevaluate(aggregator: HealthAggregator, namespace: string, signal: AbortSignal): Promise<number> {
+    const { client, clock } = this.options;
+    if (aggregator.staleKeys(namespace).length === 0) return 0;
+    for await (const page of client.listPages<KubeObject>(PODS, { namespace, limit: this.options.pageSize ?? 500, signal })) {
+      for (const pod of page.items) {
+        const key = keyOf(pod);
+        const current = aggregator.get(key);
+        const { generation } = aggregator.checkSetOf(namespace);
+        // Only the version the watch delivered: an older or newer one arrives through the watch, scored with the new checks.
+        if (!current || current === IGNORED || current.generation === generation || current.resourceVersion !== pod.metadata?.resourceVersion) continue;
+        aggregator.apply(key, aggregator.project(pod as PodLike, clock.now()), clock.now(), "policy-changed");
+      }
+    }
+    return aggregator.staleKeys(namespace).length;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error === undefined) return "no error";
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Appendix A's `policy_violation_detected`, once per appearance, and its counterpart when resolved. */
+function logViolationChange(logger: WatchLogger, c: ViolationChange): void {
+  const pod = c.key.slice(c.key.indexOf("/") + 1);
+  if (c.appeared.length > 0) {
+    const messages = c.findings?.filter((f) => !f.exempt && c.appeared.includes(f.check)).map((f) => f.message);
+    logger.warn("policy_violation_detected", {
+      event: "policy_violation",
+      namespace: c.namespace,
+      pod,
+      owner: c.owner,
+      violations: c.appeared,
+      ...(messages && messages.length > 0 ? { details: messages } : {}),
+      reason: c.reason,
+    });
+  }
+  if (c.resolved.length > 0) {
+    logger.info("policy_violation_resolved", { event: "policy_violation_resolved", namespace: c.namespace, pod, owner: c.owner, violations: c.resolved, reason: c.reason });
+  }
+}
