@@ -28,6 +28,7 @@ export const root = defineCommand({
     policy: () => import("./policy.ts").then((m) => m.default),
     "multi-cluster": () => import("./multi-cluster.ts").then((m) => m.default),
     reconcile: () => import("./reconcile.ts").then((m) => m.default),
+    watch: () => import("./watch.ts").then((m) => m.default),
     deploy: () => import("./deploy.ts").then((m) => m.default),
     observability: () => import("./observability.ts").then((m) => m.default),
   },

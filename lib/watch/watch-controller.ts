@@ -115,7 +115,7 @@ export class WatchController {
       },
     });
     const podLoop = this.pods.start(signal);
-    const reevaluation = this.reevaluateLoop(aggregator, signal);
+    const reevaluation = this.reevaluateLoop(aggregator, signal, armDeadline);
     await Promise.all([policyLoop, podLoop, reevaluation]);
     clearTimeout(timer);
     metrics.exportScores(undefined);
@@ -206,7 +206,7 @@ export class WatchController {
   }
 
   /** Applies policy changes: new check sets, then a re-list of each changed namespace's pods. */
-  private async reevaluateLoop(aggregator: HealthAggregator, signal: AbortSignal): Promise<void> {
+  private async reevaluateLoop(aggregator: HealthAggregator, signal: AbortSignal, armDeadline: () => void): Promise<void> {
     const { clock, logger } = this.options;
     const retries = new Map<string, number>();
     while (!signal.aborted) {
@@ -227,6 +227,7 @@ export class WatchController {
         if (!changed && !retries.has(ns)) continue;
         try {
           const stale = await this.reevaluate(aggregator, ns, signal);
+          armDeadline();
           if (stale === 0) retries.delete(ns);
           else if ((retries.get(ns) ?? 0) < 10) {
             retries.set(ns, (retries.get(ns) ?? 0) + 1);

@@ -8,6 +8,8 @@ import { Registry } from "prom-client";
 import { type MetricDef, metricsOf } from "../../lib/metrics/names.ts";
 import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
 import type { Component } from "../../lib/rbac/permissions.ts";
+import { HealthAggregator } from "../../lib/watch/health-aggregator.ts";
+import { createWatchMetrics } from "../../lib/watch/watch-metrics.ts";
 import { createWebhookMetrics } from "../../lib/webhook/metrics.ts";
 
 async function exported(registry: Registry): Promise<{ name: string; type: string; help: string }[]> {
@@ -25,6 +27,12 @@ describe("components export exactly their catalogue metrics", () => {
     const registry = new Registry();
     createOperatorMetrics(registry);
     expect(await exported(registry)).toEqual(catalogue("reconcile"));
+  });
+
+  test("watch (lib/watch/watch-metrics.ts), while leading and synced", async () => {
+    const registry = new Registry();
+    createWatchMetrics(registry).exportScores(new HealthAggregator());
+    expect(await exported(registry)).toEqual(catalogue("watch"));
   });
 
   test("webhook (lib/webhook/metrics.ts)", async () => {
