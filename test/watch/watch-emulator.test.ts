@@ -100,7 +100,8 @@ describe("watch controller against the emulator", () => {
         else emu.store.load(makePod(ns, name, next++));
       }
       if (round % 5 === 2) emu.faults.compact(); // history of 200 events is overrun anyway: 410 → relist
-      await faults[round % faults.length]!();
+      const fault = faults[round % faults.length]!;
+      await Promise.race([fault(), Bun.sleep(10_000).then(() => Promise.reject(new Error(`fault step ${round % faults.length} did not finish within 10 s`)))]);
       await Bun.sleep(20);
     }
     emu.faults.clear();
