@@ -20,7 +20,7 @@ const ROOT = resolve(import.meta.dir, "..");
 const OUT = join(ROOT, "bench", "results");
 
 /** The bench scripts, in the order they run. */
-const SCRIPTS = ["binary", "analyze-offline", "webhook", "kube-list-watch", "operator"] as const;
+const SCRIPTS = ["binary", "analyze-offline", "webhook", "kube-list-watch", "operator", "watch-scale"] as const;
 /** Scripts that run only when named (minutes long, not part of the default run): `bun run bench soak`. */
 const OPTIONAL = ["soak"] as const;
 
