@@ -18,6 +18,8 @@ import { emitResult, type Figure } from "./lib/result.ts";
 const ROOT = resolve(import.meta.dir, "..");
 const BINARY = join(ROOT, "dist", "kube-devops");
 const PODS_PER_NAMESPACE = 100;
+/** Extra environment for the watch process (experiments: BENCH_WATCH_ENV='{"BUN_JSC_forceRAMSize":"..."}'). */
+const EXTRA_ENV = JSON.parse(process.env.BENCH_WATCH_ENV ?? "{}") as Record<string, string>;
 const CHURN_EVENTS = Number(process.env.BENCH_WATCH_CHURN ?? 30_000);
 
 function memory(pid: number): { rss: number; hwm: number } {
@@ -42,7 +44,7 @@ async function startWatch(kubeconfig: string): Promise<Running> {
     stdin: "ignore",
     stdout: "ignore",
     stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...EXTRA_ENV },
   });
   const reader = proc.stderr.getReader();
   let buffer = "";

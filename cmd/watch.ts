@@ -53,7 +53,7 @@ export default defineCommand({
     const { client, namespace } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit, onRetry: (e) => logger.debug("api_retry", { ...e }) });
     const registry = new Registry();
     const metrics = createWatchMetrics(registry);
-    const controller = new WatchController({ client, clock: systemClock, logger, metrics, maxStalenessMs, pageSize });
+    const controller = new WatchController({ client, clock: systemClock, logger, metrics, maxStalenessMs, pageSize, collectGarbage: () => Bun.gc(true) });
     const identity = args.identity ?? env.POD_NAME ?? `${hostname()}_${process.pid}`;
     const leaseNamespace = args["lease-namespace"] ?? env.POD_NAMESPACE ?? namespace;
     let leading = !args["leader-elect"];

@@ -51,6 +51,33 @@ export function checksOf(mask: number): CheckId[] {
   return CHECK_IDS.filter((id) => (mask & CHECK_BIT[id]) !== 0);
 }
 
+/**
+ * Shared copies of equal tallies, counts and owner names: most non-compliant pods of a
+ * workload contribute the same numbers, so 100k pods need a few hundred objects, not 100k.
+ * Bounded: past the cap, values are kept unshared.
+ */
+const INTERN_CAP = 8192;
+const interned = new Map<string, unknown>();
+
+function intern<T>(key: string, value: T): T {
+  const found = interned.get(key);
+  if (found !== undefined) return found as T;
+  if (interned.size < INTERN_CAP) interned.set(key, Object.freeze(value));
+  return value;
+}
+
+function tallyKey(t: Tally): string {
+  let key = "t";
+  for (const id of CHECK_IDS) key += `${t[id]},`;
+  return `${key}${t.pods},${t.violations},${t.exempt}`;
+}
+
+function countsKey(counts: ViolationCounts): string {
+  let key = "c";
+  for (const id of CHECK_IDS) key += `${counts[id] ?? 0},`;
+  return key;
+}
+
 function stateOf(tally: Tally, findings: readonly Finding[]): PodState {
   let mask = 0;
   let counts: ViolationCounts | undefined;
@@ -60,13 +87,15 @@ function stateOf(tally: Tally, findings: readonly Finding[]): PodState {
     counts ??= {};
     counts[f.check] = (counts[f.check] ?? 0) + 1;
   }
-  const shared = tallyEquals(tally, CLEAN_TALLY) ? CLEAN_TALLY : tallyEquals(tally, UNSCORED_TALLY) ? UNSCORED_TALLY : tally;
-  return { tally: shared as Tally, mask, counts };
+  const shared = tallyEquals(tally, CLEAN_TALLY) ? CLEAN_TALLY : tallyEquals(tally, UNSCORED_TALLY) ? UNSCORED_TALLY : intern(tallyKey(tally), tally);
+  return { tally: shared as Tally, mask, counts: counts && intern(countsKey(counts), counts) };
 }
 
 function ownerOf(pod: PodLike): string | undefined {
   const ref = controllerRef(pod);
-  return ref?.kind && ref.name ? `${ref.kind}/${ref.name}` : undefined;
+  if (!ref?.kind || !ref.name) return undefined;
+  const owner = `${ref.kind}/${ref.name}`;
+  return intern(`o${owner}`, owner);
 }
 
 function createdAt(pod: PodLike): number | undefined {

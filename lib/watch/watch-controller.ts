@@ -39,7 +39,14 @@ export interface WatchControllerOptions {
   pageSize?: number;
   /** Coalesce policy changes of a namespace over this window before re-evaluating, ms. */
   policyDebounceMs?: number;
+  /**
+   * A full garbage collection (`Bun.gc(true)` in the command), run after each complete list
+   * and after every 10k events: the runtime otherwise keeps the parsed list pages' memory.
+   */
+  collectGarbage?: () => void;
 }
+
+const EVENTS_PER_COLLECTION = 10_000;
 
 type PolicySpecOrInvalid = DevOpsPolicySpec | undefined;
 
@@ -171,6 +178,14 @@ export class WatchController {
     return specs && specs.size > 0 ? checkSetFromPolicies([...specs.values()]) : undefined;
   }
 
+  private eventsSinceCollection = 0;
+
+  private countEvent(): void {
+    if (++this.eventsSinceCollection < EVENTS_PER_COLLECTION || !this.options.collectGarbage) return;
+    this.eventsSinceCollection = 0;
+    this.options.collectGarbage();
+  }
+
   private onPodEvent(aggregator: HealthAggregator, e: ListWatchEvent<PodContribution>): void {
     const { clock, logger, metrics } = this.options;
     switch (e.type) {
@@ -178,10 +193,12 @@ export class WatchController {
       case "modified":
         metrics.podEvents.inc();
         aggregator.apply(e.key, e.value, clock.now());
+        this.countEvent();
         return;
       case "deleted":
         metrics.podEvents.inc();
         aggregator.remove(e.key);
+        this.countEvent();
         return;
       case "synced": {
         aggregator.reporting = true;
@@ -193,10 +210,12 @@ export class WatchController {
           violations: total.violations,
         });
         metrics.exportScores(aggregator);
+        this.options.collectGarbage?.();
         return;
       }
       case "relisted":
         aggregator.retain(e.keys);
+        this.options.collectGarbage?.();
         logger.info("pods_relisted", { reason: e.reason, pods: aggregator.podsTracked, cluster_health_score: aggregator.clusterScore() });
         return;
       case "error":

@@ -13,7 +13,7 @@ import type { PodLike } from "../../lib/k8s-objects.ts";
 import { LEASES, PODS } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
-import { ensureBinary } from "../support/binary.ts";
+import { ensureBinary, runBinaryAsync } from "../support/binary.ts";
 import { eventually, prepareCluster, type Cluster } from "../operator/support.ts";
 import { expectedScores, makePod, scrapedScores } from "./support.ts";
 
@@ -100,6 +100,12 @@ describe("kube-devops watch (compiled)", () => {
       return s.present && s.pods === expected.pods ? s : undefined;
     }, "the leader's scores");
     expect(scraped).toEqual({ present: true, ...expected });
+    // The same numbers as the `analyze` command against the same cluster (pod-weighted cluster score).
+    const analyzed = await runBinaryAsync(["analyze", "-o", "json", "--kubeconfig", cluster.kubeconfigPath]);
+    expect(analyzed.code).toBe(0);
+    const report = JSON.parse(analyzed.stdout) as { summary: { score: number; total_pods: number }; namespaces: { namespace: string; score: number }[] };
+    expect(scraped.cluster).toBe(report.summary.score);
+    expect(scraped.namespaces).toEqual(Object.fromEntries(report.namespaces.map((n) => [n.namespace, n.score])));
     const leaderText = await metricsOf(leader);
     expect(leaderText).toContain('kube_devops_leader_status{component="watch"} 1');
     expect(leaderText).toContain('namespace_violations{namespace="shop",check="latest_tag",severity="high"}');

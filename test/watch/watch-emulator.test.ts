@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Registry } from "prom-client";
+import { analyzeObjects } from "../../lib/analysis/build-report.ts";
 import { checkSetFromPolicies, DEFAULT_CHECK_SET } from "../../lib/checks/check-set.ts";
 import type { PodLike } from "../../lib/k8s-objects.ts";
 import { systemClock } from "../../lib/kube/clock.ts";
@@ -111,6 +112,11 @@ describe("watch controller against the emulator", () => {
       return JSON.stringify(s) === JSON.stringify({ present: true, ...fresh }) ? s : undefined;
     }, `gauges to equal ${JSON.stringify(fresh)} (last: ${JSON.stringify(await scrape())})`, 30_000).catch(async () => scrape());
     expect(final).toEqual({ present: true, ...fresh });
+    // and equal to the engine's analyze code path over the same pods
+    const { items } = await cluster.client.listAll<KubeObject>(PODS);
+    const report = analyzeObjects(items.map((object) => ({ object, file: undefined, line: undefined })), { checkSet: DEFAULT_CHECK_SET, now: Date.now(), exemptions: true, source: "test", scoreTemplates: false });
+    expect(final.cluster).toBe(report.score);
+    expect(final.namespaces).toEqual(Object.fromEntries(report.namespaces.map((n) => [n.namespace, n.score])));
     expect(logs.some((l) => l.msg === "pods_relisted")).toBe(true);
     expect(logs.some((l) => l.msg === "pod_watch_error")).toBe(true);
     await eventually(async () => (controller.readiness().ready ? true : undefined), "ready again");
