@@ -81,6 +81,12 @@ export class WatchController {
     const { client, clock, logger, metrics } = this.options;
     const aggregator = new HealthAggregator({ onViolationChange: (c) => logViolationChange(logger, c) });
     this.aggregator = aggregator;
+    // A new leader term starts from fresh lists: nothing of an earlier term's loops or policies is trusted.
+    this.pods = undefined;
+    this.policies = undefined;
+    this.policiesAbsent = false;
+    this.policySpecs.clear();
+    this.dirty.clear();
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timerAt = Number.POSITIVE_INFINITY;
     const armDeadline = (): void => {
@@ -127,6 +133,8 @@ export class WatchController {
     clearTimeout(timer);
     metrics.exportScores(undefined);
     aggregator.clear();
+    this.pods = undefined;
+    this.policies = undefined;
     logger.info("watcher_shutdown");
   }
 

@@ -31,7 +31,7 @@ const registry = new Registry();
 const metrics = createWatchMetrics(registry);
 let controller: WatchController;
 const app = createProbeApp({ registry, readiness: () => controller.readiness() });
-const stop = new AbortController();
+let stop = new AbortController();
 let running: Promise<void>;
 const NAMESPACES = ["shop", "search", "batch", "team-c"];
 
@@ -165,5 +165,17 @@ describe("watch controller against the emulator", () => {
       throw err;
     });
     expect(appeared.fields.violations).toEqual(["pending"]);
+  }, 20_000);
+
+  test("a new leader term starts fresh: a policy deleted while not leading no longer applies", async () => {
+    stop.abort();
+    await running;
+    expect(controller.readiness().ready).toBe(false);
+    expect(await (await app.request("/metrics")).text()).not.toContain("cluster_health_score");
+    await cluster.client.delete(DEVOPS_POLICIES, "pending", { namespace: "search" });
+    stop = new AbortController();
+    running = controller.run(stop.signal);
+    await eventually(async () => (controller.readiness().ready ? true : undefined), "ready in the new term");
+    expect(await scrape()).toEqual({ present: true, ...(await freshEvaluation()) });
   }, 20_000);
 });
