@@ -3,7 +3,7 @@
  * status kept, the exact ready line, kubectl against it, clean exit on SIGTERM; and a
  * 100k-pod List that loads and lists in pages of 500.
  */
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,11 @@ import { readSeeds } from "./seed.ts";
 import { call } from "./test-client.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "emu-seed-"));
+// serve.ts runs until signalled: a failing assertion must not leave it running after the suite
+const spawned: { kill(signal?: number | NodeJS.Signals): void }[] = [];
+afterAll(() => {
+  for (const p of spawned) p.kill("SIGKILL");
+});
 
 describe("seeds", () => {
   test("multi-document YAML, JSON and Lists, namespaces and CRDs ordered first", () => {
@@ -31,6 +36,7 @@ describe("seeds", () => {
   test("serve.ts prints the ready line, serves seeded objects with their status, exits 0 on SIGTERM", async () => {
     const kc = join(dir, "kubeconfig");
     const proc = Bun.spawn(["bun", join(import.meta.dir, "serve.ts"), "--port", "0", "--kubeconfig-out", kc, "--seed", join(dir, "seeds")], { stdout: "pipe", stderr: "pipe" });
+    spawned.push(proc);
     const reader = proc.stdout.getReader();
     let out = "";
     while (!out.includes("\n")) {
@@ -51,6 +57,7 @@ describe("seeds", () => {
     writeFileSync(seedFile, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: nginx:1}]}\n");
     const kc = join(dir, "kubeconfig-ctl");
     const proc = Bun.spawn(["bun", join(import.meta.dir, "serve.ts"), "--kubeconfig-out", kc, "--seed", seedFile, "--controllers"], { stdout: "pipe", stderr: "pipe" });
+    spawned.push(proc);
     const reader = proc.stdout.getReader();
     let out = "";
     while (!out.includes("\n")) {
