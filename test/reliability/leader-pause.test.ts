@@ -47,6 +47,7 @@ for (const { name, lease, spec } of LEASE_COMPONENTS) {
     test("the standby takes over, the resumed leader steps down, never two leaders, graceful hand-over", async () => {
       const holders: string[] = [];
       const unsubscribe = emu.store.subscribe((ev) => {
+        if ((ev.object as { metadata?: { name?: string } }).metadata?.name !== lease) return;
         const h = (ev.object as { spec?: { holderIdentity?: string } }).spec?.holderIdentity ?? "";
         if (holders.at(-1) !== h) holders.push(h);
       }, { resource: "leases.coordination.k8s.io" });
