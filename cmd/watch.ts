@@ -12,7 +12,7 @@ import { durationFlag } from "../lib/duration.ts";
 import { usageError } from "../lib/errors.ts";
 import { systemClock } from "../lib/kube/clock.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
-import { leaderElection } from "../lib/kube/leader-election.ts";
+import { leaderElection, type LeaderElector } from "../lib/kube/leader-election.ts";
 import { runUntilSignal } from "../lib/kube/lifecycle.ts";
 import { CONTROLLER_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { DEFAULT_OBJECT_NAMES } from "../lib/rbac/permissions.ts";
@@ -57,13 +57,16 @@ export default defineCommand({
     const identity = args.identity ?? env.POD_NAME ?? `${hostname()}_${process.pid}`;
     const leaseNamespace = args["lease-namespace"] ?? env.POD_NAMESPACE ?? namespace;
     let leading = !args["leader-elect"];
-    let lastElectionError = Number.NEGATIVE_INFINITY;
+    let elector: LeaderElector | undefined;
     let holder = "";
 
     const readiness = (): Readiness => {
       if (leading) return controller.readiness();
-      // A standby is Ready while it can reach the Lease: it is able to take over.
-      if (systemClock.now() - lastElectionError < 2.2 * lease.retryPeriodMs + 1000) return { ready: false, reasons: ["standby: cannot reach the leader election Lease"] };
+      // A standby is Ready while it can read the Lease: it is able to take over. Measured from the
+      // last successful read (not the last error: one read retrying through an outage reports
+      // its error only at the end, and readiness would flap to Ready meanwhile).
+      const seen = elector?.lastObservedAt ?? 0;
+      if (seen === 0 || systemClock.now() - seen > 2 * lease.leaseDurationMs) return { ready: false, reasons: ["standby: cannot reach the leader election Lease"] };
       return { ready: true, reasons: [`standby: ${holder || "another replica"} leads`] };
     };
 
@@ -89,7 +92,7 @@ export default defineCommand({
         };
         if (!args["leader-elect"]) return lead(ctx.signal);
         logger.info("not_leader_waiting", { lease: `${leaseNamespace}/${args["lease-name"]}` });
-        const elector = leaderElection({
+        elector = leaderElection({
           client,
           namespace: leaseNamespace,
           name: args["lease-name"],
@@ -102,7 +105,6 @@ export default defineCommand({
             logger.info("leader_observed", { holder: id });
           },
           onError: (err, phase) => {
-            if (phase === "acquire") lastElectionError = systemClock.now();
             logger.warn(phase === "renew" ? "lease_renewal_failed" : "leader_election_error", { phase, error: err instanceof Error ? err.message : String(err) });
           },
         });

@@ -23,6 +23,15 @@ async function policyStatus(emu: Emulator, _replica: Replica, namespace: string,
   return policy.status?.violations === violations ? policy.status.healthScore : undefined;
 }
 
+async function namespaceGauges(_emu: Emulator, replica: Replica, namespace: string, violations: number): Promise<unknown> {
+  const body = await (await fetch(`${replica.url}/metrics`)).text().catch(() => "");
+  const score = new RegExp(`^namespace_health_score\\{namespace="${namespace}"\\} (\\S+)$`, "m").exec(body)?.[1];
+  if (score === undefined) return undefined;
+  const latest = [...body.matchAll(new RegExp(`^namespace_violations\\{namespace="${namespace}",check="latest_tag"[^}]*\\} (\\S+)$`, "gm"))].reduce((n, m) => n + Number(m[1]), 0);
+  return latest === violations ? Number(score) : undefined;
+}
+
 export const LEASE_COMPONENTS: LeaseComponent[] = [
+  { name: "watch", lease: "kube-devops-watch", spec: { command: ["watch"], readyEvent: "http_server_started", urlField: "addr" }, state: namespaceGauges },
   { name: "reconcile", lease: "kube-devops-reconcile", spec: { command: ["reconcile", "--pod-debounce", "100ms"], readyEvent: "operator_started", urlField: "metrics" }, state: policyStatus },
 ];
