@@ -7,9 +7,9 @@
  *
  *   bun run bench              # all
  *   bun run bench binary       # only the named scripts
- *   bun run bench soak         # the soak (optional: never in the default run)
+ *   bun run bench soak         # the soak (optional: never in the default run; added to the last report)
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { arch, cpus, totalmem } from "node:os";
 import { ANCHORS } from "./anchors.ts";
@@ -76,8 +76,12 @@ async function main(): Promise<void> {
   const scripts = wanted.length ? known.filter((s) => wanted.includes(s)) : [...SCRIPTS];
   const unknown = wanted.filter((w) => !known.includes(w));
   if (unknown.length) throw new Error(`unknown bench ${unknown.join(", ")}; known: ${known.join(", ")}`);
-  const results: BenchResult[] = [];
-  for (const s of scripts) results.push(await runScript(s));
+  const fresh: BenchResult[] = [];
+  for (const s of scripts) fresh.push(await runScript(s));
+  // An optional script alone (the soak) adds its section to the last report instead of replacing it.
+  const onlyOptional = scripts.every((s) => (OPTIONAL as readonly string[]).includes(s));
+  const previous = onlyOptional && existsSync(join(OUT, "results.json")) ? (JSON.parse(readFileSync(join(OUT, "results.json"), "utf8")) as { results: BenchResult[] }).results : [];
+  const results = [...previous.filter((r) => !fresh.some((f) => f.name === r.name)), ...fresh];
   mkdirSync(join(OUT, "charts"), { recursive: true });
   const charts = new Map<string, string>();
   for (const r of results) {

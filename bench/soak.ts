@@ -154,7 +154,8 @@ async function main(): Promise<void> {
 
   const figures: Figure[] = [];
   for (const [name, points] of samples) {
-    const secondHalf = points.filter(([m]) => m >= MINUTES / 2);
+    const half = points.filter(([m]) => m >= MINUTES / 2);
+    const secondHalf = half.length >= 3 ? half : points; // very short runs: every sample
     const s = slope(secondHalf);
     const first = points[0]![1];
     const last = points.at(-1)![1];
