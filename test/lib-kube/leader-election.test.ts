@@ -128,6 +128,25 @@ describe("leader election", () => {
     assertNoOverlap(intervals);
   });
 
+  test("lastObservedAt: a standby's last successful read of the lease, frozen while the API fails", async () => {
+    api = await startApi();
+    const intervals: Interval[] = [];
+    contender("a", intervals);
+    await until("a leads", () => leaderOf(intervals) === "a");
+    const b = contender("b", intervals);
+    expect(b.elector.lastObservedAt).toBe(0);
+    await until("b reads the lease", () => b.elector.lastObservedAt > 0);
+    const first = b.elector.lastObservedAt;
+    await until("b reads it again", () => b.elector.lastObservedAt > first);
+    api.faults.failNext(100_000, { resource: "leases", status: 503 });
+    await Bun.sleep(FAST.retryPeriodMs * 3);
+    const frozen = b.elector.lastObservedAt;
+    await Bun.sleep(FAST.retryPeriodMs * 3);
+    expect(b.elector.lastObservedAt).toBe(frozen);
+    api.faults.clear();
+    await until("b reads the lease after the outage", () => b.elector.lastObservedAt > frozen);
+  });
+
   test("a graceful stop releases the lease: a standby takes over well before the lease would expire", async () => {
     api = await startApi();
     const slow = { leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 200 };
