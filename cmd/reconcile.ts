@@ -4,7 +4,6 @@
  * leader reconciles; standbys stay Ready), serves /healthz, /readyz and /metrics
  * on --metrics-addr, and stops cleanly on SIGTERM/SIGINT (lease released).
  */
-import { hostname } from "node:os";
 import { defineCommand } from "citty";
 import { Registry } from "prom-client";
 import { cliRuntime } from "../lib/cli/runtime.ts";
@@ -13,7 +12,8 @@ import { usageError } from "../lib/errors.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
 import { systemClock } from "../lib/kube/clock.ts";
 import { currentNamespace, loadKubeConfig } from "../lib/kube/kubeconfig.ts";
-import { leaderElection, type LeaderElector } from "../lib/kube/leader-election.ts";
+import { parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
+import { ElectedComponent, leaderElectionArgs, parseLeaderElectionArgs } from "../lib/kube/elected-component.ts";
 import { runUntilSignal } from "../lib/kube/lifecycle.ts";
 import { listWatch } from "../lib/kube/list-watch.ts";
 import { CONTROLLER_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
@@ -45,14 +45,9 @@ export default defineCommand({
     "status-heartbeat": { type: "string", default: "10m", description: "Rewrite an unchanged status (lastEvaluated), and re-read an unchanged --reports report, at most this often", valueHint: "duration" },
     "max-patches-per-cycle": { type: "string", default: "5", description: "Enforcement patches at most this many workloads per policy per cycle", valueHint: "count" },
     workers: { type: "string", default: "4", description: "Policies reconciled concurrently", valueHint: "count" },
-    "leader-elect": { type: "boolean", default: true, description: "Elect a leader through a Lease (--no-leader-elect for a single replica)" },
-    "lease-name": { type: "string", default: DEFAULT_OBJECT_NAMES.reconcileLease, description: "Name of the leader election Lease", valueHint: "name" },
-    "lease-namespace": { type: "string", description: "Namespace of the Lease (default: $POD_NAMESPACE, else the context's namespace)", valueHint: "ns" },
-    "lease-duration": { type: "string", default: "15s", description: "How long a standby waits before taking over from a silent leader", valueHint: "duration" },
-    "renew-deadline": { type: "string", default: "10s", description: "How long the leader retries renewing before it steps down", valueHint: "duration" },
-    "retry-period": { type: "string", default: "2s", description: "Interval of lease acquire and renew attempts", valueHint: "duration" },
+    ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.reconcileLease),
     reports: { type: "string", default: "none", description: "Write one PolicyReport per policy: wgpolicyk8s (wgpolicyk8s.io/v1alpha2), openreports (openreports.io/v1alpha1) or none", valueHint: "format" },
-    identity: { type: "string", description: "This replica's identity in the Lease (default: $POD_NAME, else hostname_pid)", valueHint: "id" },
+    ...rateLimitArgs,
   },
   async run({ args }) {
     parseListenAddress(args["metrics-addr"], "--metrics-addr"); // a usage error before any cluster access
@@ -67,17 +62,10 @@ export default defineCommand({
     const reportsMode = args.reports as ReportsSetting;
     if (!REPORTS_SETTINGS.includes(reportsMode)) throw usageError(`Invalid --reports "${args.reports}": expected one of ${REPORTS_SETTINGS.join(", ")}`);
     const maxPatchesPerCycle = positiveInt("--max-patches-per-cycle", args["max-patches-per-cycle"], 0);
-    const lease = {
-      leaseDurationMs: durationFlag("--lease-duration", args["lease-duration"], { min: 1000 }),
-      renewDeadlineMs: durationFlag("--renew-deadline", args["renew-deadline"], { min: 500 }),
-      retryPeriodMs: durationFlag("--retry-period", args["retry-period"], { min: 100 }),
-    };
-    if (!(lease.leaseDurationMs > lease.renewDeadlineMs && lease.renewDeadlineMs > lease.retryPeriodMs * 1.2)) {
-      throw usageError("Leader election needs --lease-duration > --renew-deadline > 1.2 × --retry-period");
-    }
+    const parsedElection = parseLeaderElectionArgs(args, cliRuntime().env);
     const { globals, env, logger } = cliRuntime();
     const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
-    const client = createKubeClient(kc, { rateLimit: CONTROLLER_RATE_LIMIT, onRetry: (e) => logger.debug("api_retry", { ...e }) });
+    const client = createKubeClient(kc, { rateLimit: parseRateLimit(args, CONTROLLER_RATE_LIMIT), onRetry: (e) => logger.debug("api_retry", { ...e }) });
     const registry = new Registry();
     const metrics = createOperatorMetrics(registry);
     const watch: WatchFactory = (o) => listWatch({ client, ...o });
@@ -85,53 +73,28 @@ export default defineCommand({
     const enforce = createEnforceStep({ client, logger, metrics, maxPatchesPerCycle, isProtectedNamespace: (ns) => isProtectedNamespace(ns) || ns === ownNamespace });
     const reports = reportsMode === "none" ? undefined : new ReportWriter({ client, logger, metrics, format: reportsMode, recheckMs: options.statusHeartbeatMs });
     const operator = new PolicyOperator({ client, clock: systemClock, logger, metrics, options, watch, enforce, reports });
-    const identity = args.identity ?? env.POD_NAME ?? `${hostname()}_${process.pid}`;
-    let leading = !args["leader-elect"];
-    let elector: LeaderElector | undefined;
-    // A standby is Ready only while it can read the lease: one that cannot reach the API
-    // server (outage, broken RBAC or network policy) could never take over, and a rollout
-    // must not count it as a working replica.
-    const standbyReadiness = (): { ready: boolean; reasons: string[] } => {
-      const seen = elector?.lastObservedAt ?? 0;
-      if (seen > 0 && systemClock.now() - seen <= 2 * lease.leaseDurationMs) return { ready: true, reasons: ["standby: another replica leads"] };
-      return { ready: false, reasons: [seen > 0 ? `standby: the lease could not be read for ${Math.round((systemClock.now() - seen) / 1000)} s` : "standby: the lease has not been read yet"] };
-    };
+    const election = { ...parsedElection, namespace: parsedElection.namespace ?? currentNamespace(kc) };
+    const elected = new ElectedComponent({
+      component: "reconcile",
+      client,
+      settings: election,
+      logger,
+      leaderGauge: metrics.leader,
+      transitions: metrics.leaderTransitions,
+      work: (signal) => operator.run(signal),
+    });
 
     await runUntilSignal(
       "reconcile",
       async (ctx) => {
         const app = createProbeApp({
           registry,
-          readiness: () => (leading ? operator.readiness() : standbyReadiness()),
+          readiness: () => elected.readiness(() => operator.readiness()),
         });
         const server = serveHttp(app, { addr: args["metrics-addr"], flag: "--metrics-addr" });
         ctx.onShutdown("metrics server", () => server.stop());
-        logger.info("operator_started", { metrics: server.url, requeue_ms: options.requeueMs, identity, leader_elect: args["leader-elect"], reports: reportsMode });
-        const lead = async (signal: AbortSignal): Promise<void> => {
-          leading = true;
-          metrics.leader.set({ component: "reconcile" }, 1);
-          metrics.leaderTransitions.inc({ component: "reconcile" });
-          logger.info("leader_acquired", { identity });
-          try {
-            await operator.run(signal);
-          } finally {
-            leading = false;
-            metrics.leader.set({ component: "reconcile" }, 0);
-          }
-        };
-        if (!args["leader-elect"]) return lead(ctx.signal);
-        elector = leaderElection({
-          client,
-          namespace: args["lease-namespace"] ?? env.POD_NAMESPACE ?? currentNamespace(kc),
-          name: args["lease-name"],
-          identity,
-          ...lease,
-          onStartedLeading: lead,
-          onStoppedLeading: () => logger.info("leader_lost", { identity }),
-          onNewLeader: (holder) => logger.info("leader_observed", { holder }),
-          onError: (err, phase) => logger.warn("leader_election_error", { phase, error: (err as Error).message }),
-        });
-        await elector.run(ctx.signal);
+        logger.info("operator_started", { metrics: server.url, requeue_ms: options.requeueMs, identity: election.identity, leader_elect: election.enabled, reports: reportsMode });
+        await elected.run(ctx.signal);
       },
       { logger },
     );
