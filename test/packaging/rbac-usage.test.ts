@@ -1,6 +1,6 @@
 /**
- * Each component under exactly its generated RBAC: the compiled `reconcile` and `webhook serve
- * --self-managed` run against the
+ * Each component under exactly its generated RBAC: the compiled `reconcile`, `watch` and `webhook
+ * serve --self-managed` run against the
  * emulator as its own ServiceAccount, every request it makes is authorized only by the grants of
  * lib/rbac/permissions.ts (the same list gen/rbac.ts renders), and afterwards every grant must have
  * been used — no 403, no unused permission. The scenario covers status, finalizer, audit history
@@ -163,6 +163,43 @@ describe("reconcile under its generated RBAC", () => {
     expect(unused.filter((g) => !(g in NOT_EXERCISED))).toEqual([]);
     // and a listed grant that is now used must leave the list
     expect(Object.keys(NOT_EXERCISED).filter((g) => !unused.includes(g))).toEqual([]);
+  }, 60_000);
+});
+
+describe("watch under its generated RBAC", () => {
+  test("leads, scores the cluster, releases its lease on SIGTERM: no 403, every grant used", async () => {
+    const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-rbac-")), "kubeconfig"), { token: "sa-watch" });
+    await cluster.client.create(PODS, testPod("watched", "prod", false)).catch(() => undefined);
+    const proc = Bun.spawn(
+      [ensureBinary(), "watch", "--kubeconfig", kubeconfig, "--log-format", "json", "--metrics-addr", "127.0.0.1:0", "--lease-namespace", NAMESPACE,
+        "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms"],
+      { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", POD_NAME: "watch-0", POD_NAMESPACE: NAMESPACE } },
+    );
+    processes.push(proc);
+    const reader = proc.stderr.getReader();
+    let log = "";
+    let url = "";
+    while (!url) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`watch exited early: ${log}`);
+      log += new TextDecoder().decode(value);
+      const line = log.split("\n").find((l) => l.includes('"http_server_started"'));
+      if (line) url = JSON.parse(line).addr as string;
+    }
+    const drained = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return log;
+        log += new TextDecoder().decode(value);
+      }
+    })();
+    await until(async () => ((await (await fetch(`${url}/metrics`)).text()).includes('namespace_health_score{namespace="prod"}') ? true : undefined), "the leader's namespace gauge");
+    await until(async () => (requests.some((r) => r.component === "watch" && r.attrs.resource === "leases" && r.attrs.verb === "update") ? true : undefined), "a lease renewal");
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+    expect(denied()).toEqual([]);
+    expect(await drained).not.toContain("forbidden");
+    expect(allGrants("watch").filter((g) => !usedGrants("watch").includes(g))).toEqual([]);
   }, 60_000);
 });
 
