@@ -5,25 +5,7 @@
  * summary, results (severity critical|high|low|medium|info, result enum, timestamp).
  */
 
-const objectReference = {
-  type: "object",
-  properties: Object.fromEntries(["apiVersion", "fieldPath", "kind", "name", "namespace", "resourceVersion", "uid"].map((k) => [k, { type: "string" }])),
-};
-
-const labelSelector = {
-  type: "object",
-  properties: {
-    matchExpressions: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["key", "operator"],
-        properties: { key: { type: "string" }, operator: { type: "string" }, values: { type: "array", items: { type: "string" } } },
-      },
-    },
-    matchLabels: { type: "object", additionalProperties: { type: "string" } },
-  },
-};
+import { labelSelector, objectReference } from "./wgpolicyk8s-crd.ts";
 
 const result = {
   type: "object",

@@ -7,12 +7,12 @@
  * scope and selectors. Consumers such as Policy Reporter read exactly these fields.
  */
 
-const objectReference = {
+export const objectReference = {
   type: "object",
   properties: Object.fromEntries(["apiVersion", "fieldPath", "kind", "name", "namespace", "resourceVersion", "uid"].map((k) => [k, { type: "string" }])),
 };
 
-const labelSelector = {
+export const labelSelector = {
   type: "object",
   properties: {
     matchExpressions: {
