@@ -22,6 +22,8 @@ const PODS_PER_NAMESPACE = 100;
 const EXTRA_ENV = JSON.parse(process.env.BENCH_WATCH_ENV ?? "{}") as Record<string, string>;
 const CHURN_EVENTS = Number(process.env.BENCH_WATCH_CHURN ?? 30_000);
 const SETTLE_MS = 10_000;
+/** Cluster sizes to measure, ascending (experiments: BENCH_WATCH_PODS=100000). */
+const SIZES = (process.env.BENCH_WATCH_PODS ?? "10000,100000").split(",").map(Number);
 
 function memory(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -140,8 +142,10 @@ try {
   hwmPoints.push([0, idleMem.hwm]);
   await stopWatch(idle);
 
-  for (const pods of [10_000, 100_000]) {
-    seed(emu, rssPoints.length === 1 ? 0 : 10_000, pods);
+  let seeded = 0;
+  for (const pods of SIZES) {
+    seed(emu, seeded, pods);
+    seeded = pods;
     console.error(`bench watch-scale: ${pods} pods seeded`);
     const run = await startWatch(kubeconfig);
     const synced = memory(run.proc.pid);

@@ -12,7 +12,7 @@ import { GoneError, toApiError, type KubeStatus } from "./api-errors.ts";
 import type { KubeClient } from "./client.ts";
 import { resourceName, resourcePath, type ResourceType } from "./resources.ts";
 import type { KubeObject } from "./types.ts";
-import { WatchStore, keyOf, type ChangeEvent } from "./watch-store.ts";
+import { WatchStore, keyOf, type ChangeEvent, type ObjectStore } from "./watch-store.ts";
 import { streamWatch, type WatchLine } from "./watch-stream.ts";
 
 export type ListWatchEvent<P> =
@@ -23,14 +23,16 @@ export type ListWatchEvent<P> =
   | { type: "relisted"; keys: ReadonlySet<string>; reason: "expired" | "error" }
   | { type: "error"; error: unknown; phase: "list" | "watch"; retryInMs: number; failures: number };
 
-export interface ListWatchOptions<P> {
+export interface ListWatchOptions<P, S extends ObjectStore<P> = WatchStore<P>> {
   client: KubeClient;
   type: ResourceType;
   namespace?: string | undefined;
   labelSelector?: string | undefined;
   fieldSelector?: string | undefined;
-  /** What to keep per object (a few numbers, not the object). */
-  project: (obj: KubeObject) => P;
+  /** What to keep per object (a few numbers, not the object), in a WatchStore. */
+  project?: (obj: KubeObject) => P;
+  /** Or the store itself, when the caller keeps objects its own way (then `project` is unused). */
+  store?: S;
   /** Awaited: a slow handler slows the loop instead of queueing events. */
   onEvent: (event: ListWatchEvent<P>) => void | Promise<void>;
   pageSize?: number;
@@ -55,8 +57,8 @@ export interface ListWatchHealth {
 
 const DEFAULT_BACKOFF = { baseMs: 800, maxMs: 30_000, minMs: 200 };
 
-export class ListWatch<P> {
-  readonly store: WatchStore<P>;
+export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
+  readonly store: S;
   private readonly state: ListWatchHealth = { synced: false, watching: false, lastActivity: undefined, consecutiveFailures: 0, lastError: undefined };
   private readonly clock: Clock;
   private readonly random: Random;
@@ -67,8 +69,10 @@ export class ListWatch<P> {
   /** 410s since the last watch that delivered an event. */
   private goneInARow = 0;
 
-  constructor(private readonly options: ListWatchOptions<P>) {
-    this.store = new WatchStore(options.project);
+  constructor(private readonly options: ListWatchOptions<P, S>) {
+    if (options.store) this.store = options.store;
+    else if (options.project) this.store = new WatchStore(options.project) as unknown as S;
+    else throw new TypeError("listWatch needs a project function or a store");
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF, this.random);
@@ -157,8 +161,10 @@ export class ListWatch<P> {
     for await (const page of client.listPages<KubeObject>(type, { namespace, labelSelector, fieldSelector, limit: this.options.pageSize ?? 500, signal: this.abort.signal })) {
       if (page.restarted) seen = new Set();
       for (const item of page.items) {
-        const event = this.safeUpsert(item);
-        seen.add(keyOf(item));
+        // One key string per object, shared by `seen` and the store.
+        const key = keyOf(item);
+        const event = this.safeUpsert(item, key);
+        seen.add(key);
         if (event) await this.emit(event);
       }
       this.resourceVersion = page.resourceVersion;
@@ -173,9 +179,9 @@ export class ListWatch<P> {
     }
   }
 
-  private safeUpsert(item: KubeObject): ChangeEvent<P> | undefined {
+  private safeUpsert(item: KubeObject, key?: string): ChangeEvent<P> | undefined {
     try {
-      return this.store.upsert(item);
+      return this.store.upsert(item, key);
     } catch (err) {
       void this.emit({ type: "error", error: err, phase: "list", retryInMs: 0, failures: this.state.consecutiveFailures });
       return undefined;
@@ -251,6 +257,6 @@ export class ListWatch<P> {
 }
 
 /** Creates a list+watch loop (call `start()`). */
-export function listWatch<P>(options: ListWatchOptions<P>): ListWatch<P> {
+export function listWatch<P, S extends ObjectStore<P> = WatchStore<P>>(options: ListWatchOptions<P, S>): ListWatch<P, S> {
   return new ListWatch(options);
 }

@@ -18,7 +18,18 @@ export function keyOf(obj: KubeObject): string {
   return meta.namespace ? `${meta.namespace}/${meta.name ?? ""}` : (meta.name ?? "");
 }
 
-export class WatchStore<P> {
+/** What list+watch keeps per object key; WatchStore is the general one, callers may bring a leaner one. */
+export interface ObjectStore<P> {
+  readonly size: number;
+  /** An added or modified object (`key`: its keyOf, when the caller has it); undefined when this exact version is already known. */
+  upsert(obj: KubeObject, key?: string): ChangeEvent<P> | undefined;
+  /** A deletion; undefined when the key was unknown. */
+  delete(obj: KubeObject): ChangeEvent<P> | undefined;
+  /** After a complete list: the deletions of every key the list did not contain. */
+  dropUnseen(seen: ReadonlySet<string>): ChangeEvent<P>[];
+}
+
+export class WatchStore<P> implements ObjectStore<P> {
   private readonly entries = new Map<string, { rv: string; value: P }>();
 
   constructor(private readonly project: (obj: KubeObject) => P) {}
@@ -40,8 +51,7 @@ export class WatchStore<P> {
   }
 
   /** Records an added or modified object; undefined when this exact version is already known. */
-  upsert(obj: KubeObject): ChangeEvent<P> | undefined {
-    const key = keyOf(obj);
+  upsert(obj: KubeObject, key = keyOf(obj)): ChangeEvent<P> | undefined {
     const rv = obj.metadata?.resourceVersion ?? "";
     const prior = this.entries.get(key);
     if (prior && rv !== "" && prior.rv === rv) return undefined;

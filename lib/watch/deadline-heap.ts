@@ -5,20 +5,19 @@
  * applies, and rebuilds the heap when most entries are stale.
  */
 
-export interface Deadline<T> {
+export interface Deadline {
   at: number;
   key: string;
-  ref: T;
 }
 
-export class DeadlineHeap<T> {
-  private items: Deadline<T>[] = [];
+export class DeadlineHeap {
+  private items: Deadline[] = [];
 
   get size(): number {
     return this.items.length;
   }
 
-  push(entry: Deadline<T>): void {
+  push(entry: Deadline): void {
     const items = this.items;
     items.push(entry);
     let i = items.length - 1;
@@ -31,11 +30,11 @@ export class DeadlineHeap<T> {
     items[i] = entry;
   }
 
-  peek(): Deadline<T> | undefined {
+  peek(): Deadline | undefined {
     return this.items[0];
   }
 
-  pop(): Deadline<T> | undefined {
+  pop(): Deadline | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
@@ -56,7 +55,7 @@ export class DeadlineHeap<T> {
   }
 
   /** Keeps only the entries `keep` accepts (used to drop stale entries in bulk). */
-  rebuild(keep: (entry: Deadline<T>) => boolean): void {
+  rebuild(keep: (entry: Deadline) => boolean): void {
     const kept = this.items.filter(keep);
     this.items = [];
     for (const e of kept) this.push(e);

@@ -14,6 +14,7 @@ import type { Severity } from "../policy/schema.ts";
 import { addTallyInto, emptyTally, scoreTally, subtractTallyInto, type Tally } from "../score.ts";
 import { DeadlineHeap } from "./deadline-heap.ts";
 import { checksOf, contributionOf, type PodContribution, type PodState } from "./pod-contribution.ts";
+import { PodTable } from "./pod-table.ts";
 
 export interface NamespaceHealth {
   readonly name: string;
@@ -51,11 +52,12 @@ function zeroCounts(): Record<CheckId, number> {
 }
 
 export class HealthAggregator {
-  private readonly pods = new Map<string, PodContribution>();
+  /** What is kept of each tracked pod (columnar: a few numbers a pod, no object). */
+  readonly pods = new PodTable();
   private readonly namespaces = new Map<string, NamespaceHealth>();
   private readonly sets = new Map<string, { set: CheckSet; generation: number }>();
   private readonly total = emptyTally();
-  private readonly deadlines = new DeadlineHeap<PodContribution>();
+  private readonly deadlines = new DeadlineHeap();
   private liveDeadlines = 0;
   private generationSeq = 0;
   private readonly defaultSet: CheckSet;
@@ -92,27 +94,26 @@ export class HealthAggregator {
 
   /** Records a pod's new contribution (added or modified). */
   apply(key: string, next: PodContribution, now: number, reason: ChangeReason = "changed"): void {
-    const prev = this.pods.get(key);
+    const prev = this.pods.read(key);
     if (next === IGNORED) {
       if (prev) this.remove(key);
       return;
     }
     if (prev) this.subtract(prev);
-    this.pods.set(key, next);
+    this.pods.write(key, next);
     this.add(next);
     if (next.next) {
-      this.deadlines.push({ at: next.next.at, key, ref: next });
+      this.deadlines.push({ at: next.next.at, key });
       this.liveDeadlines++;
     }
     if (prev?.next) this.liveDeadlines--;
     this.report(key, next, prev?.mask ?? 0, reason, next.findings);
-    next.findings = undefined;
     if (next.next && next.next.at <= now) this.advance(now);
   }
 
   /** Forgets a pod (deleted, or gone at a relist). */
   remove(key: string): void {
-    const prev = this.pods.get(key);
+    const prev = this.pods.read(key);
     if (!prev) return;
     this.pods.delete(key);
     this.subtract(prev);
@@ -130,7 +131,7 @@ export class HealthAggregator {
   /** Forgets everything (leadership lost: the next leader term starts from a fresh list). */
   clear(): void {
     for (const key of [...this.pods.keys()]) {
-      const prev = this.pods.get(key)!;
+      const prev = this.pods.read(key)!;
       this.pods.delete(key);
       this.subtract(prev);
     }
@@ -140,15 +141,17 @@ export class HealthAggregator {
 
   /** Keys of a namespace's pods scored with an older check set than the current one. */
   staleKeys(namespace: string): string[] {
-    const { generation } = this.checkSetOf(namespace);
-    const keys: string[] = [];
-    for (const [key, c] of this.pods) if (c.namespace === namespace && c.generation !== generation) keys.push(key);
-    return keys;
+    return this.pods.staleKeys(namespace, this.checkSetOf(namespace).generation);
   }
 
-  /** The contribution of a pod (tests, re-evaluation). */
+  /** The contribution of a pod as stored (tests, re-evaluation). */
   get(key: string): PodContribution | undefined {
-    return this.pods.get(key);
+    return this.pods.read(key);
+  }
+
+  /** True when the pod is tracked at exactly this resourceVersion. */
+  hasVersion(key: string, resourceVersion: string): boolean {
+    return this.pods.hasVersion(key, resourceVersion);
   }
 
   /** Applies every pending deadline due at `now`; returns how many pods changed. */
@@ -156,22 +159,19 @@ export class HealthAggregator {
     let changed = 0;
     for (let top = this.deadlines.peek(); top && top.at <= now; top = this.deadlines.peek()) {
       this.deadlines.pop();
-      const c = top.ref;
-      const due = c.next;
-      if (this.pods.get(top.key) !== c || !due || due.at !== top.at) continue;
-      const prevMask = c.mask;
+      const due = this.pods.nextOf(top.key);
+      if (!due || due.at !== top.at) continue;
+      const c = this.pods.read(top.key)!;
       this.subtract(c, false);
-      c.tally = due.tally;
-      c.mask = due.mask;
-      c.counts = due.counts;
-      c.next = undefined;
+      this.pods.setState(top.key, due);
       this.liveDeadlines--;
-      this.add(c);
-      this.report(top.key, c, prevMask, "pending-deadline", undefined);
+      const applied: PodContribution = { ...c, tally: due.tally, mask: due.mask, counts: due.counts, next: undefined };
+      this.add(applied);
+      this.report(top.key, applied, c.mask, "pending-deadline", undefined);
       changed++;
     }
     if (this.deadlines.size > 1024 && this.deadlines.size > 4 * this.liveDeadlines) {
-      this.deadlines.rebuild((e) => this.pods.get(e.key) === e.ref && e.ref.next?.at === e.at);
+      this.deadlines.rebuild((e) => this.pods.nextOf(e.key)?.at === e.at);
     }
     return changed;
   }

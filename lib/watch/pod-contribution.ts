@@ -52,8 +52,8 @@ export function checksOf(mask: number): CheckId[] {
 }
 
 /**
- * Shared copies of equal tallies, counts and owner names: most non-compliant pods of a
- * workload contribute the same numbers, so 100k pods need a few hundred objects, not 100k.
+ * Shared copies of equal tallies and counts: most non-compliant pods of a workload
+ * contribute the same numbers, so 100k pods need a few hundred objects, not 100k.
  * Bounded: past the cap, values are kept unshared.
  */
 const INTERN_CAP = 8192;
@@ -91,11 +91,10 @@ function stateOf(tally: Tally, findings: readonly Finding[]): PodState {
   return { tally: shared as Tally, mask, counts: counts && intern(countsKey(counts), counts) };
 }
 
+/** Not interned here: the pod table shares owners by value and frees them with their last pod. */
 function ownerOf(pod: PodLike): string | undefined {
   const ref = controllerRef(pod);
-  if (!ref?.kind || !ref.name) return undefined;
-  const owner = `${ref.kind}/${ref.name}`;
-  return intern(`o${owner}`, owner);
+  return ref?.kind && ref.name ? `${ref.kind}/${ref.name}` : undefined;
 }
 
 function createdAt(pod: PodLike): number | undefined {

@@ -19,6 +19,7 @@ import type { DevOpsPolicySpec } from "../policy/schema.ts";
 import type { Readiness } from "../server/probe-app.ts";
 import { HealthAggregator, IGNORED, type ViolationChange } from "./health-aggregator.ts";
 import type { PodContribution } from "./pod-contribution.ts";
+import { AggregatorPodStore } from "./pod-store.ts";
 import type { WatchMetrics } from "./watch-metrics.ts";
 
 export interface WatchLogger {
@@ -52,7 +53,7 @@ type PolicySpecOrInvalid = DevOpsPolicySpec | undefined;
 
 export class WatchController {
   aggregator: HealthAggregator | undefined;
-  private pods: ListWatch<PodContribution> | undefined;
+  private pods: ListWatch<PodContribution, AggregatorPodStore> | undefined;
   private policies: ListWatch<PolicySpecOrInvalid> | undefined;
   private policiesAbsent = false;
   private readonly policySpecs = new Map<string, Map<string, DevOpsPolicySpec>>();
@@ -116,12 +117,12 @@ export class WatchController {
     for (const ns of this.dirty) aggregator.setCheckSet(ns, this.checkSetFor(ns));
     this.dirty.clear();
 
-    this.pods = listWatch<PodContribution>({
+    this.pods = listWatch<PodContribution, AggregatorPodStore>({
       client,
       type: PODS,
       clock,
       pageSize: this.options.pageSize,
-      project: (obj) => aggregator.project(obj as PodLike, clock.now()),
+      store: new AggregatorPodStore(aggregator, () => clock.now()),
       onEvent: (e) => {
         this.onPodEvent(aggregator, e);
         if (e.type === "added" || e.type === "modified" || e.type === "synced") armDeadline();
