@@ -9,7 +9,7 @@
  *   bun run bench binary       # only the named scripts
  *   bun run bench soak         # the soak (optional: never in the default run; added to the last report)
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { arch, cpus, totalmem } from "node:os";
 import { ANCHORS } from "./anchors.ts";
@@ -20,7 +20,7 @@ const ROOT = resolve(import.meta.dir, "..");
 const OUT = join(ROOT, "bench", "results");
 
 /** The bench scripts, in the order they run. */
-const SCRIPTS = ["binary", "analyze-offline", "webhook", "kube-list-watch", "operator", "watch-scale"] as const;
+const SCRIPTS = ["binary", "analyze-offline", "webhook", "kube-list-watch", "operator", "watch-scale", "operator-scale"] as const;
 /** Scripts that run only when named (minutes long, not part of the default run): `bun run bench soak`. */
 const OPTIONAL = ["soak"] as const;
 
@@ -91,6 +91,9 @@ async function main(): Promise<void> {
       charts.set(`${r.name}:${s.title}`, file);
     }
   }
+  // Charts no result draws any more (a renamed series) would linger beside the report.
+  const drawn = new Set(charts.values());
+  for (const f of readdirSync(join(OUT, "charts"))) if (f.endsWith(".svg") && !drawn.has(`charts/${f}`)) rmSync(join(OUT, "charts", f));
   const when = new Date().toISOString();
   writeFileSync(join(OUT, "results.json"), `${JSON.stringify({ when, results }, null, 2)}\n`);
   writeFileSync(join(OUT, "REPORT.md"), renderReport(results, charts, when));
