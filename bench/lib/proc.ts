@@ -35,3 +35,15 @@ export function processMemory(pid: number): Memory {
 export function processCpuSeconds(pid: number): number {
   return parseCpuSeconds(readFileSync(`/proc/${pid}/stat`, "utf8"));
 }
+
+/** VmRSS once a process has settled: `samples` readings 500 ms apart after `settleMs`, the median (VmHWM of the last). */
+export async function settledMemory(pid: number, settleMs: number, samples = 3): Promise<Memory> {
+  await Bun.sleep(settleMs);
+  const readings: Memory[] = [];
+  for (let i = 0; i < samples; i++) {
+    if (i > 0) await Bun.sleep(500);
+    readings.push(processMemory(pid));
+  }
+  const rss = readings.map((r) => r.rss).sort((a, b) => a - b);
+  return { rss: rss[Math.floor(rss.length / 2)] as number, hwm: (readings.at(-1) as Memory).hwm };
+}
