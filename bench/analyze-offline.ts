@@ -70,6 +70,8 @@ function analyze(text: string, file: string): string {
 
 const figures: Figure[] = [];
 const series: Record<"yaml" | "json", Array<[number, number]>> = { yaml: [], json: [] };
+/** Absolute medians (ms) per format and step, for the time-vs-pods chart. */
+const times: Record<"yaml" | "json", Record<"analyze" | "parse", Array<[number, number]>>> = { yaml: { analyze: [], parse: [] }, json: { analyze: [], parse: [] } };
 for (const format of ["yaml", "json"] as const) {
   for (const n of SIZES) {
     const text = dump(n, format);
@@ -86,6 +88,8 @@ for (const format of ["yaml", "json"] as const) {
     const a = median(analyzeMs);
     const ratio = a / p;
     series[format].push([n, ratio]);
+    times[format].analyze.push([n, a]);
+    times[format].parse.push([n, p]);
     const target = n >= 100_000 && format === "yaml";
     figures.push({
       label: `analyze ${n.toLocaleString("en")} pods (-o ${format} dump, ${(text.length / 2 ** 20).toFixed(1)} MB)`,
@@ -113,6 +117,18 @@ emitResult({
       lines: [
         { name: "YAML dump", points: series.yaml },
         { name: "JSON dump", points: series.json },
+      ],
+    },
+    {
+      title: "analysis and parse time vs pods",
+      xLabel: "pods",
+      yLabel: "ms",
+      logY: true,
+      lines: [
+        { name: "analyze, YAML dump", points: times.yaml.analyze },
+        { name: "parse only, YAML (Bun.YAML.parse)", points: times.yaml.parse },
+        { name: "analyze, JSON dump", points: times.json.analyze },
+        { name: "parse only, JSON (JSON.parse)", points: times.json.parse },
       ],
     },
   ],

@@ -5,7 +5,7 @@ import { namespaceCount, namespaceOf } from "../bench/lib/emulator-pods.ts";
 import { median, quantile } from "../bench/lib/measure.ts";
 import { parseCpuSeconds, parseProcMemory } from "../bench/lib/proc.ts";
 import { churnFigure, latencyFigure, memoryFigures, rssSeries } from "../bench/lib/scale-figures.ts";
-import { renderLineChart } from "../bench/lib/svg-chart.ts";
+import { renderLineChart, yAxis } from "../bench/lib/svg-chart.ts";
 
 describe("bench helpers", () => {
   test("quantile() uses nearest rank", () => {
@@ -30,6 +30,34 @@ describe("bench helpers", () => {
     expect(svg.match(/<polyline/g)).toHaveLength(2);
     expect(svg).toContain("(log scale)");
     expect(svg).toContain("100k");
+  });
+
+  test("renderLineChart() with logY puts decade ticks on the y axis", () => {
+    const svg = renderLineChart({
+      title: "time vs pods",
+      xLabel: "pods",
+      yLabel: "ms",
+      logY: true,
+      lines: [
+        { name: "analyze", points: [[1000, 34], [10000, 410], [100000, 5017]] },
+        { name: "parse", points: [[1000, 3], [10000, 28], [100000, 295]] },
+      ],
+    });
+    expect(svg).toContain("ms (log scale)");
+    for (const tick of [">1<", ">10<", ">100<", ">1000<", ">10000<"]) expect(svg).toContain(tick);
+    expect(svg).not.toContain("NaN");
+  });
+
+  test("yAxis() spans whole decades on a log scale and starts at 0 on a linear one", () => {
+    const log = yAxis([3, 5017], true);
+    expect(log.ticks).toEqual([1, 10, 100, 1000, 10000]);
+    expect(log.at(1)).toBe(0);
+    expect(log.at(10000)).toBe(1);
+    expect(log.at(100)).toBeCloseTo(0.5);
+    expect(yAxis([120, 150], true).ticks).toEqual([100, 1000]);
+    const linear = yAxis([67, 262], false);
+    expect(linear.ticks).toEqual([0, 125, 250, 375, 500]);
+    expect(linear.at(250)).toBe(0.5);
   });
 
   test("parseProcMemory() reads VmRSS and VmHWM in MB", () => {

@@ -24,6 +24,8 @@ export interface Series {
   title: string;
   xLabel: string;
   yLabel: string;
+  /** A logarithmic y axis (decade ticks), for values spanning orders of magnitude; all y must be > 0. */
+  logY?: boolean;
   lines: Array<{ name: string; points: Array<[number, number]> }>;
 }
 
