@@ -6,6 +6,7 @@
  */
 import { isSystemNamespace } from "../namespaces.ts";
 import type { PodLike } from "../k8s-objects.ts";
+import { SharedParts } from "./shared-parts.ts";
 
 type Json = Record<string, unknown>;
 
@@ -61,7 +62,13 @@ function controllerOwner(refs: unknown): Json[] | undefined {
   return controller ? [pick(controller, ["apiVersion", "kind", "name", "uid", "controller"])] : undefined;
 }
 
-/** The projection the pod watch stores: a few hundred bytes instead of kilobytes per pod. */
+const shared = new SharedParts();
+
+/**
+ * The projection the pod watch stores: a few hundred bytes instead of kilobytes per
+ * pod. Everything but the pod's own identity (name, uid, timestamps) is a shared,
+ * frozen part: read-only, like every cached object.
+ */
 export function trimPod(pod: unknown): PodLike {
   const p = record(pod) ?? {};
   const meta = record(p.metadata);
@@ -72,43 +79,49 @@ export function trimPod(pod: unknown): PodLike {
   const statuses = Array.isArray(status?.containerStatuses) ? status.containerStatuses.map((s) => pick(record(s), ["name", "restartCount"])) : undefined;
   const owners = controllerOwner(meta?.ownerReferences);
   return {
-    metadata: { ...pick(meta, ["name", "namespace", "uid", "creationTimestamp", "deletionTimestamp"]), ...(owners ? { ownerReferences: owners } : {}), ...(annotations ? { annotations } : {}) },
-    spec: containers ? { containers } : {},
-    status: { ...pick(status, ["phase"]), ...(statuses ? { containerStatuses: statuses } : {}) },
+    metadata: {
+      ...pick(meta, ["name", "namespace", "uid", "creationTimestamp", "deletionTimestamp"]),
+      ...(owners ? { ownerReferences: shared.share("owners", owners) } : {}),
+      ...(annotations ? { annotations: shared.share("annotations", annotations) } : {}),
+    },
+    spec: shared.share("spec", containers ? { containers } : {}),
+    status: shared.share("status", { ...pick(status, ["phase"]), ...(statuses ? { containerStatuses: statuses } : {}) }),
   } as PodLike;
 }
 
 /** Pods by namespace; system namespaces are never stored (no policy evaluates them). */
 export class PodIndex {
-  private readonly byNamespace = new Map<string, Map<string, PodLike>>();
+  /** Per namespace its pods and one copy of its name, which every stored pod of it shares. */
+  private readonly byNamespace = new Map<string, { name: string; pods: Map<string, PodLike> }>();
 
   /** Stores or replaces a pod; returns its namespace when stored. */
   upsert(key: string, pod: PodLike): string | undefined {
     const ns = pod.metadata?.namespace;
     if (!ns || isSystemNamespace(ns)) return undefined;
-    let pods = this.byNamespace.get(ns);
-    if (!pods) this.byNamespace.set(ns, (pods = new Map()));
-    pods.set(key, pod);
-    return ns;
+    let bucket = this.byNamespace.get(ns);
+    if (!bucket) this.byNamespace.set(ns, (bucket = { name: ns, pods: new Map() }));
+    if (pod.metadata && !Object.isFrozen(pod.metadata)) pod.metadata.namespace = bucket.name;
+    bucket.pods.set(key, pod);
+    return bucket.name;
   }
 
   /** Forgets a pod by its `namespace/name` key; returns its namespace when it was known. */
   delete(key: string): string | undefined {
     const ns = key.slice(0, key.indexOf("/"));
-    const pods = this.byNamespace.get(ns);
-    if (!pods?.delete(key)) return undefined;
-    if (pods.size === 0) this.byNamespace.delete(ns);
+    const bucket = this.byNamespace.get(ns);
+    if (!bucket?.pods.delete(key)) return undefined;
+    if (bucket.pods.size === 0) this.byNamespace.delete(ns);
     return ns;
   }
 
   /** The pods of one namespace (a snapshot: safe to iterate while events arrive). */
   podsIn(namespace: string): PodLike[] {
-    return [...(this.byNamespace.get(namespace)?.values() ?? [])];
+    return [...(this.byNamespace.get(namespace)?.pods.values() ?? [])];
   }
 
   get size(): number {
     let n = 0;
-    for (const pods of this.byNamespace.values()) n += pods.size;
+    for (const bucket of this.byNamespace.values()) n += bucket.pods.size;
     return n;
   }
 }

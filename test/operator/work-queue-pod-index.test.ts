@@ -112,6 +112,25 @@ describe("pod index", () => {
     });
   });
 
+  test("the pods of a workload share one frozen copy of their containers, owner and status; their own identity stays theirs", () => {
+    const replica = (name: string, restarts: number) => ({
+      metadata: { name, namespace: "prod", uid: `uid-${name}`, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-1", uid: "r1", controller: true }] },
+      spec: { containers: [{ name: "app", image: "web:1.2", resources: { requests: { cpu: "100m" } }, readinessProbe: { tcpSocket: { port: 80 } } }] },
+      status: { phase: "Running", containerStatuses: [{ name: "app", restartCount: restarts }] },
+    });
+    const [a, b, c] = [trimPod(replica("a", 0)), trimPod(replica("b", 0)), trimPod(replica("c", 7))];
+    expect(b.spec).toBe(a.spec!);
+    expect(b.metadata?.ownerReferences).toBe(a.metadata!.ownerReferences!);
+    expect(b.status).toBe(a.status!);
+    expect(c.status).not.toBe(a.status!);
+    expect(c.status?.containerStatuses?.[0]?.restartCount).toBe(7);
+    expect([a.metadata?.name, b.metadata?.name, b.metadata?.uid]).toEqual(["a", "b", "uid-b"]);
+    expect(Object.isFrozen(a.spec!.containers![0]!.resources)).toBe(true);
+    expect(() => {
+      (a.spec!.containers![0] as { image: string }).image = "changed";
+    }).toThrow();
+  });
+
   test("indexes by namespace, skips system namespaces, forgets deleted pods", () => {
     const index = new PodIndex();
     expect(index.upsert("prod/a", trimPod({ metadata: { name: "a", namespace: "prod" } }))).toBe("prod");
