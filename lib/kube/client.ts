@@ -5,9 +5,9 @@
  * described by a ResourceType. Every call goes through the executor's rate
  * limit and retry policy and fails with a typed error.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import { RequestExecutor, type ApiCall, type ExecutorOptions } from "./request-executor.ts";
 import { listPages, type ListOptions, type ListPage } from "./list-pages.ts";
+import type { LoadedKubeconfig } from "./loaded-kubeconfig.ts";
 import { resourceName, resourcePath, type ResourceType } from "./resources.ts";
 import { createTransport, type Transport } from "./transport.ts";
 import type { KubeList, KubeObject } from "./types.ts";
@@ -201,6 +201,6 @@ function requireName(type: ResourceType, object: KubeObject): string {
 }
 
 /** A client for the current context of `kc` with the given rate limit, retries and clock. */
-export function createKubeClient(kc: KubeConfig, options: ExecutorOptions = {}): KubeClient {
+export function createKubeClient(kc: LoadedKubeconfig, options: ExecutorOptions = {}): KubeClient {
   return new KubeClient(new RequestExecutor(createTransport(kc), options));
 }

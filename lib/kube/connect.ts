@@ -4,12 +4,12 @@
  * rate-limited client, and report the namespace to use. Plus the `--qps` /
  * `--burst` flag definitions every API-talking command declares.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { ArgsDef } from "citty";
 import { usageError } from "../errors.ts";
 import { createKubeClient, type KubeClient } from "./client.ts";
 import { currentNamespace, loadKubeConfig } from "./kubeconfig.ts";
 import type { InClusterPaths } from "./in-cluster.ts";
+import type { LoadedKubeconfig } from "./loaded-kubeconfig.ts";
 import type { RateLimit } from "./rate-limiter.ts";
 import type { ExecutorOptions } from "./request-executor.ts";
 
@@ -22,7 +22,7 @@ export interface ConnectOptions extends Omit<ExecutorOptions, "rateLimit"> {
 }
 
 export interface KubeConnection {
-  kc: KubeConfig;
+  kc: LoadedKubeconfig;
   client: KubeClient;
   /** The context's namespace, the pod's namespace in-cluster, else "default". */
   namespace: string;

@@ -5,12 +5,13 @@
  * Why not client-node's generated client: under Bun its `undici` import resolves
  * to a stand-in that drops the dispatcher, so the kubeconfig's CA, client
  * certificate and insecure-skip-tls-verify are lost (docs/decisions/0001).
- * client-node is used for what works — kubeconfig parsing and auth (token,
- * token file, exec plugins, in-cluster) — and every byte goes through here.
+ * Credentials come from credentials.ts (client-node's light pieces: kubeconfig
+ * field mapping, exec plugins; docs/decisions/0023), and every byte goes through here.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import { KubeDevopsError } from "../errors.ts";
 import { VERSION } from "../version.ts";
+import { ExecPluginError, invalidateCredentials, resolveCredentials } from "./credentials.ts";
+import type { LoadedKubeconfig } from "./loaded-kubeconfig.ts";
 import { describeTransportError } from "./transport-errors.ts";
 
 export interface TlsMaterial {
@@ -43,26 +44,6 @@ export interface Transport {
   invalidateCredentials(): void;
 }
 
-/**
- * Clears client-node's exec-credential cache after a 401, as client-go does, so
- * a revoked or rotated token is replaced before its stated expiry. The cache
- * is a private field: if its shape changes this does nothing and the cached
- * credential is used until it expires, as before.
- */
-function clearCachedCredentials(kc: KubeConfig): void {
-  const holders = kc as unknown as { authenticators?: unknown[]; custom_authenticators?: unknown[] };
-  for (const auth of [...(holders.authenticators ?? []), ...(holders.custom_authenticators ?? [])]) {
-    const a = auth as { tokenCache?: unknown; invalidate?: () => void };
-    if (a.tokenCache && typeof a.tokenCache === "object") a.tokenCache = {};
-    if (typeof a.invalidate === "function") a.invalidate();
-  }
-}
-
-function toText(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  return Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
-}
-
 function checkPem(what: string, pem: string | undefined, context: string): void {
   if (pem !== undefined && !pem.includes("-----BEGIN ")) {
     throw new KubeDevopsError("CONFIG", `The ${what} of context "${context}" is not PEM data`, { hint: "Check the *-data fields (base64 of a PEM file) or the file paths in the kubeconfig" });
@@ -70,35 +51,31 @@ function checkPem(what: string, pem: string | undefined, context: string): void 
 }
 
 /** Reads TLS material and auth headers from the kubeconfig (exec plugins run here). */
-export async function resolveAuth(kc: KubeConfig): Promise<{ tls: TlsMaterial; headers: Record<string, string> }> {
-  const opts: { ca?: unknown; cert?: unknown; key?: unknown; rejectUnauthorized?: boolean; headers?: Record<string, string> } = {};
+export async function resolveAuth(kc: LoadedKubeconfig): Promise<{ tls: TlsMaterial; headers: Record<string, string> }> {
+  const context = kc.getCurrentContext();
+  let creds;
   try {
-    await kc.applyToHTTPSOptions(opts as never);
+    creds = await resolveCredentials(kc);
   } catch (err) {
-    const user = kc.getCurrentUser();
+    if (err instanceof KubeDevopsError) throw err;
     const detail = ((err as Error).message || String(err)).trim();
-    if (user?.exec?.command) {
-      throw new KubeDevopsError("CONFIG", `The exec credential plugin "${user.exec.command}" of user "${user.name}" (context "${kc.getCurrentContext()}") failed: ${detail}`, {
+    if (err instanceof ExecPluginError) {
+      throw new KubeDevopsError("CONFIG", `The exec credential plugin "${err.command}" of user "${kc.getCurrentUser()?.name}" (context "${context}") failed: ${detail}`, {
         cause: err,
         hint: "Run the plugin by hand to see why; it must print an ExecCredential JSON on stdout",
       });
     }
-    throw new KubeDevopsError("CONFIG", `Cannot authenticate with context "${kc.getCurrentContext()}": ${detail}`, { cause: err });
+    throw new KubeDevopsError("CONFIG", `Cannot authenticate with context "${context}": ${detail}`, { cause: err });
   }
-  const cluster = kc.getCurrentCluster();
-  const tls: TlsMaterial = { rejectUnauthorized: !(cluster?.skipTLSVerify ?? false) };
-  const ca = toText(opts.ca);
-  const cert = toText(opts.cert);
-  const key = toText(opts.key);
-  const context = kc.getCurrentContext();
-  checkPem("certificate authority", ca, context);
-  checkPem("client certificate", cert, context);
-  checkPem("client key", key, context);
-  if (ca) tls.ca = ca;
-  if (cert) tls.cert = cert;
-  if (key) tls.key = key;
-  if (cluster?.tlsServerName) tls.serverName = cluster.tlsServerName;
-  return { tls, headers: { ...(opts.headers ?? {}) } };
+  const tls: TlsMaterial = { rejectUnauthorized: !creds.skipTLSVerify };
+  checkPem("certificate authority", creds.ca, context);
+  checkPem("client certificate", creds.cert, context);
+  checkPem("client key", creds.key, context);
+  if (creds.ca) tls.ca = creds.ca;
+  if (creds.cert) tls.cert = creds.cert;
+  if (creds.key) tls.key = creds.key;
+  if (creds.serverName) tls.serverName = creds.serverName;
+  return { tls, headers: { ...creds.headers } };
 }
 
 function buildUrl(server: string, path: string, query: RequestOptions["query"]): string {
@@ -108,7 +85,7 @@ function buildUrl(server: string, path: string, query: RequestOptions["query"]):
 }
 
 /** Creates a transport for the current context of `kc`. Auth is refreshed per request. */
-export function createTransport(kc: KubeConfig): Transport {
+export function createTransport(kc: LoadedKubeconfig): Transport {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeDevopsError("CONFIG", "The kubeconfig has no current cluster");
   const server = cluster.server;
@@ -118,7 +95,7 @@ export function createTransport(kc: KubeConfig): Transport {
   return {
     server,
     contextName,
-    invalidateCredentials: () => clearCachedCredentials(kc),
+    invalidateCredentials: () => invalidateCredentials(kc),
     async request(path, options = {}) {
       const { tls, headers } = await resolveAuth(kc);
       const allHeaders: Record<string, string> = { ...headers, ...(options.headers ?? {}) };

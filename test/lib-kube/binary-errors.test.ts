@@ -1,6 +1,7 @@
 /**
  * The compiled binary talking to the API emulator through lib/kube (via
- * `crd install`): client-certificate auth works, and every way connecting can
+ * `crd install`): client-certificate auth and an oidc auth-provider user (client-node's
+ * full KubeConfig, loaded lazily from its own chunk of the binary) work, and every way connecting can
  * go wrong ends in exit 1 with the user-facing message (unknown CA, unknown
  * context, no kubeconfig, unreachable server, Unauthorized, Forbidden).
  * Spawned asynchronously: the emulator lives in this process.
@@ -9,9 +10,10 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stringify } from "yaml";
 import { createTestPki } from "../support/certs.ts";
 import { ensureBinary } from "../support/binary.ts";
-import { renderKubeconfig } from "../support/kubeconfig.ts";
+import { renderKubeconfig, unexpiredIdToken } from "../support/kubeconfig.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 
 let emu: Emulator;
@@ -43,6 +45,23 @@ test("a client-certificate context installs the CRDs through the compiled binary
   const { code, stderr } = await run(["crd", "install", "--kubeconfig", emu.writeKubeconfig(join(dir, "admin")), "--context", "emulator-cert"]);
   expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) });
   expect(emu.store.list("customresourcedefinitions.apiextensions.k8s.io").length).toBeGreaterThanOrEqual(2);
+});
+
+test("an oidc auth-provider user works through the compiled binary (client-node loaded on demand)", async () => {
+  const idToken = unexpiredIdToken("oidc-user");
+  emu.security.authenticator.addToken(idToken, { username: "oidc-user", groups: ["system:masters"] });
+  const kubeconfig = file(
+    stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      "current-context": "oidc",
+      clusters: [{ name: "oidc", cluster: { server: emu.url, "certificate-authority-data": Buffer.from(emu.caPem).toString("base64") } }],
+      users: [{ name: "oidc", user: { "auth-provider": { name: "oidc", config: { "client-id": "kube", "idp-issuer-url": "https://issuer.invalid", "id-token": idToken } } } }],
+      contexts: [{ name: "oidc", context: { cluster: "oidc", user: "oidc" } }],
+    }),
+  );
+  const { code, stderr } = await run(["crd", "install", "--kubeconfig", kubeconfig]);
+  expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) });
 });
 
 test("unknown CA", async () => {

@@ -44,3 +44,9 @@ export function renderKubeconfig(contexts: TestContext[]): string {
     })),
   });
 }
+
+/** An unsigned JWT whose `exp` is a year away: client-node's OIDC auth-provider sends it without asking the issuer. */
+export function unexpiredIdToken(subject: string): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  return `${part({ alg: "none", typ: "JWT" })}.${part({ sub: subject, exp: Math.floor(Date.now() / 1000) + 86_400 * 365 })}.sig`;
+}
