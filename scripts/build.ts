@@ -1,7 +1,7 @@
 /**
  * @module
  * Builds the single native executable `dist/kube-devops` with Bun.build:
- * compile, bytecode + ESM, minify, version and commit baked in through `define`,
+ * compile, bytecode + ESM, minify, code splitting, version and commit baked in through `define`,
  * and autoload of bunfig.toml/.env switched OFF so that whoever runs the binary
  * cannot change it by dropping files in their working directory.
  *
@@ -36,6 +36,11 @@ async function compile(outfile: string, commit: string, target?: string): Promis
     minify: true,
     bytecode: true,
     format: "esm",
+    // Every dynamic import (each command in cmd/main.ts, client-node's full KubeConfig in
+    // lib/kube/auth-provider.ts) becomes its own chunk inside the executable, loaded when first
+    // imported. In one bundle, code that is never run still costs memory: ~11 MiB for `version`,
+    // ~3 MiB more for `watch` (docs/decisions/0023).
+    splitting: true,
     sourcemap: "none",
     define: {
       KUBE_DEVOPS_VERSION: JSON.stringify(pkg.version),
