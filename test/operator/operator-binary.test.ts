@@ -117,7 +117,8 @@ describe("two reconcile replicas", () => {
     expect(leaderMetrics).toContain('devopspolicy_health_score{namespace="prod",policy="team"} 100');
     expect(standbyMetrics).toContain('kube_devops_leader_status{component="reconcile"} 0');
     expect(standbyMetrics).not.toContain("devopspolicy_health_score{");
-    expect((await fetch(`${standby.url}/readyz`)).status).toBe(200);
+    // Ready once it has read the lease; right after start that first read can still be in flight.
+    expect(await eventually(async () => ((await fetch(`${standby.url}/readyz`)).status === 200 ? 200 : undefined), "the standby to be Ready")).toBe(200);
 
     expect(await printedPolicies()).toMatch(/^NAME\s+MODE\s+SCORE\s+CLASS\s+VIOLATIONS\s+AGE\nteam\s+100\s+Healthy\s+0\s+\S+\n$/);
 

@@ -114,7 +114,11 @@ describe("kube-devops watch (compiled)", () => {
     const standbyText = await metricsOf(standby);
     expect(standbyText).toContain('kube_devops_leader_status{component="watch"} 0');
     expect(standbyText).not.toContain("cluster_health_score");
-    const ready = await fetch(`${standby.url}/readyz`);
+    // Ready once it has read the lease; right after start that first read can still be in flight.
+    const ready = await eventually(async () => {
+      const res = await fetch(`${standby.url}/readyz`);
+      return res.status === 200 ? res : undefined;
+    }, "the standby to be Ready");
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { reasons: string[] }).reasons.join()).toContain("standby");
 
