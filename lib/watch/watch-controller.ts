@@ -41,13 +41,17 @@ export interface WatchControllerOptions {
   /** Coalesce policy changes of a namespace over this window before re-evaluating, ms. */
   policyDebounceMs?: number;
   /**
-   * A full garbage collection (`Bun.gc(true)` in the command), run after each complete list
-   * and after every 10k events: the runtime otherwise keeps the parsed list pages' memory.
+   * A full garbage collection (`Bun.gc(true)` in the command), run after each complete list,
+   * after every 10k events and once a burst of events is over: the runtime otherwise keeps
+   * the parsed list pages' and events' memory.
    */
   collectGarbage?: () => void;
 }
 
 const EVENTS_PER_COLLECTION = 10_000;
+/** After a burst of at least this many events, collect once the stream has been quiet for IDLE_COLLECTION_MS. */
+const BURST_EVENTS = 1_000;
+const IDLE_COLLECTION_MS = 2_000;
 
 type PolicySpecOrInvalid = DevOpsPolicySpec | undefined;
 
@@ -132,6 +136,8 @@ export class WatchController {
     const reevaluation = this.reevaluateLoop(aggregator, signal, armDeadline);
     await Promise.all([policyLoop, podLoop, reevaluation]);
     clearTimeout(timer);
+    clearTimeout(this.idleCollection);
+    this.idleCollection = undefined;
     metrics.exportScores(undefined);
     aggregator.clear();
     this.pods = undefined;
@@ -188,11 +194,31 @@ export class WatchController {
   }
 
   private eventsSinceCollection = 0;
+  private lastEventAt = 0;
+  private idleCollection: ReturnType<typeof setTimeout> | undefined;
 
+  /** Full collections after every 10k events and once a burst has passed, so RSS settles back. */
   private countEvent(): void {
-    if (++this.eventsSinceCollection < EVENTS_PER_COLLECTION || !this.options.collectGarbage) return;
-    this.eventsSinceCollection = 0;
-    this.options.collectGarbage();
+    const collect = this.options.collectGarbage;
+    if (!collect) return;
+    this.lastEventAt = performance.now();
+    if (++this.eventsSinceCollection >= EVENTS_PER_COLLECTION) {
+      this.eventsSinceCollection = 0;
+      collect();
+    } else if (this.eventsSinceCollection >= BURST_EVENTS && !this.idleCollection) {
+      this.armIdleCollection(IDLE_COLLECTION_MS);
+    }
+  }
+
+  private armIdleCollection(ms: number): void {
+    this.idleCollection = setTimeout(() => {
+      this.idleCollection = undefined;
+      const quietFor = performance.now() - this.lastEventAt;
+      if (quietFor < IDLE_COLLECTION_MS) return this.armIdleCollection(IDLE_COLLECTION_MS - quietFor);
+      this.eventsSinceCollection = 0;
+      this.options.collectGarbage?.();
+    }, ms);
+    this.idleCollection.unref?.();
   }
 
   private onPodEvent(aggregator: HealthAggregator, e: ListWatchEvent<PodContribution>): void {
