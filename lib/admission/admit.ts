@@ -7,14 +7,12 @@
  * for an already-admitted workload. Everything else is a warning. See
  * docs/decisions/ for the failure policy, UPDATE and threshold semantics.
  */
-import { evaluatePodSpec, type Finding } from "../checks/evaluate.ts";
+import { isExempt, mergeExemptions, parseExemption, type Exemption } from "../checks/exemptions.ts";
 import type { CheckId } from "../checks/registry.ts";
-import { isAtLeast, maxSeverity } from "../checks/severity.ts";
-import { parseExemption } from "../checks/exemptions.ts";
 import { asRecord, type KubeObjectLike } from "../k8s-objects.ts";
 import { isSystemNamespace } from "../namespaces.ts";
 import { controllerRef } from "../owners.ts";
-import type { Severity } from "../policy/schema.ts";
+import { admissionPlanOf, type AdmissionPlan, type PlannedCheck } from "./admission-plan.ts";
 import type { AdmissionPolicy } from "./policy-index.ts";
 import { podTemplateOf, type PodTemplate } from "./pod-template.ts";
 import type { AdmissionRequest, AdmissionResponse } from "./review.ts";
@@ -38,7 +36,10 @@ export interface AdmissionDecision {
 export interface AdmitOptions {
   /** The tool's own namespace: always allowed, whatever its name. */
   ownNamespace: string;
-  /** The namespace's compiled policies. */
+  /**
+   * The namespace's compiled policies, sorted by name. The same array means the same
+   * policies (its plan is cached): hand out a new one when they change, as PolicyIndex does.
+   */
   policiesFor: (namespace: string) => readonly AdmissionPolicy[];
 }
 
@@ -62,36 +63,70 @@ function namespaceOf(request: AdmissionRequest): string {
   return typeof ns === "string" && ns !== "" ? ns : "default";
 }
 
-function findingsOf(template: PodTemplate, namespace: string, policy: AdmissionPolicy): Finding[] {
-  const workloadExemption = parseExemption(template.workloadAnnotations);
-  return evaluatePodSpec(template.spec, policy.checks, { name: template.name, namespace, annotations: template.annotations }, { includeSystemNamespaces: true, workloadExemption }).findings;
+/** Container name as findings carry it. */
+function containerName(container: Record<string, unknown>): string {
+  return typeof container.name === "string" && container.name !== "" ? container.name : "unknown";
+}
+
+function containersOf(template: PodTemplate | undefined): readonly unknown[] {
+  const containers = template?.spec?.containers;
+  return Array.isArray(containers) ? containers : [];
+}
+
+/** The template's exemption: its own annotations merged with the workload's. */
+function exemptionOf(template: PodTemplate): Exemption | undefined {
+  const own = parseExemption(template.annotations);
+  const workload = parseExemption(template.workloadAnnotations);
+  return own === undefined || workload === undefined ? (own ?? workload) : mergeExemptions(own, workload);
 }
 
 interface Merged {
-  finding: Finding;
+  planned: PlannedCheck;
+  message: string;
   deny: boolean;
-  severity: Severity;
-  policy: string;
 }
 
-function keyOf(f: Finding): string {
-  return `${f.check}\u0000${f.container}`;
+function keyOf(check: CheckId, container: string): string {
+  return `${check}\u0000${container}`;
 }
 
-/** Merges the findings of every policy: strictest wins per (check, container). */
-function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, namespace: string, policies: readonly AdmissionPolicy[], mayDeny: boolean): Map<string, Merged> {
-  const merged = new Map<string, Merged>();
-  for (const policy of policies) {
-    const existing = old ? new Set(findingsOf(old, namespace, policy).map(keyOf)) : undefined;
-    for (const finding of findingsOf(template, namespace, policy)) {
-      if (finding.exempt) continue;
-      const key = keyOf(finding);
-      const deny = mayDeny && policy.enforce && isAtLeast(finding.severity, policy.threshold) && !existing?.has(key);
-      const prev = merged.get(key);
-      if (!prev) merged.set(key, { finding, deny, severity: finding.severity, policy: policy.name });
-      else {
-        prev.severity = maxSeverity(prev.severity, finding.severity);
-        if (deny && !prev.deny) Object.assign(prev, { deny: true, policy: policy.name });
+/** (check, container) keys the old object of an UPDATE already violated, exemptions aside. */
+function violationsOf(old: PodTemplate | undefined, plan: AdmissionPlan): Set<string> | undefined {
+  if (!old) return undefined;
+  const keys = new Set<string>();
+  for (const raw of containersOf(old)) {
+    const c = asRecord(raw);
+    if (!c) continue;
+    for (const group of plan.groups) for (const { check } of group) if (check.violates(c)) keys.add(keyOf(check.id, containerName(c)));
+  }
+  return keys;
+}
+
+/**
+ * The findings of every policy, each (check, container) once: the strictest severity,
+ * denying when some enforce-mode policy rates it at or above its threshold and it is
+ * new, in the order merging policy after policy reports them (admission-plan.ts).
+ */
+function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan: AdmissionPlan, mayDeny: boolean): Merged[] {
+  const containers = containersOf(template);
+  const merged: Merged[] = [];
+  if (containers.length === 0) return merged;
+  const exemption = exemptionOf(template);
+  const existing = mayDeny && plan.mayDeny ? violationsOf(old, plan) : undefined;
+  let seen: Set<string> | undefined;
+  for (const group of plan.groups) {
+    for (const raw of containers) {
+      const c = asRecord(raw);
+      if (!c) continue;
+      for (const planned of group) {
+        const { check } = planned;
+        if (!check.violates(c) || isExempt(exemption, check.id)) continue;
+        const name = containerName(c);
+        const key = keyOf(check.id, name);
+        if (seen?.has(key)) continue; // a second container of the same name: one finding, as before
+        (seen ??= new Set()).add(key);
+        const deny = mayDeny && planned.denies && !existing?.has(key);
+        merged.push({ planned, message: check.message(name, c), deny });
       }
     }
   }
@@ -99,7 +134,7 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, name
 }
 
 function warningText(m: Merged): string {
-  return `DevOpsPolicy ${m.policy}: ${m.finding.message} (severity ${m.severity})`;
+  return `DevOpsPolicy ${m.planned.finder}: ${m.message} (severity ${m.planned.severity})`;
 }
 
 function skip(uid: string, namespace: string, outcome: Outcome): AdmissionDecision {
@@ -119,10 +154,20 @@ export function admitRequest(request: AdmissionRequest, options: AdmitOptions): 
   if (!template.spec) return skip(uid, namespace, "no-pod-spec");
   const old = request.operation === "UPDATE" ? podTemplateOf(request.oldObject, request.kind.kind, request.name) : undefined;
   const mayDeny = !isControllerCreated(request.object, request.userInfo?.username);
-  const merged = [...mergeFindings(template, old, namespace, policies, mayDeny).values()];
-  const denying = merged.filter((m) => m.deny);
-  const warning = merged.filter((m) => !m.deny);
-  const warnings = warning.map(warningText);
-  const response = denying.length > 0 ? denied(uid, DENIAL_PREFIX + denying.map((m) => m.finding.message).join(", "), warnings) : allowed(uid, warnings);
-  return { response, namespace, outcome: "evaluated", denials: denying.map((m) => m.finding.check), warnings: warning.map((m) => m.finding.check) };
+  const merged = mergeFindings(template, old, admissionPlanOf(policies), mayDeny);
+  const denials: CheckId[] = [];
+  const denialMessages: string[] = [];
+  const warningIds: CheckId[] = [];
+  const warnings: string[] = [];
+  for (const m of merged) {
+    if (m.deny) {
+      denials.push(m.planned.check.id);
+      denialMessages.push(m.message);
+    } else {
+      warningIds.push(m.planned.check.id);
+      warnings.push(warningText(m));
+    }
+  }
+  const response = denials.length > 0 ? denied(uid, DENIAL_PREFIX + denialMessages.join(", "), warnings) : allowed(uid, warnings);
+  return { response, namespace, outcome: "evaluated", denials, warnings: warningIds };
 }

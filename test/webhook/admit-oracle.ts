@@ -1,0 +1,83 @@
+/**
+ * The admission verdict computed the plain way, policy after policy through
+ * `evaluatePodSpec` and merged per (check, container): how lib/admission/admit.ts
+ * decided before it compiled the namespace's policies into one plan. The
+ * equivalence test holds the compiled path to this one.
+ */
+import { type AdmissionDecision, DENIAL_PREFIX, isControllerCreated } from "../../lib/admission/admit.ts";
+import type { AdmissionPolicy } from "../../lib/admission/policy-index.ts";
+import { podTemplateOf, type PodTemplate } from "../../lib/admission/pod-template.ts";
+import type { AdmissionRequest } from "../../lib/admission/review.ts";
+import { allowed, denied } from "../../lib/admission/verdict.ts";
+import { evaluatePodSpec, type Finding } from "../../lib/checks/evaluate.ts";
+import { parseExemption } from "../../lib/checks/exemptions.ts";
+import { isAtLeast, maxSeverity } from "../../lib/checks/severity.ts";
+import { asRecord } from "../../lib/k8s-objects.ts";
+import { isSystemNamespace } from "../../lib/namespaces.ts";
+import type { Severity } from "../../lib/policy/schema.ts";
+
+function namespaceOf(request: AdmissionRequest): string {
+  if (request.namespace) return request.namespace;
+  const ns = asRecord(asRecord(request.object)?.metadata)?.namespace;
+  return typeof ns === "string" && ns !== "" ? ns : "default";
+}
+
+function findingsOf(template: PodTemplate, namespace: string, policy: AdmissionPolicy): Finding[] {
+  const workloadExemption = parseExemption(template.workloadAnnotations);
+  return evaluatePodSpec(template.spec, policy.checks, { name: template.name, namespace, annotations: template.annotations }, { includeSystemNamespaces: true, workloadExemption }).findings;
+}
+
+interface Merged {
+  finding: Finding;
+  deny: boolean;
+  severity: Severity;
+  policy: string;
+}
+
+function keyOf(f: Finding): string {
+  return `${f.check}\u0000${f.container}`;
+}
+
+function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, namespace: string, policies: readonly AdmissionPolicy[], mayDeny: boolean): Map<string, Merged> {
+  const merged = new Map<string, Merged>();
+  for (const policy of policies) {
+    const existing = old ? new Set(findingsOf(old, namespace, policy).map(keyOf)) : undefined;
+    for (const finding of findingsOf(template, namespace, policy)) {
+      if (finding.exempt) continue;
+      const key = keyOf(finding);
+      const deny = mayDeny && policy.enforce && isAtLeast(finding.severity, policy.threshold) && !existing?.has(key);
+      const prev = merged.get(key);
+      if (!prev) merged.set(key, { finding, deny, severity: finding.severity, policy: policy.name });
+      else {
+        prev.severity = maxSeverity(prev.severity, finding.severity);
+        if (deny && !prev.deny) Object.assign(prev, { deny: true, policy: policy.name });
+      }
+    }
+  }
+  return merged;
+}
+
+function skip(uid: string, namespace: string, outcome: AdmissionDecision["outcome"]): AdmissionDecision {
+  return { response: allowed(uid), namespace, outcome, denials: [], warnings: [] };
+}
+
+/** The verdict, policy by policy. */
+export function admitByPolicy(request: AdmissionRequest, options: { ownNamespace: string; policiesFor: (namespace: string) => readonly AdmissionPolicy[] }): AdmissionDecision {
+  const { uid } = request;
+  const namespace = namespaceOf(request);
+  if (request.operation !== "CREATE" && request.operation !== "UPDATE") return skip(uid, namespace, "operation-not-validated");
+  if (namespace === options.ownNamespace || isSystemNamespace(namespace)) return skip(uid, namespace, "system-namespace");
+  const template = podTemplateOf(request.object, request.kind.kind, request.name);
+  if (!template) return skip(uid, namespace, "kind-not-validated");
+  const policies = options.policiesFor(namespace);
+  if (policies.length === 0) return skip(uid, namespace, "no-policy");
+  if (!template.spec) return skip(uid, namespace, "no-pod-spec");
+  const old = request.operation === "UPDATE" ? podTemplateOf(request.oldObject, request.kind.kind, request.name) : undefined;
+  const mayDeny = !isControllerCreated(request.object, request.userInfo?.username);
+  const merged = [...mergeFindings(template, old, namespace, policies, mayDeny).values()];
+  const denying = merged.filter((m) => m.deny);
+  const warning = merged.filter((m) => !m.deny);
+  const warnings = warning.map((m) => `DevOpsPolicy ${m.policy}: ${m.finding.message} (severity ${m.severity})`);
+  const response = denying.length > 0 ? denied(uid, DENIAL_PREFIX + denying.map((m) => m.finding.message).join(", "), warnings) : allowed(uid, warnings);
+  return { response, namespace, outcome: "evaluated", denials: denying.map((m) => m.finding.check), warnings: warning.map((m) => m.finding.check) };
+}
