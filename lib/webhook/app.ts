@@ -30,7 +30,8 @@ export interface WebhookAppOptions {
   maxBodyBytes?: number;
 }
 
-const JSON_HEADERS = { "Content-Type": "application/json" };
+/** Shared: a Response copies its init headers, so one instance serves every response. */
+const JSON_HEADERS = new Headers({ "Content-Type": "application/json" });
 
 function respond(apiVersion: AdmissionApiVersion, response: AdmissionResponse, status: 200 | 400 | 413): Response {
   return new Response(JSON.stringify(toAdmissionReview(apiVersion, response)), { status, headers: JSON_HEADERS });
@@ -38,8 +39,7 @@ function respond(apiVersion: AdmissionApiVersion, response: AdmissionResponse, s
 
 function record(metrics: WebhookMetrics, operation: string, decision: AdmissionDecision): void {
   metrics.countRequest(operation, decision.response.allowed);
-  for (const violation of decision.denials) metrics.denials.inc({ namespace: decision.namespace, violation });
-  for (const violation of decision.warnings) metrics.warnings.inc({ namespace: decision.namespace, violation });
+  metrics.countFindings(decision.namespace, decision.denials, decision.warnings);
 }
 
 export interface WebhookHandlers {

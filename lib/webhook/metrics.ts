@@ -3,7 +3,10 @@
  * The webhook's Prometheus metrics on its own registry: the reference's three
  * (same names, labels and help) plus warnings, fail-open errors, certificate
  * expiry and build info. Label values are bounded: operations are the four
- * Kubernetes verbs or UNKNOWN; violations are check ids.
+ * Kubernetes verbs or UNKNOWN; violations are check ids. The per-request counters
+ * are counted in plain maps and handed to prom-client when it is scraped: a
+ * labelled `inc` hashes its label set on every call, which showed in the
+ * webhook's per-request cost.
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { METRICS } from "../metrics/names.ts";
@@ -22,8 +25,44 @@ export interface WebhookMetrics {
   errors: Counter<"reason">;
   duration: Histogram;
   certificateExpiry: Gauge<"certificate">;
-  /** `webhook_requests_total{operation, allowed}` += 1, through cached label children (the hot path). */
+  /** `webhook_requests_total{operation, allowed}` += 1 (the hot path; exported at scrape time). */
   countRequest(operation: unknown, allowed: boolean): void;
+  /** `webhook_denials_total` and `webhook_warnings_total{namespace, violation}` += 1 per check id (exported at scrape time). */
+  countFindings(namespace: string, denials: readonly string[], warnings: readonly string[]): void;
+}
+
+interface Tally {
+  labels: Record<string, string>;
+  count: number;
+  pushed: number;
+}
+
+/** Counts by two label values in plain maps; `flush` adds what is new to the prom-client counter. */
+class PendingCounts {
+  #byFirst = new Map<string, Map<string, Tally>>();
+
+  constructor(private readonly names: readonly [string, string]) {}
+
+  add(first: string, second: string): void {
+    let inner = this.#byFirst.get(first);
+    if (!inner) {
+      inner = new Map();
+      this.#byFirst.set(first, inner);
+    }
+    const tally = inner.get(second);
+    if (tally) tally.count++;
+    else inner.set(second, { labels: { [this.names[0]]: first, [this.names[1]]: second }, count: 1, pushed: 0 });
+  }
+
+  flush(counter: Counter<string>): void {
+    for (const inner of this.#byFirst.values()) {
+      for (const tally of inner.values()) {
+        if (tally.count === tally.pushed) continue;
+        counter.inc(tally.labels, tally.count - tally.pushed);
+        tally.pushed = tally.count;
+      }
+    }
+  }
 }
 
 function help(name: keyof typeof METRICS): { name: string; help: string } {
@@ -35,23 +74,20 @@ export function createWebhookMetrics(registry = new Registry()): WebhookMetrics 
   const registers = [registry];
   const buildInfo = new Gauge({ ...help("kube_devops_build_info"), labelNames: ["component", "version", "commit"], registers });
   buildInfo.set({ component: "webhook", version: VERSION, commit: COMMIT }, 1);
-  const requests = new Counter({ ...help("webhook_requests_total"), labelNames: ["operation", "allowed"], registers });
-  const children = new Map<string, { inc(): void }>();
+  const pending = { requests: new PendingCounts(["operation", "allowed"]), denials: new PendingCounts(["namespace", "violation"]), warnings: new PendingCounts(["namespace", "violation"]) };
+  const requests = new Counter({ ...help("webhook_requests_total"), labelNames: ["operation", "allowed"], registers, collect() { pending.requests.flush(this); } });
   return {
     registry,
     requests,
     countRequest(operation, allowed) {
-      const op = operationLabel(operation);
-      const key = allowed ? op : `${op}!`;
-      let child = children.get(key);
-      if (!child) {
-        child = requests.labels({ operation: op, allowed: String(allowed) });
-        children.set(key, child);
-      }
-      child.inc();
+      pending.requests.add(operationLabel(operation), allowed ? "true" : "false");
     },
-    denials: new Counter({ ...help("webhook_denials_total"), labelNames: ["namespace", "violation"], registers }),
-    warnings: new Counter({ ...help("webhook_warnings_total"), labelNames: ["namespace", "violation"], registers }),
+    countFindings(namespace, denials, warnings) {
+      for (const violation of denials) pending.denials.add(namespace, violation);
+      for (const violation of warnings) pending.warnings.add(namespace, violation);
+    },
+    denials: new Counter({ ...help("webhook_denials_total"), labelNames: ["namespace", "violation"], registers, collect() { pending.denials.flush(this); } }),
+    warnings: new Counter({ ...help("webhook_warnings_total"), labelNames: ["namespace", "violation"], registers, collect() { pending.warnings.flush(this); } }),
     errors: new Counter({ ...help("webhook_errors_total"), labelNames: ["reason"], registers }),
     duration: new Histogram({ ...help("webhook_request_duration_seconds"), buckets: DURATION_BUCKETS, registers }),
     certificateExpiry: new Gauge({ ...help("webhook_certificate_expiration_timestamp_seconds"), labelNames: ["certificate"], registers }),

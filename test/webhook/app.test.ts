@@ -91,6 +91,21 @@ describe("metrics and probes", () => {
     expect(text).toContain('kube_devops_build_info{component="webhook"');
   });
 
+  test("counters counted between scrapes add up across scrapes, each request once", async () => {
+    const { app } = makeApp();
+    const latest = review(request(pod([goodContainer("app", { image: "nginx:latest", readinessProbe: undefined })])));
+    await post(app, latest);
+    expect(await (await app.request("/metrics")).text()).toContain('webhook_denials_total{namespace="prod",violation="latest_tag"} 1');
+    await post(app, latest);
+    await post(app, review(request(pod([goodContainer()]))));
+    const text = await (await app.request("/metrics")).text();
+    expect(text).toContain('webhook_requests_total{operation="CREATE",allowed="false"} 2');
+    expect(text).toContain('webhook_requests_total{operation="CREATE",allowed="true"} 1');
+    expect(text).toContain('webhook_denials_total{namespace="prod",violation="latest_tag"} 2');
+    expect(text).toContain('webhook_warnings_total{namespace="prod",violation="missing_readiness"} 2');
+    expect(await (await app.request("/metrics")).text()).toBe(text); // a scrape adds nothing by itself
+  });
+
   test("GET /validate is a 405 naming POST; unknown paths are JSON 404s", async () => {
     const { app } = makeApp();
     const res = await app.request("/validate");
