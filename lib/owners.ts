@@ -29,12 +29,15 @@ const MAX_DEPTH = 8;
 /** The managing controller's reference: the one with `controller: true`, else the first. */
 export function controllerRef(obj: KubeObjectLike): OwnerReferenceLike | undefined {
   const refs = asRecord(obj.metadata)?.ownerReferences;
-  if (!Array.isArray(refs) || refs.length === 0) return undefined;
-  const valid = refs.filter((r): r is OwnerReferenceLike => {
+  if (!Array.isArray(refs)) return undefined;
+  let first: OwnerReferenceLike | undefined;
+  for (const r of refs) {
     const rec = asRecord(r);
-    return typeof rec?.kind === "string" && typeof rec.name === "string";
-  });
-  return valid.find((r) => r.controller === true) ?? valid[0];
+    if (typeof rec?.kind !== "string" || typeof rec.name !== "string") continue;
+    if (rec.controller === true) return rec as OwnerReferenceLike;
+    first ??= rec as OwnerReferenceLike;
+  }
+  return first;
 }
 
 /** `deployment/prod/web`: the reference's workload key (lower-case kind). */

@@ -90,6 +90,18 @@ function keyOf(check: CheckId, container: string): string {
   return `${check}\u0000${container}`;
 }
 
+/** True when two containers have the same name (their findings merge into one per check). */
+function sharesNames(containers: readonly unknown[]): boolean {
+  const names: string[] = [];
+  for (const raw of containers) {
+    const c = asRecord(raw);
+    if (c) names.push(containerName(c));
+  }
+  if (names.length > 8) return new Set(names).size < names.length;
+  for (let i = 0; i < names.length; i++) for (let j = i + 1; j < names.length; j++) if (names[i] === names[j]) return true;
+  return false;
+}
+
 /** (check, container) keys the old object of an UPDATE already violated, exemptions aside. */
 function violationsOf(old: PodTemplate | undefined, plan: AdmissionPlan): Set<string> | undefined {
   if (!old) return undefined;
@@ -113,7 +125,7 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan
   if (containers.length === 0) return merged;
   const exemption = exemptionOf(template);
   const existing = mayDeny && plan.mayDeny ? violationsOf(old, plan) : undefined;
-  let seen: Set<string> | undefined;
+  const seen = sharesNames(containers) ? new Set<string>() : undefined;
   for (const group of plan.groups) {
     for (const raw of containers) {
       const c = asRecord(raw);
@@ -122,10 +134,12 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan
         const { check } = planned;
         if (!check.violates(c) || isExempt(exemption, check.id)) continue;
         const name = containerName(c);
-        const key = keyOf(check.id, name);
-        if (seen?.has(key)) continue; // a second container of the same name: one finding, as before
-        (seen ??= new Set()).add(key);
-        const deny = mayDeny && planned.denies && !existing?.has(key);
+        if (seen) {
+          const key = keyOf(check.id, name);
+          if (seen.has(key)) continue; // a second container of the same name: one finding per (check, name)
+          seen.add(key);
+        }
+        const deny = mayDeny && planned.denies && !existing?.has(keyOf(check.id, name));
         merged.push({ planned, message: check.message(name, c), deny });
       }
     }

@@ -21,9 +21,11 @@ export interface PodTemplate {
   workloadAnnotations: unknown;
 }
 
+const ADMITTED: ReadonlySet<string> = new Set(ADMITTED_KINDS);
+
 /** True when admission validates `kind`. */
 export function isAdmittedKind(kind: unknown): kind is AdmittedKind {
-  return typeof kind === "string" && (ADMITTED_KINDS as readonly string[]).includes(kind);
+  return typeof kind === "string" && ADMITTED.has(kind);
 }
 
 function templateOf(spec: unknown): { spec: PodSpecLike | undefined; annotations: unknown } {

@@ -10,9 +10,14 @@ import type { AdmissionResponse } from "./review.ts";
 export const MAX_WARNINGS = 20;
 const MAX_WARNING_LENGTH = 256;
 
+function clip(warning: string): string {
+  return warning.length > MAX_WARNING_LENGTH ? `${warning.slice(0, MAX_WARNING_LENGTH - 3)}...` : warning;
+}
+
 function boundWarnings(warnings: readonly string[]): string[] | undefined {
   if (warnings.length === 0) return undefined;
-  const clipped = warnings.map((w) => (w.length > MAX_WARNING_LENGTH ? `${w.slice(0, MAX_WARNING_LENGTH - 3)}...` : w));
+  const clipped: string[] = [];
+  for (const w of warnings) clipped.push(clip(w));
   if (clipped.length <= MAX_WARNINGS) return clipped;
   return [...clipped.slice(0, MAX_WARNINGS - 1), `... and ${clipped.length - MAX_WARNINGS + 1} more DevOpsPolicy findings`];
 }

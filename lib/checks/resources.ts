@@ -9,9 +9,15 @@ import { asRecord, type ContainerLike } from "../k8s-objects.ts";
 const RESOURCES = ["cpu", "memory"] as const;
 const NONE: readonly string[] = [];
 
+/** Not blank. A printable ASCII first character settles it without `trim()`'s copy (the common case). */
+function isNonBlank(value: string): boolean {
+  const first = value.charCodeAt(0);
+  return (first > 32 && first < 127) || value.trim() !== "";
+}
+
 function isSet(map: Record<string, unknown> | undefined, key: string): boolean {
   const value = map?.[key];
-  return (typeof value === "string" && value.trim() !== "") || typeof value === "number";
+  return (typeof value === "string" && isNonBlank(value)) || typeof value === "number";
 }
 
 /** The resource names (`cpu`, `memory`) missing from `kind`; an empty array when none is. */

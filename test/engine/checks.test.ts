@@ -59,6 +59,8 @@ const TABLE: Record<CheckId, Row[]> = {
     { name: "requests set", pod: makePod({ resources: { requests: { cpu: "100m", memory: "64Mi" } } }), units: 0 },
     { name: "limits alone default the requests", pod: makePod({ resources: { limits: { cpu: "1", memory: "1Gi" } } }), units: 0 },
     { name: "empty string is not a value", pod: makePod({ resources: { requests: { cpu: "", memory: "64Mi" } } }), units: 1 },
+    { name: "blank strings are not values (any Unicode space)", pod: makePod({ resources: { requests: { cpu: " \t\n", memory: "\u00a0\u2003" } } }), units: 1, message: "container 'main' missing resource requests (cpu, memory)" },
+    { name: "a value with surrounding space is a value", pod: makePod({ resources: { requests: { cpu: " 100m", memory: "\u00a064Mi" } } }), units: 0 },
   ],
   missing_limits: [
     { name: "no resources", pod: makePod(), units: 1, message: "container 'main' missing resource limits (cpu, memory)" },
