@@ -2,8 +2,10 @@
  * @module
  * The server side of bench/webhook.ts, run as its own process so it has a core to
  * itself: `webhook` serves the real app over TLS (startTlsServer + createWebhookApp
- * with an enforcing policy), `echo` is a bare Bun.serve TLS echo (the baseline).
- * Prints `PORT <n>` when listening; exits when stdin closes.
+ * with an enforcing policy), `echo` is a bare Bun.serve TLS echo (the baseline),
+ * `parse` is the echo that JSON-parses the review and answers "allowed" with its
+ * uid: no validation, policies or metrics, so the bound that parsing the body
+ * alone sets on any webhook. Prints `PORT <n>` when listening; exits when stdin closes.
  */
 import { compileAdmissionPolicy, PolicyIndex } from "../lib/admission/policy-index.ts";
 import { createLogger } from "../lib/log.ts";
@@ -12,7 +14,7 @@ import { createWebhookMetrics } from "../lib/webhook/metrics.ts";
 import { startTlsServer } from "../lib/webhook/tls-server.ts";
 
 const [mode, certFile, keyFile] = process.argv.slice(2);
-if (!mode || !certFile || !keyFile) throw new Error("usage: webhook-server.ts webhook|echo <tls.crt> <tls.key>");
+if (!mode || !certFile || !keyFile) throw new Error("usage: webhook-server.ts webhook|echo|parse <tls.crt> <tls.key>");
 
 let port: number;
 if (mode === "echo") {
@@ -22,6 +24,18 @@ if (mode === "echo") {
     tls: { cert: await Bun.file(certFile).text(), key: await Bun.file(keyFile).text() },
     async fetch(req) {
       return new Response(await req.text(), { headers: { "Content-Type": "application/json" } });
+    },
+  });
+  port = server.port ?? 0;
+} else if (mode === "parse") {
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    tls: { cert: await Bun.file(certFile).text(), key: await Bun.file(keyFile).text() },
+    async fetch(req) {
+      const review = (await req.json()) as { apiVersion: string; request: { uid: string } };
+      const answer = { apiVersion: review.apiVersion, kind: "AdmissionReview", response: { uid: review.request.uid, allowed: true } };
+      return new Response(JSON.stringify(answer), { headers: { "Content-Type": "application/json" } });
     },
   });
   port = server.port ?? 0;
