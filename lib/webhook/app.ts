@@ -30,11 +30,12 @@ export interface WebhookAppOptions {
   maxBodyBytes?: number;
 }
 
-/** Shared: a Response copies its init headers, so one instance serves every response. */
+/** Shared: a Response copies its init (headers included), so one per status serves every response. */
 const JSON_HEADERS = new Headers({ "Content-Type": "application/json" });
+const INIT = { 200: { status: 200, headers: JSON_HEADERS }, 400: { status: 400, headers: JSON_HEADERS }, 413: { status: 413, headers: JSON_HEADERS } } as const;
 
 function respond(apiVersion: AdmissionApiVersion, response: AdmissionResponse, status: 200 | 400 | 413): Response {
-  return new Response(JSON.stringify(toAdmissionReview(apiVersion, response)), { status, headers: JSON_HEADERS });
+  return new Response(JSON.stringify(toAdmissionReview(apiVersion, response)), INIT[status]);
 }
 
 function record(metrics: WebhookMetrics, operation: string, decision: AdmissionDecision): void {
