@@ -14,34 +14,28 @@ import { PODS } from "../../lib/kube/resources.ts";
 import { createTransport } from "../../lib/kube/transport.ts";
 import { KubeTransportError } from "../../lib/kube/transport-errors.ts";
 import { createTestPki, type TestPki } from "../support/certs.ts";
+import { TlsEchoServers } from "../support/tls-echo.ts";
 import { renderKubeconfig } from "../support/kubeconfig.ts";
 
 let pki: TestPki;
 let otherPki: TestPki;
 let wrongHostPki: TestPki;
-const servers: ReturnType<typeof Bun.serve>[] = [];
 let echoUrl: string; // server cert for 127.0.0.1, no client cert needed
 let mtlsUrl: string; // requires a client cert from pki
 let wrongHostUrl: string; // cert only valid for example.com
 const dir = mkdtempSync(join(tmpdir(), "kd-config-"));
 
 const echo = (req: Request) => Response.json({ auth: req.headers.get("authorization") });
+const echoes = new TlsEchoServers(echo);
 
 beforeAll(async () => {
   [pki, otherPki, wrongHostPki] = await Promise.all([createTestPki(), createTestPki(), createTestPki(["example.com"])]);
-  const start = (tls: Parameters<typeof Bun.serve>[0]["tls"]) => {
-    const s = Bun.serve({ port: 0, hostname: "127.0.0.1", tls, fetch: echo });
-    servers.push(s);
-    return `https://127.0.0.1:${s.port}`;
-  };
-  echoUrl = start({ cert: pki.server.cert, key: pki.server.key });
-  mtlsUrl = start({ cert: pki.server.cert, key: pki.server.key, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true });
-  wrongHostUrl = start({ cert: wrongHostPki.server.cert, key: wrongHostPki.server.key });
+  echoUrl = echoes.start({ cert: pki.server.cert, key: pki.server.key });
+  mtlsUrl = echoes.start({ cert: pki.server.cert, key: pki.server.key, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true });
+  wrongHostUrl = echoes.start({ cert: wrongHostPki.server.cert, key: wrongHostPki.server.key });
 });
 
-afterAll(() => {
-  for (const s of servers) s.stop(true);
-});
+afterAll(() => echoes.stopAll());
 
 let n = 0;
 function write(yaml: string): string {

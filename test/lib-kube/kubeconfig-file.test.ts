@@ -15,33 +15,27 @@ import { mergeKubeconfigs, parseKubeconfig } from "../../lib/kube/kubeconfig-fil
 import { loadKubeConfig } from "../../lib/kube/kubeconfig.ts";
 import { createTransport } from "../../lib/kube/transport.ts";
 import { createTestPki, type TestPki } from "../support/certs.ts";
+import { TlsEchoServers } from "../support/tls-echo.ts";
 import { unexpiredIdToken } from "../support/kubeconfig.ts";
 
 let pki: TestPki;
 let examplePki: TestPki;
-const servers: ReturnType<typeof Bun.serve>[] = [];
 let echoUrl: string; // echoes the headers we care about; server cert for 127.0.0.1
 let mtlsUrl: string; // requires a client certificate signed by pki
 let exampleUrl: string; // server certificate only valid for example.com
 const dir = mkdtempSync(join(tmpdir(), "kd-kubeconfig-"));
 
 const echo = (req: Request) => Response.json({ auth: req.headers.get("authorization"), impersonate: req.headers.get("impersonate-user") });
+const echoes = new TlsEchoServers(echo);
 
 beforeAll(async () => {
   [pki, examplePki] = await Promise.all([createTestPki(), createTestPki(["example.com"])]);
-  const start = (tls: Parameters<typeof Bun.serve>[0]["tls"]) => {
-    const s = Bun.serve({ port: 0, hostname: "127.0.0.1", tls, fetch: echo });
-    servers.push(s);
-    return `https://127.0.0.1:${s.port}`;
-  };
-  echoUrl = start({ cert: pki.server.cert, key: pki.server.key });
-  mtlsUrl = start({ cert: pki.server.cert, key: pki.server.key, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true });
-  exampleUrl = start({ cert: examplePki.server.cert, key: examplePki.server.key });
+  echoUrl = echoes.start({ cert: pki.server.cert, key: pki.server.key });
+  mtlsUrl = echoes.start({ cert: pki.server.cert, key: pki.server.key, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true });
+  exampleUrl = echoes.start({ cert: examplePki.server.cert, key: examplePki.server.key });
 });
 
-afterAll(() => {
-  for (const s of servers) s.stop(true);
-});
+afterAll(() => echoes.stopAll());
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 

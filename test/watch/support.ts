@@ -9,18 +9,8 @@ import { tallyPod } from "../../lib/checks/evaluate.ts";
 import type { PodLike } from "../../lib/k8s-objects.ts";
 import { isSystemNamespace } from "../../lib/namespaces.ts";
 import { addTallyInto, emptyTally, scoreTally, type Tally } from "../../lib/score.ts";
+export { prng } from "../support/prng.ts";
 
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A pod whose shape is picked by `variant`: clean, :latest, no probes, restarting, Pending, Succeeded. */
 export function makePod(namespace: string, name: string, variant: number) {

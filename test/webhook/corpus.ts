@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+export { prng } from "../support/prng.ts";
 
 export const CORPUS = "/work/shared/corpus";
 export const HAS_CORPUS = existsSync(CORPUS);
@@ -46,17 +47,6 @@ export function loadCorpusReviews(): Array<{ file: string; body: Record<string, 
   return out;
 }
 
-/** mulberry32: a small seeded PRNG, so every run fuzzes the same inputs. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function pick<T>(rand: () => number, items: readonly T[]): T {
   return items[Math.floor(rand() * items.length)] as T;
