@@ -38,6 +38,12 @@ function respond(apiVersion: AdmissionApiVersion, response: AdmissionResponse, s
   return new Response(JSON.stringify(toAdmissionReview(apiVersion, response)), INIT[status]);
 }
 
+/** True when the UTF-8 encoding of `text` is longer than `limit` bytes (exact; counted only near the limit). */
+export function byteLengthOver(text: string, limit: number): boolean {
+  if (text.length > limit) return true;
+  return text.length * 3 > limit && Buffer.byteLength(text, "utf8") > limit;
+}
+
 function record(metrics: WebhookMetrics, operation: string, decision: AdmissionDecision): void {
   metrics.countRequest(operation, decision.response.allowed);
   metrics.countFindings(decision.namespace, decision.denials, decision.warnings);
@@ -69,13 +75,15 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
 
   async function validate(raw: Request): Promise<Response> {
     const started = clock();
-    // Checked by hand: touching `request.body` (as hono's bodyLimit does) turns Bun's
-    // native body read into a stream read and costs a third of the throughput.
-    if (Number(raw.headers.get("content-length") ?? 0) > limit) return tooLarge();
+    // The size is checked on the text, not the Content-Length header: reading `headers`
+    // materialises them (~3% of throughput), and touching `request.body` (as hono's
+    // bodyLimit does) turns Bun's native read into a stream read (a third). Memory is
+    // bounded before this by Bun's maxRequestBodySize, set just above the limit.
+    const text = await raw.text();
+    if (byteLengthOver(text, limit)) return tooLarge();
     let body: unknown;
     try {
-      // A chunked body has no length to check; Bun's maxRequestBodySize bounds it.
-      body = await raw.json();
+      body = JSON.parse(text);
     } catch {
       metrics.errors.inc({ reason: "malformed" });
       return respond("admission.k8s.io/v1", malformed("", "the body is not valid JSON"), 400);
