@@ -31,7 +31,7 @@ const RATES = [500, 1000, 2000] as const;
 const MAX_INFLIGHT = 64;
 
 /** A pod as a ReplicaSet would create it: two containers, probes, resources, env, volumes. */
-function realisticReview(): string {
+function realisticPod() {
   const container = (name: string, image: string) => ({
     name,
     image,
@@ -65,22 +65,47 @@ function realisticReview(): string {
       tolerations: [{ key: "node.kubernetes.io/not-ready", operator: "Exists", effect: "NoExecute", tolerationSeconds: 300 }],
     },
   };
+  return pod;
+}
+
+function reviewOf(kind: { group: string; version: string; kind: string }, resource: string, object: unknown): string {
   return JSON.stringify({
     apiVersion: "admission.k8s.io/v1",
     kind: "AdmissionReview",
     request: {
       uid: "705ab4f5-6393-11e8-b7cc-42010a800002",
-      kind: { group: "", version: "v1", kind: "Pod" },
-      resource: { group: "", version: "v1", resource: "pods" },
-      requestKind: { group: "", version: "v1", kind: "Pod" },
+      kind,
+      resource: { group: kind.group, version: kind.version, resource },
+      requestKind: kind,
       namespace: "prod",
       operation: "CREATE",
       userInfo: { username: "alice", groups: ["system:authenticated"] },
-      object: pod,
+      object,
       dryRun: false,
       options: { apiVersion: "meta.k8s.io/v1", kind: "CreateOptions" },
     },
   });
+}
+
+function realisticReview(): string {
+  return reviewOf({ group: "", version: "v1", kind: "Pod" }, "pods", realisticPod());
+}
+
+/** `kubectl apply` of the Deployment that owns such pods (its pod template is what admission checks). */
+function realisticDeploymentReview(): string {
+  const { metadata, spec } = realisticPod();
+  const deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "prod", labels: metadata.labels, annotations: { "deployment.kubernetes.io/revision": "3", "kubectl.kubernetes.io/last-applied-configuration": "{}" } },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: "web" } },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "25%", maxUnavailable: "25%" } },
+      template: { metadata: { labels: metadata.labels, annotations: metadata.annotations }, spec },
+    },
+  };
+  return reviewOf({ group: "apps", version: "v1", kind: "Deployment" }, "deployments", deployment);
 }
 
 async function startServer(mode: "webhook" | "echo" | "parse", cert: string, key: string) {
@@ -193,6 +218,11 @@ const paths = writeCertificateSet(dir, certs);
 const body = realisticReview();
 const bodyFile = join(dir, "review.json");
 writeFileSync(bodyFile, body);
+const deploymentBody = realisticDeploymentReview();
+const deploymentFile = join(dir, "deployment-review.json");
+writeFileSync(deploymentFile, deploymentBody);
+const deploymentRounds: Record<Mode, number[]> = { echo: [], webhook: [] };
+const deploymentLatency = {} as Record<Mode, Latency>;
 const useWrk = hasWrk();
 
 type Mode = "webhook" | "echo";
@@ -210,6 +240,13 @@ try {
       console.error(`bench webhook: round ${round + 1} ${mode} ${Math.round(rps)} req/s`);
     }
   }
+  // The same for a Deployment review (fewer rounds: no target, the pod review is the headline).
+  for (let round = 0; round < Math.min(ROUNDS, 2); round++) {
+    for (const mode of ["echo", "webhook"] as const) {
+      deploymentRounds[mode].push(useWrk ? wrkThroughput(servers[mode].port, deploymentFile) : await bunThroughput(servers[mode].port, deploymentBody, certs.ca.cert));
+    }
+  }
+  for (const mode of ["echo", "webhook"] as const) deploymentLatency[mode] = await fixedRateLatency(servers[mode].port, deploymentBody, certs.ca.cert, 1000);
   for (const mode of ["echo", "webhook"] as const) {
     results[mode].rps = quantile(rounds[mode], 0.5);
     for (const rate of RATES) {
@@ -238,13 +275,24 @@ const figures: Figure[] = [
       { label: `p50 latency at a fixed ${rate} req/s`, value: Number(w.p50.toFixed(2)), unit: "ms", baseline: { label: "echo p50", value: Number(e.p50.toFixed(2)) } },
     ];
   }),
+  ...((): Figure[] => {
+    const w = quantile(deploymentRounds.webhook, 0.5);
+    const e = quantile(deploymentRounds.echo, 0.5);
+    const wl = deploymentLatency.webhook;
+    const el = deploymentLatency.echo;
+    return [
+      { label: "admission req/s over TLS (realistic Deployment review)", value: Math.round(w), unit: "req/s", baseline: { label: "bare Bun.serve TLS echo of the same body", value: Math.round(e) }, ratio: w / e, ratioMeaning: "webhook / echo" },
+      { label: "Deployment review: p99 latency at a fixed 1000 req/s", value: Number(wl.p99.toFixed(2)), unit: "ms", baseline: { label: "echo p99 at the same rate", value: Number(el.p99.toFixed(2)) }, ratio: wl.p99 / el.p99, ratioMeaning: "webhook / echo" },
+      { label: "Deployment review: p50 latency at a fixed 1000 req/s", value: Number(wl.p50.toFixed(2)), unit: "ms", baseline: { label: "echo p50", value: Number(el.p50.toFixed(2)) } },
+    ];
+  })(),
   { label: "in-process cost of one review (handler, no sockets)", value: Number(cost.validateUs.toFixed(1)), unit: "µs", baseline: { label: "reading and echoing the same body", value: Number(cost.readUs.toFixed(1)) } },
-  { label: "failed requests at the fixed rates", value: RATES.reduce((n, r) => n + (results.webhook.latency[r]?.errors ?? 0) + (results.echo.latency[r]?.errors ?? 0), 0), unit: "requests" },
+  { label: "failed requests at the fixed rates", value: RATES.reduce((n, r) => n + (results.webhook.latency[r]?.errors ?? 0) + (results.echo.latency[r]?.errors ?? 0), 0) + deploymentLatency.webhook.errors + deploymentLatency.echo.errors, unit: "requests" },
 ];
 emitResult({
   name: "webhook",
   title: "Admission webhook over TLS",
-  setup: `server and load generator in separate processes on this machine; ${useWrk ? `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s` : `Bun keep-alive client, ${CONNECTIONS} concurrent, ${SECONDS}s`} for req/s; open-loop Bun client at ${RATES.join(" / ")} req/s (at most ${MAX_INFLIGHT} in flight) for latency; review body ${body.length} bytes; 2 policies (enforce + audit) in the namespace`,
+  setup: `server and load generator in separate processes on this machine; ${useWrk ? `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s` : `Bun keep-alive client, ${CONNECTIONS} concurrent, ${SECONDS}s`} for req/s; open-loop Bun client at ${RATES.join(" / ")} req/s (at most ${MAX_INFLIGHT} in flight) for latency; pod review body ${body.length} bytes, Deployment review ${deploymentBody.length} bytes; 2 policies (enforce + audit) in the namespace`,
   figures,
   notes: [
     "Latency is measured from each request's scheduled send time (no coordinated omission).",
