@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { startEmulator, type Emulator } from "../test/kube/emulator.ts";
 import { renderCrds } from "../gen/crd.ts";
 import { ensureBinary } from "../test/support/binary.ts";
+import { findRecord, startComponent } from "./lib/component.ts";
 import { emitResult, type Figure } from "./lib/result.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -64,33 +65,16 @@ function pod(namespace: string, name: string, generation: number): Record<string
   };
 }
 
+/** Starts a component with JSON logs and waits until its /readyz answers 200. */
 async function start(c: Component, kubeconfig: string): Promise<{ proc: Subprocess<"ignore", "ignore", "pipe">; url: string }> {
-  const proc = Bun.spawn([ensureBinary(), ...c.args, "--kubeconfig", kubeconfig, "--log-format", "json", "--metrics-addr", "127.0.0.1:0"], {
-    stdin: "ignore",
-    stdout: "ignore",
-    stderr: "pipe",
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" },
-  });
-  const reader = proc.stderr.getReader();
-  let text = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`${c.name} exited early: ${text.slice(-2000)}`);
-    text += new TextDecoder().decode(value);
-    const line = text.split("\n").find((l) => l.includes(`"${c.readyEvent}"`));
-    if (line) {
-      void (async () => {
-        while (!(await reader.read()).done);
-      })();
-      const url = JSON.parse(line)[c.urlField] as string;
-      const deadline = Date.now() + 60_000;
-      while ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) !== 200) {
-        if (Date.now() > deadline) throw new Error(`${c.name} never became ready`);
-        await Bun.sleep(100);
-      }
-      return { proc, url };
-    }
+  const component = await startComponent([ensureBinary(), ...c.args, "--kubeconfig", kubeconfig, "--log-format", "json", "--metrics-addr", "127.0.0.1:0"], (r) => r.msg === c.readyEvent);
+  const url = findRecord(component.records, c.readyEvent)?.[c.urlField] as string;
+  const deadline = Date.now() + 60_000;
+  while ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) !== 200) {
+    if (Date.now() > deadline) throw new Error(`${c.name} never became ready`);
+    await Bun.sleep(100);
   }
+  return { proc: component.proc, url };
 }
 
 async function seed(emu: Emulator): Promise<void> {

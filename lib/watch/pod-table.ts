@@ -102,11 +102,6 @@ export class PodTable {
     return Number.isNaN(n) ? this.textVersions.get(slot) === rv : this.version[slot] === n;
   }
 
-  namespaceOf(key: string): string | undefined {
-    const slot = this.slots.get(key);
-    return slot === undefined ? undefined : this.namespaces.get(this.namespace[slot]!);
-  }
-
   /** Keys of the pods of `namespace` computed with another generation of its checks than `generation`. */
   staleKeys(namespace: string, generation: number): string[] {
     const keys: string[] = [];
