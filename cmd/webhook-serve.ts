@@ -88,7 +88,7 @@ export default defineCommand({
           fetch: app.fetch,
           postRoutes: { [WEBHOOK_PATH]: validate },
           logger,
-          maxRequestBodySize: DEFAULT_MAX_BODY_BYTES + 64 * 1024,
+          maxRequestBodySize: DEFAULT_MAX_BODY_BYTES,
           onCertificate: (pem) => void recordExpiry(metrics, logger, pem, caFile, manager ? () => manager.current().caBundle : undefined),
           onReloadError: () => metrics.errors.inc({ reason: "certificate_reload" }),
         });

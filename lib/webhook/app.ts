@@ -16,7 +16,11 @@ import { createProbeApp, type Readiness } from "../server/probe-app.ts";
 import { WEBHOOK_PATH } from "./constants.ts";
 import type { WebhookMetrics } from "./metrics.ts";
 
-/** An UPDATE carries two objects of up to ~1.5 MB each (etcd's limit) plus the envelope. */
+/**
+ * An UPDATE carries two objects of up to ~1.5 MB each (etcd's limit) plus the envelope.
+ * Enforced by the listener (Bun's maxRequestBodySize: a bare 413 before any handler
+ * runs, Content-Length or chunked), not here: see docs/decisions/0024.
+ */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 export interface WebhookAppOptions {
@@ -27,21 +31,14 @@ export interface WebhookAppOptions {
   readiness: () => Readiness;
   /** Monotonic seconds, for the duration histogram (injected for tests). */
   clock?: () => number;
-  maxBodyBytes?: number;
 }
 
 /** Shared: a Response copies its init (headers included), so one per status serves every response. */
 const JSON_HEADERS = new Headers({ "Content-Type": "application/json" });
-const INIT = { 200: { status: 200, headers: JSON_HEADERS }, 400: { status: 400, headers: JSON_HEADERS }, 413: { status: 413, headers: JSON_HEADERS } } as const;
+const INIT = { 200: { status: 200, headers: JSON_HEADERS }, 400: { status: 400, headers: JSON_HEADERS } } as const;
 
-function respond(apiVersion: AdmissionApiVersion, response: AdmissionResponse, status: 200 | 400 | 413): Response {
+function respond(apiVersion: AdmissionApiVersion, response: AdmissionResponse, status: 200 | 400): Response {
   return new Response(JSON.stringify(toAdmissionReview(apiVersion, response)), INIT[status]);
-}
-
-/** True when the UTF-8 encoding of `text` is longer than `limit` bytes (exact; counted only near the limit). */
-export function byteLengthOver(text: string, limit: number): boolean {
-  if (text.length > limit) return true;
-  return text.length * 3 > limit && Buffer.byteLength(text, "utf8") > limit;
 }
 
 function record(metrics: WebhookMetrics, operation: string, decision: AdmissionDecision): void {
@@ -66,12 +63,6 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
   const { metrics, logger } = options;
   const clock = options.clock ?? (() => performance.now() / 1000);
   const app = createProbeApp({ registry: metrics.registry, readiness: options.readiness });
-  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-
-  const tooLarge = (): Response => {
-    metrics.errors.inc({ reason: "body_too_large" });
-    return respond("admission.k8s.io/v1", malformed("", `the body is larger than ${limit} bytes`), 413);
-  };
 
   async function validate(raw: Request): Promise<Response> {
     const started = clock();
@@ -79,11 +70,9 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
     // materialises them (~3% of throughput), and touching `request.body` (as hono's
     // bodyLimit does) turns Bun's native read into a stream read (a third). Memory is
     // bounded before this by Bun's maxRequestBodySize, set just above the limit.
-    const text = await raw.text();
-    if (byteLengthOver(text, limit)) return tooLarge();
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = await raw.json();
     } catch {
       metrics.errors.inc({ reason: "malformed" });
       return respond("admission.k8s.io/v1", malformed("", "the body is not valid JSON"), 400);

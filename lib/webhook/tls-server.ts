@@ -28,7 +28,7 @@ export interface TlsServerOptions {
   drainMs?: number;
   /** How often the files are re-read, besides file-system events. 0 disables polling. */
   pollMs?: number;
-  /** Bun's own body limit; set above the app's so the app answers oversize bodies itself. */
+  /** The request body limit: larger bodies get a bare 413 before any handler runs (Bun's maxRequestBodySize). */
   maxRequestBodySize?: number;
   /** Called with the PEM in use after start and after every successful reload. */
   onCertificate?: (certPem: string) => void;
