@@ -28,9 +28,9 @@ export interface AdmissionDecision {
   namespace: string;
   outcome: Outcome;
   /** Check ids of the denying findings (one per finding). */
-  denials: CheckId[];
+  denials: readonly CheckId[];
   /** Check ids of the findings returned as warnings. */
-  warnings: CheckId[];
+  warnings: readonly CheckId[];
 }
 
 export interface AdmitOptions {
@@ -52,9 +52,10 @@ const TEMPLATE_OWNERS = new Set(["ReplicaSet", "Deployment", "StatefulSet", "Dae
  * stall scale-ups and reschedules of workloads that predate the policy.
  */
 export function isControllerCreated(object: unknown, username: string | undefined): boolean {
+  // The identity first: for people and CI it settles the question without reading the owners.
+  if (username !== "system:kube-controller-manager" && !(username?.startsWith("system:serviceaccount:kube-system:") ?? false)) return false;
   const ref = controllerRef(object as KubeObjectLike);
-  if (!ref?.controller || typeof ref.kind !== "string" || !TEMPLATE_OWNERS.has(ref.kind)) return false;
-  return username === "system:kube-controller-manager" || (username?.startsWith("system:serviceaccount:kube-system:") ?? false);
+  return ref !== undefined && Boolean(ref.controller) && typeof ref.kind === "string" && TEMPLATE_OWNERS.has(ref.kind);
 }
 
 function namespaceOf(request: AdmissionRequest): string {
@@ -80,25 +81,34 @@ function exemptionOf(template: PodTemplate): Exemption | undefined {
   return own === undefined || workload === undefined ? (own ?? workload) : mergeExemptions(own, workload);
 }
 
-interface Merged {
-  planned: PlannedCheck;
-  message: string;
-  deny: boolean;
-}
-
 function keyOf(check: CheckId, container: string): string {
   return `${check}\u0000${container}`;
 }
 
-/** True when two containers have the same name (their findings merge into one per check). */
+/** True when two containers have the same name (their findings merge into one per check). Allocation-free for the usual few containers. */
 function sharesNames(containers: readonly unknown[]): boolean {
-  const names: string[] = [];
-  for (const raw of containers) {
-    const c = asRecord(raw);
-    if (c) names.push(containerName(c));
+  const n = containers.length;
+  if (n < 2) return false;
+  if (n > 8) {
+    const names = new Set<string>();
+    let counted = 0;
+    for (const raw of containers) {
+      const c = asRecord(raw);
+      if (!c) continue;
+      names.add(containerName(c));
+      counted++;
+    }
+    return names.size < counted;
   }
-  if (names.length > 8) return new Set(names).size < names.length;
-  for (let i = 0; i < names.length; i++) for (let j = i + 1; j < names.length; j++) if (names[i] === names[j]) return true;
+  for (let i = 0; i < n - 1; i++) {
+    const a = asRecord(containers[i]);
+    if (!a) continue;
+    const name = containerName(a);
+    for (let j = i + 1; j < n; j++) {
+      const b = asRecord(containers[j]);
+      if (b && containerName(b) === name) return true;
+    }
+  }
   return false;
 }
 
@@ -114,15 +124,30 @@ function violationsOf(old: PodTemplate | undefined, plan: AdmissionPlan): Set<st
   return keys;
 }
 
+/** What the findings come to: denying ones (check id, message) and warnings (check id, text). */
+interface Findings {
+  denials: CheckId[];
+  denialMessages: string[];
+  warningIds: CheckId[];
+  warnings: string[];
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+function warningText(planned: PlannedCheck, message: string): string {
+  return `DevOpsPolicy ${planned.finder}: ${message} (severity ${planned.severity})`;
+}
+
 /**
  * The findings of every policy, each (check, container) once: the strictest severity,
  * denying when some enforce-mode policy rates it at or above its threshold and it is
  * new, in the order merging policy after policy reports them (admission-plan.ts).
+ * Undefined when there are none (the common compliant case allocates nothing).
  */
-function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan: AdmissionPlan, mayDeny: boolean): Merged[] {
+function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan: AdmissionPlan, mayDeny: boolean): Findings | undefined {
   const containers = containersOf(template);
-  const merged: Merged[] = [];
-  if (containers.length === 0) return merged;
+  if (containers.length === 0) return undefined;
+  let found: Findings | undefined;
   const exemption = exemptionOf(template);
   const existing = mayDeny && plan.mayDeny ? violationsOf(old, plan) : undefined;
   const seen = sharesNames(containers) ? new Set<string>() : undefined;
@@ -139,20 +164,23 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan
           if (seen.has(key)) continue; // a second container of the same name: one finding per (check, name)
           seen.add(key);
         }
-        const deny = mayDeny && planned.denies && !existing?.has(keyOf(check.id, name));
-        merged.push({ planned, message: check.message(name, c), deny });
+        found ??= { denials: [], denialMessages: [], warningIds: [], warnings: [] };
+        const message = check.message(name, c);
+        if (mayDeny && planned.denies && !existing?.has(keyOf(check.id, name))) {
+          found.denials.push(check.id);
+          found.denialMessages.push(message);
+        } else {
+          found.warningIds.push(check.id);
+          found.warnings.push(warningText(planned, message));
+        }
       }
     }
   }
-  return merged;
-}
-
-function warningText(m: Merged): string {
-  return `DevOpsPolicy ${m.planned.finder}: ${m.message} (severity ${m.planned.severity})`;
+  return found;
 }
 
 function skip(uid: string, namespace: string, outcome: Outcome): AdmissionDecision {
-  return { response: allowed(uid), namespace, outcome, denials: [], warnings: [] };
+  return { response: allowed(uid), namespace, outcome, denials: NONE, warnings: NONE };
 }
 
 /** Decides one admission request against the namespace's policies. Never throws on odd objects. */
@@ -168,20 +196,8 @@ export function admitRequest(request: AdmissionRequest, options: AdmitOptions): 
   if (!template.spec) return skip(uid, namespace, "no-pod-spec");
   const old = request.operation === "UPDATE" ? podTemplateOf(request.oldObject, request.kind.kind, request.name) : undefined;
   const mayDeny = !isControllerCreated(request.object, request.userInfo?.username);
-  const merged = mergeFindings(template, old, admissionPlanOf(policies), mayDeny);
-  const denials: CheckId[] = [];
-  const denialMessages: string[] = [];
-  const warningIds: CheckId[] = [];
-  const warnings: string[] = [];
-  for (const m of merged) {
-    if (m.deny) {
-      denials.push(m.planned.check.id);
-      denialMessages.push(m.message);
-    } else {
-      warningIds.push(m.planned.check.id);
-      warnings.push(warningText(m));
-    }
-  }
-  const response = denials.length > 0 ? denied(uid, DENIAL_PREFIX + denialMessages.join(", "), warnings) : allowed(uid, warnings);
-  return { response, namespace, outcome: "evaluated", denials, warnings: warningIds };
+  const found = mergeFindings(template, old, admissionPlanOf(policies), mayDeny);
+  if (!found) return { response: allowed(uid), namespace, outcome: "evaluated", denials: NONE, warnings: NONE };
+  const response = found.denials.length > 0 ? denied(uid, DENIAL_PREFIX + found.denialMessages.join(", "), found.warnings) : allowed(uid, found.warnings);
+  return { response, namespace, outcome: "evaluated", denials: found.denials, warnings: found.warningIds };
 }

@@ -21,11 +21,20 @@ export interface PodTemplate {
   workloadAnnotations: unknown;
 }
 
-const ADMITTED: ReadonlySet<string> = new Set(ADMITTED_KINDS);
-
-/** True when admission validates `kind`. */
+/** True when admission validates `kind` (a switch: no hashing of a freshly parsed string). */
 export function isAdmittedKind(kind: unknown): kind is AdmittedKind {
-  return typeof kind === "string" && ADMITTED.has(kind);
+  switch (kind) {
+    case "Pod":
+    case "Deployment":
+    case "StatefulSet":
+    case "DaemonSet":
+    case "ReplicaSet":
+    case "Job":
+    case "CronJob":
+      return true;
+    default:
+      return false;
+  }
 }
 
 function templateOf(spec: unknown): { spec: PodSpecLike | undefined; annotations: unknown } {
@@ -39,15 +48,18 @@ export function kindOf(object: unknown, requestKind: string): string {
   return typeof own === "string" && own !== "" ? own : requestKind;
 }
 
+function generatedName(generateName: unknown): string {
+  return typeof generateName === "string" && generateName !== "" ? `${generateName}*` : "unknown";
+}
+
 /** The pod spec admission checks in `object`, or undefined when its kind is not one we validate. */
 export function podTemplateOf(object: unknown, requestKind: string, requestName = ""): PodTemplate | undefined {
   const kind = kindOf(object, requestKind);
   if (!isAdmittedKind(kind)) return undefined;
   const obj = asRecord(object);
   const meta = asRecord(obj?.metadata);
-  const ownName = typeof meta?.name === "string" && meta.name !== "" ? meta.name : undefined;
-  const generated = typeof meta?.generateName === "string" && meta.generateName !== "" ? `${meta.generateName}*` : undefined;
-  const name = ownName ?? (requestName || generated || "unknown");
+  const ownName = meta?.name;
+  const name = typeof ownName === "string" && ownName !== "" ? ownName : requestName || generatedName(meta?.generateName);
   if (kind === "Pod") {
     return { kind, name, spec: asRecord(obj?.spec) as PodSpecLike | undefined, annotations: meta?.annotations, workloadAnnotations: undefined };
   }
