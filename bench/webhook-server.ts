@@ -2,10 +2,12 @@
  * @module
  * The server side of bench/webhook.ts, run as its own process so it has a core to
  * itself: `webhook` serves the real app over TLS (startTlsServer + createWebhookApp
- * with an enforcing policy), `echo` is a bare Bun.serve TLS echo (the baseline),
- * `parse` is the echo that JSON-parses the review and answers "allowed" with its
- * uid: no validation, policies or metrics, so the bound that parsing the body
- * alone sets on any webhook. Prints `PORT <n>` when listening; exits when stdin closes.
+ * with an enforcing policy), `echo` is a bare Bun.serve TLS echo (the baseline: Bun's
+ * defaults, so development mode when NODE_ENV is unset), `echo-production` the same
+ * echo with `development: false` as our servers run, `parse` a production-mode server
+ * that JSON-parses the review and answers "allowed" with its uid: no validation,
+ * policies or metrics, so the bound that parsing the body alone sets on any webhook.
+ * Prints `PORT <n>` when listening; exits when stdin closes.
  */
 import { compileAdmissionPolicy, PolicyIndex } from "../lib/admission/policy-index.ts";
 import { createLogger } from "../lib/log.ts";
@@ -14,13 +16,14 @@ import { createWebhookMetrics } from "../lib/webhook/metrics.ts";
 import { startTlsServer } from "../lib/webhook/tls-server.ts";
 
 const [mode, certFile, keyFile] = process.argv.slice(2);
-if (!mode || !certFile || !keyFile) throw new Error("usage: webhook-server.ts webhook|echo|parse <tls.crt> <tls.key>");
+if (!mode || !certFile || !keyFile) throw new Error("usage: webhook-server.ts webhook|echo|echo-production|parse <tls.crt> <tls.key>");
 
 let port: number;
-if (mode === "echo") {
+if (mode === "echo" || mode === "echo-production") {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
+    ...(mode === "echo-production" ? { development: false, reusePort: false } : {}),
     tls: { cert: await Bun.file(certFile).text(), key: await Bun.file(keyFile).text() },
     async fetch(req) {
       return new Response(await req.text(), { headers: { "Content-Type": "application/json" } });
@@ -31,6 +34,8 @@ if (mode === "echo") {
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
+    development: false,
+    reusePort: false,
     tls: { cert: await Bun.file(certFile).text(), key: await Bun.file(keyFile).text() },
     async fetch(req) {
       const review = (await req.json()) as { apiVersion: string; request: { uid: string } };

@@ -60,6 +60,25 @@ describe("createProbeApp()", () => {
 });
 
 describe("serveHttp()", () => {
+  test("runs in production mode: an error the app lets through gets a bare 500, no error page with its stack", async () => {
+    const app = new Hono();
+    app.get("/fail", () => {
+      throw new Error("secret detail from a failing route");
+    });
+    app.onError((err) => {
+      throw err;
+    });
+    const server = serveHttp(app, { addr: "127.0.0.1:0" });
+    try {
+      const res = await fetch(`${server.url}/fail`);
+      expect(res.status).toBe(500);
+      const text = await res.text();
+      expect(text).not.toContain("secret detail");
+      expect(text).not.toContain("server-probe-app.test.ts");
+    } finally {
+      await server.stop(true);
+    }
+  });
   test("serves the app, and a taken port is a STARTUP error", async () => {
     const app = new Hono().get("/", (c) => c.text("hi"));
     const first = serveHttp(app, { addr: "127.0.0.1:0" });

@@ -24,6 +24,14 @@ export interface ServeOptions {
   reusePort?: boolean;
 }
 
+/**
+ * Bun's answer when a handler throws or rejects: a bare JSON 500 (no error page, no
+ * stack; the caller logs). Bun's own default without it resets the connection.
+ */
+export function internalErrorResponse(): Response {
+  return new Response('{"error":"internal error"}', { status: 500, headers: { "Content-Type": "application/json" } });
+}
+
 /** Serves `app` on `options.addr`; throws STARTUP when it cannot. */
 export function serveHttp(app: Hono, options: ServeOptions): HttpServer {
   const { hostname, port } = parseListenAddress(options.addr, options.flag);
@@ -32,10 +40,15 @@ export function serveHttp(app: Hono, options: ServeOptions): HttpServer {
     server = Bun.serve({
       hostname,
       port,
+      // Bun defaults to development mode unless NODE_ENV=production: error pages with stack traces.
+      development: false,
       fetch: app.fetch,
+      error: internalErrorResponse,
       ...(options.tls ? { tls: options.tls } : {}),
       ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
-      ...(options.reusePort ? { reusePort: true } : {}),
+      // Explicit: outside development mode Bun's default is SO_REUSEPORT, under which a port
+      // another process holds is shared instead of failing to bind.
+      reusePort: options.reusePort ?? false,
     });
   } catch (err) {
     throw new KubeDevopsError("STARTUP", `Cannot listen on ${options.addr}: ${(err as Error).message}`, { cause: err });

@@ -35,6 +35,18 @@ async function servedSerial(port: number, ca: string): Promise<string> {
   });
 }
 
+async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return text.trim();
+}
+
 async function serialOf(pem: string): Promise<string> {
   const { loadX509 } = await import("../../lib/webhook/x509.ts");
   const x509 = await loadX509();
@@ -126,6 +138,36 @@ describe("startTlsServer()", () => {
     expect(await servedSerial(server.port, ca.cert)).toBe(await serialOf(certs.server.cert));
     const res = await fetch(`${server.url}/healthz`, { tls: { ca: ca.cert } });
     expect(res.status).toBe(200);
+  });
+
+  test("runs in production mode: a handler that fails gets a bare 500, no error page with its stack", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
+    const ca = await createCertificateAuthority({ validityDays: 2, now: new Date() });
+    const paths = writeCertificateSet(dir, await issue(ca));
+    const { app } = makeApp();
+    const fail = () => Promise.reject(new Error("secret detail from a failing handler"));
+    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, postRoutes: { "/fail": fail }, logger: createLogger({ level: "silent" }), pollMs: 0 });
+    servers.push(server);
+    const res = await fetch(`${server.url}/fail`, { method: "POST", body: "{}", tls: { ca: ca.cert } });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).not.toContain("secret detail");
+    expect(text).not.toContain("tls-rotation.test.ts");
+  });
+
+  test("a port another process holds is a STARTUP error, not a silently shared port", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
+    const ca = await createCertificateAuthority({ validityDays: 2, now: new Date() });
+    const paths = writeCertificateSet(dir, await issue(ca));
+    const holder = Bun.spawn(["bun", "-e", "const s = Bun.serve({ hostname: '127.0.0.1', port: 0, development: false, fetch: () => new Response('other') }); console.log(s.port); setInterval(() => {}, 1000);"], { stdout: "pipe" });
+    try {
+      const port = Number(await firstLine(holder.stdout));
+      const { app } = makeApp();
+      const start = startTlsServer({ addr: `127.0.0.1:${port}`, certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger: createLogger({ level: "silent" }), pollMs: 0 });
+      await expect(start).rejects.toMatchObject({ code: "STARTUP" });
+    } finally {
+      holder.kill();
+    }
   });
 
   test("unreadable files at start are a STARTUP error naming the flag to fix", async () => {
