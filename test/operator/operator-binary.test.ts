@@ -8,9 +8,12 @@ import type { Subprocess } from "bun";
 import { CUSTOM_RESOURCE_DEFINITIONS, LEASES, PODS, DEVOPS_POLICIES } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
+import { startReplica as startComponentReplica, type Replica } from "../reliability/replicas.ts";
+import { LEASE_COMPONENTS } from "../reliability/components.ts";
 import { ensureBinary, runBinaryAsync } from "../support/binary.ts";
 import { eventually, installCrds, prepareCluster, testPod, testPolicy, type Cluster } from "./support.ts";
 
+const RECONCILE = LEASE_COMPONENTS.find((c) => c.name === "reconcile")!;
 let emu: Emulator;
 let cluster: Cluster;
 const replicas: Subprocess[] = [];
@@ -56,29 +59,11 @@ describe("crd install", () => {
   });
 });
 
-/** Starts one replica; resolves with its process and metrics URL (from its JSON startup log). */
-async function startReplica(identity: string): Promise<{ proc: Subprocess<"ignore", "ignore", "pipe">; url: string }> {
-  const proc = Bun.spawn(
-    [ensureBinary(), "reconcile", "--kubeconfig", cluster.kubeconfigPath, "--log-format", "json", "--metrics-addr", "127.0.0.1:0", "--identity", identity,
-      "--lease-namespace", "default", "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms", "--pod-debounce", "100ms"],
-    { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" } },
-  );
-  replicas.push(proc);
-  const reader = proc.stderr.getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`replica ${identity} exited early: ${buffer}`);
-    buffer += new TextDecoder().decode(value);
-    const line = buffer.split("\n").find((l) => l.includes('"operator_started"'));
-    if (line) {
-      // Keep draining stderr so the child never blocks on a full pipe.
-      void (async () => {
-        while (!(await reader.read()).done);
-      })();
-      return { proc, url: JSON.parse(line).metrics as string };
-    }
-  }
+/** Starts one `reconcile` replica (test/reliability/replicas.ts); killed after the file. */
+async function startReplica(identity: string): Promise<Replica> {
+  const replica = await startComponentReplica(RECONCILE.spec, cluster.kubeconfigPath, identity);
+  replicas.push(replica.proc);
+  return replica;
 }
 
 /**

@@ -13,20 +13,16 @@ import type { PodLike } from "../../lib/k8s-objects.ts";
 import { LEASES, PODS } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
+import { LEASE_COMPONENTS } from "../reliability/components.ts";
+import { startReplica as startComponentReplica, type Replica } from "../reliability/replicas.ts";
 import { ensureBinary, runBinaryAsync } from "../support/binary.ts";
 import { eventually, prepareCluster, type Cluster } from "../operator/support.ts";
 import { expectedScores, makePod, scrapedScores } from "./support.ts";
 
+const WATCH = LEASE_COMPONENTS.find((c) => c.name === "watch")!;
 let emu: Emulator;
 let cluster: Cluster;
 const replicas: Subprocess[] = [];
-
-interface Replica {
-  proc: Subprocess<"ignore", "ignore", "pipe">;
-  url: string;
-  identity: string;
-  log: string[];
-}
 
 beforeAll(async () => {
   ensureBinary();
@@ -40,30 +36,11 @@ afterAll(async () => {
   await emu.stop();
 });
 
-/** Starts one replica; resolves once it serves HTTP (its JSON log names the address). */
+/** Starts one `watch` replica (test/reliability/replicas.ts); killed after the file. */
 async function startReplica(identity: string): Promise<Replica> {
-  const proc = Bun.spawn(
-    [ensureBinary(), "watch", "--kubeconfig", cluster.kubeconfigPath, "--log-format", "json", "--metrics-addr", "127.0.0.1:0", "--identity", identity,
-      "--lease-namespace", "default", "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms"],
-    { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" } },
-  );
-  replicas.push(proc);
-  const log: string[] = [];
-  const reader = proc.stderr.getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`replica ${identity} exited early: ${buffer}`);
-    buffer += new TextDecoder().decode(value);
-    const line = buffer.split("\n").find((l) => l.includes('"http_server_started"'));
-    if (line) {
-      log.push(...buffer.split("\n"));
-      void (async () => {
-        for (let r = await reader.read(); !r.done; r = await reader.read()) log.push(...new TextDecoder().decode(r.value).split("\n"));
-      })();
-      return { proc, url: JSON.parse(line).addr as string, identity, log };
-    }
-  }
+  const replica = await startComponentReplica(WATCH.spec, cluster.kubeconfigPath, identity);
+  replicas.push(replica.proc);
+  return replica;
 }
 
 async function metricsOf(r: Replica): Promise<string> {
@@ -167,6 +144,6 @@ describe("kube-devops watch (compiled)", () => {
     const code = await Promise.race([standby.proc.exited, Bun.sleep(25_000).then(() => "timeout" as const)]);
     expect(code).toBe(0);
     expect(await holder()).toBeUndefined();
-    expect(standby.log.some((l) => l.includes('"controller_stopped"'))).toBe(true);
+    expect(standby.log().includes('"controller_stopped"')).toBe(true);
   }, 90_000);
 });
