@@ -21,20 +21,11 @@ export interface PodTemplate {
   workloadAnnotations: unknown;
 }
 
-/** True when admission validates `kind` (a switch: no hashing of a freshly parsed string). */
+const ADMITTED: ReadonlySet<string> = new Set(ADMITTED_KINDS);
+
+/** True when admission validates `kind`. */
 export function isAdmittedKind(kind: unknown): kind is AdmittedKind {
-  switch (kind) {
-    case "Pod":
-    case "Deployment":
-    case "StatefulSet":
-    case "DaemonSet":
-    case "ReplicaSet":
-    case "Job":
-    case "CronJob":
-      return true;
-    default:
-      return false;
-  }
+  return typeof kind === "string" && ADMITTED.has(kind);
 }
 
 function templateOf(spec: unknown): { spec: PodSpecLike | undefined; annotations: unknown } {
