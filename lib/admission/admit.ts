@@ -8,7 +8,7 @@
  * docs/decisions/ for the failure policy, UPDATE and threshold semantics.
  */
 import { isExempt, mergeExemptions, parseExemption, type Exemption } from "../checks/exemptions.ts";
-import type { CheckId } from "../checks/registry.ts";
+import { containerViolates, type CheckId } from "../checks/registry.ts";
 import { asRecord, type KubeObjectLike } from "../k8s-objects.ts";
 import { isSystemNamespace } from "../namespaces.ts";
 import { controllerRef } from "../owners.ts";
@@ -119,7 +119,7 @@ function violationsOf(old: PodTemplate | undefined, plan: AdmissionPlan): Set<st
   for (const raw of containersOf(old)) {
     const c = asRecord(raw);
     if (!c) continue;
-    for (const group of plan.groups) for (const { check } of group) if (check.violates(c)) keys.add(keyOf(check.id, containerName(c)));
+    for (const group of plan.groups) for (const { check } of group) if (containerViolates(check.id, c)) keys.add(keyOf(check.id, containerName(c)));
   }
   return keys;
 }
@@ -157,7 +157,7 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan
       if (!c) continue;
       for (const planned of group) {
         const { check } = planned;
-        if (!check.violates(c) || isExempt(exemption, check.id)) continue;
+        if (!containerViolates(check.id, c) || isExempt(exemption, check.id)) continue;
         const name = containerName(c);
         if (seen) {
           const key = keyOf(check.id, name);

@@ -11,7 +11,7 @@ import { asRecord, type ContainerLike, type ContainerStatusLike, type PodLike, t
 import { emptyTally, type Tally } from "../score.ts";
 import type { CheckSet } from "./check-set.ts";
 import { isExempt, mergeExemptions, parseExemption, type Exemption } from "./exemptions.ts";
-import type { CheckId } from "./registry.ts";
+import { containerViolates, type CheckId } from "./registry.ts";
 
 export interface Finding {
   check: CheckId;
@@ -114,7 +114,7 @@ function checkContainers(ctx: Context, spec: PodSpecLike | undefined): void {
     if (!c) continue;
     const name = nameOf(c.name, UNKNOWN);
     for (const check of ctx.set.container) {
-      if (check.violates(c) && count(ctx, check.id, 1)) push(ctx, check.id, 1, name, check.message(name, c));
+      if (containerViolates(check.id, c) && count(ctx, check.id, 1)) push(ctx, check.id, 1, name, check.message(name, c));
     }
   }
 }
