@@ -106,7 +106,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
       hostname,
       port,
       // Bun defaults to development mode unless NODE_ENV=production: error pages with stack
-      // traces, and ~7% of the throughput of an echo (bench/webhook.ts, decision 0024).
+      // traces (decision 0024).
       development: false,
       reusePort: true,
       tls,
