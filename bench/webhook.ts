@@ -41,8 +41,16 @@ const MAX_INFLIGHT = 64;
  * generator (wrk, this process's latency client) on the first: the scheduler can no longer
  * put a server and its load on one core, or move them mid-round. Same for every server.
  */
-const PIN = cpus().length >= 2 && spawnSync(["sh", "-c", "command -v taskset"]).exitCode === 0;
 const SERVER_CPU = cpus().length - 1;
+/** taskset is installed and may run on `cpu` (a restricted affinity or cpuset disables pinning). */
+function canPin(cpu: number): boolean {
+  try {
+    return spawnSync(["taskset", "-c", String(cpu), "true"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+  } catch {
+    return false; // no taskset
+  }
+}
+const PIN = SERVER_CPU >= 1 && canPin(0) && canPin(SERVER_CPU);
 function pinned(cmd: string[], cpu: number): string[] {
   return PIN ? ["taskset", "-c", String(cpu), ...cmd] : cmd;
 }
