@@ -11,7 +11,7 @@
  */
 import { compileAdmissionPolicy, PolicyIndex } from "../lib/admission/policy-index.ts";
 import { createLogger } from "../lib/log.ts";
-import { createWebhookHandlers } from "../lib/webhook/app.ts";
+import { createWebhookHandlers, DEFAULT_MAX_BODY_BYTES } from "../lib/webhook/app.ts";
 import { createWebhookMetrics } from "../lib/webhook/metrics.ts";
 import { startTlsServer } from "../lib/webhook/tls-server.ts";
 
@@ -55,7 +55,7 @@ if (mode === "echo" || mode === "echo-production") {
     logger: createLogger({ level: "warn" }),
     readiness: () => ({ ready: true, reasons: [] }),
   });
-  const server = await startTlsServer({ addr: "127.0.0.1:0", certFile, keyFile, fetch: app.fetch, postRoutes: { "/validate": validate }, logger: createLogger({ level: "warn" }), pollMs: 0 });
+  const server = await startTlsServer({ addr: "127.0.0.1:0", certFile, keyFile, fetch: app.fetch, postRoutes: { "/validate": validate }, maxRequestBodySize: DEFAULT_MAX_BODY_BYTES, logger: createLogger({ level: "warn" }), pollMs: 0 });
   port = server.port;
 }
 process.stdout.write(`PORT ${port}\n`);

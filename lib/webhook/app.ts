@@ -66,10 +66,9 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
 
   async function validate(raw: Request): Promise<Response> {
     const started = clock();
-    // The size is checked on the text, not the Content-Length header: reading `headers`
-    // materialises them (~3% of throughput), and touching `request.body` (as hono's
-    // bodyLimit does) turns Bun's native read into a stream read (a third). Memory is
-    // bounded before this by Bun's maxRequestBodySize, set just above the limit.
+    // No size check here: the listener's maxRequestBodySize refused larger bodies before
+    // this runs (decision 0024). `json()` parses Bun's buffer in place; touching
+    // `request.body` (as hono's bodyLimit does) would turn it into a stream read.
     let body: unknown;
     try {
       body = await raw.json();
