@@ -1,8 +1,9 @@
 /**
  * @module
  * `kube-devops watch`: keeps namespace and cluster governance health live for
- * Prometheus (leader-elected; standbys export only their role and stay Ready),
- * on --metrics-addr: /healthz, /readyz, /metrics. SIGTERM/SIGINT stop it cleanly.
+ * Prometheus (leader-elected; standbys export only their leader status, leader
+ * transitions and build info, and stay Ready), on --metrics-addr: /healthz, /readyz,
+ * /metrics. SIGTERM/SIGINT stop it cleanly.
  */
 import { defineCommand } from "citty";
 import { Registry } from "prom-client";
