@@ -3,7 +3,7 @@
  * What enforcement may inject, and the keys that steer it. Values follow the
  * reference (probe delay 5 s / period 10 s; 100m/128Mi requests, 500m/256Mi
  * limits) with conservative thresholds so an injected liveness probe cannot
- * kill a slow-starting process quickly (docs/decisions: enforcement).
+ * kill a slow-starting process quickly (docs/decisions/0010).
  */
 
 /** Pod-template annotation stamped on every enforced workload (reference §2.3). */

@@ -13,7 +13,7 @@ export interface RateLimit {
   burst: number;
 }
 
-/** Defaults for long-running controllers (controller-runtime's, see docs/decisions/0002). */
+/** Defaults for long-running controllers (controller-runtime's, see docs/decisions/0005). */
 export const CONTROLLER_RATE_LIMIT: RateLimit = { qps: 20, burst: 30 };
 /** Defaults for one-shot CLI commands, which page through lists quickly. */
 export const CLI_RATE_LIMIT: RateLimit = { qps: 50, burst: 100 };
