@@ -23,14 +23,22 @@ export interface Resources {
   limits: { cpu: string; memory: string };
 }
 
-/**
- * Measured on Bun 1.4.5: an idle compiled server with hono + prom-client holds ~53 MB, and the
- * watch controller adds a few hundred bytes per tracked pod. 256Mi leaves room for ~100k pods.
- * Limits are set because our own `missing_limits` check would flag us otherwise.
- */
-export const DEFAULT_RESOURCES: Resources = {
+const BASE_RESOURCES: Resources = {
   requests: { cpu: "50m", memory: "96Mi" },
   limits: { cpu: "500m", memory: "256Mi" },
+};
+
+/**
+ * Sized from bench/results/REPORT.md (Bun 1.4.5; its "MB" are MiB, bench/lib/proc.ts) at the
+ * 100k pods it measures: `reconcile` (1001 policies) holds 284 MB after its initial sync and
+ * peaks at 302 MB (VmHWM), 59% of its 512Mi; `watch` peaks at 162 MB, 63% of its 256Mi.
+ * `webhook serve` holds no pods (67 MB idle) and keeps 256Mi. Limits are set because our own
+ * `missing_limits` check would flag us otherwise.
+ */
+export const DEFAULT_RESOURCES: Record<Component, Resources> = {
+  watch: BASE_RESOURCES,
+  reconcile: { requests: BASE_RESOURCES.requests, limits: { cpu: "500m", memory: "512Mi" } },
+  webhook: BASE_RESOURCES,
 };
 
 export interface WebhookOptions {
@@ -80,7 +88,7 @@ export function resolveDeployOptions(version: string, given: Partial<Omit<Deploy
     imagePullPolicy: given.imagePullPolicy ?? "IfNotPresent",
     version,
     replicas: given.replicas ?? perComponent(2),
-    resources: given.resources ?? perComponent(DEFAULT_RESOURCES),
+    resources: given.resources ?? DEFAULT_RESOURCES,
     labels: given.labels ?? {},
     managedBy: given.managedBy ?? APP_NAME,
     names: given.names ?? DEFAULT_OBJECT_NAMES,

@@ -2,6 +2,15 @@
  * @module
  * chart/README.md: how to install, what the values do, and how the chart is produced.
  */
+import { COMPONENTS } from "../../lib/rbac/permissions.ts";
+import { DEFAULT_RESOURCES } from "../options.ts";
+
+/** `watch 50m/96Mi, ...`: each component's default requests or limits (cpu/memory). */
+function describeResources(kind: "requests" | "limits"): string {
+  const text = (c: (typeof COMPONENTS)[number]) => `${DEFAULT_RESOURCES[c][kind].cpu}/${DEFAULT_RESOURCES[c][kind].memory}`;
+  const values = new Set(COMPONENTS.map(text));
+  return values.size === 1 ? `${kind} ${text("watch")}` : `${kind} ${COMPONENTS.map((c) => `${c} ${text(c)}`).join(", ")}`;
+}
 
 /** The chart's README. */
 export function renderChartReadme(): string {
@@ -35,7 +44,7 @@ so an upgrade also updates their schemas and an uninstall keeps your DevOpsPolic
 |---|---|---|
 | \`image.repository\` / \`image.tag\` / \`image.pullPolicy\` | \`ghcr.io/kube-devops/kube-devops\` / \`v<appVersion>\` / \`IfNotPresent\` | the distroless image |
 | \`watch.replicas\`, \`reconcile.replicas\`, \`webhook.replicas\` | \`2\` | replicas per component, spread across nodes |
-| \`<component>.resources\` | requests 50m/96Mi, limits 500m/256Mi | container resources per component |
+| \`<component>.resources\` | ${describeResources("requests")}; ${describeResources("limits")} | container resources per component (cpu/memory; the limits fit the benchmark's peak RSS at 100k pods) |
 | \`webhook.failurePolicy\` | \`Ignore\` | fail open: a down webhook never blocks the cluster |
 | \`webhook.timeoutSeconds\` | \`3\` | API server timeout per admission call |
 | \`webhook.excludedNamespaces\` | \`[]\` | more namespaces never sent to the webhook |

@@ -3,7 +3,7 @@
  * The chart's `values.yaml` (commented defaults, the same defaults as `deploy generate-all`) and
  * `values.schema.json` (Helm validates values against it on install/upgrade/template).
  */
-import { COMPONENTS, REPORTS_SETTINGS } from "../../lib/rbac/permissions.ts";
+import { COMPONENTS, type Component, REPORTS_SETTINGS } from "../../lib/rbac/permissions.ts";
 import { CERT_MODES, DEFAULT_RESOURCES } from "../options.ts";
 
 const QUANTITY = "^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\\d+))?$";
@@ -17,18 +17,12 @@ function indent(text: string, spaces: number): string {
 
 /** values.yaml with a comment on every key. */
 export function renderValuesYaml(imageRepository: string): string {
-  const r = DEFAULT_RESOURCES;
-  const resources = [
-    "resources:",
-    "  requests:",
-    `    cpu: ${r.requests.cpu}`,
-    `    memory: ${r.requests.memory}`,
-    "  limits:",
-    `    cpu: ${r.limits.cpu}`,
-    `    memory: ${r.limits.memory}`,
-  ].join("\n");
-  const component = (name: string, what: string, extra = "") =>
-    [`# ${what}`, `${name}:`, "  # Replicas; 2 spread across nodes survive a node drain (PodDisruptionBudget maxUnavailable 1).", "  replicas: 2", indent(resources, 2), extra].filter((l) => l !== "").join("\n");
+  const resources = (c: Component) => {
+    const r = DEFAULT_RESOURCES[c];
+    return ["resources:", "  requests:", `    cpu: ${r.requests.cpu}`, `    memory: ${r.requests.memory}`, "  limits:", `    cpu: ${r.limits.cpu}`, `    memory: ${r.limits.memory}`].join("\n");
+  };
+  const component = (name: Component, what: string, extra = "") =>
+    [`# ${what}`, `${name}:`, "  # Replicas; 2 spread across nodes survive a node drain (PodDisruptionBudget maxUnavailable 1).", "  replicas: 2", indent(resources(name), 2), extra].filter((l) => l !== "").join("\n");
   return `${[
     "# kube-devops Helm chart values. Every object is rendered by kube-devops's own generators",
     "# (kube-devops deploy generate-all); the namespace is the release namespace.",
