@@ -45,6 +45,7 @@ so an upgrade also updates their schemas and an uninstall keeps your DevOpsPolic
 | \`image.repository\` / \`image.tag\` / \`image.pullPolicy\` | \`ghcr.io/kube-devops/kube-devops\` / \`v<appVersion>\` / \`IfNotPresent\` | the distroless image |
 | \`watch.replicas\`, \`reconcile.replicas\`, \`webhook.replicas\` | \`2\` | replicas per component, spread across nodes |
 | \`<component>.resources\` | ${describeResources("requests")}; ${describeResources("limits")} | container resources per component (cpu/memory; the limits fit the benchmark's peak RSS at 100k pods) |
+| \`reconcile.reports\` | \`none\` | one report per DevOpsPolicy for Policy Reporter: \`wgpolicyk8s\` (wgpolicyk8s.io/v1alpha2 PolicyReport) or \`openreports\` (openreports.io/v1alpha1 Report); needs that CRD and adds get/create/update on it to the operator's ClusterRole |
 | \`webhook.failurePolicy\` | \`Ignore\` | fail open: a down webhook never blocks the cluster |
 | \`webhook.timeoutSeconds\` | \`3\` | API server timeout per admission call |
 | \`webhook.excludedNamespaces\` | \`[]\` | more namespaces never sent to the webhook |

@@ -11,6 +11,7 @@ import { parse, parseAllDocuments } from "yaml";
 import { renderChart } from "../../gen/chart/render-chart.ts";
 import { renderDeployManifests, renderLabelledCrds, renderObservabilityManifests } from "../../gen/manifests.ts";
 import { type DeployOptions, resolveDeployOptions } from "../../gen/options.ts";
+import { COMPONENTS } from "../../lib/rbac/permissions.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { ROOT } from "../support/binary.ts";
 import { renderHelmTemplate } from "../support/helm-template.ts";
@@ -125,6 +126,16 @@ describe("chart/ (Helm)", () => {
     const dashboard = rendered.find((o) => o.kind === "ConfigMap") as unknown as { data: Record<string, string> };
     expect(dashboard.data["kube-devops.json"]).toContain('"legendFormat": "{{namespace}}"');
     expect(JSON.stringify(rendered.find((o) => o.kind === "PrometheusRule"))).toContain("{{ $value");
+  });
+
+  test("the README's values table documents every key of values.yaml", () => {
+    const leaves = (value: unknown, path: string): string[] =>
+      value && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length > 0 ? Object.entries(value).flatMap(([k, v]) => leaves(v, path ? `${path}.${k}` : k)) : [path];
+    const table = (files["README.md"] ?? "").split("\n").filter((l) => l.startsWith("| `"));
+    const documented = table.flatMap((row) => [...(row.split(" | ")[0] ?? "").matchAll(/`([^`]+)`/g)].map((m) => m[1] as string));
+    const covers = (key: string, path: string) => [path, ...COMPONENTS.map((c) => path.replace(new RegExp(`^${c}\\.`), "<component>."))].some((p) => p === key || p.startsWith(`${key}.`));
+    const undocumented = leaves(parse(files["values.yaml"] ?? ""), "").filter((path) => !documented.some((key) => covers(key, path)));
+    expect(undocumented).toEqual([]);
   });
 
   test("snapshot: Chart.yaml and values.yaml", () => {
