@@ -7,6 +7,7 @@
  * (the reference exited 0: W-C3).
  */
 import { defineCommand } from "citty";
+import { CERT_MODES } from "../gen/options.ts";
 import { canIHint, CHECK_COMPONENTS, plannedChecks, resourceLabel, reviewAccess, type AccessResult, type CheckComponent } from "../lib/cli/access-review.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
@@ -42,12 +43,15 @@ export default defineCommand({
   args: {
     namespace: { type: "string", alias: "n", default: "kube-devops", description: "Namespace the components run in (for namespaced grants)", valueHint: "ns" },
     reports: { type: "string", default: "none", description: `Also check reconcile's report grant for this format: ${REPORTS_SETTINGS.join("|")}`, valueHint: "format" },
+    "cert-mode": { type: "string", default: "self-managed", description: `Webhook certificates as deployed (deploy --cert-mode): ${CERT_MODES.join("|")}; only self-managed needs the Secret and caBundle grants`, valueHint: "mode" },
     component: { type: "string", default: "all", description: `Which permissions to check: all|${CHECK_COMPONENTS.join("|")}`, valueHint: "name" },
   },
   async run({ args }) {
     const { globals, env, out } = cliRuntime();
     const reports = args.reports as ReportsSetting;
     if (!REPORTS_SETTINGS.includes(reports)) throw usageError(`Invalid --reports "${args.reports}": expected one of ${REPORTS_SETTINGS.join(", ")}`);
+    const certMode = args["cert-mode"];
+    if (!(CERT_MODES as readonly string[]).includes(certMode)) throw usageError(`Invalid --cert-mode "${certMode}": expected one of ${CERT_MODES.join(", ")}`);
     const components: CheckComponent[] = args.component === "all" ? [...CHECK_COMPONENTS] : [args.component as CheckComponent];
     if (!components.every((c) => (CHECK_COMPONENTS as readonly string[]).includes(c))) {
       throw usageError(`Invalid --component "${args.component}": expected all or one of ${CHECK_COMPONENTS.join(", ")}`);
@@ -91,7 +95,7 @@ export default defineCommand({
     }
     out(`\n  Kubernetes version: ${version.major}.${version.minor} (${version.gitVersion}, context ${kc.getCurrentContext()})\n\n`);
 
-    const results = await reviewAccess(client, plannedChecks(components, args.namespace, { reports }));
+    const results = await reviewAccess(client, plannedChecks(components, args.namespace, { reports, selfManagedCertificates: certMode === "self-managed" }));
     out(`Permissions kube-devops needs (SelfSubjectAccessReview as the current identity; namespaced grants in ${args.namespace}):\n`);
     out(`${renderAccessTable(results).join("\n")}\n\n`);
     const denied = results.filter((r) => !r.allowed);

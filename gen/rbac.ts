@@ -39,7 +39,8 @@ export function renderServiceAccount(options: DeployOptions, component: Componen
 export function renderComponentRbac(options: DeployOptions, component: Component): RbacObject[] {
   const name = componentName(component);
   const labels = objectLabels(options, component);
-  const grants = componentPermissions(component, options.names, { reports: options.reports });
+  // certificates from cert-manager or cert-generate files: the webhook never writes its Secret or VWC
+  const grants = componentPermissions(component, options.names, { reports: options.reports, selfManagedCertificates: options.webhook.certMode === "self-managed" });
   const subjects = [{ kind: "ServiceAccount", name, namespace: options.namespace }];
   const objects: RbacObject[] = [renderServiceAccount(options, component)];
   const clusterRules = grants.filter((g) => g.scope === "cluster").map(toRule);

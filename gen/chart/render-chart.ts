@@ -47,23 +47,34 @@ function withQuotedVersion(t: TemplateTokens, options: DeployOptions): DeployOpt
 }
 
 /**
- * `base` plus, at the one place each variant adds lines, those lines wrapped in
- * `{{- if condition }}`: a setting that only adds YAML lines becomes a template without a second
- * copy of the file.
+ * `base` plus, at each place a variant adds lines, those lines wrapped in `{{- if condition }}`:
+ * a setting that only adds YAML lines becomes a template without a second copy of the file. Each
+ * variant must be `base` with lines inserted (in one or more places); the variants' insertions
+ * must be independent of each other (different objects), or their conditions exclusive.
  */
 function withConditionalLines(base: string, variants: readonly (readonly [condition: string, variant: string])[]): string {
   const a = base.split("\n");
   const inserts = new Map<number, string[]>();
-  for (const [condition, variant] of variants) {
-    const b = variant.split("\n");
-    let head = 0;
-    while (head < a.length && a[head] === b[head]) head++;
-    const added = b.slice(head, head + b.length - a.length);
-    if (added.length === 0 || b.slice(head + added.length).join("\n") !== a.slice(head).join("\n")) throw new Error(`chart: "${condition}" must only add lines`);
+  const insert = (at: number, condition: string, added: string[]) => {
     const indent = added[0]?.match(/^\s*/)?.[0] ?? "";
-    inserts.set(head, [...(inserts.get(head) ?? []), `${indent}{{- if ${condition} }}`, ...added, `${indent}{{- end }}`]);
+    inserts.set(at, [...(inserts.get(at) ?? []), `${indent}{{- if ${condition} }}`, ...added, `${indent}{{- end }}`]);
+  };
+  for (const [condition, variant] of variants) {
+    // walk the variant: a line equal to the next base line is that line, any other is added
+    let next = 0;
+    let added: string[] = [];
+    for (const line of variant.split("\n")) {
+      if (next < a.length && line === a[next]) {
+        if (added.length > 0) insert(next, condition, added);
+        added = [];
+        next++;
+      } else added.push(line);
+    }
+    if (next < a.length) throw new Error(`chart: "${condition}" must only add lines`);
+    if (added.length > 0) insert(a.length, condition, added);
+    if (variant === base) throw new Error(`chart: "${condition}" adds nothing`);
   }
-  return a.flatMap((line, i) => [...(inserts.get(i) ?? []), line]).join("\n");
+  return [...a.flatMap((line, i) => [...(inserts.get(i) ?? []), line]), ...(inserts.get(a.length) ?? [])].join("\n");
 }
 
 /** Every file of the chart, keyed by path relative to `chart/`. */
@@ -75,11 +86,12 @@ export function renderChart(version: string): Record<string, string> {
   const isCertManager = 'eq .Values.webhook.certificate.mode "cert-manager"';
   const reports = ".Values.reconcile.reports";
   const reportsToken = t.inline(`${reports} | quote`);
-  // only reconcile's ClusterRole depends on --reports: its extra rule, chosen by the value
-  const rbacFile = withConditionalLines(
-    doc(renderRbac(options)),
-    (["wgpolicyk8s", "openreports"] as const).map((format) => [`eq ${reports} "${format}"`, doc(renderRbac({ ...options, reports: format }))] as const),
-  );
+  // the fewest grants (cert-manager, no reports), plus what each setting adds: reconcile's report
+  // rule, chosen by the value; the webhook's Secret Role and VWC rule only for self-managed certificates
+  const rbacFile = withConditionalLines(doc(renderRbac(certManager)), [
+    ...(["wgpolicyk8s", "openreports"] as const).map((format) => [`eq ${reports} "${format}"`, doc(renderRbac({ ...certManager, reports: format }))] as const),
+    [`not (${isCertManager})`, doc(renderRbac(options))] as const,
+  ]);
 
   const deployments = COMPONENTS.map((c) => {
     const text = doc([renderDeployment(options, c)]);

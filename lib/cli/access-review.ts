@@ -28,7 +28,7 @@ export interface AccessResult extends AccessCheck {
 }
 
 /** The access checks of the chosen components; namespaced grants are asked in `namespace`. */
-export function plannedChecks(components: readonly CheckComponent[], namespace: string, options: PermissionOptions = DEFAULT_PERMISSION_OPTIONS): Array<AccessCheck & { component: CheckComponent }> {
+export function plannedChecks(components: readonly CheckComponent[], namespace: string, options: Partial<PermissionOptions> = DEFAULT_PERMISSION_OPTIONS): Array<AccessCheck & { component: CheckComponent }> {
   return components.flatMap((component) =>
     (component === "cli" ? CLI_ACCESS : accessChecks(component, namespace, DEFAULT_OBJECT_NAMES, options)).map((c) => ({ ...c, component })),
   );

@@ -50,9 +50,16 @@ export interface Permission {
 /** Switches that add grants (only what the configured code paths use). */
 export interface PermissionOptions {
   reports: ReportsSetting;
+  /**
+   * `webhook serve --self-managed`: the webhook writes its TLS Secret and its configuration's
+   * caBundle. Off for cert-manager and for certificates from `webhook cert-generate` files
+   * (`--no-self-managed`): the webhook then only reads the mounted files and gets no such grant.
+   */
+  selfManagedCertificates: boolean;
 }
 
-export const DEFAULT_PERMISSION_OPTIONS: PermissionOptions = { reports: "none" };
+/** What the default manifests run: no reports, self-managed certificates. */
+export const DEFAULT_PERMISSION_OPTIONS: PermissionOptions = { reports: "none", selfManagedCertificates: true };
 
 /** The report resource `reconcile --reports <format>` upserts (group, plural). */
 export function reportGrant(format: ReportFormat): Permission {
@@ -70,8 +77,30 @@ function leaseGrants(lease: string, component: Component): Permission[] {
   ];
 }
 
-/** The grants of one component, given the names of the objects it owns. */
-export function componentPermissions(component: Component, names: ObjectNames = DEFAULT_OBJECT_NAMES, options: PermissionOptions = DEFAULT_PERMISSION_OPTIONS): Permission[] {
+/**
+ * What lib/webhook/self-managed-certs.ts does, and nothing more: get, then update or (first start)
+ * create, its Secret in our namespace; get and JSON-patch its own VWC. Get/update and get/patch
+ * are pinned to the one object; RBAC cannot pin `create` (a create request's URL names no object),
+ * so creating Secrets stays a separate grant, limited to our namespace by a Role.
+ */
+function selfManagedCertificateGrants(names: ObjectNames): Permission[] {
+  return [
+    { group: "", resources: ["secrets"], verbs: ["get", "update"], scope: "namespace", resourceNames: [names.webhookSecret], usedBy: "webhook --self-managed: reads and renews its certificate Secret (lib/webhook/self-managed-certs.ts)" },
+    { group: "", resources: ["secrets"], verbs: ["create"], scope: "namespace", usedBy: "webhook --self-managed: first creation of the certificate Secret (lib/webhook/self-managed-certs.ts)" },
+    {
+      group: "admissionregistration.k8s.io",
+      resources: ["validatingwebhookconfigurations"],
+      verbs: ["get", "patch"],
+      scope: "cluster",
+      resourceNames: [names.webhookConfiguration],
+      usedBy: "webhook --self-managed: keeps caBundle of its own configuration current (lib/webhook/self-managed-certs.ts)",
+    },
+  ];
+}
+
+/** The grants of one component, given the names of the objects it owns; options not given take DEFAULT_PERMISSION_OPTIONS. */
+export function componentPermissions(component: Component, names: ObjectNames = DEFAULT_OBJECT_NAMES, given: Partial<PermissionOptions> = {}): Permission[] {
+  const options: PermissionOptions = { ...DEFAULT_PERMISSION_OPTIONS, ...given };
   switch (component) {
     case "watch":
       return [
@@ -93,16 +122,7 @@ export function componentPermissions(component: Component, names: ObjectNames = 
     case "webhook":
       return [
         { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch"], scope: "cluster", usedBy: "webhook: watch-fed policy cache (W-A8)" },
-        { group: "", resources: ["secrets"], verbs: ["get", "update"], scope: "namespace", resourceNames: [names.webhookSecret], usedBy: "webhook: self-managed certificate Secret" },
-        { group: "", resources: ["secrets"], verbs: ["create"], scope: "namespace", usedBy: "webhook: first creation of the certificate Secret" },
-        {
-          group: "admissionregistration.k8s.io",
-          resources: ["validatingwebhookconfigurations"],
-          verbs: ["get", "patch"],
-          scope: "cluster",
-          resourceNames: [names.webhookConfiguration],
-          usedBy: "webhook: keeps caBundle of its own configuration current",
-        },
+        ...(options.selfManagedCertificates ? selfManagedCertificateGrants(names) : []),
       ];
   }
 }
@@ -120,7 +140,7 @@ export interface AccessCheck {
 }
 
 /** Flattens a component's grants into one access check per verb, resource and name. */
-export function accessChecks(component: Component, namespace: string, names: ObjectNames = DEFAULT_OBJECT_NAMES, options: PermissionOptions = DEFAULT_PERMISSION_OPTIONS): AccessCheck[] {
+export function accessChecks(component: Component, namespace: string, names: ObjectNames = DEFAULT_OBJECT_NAMES, options: Partial<PermissionOptions> = {}): AccessCheck[] {
   const checks: AccessCheck[] = [];
   for (const grant of componentPermissions(component, names, options)) {
     for (const full of grant.resources) {

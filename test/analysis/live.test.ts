@@ -202,6 +202,22 @@ describe("check", () => {
     }
   });
 
+  test("--cert-mode cert-manager: a webhook without Secret or caBundle access passes", async () => {
+    const saved = emu.hooks.authorize;
+    emu.hooks.authorize = (a) => ({ allowed: !(a.resource === "secrets" || a.resource === "validatingwebhookconfigurations"), reason: "denied by test" });
+    try {
+      const selfManaged = await kd("check", "--component", "webhook");
+      expect(selfManaged.code).toBe(1);
+      expect(selfManaged.stdout).toMatch(/webhook\s+create\s+secrets\s+kube-devops\s+DENIED/);
+      const certManager = await kd("check", "--component", "webhook", "--cert-mode", "cert-manager");
+      expect(certManager.code).toBe(0);
+      expect(certManager.stdout).not.toContain("secrets");
+      expect((await kd("check", "--cert-mode", "manual")).code).toBe(2);
+    } finally {
+      emu.hooks.authorize = saved;
+    }
+  });
+
   test("an unreachable cluster: FAIL, the reference's hint, exit 1", async () => {
     const bad = join(dir, "bad-kubeconfig2");
     writeFileSync(bad, readFileSync(kubeconfig, "utf8").replace(emu.url, "https://127.0.0.1:1"));

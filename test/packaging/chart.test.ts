@@ -120,6 +120,19 @@ describe("chart/ (Helm)", () => {
     expect(validate(mergeValues(parse(files["values.yaml"] ?? ""), { reconcile: { reports: "polr" } }))).toBe(false);
   });
 
+  test("webhook.certificate.mode cert-manager drops the webhook's Secret and VWC grants, with or without reports", () => {
+    const webhookRules = (objects: Obj[]) =>
+      objects.filter((o) => o.metadata.name === "kube-devops-webhook" && (o.kind === "Role" || o.kind === "ClusterRole")).flatMap((o) => (o as unknown as { rules: { resources: string[] }[] }).rules.flatMap((r) => r.resources));
+    expect(webhookRules(renderInstall({}))).toEqual(["devopspolicies", "validatingwebhookconfigurations", "secrets", "secrets"]);
+    expect(webhookRules(renderInstall({ webhook: { certificate: { mode: "cert-manager" } } }))).toEqual(["devopspolicies"]);
+    for (const reports of ["none", "wgpolicyk8s"] as const) {
+      const rendered = renderInstall({ reconcile: { reports }, webhook: { certificate: { mode: "cert-manager" } } });
+      const base = helmOptions("governance", "kd");
+      const options = helmOptions("governance", "kd", { reports, webhook: { ...base.webhook, certMode: "cert-manager" } });
+      expect(byKey(rendered)).toEqual(byKey(expectedObjects(options, { serviceMonitor: false, prometheusRule: false, dashboard: true })));
+    }
+  });
+
   test("every rendered object is schema-valid; Grafana and Prometheus templates survive Helm", () => {
     const rendered = renderInstall({ monitoring: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } } });
     expect(rendered.map(schemaErrors).filter((e) => e !== "")).toEqual([]);

@@ -1,7 +1,7 @@
 /**
  * Each component under exactly its generated RBAC: the compiled `reconcile`, `watch` and `webhook
- * serve --self-managed` run against the
- * emulator as its own ServiceAccount, every request it makes is authorized only by the grants of
+ * serve` (--self-managed, and --no-self-managed as cert-manager and `--tls-dir` run it) run against
+ * the emulator as its own ServiceAccount, every request it makes is authorized only by the grants of
  * lib/rbac/permissions.ts (the same list gen/rbac.ts renders), and afterwards every grant must have
  * been used — no 403, no unused permission. The scenario covers status, finalizer, audit history
  * and retention, class-change Events, enforce mode (a Deployment, StatefulSet and DaemonSet patched)
@@ -18,6 +18,8 @@ import { DAEMONSETS, DEPLOYMENTS, DEVOPS_POLICIES, PODS, SECRETS, STATEFULSETS, 
 import { renderAdmissionConfiguration } from "../../gen/admission.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
 import { type Component, componentPermissions as grantsOf, type Permission, type PermissionOptions } from "../../lib/rbac/permissions.ts";
+import { writeCertificateSet } from "../../lib/webhook/cert-files.ts";
+import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
 import { POLICY_REPORT_CRD } from "../reports/wgpolicyk8s-crd.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { defaultAuthenticate, type RequestAttributes } from "../kube/hooks.ts";
@@ -26,8 +28,10 @@ import { ensureBinary } from "../support/binary.ts";
 
 const NAMESPACE = "kube-devops";
 /** The deployment under test writes PolicyReports, so its report grant must be used too. */
-const OPTIONS: PermissionOptions = { reports: "wgpolicyk8s" };
-const componentPermissions = (component: Component): Permission[] => grantsOf(component, undefined, OPTIONS);
+const OPTIONS: PermissionOptions = { reports: "wgpolicyk8s", selfManagedCertificates: true };
+/** The webhook's certificate mode of the test running now (its grants depend on it). */
+let selfManagedCertificates = true;
+const componentPermissions = (component: Component): Permission[] => grantsOf(component, undefined, { ...OPTIONS, selfManagedCertificates });
 
 let emu: Emulator;
 let cluster: Cluster;
@@ -60,9 +64,9 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string): Prom
   }
 }
 
-function usedGrants(component: Component): string[] {
+function usedGrants(component: Component, since = 0): string[] {
   const used = new Set<string>();
-  for (const r of requests.filter((x) => x.component === component && x.allowed)) {
+  for (const r of requests.slice(since).filter((x) => x.component === component && x.allowed)) {
     for (const p of componentPermissions(component)) {
       if (grants(p, r.attrs)) used.add(`${p.group}/${r.attrs.subresource ? `${r.attrs.resource}/${r.attrs.subresource}` : r.attrs.resource}:${r.attrs.verb}${p.resourceNames ? "(named)" : ""}`);
     }
@@ -232,5 +236,42 @@ describe("webhook serve --self-managed under its generated RBAC", () => {
     await runWebhookOnce(kubeconfig); // Secret broken: update
     expect(denied()).toEqual([]);
     expect(allGrants("webhook").filter((g) => !usedGrants("webhook").includes(g))).toEqual([]);
+    // the certificate grants, all used above: exactly what lib/webhook/self-managed-certs.ts does
+    expect(allGrants("webhook").filter((g) => /secrets|validatingwebhookconfigurations/.test(g)).sort()).toEqual([
+      "/secrets:create",
+      "/secrets:get(named)",
+      "/secrets:update(named)",
+      "admissionregistration.k8s.io/validatingwebhookconfigurations:get(named)",
+      "admissionregistration.k8s.io/validatingwebhookconfigurations:patch(named)",
+    ]);
+  }, 60_000);
+});
+
+describe("webhook serve --no-self-managed (cert-manager, --tls-dir) under its generated RBAC", () => {
+  test("serves the mounted files and never touches Secrets or its configuration; no 403, every grant used", async () => {
+    selfManagedCertificates = false;
+    const since = requests.length;
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "kd-rbac-"));
+      const certs = await generateWebhookCertificates({ serviceName: "kube-devops-webhook", namespace: NAMESPACE, ipSans: ["127.0.0.1"], validityDays: 1, caValidityDays: 1, now: new Date() });
+      const paths = writeCertificateSet(dir, certs);
+      const kubeconfig = emu.writeKubeconfig(join(dir, "kubeconfig"), { token: "sa-webhook" });
+      const proc = Bun.spawn(
+        [ensureBinary(), "webhook", "serve", "--no-self-managed", "--tls-cert", paths.tlsCert, "--tls-key", paths.tlsKey, "--kubeconfig", kubeconfig, "--log-format", "json", "--addr", "127.0.0.1:0", "--namespace", NAMESPACE],
+        { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, POD_NAME: "webhook-0", POD_NAMESPACE: NAMESPACE } },
+      );
+      processes.push(proc);
+      const stderr = new Response(proc.stderr).text();
+      await until(async () => (requests.slice(since).some((r) => r.component === "webhook" && r.attrs.resource === "devopspolicies" && r.attrs.verb === "watch") ? true : undefined), "the policy watch");
+      proc.kill("SIGTERM");
+      await proc.exited;
+      expect(await stderr).not.toContain("forbidden");
+      expect(denied()).toEqual([]);
+      const touched = requests.slice(since).filter((r) => r.component === "webhook" && ["secrets", "validatingwebhookconfigurations"].includes(r.attrs.resource));
+      expect(touched.map((r) => `${r.attrs.verb} ${r.attrs.resource}`)).toEqual([]);
+      expect(allGrants("webhook").filter((g) => !usedGrants("webhook", since).includes(g))).toEqual([]);
+    } finally {
+      selfManagedCertificates = true;
+    }
   }, 60_000);
 });
