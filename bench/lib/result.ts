@@ -36,6 +36,8 @@ export interface BenchResult {
   figures: Figure[];
   series?: Series[];
   notes?: string[];
+  /** When the run that measured this section started (ISO 8601); set by bench/run.ts, not by the scripts. */
+  measured?: string;
 }
 
 /** Prints a result for bench/run.ts to collect. */
