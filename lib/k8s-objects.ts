@@ -35,11 +35,14 @@ export interface ContainerLike {
   livenessProbe?: unknown;
   readinessProbe?: unknown;
   resources?: ResourceRequirementsLike;
+  /** `Always` on an init container makes it a sidecar (Kubernetes ≥ 1.28). */
+  restartPolicy?: string;
 }
 
 export interface PodSpecLike {
   containers?: ContainerLike[];
   initContainers?: ContainerLike[];
+  ephemeralContainers?: ContainerLike[];
   nodeName?: string;
 }
 
@@ -51,6 +54,7 @@ export interface ContainerStatusLike {
 export interface PodStatusLike {
   phase?: string;
   containerStatuses?: ContainerStatusLike[];
+  initContainerStatuses?: ContainerStatusLike[];
 }
 
 export interface PodLike {

@@ -3,14 +3,16 @@
  * Runs a check set over one pod (spec and status) or one pod template (spec
  * only). `tallyPod` is the allocation-light path for the watch controller (no
  * findings, no message strings); `evaluatePod` also returns detailed findings in
- * the reference's order: spec checks per container, restarts, then pending.
+ * the reference's order: spec checks per container (main, init, then ephemeral
+ * containers: pod-containers.ts), restarts, then pending.
  */
 import { isSystemNamespace } from "../namespaces.ts";
 import type { Severity } from "../policy/schema.ts";
-import { asRecord, type ContainerLike, type ContainerStatusLike, type PodLike, type PodSpecLike } from "../k8s-objects.ts";
+import { asRecord, type ContainerStatusLike, type PodLike, type PodSpecLike } from "../k8s-objects.ts";
 import { emptyTally, type Tally } from "../score.ts";
 import type { CheckSet } from "./check-set.ts";
 import { isExempt, mergeExemptions, parseExemption, type Exemption } from "./exemptions.ts";
+import { appliesTo, forEachContainer, SUBJECT } from "./pod-containers.ts";
 import { containerViolates, type CheckId } from "./registry.ts";
 
 export interface Finding {
@@ -107,21 +109,16 @@ function push(ctx: Context, check: CheckId, units: number, container: string, me
 }
 
 function checkContainers(ctx: Context, spec: PodSpecLike | undefined): void {
-  const containers = asRecord(spec)?.containers;
-  if (!Array.isArray(containers) || ctx.set.container.length === 0) return;
-  for (const raw of containers) {
-    const c = asRecord(raw) as ContainerLike | undefined;
-    if (!c) continue;
+  if (ctx.set.container.length === 0) return;
+  forEachContainer(spec, (c, role) => {
     const name = nameOf(c.name, UNKNOWN);
     for (const check of ctx.set.container) {
-      if (containerViolates(check.id, c) && count(ctx, check.id, 1)) push(ctx, check.id, 1, name, check.message(name, c));
+      if (appliesTo(check.id, role) && containerViolates(check.id, c) && count(ctx, check.id, 1)) push(ctx, check.id, 1, name, check.message(name, c, SUBJECT[role]));
     }
-  }
+  });
 }
 
-function checkStatuses(ctx: Context, pod: PodLike): void {
-  if (ctx.set.status.length === 0) return;
-  const statuses = asRecord(pod.status)?.containerStatuses;
+function checkStatusList(ctx: Context, statuses: unknown, subject: string): void {
   if (!Array.isArray(statuses)) return;
   const params = ctx.set.params;
   for (const raw of statuses) {
@@ -131,9 +128,18 @@ function checkStatuses(ctx: Context, pod: PodLike): void {
     for (const check of ctx.set.status) {
       if (!check.violates(s, params)) continue;
       const units = check.units(s);
-      if (count(ctx, check.id, units)) push(ctx, check.id, units, name, check.message(name, s, params));
+      if (count(ctx, check.id, units)) push(ctx, check.id, units, name, check.message(name, s, params, subject));
     }
   }
+}
+
+/** Restarts of the main containers, then of init containers (sidecars and crash-looping init steps). */
+function checkStatuses(ctx: Context, pod: PodLike): void {
+  if (ctx.set.status.length === 0) return;
+  const status = asRecord(pod.status);
+  if (!status) return;
+  checkStatusList(ctx, status.containerStatuses, SUBJECT.container);
+  checkStatusList(ctx, status.initContainerStatuses, SUBJECT.init);
 }
 
 function run(pod: PodLike, set: CheckSet, options: EvaluateOptions, findings: Finding[] | undefined): { tally: Tally; skipped: SkipReason | undefined } {

@@ -44,24 +44,25 @@ interface CheckBase {
   fix: string;
 }
 
-/** The checks over `spec.containers`. */
+/** The checks over each container of the pod spec (which lists: pod-containers.ts). */
 export type ContainerCheckId = "latest_tag" | "missing_liveness" | "missing_readiness" | "missing_requests" | "missing_limits";
 
-/** A check over each entry of `spec.containers`; the only kind that applies to pod templates. */
+/** A check over each container of the pod spec; the only kind that applies to pod templates. */
 export interface ContainerCheck extends CheckBase {
   id: ContainerCheckId;
   scope: "container";
   /** `containerViolates(id, container)`; hot loops call that directly. */
   violates(container: ContainerLike): boolean;
-  message(containerName: string, container: ContainerLike): string;
+  /** `subject` names the container's role: "container" (the reference's wording), "init container", … */
+  message(containerName: string, container: ContainerLike, subject?: string): string;
 }
 
-/** A check over each entry of `status.containerStatuses`, weighted by `units`. */
+/** A check over each entry of `status.containerStatuses` and `status.initContainerStatuses`, weighted by `units`. */
 export interface StatusCheck extends CheckBase {
   scope: "containerStatus";
   violates(status: ContainerStatusLike, params: CheckParams): boolean;
   units(status: ContainerStatusLike): number;
-  message(containerName: string, status: ContainerStatusLike, params: CheckParams): string;
+  message(containerName: string, status: ContainerStatusLike, params: CheckParams, subject?: string): string;
 }
 
 /** A check over the whole pod (one finding at most, no container). */
@@ -130,7 +131,7 @@ export const LATEST_TAG: ContainerCheck = {
   title: "Images using :latest",
   fix: "pin the image to a version tag or a digest",
   violates: (c) => containerViolates("latest_tag", c),
-  message: (name) => `container '${name}' uses :latest tag`,
+  message: (name, _c, subject = "container") => `${subject} '${name}' uses :latest tag`,
 };
 
 export const MISSING_LIVENESS: ContainerCheck = {
@@ -143,7 +144,7 @@ export const MISSING_LIVENESS: ContainerCheck = {
   title: "Missing liveness probes",
   fix: "add a livenessProbe",
   violates: (c) => containerViolates("missing_liveness", c),
-  message: (name) => `container '${name}' missing liveness probe`,
+  message: (name, _c, subject = "container") => `${subject} '${name}' missing liveness probe`,
 };
 
 export const MISSING_READINESS: ContainerCheck = {
@@ -156,7 +157,7 @@ export const MISSING_READINESS: ContainerCheck = {
   title: "Missing readiness probes",
   fix: "add a readinessProbe",
   violates: (c) => containerViolates("missing_readiness", c),
-  message: (name) => `container '${name}' missing readiness probe`,
+  message: (name, _c, subject = "container") => `${subject} '${name}' missing readiness probe`,
 };
 
 export const HIGH_RESTARTS: StatusCheck = {
@@ -170,7 +171,7 @@ export const HIGH_RESTARTS: StatusCheck = {
   fix: "find why it restarts (kubectl logs --previous, OOMKilled, failing probes)",
   violates: (s, p) => restartCountOf(s) > p.maxRestartCount,
   units: (s) => Math.min(restartCountOf(s), 5),
-  message: (name, s, p) => `container '${name}' has ${restartCountOf(s)} restarts (threshold: ${p.maxRestartCount})`,
+  message: (name, s, p, subject = "container") => `${subject} '${name}' has ${restartCountOf(s)} restarts (threshold: ${p.maxRestartCount})`,
 };
 
 export const PENDING: PodCheck = {
@@ -196,7 +197,7 @@ export const MISSING_REQUESTS: ContainerCheck = {
   title: "Missing resource requests",
   fix: "set cpu and memory requests",
   violates: (c) => containerViolates("missing_requests", c),
-  message: (name, c) => `container '${name}' missing resource requests (${missingResources(c, "requests").join(", ")})`,
+  message: (name, c, subject = "container") => `${subject} '${name}' missing resource requests (${missingResources(c, "requests").join(", ")})`,
 };
 
 export const MISSING_LIMITS: ContainerCheck = {
@@ -209,7 +210,7 @@ export const MISSING_LIMITS: ContainerCheck = {
   title: "Missing resource limits",
   fix: "set cpu and memory limits",
   violates: (c) => containerViolates("missing_limits", c),
-  message: (name, c) => `container '${name}' missing resource limits (${missingResources(c, "limits").join(", ")})`,
+  message: (name, c, subject = "container") => `${subject} '${name}' missing resource limits (${missingResources(c, "limits").join(", ")})`,
 };
 
 /** Every check, in the reference's evaluation order (spec checks, restarts, pending), then the new ones. */

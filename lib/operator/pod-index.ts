@@ -47,7 +47,7 @@ function trimResources(resources: unknown): Json | undefined {
 
 function trimContainer(container: unknown): Json {
   const c = record(container);
-  const out = pick(c, ["name", "image"]);
+  const out = pick(c, ["name", "image", "restartPolicy"]);
   const resources = trimResources(c?.resources);
   if (resources) out.resources = resources;
   if (c?.livenessProbe !== undefined) out.livenessProbe = PRESENT;
@@ -62,6 +62,10 @@ function controllerOwner(refs: unknown): Json[] | undefined {
   return controller ? [pick(controller, ["apiVersion", "kind", "name", "uid", "controller"])] : undefined;
 }
 
+/** Every container the checks read (pod-containers.ts), and the statuses the restart check reads. */
+const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"] as const;
+const STATUS_LISTS = ["containerStatuses", "initContainerStatuses"] as const;
+
 const shared = new SharedParts();
 
 /**
@@ -75,8 +79,10 @@ export function trimPod(pod: unknown): PodLike {
   const spec = record(p.spec);
   const status = record(p.status);
   const annotations = ownAnnotations(meta?.annotations);
-  const containers = Array.isArray(spec?.containers) ? spec.containers.map(trimContainer) : undefined;
-  const statuses = Array.isArray(status?.containerStatuses) ? status.containerStatuses.map((s) => pick(record(s), ["name", "restartCount"])) : undefined;
+  const specPart: Json = {};
+  for (const list of CONTAINER_LISTS) if (Array.isArray(spec?.[list])) specPart[list] = (spec[list] as unknown[]).map(trimContainer);
+  const statusPart = pick(status, ["phase"]);
+  for (const list of STATUS_LISTS) if (Array.isArray(status?.[list])) statusPart[list] = (status[list] as unknown[]).map((s) => pick(record(s), ["name", "restartCount"]));
   const owners = controllerOwner(meta?.ownerReferences);
   return {
     metadata: {
@@ -84,8 +90,8 @@ export function trimPod(pod: unknown): PodLike {
       ...(owners ? { ownerReferences: shared.share("owners", owners) } : {}),
       ...(annotations ? { annotations: shared.share("annotations", annotations) } : {}),
     },
-    spec: shared.share("spec", containers ? { containers } : {}),
-    status: shared.share("status", { ...pick(status, ["phase"]), ...(statuses ? { containerStatuses: statuses } : {}) }),
+    spec: shared.share("spec", specPart),
+    status: shared.share("status", statusPart),
   } as PodLike;
 }
 
