@@ -8,8 +8,9 @@
  * docs/decisions/ for the failure policy, UPDATE and threshold semantics.
  */
 import { isExempt, mergeExemptions, parseExemption, type Exemption } from "../checks/exemptions.ts";
+import { appliesTo, CONTAINER_LISTS, forEachContainer, roleIn, SUBJECT } from "../checks/pod-containers.ts";
 import { containerViolates, type CheckId } from "../checks/registry.ts";
-import { asRecord, type KubeObjectLike } from "../k8s-objects.ts";
+import { asRecord, type KubeObjectLike, type PodSpecLike } from "../k8s-objects.ts";
 import { isSystemNamespace } from "../namespaces.ts";
 import { controllerRef } from "../owners.ts";
 import { admissionPlanOf, type AdmissionPlan, type PlannedCheck } from "./admission-plan.ts";
@@ -69,11 +70,6 @@ function containerName(container: Record<string, unknown>): string {
   return typeof container.name === "string" && container.name !== "" ? container.name : "unknown";
 }
 
-function containersOf(template: PodTemplate | undefined): readonly unknown[] {
-  const containers = template?.spec?.containers;
-  return Array.isArray(containers) ? containers : [];
-}
-
 /** The template's exemption: its own annotations merged with the workload's. */
 function exemptionOf(template: PodTemplate): Exemption | undefined {
   const own = parseExemption(template.annotations);
@@ -85,27 +81,31 @@ function keyOf(check: CheckId, container: string): string {
   return `${check}\u0000${container}`;
 }
 
-/** True when two containers have the same name (their findings merge into one per check). Allocation-free for the usual few containers. */
-function sharesNames(containers: readonly unknown[]): boolean {
-  const n = containers.length;
-  if (n < 2) return false;
-  if (n > 8) {
+/**
+ * True when two containers have the same name (their findings merge into one per check).
+ * The API server rejects duplicates across all three lists, but a review is read
+ * defensively. Allocation-free for the usual pod with a few main containers only.
+ */
+function sharesNames(spec: PodSpecLike): boolean {
+  const main = Array.isArray(spec.containers) ? spec.containers : [];
+  const others = (Array.isArray(spec.initContainers) ? spec.initContainers.length : 0) + (Array.isArray(spec.ephemeralContainers) ? spec.ephemeralContainers.length : 0);
+  const n = main.length;
+  if (n + others < 2) return false;
+  if (others > 0 || n > 8) {
     const names = new Set<string>();
     let counted = 0;
-    for (const raw of containers) {
-      const c = asRecord(raw);
-      if (!c) continue;
+    forEachContainer(spec, (c) => {
       names.add(containerName(c));
       counted++;
-    }
+    });
     return names.size < counted;
   }
   for (let i = 0; i < n - 1; i++) {
-    const a = asRecord(containers[i]);
+    const a = asRecord(main[i]);
     if (!a) continue;
     const name = containerName(a);
     for (let j = i + 1; j < n; j++) {
-      const b = asRecord(containers[j]);
+      const b = asRecord(main[j]);
       if (b && containerName(b) === name) return true;
     }
   }
@@ -116,11 +116,9 @@ function sharesNames(containers: readonly unknown[]): boolean {
 function violationsOf(old: PodTemplate | undefined, plan: AdmissionPlan): Set<string> | undefined {
   if (!old) return undefined;
   const keys = new Set<string>();
-  for (const raw of containersOf(old)) {
-    const c = asRecord(raw);
-    if (!c) continue;
-    for (const group of plan.groups) for (const { check } of group) if (containerViolates(check.id, c)) keys.add(keyOf(check.id, containerName(c)));
-  }
+  forEachContainer(old.spec, (c, role) => {
+    for (const group of plan.groups) for (const { check } of group) if (appliesTo(check.id, role) && containerViolates(check.id, c)) keys.add(keyOf(check.id, containerName(c)));
+  });
   return keys;
 }
 
@@ -142,36 +140,44 @@ function warningText(planned: PlannedCheck, message: string): string {
  * The findings of every policy, each (check, container) once: the strictest severity,
  * denying when some enforce-mode policy rates it at or above its threshold and it is
  * new, in the order merging policy after policy reports them (admission-plan.ts).
+ * Every container of the spec is checked: main, init (sidecars included) and
+ * ephemeral ones, each with the checks that apply to its role (pod-containers.ts).
  * Undefined when there are none (the common compliant case allocates nothing).
  */
 function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan: AdmissionPlan, mayDeny: boolean): Findings | undefined {
-  const containers = containersOf(template);
-  if (containers.length === 0) return undefined;
+  const spec = template.spec;
+  if (!spec) return undefined;
   let found: Findings | undefined;
   const exemption = exemptionOf(template);
   const existing = mayDeny && plan.mayDeny ? violationsOf(old, plan) : undefined;
-  const seen = sharesNames(containers) ? new Set<string>() : undefined;
+  const seen = sharesNames(spec) ? new Set<string>() : undefined;
+  // Plain loops, not forEachContainer: this runs per request, and a closure per request shows.
   for (const group of plan.groups) {
-    for (const raw of containers) {
-      const c = asRecord(raw);
-      if (!c) continue;
-      for (const planned of group) {
-        const { check } = planned;
-        if (!containerViolates(check.id, c) || isExempt(exemption, check.id)) continue;
-        const name = containerName(c);
-        if (seen) {
-          const key = keyOf(check.id, name);
-          if (seen.has(key)) continue; // a second container of the same name: one finding per (check, name)
-          seen.add(key);
-        }
-        found ??= { denials: [], denialMessages: [], warningIds: [], warnings: [] };
-        const message = check.message(name, c);
-        if (mayDeny && planned.denies && !existing?.has(keyOf(check.id, name))) {
-          found.denials.push(check.id);
-          found.denialMessages.push(message);
-        } else {
-          found.warningIds.push(check.id);
-          found.warnings.push(warningText(planned, message));
+    for (let l = 0 as 0 | 1 | 2; l < 3; l++) {
+      const list = spec[CONTAINER_LISTS[l]];
+      if (!Array.isArray(list)) continue;
+      for (const raw of list) {
+        const c = asRecord(raw);
+        if (!c) continue;
+        const role = roleIn(l, c);
+        for (const planned of group) {
+          const { check } = planned;
+          if ((role !== "container" && !appliesTo(check.id, role)) || !containerViolates(check.id, c) || isExempt(exemption, check.id)) continue;
+          const name = containerName(c);
+          if (seen) {
+            const key = keyOf(check.id, name);
+            if (seen.has(key)) continue; // a second container of the same name: one finding per (check, name)
+            seen.add(key);
+          }
+          found ??= { denials: [], denialMessages: [], warningIds: [], warnings: [] };
+          const message = check.message(name, c, SUBJECT[role]);
+          if (mayDeny && planned.denies && !existing?.has(keyOf(check.id, name))) {
+            found.denials.push(check.id);
+            found.denialMessages.push(message);
+          } else {
+            found.warningIds.push(check.id);
+            found.warnings.push(warningText(planned, message));
+          }
         }
       }
     }

@@ -179,3 +179,40 @@ describe("admitRequest(): exemptions", () => {
     expect(d.response).toEqual({ uid: "3f1e6c2a-0000-4000-8000-000000000001", allowed: true });
   });
 });
+
+describe("admitRequest(): every container is checked (reference W-A9)", () => {
+  test("a :latest image moved into an init container is denied, named as an init container", () => {
+    const object = { ...pod([goodContainer()]), spec: { containers: [goodContainer()], initContainers: [{ name: "setup", image: "busybox" }] } };
+    const d = admit(request(object), [ENFORCE_LATEST]);
+    expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: init container 'setup' uses :latest tag");
+    expect(d.warnings).toEqual([]); // probes are not required of init containers
+  });
+
+  test("a native sidecar must carry probes like a main container", () => {
+    const sidecar = { name: "proxy", image: "envoy:1.31", restartPolicy: "Always" };
+    const object = { ...pod([goodContainer()]), spec: { containers: [goodContainer()], initContainers: [sidecar] } };
+    const d = admit(request(object), [ENFORCE_LATEST]);
+    expect(d.response.allowed).toBe(true);
+    expect(d.response.warnings).toEqual([
+      "DevOpsPolicy p0: sidecar container 'proxy' missing liveness probe (severity medium)",
+      "DevOpsPolicy p0: sidecar container 'proxy' missing readiness probe (severity low)",
+    ]);
+  });
+
+  test("kubectl debug (the ephemeralcontainers subresource): a new debug container with :latest is denied, what the pod had is not", () => {
+    const old = pod([LATEST]);
+    const debugged = { ...old, spec: { containers: [LATEST], ephemeralContainers: [{ name: "debugger-x7k", image: "busybox", stdin: true }] } };
+    const d = admit(request(debugged, { operation: "UPDATE", oldObject: old, subResource: "ephemeralcontainers" } as Partial<AdmissionRequest>), [ENFORCE_LATEST]);
+    expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: ephemeral container 'debugger-x7k' uses :latest tag");
+    expect(d.warnings).toEqual(["latest_tag"]);
+    const pinned = { ...old, spec: { containers: [LATEST], ephemeralContainers: [{ name: "debugger-x7k", image: "busybox:1.36" }] } };
+    expect(admit(request(pinned, { operation: "UPDATE", oldObject: old }), [ENFORCE_LATEST]).response.allowed).toBe(true);
+  });
+
+  test("workload templates: a CronJob's init container is judged", () => {
+    const cron = deployment([goodContainer()], "CronJob") as { spec: { jobTemplate: { spec: { template: { spec: Record<string, unknown> } } } } };
+    cron.spec.jobTemplate.spec.template.spec.initContainers = [{ name: "fetch", image: "curlimages/curl:latest" }];
+    const d = admit(request(cron), [ENFORCE_LATEST]);
+    expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: init container 'fetch' uses :latest tag");
+  });
+});

@@ -129,6 +129,16 @@ describe("kubectl through the emulator's admission and the real webhook", () => 
     expect(r.stderr).toContain("Denied by DevOpsPolicy: container 'redis' uses :latest tag");
   });
 
+  test("an init container cannot smuggle in a :latest image", async () => {
+    const file = join(dir, "init.json");
+    const app = { name: "app", image: "nginx:1.27", livenessProbe: { tcpSocket: { port: 80 } }, readinessProbe: { tcpSocket: { port: 80 } } };
+    await Bun.write(file, JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "smuggler", namespace: "prod" }, spec: { initContainers: [{ name: "setup", image: "busybox" }], containers: [app] } }));
+    const r = await kubectl(["create", "--validate=false", "-f", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Denied by DevOpsPolicy: init container 'setup' uses :latest tag");
+    expect(emu.store.getEntry("pods", "prod", "smuggler")).toBeUndefined();
+  });
+
   test("the webhook needed nothing beyond its generated grants", () => {
     expect(deniedRequests()).toEqual([]);
     const used = (verb: string, resource: string) => webhookRequests.some((r) => r.allowed && r.attrs.verb === verb && r.attrs.resource === resource);
