@@ -29,9 +29,13 @@ export interface WebhookConfigurationOptions {
   labels?: Record<string, string>;
 }
 
-/** The resources the webhook validates: Pods and every pod-template owner we can read. */
+/**
+ * The resources the webhook validates: Pods (and their `ephemeralcontainers` subresource,
+ * through which `kubectl debug` adds containers to a running pod) and every pod-template
+ * owner we can read.
+ */
 export const WEBHOOK_RULES = [
-  { apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] },
+  { apiGroups: [""], apiVersions: ["v1"], resources: ["pods", "pods/ephemeralcontainers"] },
   { apiGroups: ["apps"], apiVersions: ["v1"], resources: ["deployments", "statefulsets", "daemonsets", "replicasets"] },
   { apiGroups: ["batch"], apiVersions: ["v1"], resources: ["jobs", "cronjobs"] },
 ] as const;

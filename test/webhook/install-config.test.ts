@@ -46,11 +46,11 @@ describe("renderWebhookConfiguration()", () => {
     });
   });
 
-  test("validates pods and every pod-template kind on CREATE and UPDATE, and nothing else", () => {
+  test("validates pods (with kubectl debug's ephemeralcontainers) and every pod-template kind on CREATE and UPDATE, and nothing else", () => {
     const hook = firstWebhook(renderWebhookConfiguration({ caBundle: "Q0E=" }));
     const resources = hook.rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((res) => `${g}/${res}`)));
     expect(resources.sort()).toEqual(
-      ["/pods", "apps/daemonsets", "apps/deployments", "apps/replicasets", "apps/statefulsets", "batch/cronjobs", "batch/jobs"].sort(),
+      ["/pods", "/pods/ephemeralcontainers", "apps/daemonsets", "apps/deployments", "apps/replicasets", "apps/statefulsets", "batch/cronjobs", "batch/jobs"].sort(),
     );
     for (const rule of hook.rules) expect(rule.operations).toEqual(["CREATE", "UPDATE"]);
   });
