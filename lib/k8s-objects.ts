@@ -53,6 +53,8 @@ export interface ContainerStatusLike {
 
 export interface PodStatusLike {
   phase?: string;
+  /** Set by the node on pods it fails (`Evicted`, `Terminated`, …). */
+  reason?: string;
   containerStatuses?: ContainerStatusLike[];
   initContainerStatuses?: ContainerStatusLike[];
 }

@@ -45,6 +45,8 @@ export interface NamespaceResult {
 
 export interface SkipCounts {
   succeeded: number;
+  /** Failed pods their node evicted or rejected (replaced by their controller). */
+  evicted: number;
   terminating: number;
   systemNamespace: number;
   /** Left out by -n, --exclude-namespaces or -l. */
@@ -96,6 +98,7 @@ function isFiltered(unit: Unit, options: AnalyzeOptions): boolean {
 
 function countSkip(skipped: SkipCounts, reason: SkipReason): void {
   if (reason === "succeeded") skipped.succeeded++;
+  else if (reason === "evicted") skipped.evicted++;
   else if (reason === "terminating") skipped.terminating++;
   else skipped.systemNamespace++;
 }
@@ -116,7 +119,7 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
   const tally = emptyTally();
   const byNamespace = new Map<string, Tally>();
   const byWorkload = new Map<string, WorkloadResult>();
-  const skipped: SkipCounts = { succeeded: 0, terminating: 0, systemNamespace: 0, filtered: 0 };
+  const skipped: SkipCounts = { succeeded: 0, evicted: 0, terminating: 0, systemNamespace: 0, filtered: 0 };
 
   for (const unit of units) {
     if (isFiltered(unit, options)) {

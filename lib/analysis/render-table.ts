@@ -58,6 +58,7 @@ function renderDetails(report: AnalysisReport): string[] {
   const s = report.skipped;
   const skipped = [
     s.succeeded ? `${s.succeeded} Succeeded` : "",
+    s.evicted ? `${s.evicted} evicted or rejected by their node` : "",
     s.terminating ? `${s.terminating} terminating` : "",
     s.systemNamespace ? `${s.systemNamespace} in system namespaces` : "",
     s.filtered ? `${s.filtered} filtered out` : "",

@@ -31,8 +31,25 @@ export interface Finding {
   units: number;
 }
 
-/** Why a pod contributes nothing: Succeeded and terminating pods are not scored (docs/decisions/0002). */
-export type SkipReason = "succeeded" | "terminating" | "system-namespace";
+/**
+ * Why a pod contributes nothing: Succeeded and terminating pods (docs/decisions/0002), and Failed
+ * pods their node evicted or rejected (docs/decisions/0027) are not scored.
+ */
+export type SkipReason = "succeeded" | "evicted" | "terminating" | "system-namespace";
+
+/**
+ * `status.reason` of a pod the node failed, not the workload: the kubelet's eviction manager
+ * (`Evicted`), critical-pod preemption (`Preempting`), graceful node shutdown (`Terminated`,
+ * `Shutdown`, `NodeShutdown`), a lost node (`NodeLost`) and kubelet admission rejections
+ * (`UnexpectedAdmissionError`, `NodeAffinity`, `OutOf<resource>`). Its controller has replaced it;
+ * the leftover stays until pod garbage collection and would count its workload twice.
+ */
+const NODE_FAILURE_REASONS: ReadonlySet<string> = new Set(["Evicted", "Preempting", "Terminated", "Shutdown", "NodeShutdown", "NodeLost", "UnexpectedAdmissionError", "NodeAffinity"]);
+
+/** True when a Failed pod's `status.reason` says its node failed it (see NODE_FAILURE_REASONS). */
+export function isNodeFailure(reason: unknown): boolean {
+  return typeof reason === "string" && (NODE_FAILURE_REASONS.has(reason) || reason.startsWith("OutOf"));
+}
 
 export interface EvaluateOptions {
   /** The current time, epoch milliseconds (for forbidPendingDuration). */
@@ -62,7 +79,9 @@ export function podSkipReason(pod: PodLike, includeSystemNamespaces = false): Sk
   const meta = asRecord(pod.metadata);
   if (!includeSystemNamespaces && isSystemNamespace(nameOf(meta?.namespace, "default"))) return "system-namespace";
   if (meta?.deletionTimestamp !== undefined && meta.deletionTimestamp !== null) return "terminating";
-  if (asRecord(pod.status)?.phase === "Succeeded") return "succeeded";
+  const status = asRecord(pod.status);
+  if (status?.phase === "Succeeded") return "succeeded";
+  if (status?.phase === "Failed" && isNodeFailure(status.reason)) return "evicted";
   return undefined;
 }
 

@@ -60,10 +60,24 @@ describe("pods that are not scored", () => {
     expect(r.tally.pods).toBe(0);
   });
 
-  test("a Failed pod is still scored", () => {
+  test("a Failed pod is still scored: its containers failed, which the score should show", () => {
     const r = evaluatePod(makePod({ phase: "Failed", image: "x:latest" }), latest, { now: NOW });
     expect(r.skipped).toBeUndefined();
     expect(r.tally).toMatchObject({ pods: 1, latest_tag: 1 });
+    const deadline = evaluatePod({ ...makePod({ image: "x:latest" }), status: { phase: "Failed", reason: "DeadlineExceeded" } }, latest, { now: NOW });
+    expect(deadline.skipped).toBeUndefined(); // activeDeadlineSeconds is the workload's own setting
+  });
+
+  test("a pod its node evicted or rejected contributes nothing: its controller replaced it (0027)", () => {
+    for (const reason of ["Evicted", "Preempting", "Terminated", "Shutdown", "NodeShutdown", "NodeLost", "UnexpectedAdmissionError", "NodeAffinity", "OutOfcpu", "OutOfmemory", "OutOfnvidia.com/gpu"]) {
+      const pod = { ...makePod({ image: "x:latest", restarts: 9 }), status: { phase: "Failed", reason, containerStatuses: [{ name: "main", restartCount: 9 }] } };
+      const r = evaluatePod(pod, latest, { now: NOW });
+      expect([reason, r.skipped]).toEqual([reason, "evicted"]);
+      expect(r.tally).toEqual(emptyTally());
+    }
+    // the same reason on a pod that is not Failed changes nothing
+    const running = evaluatePod({ ...makePod({ image: "x:latest" }), status: { phase: "Running", reason: "Evicted" } }, latest, { now: NOW });
+    expect(running.skipped).toBeUndefined();
   });
 });
 

@@ -118,4 +118,9 @@ describe("the operator's trimmed pods keep what the checks read", () => {
     expect(full.findings.length).toBe(6);
     expect(evaluatePod(trimPod(pod), ALL, { now: NOW })).toEqual(full);
   });
+
+  test("a trimmed pod keeps why its node failed it (status.reason)", () => {
+    const evicted = podWith({ containers: [{ name: "app", ...BARE }] }, { phase: "Failed", reason: "Evicted", message: "The node was low on resource: memory." });
+    expect(evaluatePod(trimPod(evicted), ALL, { now: NOW }).skipped).toBe("evicted");
+  });
 });
