@@ -8,9 +8,8 @@
 import { defineCommand } from "citty";
 import { existsSync, readFileSync } from "node:fs";
 import { analyzeObjects, type AnalysisReport, type AnalyzeOptions } from "../lib/analysis/build-report.ts";
-import { enforceGates, OUTPUT_FORMATS, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
+import { enforceGates, OUTPUT_FORMATS, parseFailOn, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
 import { findPolicyInObjects, parsePolicyRef, selectChecks, type NamedPolicy } from "../lib/analysis/select-checks.ts";
-import { isSeverity } from "../lib/checks/severity.ts";
 import { listLivePods, listOwners, type LiveScope } from "../lib/cli/live-objects.ts";
 import { collectFlagValues, expandInputPaths, readInput } from "../lib/cli/read-inputs.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
@@ -52,8 +51,7 @@ interface Parsed {
 
 function parseFlags(a: { output: string; "fail-on"?: string | undefined; "min-score"?: string | undefined; top: string; now?: string | undefined }): Parsed {
   if (!(OUTPUT_FORMATS as readonly string[]).includes(a.output)) throw usageError(`Invalid -o "${a.output}": expected one of ${OUTPUT_FORMATS.join(", ")}`);
-  const failOn = a["fail-on"];
-  if (failOn !== undefined && !isSeverity(failOn)) throw usageError(`Invalid --fail-on "${failOn}": expected critical, high, medium or low`);
+  const failOn = parseFailOn(a["fail-on"]);
   const minRaw = a["min-score"];
   const minScore = minRaw === undefined ? undefined : Number(minRaw);
   if (minScore !== undefined && (!Number.isInteger(minScore) || minScore < 0 || minScore > 100)) throw usageError(`Invalid --min-score "${minRaw}": expected an integer 0-100`);
@@ -61,7 +59,7 @@ function parseFlags(a: { output: string; "fail-on"?: string | undefined; "min-sc
   if (!Number.isInteger(top) || top < 0) throw usageError(`Invalid --top "${a.top}": expected a non-negative integer`);
   const now = a.now === undefined ? Date.now() : Date.parse(a.now);
   if (Number.isNaN(now)) throw usageError(`Invalid --now "${a.now}": expected an RFC 3339 time such as 2026-01-01T12:00:00Z`);
-  return { format: a.output as OutputFormat, failOn: failOn as Severity | undefined, minScore, top, now };
+  return { format: a.output as OutputFormat, failOn, minScore, top, now };
 }
 
 /** Policies from `--policy` values that are files. */

@@ -1,11 +1,12 @@
 /**
  * @module
  * One entry for every `-o` format of `analyze`, and the CI verdicts
- * (`--fail-on`, `--min-score`) that turn a report into exit codes 3 and 4.
+ * (`--fail-on`, `--min-score`) that turn a report into exit codes 3 and 4;
+ * `multi-cluster analyze` judges `--fail-on` through the same functions.
  */
 import { stringify } from "yaml";
-import { isAtLeast } from "../checks/severity.ts";
-import { KubeDevopsError } from "../errors.ts";
+import { countAtOrAbove, emptySeverityCounts, isSeverity, type SeverityCounts } from "../checks/severity.ts";
+import { KubeDevopsError, usageError } from "../errors.ts";
 import type { Severity } from "../policy/schema.ts";
 import type { AnalysisReport } from "./build-report.ts";
 import { reportDocument } from "./report-document.ts";
@@ -42,19 +43,33 @@ export function renderReport(report: AnalysisReport, format: OutputFormat, optio
   }
 }
 
+/** Scored (not exempt) findings per severity: the severities the check set gave them. */
+export function countBySeverity(report: AnalysisReport): SeverityCounts {
+  const counts = emptySeverityCounts();
+  for (const w of report.workloads) for (const f of w.findings) if (!f.exempt) counts[f.severity]++;
+  return counts;
+}
+
 /** Scored findings at or above `threshold`. */
 export function countAtLeast(report: AnalysisReport, threshold: Severity): number {
-  let n = 0;
-  for (const w of report.workloads) for (const f of w.findings) if (!f.exempt && isAtLeast(f.severity, threshold)) n++;
-  return n;
+  return countAtOrAbove(countBySeverity(report), threshold);
+}
+
+/** `--fail-on`'s value: undefined when not given; a usage error (exit 2) unless a severity. */
+export function parseFailOn(value: string | undefined): Severity | undefined {
+  if (value !== undefined && !isSeverity(value)) throw usageError(`Invalid --fail-on "${value}": expected critical, high, medium or low`);
+  return value;
+}
+
+/** Throws POLICY_VIOLATION (exit 3) when `counts` hold a finding at or above `failOn`; `where` names what holds them. */
+export function enforceFailOn(counts: Readonly<SeverityCounts>, failOn: Severity, where?: string): void {
+  const n = countAtOrAbove(counts, failOn);
+  if (n > 0) throw new KubeDevopsError("POLICY_VIOLATION", `${n} violation(s) at or above severity ${failOn} (--fail-on ${failOn})${where ? ` in ${where}` : ""}`);
 }
 
 /** Throws POLICY_VIOLATION (exit 3) or SCORE_BELOW (exit 4) when a CI gate fails. */
 export function enforceGates(report: AnalysisReport, gates: { failOn?: Severity | undefined; minScore?: number | undefined }): void {
-  if (gates.failOn) {
-    const n = countAtLeast(report, gates.failOn);
-    if (n > 0) throw new KubeDevopsError("POLICY_VIOLATION", `${n} violation(s) at or above severity ${gates.failOn} (--fail-on ${gates.failOn})`);
-  }
+  if (gates.failOn) enforceFailOn(countBySeverity(report), gates.failOn);
   if (gates.minScore !== undefined && report.score < gates.minScore) {
     throw new KubeDevopsError("SCORE_BELOW", `score ${report.score} is below --min-score ${gates.minScore}`);
   }

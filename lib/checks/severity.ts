@@ -20,6 +20,21 @@ export function maxSeverity(a: Severity, b: Severity): Severity {
   return SEVERITY_RANK[a] >= SEVERITY_RANK[b] ? a : b;
 }
 
+/** Findings per severity, keys in SEVERITIES order (critical first). */
+export type SeverityCounts = Record<Severity, number>;
+
+/** `{ critical: 0, high: 0, medium: 0, low: 0 }`. */
+export function emptySeverityCounts(): SeverityCounts {
+  return { critical: 0, high: 0, medium: 0, low: 0 };
+}
+
+/** How many of `counts` are at or above `threshold`. */
+export function countAtOrAbove(counts: Readonly<SeverityCounts>, threshold: Severity): number {
+  let n = 0;
+  for (const s of SEVERITIES) if (isAtLeast(s, threshold)) n += counts[s];
+  return n;
+}
+
 /** True when `value` is one of critical, high, medium, low. */
 export function isSeverity(value: string): value is Severity {
   return (SEVERITIES as readonly string[]).includes(value);

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { parse } from "yaml";
 import { analyzeObjects } from "../../lib/analysis/build-report.ts";
-import { countAtLeast, enforceGates, renderReport } from "../../lib/analysis/render-report.ts";
+import { countAtLeast, countBySeverity, enforceFailOn, enforceGates, parseFailOn, renderReport } from "../../lib/analysis/render-report.ts";
 import { renderSummaryBlock } from "../../lib/analysis/render-table.ts";
 import { DEFAULT_CHECK_SET } from "../../lib/checks/check-set.ts";
 import { KubeDevopsError } from "../../lib/errors.ts";
@@ -90,6 +90,23 @@ describe("gates", () => {
     expect(countAtLeast(report, "critical")).toBe(1);
     expect(countAtLeast(report, "high")).toBe(2);
     expect(countAtLeast(report, "low")).toBe(5);
+    expect(countBySeverity(report)).toEqual({ critical: 1, high: 1, medium: 2, low: 1 });
+  });
+
+  test("--fail-on over counts (multi-cluster's path): exit 3 naming where, else nothing; a bad value is a usage error", () => {
+    const counts = { critical: 0, high: 1, medium: 0, low: 4 };
+    expect(() => enforceFailOn(counts, "critical")).not.toThrow();
+    expect(() => enforceFailOn(counts, "high", "east")).toThrow("1 violation(s) at or above severity high (--fail-on high) in east");
+    let code = 0;
+    try {
+      enforceFailOn(counts, "low");
+    } catch (e) {
+      code = (e as KubeDevopsError).exitCode;
+    }
+    expect(code).toBe(3);
+    expect(parseFailOn(undefined)).toBeUndefined();
+    expect(parseFailOn("medium")).toBe("medium");
+    expect(() => parseFailOn("severe")).toThrow('Invalid --fail-on "severe"');
   });
 
   test("violations give POLICY_VIOLATION (exit 3), a low score SCORE_BELOW (exit 4), else nothing", () => {
