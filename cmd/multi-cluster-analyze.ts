@@ -2,14 +2,18 @@
  * @module
  * `kube-devops multi-cluster analyze [--contexts a,b] [--bundle baseline]`: scores
  * every cluster of the kubeconfig (or the named contexts) with a bundle, with
- * bounded concurrency and a per-cluster deadline, and aggregates the scores
- * pod-weighted. A cluster that fails is named by its context; any failure exits
- * 1 unless `--allow-partial` (and it always does when every cluster failed).
+ * bounded concurrency and a per-cluster deadline, aggregates the scores
+ * pod-weighted and counts findings per severity (the bundle's). A cluster that
+ * fails is named by its context; any failure exits 1 unless `--allow-partial`
+ * (and it always does when every cluster failed); then `--fail-on` exits 3 as
+ * in `analyze`, judged over the clusters that were analyzed.
  */
 import { defineCommand } from "citty";
 import { stringify } from "yaml";
 import { analyzeObjects } from "../lib/analysis/build-report.ts";
+import { countBySeverity, enforceFailOn, parseFailOn } from "../lib/analysis/render-report.ts";
 import { selectChecks } from "../lib/analysis/select-checks.ts";
+import { countAtOrAbove } from "../lib/checks/severity.ts";
 import { listLivePods, listOwners } from "../lib/cli/live-objects.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
@@ -17,7 +21,14 @@ import { createKubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
 import { CLI_RATE_LIMIT, type RateLimit } from "../lib/kube/rate-limiter.ts";
 import { parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
-import { aggregateClusters, renderAggregateLine, renderPerClusterTable, type ClusterResult } from "../lib/multi-cluster/aggregate.ts";
+import {
+  aggregateClusters,
+  renderAggregateLine,
+  renderPerClusterTable,
+  renderSeverityLine,
+  renderSeverityTable,
+  type ClusterResult,
+} from "../lib/multi-cluster/aggregate.ts";
 import { mapBounded, withDeadline } from "../lib/multi-cluster/run-bounded.ts";
 import { durationFlag } from "../lib/duration.ts";
 import { findBundle } from "../lib/policy/bundles.ts";
@@ -39,7 +50,15 @@ async function analyzeContext(context: string, bundle: string, timeoutMs: number
       const objects = [...pods, ...owners].map((object) => ({ object, file: undefined, line: undefined }));
       return analyzeObjects(objects, { ...selection, now: Date.now(), exemptions: true, scoreTemplates: false });
     });
-    return { context, server, score: report.score, pods: report.tally.pods, violations: report.tally.violations, classification: report.classification };
+    return {
+      context,
+      server,
+      score: report.score,
+      pods: report.tally.pods,
+      violations: report.tally.violations,
+      classification: report.classification,
+      bySeverity: countBySeverity(report),
+    };
   } catch (err) {
     return { context, server, error: (err as Error).message };
   }
@@ -55,6 +74,7 @@ export default defineCommand({
     timeout: { type: "string", default: "60s", description: "Deadline for each cluster", valueHint: "duration" },
     concurrency: { type: "string", default: "4", description: "Clusters analyzed at once", valueHint: "n" },
     "allow-partial": { type: "boolean", description: "Exit 0 when some (not all) clusters fail" },
+    "fail-on": { type: "string", description: "Exit 3 when a violation in any analyzed cluster has this severity or higher: critical|high|medium|low", valueHint: "severity" },
     ...rateLimitArgs,
   },
   async run({ args }) {
@@ -62,6 +82,7 @@ export default defineCommand({
     if (!(FORMATS as readonly string[]).includes(args.output)) throw usageError(`Invalid --output "${args.output}": expected ${FORMATS.join(", ")}`);
     const concurrency = Number(args.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError(`Invalid --concurrency "${args.concurrency}": expected an integer >= 1`);
+    const failOn = parseFailOn(args["fail-on"]);
     const timeoutMs = durationFlag("--timeout", args.timeout, { min: 1000 });
     const rateLimit = parseRateLimit(args, CLI_RATE_LIMIT);
     const found = findBundle(args.bundle);
@@ -82,15 +103,21 @@ export default defineCommand({
     for (const f of failed) logger.error(`[ERROR] context ${f.context} (${f.server || "no server"}): ${f.error}`);
     const aggregate = aggregateClusters(results);
     if (args.output === "table") {
-      if (args["per-cluster"]) out(renderPerClusterTable(results));
-      out(renderAggregateLine(aggregate));
+      if (args["per-cluster"]) out(renderPerClusterTable(results) + renderSeverityTable(results));
+      out(renderSeverityLine(aggregate) + renderAggregateLine(aggregate));
     } else {
       const doc = { bundle, clusters: results, aggregate };
       out(args.output === "json" ? `${JSON.stringify(doc, null, 2)}\n` : stringify(doc));
     }
     if (failed.length === results.length) throw new KubeDevopsError("UNREACHABLE", `No clusters could be analyzed (${failed.map((f) => f.context).join(", ")})`);
     if (failed.length > 0 && !args["allow-partial"]) {
-      throw new KubeDevopsError("UNREACHABLE", `${failed.length} of ${results.length} cluster(s) failed: ${failed.map((f) => f.context).join(", ")}`, { hint: "Pass --allow-partial to accept a partial aggregate" });
+      // An incomplete set cannot pass a gate: unreachable wins over --fail-on unless the user accepts a partial set.
+      const hint = `Pass --allow-partial to accept a partial aggregate${failOn ? " and judge --fail-on on the clusters that answered" : ""}`;
+      throw new KubeDevopsError("UNREACHABLE", `${failed.length} of ${results.length} cluster(s) failed: ${failed.map((f) => f.context).join(", ")}`, { hint });
+    }
+    if (failOn) {
+      const over = results.filter((r) => r.bySeverity && countAtOrAbove(r.bySeverity, failOn) > 0).map((r) => r.context);
+      enforceFailOn(aggregate.bySeverity, failOn, over.join(", "));
     }
   },
 });

@@ -1,9 +1,11 @@
 /**
  * @module
  * Multi-cluster governance, pure: the reference's aggregate (pod-weighted mean
- * of cluster scores, floored; 100 when nothing was evaluated) and the text the
- * commands print.
+ * of cluster scores, floored; 100 when nothing was evaluated), findings per
+ * severity summed over the clusters, and the text the commands print.
  */
+import { emptySeverityCounts, type SeverityCounts } from "../checks/severity.ts";
+import { SEVERITIES, type Severity } from "../policy/schema.ts";
 import { classify, type Classification } from "../score.ts";
 
 export interface ClusterResult {
@@ -14,6 +16,8 @@ export interface ClusterResult {
   pods?: number;
   violations?: number;
   classification?: Classification;
+  /** Scored findings per severity, as the bundle's severityOverrides set them. */
+  bySeverity?: SeverityCounts;
   /** Present when it failed: what went wrong, naming the context. */
   error?: string;
 }
@@ -25,6 +29,7 @@ export interface Aggregate {
   clusters: number;
   pods: number;
   violations: number;
+  bySeverity: SeverityCounts;
 }
 
 /** `floor(Σ score·pods / Σ pods)` over the analyzed clusters; 100 when they hold no pods. */
@@ -33,15 +38,17 @@ export function aggregateClusters(results: readonly ClusterResult[]): Aggregate 
   let pods = 0;
   let violations = 0;
   let clusters = 0;
+  const bySeverity = emptySeverityCounts();
   for (const r of results) {
     if (r.score === undefined || r.error !== undefined) continue;
     clusters++;
     weighted += r.score * (r.pods ?? 0);
     pods += r.pods ?? 0;
     violations += r.violations ?? 0;
+    for (const s of SEVERITIES) bySeverity[s] += r.bySeverity?.[s] ?? 0;
   }
   const score = pods === 0 ? 100 : Math.floor(weighted / pods);
-  return { score, classification: classify(score), clusters, pods, violations };
+  return { score, classification: classify(score), clusters, pods, violations, bySeverity };
 }
 
 /** The reference's per-cluster table (CLUSTER 30, SCORE 6, PODS 6, VIOLATIONS 12, STATUS). */
@@ -52,6 +59,27 @@ export function renderPerClusterTable(results: readonly ClusterResult[]): string
     else lines.push(`${r.context.padEnd(30)}${String(r.score).padStart(6)}${String(r.pods).padStart(6)}${String(r.violations).padStart(12)} ${r.classification}`);
   }
   return `${lines.join("\n")}\n\n`;
+}
+
+const SEVERITY_WIDTH: Readonly<Record<Severity, number>> = { critical: 9, high: 7, medium: 8, low: 7 };
+
+/**
+ * Not the reference's: the findings of each cluster per severity, a second
+ * table under its per-cluster table so that table's lines stay as they were.
+ */
+export function renderSeverityTable(results: readonly ClusterResult[]): string {
+  const row = (name: string, cell: (s: Severity) => string) => `${name.padEnd(30)}${SEVERITIES.map((s) => cell(s).padStart(SEVERITY_WIDTH[s])).join("")}`;
+  const lines = [row("CLUSTER", (s) => s.toUpperCase()), "-".repeat(75)];
+  for (const r of results) {
+    const counts = r.error === undefined ? r.bySeverity : undefined;
+    lines.push(row(r.context, (s) => (counts ? String(counts[s]) : "-")));
+  }
+  return `${lines.join("\n")}\n\n`;
+}
+
+/** Not the reference's: `Findings by severity: critical <n>, high <n>, medium <n>, low <n>`, over the analyzed clusters. */
+export function renderSeverityLine(aggregate: Aggregate): string {
+  return `Findings by severity: ${SEVERITIES.map((s) => `${s} ${aggregate.bySeverity[s]}`).join(", ")}\n`;
 }
 
 /** `Aggregate: <Class> — score <s>/100 across <n> cluster(s)` (em dash, as the reference). */

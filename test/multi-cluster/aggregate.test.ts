@@ -1,5 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { aggregateClusters, renderContextList, type ClusterResult } from "../../lib/multi-cluster/aggregate.ts";
+import {
+  aggregateClusters,
+  renderAggregateLine,
+  renderContextList,
+  renderSeverityLine,
+  renderSeverityTable,
+  type ClusterResult,
+} from "../../lib/multi-cluster/aggregate.ts";
 
 const c = (score: number, pods: number): ClusterResult => ({ context: `c${score}-${pods}`, server: "", score, pods, violations: 0 });
 
@@ -20,6 +27,34 @@ describe("aggregateClusters() — the reference's pinned cases", () => {
   test("failed clusters do not count", () => {
     const a = aggregateClusters([c(80, 10), { context: "down", server: "", error: "unreachable" }]);
     expect(a).toMatchObject({ score: 80, clusters: 1, pods: 10 });
+  });
+});
+
+describe("findings per severity", () => {
+  const east: ClusterResult = { context: "east", server: "", score: 61, pods: 3, violations: 4, bySeverity: { critical: 2, high: 2, medium: 0, low: 0 } };
+  const west: ClusterResult = { context: "west", server: "", score: 90, pods: 1, violations: 3, bySeverity: { critical: 0, high: 1, medium: 1, low: 1 } };
+  const down: ClusterResult = { context: "down", server: "", error: "unreachable" };
+
+  test("are summed over the analyzed clusters; a failed one adds nothing", () => {
+    expect(aggregateClusters([east, west, down]).bySeverity).toEqual({ critical: 2, high: 3, medium: 1, low: 1 });
+    expect(aggregateClusters([down]).bySeverity).toEqual({ critical: 0, high: 0, medium: 0, low: 0 });
+  });
+
+  test("print as a second per-cluster table and a line above the aggregate", () => {
+    expect(renderSeverityTable([east, down])).toBe(
+      [
+        "CLUSTER                        CRITICAL   HIGH  MEDIUM    LOW",
+        "-".repeat(75),
+        "east                                  2      2       0      0",
+        "down                                  -      -       -      -",
+        "",
+        "",
+      ].join("\n"),
+    );
+    const aggregate = aggregateClusters([east, west]);
+    expect(renderSeverityLine(aggregate) + renderAggregateLine(aggregate)).toBe(
+      "Findings by severity: critical 2, high 3, medium 1, low 1\nAggregate: Stable \u2014 score 68/100 across 2 cluster(s)\n",
+    );
   });
 });
 
