@@ -43,6 +43,8 @@ export interface PodSpecLike {
   containers?: ContainerLike[];
   initContainers?: ContainerLike[];
   ephemeralContainers?: ContainerLike[];
+  /** Always (the default), OnFailure or Never. */
+  restartPolicy?: string;
   nodeName?: string;
 }
 

@@ -8,7 +8,7 @@
  * docs/decisions/ for the failure policy, UPDATE and threshold semantics.
  */
 import { isExempt, mergeExemptions, parseExemption, type Exemption } from "../checks/exemptions.ts";
-import { appliesTo, CONTAINER_LISTS, forEachContainer, roleIn, SUBJECT } from "../checks/pod-containers.ts";
+import { appliesTo, CONTAINER_LISTS, forEachContainer, roleIn, runsToCompletion, SUBJECT } from "../checks/pod-containers.ts";
 import { containerViolates, type CheckId } from "../checks/registry.ts";
 import { asRecord, type KubeObjectLike, type PodSpecLike } from "../k8s-objects.ts";
 import { isSystemNamespace } from "../namespaces.ts";
@@ -116,8 +116,9 @@ function sharesNames(spec: PodSpecLike): boolean {
 function violationsOf(old: PodTemplate | undefined, plan: AdmissionPlan): Set<string> | undefined {
   if (!old) return undefined;
   const keys = new Set<string>();
+  const finishes = runsToCompletion(old.spec);
   forEachContainer(old.spec, (c, role) => {
-    for (const group of plan.groups) for (const { check } of group) if (appliesTo(check.id, role) && containerViolates(check.id, c)) keys.add(keyOf(check.id, containerName(c)));
+    for (const group of plan.groups) for (const { check } of group) if (appliesTo(check.id, role, finishes) && containerViolates(check.id, c)) keys.add(keyOf(check.id, containerName(c)));
   });
   return keys;
 }
@@ -141,7 +142,8 @@ function warningText(planned: PlannedCheck, message: string): string {
  * denying when some enforce-mode policy rates it at or above its threshold and it is
  * new, in the order merging policy after policy reports them (admission-plan.ts).
  * Every container of the spec is checked: main, init (sidecars included) and
- * ephemeral ones, each with the checks that apply to its role (pod-containers.ts).
+ * ephemeral ones, each with the checks that apply to its role and to whether the pod runs
+ * to completion (pod-containers.ts).
  * Undefined when there are none (the common compliant case allocates nothing).
  */
 function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan: AdmissionPlan, mayDeny: boolean): Findings | undefined {
@@ -151,6 +153,7 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan
   const exemption = exemptionOf(template);
   const existing = mayDeny && plan.mayDeny ? violationsOf(old, plan) : undefined;
   const seen = sharesNames(spec) ? new Set<string>() : undefined;
+  const finishes = runsToCompletion(spec);
   // Plain loops, not forEachContainer: this runs per request, and a closure per request shows.
   for (const group of plan.groups) {
     for (let l = 0 as 0 | 1 | 2; l < 3; l++) {
@@ -162,7 +165,7 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan
         const role = roleIn(l, c);
         for (const planned of group) {
           const { check } = planned;
-          if ((role !== "container" && !appliesTo(check.id, role)) || !containerViolates(check.id, c) || isExempt(exemption, check.id)) continue;
+          if (((role !== "container" || finishes) && !appliesTo(check.id, role, finishes)) || !containerViolates(check.id, c) || isExempt(exemption, check.id)) continue;
           const name = containerName(c);
           if (seen) {
             const key = keyOf(check.id, name);

@@ -12,7 +12,7 @@ import { asRecord, type ContainerStatusLike, type PodLike, type PodSpecLike } fr
 import { emptyTally, type Tally } from "../score.ts";
 import type { CheckSet } from "./check-set.ts";
 import { isExempt, mergeExemptions, parseExemption, type Exemption } from "./exemptions.ts";
-import { appliesTo, forEachContainer, SUBJECT } from "./pod-containers.ts";
+import { appliesTo, forEachContainer, runsToCompletion, SUBJECT } from "./pod-containers.ts";
 import { containerViolates, type CheckId } from "./registry.ts";
 
 export interface Finding {
@@ -129,10 +129,11 @@ function push(ctx: Context, check: CheckId, units: number, container: string, me
 
 function checkContainers(ctx: Context, spec: PodSpecLike | undefined): void {
   if (ctx.set.container.length === 0) return;
+  const finishes = runsToCompletion(spec);
   forEachContainer(spec, (c, role) => {
     const name = nameOf(c.name, UNKNOWN);
     for (const check of ctx.set.container) {
-      if (appliesTo(check.id, role) && containerViolates(check.id, c) && count(ctx, check.id, 1)) push(ctx, check.id, 1, name, check.message(name, c, SUBJECT[role]));
+      if (appliesTo(check.id, role, finishes) && containerViolates(check.id, c) && count(ctx, check.id, 1)) push(ctx, check.id, 1, name, check.message(name, c, SUBJECT[role]));
     }
   });
 }

@@ -10,6 +10,11 @@
  * | `initContainers` with `restartPolicy: Always` | sidecar (runs as long as the pod) | all |
  * | other `initContainers` | init (runs to completion; the API forbids probes) | image, requests, limits |
  * | `ephemeralContainers` | ephemeral (the API forbids probes and resources) | image |
+ *
+ * A pod that runs to completion (`restartPolicy` Never or OnFailure: Job and CronJob
+ * pods, workflow steps) is not asked for probes in any container: nothing routes
+ * traffic to it, and a hung run is `activeDeadlineSeconds`' job (Polaris and
+ * kube-score skip probes for Jobs too).
  */
 import { asRecord, type ContainerLike } from "../k8s-objects.ts";
 import type { ContainerCheckId } from "./registry.ts";
@@ -24,11 +29,17 @@ export const SUBJECT: Readonly<Record<ContainerRole, string>> = {
   ephemeral: "ephemeral container",
 };
 
-/** True when check `id` applies to a container of `role`. */
-export function appliesTo(id: ContainerCheckId, role: ContainerRole): boolean {
-  if (role === "container" || role === "sidecar") return true;
+/** True for the pod spec of a pod that finishes (`restartPolicy` Never or OnFailure; unset is Always). */
+export function runsToCompletion(spec: unknown): boolean {
+  const policy = asRecord(spec)?.restartPolicy;
+  return policy === "Never" || policy === "OnFailure";
+}
+
+/** True when check `id` applies to a container of `role`, in a pod that `finishes` (runsToCompletion) or not. */
+export function appliesTo(id: ContainerCheckId, role: ContainerRole, finishes = false): boolean {
   if (id === "latest_tag") return true;
-  return role === "init" && (id === "missing_requests" || id === "missing_limits");
+  if (id === "missing_liveness" || id === "missing_readiness") return !finishes && (role === "container" || role === "sidecar");
+  return role !== "ephemeral";
 }
 
 /** The three container lists of a pod spec, in the order findings report them. */

@@ -79,7 +79,7 @@ export function trimPod(pod: unknown): PodLike {
   const spec = record(p.spec);
   const status = record(p.status);
   const annotations = ownAnnotations(meta?.annotations);
-  const specPart: Json = {};
+  const specPart: Json = pick(spec, ["restartPolicy"]);
   for (const list of CONTAINER_LISTS) if (Array.isArray(spec?.[list])) specPart[list] = (spec[list] as unknown[]).map(trimContainer);
   const statusPart = pick(status, ["phase", "reason"]);
   for (const list of STATUS_LISTS) if (Array.isArray(status?.[list])) statusPart[list] = (status[list] as unknown[]).map((s) => pick(record(s), ["name", "restartCount"]));

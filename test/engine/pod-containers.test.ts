@@ -68,10 +68,17 @@ describe("which checks apply to which container", () => {
   });
 
   test("the role table", () => {
-    const table = Object.fromEntries((["container", "sidecar", "init", "ephemeral"] as ContainerRole[]).map((role) => [role, CHECK_IDS.filter((id) => id !== "high_restarts" && id !== "pending" && appliesTo(id, role))]));
-    expect(table).toEqual({
+    const table = (finishes: boolean) =>
+      Object.fromEntries((["container", "sidecar", "init", "ephemeral"] as ContainerRole[]).map((role) => [role, CHECK_IDS.filter((id) => id !== "high_restarts" && id !== "pending" && appliesTo(id, role, finishes))]));
+    expect(table(false)).toEqual({
       container: ["latest_tag", "missing_liveness", "missing_readiness", "missing_requests", "missing_limits"],
       sidecar: ["latest_tag", "missing_liveness", "missing_readiness", "missing_requests", "missing_limits"],
+      init: ["latest_tag", "missing_requests", "missing_limits"],
+      ephemeral: ["latest_tag"],
+    });
+    expect(table(true)).toEqual({
+      container: ["latest_tag", "missing_requests", "missing_limits"],
+      sidecar: ["latest_tag", "missing_requests", "missing_limits"],
       init: ["latest_tag", "missing_requests", "missing_limits"],
       ephemeral: ["latest_tag"],
     });
@@ -92,6 +99,22 @@ describe("which checks apply to which container", () => {
   });
 });
 
+describe("pods that run to completion (restartPolicy Never or OnFailure)", () => {
+  test("are not asked for probes in any container; image and resources still count", () => {
+    for (const restartPolicy of ["Never", "OnFailure"]) {
+      const pod = podWith({ restartPolicy, containers: [{ name: "job", ...BARE }], initContainers: [{ name: "proxy", restartPolicy: "Always", ...GOOD }] });
+      expect(messages(pod)).toEqual(["container 'job' uses :latest tag", "container 'job' missing resource requests (cpu, memory)", "container 'job' missing resource limits (cpu, memory)"]);
+    }
+  });
+
+  test("a Job's and a CronJob's template the same way; Always (or unset) still wants probes", () => {
+    const template = (restartPolicy?: string) => evaluatePodSpec({ ...(restartPolicy ? { restartPolicy } : {}), containers: [{ name: "app", ...GOOD, livenessProbe: undefined }] }, ALL, { name: "t", namespace: "prod" }).findings.map((f) => f.check);
+    expect(template("Never")).toEqual([]);
+    expect(template("Always")).toEqual(["missing_liveness"]);
+    expect(template()).toEqual(["missing_liveness"]);
+  });
+});
+
 describe("restarts", () => {
   test("a crash-looping init container or sidecar counts, named as an init container", () => {
     const pod = podWith(
@@ -108,6 +131,7 @@ describe("the operator's trimmed pods keep what the checks read", () => {
   test("evaluating a trimmed pod gives the findings of the full pod", () => {
     const pod = podWith(
       {
+        restartPolicy: "Always",
         containers: [{ name: "app", ...GOOD, env: [{ name: "A", value: "b" }] }],
         initContainers: [{ name: "setup", ...BARE, command: ["sh"] }, { name: "proxy", restartPolicy: "Always", ...GOOD, image: "envoy" }],
         ephemeralContainers: [{ name: "debugger", ...BARE, stdin: true }],
@@ -117,6 +141,12 @@ describe("the operator's trimmed pods keep what the checks read", () => {
     const full = evaluatePod(pod, ALL, { now: NOW });
     expect(full.findings.length).toBe(6);
     expect(evaluatePod(trimPod(pod), ALL, { now: NOW })).toEqual(full);
+  });
+
+  test("a trimmed pod keeps its restartPolicy (a Job's pod is not asked for probes)", () => {
+    const job = podWith({ restartPolicy: "Never", containers: [{ name: "job", image: "batch:1" }] });
+    expect(evaluatePod(job, ALL, { now: NOW }).findings.map((f) => f.check)).toEqual(["missing_requests", "missing_limits"]);
+    expect(evaluatePod(trimPod(job), ALL, { now: NOW })).toEqual(evaluatePod(job, ALL, { now: NOW }));
   });
 
   test("a trimmed pod keeps why its node failed it (status.reason)", () => {

@@ -209,6 +209,20 @@ describe("admitRequest(): every container is checked (reference W-A9)", () => {
     expect(admit(request(pinned, { operation: "UPDATE", oldObject: old }), [ENFORCE_LATEST]).response.allowed).toBe(true);
   });
 
+  test("Jobs and CronJobs are not asked for probes, even where a probe check would deny", () => {
+    const strictProbes = { ...ENFORCE_LATEST, severityOverrides: { missingLiveness: "critical", missingReadiness: "critical" } } as DevOpsPolicySpec;
+    const noProbes = { name: "job", image: "batch:1.0" };
+    for (const kind of ["Job", "CronJob"]) {
+      const object = deployment([noProbes], kind) as { spec: Record<string, any> };
+      const template = kind === "CronJob" ? object.spec.jobTemplate.spec.template : object.spec.template;
+      template.spec.restartPolicy = "OnFailure";
+      const d = admit(request(object), [strictProbes]);
+      expect([kind, d.response]).toEqual([kind, { uid: "3f1e6c2a-0000-4000-8000-000000000001", allowed: true }]);
+    }
+    // the same container in a Deployment is denied
+    expect(admit(request(deployment([noProbes])), [strictProbes]).response.allowed).toBe(false);
+  });
+
   test("workload templates: a CronJob's init container is judged", () => {
     const cron = deployment([goodContainer()], "CronJob") as { spec: { jobTemplate: { spec: { template: { spec: Record<string, unknown> } } } } };
     cron.spec.jobTemplate.spec.template.spec.initContainers = [{ name: "fetch", image: "curlimages/curl:latest" }];

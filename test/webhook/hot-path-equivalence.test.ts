@@ -88,7 +88,8 @@ function randomObject(rand: () => number, kind: string): Record<string, unknown>
   const init = rand() < 0.4 ? Array.from({ length: 1 + Math.floor(rand() * 2) }, () => ({ ...(randomContainer(rand) as object), ...(rand() < 0.35 ? { restartPolicy: "Always" } : {}) })) : undefined;
   const ephemeral = rand() < 0.2 ? [randomContainer(rand)] : undefined;
   const metadata = { name: "web", annotations: pick(rand, EXEMPTIONS), ...(rand() < 0.3 ? { ownerReferences: [{ kind: pick(rand, ["ReplicaSet", "Job", "Node"]), name: "rs", controller: rand() < 0.8 }] } : {}) };
-  const podSpec = rand() < 0.95 ? { containers, ...(init ? { initContainers: init } : {}), ...(ephemeral ? { ephemeralContainers: ephemeral } : {}) } : undefined;
+  const restartPolicy = rand() < 0.3 ? { restartPolicy: pick(rand, ["Never", "OnFailure", "Always", 3]) } : {};
+  const podSpec = rand() < 0.95 ? { ...restartPolicy, containers, ...(init ? { initContainers: init } : {}), ...(ephemeral ? { ephemeralContainers: ephemeral } : {}) } : undefined;
   if (kind === "Pod") return { kind, metadata, spec: podSpec };
   return { kind, metadata: { ...metadata, annotations: pick(rand, EXEMPTIONS) }, spec: { template: { metadata: { annotations: pick(rand, EXEMPTIONS) }, spec: podSpec } } };
 }
