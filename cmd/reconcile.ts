@@ -7,7 +7,6 @@
 import { defineCommand } from "citty";
 import { Registry } from "prom-client";
 import { cliRuntime } from "../lib/cli/runtime.ts";
-import { durationFlag } from "../lib/duration.ts";
 import { usageError } from "../lib/errors.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
 import { systemClock } from "../lib/kube/clock.ts";
@@ -22,46 +21,27 @@ import { isProtectedNamespace } from "../lib/namespaces.ts";
 import { createOperatorMetrics } from "../lib/operator/metrics.ts";
 import { PolicyOperator, type WatchFactory } from "../lib/operator/operator.ts";
 import { ReportWriter } from "../lib/operator/report-writer.ts";
+import { parseReconcileFlags, reconcileSettingArgs } from "../lib/operator/settings.ts";
 import { REPORTS_SETTINGS, type ReportsSetting } from "../lib/reports/policy-report.ts";
 import { DEFAULT_OBJECT_NAMES } from "../lib/rbac/permissions.ts";
 import { createProbeApp } from "../lib/server/probe-app.ts";
 import { parseListenAddress } from "../lib/server/listen-address.ts";
 import { serveHttp } from "../lib/server/serve-http.ts";
 
-function positiveInt(flag: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw usageError(`Invalid ${flag} "${text}": expected an integer >= ${min}`);
-  return n;
-}
-
 export default defineCommand({
   meta: { name: "reconcile", description: "Run the DevOpsPolicy operator (status, audit history, metrics; leader-elected)" },
   args: {
     "metrics-addr": { type: "string", default: ":9090", description: "Listen address of /healthz, /readyz and /metrics", valueHint: "host:port" },
-    "requeue-interval": { type: "string", default: "30s", description: "Re-evaluate every policy at least this often", valueHint: "duration" },
-    "pod-debounce": { type: "string", default: "2s", description: "Coalesce pod changes of a policy's namespace over this window", valueHint: "duration" },
-    "audit-interval": { type: "string", default: "1h", description: "Record an unchanged result at most this often (changes are recorded at once)", valueHint: "duration" },
-    "audit-retention": { type: "string", default: "10", description: "PolicyAuditResults kept per policy (0 disables audit history)", valueHint: "count" },
-    "status-heartbeat": { type: "string", default: "10m", description: "Rewrite an unchanged status (lastEvaluated), and re-read an unchanged --reports report, at most this often", valueHint: "duration" },
-    "max-patches-per-cycle": { type: "string", default: "5", description: "Enforcement patches at most this many workloads per policy per cycle", valueHint: "count" },
-    workers: { type: "string", default: "4", description: "Policies reconciled concurrently", valueHint: "count" },
+    ...reconcileSettingArgs(),
     ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.reconcileLease),
     reports: { type: "string", default: "none", description: "Write one PolicyReport per policy: wgpolicyk8s (wgpolicyk8s.io/v1alpha2), openreports (openreports.io/v1alpha1) or none", valueHint: "format" },
     ...rateLimitArgs,
   },
   async run({ args }) {
     parseListenAddress(args["metrics-addr"], "--metrics-addr"); // a usage error before any cluster access
-    const options = {
-      requeueMs: durationFlag("--requeue-interval", args["requeue-interval"], { min: 1000 }),
-      podDebounceMs: durationFlag("--pod-debounce", args["pod-debounce"], { min: 0 }),
-      auditIntervalMs: durationFlag("--audit-interval", args["audit-interval"], { min: 1000 }),
-      auditRetention: positiveInt("--audit-retention", args["audit-retention"], 0),
-      statusHeartbeatMs: durationFlag("--status-heartbeat", args["status-heartbeat"], { min: 1000 }),
-      workers: positiveInt("--workers", args.workers, 1),
-    };
+    const { maxPatchesPerCycle, ...options } = parseReconcileFlags(args);
     const reportsMode = args.reports as ReportsSetting;
     if (!REPORTS_SETTINGS.includes(reportsMode)) throw usageError(`Invalid --reports "${args.reports}": expected one of ${REPORTS_SETTINGS.join(", ")}`);
-    const maxPatchesPerCycle = positiveInt("--max-patches-per-cycle", args["max-patches-per-cycle"], 0);
     const parsedElection = parseLeaderElectionArgs(args, cliRuntime().env);
     const { globals, env, logger } = cliRuntime();
     const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
