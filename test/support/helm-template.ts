@@ -3,8 +3,9 @@
  * A small Go-template evaluator for the subset of Helm the generated chart uses (helm itself is
  * not installable here): `{{ }}`/`{{- }}`, if/else/with/range/end, field paths resolved against
  * the dot as Go does, string literals, parentheses, pipelines, and the functions quote, default,
- * printf (%s), eq, ne, not, toYaml, nindent. Anything else throws, so the chart cannot quietly grow
- * template logic this evaluator (and the chart's tests) do not understand.
+ * printf (%s), eq, ne, not, int, toYaml, nindent. Anything else throws, so the chart cannot quietly grow
+ * template logic this evaluator (and the chart's tests) do not understand. Numbers print as Go
+ * prints Helm's values, which are float64 (1000000 → 1e+06); `int` gives an integer (a bigint here).
  */
 import { stringify } from "yaml";
 
@@ -74,13 +75,23 @@ function parse(parts: ReturnType<typeof lex>): Node[] {
 }
 
 function truthy(v: unknown): boolean {
-  if (v === undefined || v === null || v === false || v === 0 || v === "") return false;
+  if (v === undefined || v === null || v === false || v === 0 || v === 0n || v === "") return false;
   if (Array.isArray(v)) return v.length > 0;
   if (typeof v === "object") return Object.keys(v).length > 0;
   return true;
 }
 
+/** A float64 as Go's %v prints it: shortest digits, exponent form below 1e-4 and from 1e6 on. */
+function goFloat(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf";
+  const [mantissa = "", exponent = "0"] = v.toExponential().split("e");
+  const exp = Number(exponent);
+  if (v === 0 || (exp >= -4 && exp < 6)) return String(v);
+  return `${mantissa}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
+}
+
 function goString(v: unknown): string {
+  if (typeof v === "number") return goFloat(v);
   return v === undefined || v === null ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
 }
 
@@ -115,6 +126,11 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   eq: (a, b) => a === b,
   ne: (a, b) => a !== b,
   not: (v) => !truthy(v),
+  // sprig's int (cast.ToInt): numbers truncated, numeric strings parsed, anything else 0
+  int: (v) => {
+    const n = typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : 0;
+    return BigInt(Math.trunc(Number.isFinite(n) ? n : 0));
+  },
   toYaml: (v) => stringify(v, { lineWidth: 0 }).replace(/\n$/, ""),
   nindent: (n, text) => `\n${String(text).split("\n").map((l) => `${" ".repeat(Number(n))}${l}`).join("\n")}`,
 };
