@@ -4,7 +4,7 @@
  * kube-devops in a cluster, printed as YAML for `kubectl apply -f -` (logs never go to stdout).
  */
 import { defineCommand } from "citty";
-import { deployArgs, parseDeployArgs } from "../gen/deploy-args.ts";
+import { deployArgs, parseDeployArgs, workloadArgs } from "../gen/deploy-args.ts";
 import { renderDeployManifests } from "../gen/manifests.ts";
 import { renderRbac } from "../gen/rbac.ts";
 import { renderWorkloads } from "../gen/workloads.ts";
@@ -28,7 +28,7 @@ function readWebhookTls(dir: string): WebhookTlsFiles {
 const generateAll = defineCommand({
   meta: { name: "generate-all", description: "Print every manifest: CRDs, RBAC, Services, Deployments, PDBs, webhook configuration (and the Namespace with --create-namespace)" },
   args: {
-    ...deployArgs,
+    ...workloadArgs,
     "create-namespace": { type: "boolean", default: false, description: "Also print the Namespace object" },
     "tls-dir": { type: "string", description: "Use the certificates `webhook cert-generate` wrote (ca.crt, tls.crt, tls.key): prints the TLS Secret and the caBundle; the webhook serves them as they are (renew: re-run cert-generate)", valueHint: "dir" },
   },
@@ -50,7 +50,7 @@ const generateRbac = defineCommand({
 
 const generateDeployments = defineCommand({
   meta: { name: "generate-deployments", description: "Print the Deployments and PodDisruptionBudgets" },
-  args: deployArgs,
+  args: workloadArgs,
   run({ args }) {
     cliRuntime().out(toYaml(renderWorkloads(parseDeployArgs(args, VERSION))));
   },

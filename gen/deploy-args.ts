@@ -5,6 +5,7 @@
  */
 import type { ArgsDef } from "citty";
 import { usageError } from "../lib/errors.ts";
+import { parseReconcileSetting, RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSettings, reconcileSettingArgs } from "../lib/operator/settings.ts";
 import { COMPONENTS, type Component, REPORTS_SETTINGS, type ReportsSetting } from "../lib/rbac/permissions.ts";
 import { CERT_MODES, type CertMode, DEFAULT_NAMESPACE, defaultImage, type DeployOptions, resolveDeployOptions } from "./options.ts";
 
@@ -22,6 +23,15 @@ export const deployArgs = {
   replicas: { type: "string", default: "2", description: "Replicas of each component", valueHint: "n" },
   "cert-mode": { type: "enum", options: [...CERT_MODES], default: "self-managed", description: "Webhook certificates: managed by the webhook itself, or by cert-manager" },
   reports: { type: "enum", options: [...REPORTS_SETTINGS], default: "none", description: "Report format the operator writes (reconcile --reports; adds its RBAC grant), or none" },
+} satisfies ArgsDef;
+
+/**
+ * The operator's tunables where a command renders its Deployment (`generate-all`,
+ * `generate-deployments`): the binary's own flag names and defaults, passed on to `reconcile`.
+ */
+export const workloadArgs = {
+  ...deployArgs,
+  ...reconcileSettingArgs((description, flag) => `reconcile --${flag}: ${description}`),
 } satisfies ArgsDef;
 
 export const monitoringArgs = {
@@ -64,18 +74,27 @@ function parseDuration(value: string, flag: string): string {
   return value;
 }
 
-/** Options for `deploy` from its flags. */
-export function parseDeployArgs(args: { namespace?: string; image?: string; replicas?: string; "cert-mode"?: string; reports?: string }, version: string): DeployOptions {
+/** The operator's settings from `workloadArgs`, each checked as `reconcile` checks it. */
+function parseReconcileSettings(args: Record<string, string | undefined>): ReconcileSettings {
+  return Object.fromEntries(RECONCILE_SETTING_KEYS.map((k) => [k, parseReconcileSetting(k, args[RECONCILE_SETTINGS[k].flag] ?? String(RECONCILE_SETTINGS[k].default))])) as ReconcileSettings;
+}
+
+type DeployFlags = { namespace?: string; image?: string; replicas?: string; "cert-mode"?: string; reports?: string } & Record<string, string | boolean | undefined>;
+
+/** Options for `deploy` from its flags (the operator's settings from `workloadArgs`, defaults when absent). */
+export function parseDeployArgs(args: DeployFlags, version: string): DeployOptions {
   const certMode = args["cert-mode"] ?? "self-managed";
   if (!(CERT_MODES as readonly string[]).includes(certMode)) throw usageError(`--cert-mode "${certMode}" must be one of ${CERT_MODES.join(", ")}`);
   const reports = args.reports ?? "none";
   if (!(REPORTS_SETTINGS as readonly string[]).includes(reports)) throw usageError(`--reports "${reports}" must be one of ${REPORTS_SETTINGS.join(", ")}`);
+  const text = Object.fromEntries(Object.entries(args).filter((e): e is [string, string] => typeof e[1] === "string"));
   return resolveDeployOptions(version, {
     namespace: parseNamespace(args.namespace ?? DEFAULT_NAMESPACE),
     image: parseImage(args.image ?? defaultImage(version)),
     replicas: parseReplicas(args.replicas ?? "2"),
     webhook: { certMode: certMode as CertMode, failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [] },
     reports: reports as ReportsSetting,
+    reconcile: parseReconcileSettings(text),
   });
 }
 

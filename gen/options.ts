@@ -3,6 +3,7 @@
  * The explicit inputs of every manifest generator, and their defaults. Generators never read
  * the environment or the clock: what differs between two outputs is in these options.
  */
+import { DEFAULT_RECONCILE_SETTINGS, type ReconcileSettings } from "../lib/operator/settings.ts";
 import { COMPONENTS, type Component, DEFAULT_OBJECT_NAMES, type ObjectNames, type ReportsSetting } from "../lib/rbac/permissions.ts";
 
 /** The public image repository (never a private registry address: reference W-D3). */
@@ -72,6 +73,10 @@ export interface DeployOptions {
   monitoring: MonitoringOptions;
   /** `reconcile --reports`: the report format the operator writes (adds its RBAC grant), or none. */
   reports: ReportsSetting;
+  /** The operator's tunables (`reconcile --requeue-interval` …), always written out in its args. */
+  reconcile: ReconcileSettings;
+  /** Flags appended to each component's args as given, after the generated ones (the last value of a flag wins). */
+  extraArgs: Record<Component, string[]>;
 }
 
 /** The image reference for a version: the public repository, tag `v<version>`. */
@@ -95,6 +100,8 @@ export function resolveDeployOptions(version: string, given: Partial<Omit<Deploy
     webhook: given.webhook ?? { certMode: "self-managed", failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [] },
     monitoring: given.monitoring ?? { labels: {}, interval: "30s" },
     reports: given.reports ?? "none",
+    reconcile: given.reconcile ?? DEFAULT_RECONCILE_SETTINGS,
+    extraArgs: given.extraArgs ?? perComponent([]),
   };
 }
 

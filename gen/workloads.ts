@@ -11,6 +11,7 @@ import type { IProbe } from "kubernetes-models/v1/Probe";
 import type { ITopologySpreadConstraint } from "kubernetes-models/v1/TopologySpreadConstraint";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
+import { RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS } from "../lib/operator/settings.ts";
 import { COMPONENTS, type Component } from "../lib/rbac/permissions.ts";
 import { APP_NAME, componentName, type DeployOptions, objectLabels, selectorLabels } from "./options.ts";
 
@@ -39,16 +40,22 @@ export function terminationGraceSeconds(component: Component): number {
 }
 
 /** The command line of a component's container (the image's entrypoint is the binary). */
-export function componentArgs(component: Component, certMode: DeployOptions["webhook"]["certMode"] = "self-managed", reports: DeployOptions["reports"] = "none"): string[] {
+export function componentArgs(options: DeployOptions, component: Component): string[] {
   const common = ["--log-format", "json"];
+  const extra = options.extraArgs[component];
   switch (component) {
     case "watch":
-      return ["watch", ...common];
-    case "reconcile":
-      return ["reconcile", ...(reports === "none" ? [] : ["--reports", reports]), ...common];
-    case "webhook":
+      return ["watch", ...common, ...extra];
+    case "reconcile": {
+      // every tunable is written out, so the Deployment shows what the operator runs with
+      const settings = RECONCILE_SETTING_KEYS.flatMap((k) => [`--${RECONCILE_SETTINGS[k].flag}`, String(options.reconcile[k])]);
+      return ["reconcile", ...settings, ...(options.reports === "none" ? [] : ["--reports", options.reports]), ...common, ...extra];
+    }
+    case "webhook": {
       // self-managed: the webhook writes and renews its own Secret; cert-manager: it only reads the mounted files
-      return ["webhook", "serve", certMode === "self-managed" ? "--self-managed" : "--no-self-managed", "--tls-cert", `${WEBHOOK_TLS_DIR}/tls.crt`, "--tls-key", `${WEBHOOK_TLS_DIR}/tls.key`, ...common];
+      const selfManaged = options.webhook.certMode === "self-managed" ? "--self-managed" : "--no-self-managed";
+      return ["webhook", "serve", selfManaged, "--tls-cert", `${WEBHOOK_TLS_DIR}/tls.crt`, "--tls-key", `${WEBHOOK_TLS_DIR}/tls.key`, ...common, ...extra];
+    }
   }
 }
 
@@ -66,7 +73,7 @@ function renderContainer(options: DeployOptions, component: Component): IContain
     name: APP_NAME,
     image: options.image,
     imagePullPolicy: options.imagePullPolicy,
-    args: componentArgs(component, options.webhook.certMode, options.reports),
+    args: componentArgs(options, component),
     env: [fieldEnv("POD_NAME", "metadata.name"), fieldEnv("POD_NAMESPACE", "metadata.namespace")],
     ports: [{ name: port.name, containerPort: port.port, protocol: "TCP" }],
     // startup gives a slow first list up to 2 minutes before liveness may restart the pod

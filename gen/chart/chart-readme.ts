@@ -2,14 +2,26 @@
  * @module
  * chart/README.md: how to install, what the values do, and how the chart is produced.
  */
+import { RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSetting } from "../../lib/operator/settings.ts";
 import { COMPONENTS } from "../../lib/rbac/permissions.ts";
 import { DEFAULT_RESOURCES } from "../options.ts";
+import { reconcileValuePath } from "./values.ts";
 
 /** `watch 50m/96Mi, ...`: each component's default requests or limits (cpu/memory). */
 function describeResources(kind: "requests" | "limits"): string {
   const text = (c: (typeof COMPONENTS)[number]) => `${DEFAULT_RESOURCES[c][kind].cpu}/${DEFAULT_RESOURCES[c][kind].memory}`;
   const values = new Set(COMPONENTS.map(text));
   return values.size === 1 ? `${kind} ${text("watch")}` : `${kind} ${COMPONENTS.map((c) => `${c} ${text(c)}`).join(", ")}`;
+}
+
+/** One row per operator setting: its value, the binary's default, the flag it becomes. */
+function operatorRows(): string {
+  return RECONCILE_SETTING_KEYS.map((k) => {
+    const s: ReconcileSetting = RECONCILE_SETTINGS[k];
+    const min = s.kind === "duration" ? (s.minMs > 0 ? `, at least ${s.minMs / 1000}s` : "") : `, an integer >= ${s.min}`;
+    const reference = k === "auditRetention" ? "; the reference chart's key (which it ignored), so its values files keep working" : "";
+    return `| \`${reconcileValuePath(k)}\` | \`${s.default}\` | \`reconcile --${s.flag}\`${min}: ${s.description}${reference} |`;
+  }).join("\n");
 }
 
 /** The chart's README. */
@@ -46,6 +58,8 @@ so an upgrade also updates their schemas and an uninstall keeps your DevOpsPolic
 | \`watch.replicas\`, \`reconcile.replicas\`, \`webhook.replicas\` | \`2\` | replicas per component, spread across nodes |
 | \`<component>.resources\` | ${describeResources("requests")}; ${describeResources("limits")} | container resources per component (cpu/memory; the limits fit the benchmark's peak RSS at 100k pods) |
 | \`reconcile.reports\` | \`none\` | one report per DevOpsPolicy for Policy Reporter: \`wgpolicyk8s\` (wgpolicyk8s.io/v1alpha2 PolicyReport) or \`openreports\` (openreports.io/v1alpha1 Report); needs that CRD and adds get/create/update on it to the operator's ClusterRole |
+${operatorRows()}
+| \`<component>.extraArgs\` | \`[]\` | more flags of \`watch\`, \`reconcile\` or \`webhook serve\`, appended after the generated ones as given (strings: quote numbers), for flags the chart does not set, e.g. \`--qps\`, \`--lease-duration\`; a flag given again overrides the generated value (the last one counts). Names the chart's objects depend on (\`--metrics-addr\`, \`--addr\`, \`--lease-name\`, TLS paths) must stay as they are |
 | \`webhook.failurePolicy\` | \`Ignore\` | fail open: a down webhook never blocks the cluster |
 | \`webhook.timeoutSeconds\` | \`3\` | API server timeout per admission call |
 | \`webhook.excludedNamespaces\` | \`[]\` | more namespaces never sent to the webhook |
@@ -58,7 +72,12 @@ so an upgrade also updates their schemas and an uninstall keeps your DevOpsPolic
 | \`monitoring.prometheusRule.enabled\` | \`false\` | the alert rules (needs the prometheus-operator CRDs) |
 | \`monitoring.grafanaDashboard.enabled\` | \`true\` | dashboard ConfigMap for the Grafana sidecar |
 
-\`values.schema.json\` rejects unknown keys and invalid values at install time.
+\`values.schema.json\` rejects unknown keys and invalid values at install time: counts must be
+integers at or above the operator's minimum, durations are written with units (\`30s\`, \`1m30s\`,
+\`500ms\`; where the minimum is 1s, one part must be at least 1h, 1m or 1s, so \`1500ms\` is refused),
+\`extraArgs\` items must be strings. The same settings are flags of \`kube-devops deploy
+generate-all|generate-deployments\` (\`--requeue-interval\`, \`--audit-retention\`, …), which
+render the same args.
 
 ## How this chart is made
 

@@ -4,6 +4,7 @@
  * `deploy generate-all` / `observability generate-all` with Helm values substituted in. The
  * namespace is always `.Release.Namespace` and no Namespace object is rendered (reference W-D2).
  */
+import { RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSettings } from "../../lib/operator/settings.ts";
 import { COMPONENTS, type Component, type ReportsSetting } from "../../lib/rbac/permissions.ts";
 import { renderAdmissionConfiguration } from "../admission.ts";
 import { renderCertManagerObjects } from "../cert-manager.ts";
@@ -17,7 +18,7 @@ import { renderServices } from "../services.ts";
 import { toYaml } from "../to-yaml.ts";
 import { renderDeployment, renderPodDisruptionBudget } from "../workloads.ts";
 import { renderChartReadme } from "./chart-readme.ts";
-import { renderValuesSchema, renderValuesYaml } from "./values.ts";
+import { reconcileValuePath, renderValuesSchema, renderValuesYaml } from "./values.ts";
 import { TemplateTokens, wrapIf } from "./template-tokens.ts";
 
 /** Options whose every configurable field is a Helm value token. */
@@ -38,6 +39,11 @@ function templatedOptions(t: TemplateTokens, version: string, certMode: DeployOp
       excludedNamespaces: [t.items(".Values.webhook.excludedNamespaces")],
     },
     monitoring: { labels: { [t.entries(".Values.monitoring.labels")]: "" }, interval: t.inline(".Values.monitoring.interval | quote") },
+    // args are strings; counts go through int first, as Helm holds YAML numbers as floats (1e+06)
+    reconcile: Object.fromEntries(
+      RECONCILE_SETTING_KEYS.map((k) => [k, t.inline(`.Values.${reconcileValuePath(k)}${RECONCILE_SETTINGS[k].kind === "count" ? " | int" : ""} | quote`)]),
+    ) as unknown as ReconcileSettings,
+    extraArgs: perComponent((c) => [t.items(`.Values.${c}.extraArgs`)]),
   });
 }
 

@@ -3,10 +3,58 @@
  * The chart's `values.yaml` (commented defaults, the same defaults as `deploy generate-all`) and
  * `values.schema.json` (Helm validates values against it on install/upgrade/template).
  */
+import { RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSetting, type ReconcileSettingKey } from "../../lib/operator/settings.ts";
 import { COMPONENTS, type Component, REPORTS_SETTINGS } from "../../lib/rbac/permissions.ts";
 import { CERT_MODES, DEFAULT_RESOURCES } from "../options.ts";
 
 const QUANTITY = "^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\\d+))?$";
+
+/** A duration `reconcile` reads (lib/duration.ts), written with units: 30s, 1m30s, 500ms. */
+const DURATION_TOKEN = "\\d+(\\.\\d+)?(ms|s|m|h)";
+const DURATION = `^(${DURATION_TOKEN})+$`;
+/** The same, at least 1s: one part is a whole number of at least 1 in h, m or s (0.5m, 1500ms are refused). */
+const DURATION_1S = `^(${DURATION_TOKEN})*0*[1-9]\\d*(\\.\\d+)?(h|m|s)(${DURATION_TOKEN})*$`;
+
+/**
+ * Where an operator setting lives in values.yaml: `reconcile.<setting>`, except the audit
+ * retention, which keeps the reference chart's `auditResults.retention` so its values files keep
+ * working (the reference ignored it: W-R7).
+ */
+export function reconcileValuePath(key: ReconcileSettingKey): string {
+  return key === "auditRetention" ? "auditResults.retention" : `reconcile.${key}`;
+}
+
+/** `# --flag (at least N): what it does.` */
+function settingComment(key: ReconcileSettingKey): string {
+  const s: ReconcileSetting = RECONCILE_SETTINGS[key];
+  const min = s.kind === "duration" ? (s.minMs > 0 ? ` (at least ${s.minMs / 1000}s)` : "") : s.min > 0 ? ` (at least ${s.min})` : "";
+  return `# --${s.flag}${min}: ${s.description}.`;
+}
+
+function settingSchema(key: ReconcileSettingKey): Record<string, unknown> {
+  const s: ReconcileSetting = RECONCILE_SETTINGS[key];
+  if (s.kind === "count") return { type: "integer", minimum: s.min };
+  // a pattern can hold only these two bounds; another one needs another pattern, not a silent pass
+  if (s.minMs !== 0 && s.minMs !== 1000) throw new Error(`chart: no duration pattern for a minimum of ${s.minMs} ms (--${s.flag})`);
+  return { type: "string", pattern: s.minMs === 0 ? DURATION : DURATION_1S };
+}
+
+/** Flags of each component the chart does not set, as examples for `extraArgs`. */
+const UNMODELLED_FLAGS: Record<Component, string> = {
+  watch: "--page-size, --ready-staleness, --qps, --lease-duration",
+  reconcile: "--qps, --burst, --lease-duration",
+  webhook: "--qps, --burst, --cert-check-interval",
+};
+
+function extraArgsLines(c: Component): string {
+  return [
+    `  # More flags after the generated ones, as given: for those this chart does not set (${UNMODELLED_FLAGS[c]}).`,
+    "  # A flag given again here overrides the generated value (the last one counts).",
+    "  extraArgs: []",
+  ].join("\n");
+}
+
+const operatorSettings = RECONCILE_SETTING_KEYS.filter((k) => reconcileValuePath(k).startsWith("reconcile."));
 
 function indent(text: string, spaces: number): string {
   return text
@@ -22,7 +70,9 @@ export function renderValuesYaml(imageRepository: string): string {
     return ["resources:", "  requests:", `    cpu: ${r.requests.cpu}`, `    memory: ${r.requests.memory}`, "  limits:", `    cpu: ${r.limits.cpu}`, `    memory: ${r.limits.memory}`].join("\n");
   };
   const component = (name: Component, what: string, extra = "") =>
-    [`# ${what}`, `${name}:`, "  # Replicas; 2 spread across nodes survive a node drain (PodDisruptionBudget maxUnavailable 1).", "  replicas: 2", indent(resources(name), 2), extra].filter((l) => l !== "").join("\n");
+    [`# ${what}`, `${name}:`, "  # Replicas; 2 spread across nodes survive a node drain (PodDisruptionBudget maxUnavailable 1).", "  replicas: 2", indent(resources(name), 2), extra, extraArgsLines(name)]
+      .filter((l) => l !== "")
+      .join("\n");
   return `${[
     "# kube-devops Helm chart values. Every object is rendered by kube-devops's own generators",
     "# (kube-devops deploy generate-all); the namespace is the release namespace.",
@@ -47,8 +97,15 @@ export function renderValuesYaml(imageRepository: string): string {
         "  # (wgpolicyk8s.io/v1alpha2 PolicyReport), openreports (openreports.io/v1alpha1 Report) or none.",
         "  # Needs that report CRD in the cluster; adds get/create/update on it to the operator's ClusterRole.",
         "  reports: none",
+        "  # The operator's tunables, passed on as its flags (kube-devops reconcile --help).",
+        ...operatorSettings.flatMap((k) => [indent(settingComment(k), 2), `  ${k}: ${RECONCILE_SETTINGS[k].default}`]),
       ].join("\n"),
     ),
+    "",
+    "# The operator's audit history: PolicyAuditResults per DevOpsPolicy (the reference chart's key).",
+    "auditResults:",
+    indent(settingComment("auditRetention"), 2),
+    `  retention: ${RECONCILE_SETTINGS.auditRetention.default}`,
     "",
     component(
       "webhook",
@@ -93,12 +150,12 @@ function resourcesSchema(): Record<string, unknown> {
   return { type: "object", additionalProperties: false, properties: { requests: pair, limits: pair } };
 }
 
-function componentSchema(extra: Record<string, unknown> = {}): Record<string, unknown> {
+function componentSchema(extra: Record<string, unknown> = {}, required: string[] = []): Record<string, unknown> {
   return {
     type: "object",
     additionalProperties: false,
-    required: ["replicas", "resources"],
-    properties: { replicas: { type: "integer", minimum: 0, maximum: 100 }, resources: resourcesSchema(), ...extra },
+    required: ["replicas", "resources", ...required],
+    properties: { replicas: { type: "integer", minimum: 0, maximum: 100 }, resources: resourcesSchema(), extraArgs: { type: "array", items: { type: "string" } }, ...extra },
   };
 }
 
@@ -115,7 +172,7 @@ export function renderValuesSchema(): Record<string, unknown> {
             certificate: { type: "object", additionalProperties: false, required: ["mode"], properties: { mode: { enum: [...CERT_MODES] } } },
           })
         : c === "reconcile"
-          ? componentSchema({ reports: { enum: [...REPORTS_SETTINGS] } })
+          ? componentSchema({ reports: { enum: [...REPORTS_SETTINGS] }, ...Object.fromEntries(operatorSettings.map((k) => [k, settingSchema(k)])) }, operatorSettings)
           : componentSchema(),
     ]),
   );
@@ -124,7 +181,7 @@ export function renderValuesSchema(): Record<string, unknown> {
     title: "kube-devops chart values",
     type: "object",
     additionalProperties: false,
-    required: ["image", ...COMPONENTS],
+    required: ["image", ...COMPONENTS, "auditResults"],
     properties: {
       image: {
         type: "object",
@@ -134,6 +191,7 @@ export function renderValuesSchema(): Record<string, unknown> {
       },
       crds: { type: "object", additionalProperties: false, properties: { install: { type: "boolean" } } },
       ...components,
+      auditResults: { type: "object", additionalProperties: false, required: ["retention"], properties: { retention: settingSchema("auditRetention") } },
       podDisruptionBudget: toggle,
       monitoring: {
         type: "object",

@@ -9,8 +9,12 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { renderChart } from "../../gen/chart/render-chart.ts";
+import { parseDeployArgs } from "../../gen/deploy-args.ts";
 import { renderDeployManifests, renderLabelledCrds, renderObservabilityManifests } from "../../gen/manifests.ts";
 import { type DeployOptions, resolveDeployOptions } from "../../gen/options.ts";
+import { renderDeployment } from "../../gen/workloads.ts";
+import { parseDuration } from "../../lib/duration.ts";
+import { parseReconcileSetting, RECONCILE_SETTINGS, type ReconcileSettings } from "../../lib/operator/settings.ts";
 import { COMPONENTS } from "../../lib/rbac/permissions.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { ROOT } from "../support/binary.ts";
@@ -118,6 +122,87 @@ describe("chart/ (Helm)", () => {
     }
     const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(files["values.schema.json"] ?? "{}"));
     expect(validate(mergeValues(parse(files["values.yaml"] ?? ""), { reconcile: { reports: "polr" } }))).toBe(false);
+  });
+
+  // every operator setting away from its default, as chart values and as the settings they mean
+  const operatorValues = {
+    auditResults: { retention: 25 },
+    reconcile: { requeueInterval: "45s", podDebounce: "500ms", auditInterval: "2h", statusHeartbeat: "1m30s", maxPatchesPerCycle: 0, workers: 8 },
+  };
+  const operatorSettings: ReconcileSettings = { requeueInterval: "45s", podDebounce: "500ms", auditInterval: "2h", auditRetention: 25, statusHeartbeat: "1m30s", maxPatchesPerCycle: 0, workers: 8 };
+  const argsOf = (objects: Obj[], component: string) =>
+    (objects.find((o) => o.kind === "Deployment" && o.metadata.name === `kube-devops-${component}`) as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } }).spec.template.spec.containers[0]?.args;
+
+  test("auditResults.retention, the reconcile.* settings and <component>.extraArgs reach the args, as the generators render them (W-R7)", () => {
+    const extraArgs = { watch: ["--page-size", "250"], reconcile: ["--qps", "50", "--lease-duration=20s"], webhook: ["--cert-check-interval", "60"] };
+    const rendered = renderInstall({
+      ...operatorValues,
+      reconcile: { ...operatorValues.reconcile, reports: "openreports", extraArgs: extraArgs.reconcile },
+      watch: { extraArgs: extraArgs.watch },
+      webhook: { extraArgs: extraArgs.webhook },
+    });
+    expect(argsOf(rendered, "reconcile")).toEqual([
+      "reconcile",
+      ...["--requeue-interval", "45s", "--pod-debounce", "500ms", "--audit-interval", "2h", "--audit-retention", "25"],
+      ...["--status-heartbeat", "1m30s", "--max-patches-per-cycle", "0", "--workers", "8", "--reports", "openreports", "--log-format", "json", "--qps", "50", "--lease-duration=20s"],
+    ]);
+    expect(argsOf(rendered, "watch")).toEqual(["watch", "--log-format", "json", "--page-size", "250"]);
+    expect(argsOf(rendered, "webhook")?.slice(-2)).toEqual(["--cert-check-interval", "60"]);
+    const options = helmOptions("governance", "kd", { reports: "openreports", reconcile: operatorSettings, extraArgs });
+    expect(byKey(rendered)).toEqual(byKey(expectedObjects(options, { serviceMonitor: false, prometheusRule: false, dashboard: true })));
+    // a number that Helm holds as a float still becomes a plain integer argument
+    expect(argsOf(renderInstall({ auditResults: { retention: 1e6 } }), "reconcile")).toContain("1000000");
+  });
+
+  test("deploy generate-* flags give the same args as the chart for the same values", () => {
+    const flags = { "requeue-interval": "45s", "pod-debounce": "500ms", "audit-interval": "2h", "audit-retention": "25", "status-heartbeat": "1m30s", "max-patches-per-cycle": "0", workers: "8", reports: "wgpolicyk8s" };
+    const generated = parseDeployArgs(flags, pkg.version);
+    expect(generated.reconcile).toEqual(operatorSettings);
+    const rendered = renderInstall({ ...operatorValues, reconcile: { ...operatorValues.reconcile, reports: "wgpolicyk8s" } });
+    for (const c of COMPONENTS) expect({ [c]: argsOf(rendered, c) }).toEqual({ [c]: renderDeployment(generated, c).spec?.template.spec?.containers[0]?.args });
+    expect(argsOf(renderInstall({}), "reconcile")).toEqual(renderDeployment(parseDeployArgs({}, pkg.version), "reconcile").spec?.template.spec?.containers[0]?.args);
+    expect(() => parseDeployArgs({ "audit-retention": "-1" }, pkg.version)).toThrow('Invalid --audit-retention "-1": expected an integer >= 0');
+    expect(() => parseDeployArgs({ "requeue-interval": "500ms" }, pkg.version)).toThrow("--requeue-interval");
+  });
+
+  test("the schema refuses a negative retention, a non-string extraArg and operator settings the binary would refuse, naming the key", () => {
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(files["values.schema.json"] ?? "{}"));
+    const defaults = parse(files["values.yaml"] ?? "");
+    const errors = (values: Record<string, unknown>) => (validate(mergeValues(defaults, values)) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+    expect(errors(operatorValues)).toEqual([]);
+    expect(errors({ reconcile: { extraArgs: ["--qps", "50"] }, watch: { extraArgs: [] } })).toEqual([]);
+    expect(errors({ auditResults: { retention: -1 } })).toEqual(["/auditResults/retention must be >= 0"]);
+    expect(errors({ auditResults: { retention: 2.5 } })).toEqual(["/auditResults/retention must be integer"]);
+    expect(errors({ auditResults: { retension: 5 } })).toEqual(["/auditResults must NOT have additional properties"]);
+    expect(errors({ reconcile: { extraArgs: ["--qps", 50] } })).toEqual(["/reconcile/extraArgs/1 must be string"]);
+    expect(errors({ webhook: { extraArgs: "--qps 50" } })).toEqual(["/webhook/extraArgs must be array"]);
+    expect(errors({ reconcile: { workers: 0 } })).toEqual(["/reconcile/workers must be >= 1"]);
+    expect(errors({ reconcile: { requeueInterval: 30 } })).toEqual(["/reconcile/requeueInterval must be string"]);
+    expect(errors({ reconcile: { auditInterval: "1d" } })[0]).toStartWith("/reconcile/auditInterval must match pattern");
+  });
+
+  test("a duration the schema accepts is one the operator accepts, and below its minimum it refuses", () => {
+    const schema = JSON.parse(files["values.schema.json"] ?? "{}");
+    const validate = new Ajv({ strict: false }).compile(schema);
+    const defaults = parse(files["values.yaml"] ?? "");
+    const samples = ["30s", "1h", "1m30s", "1s500ms", "500ms1s", "1.5s", "0s", "0.5m", "500ms", "999ms", "1500ms", "10ms", "0h0m0s", "0001s", "30", "1d", "s", "", " 30s"];
+    for (const key of ["requeueInterval", "podDebounce", "auditInterval", "statusHeartbeat"] as const) {
+      const minMs = RECONCILE_SETTINGS[key].minMs;
+      for (const text of samples) {
+        const schemaSays = validate(mergeValues(defaults, { reconcile: { [key]: text } }));
+        const operatorSays = (() => {
+          try {
+            parseReconcileSetting(key, text);
+            return true;
+          } catch {
+            return false;
+          }
+        })();
+        // never accepted by the schema and refused at start-up; below the minimum always refused
+        if (schemaSays) expect({ key, text, operatorSays }).toEqual({ key, text, operatorSays: true });
+        if ((parseDuration(text) ?? -1) < minMs) expect({ key, text, schemaSays }).toEqual({ key, text, schemaSays: false });
+      }
+    }
   });
 
   test("webhook.certificate.mode cert-manager drops the webhook's Secret and VWC grants, with or without reports", () => {
