@@ -185,7 +185,15 @@ describe("chart/ (Helm)", () => {
     const schema = JSON.parse(files["values.schema.json"] ?? "{}");
     const validate = new Ajv({ strict: false }).compile(schema);
     const defaults = parse(files["values.yaml"] ?? "");
-    const samples = ["30s", "1h", "1m30s", "1s500ms", "500ms1s", "1.5s", "0s", "0.5m", "500ms", "999ms", "1500ms", "10ms", "0h0m0s", "0001s", "30", "1d", "s", "", " 30s"];
+    const samples = ["30s", "1h", "1m30s", "1s500ms", "500ms1s", "1.5s", "0001s", "0s", "0.5m", "500ms", "999ms", "1500ms", "10ms", "0h0m0s", "30", "1d", "s", "", " 30s"];
+    const atLeast1s = ["30s", "1h", "1m30s", "1s500ms", "500ms1s", "1.5s", "0001s"];
+    const accepted = (key: string) => samples.filter((text) => validate(mergeValues(defaults, { reconcile: { [key]: text } })));
+    expect(Object.fromEntries(["requeueInterval", "podDebounce", "auditInterval", "statusHeartbeat"].map((k) => [k, accepted(k)]))).toEqual({
+      requeueInterval: atLeast1s,
+      podDebounce: [...atLeast1s, "0s", "0.5m", "500ms", "999ms", "1500ms", "10ms", "0h0m0s"],
+      auditInterval: atLeast1s,
+      statusHeartbeat: atLeast1s,
+    });
     for (const key of ["requeueInterval", "podDebounce", "auditInterval", "statusHeartbeat"] as const) {
       const minMs = RECONCILE_SETTINGS[key].minMs;
       for (const text of samples) {
