@@ -14,6 +14,7 @@ import { listLivePods, listOwners, type LiveScope } from "../lib/cli/live-object
 import { collectFlagValues, expandInputPaths, readInput } from "../lib/cli/read-inputs.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { usageError } from "../lib/errors.ts";
+import { integerFlag } from "../lib/integer-flag.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
 import { CLI_RATE_LIMIT, type RateLimit } from "../lib/kube/rate-limiter.ts";
@@ -53,10 +54,8 @@ function parseFlags(a: { output: string; "fail-on"?: string | undefined; "min-sc
   if (!(OUTPUT_FORMATS as readonly string[]).includes(a.output)) throw usageError(`Invalid -o "${a.output}": expected one of ${OUTPUT_FORMATS.join(", ")}`);
   const failOn = parseFailOn(a["fail-on"]);
   const minRaw = a["min-score"];
-  const minScore = minRaw === undefined ? undefined : Number(minRaw);
-  if (minScore !== undefined && (!Number.isInteger(minScore) || minScore < 0 || minScore > 100)) throw usageError(`Invalid --min-score "${minRaw}": expected an integer 0-100`);
-  const top = Number(a.top);
-  if (!Number.isInteger(top) || top < 0) throw usageError(`Invalid --top "${a.top}": expected a non-negative integer`);
+  const minScore = minRaw === undefined ? undefined : integerFlag("--min-score", minRaw, { min: 0, max: 100, expected: "an integer 0-100" });
+  const top = integerFlag("--top", a.top, { min: 0, expected: "a non-negative integer" });
   const now = a.now === undefined ? Date.now() : Date.parse(a.now);
   if (Number.isNaN(now)) throw usageError(`Invalid --now "${a.now}": expected an RFC 3339 time such as 2026-01-01T12:00:00Z`);
   return { format: a.output as OutputFormat, failOn, minScore, top, now };

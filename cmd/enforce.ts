@@ -9,6 +9,7 @@
 import { defineCommand } from "citty";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
+import { integerFlag } from "../lib/integer-flag.ts";
 import { enforceNamespace, type DryRun, type WorkloadResult } from "../lib/enforcement/apply-remediation.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
@@ -46,8 +47,7 @@ export default defineCommand({
   async run({ args }) {
     if (!args.policy === !args.bundle) throw usageError("Give exactly one of --policy <name> or --bundle <name>");
     const dryRun = parseDryRun(args["dry-run"]);
-    const maxPatches = Number(args["max-patches"]);
-    if (!Number.isInteger(maxPatches) || maxPatches < 0) throw usageError(`Invalid --max-patches "${args["max-patches"]}": expected an integer >= 0`);
+    const maxPatches = integerFlag("--max-patches", args["max-patches"], { min: 0 });
     const { globals, env, out, logger } = cliRuntime();
     const { client, namespace: contextNamespace } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
     const namespace = args.namespace ?? contextNamespace;

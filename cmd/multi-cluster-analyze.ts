@@ -17,6 +17,7 @@ import { countAtOrAbove } from "../lib/checks/severity.ts";
 import { listLivePods, listOwners } from "../lib/cli/live-objects.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
+import { integerFlag } from "../lib/integer-flag.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
 import { CLI_RATE_LIMIT, type RateLimit } from "../lib/kube/rate-limiter.ts";
@@ -80,8 +81,7 @@ export default defineCommand({
   async run({ args }) {
     const { globals, env, out, logger } = cliRuntime();
     if (!(FORMATS as readonly string[]).includes(args.output)) throw usageError(`Invalid --output "${args.output}": expected ${FORMATS.join(", ")}`);
-    const concurrency = Number(args.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw usageError(`Invalid --concurrency "${args.concurrency}": expected an integer >= 1`);
+    const concurrency = integerFlag("--concurrency", args.concurrency, { min: 1 });
     const failOn = parseFailOn(args["fail-on"]);
     const timeoutMs = durationFlag("--timeout", args.timeout, { min: 1000 });
     const rateLimit = parseRateLimit(args, CLI_RATE_LIMIT);

@@ -9,7 +9,7 @@ import { defineCommand } from "citty";
 import { Registry } from "prom-client";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { durationFlag } from "../lib/duration.ts";
-import { usageError } from "../lib/errors.ts";
+import { integerFlag } from "../lib/integer-flag.ts";
 import { systemClock } from "../lib/kube/clock.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { ElectedComponent, leaderElectionArgs, parseLeaderElectionArgs } from "../lib/kube/elected-component.ts";
@@ -33,8 +33,7 @@ export default defineCommand({
   async run({ args }) {
     const parsedElection = parseLeaderElectionArgs(args, cliRuntime().env);
     const maxStalenessMs = durationFlag("--ready-staleness", args["ready-staleness"], { min: 1000 });
-    const pageSize = Number(args["page-size"]);
-    if (!Number.isInteger(pageSize) || pageSize < 1) throw usageError(`Invalid --page-size "${args["page-size"]}": expected a positive integer`);
+    const pageSize = integerFlag("--page-size", args["page-size"], { min: 1, expected: "a positive integer" });
     const { globals, env, logger } = cliRuntime();
     const rateLimit = parseRateLimit(args, CONTROLLER_RATE_LIMIT);
     const { client, namespace } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit, onRetry: (e) => logger.debug("api_retry", { ...e }) });

@@ -8,13 +8,13 @@ import { defineCommand } from "citty";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { collectFlagValues } from "../lib/cli/repeated-flag.ts";
 import { usageError } from "../lib/errors.ts";
+import { integerFlag } from "../lib/integer-flag.ts";
 import { readCertificateAuthority, writeCertificateSet } from "../lib/webhook/cert-files.ts";
 import { createCertificateAuthority, describeCertificate, issueServingCertificate } from "../lib/webhook/certs.ts";
 import { WEBHOOK_NAMESPACE, WEBHOOK_SERVICE_NAME } from "../lib/webhook/constants.ts";
 
 function parseDays(value: string, flag: string): number {
-  if (!/^\d+$/.test(value)) throw usageError(`Invalid ${flag} "${value}": expected a whole number of days`);
-  return Number(value);
+  return integerFlag(flag, value, { min: 0, expected: "a whole number of days" });
 }
 
 export default defineCommand({

@@ -7,16 +7,14 @@ import { defineCommand } from "citty";
 import { stringify } from "yaml";
 import { FAILURE_POLICIES, encodeCaBundle, renderWebhookConfiguration, type FailurePolicy } from "../gen/webhook-configuration.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
-import { KubeDevopsError, usageError } from "../lib/errors.ts";
+import { KubeDevopsError } from "../lib/errors.ts";
+import { integerFlag } from "../lib/integer-flag.ts";
 import { readTextFile } from "../lib/webhook/cert-files.ts";
 import { describeCertificate } from "../lib/webhook/certs.ts";
 import { WEBHOOK_NAMESPACE, WEBHOOK_SERVICE_NAME, WEBHOOK_SERVICE_PORT, WEBHOOK_TIMEOUT_SECONDS } from "../lib/webhook/constants.ts";
 
 function parseIntFlag(value: string, flag: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw usageError(`Invalid ${flag} "${value}": expected a whole number from ${min} to ${max}`);
-  }
-  return Number(value);
+  return integerFlag(flag, value, { min, max, expected: `a whole number from ${min} to ${max}` });
 }
 
 /** Reads the CA bundle and checks that every PEM block in it is a CA certificate. */

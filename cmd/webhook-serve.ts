@@ -8,7 +8,7 @@ import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { cliRuntime } from "../lib/cli/runtime.ts";
-import { usageError } from "../lib/errors.ts";
+import { integerFlag } from "../lib/integer-flag.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { runUntilSignal } from "../lib/kube/lifecycle.ts";
 import { CONTROLLER_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
@@ -37,8 +37,7 @@ async function recordExpiry(metrics: WebhookMetrics, logger: Logger, certPem: st
 }
 
 function parseSeconds(value: string, flag: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw usageError(`Invalid ${flag} "${value}": expected a whole number of seconds >= 1`);
-  return Number(value);
+  return integerFlag(flag, value, { min: 1, expected: "a whole number of seconds >= 1" });
 }
 
 export default defineCommand({

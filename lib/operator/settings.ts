@@ -5,7 +5,7 @@
  * chart render the operator's args from it, so neither can drift from the binary. Pure.
  */
 import { durationFlag } from "../duration.ts";
-import { usageError } from "../errors.ts";
+import { integerFlag } from "../integer-flag.ts";
 
 interface DurationSetting {
   flag: string;
@@ -74,9 +74,7 @@ export function reconcileSettingArgs(describe: (description: string, flag: strin
 }
 
 function parseCount(flag: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) throw usageError(`Invalid ${flag} "${text}": expected an integer >= ${min}`);
-  return n;
+  return integerFlag(flag, text, { min });
 }
 
 /**

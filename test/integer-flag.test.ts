@@ -1,0 +1,29 @@
+/**
+ * Whole-number flags refuse what `Number()` would quietly accept ("" is 0, "0x10" is 16).
+ */
+import { describe, expect, test } from "bun:test";
+import { integerFlag } from "../lib/integer-flag.ts";
+import { parseReconcileFlags } from "../lib/operator/settings.ts";
+
+describe("integerFlag", () => {
+  test("decimal digits within bounds", () => {
+    expect(integerFlag("--n", "0", { min: 0 })).toBe(0);
+    expect(integerFlag("--n", "042", { min: 0 })).toBe(42);
+    expect(integerFlag("--n", "100", { min: 0, max: 100 })).toBe(100);
+  });
+
+  test("blank, signed, fractional, exponent, hex and huge values are usage errors naming flag and value", () => {
+    for (const text of ["", " ", " 5", "5 ", "+5", "-1", "1.5", "5.0", "1e3", "0x10", "Infinity", "9".repeat(16)]) {
+      expect(() => integerFlag("--n", text, { min: 0 })).toThrow(`Invalid --n "${text}": expected an integer >= 0`);
+    }
+  });
+
+  test("bounds, and the caller's wording", () => {
+    expect(() => integerFlag("--n", "101", { min: 0, max: 100 })).toThrow('Invalid --n "101": expected an integer from 0 to 100');
+    expect(() => integerFlag("--n", "0", { min: 1, expected: "a positive integer" })).toThrow('Invalid --n "0": expected a positive integer');
+  });
+
+  test("reconcile --audit-retention \"\" no longer turns audit history off", () => {
+    expect(() => parseReconcileFlags({ "audit-retention": "" })).toThrow('Invalid --audit-retention "": expected an integer >= 0');
+  });
+});
