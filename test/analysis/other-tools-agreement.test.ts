@@ -22,11 +22,14 @@ const KY = "kyverno-policies/best-practices";
 
 const PER_CONTAINER =
   "Per container, not per pod: kube-score is satisfied by one probe of each kind anywhere in the pod; " +
-  "our probe checks ask every main container and sidecar for its own (README § Scoring: checks are per container; " +
-  "0026's role table; the reference's unit, kept by 0002).";
+  "our probe checks ask every main container and sidecar for its own (0002: the unit of a finding is a container; 0026: which containers).";
 const LIMIT_IS_REQUEST =
   "0003: a limit alone satisfies the request (the API server defaults a missing request to its limit, " +
   "so a template and its pods agree); kube-score warns that the requests are unset.";
+
+const STARTUP_ONLY =
+  "The container has only a startupProbe: Kyverno accepts a liveness, readiness or startup probe; " +
+  "0002: a startupProbe satisfies neither probe check (it only holds the others back while the process starts).";
 
 /** Disagreements a decision explains. */
 const DELIBERATE: readonly Deliberate[] = [
@@ -35,17 +38,12 @@ const DELIBERATE: readonly Deliberate[] = [
   { tool: "kube-score", fixture: `${KS}/pod-test-resources-only-limits.yaml#TestPodContainerResourceLimits`, check: "missing_requests", ours: "pass", reason: LIMIT_IS_REQUEST },
   { tool: "kube-score", fixture: `${KS}/deployment-test-resources.yaml#TestDeploymentResources`, check: "missing_requests", ours: "pass", reason: LIMIT_IS_REQUEST },
   { tool: "kube-score", fixture: `${KS}/statefulset-test-resources.yaml#TestStatefulSetResources`, check: "missing_requests", ours: "pass", reason: LIMIT_IS_REQUEST },
-];
-
-const STARTUP_ONLY =
-  "The container has only a startupProbe: Kyverno accepts a liveness, readiness or startup probe; " +
-  "our probe checks do not count a startupProbe, and no decision says whether one should.";
-
-/** Disagreements no decision explains yet: reported, kept exact, for someone to decide. */
-const UNEXPLAINED: readonly Deliberate[] = [
   { tool: "Kyverno", fixture: `${KY}/require-probes/.kyverno-test/resource.yaml#Pod/goodpod04`, check: "missing_liveness&missing_readiness", ours: "fail", reason: STARTUP_ONLY },
   { tool: "Kyverno", fixture: `${KY}/require-probes/.chainsaw-test/good-pods.yaml#3`, check: "missing_liveness&missing_readiness", ours: "fail", reason: STARTUP_ONLY },
 ];
+
+/** Disagreements no decision explains yet: reported, kept exact, for someone to decide. */
+const UNEXPLAINED: readonly Deliberate[] = [];
 
 const NO_SERVICE =
   "No Service in the pod's namespace selects it, so kube-score skips Pod Probes (graded AllOK, marked Skipped): " +
