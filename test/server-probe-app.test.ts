@@ -57,6 +57,22 @@ describe("createProbeApp()", () => {
     expect(res.status).toBe(404);
     expect(((await res.json()) as { error: string }).error).toContain("/nope");
   });
+
+  test("metricsAccess guards /metrics only: its refusal is sent, the probes stay open", async () => {
+    const seen: string[] = [];
+    const guarded = createProbeApp({
+      registry,
+      readiness: () => ({ ready: true, reasons: [] }),
+      metricsAccess: async (request) => {
+        seen.push(new URL(request.url).pathname);
+        return request.headers.get("authorization") === "Bearer ok" ? undefined : new Response('{"error":"no"}', { status: 401 });
+      },
+    });
+    expect((await guarded.request("/metrics")).status).toBe(401);
+    expect(await (await guarded.request("/metrics", { headers: { Authorization: "Bearer ok" } })).text()).toContain("probe_test_gauge 7");
+    expect([(await guarded.request("/healthz")).status, (await guarded.request("/readyz")).status]).toEqual([200, 200]);
+    expect(seen).toEqual(["/metrics", "/metrics"]);
+  });
 });
 
 describe("serveHttp()", () => {

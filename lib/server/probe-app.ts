@@ -2,7 +2,8 @@
  * @module
  * The probe and metrics endpoints every long-running component serves:
  * `/healthz` (the process is alive), `/readyz` (its loops are healthy — the
- * component decides), `/metrics` (its own prom-client registry).
+ * component decides), `/metrics` (its own prom-client registry, optionally behind
+ * an access check; the probes stay open for the kubelet).
  */
 import { Hono } from "hono";
 import type { Registry } from "prom-client";
@@ -18,6 +19,11 @@ export interface ProbeAppOptions {
   readiness: () => Readiness;
   /** Liveness; defaults to always alive. A stuck loop can report false here. */
   liveness?: () => Readiness;
+  /**
+   * Runs before `/metrics` is served: `undefined` lets the request through, a Response is sent
+   * instead (lib/server/metrics-auth.ts). Without it `/metrics` is open.
+   */
+  metricsAccess?: (request: Request) => Promise<Response | undefined>;
 }
 
 /** Builds the hono app; mount more routes on it before serving. */
@@ -32,6 +38,8 @@ export function createProbeApp(options: ProbeAppOptions): Hono {
     return c.json({ status: r.ready ? "ready" : "not ready", reasons: r.reasons }, r.ready ? 200 : 503);
   });
   app.get("/metrics", async (c) => {
+    const refused = await options.metricsAccess?.(c.req.raw);
+    if (refused) return refused;
     const body = await options.registry.metrics();
     return c.body(body, 200, { "Content-Type": options.registry.contentType });
   });

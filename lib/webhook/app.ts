@@ -1,10 +1,10 @@
 /**
  * @module
  * The webhook's HTTP surface as a hono app: `POST /validate` plus the shared
- * `/healthz`, `/readyz`, `/metrics`. The handler never throws to the API server:
- * a body that is not an AdmissionReview is a 400 with a JSON body, and any
- * internal failure admits the request with a warning, a log line and an error
- * metric (fail open, docs/decisions).
+ * `/healthz`, `/readyz`, `/metrics` (behind `metricsAccess` when given). The handler
+ * never throws to the API server: a body that is not an AdmissionReview is a 400
+ * with a JSON body, and any internal failure admits the request with a warning,
+ * a log line and an error metric (fail open, docs/decisions).
  */
 import type { Hono } from "hono";
 import { admitRequest, type AdmissionDecision } from "../admission/admit.ts";
@@ -29,6 +29,8 @@ export interface WebhookAppOptions {
   metrics: WebhookMetrics;
   logger: Logger;
   readiness: () => Readiness;
+  /** Guards `/metrics` (`webhook serve --metrics-auth kubernetes`); open without it. */
+  metricsAccess?: (request: Request) => Promise<Response | undefined>;
   /** Monotonic seconds, for the duration histogram (injected for tests). */
   clock?: () => number;
 }
@@ -62,7 +64,7 @@ export function createWebhookApp(options: WebhookAppOptions): Hono {
 export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandlers {
   const { metrics, logger } = options;
   const clock = options.clock ?? (() => performance.now() / 1000);
-  const app = createProbeApp({ registry: metrics.registry, readiness: options.readiness });
+  const app = createProbeApp({ registry: metrics.registry, readiness: options.readiness, ...(options.metricsAccess ? { metricsAccess: options.metricsAccess } : {}) });
 
   async function validate(raw: Request): Promise<Response> {
     const started = clock();
