@@ -15,6 +15,7 @@ import { createKubeClient, type KubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
 import { NODES, PODS } from "../lib/kube/resources.ts";
 import { REPORTS_SETTINGS, type ReportsSetting } from "../lib/reports/policy-report.ts";
+import { METRICS_AUTH_MODES } from "../lib/webhook/constants.ts";
 
 /** `  Label ........ value`: the value starts at column 33, as in the reference. */
 function dots(label: string, value: string): string {
@@ -44,6 +45,7 @@ export default defineCommand({
     namespace: { type: "string", alias: "n", default: "kube-devops", description: "Namespace the components run in (for namespaced grants)", valueHint: "ns" },
     reports: { type: "string", default: "none", description: `Also check reconcile's report grant for this format: ${REPORTS_SETTINGS.join("|")}`, valueHint: "format" },
     "cert-mode": { type: "string", default: "self-managed", description: `Webhook certificates as deployed (deploy --cert-mode): ${CERT_MODES.join("|")}; only self-managed needs the Secret and caBundle grants`, valueHint: "mode" },
+    "metrics-auth": { type: "string", default: "kubernetes", description: `The webhook's /metrics as deployed (deploy --metrics-auth): ${METRICS_AUTH_MODES.join("|")}; only kubernetes needs the TokenReview and SubjectAccessReview grants`, valueHint: "mode" },
     component: { type: "string", default: "all", description: `Which permissions to check: all|${CHECK_COMPONENTS.join("|")}`, valueHint: "name" },
   },
   async run({ args }) {
@@ -52,6 +54,8 @@ export default defineCommand({
     if (!REPORTS_SETTINGS.includes(reports)) throw usageError(`Invalid --reports "${args.reports}": expected one of ${REPORTS_SETTINGS.join(", ")}`);
     const certMode = args["cert-mode"];
     if (!(CERT_MODES as readonly string[]).includes(certMode)) throw usageError(`Invalid --cert-mode "${certMode}": expected one of ${CERT_MODES.join(", ")}`);
+    const metricsAuth = args["metrics-auth"];
+    if (!(METRICS_AUTH_MODES as readonly string[]).includes(metricsAuth)) throw usageError(`Invalid --metrics-auth "${metricsAuth}": expected one of ${METRICS_AUTH_MODES.join(", ")}`);
     const components: CheckComponent[] = args.component === "all" ? [...CHECK_COMPONENTS] : [args.component as CheckComponent];
     if (!components.every((c) => (CHECK_COMPONENTS as readonly string[]).includes(c))) {
       throw usageError(`Invalid --component "${args.component}": expected all or one of ${CHECK_COMPONENTS.join(", ")}`);
@@ -95,7 +99,7 @@ export default defineCommand({
     }
     out(`\n  Kubernetes version: ${version.major}.${version.minor} (${version.gitVersion}, context ${kc.getCurrentContext()})\n\n`);
 
-    const results = await reviewAccess(client, plannedChecks(components, args.namespace, { reports, selfManagedCertificates: certMode === "self-managed" }));
+    const results = await reviewAccess(client, plannedChecks(components, args.namespace, { reports, selfManagedCertificates: certMode === "self-managed", metricsAuth: metricsAuth === "kubernetes" }));
     out(`Permissions kube-devops needs (SelfSubjectAccessReview as the current identity; namespaced grants in ${args.namespace}):\n`);
     out(`${renderAccessTable(results).join("\n")}\n\n`);
     const denied = results.filter((r) => !r.allowed);

@@ -2,7 +2,8 @@
  * @module
  * `kube-devops webhook serve`: the validating admission webhook over HTTPS. Policies
  * come from a watch-fed cache; `/readyz` waits for its first sync; certificates are
- * reloaded without dropping connections when the files change (Secret rotation).
+ * reloaded without dropping connections when the files change (Secret rotation);
+ * `/metrics` answers only callers the API server vouches for (`--metrics-auth`).
  */
 import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
@@ -15,8 +16,9 @@ import { CONTROLLER_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { createWebhookHandlers, DEFAULT_MAX_BODY_BYTES } from "../lib/webhook/app.ts";
 import { readTextFile } from "../lib/webhook/cert-files.ts";
 import { describeCertificate } from "../lib/webhook/certs.ts";
+import { createMetricsAccess } from "../lib/server/metrics-auth.ts";
 import { createCertificateManager } from "../lib/webhook/certificate-manager.ts";
-import { WEBHOOK_CONTAINER_PORT, WEBHOOK_NAMESPACE, WEBHOOK_PATH, WEBHOOK_SERVICE_NAME, WEBHOOK_TLS_DIR, WEBHOOK_TLS_SECRET } from "../lib/webhook/constants.ts";
+import { METRICS_AUTH_MODES, METRICS_PATH, WEBHOOK_CONTAINER_PORT, WEBHOOK_NAMESPACE, WEBHOOK_PATH, WEBHOOK_SERVICE_NAME, WEBHOOK_TLS_DIR, WEBHOOK_TLS_SECRET } from "../lib/webhook/constants.ts";
 import { createWebhookMetrics, type WebhookMetrics } from "../lib/webhook/metrics.ts";
 import { createPolicyCache } from "../lib/webhook/policy-cache.ts";
 import { startTlsServer } from "../lib/webhook/tls-server.ts";
@@ -41,7 +43,7 @@ function parseSeconds(value: string, flag: string): number {
 }
 
 export default defineCommand({
-  meta: { name: "serve", description: "Serve the validating admission webhook over HTTPS (POST /validate, /healthz, /readyz, /metrics)" },
+  meta: { name: "serve", description: "Serve the validating admission webhook over HTTPS (POST /validate, /healthz, /readyz, /metrics behind --metrics-auth)" },
   args: {
     addr: { type: "string", default: `:${WEBHOOK_CONTAINER_PORT}`, description: "Listen address host:port (hostnames allowed)" },
     "tls-cert": { type: "string", default: `${WEBHOOK_TLS_DIR}/tls.crt`, description: "Serving certificate (PEM); reloaded when it changes", valueHint: "file" },
@@ -52,6 +54,13 @@ export default defineCommand({
     "service-name": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the Service the certificate is issued for" },
     "webhook-configuration": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the ValidatingWebhookConfiguration whose caBundle is kept current" },
     "cert-check-interval": { type: "string", default: "300", description: "With --self-managed: seconds between certificate checks (renewal, pick-up of renewals by other replicas)" },
+    "metrics-auth": {
+      type: "enum",
+      options: [...METRICS_AUTH_MODES],
+      default: "kubernetes",
+      description:
+        "Who may read /metrics: kubernetes = a bearer token the API server accepts (TokenReview) for an identity allowed to get /metrics (SubjectAccessReview; needs create on both); none = anyone who reaches the port",
+    },
     ...rateLimitArgs,
   },
   async run({ args }) {
@@ -60,7 +69,9 @@ export default defineCommand({
     const conn = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CONTROLLER_RATE_LIMIT) });
     const metrics = createWebhookMetrics();
     const cache = createPolicyCache({ client: conn.client, logger });
-    const { app, validate } = createWebhookHandlers({ ownNamespace, policiesFor: cache.policiesFor, metrics, logger, readiness: cache.readiness });
+    const metricsAuth = args["metrics-auth"];
+    const access = metricsAuth === "kubernetes" ? createMetricsAccess({ client: conn.client, logger, path: METRICS_PATH }) : undefined;
+    const { app, validate } = createWebhookHandlers({ ownNamespace, policiesFor: cache.policiesFor, metrics, logger, readiness: cache.readiness, ...(access ? { metricsAccess: access.check } : {}) });
     const caFile = join(dirname(args["tls-cert"]), "ca.crt");
     const checkIntervalMs = parseSeconds(args["cert-check-interval"], "--cert-check-interval") * 1000;
     await runUntilSignal(
@@ -93,7 +104,7 @@ export default defineCommand({
         });
         const running = server;
         onShutdown("https", () => running.stop());
-        logger.info("admission webhook listening", { url: server.url, namespace: ownNamespace, apiServer: conn.server, certificates: manager ? `self-managed (${ownNamespace}/${args["tls-secret"]})` : args["tls-cert"] });
+        logger.info("admission webhook listening", { url: server.url, namespace: ownNamespace, apiServer: conn.server, certificates: manager ? `self-managed (${ownNamespace}/${args["tls-secret"]})` : args["tls-cert"], metricsAuth });
         await Promise.all([cache.start(signal), manager?.run(signal)]);
       },
       { logger, graceMs: 25_000 },

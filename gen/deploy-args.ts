@@ -7,11 +7,22 @@ import type { ArgsDef } from "citty";
 import { usageError } from "../lib/errors.ts";
 import { parseReconcileSetting, RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSettings, reconcileSettingArgs } from "../lib/operator/settings.ts";
 import { COMPONENTS, type Component, REPORTS_SETTINGS, type ReportsSetting } from "../lib/rbac/permissions.ts";
+import { METRICS_AUTH_MODES, type MetricsAuthMode } from "../lib/webhook/constants.ts";
 import { CERT_MODES, type CertMode, DEFAULT_NAMESPACE, defaultImage, type DeployOptions, resolveDeployOptions } from "./options.ts";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** `--metrics-auth` as `webhook serve` takes it: what `deploy` grants and `observability` scrapes with must agree. */
+const metricsAuthArg = {
+  "metrics-auth": {
+    type: "enum",
+    options: [...METRICS_AUTH_MODES],
+    default: "kubernetes",
+    description: "Webhook /metrics (webhook serve --metrics-auth): kubernetes = bearer token of an identity allowed to get /metrics (metrics-reader ServiceAccount and token Secret, the ServiceMonitor sends it); none = open",
+  },
+} satisfies ArgsDef;
 
 export const namespaceArg = {
   namespace: { type: "string", alias: "n", default: DEFAULT_NAMESPACE, description: "Namespace the components run in", valueHint: "name" },
@@ -23,6 +34,7 @@ export const deployArgs = {
   replicas: { type: "string", default: "2", description: "Replicas of each component", valueHint: "n" },
   "cert-mode": { type: "enum", options: [...CERT_MODES], default: "self-managed", description: "Webhook certificates: managed by the webhook itself, or by cert-manager" },
   reports: { type: "enum", options: [...REPORTS_SETTINGS], default: "none", description: "Report format the operator writes (reconcile --reports; adds its RBAC grant), or none" },
+  ...metricsAuthArg,
 } satisfies ArgsDef;
 
 /**
@@ -38,6 +50,7 @@ export const monitoringArgs = {
   ...namespaceArg,
   "monitor-labels": { type: "string", default: "", description: "Labels your Prometheus selects ServiceMonitors/PrometheusRules by, e.g. release=prometheus", valueHint: "k=v,..." },
   interval: { type: "string", default: "30s", description: "Scrape interval", valueHint: "duration" },
+  ...metricsAuthArg,
 } satisfies ArgsDef;
 
 function parseNamespace(value: string): string {
@@ -69,6 +82,12 @@ export function parseLabels(value: string, flag: string): Record<string, string>
   return labels;
 }
 
+function parseMetricsAuth(value: string | undefined): MetricsAuthMode {
+  const mode = value ?? "kubernetes";
+  if (!(METRICS_AUTH_MODES as readonly string[]).includes(mode)) throw usageError(`--metrics-auth "${mode}" must be one of ${METRICS_AUTH_MODES.join(", ")}`);
+  return mode as MetricsAuthMode;
+}
+
 function parseDuration(value: string, flag: string): string {
   if (!/^([0-9]+(ms|s|m|h))+$/.test(value)) throw usageError(`${flag} "${value}" is not a Prometheus duration such as 30s or 1m`);
   return value;
@@ -79,7 +98,7 @@ function parseReconcileSettings(args: Record<string, string | undefined>): Recon
   return Object.fromEntries(RECONCILE_SETTING_KEYS.map((k) => [k, parseReconcileSetting(k, args[RECONCILE_SETTINGS[k].flag] ?? String(RECONCILE_SETTINGS[k].default))])) as ReconcileSettings;
 }
 
-type DeployFlags = { namespace?: string; image?: string; replicas?: string; "cert-mode"?: string; reports?: string } & Record<string, string | boolean | undefined>;
+type DeployFlags = { namespace?: string; image?: string; replicas?: string; "cert-mode"?: string; reports?: string; "metrics-auth"?: string } & Record<string, string | boolean | undefined>;
 
 /** Options for `deploy` from its flags (the operator's settings from `workloadArgs`, defaults when absent). */
 export function parseDeployArgs(args: DeployFlags, version: string): DeployOptions {
@@ -92,16 +111,18 @@ export function parseDeployArgs(args: DeployFlags, version: string): DeployOptio
     namespace: parseNamespace(args.namespace ?? DEFAULT_NAMESPACE),
     image: parseImage(args.image ?? defaultImage(version)),
     replicas: parseReplicas(args.replicas ?? "2"),
-    webhook: { certMode: certMode as CertMode, failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [] },
+    webhook: { certMode: certMode as CertMode, failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [], metricsAuth: parseMetricsAuth(args["metrics-auth"]) },
     reports: reports as ReportsSetting,
     reconcile: parseReconcileSettings(text),
   });
 }
 
 /** Options for `observability` from its flags. */
-export function parseMonitoringArgs(args: { namespace?: string; "monitor-labels"?: string; interval?: string }, version: string): DeployOptions {
+export function parseMonitoringArgs(args: { namespace?: string; "monitor-labels"?: string; interval?: string; "metrics-auth"?: string }, version: string): DeployOptions {
+  const defaults = resolveDeployOptions(version);
   return resolveDeployOptions(version, {
     namespace: parseNamespace(args.namespace ?? DEFAULT_NAMESPACE),
+    webhook: { ...defaults.webhook, metricsAuth: parseMetricsAuth(args["metrics-auth"]) },
     monitoring: { labels: parseLabels(args["monitor-labels"] ?? "", "--monitor-labels"), interval: parseDuration(args.interval ?? "30s", "--interval") },
   });
 }

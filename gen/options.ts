@@ -5,6 +5,7 @@
  */
 import { DEFAULT_RECONCILE_SETTINGS, type ReconcileSettings } from "../lib/operator/settings.ts";
 import { COMPONENTS, type Component, DEFAULT_OBJECT_NAMES, type ObjectNames, type ReportsSetting } from "../lib/rbac/permissions.ts";
+import type { MetricsAuthMode } from "../lib/webhook/constants.ts";
 
 /** The public image repository (never a private registry address: reference W-D3). */
 export const DEFAULT_IMAGE_REPOSITORY = "ghcr.io/kube-devops/kube-devops";
@@ -48,6 +49,12 @@ export interface WebhookOptions {
   timeoutSeconds: number;
   /** Namespaces the API server never sends to the webhook, besides ours and the control plane's. */
   excludedNamespaces: string[];
+  /**
+   * `webhook serve --metrics-auth`: `kubernetes` adds the webhook's TokenReview/SubjectAccessReview
+   * grants, the metrics-reader role, ServiceAccount and token Secret, and the ServiceMonitor's
+   * bearer token; `none` renders none of them (decision 0029).
+   */
+  metricsAuth: MetricsAuthMode;
 }
 
 export interface MonitoringOptions {
@@ -97,7 +104,7 @@ export function resolveDeployOptions(version: string, given: Partial<Omit<Deploy
     labels: given.labels ?? {},
     managedBy: given.managedBy ?? APP_NAME,
     names: given.names ?? DEFAULT_OBJECT_NAMES,
-    webhook: given.webhook ?? { certMode: "self-managed", failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [] },
+    webhook: given.webhook ?? { certMode: "self-managed", failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [], metricsAuth: "kubernetes" },
     monitoring: given.monitoring ?? { labels: {}, interval: "30s" },
     reports: given.reports ?? "none",
     reconcile: given.reconcile ?? DEFAULT_RECONCILE_SETTINGS,

@@ -54,7 +54,9 @@ export function componentArgs(options: DeployOptions, component: Component): str
     case "webhook": {
       // self-managed: the webhook writes and renews its own Secret; cert-manager: it only reads the mounted files
       const selfManaged = options.webhook.certMode === "self-managed" ? "--self-managed" : "--no-self-managed";
-      return ["webhook", "serve", selfManaged, "--tls-cert", `${WEBHOOK_TLS_DIR}/tls.crt`, "--tls-key", `${WEBHOOK_TLS_DIR}/tls.key`, ...common, ...extra];
+      // written out even at its default, so the Deployment shows who may read /metrics
+      const metricsAuth = ["--metrics-auth", options.webhook.metricsAuth];
+      return ["webhook", "serve", selfManaged, "--tls-cert", `${WEBHOOK_TLS_DIR}/tls.crt`, "--tls-key", `${WEBHOOK_TLS_DIR}/tls.key`, ...metricsAuth, ...common, ...extra];
     }
   }
 }

@@ -6,6 +6,7 @@
  */
 import { RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSettings } from "../../lib/operator/settings.ts";
 import { COMPONENTS, type Component, type ReportsSetting } from "../../lib/rbac/permissions.ts";
+import type { MetricsAuthMode } from "../../lib/webhook/constants.ts";
 import { renderAdmissionConfiguration } from "../admission.ts";
 import { renderCertManagerObjects } from "../cert-manager.ts";
 import { renderLabelledCrds } from "../manifests.ts";
@@ -37,6 +38,8 @@ function templatedOptions(t: TemplateTokens, version: string, certMode: DeployOp
       failurePolicy: t.inline(".Values.webhook.failurePolicy") as "Ignore",
       timeoutSeconds: t.number(".Values.webhook.timeoutSeconds"),
       excludedNamespaces: [t.items(".Values.webhook.excludedNamespaces")],
+      // the Deployment's arg; what the setting adds to RBAC and the ServiceMonitor is rendered per value
+      metricsAuth: t.inline(".Values.webhook.metricsAuth | quote") as MetricsAuthMode,
     },
     monitoring: { labels: { [t.entries(".Values.monitoring.labels")]: "" }, interval: t.inline(".Values.monitoring.interval | quote") },
     // args are strings; counts go through int first, as Helm holds YAML numbers as floats (1e+06)
@@ -87,17 +90,23 @@ function withConditionalLines(base: string, variants: readonly (readonly [condit
 export function renderChart(version: string): Record<string, string> {
   const t = new TemplateTokens();
   const options = withQuotedVersion(t, templatedOptions(t, version, "self-managed"));
+  const withMetricsAuth = (o: DeployOptions, metricsAuth: MetricsAuthMode): DeployOptions => ({ ...o, webhook: { ...o.webhook, metricsAuth } });
   const certManager = { ...options, webhook: { ...options.webhook, certMode: "cert-manager" as const } };
   const doc = (objects: readonly unknown[]) => t.substitute(toYaml(objects));
   const isCertManager = 'eq .Values.webhook.certificate.mode "cert-manager"';
+  const isMetricsAuth = 'eq .Values.webhook.metricsAuth "kubernetes"';
   const reports = ".Values.reconcile.reports";
   const reportsToken = t.inline(`${reports} | quote`);
-  // the fewest grants (cert-manager, no reports), plus what each setting adds: reconcile's report
-  // rule, chosen by the value; the webhook's Secret Role and VWC rule only for self-managed certificates
-  const rbacFile = withConditionalLines(doc(renderRbac(certManager)), [
-    ...(["wgpolicyk8s", "openreports"] as const).map((format) => [`eq ${reports} "${format}"`, doc(renderRbac({ ...certManager, reports: format }))] as const),
-    [`not (${isCertManager})`, doc(renderRbac(options))] as const,
+  // the fewest grants (cert-manager, no reports, open metrics), plus what each setting adds:
+  // reconcile's report rule, chosen by the value; the webhook's Secret Role and VWC rule only for
+  // self-managed certificates; its review rules and the metrics reader only for authorized metrics
+  const fewest = withMetricsAuth(certManager, "none");
+  const rbacFile = withConditionalLines(doc(renderRbac(fewest)), [
+    ...(["wgpolicyk8s", "openreports"] as const).map((format) => [`eq ${reports} "${format}"`, doc(renderRbac({ ...fewest, reports: format }))] as const),
+    [`not (${isCertManager})`, doc(renderRbac(withMetricsAuth(options, "none")))] as const,
+    [isMetricsAuth, doc(renderRbac(withMetricsAuth(certManager, "kubernetes")))] as const,
   ]);
+  const serviceMonitors = withConditionalLines(doc(renderServiceMonitors(withMetricsAuth(options, "none"))), [[isMetricsAuth, doc(renderServiceMonitors(withMetricsAuth(options, "kubernetes")))]]);
 
   const deployments = COMPONENTS.map((c) => {
     const text = doc([renderDeployment(options, c)]);
@@ -141,7 +150,7 @@ export function renderChart(version: string): Record<string, string> {
     "templates/pdbs.yaml": wrapIf(".Values.podDisruptionBudget.enabled", doc(COMPONENTS.map((c) => renderPodDisruptionBudget(options, c)))),
     "templates/webhook-configuration.yaml": `{{- if ${isCertManager} }}\n${doc([renderAdmissionConfiguration(certManager)])}{{- else }}\n${doc([renderAdmissionConfiguration(options)])}{{- end }}\n`,
     "templates/cert-manager.yaml": wrapIf(isCertManager, doc(renderCertManagerObjects(certManager))),
-    "templates/service-monitors.yaml": wrapIf(".Values.monitoring.serviceMonitor.enabled", doc(renderServiceMonitors(options))),
+    "templates/service-monitors.yaml": wrapIf(".Values.monitoring.serviceMonitor.enabled", serviceMonitors),
     "templates/prometheus-rule.yaml": wrapIf(".Values.monitoring.prometheusRule.enabled", doc([renderPrometheusRule(options)])),
     "templates/grafana-dashboard.yaml": wrapIf(".Values.monitoring.grafanaDashboard.enabled", doc([renderDashboardConfigMap(options)])),
     "templates/NOTES.txt": [

@@ -5,6 +5,7 @@
  */
 import { RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSetting, type ReconcileSettingKey } from "../../lib/operator/settings.ts";
 import { COMPONENTS, type Component, REPORTS_SETTINGS } from "../../lib/rbac/permissions.ts";
+import { METRICS_AUTH_MODES } from "../../lib/webhook/constants.ts";
 import { CERT_MODES, DEFAULT_RESOURCES } from "../options.ts";
 
 const QUANTITY = "^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\\d+))?$";
@@ -122,6 +123,12 @@ export function renderValuesYaml(imageRepository: string): string {
         "    # self-managed: the webhook creates, renews and hot-reloads its certificate and keeps the",
         "    # webhook configuration's caBundle current. cert-manager: a cert-manager Certificate does.",
         "    mode: self-managed",
+        "  # Who may read the webhook's /metrics (webhook serve --metrics-auth). kubernetes: a bearer token",
+        "  # the API server accepts, of an identity allowed to get /metrics; adds TokenReview and",
+        "  # SubjectAccessReview create to the webhook's ClusterRole, and the kube-devops-metrics-reader",
+        "  # ClusterRole, ServiceAccount and token Secret the ServiceMonitor scrapes with.",
+        "  # none: anyone who reaches the Service reads it (the reference's behaviour).",
+        "  metricsAuth: kubernetes",
       ].join("\n"),
     ),
     "",
@@ -170,6 +177,7 @@ export function renderValuesSchema(): Record<string, unknown> {
             timeoutSeconds: { type: "integer", minimum: 1, maximum: 30 },
             excludedNamespaces: { type: "array", items: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 63 }, uniqueItems: true },
             certificate: { type: "object", additionalProperties: false, required: ["mode"], properties: { mode: { enum: [...CERT_MODES] } } },
+            metricsAuth: { enum: [...METRICS_AUTH_MODES] },
           })
         : c === "reconcile"
           ? componentSchema({ reports: { enum: [...REPORTS_SETTINGS] }, ...Object.fromEntries(operatorSettings.map((k) => [k, settingSchema(k)])) }, operatorSettings)

@@ -56,10 +56,16 @@ export interface PermissionOptions {
    * (`--no-self-managed`): the webhook then only reads the mounted files and gets no such grant.
    */
   selfManagedCertificates: boolean;
+  /**
+   * `webhook serve --metrics-auth kubernetes`: the webhook asks the API server about each scraper's
+   * token (TokenReview) and whether that identity may get `/metrics` (SubjectAccessReview). Off
+   * with `--metrics-auth none`.
+   */
+  metricsAuth: boolean;
 }
 
-/** What the default manifests run: no reports, self-managed certificates. */
-export const DEFAULT_PERMISSION_OPTIONS: PermissionOptions = { reports: "none", selfManagedCertificates: true };
+/** What the default manifests run: no reports, self-managed certificates, authorized metrics. */
+export const DEFAULT_PERMISSION_OPTIONS: PermissionOptions = { reports: "none", selfManagedCertificates: true, metricsAuth: true };
 
 /** The report resource `reconcile --reports <format>` upserts (group, plural). */
 export function reportGrant(format: ReportFormat): Permission {
@@ -98,6 +104,21 @@ function selfManagedCertificateGrants(names: ObjectNames): Permission[] {
   ];
 }
 
+/**
+ * What lib/server/metrics-auth.ts does for `/metrics`: create a TokenReview, then a
+ * SubjectAccessReview. These are the two rules of the bootstrap ClusterRole `system:auth-delegator`
+ * today; they are listed here rather than bound to it so that `check` asks for them, the usage test
+ * proves them, and a rule a future Kubernetes adds to that role never reaches the webhook
+ * (decision 0029).
+ */
+function metricsAuthGrants(): Permission[] {
+  const usedBy = "webhook --metrics-auth kubernetes: checks a scraper's bearer token, then its access to /metrics (lib/server/metrics-auth.ts)";
+  return [
+    { group: "authentication.k8s.io", resources: ["tokenreviews"], verbs: ["create"], scope: "cluster", usedBy },
+    { group: "authorization.k8s.io", resources: ["subjectaccessreviews"], verbs: ["create"], scope: "cluster", usedBy },
+  ];
+}
+
 /** The grants of one component, given the names of the objects it owns; options not given take DEFAULT_PERMISSION_OPTIONS. */
 export function componentPermissions(component: Component, names: ObjectNames = DEFAULT_OBJECT_NAMES, given: Partial<PermissionOptions> = {}): Permission[] {
   const options: PermissionOptions = { ...DEFAULT_PERMISSION_OPTIONS, ...given };
@@ -123,6 +144,7 @@ export function componentPermissions(component: Component, names: ObjectNames = 
       return [
         { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch"], scope: "cluster", usedBy: "webhook: watch-fed policy cache (W-A8)" },
         ...(options.selfManagedCertificates ? selfManagedCertificateGrants(names) : []),
+        ...(options.metricsAuth ? metricsAuthGrants() : []),
       ];
   }
 }

@@ -32,3 +32,13 @@ export const WEBHOOK_EXCLUDED_NAMESPACES = ["kube-system", "kube-public", "kube-
 export function serviceDnsNames(service: string, namespace: string): string[] {
   return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`];
 }
+
+/**
+ * How `webhook serve` guards `/metrics` (`--metrics-auth`, chart `webhook.metricsAuth`):
+ * `kubernetes` asks the API server (TokenReview, then SubjectAccessReview for `get /metrics`),
+ * `none` serves it to anyone who reaches the port, as the reference did (decision 0029).
+ */
+export const METRICS_AUTH_MODES = ["kubernetes", "none"] as const;
+export type MetricsAuthMode = (typeof METRICS_AUTH_MODES)[number];
+/** The non-resource path a scraper must be allowed to `get` (RBAC `nonResourceURLs`). */
+export const METRICS_PATH = "/metrics";

@@ -109,7 +109,7 @@ describe("chart/ (Helm)", () => {
       image: "registry.example/kd:dev",
       replicas: { ...base.replicas, reconcile: 3 },
       resources: { ...base.resources, reconcile: resources },
-      webhook: { certMode: "cert-manager", failurePolicy: "Fail", timeoutSeconds: 2, excludedNamespaces: ["legacy"] },
+      webhook: { certMode: "cert-manager", failurePolicy: "Fail", timeoutSeconds: 2, excludedNamespaces: ["legacy"], metricsAuth: "kubernetes" },
       monitoring: { labels: { release: "prometheus" }, interval: "15s" },
     });
     expect(byKey(rendered)).toEqual(byKey(expectedObjects(options, { serviceMonitor: true, prometheusRule: true, dashboard: true })));
@@ -216,14 +216,33 @@ describe("chart/ (Helm)", () => {
   test("webhook.certificate.mode cert-manager drops the webhook's Secret and VWC grants, with or without reports", () => {
     const webhookRules = (objects: Obj[]) =>
       objects.filter((o) => o.metadata.name === "kube-devops-webhook" && (o.kind === "Role" || o.kind === "ClusterRole")).flatMap((o) => (o as unknown as { rules: { resources: string[] }[] }).rules.flatMap((r) => r.resources));
-    expect(webhookRules(renderInstall({}))).toEqual(["devopspolicies", "validatingwebhookconfigurations", "secrets", "secrets"]);
-    expect(webhookRules(renderInstall({ webhook: { certificate: { mode: "cert-manager" } } }))).toEqual(["devopspolicies"]);
+    expect(webhookRules(renderInstall({}))).toEqual(["devopspolicies", "validatingwebhookconfigurations", "tokenreviews", "subjectaccessreviews", "secrets", "secrets"]);
+    expect(webhookRules(renderInstall({ webhook: { certificate: { mode: "cert-manager" } } }))).toEqual(["devopspolicies", "tokenreviews", "subjectaccessreviews"]);
     for (const reports of ["none", "wgpolicyk8s"] as const) {
       const rendered = renderInstall({ reconcile: { reports }, webhook: { certificate: { mode: "cert-manager" } } });
       const base = helmOptions("governance", "kd");
       const options = helmOptions("governance", "kd", { reports, webhook: { ...base.webhook, certMode: "cert-manager" } });
       expect(byKey(rendered)).toEqual(byKey(expectedObjects(options, { serviceMonitor: false, prometheusRule: false, dashboard: true })));
     }
+  });
+
+  test("webhook.metricsAuth none drops the review grants, the metrics reader and the ServiceMonitor's token, in every combination (decision 0029)", () => {
+    const monitoring = { serviceMonitor: { enabled: true } };
+    for (const metricsAuth of ["kubernetes", "none"] as const) {
+      for (const certMode of ["self-managed", "cert-manager"] as const) {
+        for (const reports of ["none", "openreports"] as const) {
+          const rendered = renderInstall({ reconcile: { reports }, webhook: { metricsAuth, certificate: { mode: certMode } }, monitoring });
+          const base = helmOptions("governance", "kd");
+          const options = helmOptions("governance", "kd", { reports, webhook: { ...base.webhook, certMode, metricsAuth } });
+          expect({ metricsAuth, certMode, reports, objects: byKey(rendered) }).toEqual({ metricsAuth, certMode, reports, objects: byKey(expectedObjects(options, { serviceMonitor: true, prometheusRule: false, dashboard: true })) });
+          expect(argsOf(rendered, "webhook")).toEqual(expect.arrayContaining(["--metrics-auth", metricsAuth]));
+          expect(rendered.some((o) => o.metadata.name === "kube-devops-metrics-reader")).toBe(metricsAuth === "kubernetes");
+        }
+      }
+    }
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(files["values.schema.json"] ?? "{}"));
+    expect(validate(mergeValues(parse(files["values.yaml"] ?? ""), { webhook: { metricsAuth: "token" } }))).toBe(false);
+    expect(validate(mergeValues(parse(files["values.yaml"] ?? ""), { webhook: { metricsAuth: "none" } }))).toBe(true);
   });
 
   test("every rendered object is schema-valid; Grafana and Prometheus templates survive Helm", () => {

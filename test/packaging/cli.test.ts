@@ -38,9 +38,9 @@ describe("compiled binary: manifest generators", () => {
     expect(runBinary(["webhook", "cert-generate", "--output-dir", dir, "--namespace", "ops"]).code).toBe(0);
     const { code, stdout } = runBinary(["deploy", "generate-all", "--namespace", "ops", "--tls-dir", dir]);
     expect(code).toBe(0);
-    const objects = parseAllDocuments(stdout).map((d) => d.toJS() as { kind: string; data?: Record<string, string>; webhooks?: { clientConfig: { caBundle?: string } }[] });
+    const objects = parseAllDocuments(stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string }; data?: Record<string, string>; webhooks?: { clientConfig: { caBundle?: string } }[] });
     const b64 = (file: string) => Buffer.from(readFileSync(join(dir, file), "utf8")).toString("base64");
-    const secret = objects.find((o) => o.kind === "Secret");
+    const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "kube-devops-webhook-tls");
     expect(secret?.data).toEqual({ "ca.crt": b64("ca.crt"), "tls.crt": b64("tls.crt"), "tls.key": b64("tls.key") });
     expect(objects.find((o) => o.kind === "ValidatingWebhookConfiguration")?.webhooks?.[0]?.clientConfig.caBundle).toBe(b64("ca.crt"));
     expect(stdout).not.toContain(b64("ca.key")); // the CA's private key never leaves the directory

@@ -58,6 +58,7 @@ describe("generated args parse with each command's definition", () => {
     expect([reconcile.parsed.reports, reconcile.parsed.qps]).toEqual(["openreports", "50"]);
     expect((await parseAsBinary(componentArgs(options, "watch"))).parsed["page-size"]).toBe("250");
     expect((await parseAsBinary(componentArgs(options, "webhook"))).parsed["cert-check-interval"]).toBe("60");
+    for (const mode of ["kubernetes", "none"]) expect((await parseAsBinary(componentArgs(parseDeployArgs({ "metrics-auth": mode }, VERSION), "webhook"))).parsed["metrics-auth"]).toBe(mode);
   });
 
   test("default args give the operator the tuning it has without any flag", async () => {

@@ -127,9 +127,9 @@ describe("RBAC (W-D1)", () => {
   });
 
   test("bindings bind only the component's own ServiceAccount; leases only through a namespaced Role", () => {
-    const objects = renderRbac(options) as (Obj & { subjects?: { name: string }[]; roleRef?: { name: string }; rules?: { resources: string[] }[] })[];
+    const objects = renderRbac(options) as (Obj & { subjects?: { name: string }[]; roleRef?: { name: string }; rules?: { resources?: string[] }[] })[];
     for (const b of objects.filter((o) => o.kind.endsWith("Binding"))) expect(b.subjects?.map((s) => s.name)).toEqual([b.roleRef?.name ?? ""]);
-    for (const r of objects.filter((o) => o.kind === "ClusterRole")) expect(r.rules?.some((rule) => rule.resources.includes("leases"))).toBe(false);
+    for (const r of objects.filter((o) => o.kind === "ClusterRole")) expect(r.rules?.some((rule) => rule.resources?.includes("leases"))).toBe(false);
   });
 
   test("snapshot: deploy generate-rbac", () => {

@@ -4,8 +4,10 @@
  * the emulator as its own ServiceAccount, every request it makes is authorized only by the grants of
  * lib/rbac/permissions.ts (the same list gen/rbac.ts renders), and afterwards every grant must have
  * been used — no 403, no unused permission. The scenario covers status, finalizer, audit history
- * and retention, class-change Events, enforce mode (a Deployment, StatefulSet and DaemonSet patched)
- * and `--reports wgpolicyk8s` (its PolicyReport created, then updated).
+ * and retention, class-change Events, enforce mode (a Deployment, StatefulSet and DaemonSet patched),
+ * `--reports wgpolicyk8s` (its PolicyReport created, then updated) and the webhook's authorized
+ * `/metrics` (a real token of the generated metrics reader: TokenReview, then SubjectAccessReview
+ * against the generated reader role), and `--metrics-auth none` without those grants.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
@@ -28,15 +30,19 @@ import { ensureBinary } from "../support/binary.ts";
 
 const NAMESPACE = "kube-devops";
 /** The deployment under test writes PolicyReports, so its report grant must be used too. */
-const OPTIONS: PermissionOptions = { reports: "wgpolicyk8s", selfManagedCertificates: true };
-/** The webhook's certificate mode of the test running now (its grants depend on it). */
+const OPTIONS: PermissionOptions = { reports: "wgpolicyk8s", selfManagedCertificates: true, metricsAuth: true };
+/** The webhook's certificate and metrics modes of the test running now (its grants depend on them). */
 let selfManagedCertificates = true;
-const componentPermissions = (component: Component): Permission[] => grantsOf(component, undefined, { ...OPTIONS, selfManagedCertificates });
+let metricsAuth = true;
+const componentPermissions = (component: Component): Permission[] => grantsOf(component, undefined, { ...OPTIONS, selfManagedCertificates, metricsAuth });
+const METRICS_READER_USER = `system:serviceaccount:${NAMESPACE}:kube-devops-metrics-reader`;
 
 let emu: Emulator;
 let cluster: Cluster;
 const processes: Subprocess[] = [];
 const requests: { component: Component; attrs: RequestAttributes; allowed: boolean }[] = [];
+/** SubjectAccessReviews the webhook asked about scrapers: who, which path, the answer. */
+const scrapers: string[] = [];
 
 function serviceAccountUser(component: Component): string {
   return `system:serviceaccount:${NAMESPACE}:kube-devops-${component}`;
@@ -98,9 +104,17 @@ beforeAll(async () => {
     if (!match) return defaultAuthenticate(req);
     return { username: serviceAccountUser(match[1] as Component), groups: ["system:serviceaccounts", `system:serviceaccounts:${NAMESPACE}`, "system:authenticated"] };
   };
-  emu.hooks.authorize = (attrs) => {
+  // the emulator's RBAC, which evaluates the generated metrics-reader ClusterRole and binding
+  const rbac = emu.hooks.authorize;
+  if (!rbac) throw new Error("the emulator has no authorize hook");
+  emu.hooks.authorize = async (attrs) => {
     const component = (["watch", "reconcile", "webhook"] as const).find((c) => attrs.user.username === serviceAccountUser(c));
-    if (!component) return { allowed: attrs.user.groups.includes("system:masters") };
+    if (!component) {
+      if (attrs.user.groups.includes("system:masters")) return { allowed: true };
+      const decision = await rbac(attrs);
+      if (attrs.user.username === METRICS_READER_USER) scrapers.push(`${attrs.user.username} ${attrs.verb} ${attrs.path}: ${decision.allowed}`);
+      return decision;
+    }
     const allowed = !attrs.isResourceRequest || componentPermissions(component).some((p) => grants(p, attrs));
     requests.push({ component, attrs, allowed });
     return allowed ? { allowed } : { allowed, reason: `no kube-devops-${component} grant` };
@@ -207,24 +221,45 @@ describe("watch under its generated RBAC", () => {
   }, 60_000);
 });
 
+/** Collects a process's stderr as it comes; `url()` is the webhook's listening URL once logged. */
+function readStderr(proc: Subprocess<"ignore", "ignore", "pipe">): { text: () => string; url: () => string | undefined; done: Promise<string> } {
+  let text = "";
+  const done = (async () => {
+    for await (const chunk of proc.stderr) text += new TextDecoder().decode(chunk);
+    return text;
+  })();
+  return { text: () => text, url: () => /"url":"(https:[^"]+)"/.exec(text)?.[1], done };
+}
+
 describe("webhook serve --self-managed under its generated RBAC", () => {
-  /** Runs the webhook until its Secret exists and the VWC trusts it, then stops it with SIGTERM. */
+  /**
+   * Runs the webhook until its Secret exists and the VWC trusts it, scrapes `/metrics` with the
+   * metrics reader's token (and without one), then stops it with SIGTERM.
+   */
   async function runWebhookOnce(kubeconfig: string): Promise<void> {
     const proc = Bun.spawn(
       [ensureBinary(), "webhook", "serve", "--self-managed", "--kubeconfig", kubeconfig, "--log-format", "json", "--addr", "127.0.0.1:0", "--namespace", NAMESPACE],
       { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", POD_NAME: "webhook-0", POD_NAMESPACE: NAMESPACE } },
     );
     processes.push(proc);
-    const stderr = new Response(proc.stderr).text();
-    await until(async () => {
+    const stderr = readStderr(proc);
+    const secret = await until(async () => {
       const vwc = await cluster.client.get<KubeObject & { webhooks: { clientConfig: { caBundle?: string } }[] }>(VALIDATING_WEBHOOK_CONFIGURATIONS, "kube-devops-webhook");
       const secret = await cluster.client.get<KubeObject & { data?: Record<string, string> }>(SECRETS, "kube-devops-webhook-tls", { namespace: NAMESPACE }).catch(() => undefined);
-      return vwc.webhooks[0]?.clientConfig.caBundle && secret?.data?.["tls.crt"] ? true : undefined;
+      return vwc.webhooks[0]?.clientConfig.caBundle && secret?.data?.["tls.crt"] ? secret : undefined;
     }, "the webhook's certificate and caBundle");
     await until(async () => (requests.some((r) => r.component === "webhook" && r.attrs.resource === "devopspolicies" && r.attrs.verb === "watch") ? true : undefined), "the policy watch");
+    // as the ServiceMonitor scrapes: the certificate verified against the Secret's ca.crt, the reader's token
+    const url = await until(async () => stderr.url(), "the listening URL");
+    const tls = { ca: Buffer.from(secret.data?.["ca.crt"] ?? "", "base64").toString(), serverName: `kube-devops-webhook.${NAMESPACE}.svc` };
+    const scrape = (token?: string) => fetch(`${url}/metrics`, { headers: token ? { Authorization: `Bearer ${token}` } : {}, tls } as RequestInit);
+    expect((await scrape()).status).toBe(401);
+    const metrics = await scrape(emu.serviceAccountToken(NAMESPACE, "kube-devops-metrics-reader"));
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain("webhook_requests_total");
     proc.kill("SIGTERM");
     await proc.exited;
-    expect(await stderr).not.toContain("forbidden");
+    expect(await stderr.done).not.toContain("forbidden");
   }
 
   test("first start creates the Secret, a restart repairs a broken one; no 403, every grant used", async () => {
@@ -236,6 +271,10 @@ describe("webhook serve --self-managed under its generated RBAC", () => {
     await runWebhookOnce(kubeconfig); // Secret broken: update
     expect(denied()).toEqual([]);
     expect(allGrants("webhook").filter((g) => !usedGrants("webhook").includes(g))).toEqual([]);
+    // the reader's access was judged by the generated reader role, once per run (then cached)
+    expect(scrapers).toEqual([`${METRICS_READER_USER} get /metrics: true`, `${METRICS_READER_USER} get /metrics: true`]);
+    // the metrics grants, used above: exactly what lib/server/metrics-auth.ts does
+    expect(allGrants("webhook").filter((g) => /review/.test(g)).sort()).toEqual(["authentication.k8s.io/tokenreviews:create", "authorization.k8s.io/subjectaccessreviews:create"]);
     // the certificate grants, all used above: exactly what lib/webhook/self-managed-certs.ts does
     expect(allGrants("webhook").filter((g) => /secrets|validatingwebhookconfigurations/.test(g)).sort()).toEqual([
       "/secrets:create",
@@ -247,9 +286,10 @@ describe("webhook serve --self-managed under its generated RBAC", () => {
   }, 60_000);
 });
 
-describe("webhook serve --no-self-managed (cert-manager, --tls-dir) under its generated RBAC", () => {
-  test("serves the mounted files and never touches Secrets or its configuration; no 403, every grant used", async () => {
+describe("webhook serve --no-self-managed --metrics-auth none (cert-manager, --tls-dir, open metrics) under its generated RBAC", () => {
+  test("serves the mounted files and open metrics, never touches Secrets, its configuration or reviews; no 403, every grant used", async () => {
     selfManagedCertificates = false;
+    metricsAuth = false;
     const since = requests.length;
     try {
       const dir = mkdtempSync(join(tmpdir(), "kd-rbac-"));
@@ -257,21 +297,24 @@ describe("webhook serve --no-self-managed (cert-manager, --tls-dir) under its ge
       const paths = writeCertificateSet(dir, certs);
       const kubeconfig = emu.writeKubeconfig(join(dir, "kubeconfig"), { token: "sa-webhook" });
       const proc = Bun.spawn(
-        [ensureBinary(), "webhook", "serve", "--no-self-managed", "--tls-cert", paths.tlsCert, "--tls-key", paths.tlsKey, "--kubeconfig", kubeconfig, "--log-format", "json", "--addr", "127.0.0.1:0", "--namespace", NAMESPACE],
+        [ensureBinary(), "webhook", "serve", "--no-self-managed", "--metrics-auth", "none", "--tls-cert", paths.tlsCert, "--tls-key", paths.tlsKey, "--kubeconfig", kubeconfig, "--log-format", "json", "--addr", "127.0.0.1:0", "--namespace", NAMESPACE],
         { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, POD_NAME: "webhook-0", POD_NAMESPACE: NAMESPACE } },
       );
       processes.push(proc);
-      const stderr = new Response(proc.stderr).text();
+      const stderr = readStderr(proc);
       await until(async () => (requests.slice(since).some((r) => r.component === "webhook" && r.attrs.resource === "devopspolicies" && r.attrs.verb === "watch") ? true : undefined), "the policy watch");
+      const url = await until(async () => stderr.url(), "the listening URL");
+      expect((await fetch(`${url}/metrics`, { tls: { ca: certs.ca.cert } } as RequestInit)).status).toBe(200);
       proc.kill("SIGTERM");
       await proc.exited;
-      expect(await stderr).not.toContain("forbidden");
+      expect(await stderr.done).not.toContain("forbidden");
       expect(denied()).toEqual([]);
-      const touched = requests.slice(since).filter((r) => r.component === "webhook" && ["secrets", "validatingwebhookconfigurations"].includes(r.attrs.resource));
+      const touched = requests.slice(since).filter((r) => r.component === "webhook" && ["secrets", "validatingwebhookconfigurations", "tokenreviews", "subjectaccessreviews"].includes(r.attrs.resource));
       expect(touched.map((r) => `${r.attrs.verb} ${r.attrs.resource}`)).toEqual([]);
       expect(allGrants("webhook").filter((g) => !usedGrants("webhook", since).includes(g))).toEqual([]);
     } finally {
       selfManagedCertificates = true;
+      metricsAuth = true;
     }
   }, 60_000);
 });

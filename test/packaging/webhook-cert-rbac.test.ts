@@ -20,13 +20,16 @@ function webhookRules(objects: readonly unknown[]): string[] {
     .flatMap((o) => (o.rules ?? []).map((r) => `${o.kind}: ${r.apiGroups?.join(",")}/${r.resources?.join(",")}${r.resourceNames ? `[${r.resourceNames.join(",")}]` : ""} ${r.verbs.join(",")}`));
 }
 
+/** `--metrics-auth kubernetes` (the default) adds these in every certificate mode (decision 0029). */
+const METRICS_REVIEWS = ["ClusterRole: authentication.k8s.io/tokenreviews create", "ClusterRole: authorization.k8s.io/subjectaccessreviews create"];
 const SELF_MANAGED = [
   "ClusterRole: devops.stochastic.io/devopspolicies list,watch",
   "ClusterRole: admissionregistration.k8s.io/validatingwebhookconfigurations[kube-devops-webhook] get,patch",
+  ...METRICS_REVIEWS,
   "Role: /secrets[kube-devops-webhook-tls] get,update",
   "Role: /secrets create",
 ];
-const READ_ONLY = ["ClusterRole: devops.stochastic.io/devopspolicies list,watch"];
+const READ_ONLY = ["ClusterRole: devops.stochastic.io/devopspolicies list,watch", ...METRICS_REVIEWS];
 
 describe("webhook certificate grants", () => {
   test("self-managed (the default): its Secret pinned by name for get/update, create in our namespace only, its own VWC get/patch", () => {
@@ -52,7 +55,7 @@ describe("webhook certificate grants", () => {
   });
 
   test("check --cert-mode cert-manager does not ask for the certificate grants", () => {
-    const asked = (selfManagedCertificates: boolean) => plannedChecks(["webhook"], "ops", { selfManagedCertificates }).map((c) => `${c.verb} ${c.resource}`);
+    const asked = (selfManagedCertificates: boolean) => plannedChecks(["webhook"], "ops", { selfManagedCertificates, metricsAuth: false }).map((c) => `${c.verb} ${c.resource}`);
     expect(asked(false)).toEqual(["list devopspolicies", "watch devopspolicies"]);
     expect(asked(true)).toEqual(["list devopspolicies", "watch devopspolicies", "get secrets", "update secrets", "create secrets", "get validatingwebhookconfigurations", "patch validatingwebhookconfigurations"]);
   });

@@ -1,11 +1,162 @@
 /**
- * lib/server/metrics-auth.ts with a counting fake client: how long decisions are cached per token
- * hash, how many are kept, and that concurrent requests share reviews within a bound.
+ * The webhook's `/metrics` behind lib/server/metrics-auth.ts (decision 0029), in process against
+ * the API emulator over HTTPS: the webhook runs as its ServiceAccount with exactly its generated
+ * RBAC, scrapers send real ServiceAccount tokens, and the API calls are counted at the emulator.
+ * Then the cache's bounds with a counting fake client.
  */
-import { describe, expect, test } from "bun:test";
-import type { KubeClient } from "../../lib/kube/client.ts";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { resolveDeployOptions } from "../../gen/options.ts";
+import { METRICS_READER, renderRbac } from "../../gen/rbac.ts";
+import { createKubeClient, type KubeClient } from "../../lib/kube/client.ts";
+import { loadKubeConfig } from "../../lib/kube/kubeconfig.ts";
+import type { KubeObject } from "../../lib/kube/types.ts";
 import { createLogger } from "../../lib/log.ts";
 import { bearerToken, createMetricsAccess, type MetricsAccess } from "../../lib/server/metrics-auth.ts";
+import { createWebhookHandlers } from "../../lib/webhook/app.ts";
+import { createWebhookMetrics } from "../../lib/webhook/metrics.ts";
+import { startEmulator, type Emulator } from "../kube/emulator.ts";
+import { ENFORCE_LATEST, goodContainer, pod, policies, request, review } from "./fixtures.ts";
+
+const NAMESPACE = "kube-devops";
+let emu: Emulator;
+let webhookClient: KubeClient;
+/** TokenReview and SubjectAccessReview requests the emulator received. */
+const reviews: string[] = [];
+
+/** `serviceaccounts`, `clusterroles.rbac.authorization.k8s.io`: the store's name for an object's resource. */
+function resourceOf(o: { apiVersion: string; kind: string }): string {
+  const plural = `${o.kind.toLowerCase()}s`;
+  return o.apiVersion.includes("/") ? `${plural}.${o.apiVersion.split("/")[0]}` : plural;
+}
+
+/** The webhook app with `/metrics` behind a fresh access check; log lines captured. */
+function makeGuardedApp(client = webhookClient) {
+  const lines: string[] = [];
+  const logger = createLogger({ format: "json", level: "debug", write: (l) => void lines.push(l) });
+  const access = createMetricsAccess({ client, logger, timeoutMs: 2_000 });
+  const metrics = createWebhookMetrics();
+  const index = policies([ENFORCE_LATEST]);
+  const { app } = createWebhookHandlers({ ownNamespace: NAMESPACE, policiesFor: (ns) => index.forNamespace(ns), metrics, logger, readiness: () => ({ ready: true, reasons: [] }), metricsAccess: access.check });
+  const scrape = (token?: string) => app.request("/metrics", token === undefined ? {} : { headers: { Authorization: `Bearer ${token}` } });
+  return { app, access, lines, scrape };
+}
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: NAMESPACE } });
+  await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a" } });
+  // the generated RBAC: the webhook's review grants, the metrics reader and its binding
+  for (const o of renderRbac(resolveDeployOptions("1.0.0", { namespace: NAMESPACE })) as (KubeObject & { apiVersion: string; kind: string })[]) {
+    await emu.store.create(resourceOf(o), o as never, { namespace: o.metadata?.namespace });
+  }
+  await emu.store.create("serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "nosy", namespace: "team-a" } }, { namespace: "team-a" });
+  const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-metrics-auth-")), "kubeconfig"), { token: emu.serviceAccountToken(NAMESPACE, "kube-devops-webhook") });
+  webhookClient = createKubeClient(loadKubeConfig({ kubeconfig, env: {} }), { rateLimit: false, retry: { maxAttempts: 2, baseMs: 10, maxMs: 50 } });
+  const authenticate = emu.hooks.authenticate;
+  if (!authenticate) throw new Error("the emulator has no authenticate hook");
+  emu.hooks.authenticate = (req) => {
+    if (/\/(tokenreviews|subjectaccessreviews)$/.test(req.url.pathname)) reviews.push(req.url.pathname.split("/").pop() as string);
+    return authenticate(req);
+  };
+});
+
+afterAll(async () => {
+  await emu?.stop();
+});
+
+describe("webhook /metrics with --metrics-auth kubernetes (in process, API emulator)", () => {
+  test("no token: 401 with a Bearer challenge and a JSON body, without asking the API server", async () => {
+    const { scrape } = makeGuardedApp();
+    const before = reviews.length;
+    const res = await scrape();
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe("Bearer");
+    expect(res.headers.get("content-type")).toStartWith("application/json");
+    expect(((await res.json()) as { error: string }).error).toContain("missing bearer token");
+    expect(reviews.length).toBe(before);
+  });
+
+  test("a token the API server rejects, or another scheme: 401", async () => {
+    const { app, scrape } = makeGuardedApp();
+    const res = await scrape("not-a-token-the-api-server-issued");
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+    expect(await res.json()).toEqual({ error: "invalid bearer token" });
+    expect((await app.request("/metrics", { headers: { Authorization: "Basic dXNlcjpwYXNz" } })).status).toBe(401);
+  });
+
+  test("a valid token whose identity may not get /metrics: 403 naming it", async () => {
+    const { scrape } = makeGuardedApp();
+    const res = await scrape(emu.serviceAccountToken("team-a", "nosy"));
+    expect(res.status).toBe(403);
+    expect(res.headers.get("content-type")).toStartWith("application/json");
+    expect(((await res.json()) as { error: string }).error).toStartWith('user "system:serviceaccount:team-a:nosy" may not get /metrics');
+  });
+
+  test("the metrics reader's token: 200 with the Prometheus text; the next scrape is answered from the cache", async () => {
+    const { scrape, access } = makeGuardedApp();
+    const token = emu.serviceAccountToken(NAMESPACE, METRICS_READER);
+    const before = reviews.length;
+    const res = await scrape(token);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toStartWith("text/plain");
+    expect(await res.text()).toContain("# TYPE webhook_requests_total counter");
+    expect(reviews.slice(before)).toEqual(["tokenreviews", "subjectaccessreviews"]);
+    expect((await scrape(token)).status).toBe(200);
+    expect(reviews.slice(before)).toEqual(["tokenreviews", "subjectaccessreviews"]); // no new API call
+    expect(access.cached).toBe(1);
+  });
+
+  test("/healthz and /readyz stay open (the kubelet probes them) and /validate needs no token", async () => {
+    const { app } = makeGuardedApp();
+    expect((await app.request("/healthz")).status).toBe(200);
+    expect((await app.request("/readyz")).status).toBe(200);
+    const res = await app.request("/validate", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(review(request(pod([goodContainer("app", { image: "nginx:latest" })])))) });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { response: { allowed: boolean } }).response.allowed).toBe(false);
+  });
+
+  test("API server unreachable: 503 and a log line without the token, not cached; /validate still answers; the same token works once it is back", async () => {
+    const { app, scrape, lines, access } = makeGuardedApp();
+    const token = emu.serviceAccountToken(NAMESPACE, METRICS_READER);
+    await emu.faults.stopListener();
+    try {
+      const res = await scrape(token);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: string }).error).toContain("unavailable");
+      const logged = lines.filter((l) => l.includes("cannot authorize a metrics request"));
+      expect(logged.length).toBe(1);
+      expect(lines.join("")).not.toContain(token);
+      expect(access.cached).toBe(0);
+      const verdict = await app.request("/validate", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(review(request(pod([goodContainer()])))) });
+      expect(verdict.status).toBe(200);
+    } finally {
+      await emu.faults.startListener();
+    }
+    expect((await scrape(token)).status).toBe(200);
+  });
+
+  test("an API error answer (500 on the TokenReview): 503, and the next scrape asks again", async () => {
+    const { scrape } = makeGuardedApp();
+    const token = emu.serviceAccountToken(NAMESPACE, METRICS_READER);
+    emu.faults.failNext(1, { resource: "tokenreviews", status: 500 });
+    expect((await scrape(token)).status).toBe(503);
+    expect((await scrape(token)).status).toBe(200);
+  });
+
+  test("a webhook identity without the review grants fails closed: 503, never 200", async () => {
+    // the metrics reader may get /metrics but may not create TokenReviews: the webhook's own
+    // grants are what make the check work (lib/rbac/permissions.ts)
+    const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-metrics-auth-")), "kubeconfig"), { token: emu.serviceAccountToken("team-a", "nosy") });
+    const ungranted = createKubeClient(loadKubeConfig({ kubeconfig, env: {} }), { rateLimit: false, retry: { maxAttempts: 1 } });
+    const { scrape, lines } = makeGuardedApp(ungranted);
+    expect((await scrape(emu.serviceAccountToken(NAMESPACE, METRICS_READER))).status).toBe(503);
+    expect(lines.join("")).toContain("tokenreviews");
+  });
+});
 
 /** A client answering reviews from `allow` (token → allowed?), counting calls; `gate` holds them. */
 function fakeClient(allow: (token: string) => boolean | "unknown", gate?: Promise<void>) {

@@ -90,7 +90,9 @@ describe("webhook serve (binary) against the emulator", () => {
     });
     expect(warned.warnings).toEqual(["DevOpsPolicy no-latest: container 'app' uses :latest tag (severity high)"]);
 
-    const metrics = await (await fetch(`${url}/metrics`, { tls: { ca } })).text();
+    // /metrics needs a token the API server vouches for (--metrics-auth kubernetes, the default):
+    // the admin token, whose system:masters group may get every non-resource URL
+    const metrics = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${emu.adminToken}` }, tls: { ca } })).text();
     expect(metrics).toContain('webhook_denials_total{namespace="prod",violation="latest_tag"}');
     expect(metrics).toMatch(/webhook_certificate_expiration_timestamp_seconds\{certificate="serving"\} \d{10}/);
   });
