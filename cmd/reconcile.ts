@@ -34,6 +34,7 @@ export default defineCommand({
     "metrics-addr": { type: "string", default: ":9090", description: "Listen address of /healthz, /readyz and /metrics", valueHint: "host:port" },
     ...reconcileSettingArgs(),
     ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.reconcileLease),
+    exemptions: { type: "boolean", default: true, description: "Honour devops.stochastic.io/exempt annotations (--no-exemptions: developers cannot exempt their workloads)" },
     reports: { type: "string", default: "none", description: "Write one PolicyReport per policy: wgpolicyk8s (wgpolicyk8s.io/v1alpha2), openreports (openreports.io/v1alpha1) or none", valueHint: "format" },
     ...rateLimitArgs,
   },
@@ -52,7 +53,7 @@ export default defineCommand({
     const ownNamespace = env.POD_NAMESPACE ?? currentNamespace(kc);
     const enforce = createEnforceStep({ client, logger, metrics, maxPatchesPerCycle, isProtectedNamespace: (ns) => isProtectedNamespace(ns) || ns === ownNamespace });
     const reports = reportsMode === "none" ? undefined : new ReportWriter({ client, logger, metrics, format: reportsMode, recheckMs: options.statusHeartbeatMs });
-    const operator = new PolicyOperator({ client, clock: systemClock, logger, metrics, options, watch, enforce, reports });
+    const operator = new PolicyOperator({ client, clock: systemClock, logger, metrics, options: { ...options, exemptions: args.exemptions !== false }, watch, enforce, reports });
     const election = { ...parsedElection, namespace: parsedElection.namespace ?? currentNamespace(kc) };
     const elected = new ElectedComponent({
       component: "reconcile",

@@ -28,6 +28,7 @@ export default defineCommand({
     ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.watchLease),
     "ready-staleness": { type: "string", default: "2m", description: "Not Ready when no watch is open and nothing was received for this long", valueHint: "duration" },
     "page-size": { type: "string", default: "500", description: "Pods per list page", valueHint: "n" },
+    exemptions: { type: "boolean", default: true, description: "Honour devops.stochastic.io/exempt annotations (--no-exemptions: developers cannot exempt their workloads)" },
     ...rateLimitArgs,
   },
   async run({ args }) {
@@ -39,7 +40,7 @@ export default defineCommand({
     const { client, namespace } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit, onRetry: (e) => logger.debug("api_retry", { ...e }) });
     const registry = new Registry();
     const metrics = createWatchMetrics(registry);
-    const controller = new WatchController({ client, clock: systemClock, logger, metrics, maxStalenessMs, pageSize, collectGarbage: () => Bun.gc(true) });
+    const controller = new WatchController({ client, clock: systemClock, logger, metrics, maxStalenessMs, pageSize, exemptions: args.exemptions !== false, collectGarbage: () => Bun.gc(true) });
     const election = { ...parsedElection, namespace: parsedElection.namespace ?? namespace };
     const elected = new ElectedComponent({
       component: "watch",

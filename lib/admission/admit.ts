@@ -42,6 +42,11 @@ export interface AdmitOptions {
    * policies (its plan is cached): hand out a new one when they change, as PolicyIndex does.
    */
   policiesFor: (namespace: string) => readonly AdmissionPolicy[];
+  /**
+   * Honour `devops.stochastic.io/exempt*` annotations (default true). False (`webhook serve
+   * --no-exemptions`) is the cluster admin's switch: developers cannot exempt themselves.
+   */
+  exemptions?: boolean;
 }
 
 /** Owners whose controllers create pods/ReplicaSets/Jobs from a template that admission already saw. */
@@ -146,11 +151,11 @@ function warningText(planned: PlannedCheck, message: string): string {
  * to completion (pod-containers.ts).
  * Undefined when there are none (the common compliant case allocates nothing).
  */
-function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan: AdmissionPlan, mayDeny: boolean): Findings | undefined {
+function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan: AdmissionPlan, mayDeny: boolean, exemptions: boolean): Findings | undefined {
   const spec = template.spec;
   if (!spec) return undefined;
   let found: Findings | undefined;
-  const exemption = exemptionOf(template);
+  const exemption = exemptions ? exemptionOf(template) : undefined;
   const existing = mayDeny && plan.mayDeny ? violationsOf(old, plan) : undefined;
   const seen = sharesNames(spec) ? new Set<string>() : undefined;
   const finishes = runsToCompletion(spec);
@@ -205,7 +210,7 @@ export function admitRequest(request: AdmissionRequest, options: AdmitOptions): 
   if (!template.spec) return skip(uid, namespace, "no-pod-spec");
   const old = request.operation === "UPDATE" ? podTemplateOf(request.oldObject, request.kind.kind, request.name) : undefined;
   const mayDeny = !isControllerCreated(request.object, request.userInfo?.username);
-  const found = mergeFindings(template, old, admissionPlanOf(policies), mayDeny);
+  const found = mergeFindings(template, old, admissionPlanOf(policies), mayDeny, options.exemptions !== false);
   if (!found) return { response: allowed(uid), namespace, outcome: "evaluated", denials: NONE, warnings: NONE };
   const response = found.denials.length > 0 ? denied(uid, DENIAL_PREFIX + found.denialMessages.join(", "), found.warnings) : allowed(uid, found.warnings);
   return { response, namespace, outcome: "evaluated", denials: found.denials, warnings: found.warningIds };

@@ -34,6 +34,8 @@ export interface ReconcileOptions {
   auditIntervalMs: number;
   auditRetention: number;
   statusHeartbeatMs: number;
+  /** Honour exemption annotations (default true; `reconcile --no-exemptions` scores everything). */
+  exemptions?: boolean;
 }
 
 export interface ReconcileDeps {
@@ -134,7 +136,7 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   const spec = checked.value;
   const pods = deps.podsIn(namespace);
   deps.metrics.podsScanned.inc(pods.length);
-  const evaluation = evaluatePolicy(spec, pods, now.getTime());
+  const evaluation = evaluatePolicy(spec, pods, now.getTime(), deps.options.exemptions !== false);
   const enforceMode = spec.enforcementMode === "enforce";
   deps.metrics.recordEvaluation(namespace, name, evaluation, enforceMode);
   deps.logger.debug("reconcile_evaluated", { namespace, policy: name, health_score: evaluation.score, violations: evaluation.violations, pods: evaluation.totalPods, classification: evaluation.classification, mode: enforceMode ? "enforce" : "audit" });

@@ -42,6 +42,8 @@ export interface AggregatorOptions {
   /** The checks of namespaces without policies (default: the reference's fixed checks). */
   defaultSet?: CheckSet;
   onViolationChange?: (change: ViolationChange) => void;
+  /** Honour exemption annotations (default true; `watch --no-exemptions` sets false). */
+  exemptions?: boolean;
 }
 
 /** Returned for pods in system namespaces: not tracked, not scored. */
@@ -89,7 +91,7 @@ export class HealthAggregator {
     const namespace = typeof raw === "string" && raw !== "" ? raw : "default";
     if (isSystemNamespace(namespace)) return IGNORED;
     const { set, generation } = this.checkSetOf(namespace);
-    return contributionOf(pod, { set, generation, now, intern: (ns) => this.namespaces.get(ns)?.name ?? ns, keepFindings: this.reporting });
+    return contributionOf(pod, { set, generation, now, intern: (ns) => this.namespaces.get(ns)?.name ?? ns, keepFindings: this.reporting, exemptions: this.options.exemptions !== false });
   }
 
   /** Records a pod's new contribution (added or modified). */

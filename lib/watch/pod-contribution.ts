@@ -126,17 +126,20 @@ export interface ContributionContext {
   intern: (namespace: string) => string;
   /** Keep findings for the violation log (false during the initial sync, where only a summary is logged). */
   keepFindings: boolean;
+  /** Honour exemption annotations (default true; `watch --no-exemptions` sets false). */
+  exemptions?: boolean;
 }
 
 /** Scores one pod into what the controller keeps of it. */
 export function contributionOf(pod: PodLike, ctx: ContributionContext): PodContribution {
   const meta = asRecord(pod.metadata);
-  const evaluation = evaluatePod(pod, ctx.set, { now: ctx.now });
+  const exemptions = ctx.exemptions !== false;
+  const evaluation = evaluatePod(pod, ctx.set, { now: ctx.now, exemptions });
   const state = stateOf(evaluation.tally, evaluation.findings);
   let next: PodContribution["next"];
   const at = pendingDeadline(pod, ctx.set, state, ctx.now);
   if (at !== undefined) {
-    const later = evaluatePod(pod, ctx.set, { now: at });
+    const later = evaluatePod(pod, ctx.set, { now: at, exemptions });
     const laterState = stateOf(later.tally, later.findings);
     if (laterState.mask !== state.mask || !tallyEquals(laterState.tally, state.tally)) next = { ...laterState, at };
   }

@@ -46,6 +46,8 @@ export interface WatchControllerOptions {
    * the parsed list pages' and events' memory.
    */
   collectGarbage?: () => void;
+  /** Honour exemption annotations (default true; `--no-exemptions` scores everything). */
+  exemptions?: boolean;
 }
 
 const EVENTS_PER_COLLECTION = 10_000;
@@ -84,7 +86,7 @@ export class WatchController {
   /** Runs one leader term until `signal` aborts; stops exporting scores when it ends. */
   async run(signal: AbortSignal): Promise<void> {
     const { client, clock, logger, metrics } = this.options;
-    const aggregator = new HealthAggregator({ onViolationChange: (c) => logViolationChange(logger, c) });
+    const aggregator = new HealthAggregator({ onViolationChange: (c) => logViolationChange(logger, c), exemptions: this.options.exemptions !== false });
     this.aggregator = aggregator;
     // A new leader term starts from fresh lists: nothing of an earlier term's loops or policies is trusted.
     this.pods = undefined;

@@ -28,6 +28,12 @@ describe("evaluatePolicy", () => {
     expect(e.bySeverity).toEqual({ critical: 0, high: 1, medium: 1, low: 1 });
   });
 
+  test("an exempted pod counts only when exemptions are off (reconcile --no-exemptions)", () => {
+    const exempt = { ...pod("b", "prod", [bad]), metadata: { name: "b", namespace: "prod", annotations: { "devops.stochastic.io/exempt": "true" } } };
+    expect(evaluatePolicy({ forbidLatestTag: true }, [exempt], NOW).violations).toBe(0);
+    expect(evaluatePolicy({ forbidLatestTag: true }, [exempt], NOW, false).violations).toBe(1);
+  });
+
   test("system-namespace pods are not counted; no pods scores 100", () => {
     const e = evaluatePolicy({ forbidLatestTag: true }, [pod("x", "kube-system", [bad])], NOW);
     expect([e.score, e.totalPods, e.violations]).toEqual([100, 0, 0]);

@@ -37,6 +37,16 @@ function load(agg: HealthAggregator, pods: PodLike[], now = T0): void {
 }
 
 describe("HealthAggregator scores", () => {
+  test("exemption annotations count unless the controller runs with --no-exemptions", () => {
+    const exempt = { ...pod("a", "x", { image: "nginx:latest" }), metadata: { namespace: "a", name: "x", resourceVersion: "1", annotations: { "devops.stochastic.io/exempt": "true" } } } as PodLike;
+    const honouring = new HealthAggregator();
+    load(honouring, [exempt]);
+    expect(honouring.clusterScore()).toBe(100);
+    const strict = new HealthAggregator({ exemptions: false });
+    load(strict, [exempt]);
+    expect(strict.clusterScore()).toBe(95);
+  });
+
   test("the cluster score is pod-weighted: the engine's score of all pods, not the mean of namespaces", () => {
     const pods = [
       pod("big", "a"), pod("big", "b"), pod("big", "c"), pod("big", "d"),

@@ -22,9 +22,9 @@ function namespaceOf(request: AdmissionRequest): string {
   return typeof ns === "string" && ns !== "" ? ns : "default";
 }
 
-function findingsOf(template: PodTemplate, namespace: string, policy: AdmissionPolicy): Finding[] {
-  const workloadExemption = parseExemption(template.workloadAnnotations);
-  return evaluatePodSpec(template.spec, policy.checks, { name: template.name, namespace, annotations: template.annotations }, { includeSystemNamespaces: true, workloadExemption }).findings;
+function findingsOf(template: PodTemplate, namespace: string, policy: AdmissionPolicy, exemptions: boolean): Finding[] {
+  const workloadExemption = exemptions ? parseExemption(template.workloadAnnotations) : undefined;
+  return evaluatePodSpec(template.spec, policy.checks, { name: template.name, namespace, annotations: template.annotations }, { includeSystemNamespaces: true, workloadExemption, exemptions }).findings;
 }
 
 interface Merged {
@@ -38,11 +38,11 @@ function keyOf(f: Finding): string {
   return `${f.check}\u0000${f.container}`;
 }
 
-function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, namespace: string, policies: readonly AdmissionPolicy[], mayDeny: boolean): Map<string, Merged> {
+function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, namespace: string, policies: readonly AdmissionPolicy[], mayDeny: boolean, exemptions: boolean): Map<string, Merged> {
   const merged = new Map<string, Merged>();
   for (const policy of policies) {
-    const existing = old ? new Set(findingsOf(old, namespace, policy).map(keyOf)) : undefined;
-    for (const finding of findingsOf(template, namespace, policy)) {
+    const existing = old ? new Set(findingsOf(old, namespace, policy, exemptions).map(keyOf)) : undefined;
+    for (const finding of findingsOf(template, namespace, policy, exemptions)) {
       if (finding.exempt) continue;
       const key = keyOf(finding);
       const deny = mayDeny && policy.enforce && isAtLeast(finding.severity, policy.threshold) && !existing?.has(key);
@@ -62,7 +62,7 @@ function skip(uid: string, namespace: string, outcome: AdmissionDecision["outcom
 }
 
 /** The verdict, policy by policy. */
-export function admitByPolicy(request: AdmissionRequest, options: { ownNamespace: string; policiesFor: (namespace: string) => readonly AdmissionPolicy[] }): AdmissionDecision {
+export function admitByPolicy(request: AdmissionRequest, options: { ownNamespace: string; policiesFor: (namespace: string) => readonly AdmissionPolicy[]; exemptions?: boolean }): AdmissionDecision {
   const { uid } = request;
   const namespace = namespaceOf(request);
   if (request.operation !== "CREATE" && request.operation !== "UPDATE") return skip(uid, namespace, "operation-not-validated");
@@ -74,7 +74,7 @@ export function admitByPolicy(request: AdmissionRequest, options: { ownNamespace
   if (!template.spec) return skip(uid, namespace, "no-pod-spec");
   const old = request.operation === "UPDATE" ? podTemplateOf(request.oldObject, request.kind.kind, request.name) : undefined;
   const mayDeny = !isControllerCreated(request.object, request.userInfo?.username);
-  const merged = [...mergeFindings(template, old, namespace, policies, mayDeny).values()];
+  const merged = [...mergeFindings(template, old, namespace, policies, mayDeny, options.exemptions !== false).values()];
   const denying = merged.filter((m) => m.deny);
   const warning = merged.filter((m) => !m.deny);
   const warnings = warning.map((m) => `DevOpsPolicy ${m.policy}: ${m.finding.message} (severity ${m.severity})`);

@@ -178,6 +178,16 @@ describe("admitRequest(): exemptions", () => {
     const d = admit(request(exempt), [ENFORCE_LATEST]);
     expect(d.response).toEqual({ uid: "3f1e6c2a-0000-4000-8000-000000000001", allowed: true });
   });
+
+  test("with exemptions off (webhook serve --no-exemptions) a developer cannot exempt a workload: pod, template and workload annotations are ignored", () => {
+    const index = policies([ENFORCE_LATEST]);
+    const strict = { ownNamespace: "kube-devops", policiesFor: (ns: string) => index.forNamespace(ns), exemptions: false };
+    const exemptPod = pod([LATEST], { annotations: { "devops.stochastic.io/exempt": "true", "devops.stochastic.io/exempt-reason": "trust me" } });
+    expect(admitRequest(request(exemptPod), strict).response.status?.message).toBe("Denied by DevOpsPolicy: container 'app' uses :latest tag");
+    const workload = { ...deployment([LATEST]), metadata: { name: "web", namespace: "prod", annotations: { "devops.stochastic.io/exempt-checks": "latest_tag" } } };
+    expect(admit(request(workload), [ENFORCE_LATEST]).response.allowed).toBe(true);
+    expect(admitRequest(request(workload), strict).response.allowed).toBe(false);
+  });
 });
 
 describe("admitRequest(): every container is checked (reference W-A9)", () => {
