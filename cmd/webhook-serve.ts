@@ -54,6 +54,7 @@ export default defineCommand({
     "service-name": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the Service the certificate is issued for" },
     "webhook-configuration": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the ValidatingWebhookConfiguration whose caBundle is kept current" },
     "cert-check-interval": { type: "string", default: "300", description: "With --self-managed: seconds between certificate checks (renewal, pick-up of renewals by other replicas)" },
+    exemptions: { type: "boolean", default: true, description: "Honour devops.stochastic.io/exempt annotations (--no-exemptions: developers cannot exempt their workloads)" },
     "metrics-auth": {
       type: "enum",
       options: [...METRICS_AUTH_MODES],
@@ -71,7 +72,7 @@ export default defineCommand({
     const cache = createPolicyCache({ client: conn.client, logger });
     const metricsAuth = args["metrics-auth"];
     const access = metricsAuth === "kubernetes" ? createMetricsAccess({ client: conn.client, logger, path: METRICS_PATH }) : undefined;
-    const { app, validate } = createWebhookHandlers({ ownNamespace, policiesFor: cache.policiesFor, metrics, logger, readiness: cache.readiness, ...(access ? { metricsAccess: access.check } : {}) });
+    const { app, validate } = createWebhookHandlers({ ownNamespace, policiesFor: cache.policiesFor, exemptions: args.exemptions !== false, metrics, logger, readiness: cache.readiness, ...(access ? { metricsAccess: access.check } : {}) });
     const caFile = join(dirname(args["tls-cert"]), "ca.crt");
     const checkIntervalMs = parseSeconds(args["cert-check-interval"], "--cert-check-interval") * 1000;
     await runUntilSignal(

@@ -44,6 +44,11 @@ export const deployArgs = {
 export const workloadArgs = {
   ...deployArgs,
   ...reconcileSettingArgs((description, flag) => `reconcile --${flag}: ${description}`),
+  exemptions: {
+    type: "boolean",
+    default: true,
+    description: "Components honour devops.stochastic.io/exempt annotations (--no-exemptions on watch, reconcile and webhook serve: developers cannot exempt their workloads)",
+  },
 } satisfies ArgsDef;
 
 export const monitoringArgs = {
@@ -114,6 +119,7 @@ export function parseDeployArgs(args: DeployFlags, version: string): DeployOptio
     webhook: { certMode: certMode as CertMode, failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [], metricsAuth: parseMetricsAuth(args["metrics-auth"]) },
     reports: reports as ReportsSetting,
     reconcile: parseReconcileSettings(text),
+    exemptions: args.exemptions !== false,
   });
 }
 

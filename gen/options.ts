@@ -84,6 +84,11 @@ export interface DeployOptions {
   reconcile: ReconcileSettings;
   /** Flags appended to each component's args as given, after the generated ones (the last value of a flag wins). */
   extraArgs: Record<Component, string[]>;
+  /**
+   * Honour `devops.stochastic.io/exempt*` annotations: `--exemptions` or `--no-exemptions` on all
+   * three components, so the score, the policy status and admission agree on what is exempt.
+   */
+  exemptions: boolean;
 }
 
 /** The image reference for a version: the public repository, tag `v<version>`. */
@@ -109,6 +114,7 @@ export function resolveDeployOptions(version: string, given: Partial<Omit<Deploy
     reports: given.reports ?? "none",
     reconcile: given.reconcile ?? DEFAULT_RECONCILE_SETTINGS,
     extraArgs: given.extraArgs ?? perComponent([]),
+    exemptions: given.exemptions ?? true,
   };
 }
 

@@ -41,7 +41,8 @@ export function terminationGraceSeconds(component: Component): number {
 
 /** The command line of a component's container (the image's entrypoint is the binary). */
 export function componentArgs(options: DeployOptions, component: Component): string[] {
-  const common = ["--log-format", "json"];
+  // written out even at its default, so each Deployment shows whether developers can exempt themselves
+  const common = [options.exemptions ? "--exemptions" : "--no-exemptions", "--log-format", "json"];
   const extra = options.extraArgs[component];
   switch (component) {
     case "watch":

@@ -66,6 +66,7 @@ ${operatorRows()}
 | \`webhook.certificate.mode\` | \`self-managed\` | \`self-managed\` (the webhook issues and rotates its certificate) or \`cert-manager\` |
 | \`webhook.metricsAuth\` | \`kubernetes\` | who may read the webhook's \`/metrics\` (\`webhook serve --metrics-auth\`): \`kubernetes\` = a bearer token the API server accepts (TokenReview) of an identity allowed to \`get /metrics\` (SubjectAccessReview); adds \`create\` on both to the webhook's ClusterRole and renders the \`kube-devops-metrics-reader\` ClusterRole, ServiceAccount and token Secret the ServiceMonitor sends (bind the role to your own Prometheus's ServiceAccount to scrape with its token instead). \`none\` = open to anyone who reaches the Service, and none of those objects |
 | \`crds.install\` | \`true\` | install and upgrade the CRDs |
+| \`exemptions\` | \`true\` | honour \`devops.stochastic.io/exempt\` and \`exempt-checks\` annotations; \`false\` runs every component with \`--no-exemptions\`, so developers cannot exempt their own workloads from scores, policy status or admission |
 | \`podDisruptionBudget.enabled\` | \`true\` | one PDB per component (maxUnavailable 1) |
 | \`monitoring.labels\` | \`{}\` | labels your Prometheus selects ServiceMonitors/PrometheusRules by |
 | \`monitoring.interval\` | \`30s\` | scrape interval |

@@ -108,13 +108,15 @@ export function renderChart(version: string): Record<string, string> {
   ]);
   const serviceMonitors = withConditionalLines(doc(renderServiceMonitors(withMetricsAuth(options, "none"))), [[isMetricsAuth, doc(renderServiceMonitors(withMetricsAuth(options, "kubernetes")))]]);
 
+  // `--exemptions` or `--no-exemptions`, chosen by the value (the generators write one of them)
+  const exemptionsArg = (text: string) => text.replace("- --exemptions", "- {{ if .Values.exemptions }}--exemptions{{ else }}--no-exemptions{{ end }}");
   const deployments = COMPONENTS.map((c) => {
-    const text = doc([renderDeployment(options, c)]);
+    const text = exemptionsArg(doc([renderDeployment(options, c)]));
     // the TLS volume is optional only while the webhook creates its own Secret
     // ... and the webhook manages its certificate only then
     if (c === "reconcile") {
       // `--reports <value>` only when reports are on (the generators omit the flag for none)
-      const withFlag = doc([renderDeployment({ ...options, reports: reportsToken as ReportsSetting }, c)]);
+      const withFlag = exemptionsArg(doc([renderDeployment({ ...options, reports: reportsToken as ReportsSetting }, c)]));
       const lines = /^(\s*)- --reports\n\s*- .*\n/m;
       return withFlag.replace(lines, (block, indent: string) => `${indent}{{- if ne ${reports} "none" }}\n${block}${indent}{{- end }}\n`);
     }

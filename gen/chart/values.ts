@@ -88,6 +88,10 @@ export function renderValuesYaml(imageRepository: string): string {
     "crds:",
     "  install: true",
     "",
+    "# Honour devops.stochastic.io/exempt annotations in scores, policy status and admission. false",
+    "# (--no-exemptions on every component): developers cannot exempt their own workloads.",
+    "exemptions: true",
+    "",
     component("watch", "Watch controller: live cluster and namespace health scores (leader-elected)."),
     "",
     component(
@@ -198,6 +202,7 @@ export function renderValuesSchema(): Record<string, unknown> {
         properties: { repository: { type: "string", minLength: 1 }, tag: { type: "string" }, pullPolicy: { enum: ["IfNotPresent", "Always", "Never"] } },
       },
       crds: { type: "object", additionalProperties: false, properties: { install: { type: "boolean" } } },
+      exemptions: { type: "boolean" },
       ...components,
       auditResults: { type: "object", additionalProperties: false, required: ["retention"], properties: { retention: settingSchema("auditRetention") } },
       podDisruptionBudget: toggle,

@@ -26,6 +26,8 @@ export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 export interface WebhookAppOptions {
   ownNamespace: string;
   policiesFor: (namespace: string) => readonly AdmissionPolicy[];
+  /** Honour exemption annotations (default true; `webhook serve --no-exemptions` ignores them). */
+  exemptions?: boolean;
   metrics: WebhookMetrics;
   logger: Logger;
   readiness: () => Readiness;

@@ -144,14 +144,26 @@ describe("chart/ (Helm)", () => {
     expect(argsOf(rendered, "reconcile")).toEqual([
       "reconcile",
       ...["--requeue-interval", "45s", "--pod-debounce", "500ms", "--audit-interval", "2h", "--audit-retention", "25"],
-      ...["--status-heartbeat", "1m30s", "--max-patches-per-cycle", "0", "--workers", "8", "--reports", "openreports", "--log-format", "json", "--qps", "50", "--lease-duration=20s"],
+      ...["--status-heartbeat", "1m30s", "--max-patches-per-cycle", "0", "--workers", "8", "--reports", "openreports", "--exemptions", "--log-format", "json", "--qps", "50", "--lease-duration=20s"],
     ]);
-    expect(argsOf(rendered, "watch")).toEqual(["watch", "--log-format", "json", "--page-size", "250"]);
+    expect(argsOf(rendered, "watch")).toEqual(["watch", "--exemptions", "--log-format", "json", "--page-size", "250"]);
     expect(argsOf(rendered, "webhook")?.slice(-2)).toEqual(["--cert-check-interval", "60"]);
     const options = helmOptions("governance", "kd", { reports: "openreports", reconcile: operatorSettings, extraArgs });
     expect(byKey(rendered)).toEqual(byKey(expectedObjects(options, { serviceMonitor: false, prometheusRule: false, dashboard: true })));
     // a number that Helm holds as a float still becomes a plain integer argument
     expect(argsOf(renderInstall({ auditResults: { retention: 1e6 } }), "reconcile")).toContain("1000000");
+  });
+
+  test("exemptions: false runs every component with --no-exemptions, as deploy generate-* --no-exemptions does", () => {
+    const strict = renderInstall({ exemptions: false });
+    const generated = parseDeployArgs({ exemptions: false }, pkg.version);
+    for (const c of COMPONENTS) {
+      expect({ [c]: argsOf(strict, c) }).toEqual({ [c]: renderDeployment(generated, c).spec?.template.spec?.containers[0]?.args });
+      expect(argsOf(strict, c)).toContain("--no-exemptions");
+      expect(argsOf(renderInstall({}), c)).toContain("--exemptions");
+    }
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(files["values.schema.json"] ?? "{}"));
+    expect(validate(mergeValues(parse(files["values.yaml"] ?? ""), { exemptions: "no" }))).toBe(false);
   });
 
   test("deploy generate-* flags give the same args as the chart for the same values", () => {

@@ -59,6 +59,12 @@ describe("generated args parse with each command's definition", () => {
     expect((await parseAsBinary(componentArgs(options, "watch"))).parsed["page-size"]).toBe("250");
     expect((await parseAsBinary(componentArgs(options, "webhook"))).parsed["cert-check-interval"]).toBe("60");
     for (const mode of ["kubernetes", "none"]) expect((await parseAsBinary(componentArgs(parseDeployArgs({ "metrics-auth": mode }, VERSION), "webhook"))).parsed["metrics-auth"]).toBe(mode);
+    for (const exemptions of [true, false]) {
+      for (const c of COMPONENTS) {
+        const { parsed, unknown } = await parseAsBinary(componentArgs(parseDeployArgs({ exemptions }, VERSION), c));
+        expect({ c, unknown, exemptions: parsed.exemptions }).toEqual({ c, unknown: undefined, exemptions });
+      }
+    }
   });
 
   test("default args give the operator the tuning it has without any flag", async () => {
