@@ -48,7 +48,7 @@ describe("planWorkloadRemediation()", () => {
     const c = patched.spec?.template?.spec?.containers?.[0];
     expect(c?.readinessProbe).toMatchObject({ tcpSocket: { port: 8080 }, initialDelaySeconds: 5, periodSeconds: 10 });
     expect(c?.livenessProbe).toMatchObject({ tcpSocket: { port: 8080 }, failureThreshold: 6 });
-    expect(c?.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } });
+    expect(c?.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m" } });
     expect(patched.spec?.template?.metadata?.annotations).toEqual({ "devops.stochastic.io/patched-by": "kube-devops-operator" });
     expect(patched.spec?.template?.metadata?.labels).toEqual({ app: "web" });
   });
@@ -98,9 +98,20 @@ describe("planWorkloadRemediation()", () => {
     expect(c?.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi", cpu: "500m" } });
   });
 
+  test("adds a memory limit only when the policy names one (W-E3: a guessed limit OOM-kills)", () => {
+    const app = () => deployment([{ name: "app", ports: [{ containerPort: 8080 }], livenessProbe: {}, readinessProbe: {} }]);
+    const limitsOf = (spec: DevOpsPolicySpec) => applyPatch(app(), planWorkloadRemediation(app(), spec, options).patch).spec?.template?.spec?.containers?.[0]?.resources?.limits;
+    expect(limitsOf(enforce)).toEqual({ cpu: "500m" });
+    expect(limitsOf({ ...enforce, defaultResources: { memoryLimit: "1Gi" } })).toEqual({ cpu: "500m", memory: "1Gi" });
+    // where the policy asks for limits, the plan says why none was added
+    const wantsLimits = planWorkloadRemediation(app(), { ...enforce, requireResourceLimits: true }, options);
+    expect(wantsLimits.unresolved).toEqual([{ container: "app", reason: "resources.limits.memory not added: the policy sets no defaultResources.memoryLimit, and a guessed memory limit can OOM-kill the container" }]);
+    expect(planWorkloadRemediation(app(), enforce, options).unresolved).toEqual([]);
+  });
+
   test("does not add a default limit below an existing request", () => {
     const wl = deployment([{ name: "db", ports: [{ containerPort: 5432 }], livenessProbe: {}, readinessProbe: {}, resources: { requests: { cpu: "2", memory: "4Gi" } } }]);
-    const plan = planWorkloadRemediation(wl, enforce, options);
+    const plan = planWorkloadRemediation(wl, { ...enforce, defaultResources: { memoryLimit: "256Mi" } }, options);
     expect(plan.outcome).toBe("compliant");
     expect(plan.unresolved.map((u) => u.reason)).toEqual([
       "resources.limits.cpu not added: the default 500m is below the request 2",

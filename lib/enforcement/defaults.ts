@@ -1,9 +1,11 @@
 /**
  * @module
  * What enforcement may inject, and the keys that steer it. Values follow the
- * reference (probe delay 5 s / period 10 s; 100m/128Mi requests, 500m/256Mi
- * limits) with conservative thresholds so an injected liveness probe cannot
- * kill a slow-starting process quickly (docs/decisions/0010).
+ * reference (probe delay 5 s / period 10 s; 100m/128Mi requests, a 500m CPU
+ * limit) with conservative thresholds so an injected liveness probe cannot
+ * kill a slow-starting process quickly. There is no default memory limit: the
+ * reference's 256Mi OOM-killed whatever needed more (W-E3); a memory limit is
+ * added only when the policy names one (docs/decisions/0010).
  */
 
 /** Pod-template annotation stamped on every enforced workload (reference §2.3). */
@@ -21,7 +23,6 @@ export const DEFAULT_RESOURCES = {
   cpuRequest: "100m",
   memoryRequest: "128Mi",
   cpuLimit: "500m",
-  memoryLimit: "256Mi",
 } as const;
 
 /** Workload kinds enforcement patches (apps/v1), with their lowercase key prefix. */

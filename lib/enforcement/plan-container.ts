@@ -87,9 +87,10 @@ function planResources(container: TemplateContainer, spec: DevOpsPolicySpec, pla
   if (defaults === undefined) return;
   const requests: Record<string, unknown> = { ...(container.resources?.requests ?? {}) };
   const limits: Record<string, unknown> = { ...(container.resources?.limits ?? {}) };
-  const wanted: Record<ResourceName, { request: string; limit: string }> = {
+  // no memory limit unless the policy names one: a guessed limit OOM-kills what needs more (W-E3)
+  const wanted: Record<ResourceName, { request: string; limit: string | undefined }> = {
     cpu: { request: defaults.cpuRequest ?? DEFAULT_RESOURCES.cpuRequest, limit: defaults.cpuLimit ?? DEFAULT_RESOURCES.cpuLimit },
-    memory: { request: defaults.memoryRequest ?? DEFAULT_RESOURCES.memoryRequest, limit: defaults.memoryLimit ?? DEFAULT_RESOURCES.memoryLimit },
+    memory: { request: defaults.memoryRequest ?? DEFAULT_RESOURCES.memoryRequest, limit: defaults.memoryLimit },
   };
   let changed = false;
   for (const name of ["cpu", "memory"] as const) {
@@ -103,13 +104,19 @@ function planResources(container: TemplateContainer, spec: DevOpsPolicySpec, pla
       changed = true;
     }
     if (!hadLimit) {
-      const order = compareQuantities(wanted[name].limit, requests[name]);
-      if (order === undefined || order < 0) {
-        plan.unresolved.push(`resources.limits.${name} not added: the default ${wanted[name].limit} is below the request ${String(requests[name])}`);
+      const limit = wanted[name].limit;
+      if (limit === undefined) {
+        // said only where the policy asks for limits; otherwise leaving it off is the intent
+        if (spec.requireResourceLimits === true) plan.unresolved.push(`resources.limits.${name} not added: the policy sets no defaultResources.memoryLimit, and a guessed memory limit can OOM-kill the container`);
         continue;
       }
-      limits[name] = wanted[name].limit;
-      plan.changes.push(`+ resources.limits.${name}: ${wanted[name].limit}`);
+      const order = compareQuantities(limit, requests[name]);
+      if (order === undefined || order < 0) {
+        plan.unresolved.push(`resources.limits.${name} not added: the default ${limit} is below the request ${String(requests[name])}`);
+        continue;
+      }
+      limits[name] = limit;
+      plan.changes.push(`+ resources.limits.${name}: ${limit}`);
       changed = true;
     }
   }

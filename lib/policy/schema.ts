@@ -91,7 +91,7 @@ const DefaultResourcesObject = v.object({
   cpuRequest: v.optional(v.pipe(QuantitySchema, v.description("CPU request injected into containers without one (default 100m)"))),
   cpuLimit: v.optional(v.pipe(QuantitySchema, v.description("CPU limit injected into containers without one (default 500m)"))),
   memoryRequest: v.optional(v.pipe(QuantitySchema, v.description("Memory request injected into containers without one (default 128Mi)"))),
-  memoryLimit: v.optional(v.pipe(QuantitySchema, v.description("Memory limit injected into containers without one (default 256Mi)"))),
+  memoryLimit: v.optional(v.pipe(QuantitySchema, v.description("Memory limit injected into containers without one (no default: without it no memory limit is injected)"))),
 });
 type DefaultResourcesInput = v.InferInput<typeof DefaultResourcesObject>;
 
