@@ -32,8 +32,8 @@ const BASE_RESOURCES: Resources = {
 
 /**
  * Sized from bench/results/REPORT.md (Bun 1.4.5; its "MB" are MiB, bench/lib/proc.ts) at the
- * 100k pods it measures: `reconcile` (1001 policies) holds 284 MB after its initial sync and
- * peaks at 302 MB (VmHWM), 59% of its 512Mi; `watch` peaks at 162 MB, 63% of its 256Mi.
+ * 100k pods it measures: `reconcile` (1001 policies) holds 245–284 MB after its initial sync and
+ * peaks at 290–302 MB (VmHWM), 59% of its 512Mi; `watch` peaks at 162–171 MB, 67% of its 256Mi.
  * `webhook serve` holds no pods (67 MB idle) and keeps 256Mi. Limits are set because our own
  * `missing_limits` check would flag us otherwise.
  */
