@@ -48,6 +48,7 @@ describe("planWorkloadRemediation()", () => {
     const c = patched.spec?.template?.spec?.containers?.[0];
     expect(c?.readinessProbe).toMatchObject({ tcpSocket: { port: 8080 }, initialDelaySeconds: 5, periodSeconds: 10 });
     expect(c?.livenessProbe).toMatchObject({ tcpSocket: { port: 8080 }, failureThreshold: 6 });
+    expect(c?.startupProbe).toEqual({ tcpSocket: { port: 8080 }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 30, successThreshold: 1 });
     expect(c?.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m" } });
     expect(patched.spec?.template?.metadata?.annotations).toEqual({ "devops.stochastic.io/patched-by": "kube-devops-operator" });
     expect(patched.spec?.template?.metadata?.labels).toEqual({ app: "web" });
@@ -96,6 +97,19 @@ describe("planWorkloadRemediation()", () => {
     expect(c?.livenessProbe).toBeDefined();
     // memory request defaults to the existing limit (what Kubernetes would have done)
     expect(c?.resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "512Mi", cpu: "500m" } });
+  });
+
+  test("an injected liveness probe comes with a startup probe, unless the container has its own (W-E3: no kill loop for slow starters)", () => {
+    const probesOf = (container: Record<string, unknown>, spec: DevOpsPolicySpec) =>
+      planWorkloadRemediation(deployment([{ name: "app", ports: [{ containerPort: 8080 }], ...container }]), spec, options).patch.filter((op) => op.op === "add" && /Probe$/.test(op.path)).map((op) => op.path.split("/").pop());
+    expect(probesOf({}, { enforcementMode: "enforce", requireLivenessProbe: true })).toEqual(["livenessProbe", "startupProbe"]);
+    expect(probesOf({ startupProbe: { httpGet: { path: "/started", port: 8080 }, failureThreshold: 60 } }, { enforcementMode: "enforce", requireLivenessProbe: true })).toEqual(["livenessProbe"]);
+    expect(probesOf({}, { enforcementMode: "enforce", requireReadinessProbe: true })).toEqual(["readinessProbe"]);
+    // a container that already has liveness is left as it is, startup probe or not
+    expect(probesOf({ livenessProbe: { tcpSocket: { port: 8080 } } }, { enforcementMode: "enforce", requireLivenessProbe: true })).toEqual([]);
+    // no port: one unresolved line for liveness, none for the startup probe that would come with it
+    const portless = planWorkloadRemediation(deployment([{ name: "app" }]), { enforcementMode: "enforce", requireLivenessProbe: true }, options);
+    expect(portless.unresolved.map((u) => u.reason)).toEqual(["needs a liveness probe, port unknown (the container declares no port and the policy sets no defaultProbe.tcpPort)"]);
   });
 
   test("adds a memory limit only when the policy names one (W-E3: a guessed limit OOM-kills)", () => {

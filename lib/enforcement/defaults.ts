@@ -18,6 +18,12 @@ export const DEFAULT_PROBE_TIMING = { initialDelaySeconds: 5, periodSeconds: 10 
 export const READINESS_THRESHOLDS = { timeoutSeconds: 3, failureThreshold: 3, successThreshold: 1 } as const;
 /** Six failures at the period before a restart: about a minute with the defaults. */
 export const LIVENESS_THRESHOLDS = { timeoutSeconds: 5, failureThreshold: 6, successThreshold: 1 } as const;
+/**
+ * The startup probe that comes with an injected liveness probe: the kubelet holds liveness back
+ * until the port first answers, for up to 30 periods (5 minutes with the default 10 s), so a
+ * process that starts slowly is not killed in a loop before it ever listened.
+ */
+export const STARTUP_THRESHOLDS = { timeoutSeconds: 5, failureThreshold: 30, successThreshold: 1 } as const;
 
 export const DEFAULT_RESOURCES = {
   cpuRequest: "100m",

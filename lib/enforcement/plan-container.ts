@@ -8,7 +8,7 @@
  */
 import type { DevOpsPolicySpec } from "../policy/schema.ts";
 import { compareQuantities } from "../quantity.ts";
-import { DEFAULT_PROBE_TIMING, DEFAULT_RESOURCES, LIVENESS_THRESHOLDS, READINESS_THRESHOLDS } from "./defaults.ts";
+import { DEFAULT_PROBE_TIMING, DEFAULT_RESOURCES, LIVENESS_THRESHOLDS, READINESS_THRESHOLDS, STARTUP_THRESHOLDS } from "./defaults.ts";
 
 export interface TemplateContainer {
   name?: string;
@@ -16,11 +16,12 @@ export interface TemplateContainer {
   ports?: Array<{ containerPort?: number; protocol?: string; name?: string }>;
   livenessProbe?: unknown;
   readinessProbe?: unknown;
+  startupProbe?: unknown;
   resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown>; [k: string]: unknown };
   [key: string]: unknown;
 }
 
-export type ProbeKind = "readinessProbe" | "livenessProbe";
+export type ProbeKind = "readinessProbe" | "livenessProbe" | "startupProbe";
 
 export interface Probe {
   tcpSocket: { port: number };
@@ -53,7 +54,7 @@ export function selectProbePort(container: TemplateContainer, policyPort: number
 }
 
 function buildProbe(kind: ProbeKind, port: number, spec: DevOpsPolicySpec): Probe {
-  const thresholds = kind === "livenessProbe" ? LIVENESS_THRESHOLDS : READINESS_THRESHOLDS;
+  const thresholds = kind === "livenessProbe" ? LIVENESS_THRESHOLDS : kind === "startupProbe" ? STARTUP_THRESHOLDS : READINESS_THRESHOLDS;
   return {
     tcpSocket: { port },
     initialDelaySeconds: spec.defaultProbe?.initialDelaySeconds ?? DEFAULT_PROBE_TIMING.initialDelaySeconds,
@@ -65,11 +66,16 @@ function buildProbe(kind: ProbeKind, port: number, spec: DevOpsPolicySpec): Prob
 function planProbes(container: TemplateContainer, spec: DevOpsPolicySpec, plan: ContainerPlan): void {
   const wanted: ProbeKind[] = [];
   if (spec.requireReadinessProbe === true && container.readinessProbe === undefined) wanted.push("readinessProbe");
-  if (spec.requireLivenessProbe === true && container.livenessProbe === undefined) wanted.push("livenessProbe");
+  if (spec.requireLivenessProbe === true && container.livenessProbe === undefined) {
+    wanted.push("livenessProbe");
+    // a liveness probe never comes alone: without a startup probe it would restart a slow starter forever
+    if (container.startupProbe === undefined) wanted.push("startupProbe");
+  }
   if (wanted.length === 0) return;
   const port = selectProbePort(container, spec.defaultProbe?.tcpPort);
   for (const kind of wanted) {
-    const label = kind === "readinessProbe" ? "readiness" : "liveness";
+    const label = kind === "readinessProbe" ? "readiness" : kind === "startupProbe" ? "startup" : "liveness";
+    if (kind === "startupProbe" && port === undefined) continue; // the liveness line already says why
     if (port === undefined) {
       plan.unresolved.push(`needs a ${label} probe, port unknown (the container declares no port and the policy sets no defaultProbe.tcpPort)`);
       continue;
