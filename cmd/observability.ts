@@ -4,7 +4,7 @@
  * ServiceMonitors, the Grafana dashboard ConfigMap (or its raw JSON) and the PrometheusRule.
  */
 import { defineCommand } from "citty";
-import { monitoringArgs, parseMonitoringArgs } from "../gen/deploy-args.ts";
+import { monitoringArgs, namespaceArg, parseMonitoringArgs, scrapeArgs } from "../gen/deploy-args.ts";
 import { renderObservabilityManifests } from "../gen/manifests.ts";
 import { renderDashboard, renderDashboardConfigMap } from "../gen/observability/dashboard.ts";
 import { renderPrometheusRule } from "../gen/observability/prometheus-rules.ts";
@@ -15,7 +15,7 @@ import { VERSION } from "../lib/version.ts";
 
 const generateAll = defineCommand({
   meta: { name: "generate-all", description: "Print the ServiceMonitors, the dashboard ConfigMap and the PrometheusRule" },
-  args: monitoringArgs,
+  args: scrapeArgs,
   run({ args }) {
     cliRuntime().out(toYaml(renderObservabilityManifests(parseMonitoringArgs(args, VERSION))));
   },
@@ -23,7 +23,7 @@ const generateAll = defineCommand({
 
 const generateServiceMonitors = defineCommand({
   meta: { name: "generate-service-monitors", description: "Print one ServiceMonitor per component" },
-  args: monitoringArgs,
+  args: scrapeArgs,
   run({ args }) {
     cliRuntime().out(toYaml(renderServiceMonitors(parseMonitoringArgs(args, VERSION))));
   },
@@ -31,7 +31,7 @@ const generateServiceMonitors = defineCommand({
 
 const generateDashboard = defineCommand({
   meta: { name: "generate-dashboard", description: "Print the Grafana dashboard ConfigMap (label grafana_dashboard: \"1\"), or the bare JSON with --json" },
-  args: { ...monitoringArgs, json: { type: "boolean", default: false, description: "Print the dashboard JSON only (for import in the Grafana UI)" } },
+  args: { ...namespaceArg, json: { type: "boolean", default: false, description: "Print the dashboard JSON only (for import in the Grafana UI)" } },
   run({ args }) {
     const out = cliRuntime().out;
     if (args.json) out(`${JSON.stringify(renderDashboard(), null, 2)}\n`);

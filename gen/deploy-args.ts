@@ -51,9 +51,15 @@ export const workloadArgs = {
   },
 } satisfies ArgsDef;
 
+/** What a PrometheusRule needs: where, and the labels a Prometheus selects it by. */
 export const monitoringArgs = {
   ...namespaceArg,
   "monitor-labels": { type: "string", default: "", description: "Labels your Prometheus selects ServiceMonitors/PrometheusRules by, e.g. release=prometheus", valueHint: "k=v,..." },
+} satisfies ArgsDef;
+
+/** What ServiceMonitors need besides: how often, and how to authenticate to the webhook. */
+export const scrapeArgs = {
+  ...monitoringArgs,
   interval: { type: "string", default: "30s", description: "Scrape interval", valueHint: "duration" },
   ...metricsAuthArg,
 } satisfies ArgsDef;

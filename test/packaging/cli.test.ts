@@ -33,6 +33,15 @@ describe("compiled binary: manifest generators", () => {
     expect(JSON.parse(stdout)).toMatchObject({ uid: "kube-devops-overview", templating: { list: [{ name: "datasource" }] } });
   });
 
+  test("each observability generator takes only the flags it uses (a flag that would do nothing is a usage error)", () => {
+    expect(runBinary(["observability", "generate-service-monitors", "--interval", "1m", "--metrics-auth", "none"]).code).toBe(0);
+    expect(runBinary(["observability", "generate-rules", "--monitor-labels", "release=prom"]).code).toBe(0);
+    for (const [sub, flag] of [["generate-rules", "--interval"], ["generate-rules", "--metrics-auth"], ["generate-dashboard", "--monitor-labels"], ["generate-dashboard", "--metrics-auth"]] as const) {
+      const { code, stderr } = runBinary(["observability", sub, flag, "x"]);
+      expect({ sub, flag, code, named: stderr.includes(flag) }).toEqual({ sub, flag, code: 2, named: true });
+    }
+  });
+
   test("deploy generate-all --tls-dir bootstraps the webhook certificate from cert-generate's files", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "kd-tls-")), "certs");
     expect(runBinary(["webhook", "cert-generate", "--output-dir", dir, "--namespace", "ops"]).code).toBe(0);
