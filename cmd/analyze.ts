@@ -8,7 +8,7 @@
 import { defineCommand } from "citty";
 import { existsSync, readFileSync } from "node:fs";
 import { analyzeObjects, type AnalysisReport, type AnalyzeOptions } from "../lib/analysis/build-report.ts";
-import { enforceGates, OUTPUT_FORMATS, parseFailOn, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
+import { enforceGates, OUTPUT_FORMATS, parseFailOn, parseMinScore, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
 import { findPolicyInObjects, parsePolicyRef, selectChecks, type NamedPolicy } from "../lib/analysis/select-checks.ts";
 import { listLivePods, listOwners, type LiveScope } from "../lib/cli/live-objects.ts";
 import { collectFlagValues, expandInputPaths, readInput } from "../lib/cli/read-inputs.ts";
@@ -53,8 +53,7 @@ interface Parsed {
 function parseFlags(a: { output: string; "fail-on"?: string | undefined; "min-score"?: string | undefined; top: string; now?: string | undefined }): Parsed {
   if (!(OUTPUT_FORMATS as readonly string[]).includes(a.output)) throw usageError(`Invalid -o "${a.output}": expected one of ${OUTPUT_FORMATS.join(", ")}`);
   const failOn = parseFailOn(a["fail-on"]);
-  const minRaw = a["min-score"];
-  const minScore = minRaw === undefined ? undefined : integerFlag("--min-score", minRaw, { min: 0, max: 100, expected: "an integer 0-100" });
+  const minScore = parseMinScore(a["min-score"]);
   const top = integerFlag("--top", a.top, { min: 0, expected: "a non-negative integer" });
   const now = a.now === undefined ? Date.now() : Date.parse(a.now);
   if (Number.isNaN(now)) throw usageError(`Invalid --now "${a.now}": expected an RFC 3339 time such as 2026-01-01T12:00:00Z`);

@@ -11,7 +11,7 @@
 import { defineCommand } from "citty";
 import { stringify } from "yaml";
 import { analyzeObjects } from "../lib/analysis/build-report.ts";
-import { countBySeverity, enforceFailOn, parseFailOn } from "../lib/analysis/render-report.ts";
+import { countBySeverity, enforceFailOn, parseFailOn, parseMinScore } from "../lib/analysis/render-report.ts";
 import { selectChecks } from "../lib/analysis/select-checks.ts";
 import { countAtOrAbove } from "../lib/checks/severity.ts";
 import { listLivePods, listOwners } from "../lib/cli/live-objects.ts";
@@ -76,6 +76,7 @@ export default defineCommand({
     concurrency: { type: "string", default: "4", description: "Clusters analyzed at once", valueHint: "n" },
     "allow-partial": { type: "boolean", description: "Exit 0 when some (not all) clusters fail" },
     "fail-on": { type: "string", description: "Exit 3 when a violation in any analyzed cluster has this severity or higher: critical|high|medium|low", valueHint: "severity" },
+    "min-score": { type: "string", description: "Exit 4 when an analyzed cluster scores below this (0-100)", valueHint: "score" },
     ...rateLimitArgs,
   },
   async run({ args }) {
@@ -83,6 +84,7 @@ export default defineCommand({
     if (!(FORMATS as readonly string[]).includes(args.output)) throw usageError(`Invalid --output "${args.output}": expected ${FORMATS.join(", ")}`);
     const concurrency = integerFlag("--concurrency", args.concurrency, { min: 1 });
     const failOn = parseFailOn(args["fail-on"]);
+    const minScore = parseMinScore(args["min-score"]);
     const timeoutMs = durationFlag("--timeout", args.timeout, { min: 1000 });
     const rateLimit = parseRateLimit(args, CLI_RATE_LIMIT);
     const found = findBundle(args.bundle);
@@ -112,12 +114,18 @@ export default defineCommand({
     if (failed.length === results.length) throw new KubeDevopsError("UNREACHABLE", `No clusters could be analyzed (${failed.map((f) => f.context).join(", ")})`);
     if (failed.length > 0 && !args["allow-partial"]) {
       // An incomplete set cannot pass a gate: unreachable wins over --fail-on unless the user accepts a partial set.
-      const hint = `Pass --allow-partial to accept a partial aggregate${failOn ? " and judge --fail-on on the clusters that answered" : ""}`;
+      const gates = [failOn ? "--fail-on" : "", minScore !== undefined ? "--min-score" : ""].filter(Boolean).join(" and ");
+      const hint = `Pass --allow-partial to accept a partial aggregate${gates ? ` and judge ${gates} on the clusters that answered` : ""}`;
       throw new KubeDevopsError("UNREACHABLE", `${failed.length} of ${results.length} cluster(s) failed: ${failed.map((f) => f.context).join(", ")}`, { hint });
     }
     if (failOn) {
       const over = results.filter((r) => r.bySeverity && countAtOrAbove(r.bySeverity, failOn) > 0).map((r) => r.context);
       enforceFailOn(aggregate.bySeverity, failOn, over.join(", "));
+    }
+    if (minScore !== undefined) {
+      // every analyzed cluster must reach it: a fleet gate, not an average that hides one bad cluster
+      const below = results.filter((r) => r.score !== undefined && r.score < minScore);
+      if (below.length > 0) throw new KubeDevopsError("SCORE_BELOW", `score below --min-score ${minScore} in ${below.map((r) => `${r.context} (${r.score})`).join(", ")}`);
     }
   },
 });

@@ -7,6 +7,7 @@
 import { stringify } from "yaml";
 import { countAtOrAbove, emptySeverityCounts, isSeverity, type SeverityCounts } from "../checks/severity.ts";
 import { KubeDevopsError, usageError } from "../errors.ts";
+import { integerFlag } from "../integer-flag.ts";
 import type { Severity } from "../policy/schema.ts";
 import type { AnalysisReport } from "./build-report.ts";
 import { reportDocument } from "./report-document.ts";
@@ -59,6 +60,11 @@ export function countAtLeast(report: AnalysisReport, threshold: Severity): numbe
 export function parseFailOn(value: string | undefined): Severity | undefined {
   if (value !== undefined && !isSeverity(value)) throw usageError(`Invalid --fail-on "${value}": expected critical, high, medium or low`);
   return value;
+}
+
+/** `--min-score`: an integer 0-100, or undefined when not given. */
+export function parseMinScore(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : integerFlag("--min-score", value, { min: 0, max: 100, expected: "an integer 0-100" });
 }
 
 /** Throws POLICY_VIOLATION (exit 3) when `counts` hold a finding at or above `failOn`; `where` names what holds them. */

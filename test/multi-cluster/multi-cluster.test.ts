@@ -159,6 +159,19 @@ describe("multi-cluster", () => {
     expect(bad.stderr).toContain('Invalid --fail-on "severe": expected critical, high, medium or low');
   });
 
+  test("--min-score exits 4 as analyze does when any analyzed cluster scores below it, naming it", async () => {
+    const doc = JSON.parse((await kd(["multi-cluster", "analyze", "--bundle", "baseline", "-o", "json"])).stdout) as { clusters: { context: string; score: number }[] };
+    const scores = Object.fromEntries(doc.clusters.map((c) => [c.context, c.score]));
+    const lowest = Math.min(...Object.values(scores));
+    const worst = doc.clusters.filter((c) => c.score === lowest).map((c) => `${c.context} (${c.score})`).join(", ");
+    const failing = await kd(["multi-cluster", "analyze", "--bundle", "baseline", "--min-score", String(lowest + 1)]);
+    expect({ code: failing.code, names: failing.stderr.includes(`score below --min-score ${lowest + 1} in ${worst}`) }).toEqual({ code: 4, names: true });
+    expect((await kd(["multi-cluster", "analyze", "--bundle", "baseline", "--min-score", String(lowest)])).code).toBe(0);
+    const bad = await kd(["multi-cluster", "analyze", "--min-score", "101"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Invalid --min-score "101": expected an integer 0-100');
+  });
+
   test("a slow cluster hits the per-cluster deadline and is named", async () => {
     west.faults.addLatency(5_000);
     const { code, stderr } = await kd(["multi-cluster", "analyze", "--timeout", "1s"]);
