@@ -5,6 +5,7 @@
  */
 import type { ArgsDef } from "citty";
 import { usageError } from "../lib/errors.ts";
+import { integerFlag } from "../lib/integer-flag.ts";
 import { parseReconcileSetting, RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSettings, reconcileSettingArgs } from "../lib/operator/settings.ts";
 import { COMPONENTS, type Component, REPORTS_SETTINGS, type ReportsSetting } from "../lib/rbac/permissions.ts";
 import { METRICS_AUTH_MODES, type MetricsAuthMode } from "../lib/webhook/constants.ts";
@@ -70,8 +71,7 @@ function parseNamespace(value: string): string {
 }
 
 function parseReplicas(value: string): Record<Component, number> {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 100) throw usageError(`--replicas "${value}" must be an integer from 0 to 100`);
+  const n = integerFlag("--replicas", value, { min: 0, max: 100 });
   return Object.fromEntries(COMPONENTS.map((c) => [c, n])) as Record<Component, number>;
 }
 

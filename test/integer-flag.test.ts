@@ -2,7 +2,9 @@
  * Whole-number flags refuse what `Number()` would quietly accept ("" is 0, "0x10" is 16).
  */
 import { describe, expect, test } from "bun:test";
+import { parseDeployArgs } from "../gen/deploy-args.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
+import { parseRateLimit } from "../lib/kube/connect.ts";
 import { parseReconcileFlags } from "../lib/operator/settings.ts";
 
 describe("integerFlag", () => {
@@ -21,6 +23,17 @@ describe("integerFlag", () => {
   test("bounds, and the caller's wording", () => {
     expect(() => integerFlag("--n", "101", { min: 0, max: 100 })).toThrow('Invalid --n "101": expected an integer from 0 to 100');
     expect(() => integerFlag("--n", "0", { min: 1, expected: "a positive integer" })).toThrow('Invalid --n "0": expected a positive integer');
+  });
+
+  test("deploy --replicas, --qps and --burst refuse what Number() would have read as 0 or hex", () => {
+    expect(() => parseDeployArgs({ replicas: "" }, "1.0.0")).toThrow('Invalid --replicas "": expected an integer from 0 to 100');
+    expect(() => parseDeployArgs({ replicas: "0x10" }, "1.0.0")).toThrow('Invalid --replicas "0x10"');
+    expect(parseDeployArgs({ replicas: "3" }, "1.0.0").replicas.webhook).toBe(3);
+    const defaults = { qps: 20, burst: 30 };
+    expect(() => parseRateLimit({ qps: " " }, defaults)).toThrow('Invalid --qps " ": expected a number >= 0');
+    expect(() => parseRateLimit({ burst: "0x10" }, defaults)).toThrow('Invalid --burst "0x10": expected an integer >= 1');
+    expect(parseRateLimit({ qps: "2.5", burst: "7" }, defaults)).toEqual({ qps: 2.5, burst: 7 });
+    expect(parseRateLimit({}, defaults)).toEqual(defaults);
   });
 
   test("reconcile --audit-retention \"\" no longer turns audit history off", () => {

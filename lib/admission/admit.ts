@@ -170,7 +170,7 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan
         const role = roleIn(l, c);
         for (const planned of group) {
           const { check } = planned;
-          if (((role !== "container" || finishes) && !appliesTo(check.id, role, finishes)) || !containerViolates(check.id, c) || isExempt(exemption, check.id)) continue;
+          if (!appliesTo(check.id, role, finishes) || !containerViolates(check.id, c) || isExempt(exemption, check.id)) continue;
           const name = containerName(c);
           if (seen) {
             const key = keyOf(check.id, name);

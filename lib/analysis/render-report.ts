@@ -51,11 +51,6 @@ export function countBySeverity(report: AnalysisReport): SeverityCounts {
   return counts;
 }
 
-/** Scored findings at or above `threshold`. */
-export function countAtLeast(report: AnalysisReport, threshold: Severity): number {
-  return countAtOrAbove(countBySeverity(report), threshold);
-}
-
 /** `--fail-on`'s value: undefined when not given; a usage error (exit 2) unless a severity. */
 export function parseFailOn(value: string | undefined): Severity | undefined {
   if (value !== undefined && !isSeverity(value)) throw usageError(`Invalid --fail-on "${value}": expected critical, high, medium or low`);

@@ -47,7 +47,7 @@ export type SkipReason = "succeeded" | "evicted" | "terminating" | "system-names
 const NODE_FAILURE_REASONS: ReadonlySet<string> = new Set(["Evicted", "Preempting", "Terminated", "Shutdown", "NodeShutdown", "NodeLost", "UnexpectedAdmissionError", "NodeAffinity"]);
 
 /** True when a Failed pod's `status.reason` says its node failed it (see NODE_FAILURE_REASONS). */
-export function isNodeFailure(reason: unknown): boolean {
+function isNodeFailure(reason: unknown): boolean {
   return typeof reason === "string" && (NODE_FAILURE_REASONS.has(reason) || reason.startsWith("OutOf"));
 }
 
@@ -138,7 +138,7 @@ function checkContainers(ctx: Context, spec: PodSpecLike | undefined): void {
   });
 }
 
-function checkStatusList(ctx: Context, statuses: unknown, subject: string): void {
+function checkStatusList(ctx: Context, statuses: unknown, subjectOf: (name: string) => string): void {
   if (!Array.isArray(statuses)) return;
   const params = ctx.set.params;
   for (const raw of statuses) {
@@ -148,7 +148,7 @@ function checkStatusList(ctx: Context, statuses: unknown, subject: string): void
     for (const check of ctx.set.status) {
       if (!check.violates(s, params)) continue;
       const units = check.units(s);
-      if (count(ctx, check.id, units)) push(ctx, check.id, units, name, check.message(name, s, params, subject));
+      if (count(ctx, check.id, units)) push(ctx, check.id, units, name, check.message(name, s, params, subjectOf(name)));
     }
   }
 }
@@ -158,8 +158,15 @@ function checkStatuses(ctx: Context, pod: PodLike): void {
   if (ctx.set.status.length === 0) return;
   const status = asRecord(pod.status);
   if (!status) return;
-  checkStatusList(ctx, status.containerStatuses, SUBJECT.container);
-  checkStatusList(ctx, status.initContainerStatuses, SUBJECT.init);
+  checkStatusList(ctx, status.containerStatuses, () => SUBJECT.container);
+  // a status carries no restartPolicy: the spec says whether that init container is a sidecar
+  checkStatusList(ctx, status.initContainerStatuses, (name) => {
+    let subject = SUBJECT.init;
+    forEachContainer(pod.spec, (c, role) => {
+      if (role === "sidecar" && c.name === name) subject = SUBJECT.sidecar;
+    });
+    return subject;
+  });
 }
 
 function run(pod: PodLike, set: CheckSet, options: EvaluateOptions, findings: Finding[] | undefined): { tally: Tally; skipped: SkipReason | undefined } {

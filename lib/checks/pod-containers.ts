@@ -37,7 +37,7 @@ export function runsToCompletion(spec: unknown): boolean {
 
 /** True when check `id` applies to a container of `role`, in a pod that `finishes` (runsToCompletion) or not. */
 export function appliesTo(id: ContainerCheckId, role: ContainerRole, finishes = false): boolean {
-  if (id === "latest_tag") return true;
+  if ((role === "container" && !finishes) || id === "latest_tag") return true;
   if (id === "missing_liveness" || id === "missing_readiness") return !finishes && (role === "container" || role === "sidecar");
   return role !== "ephemeral";
 }
@@ -72,11 +72,4 @@ export function forEachContainer(spec: unknown, visit: (container: ContainerLike
       if (c) visit(c, roleIn(l, c));
     }
   }
-}
-
-/** True when `spec` has at least one container entry in any of the three lists. */
-export function hasContainers(spec: unknown): boolean {
-  const s = asRecord(spec);
-  if (!s) return false;
-  return CONTAINER_LISTS.some((key) => Array.isArray(s[key]) && (s[key] as unknown[]).length > 0);
 }

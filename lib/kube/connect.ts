@@ -6,6 +6,7 @@
  */
 import type { ArgsDef } from "citty";
 import { usageError } from "../errors.ts";
+import { integerFlag } from "../integer-flag.ts";
 import { createKubeClient, type KubeClient } from "./client.ts";
 import { currentNamespace, loadKubeConfig } from "./kubeconfig.ts";
 import type { InClusterPaths } from "./in-cluster.ts";
@@ -46,13 +47,9 @@ export const rateLimitArgs = {
 
 /** Reads `--qps` / `--burst` over `defaults`; a bad value is a usage error naming the flag. */
 export function parseRateLimit(args: { qps?: string | undefined; burst?: string | undefined }, defaults: RateLimit): RateLimit {
-  const read = (flag: string, raw: string | undefined, fallback: number, min: number): number => {
-    if (raw === undefined || raw === "") return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min) throw usageError(`Invalid --${flag} "${raw}": expected a number >= ${min}`);
-    return n;
-  };
-  const qps = read("qps", args.qps, defaults.qps, 0);
-  const burst = Math.floor(read("burst", args.burst, defaults.burst, 1));
+  // decimal only: Number() reads " " as 0 (no rate limit at all) and "0x10" as 16
+  const qps = args.qps === undefined || args.qps === "" ? defaults.qps : /^\d{1,9}(\.\d{1,9})?$/.test(args.qps) ? Number(args.qps) : Number.NaN;
+  if (Number.isNaN(qps)) throw usageError(`Invalid --qps "${args.qps}": expected a number >= 0`);
+  const burst = args.burst === undefined || args.burst === "" ? defaults.burst : integerFlag("--burst", args.burst, { min: 1 });
   return { qps, burst };
 }

@@ -5,8 +5,9 @@
  */
 import { checkSetFromPolicy } from "../checks/check-set.ts";
 import { evaluatePod, type Finding } from "../checks/evaluate.ts";
+import { emptySeverityCounts, type SeverityCounts } from "../checks/severity.ts";
 import type { PodLike } from "../k8s-objects.ts";
-import { SEVERITIES, type DevOpsPolicySpec, type Severity } from "../policy/schema.ts";
+import type { DevOpsPolicySpec } from "../policy/schema.ts";
 import { addTallyInto, classify, emptyTally, scoreTally, type Classification } from "../score.ts";
 
 export interface PolicyEvaluation {
@@ -19,7 +20,7 @@ export interface PolicyEvaluation {
   totalPods: number;
   /** Non-exempt findings in the engine's order. */
   findings: Finding[];
-  bySeverity: Record<Severity, number>;
+  bySeverity: SeverityCounts;
   /** `<V> violations across <P> pods — <Class> (<score>)` (reference §2.1). */
   message: string;
 }
@@ -35,7 +36,7 @@ export function evaluatePolicy(spec: DevOpsPolicySpec, pods: Iterable<PodLike>, 
     addTallyInto(tally, result.tally);
     for (const finding of result.findings) if (!finding.exempt) findings.push(finding);
   }
-  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const bySeverity = emptySeverityCounts();
   for (const finding of findings) bySeverity[finding.severity] += 1;
   const score = scoreTally(tally);
   const classification = classify(score);

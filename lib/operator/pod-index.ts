@@ -4,6 +4,7 @@
  * enforcement seam read) and a per-namespace index fed by one cluster-wide pod
  * watch, so a policy's reconcile reads its namespace's pods from memory.
  */
+import { CONTAINER_LISTS } from "../checks/pod-containers.ts";
 import { isSystemNamespace } from "../namespaces.ts";
 import type { PodLike } from "../k8s-objects.ts";
 import { SharedParts } from "./shared-parts.ts";
@@ -62,8 +63,7 @@ function controllerOwner(refs: unknown): Json[] | undefined {
   return controller ? [pick(controller, ["apiVersion", "kind", "name", "uid", "controller"])] : undefined;
 }
 
-/** Every container the checks read (pod-containers.ts), and the statuses the restart check reads. */
-const CONTAINER_LISTS = ["containers", "initContainers", "ephemeralContainers"] as const;
+/** The statuses the restart check reads (the container lists: pod-containers.ts). */
 const STATUS_LISTS = ["containerStatuses", "initContainerStatuses"] as const;
 
 const shared = new SharedParts();

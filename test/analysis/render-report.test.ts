@@ -6,9 +6,10 @@
 import { describe, expect, test } from "bun:test";
 import { parse } from "yaml";
 import { analyzeObjects } from "../../lib/analysis/build-report.ts";
-import { countAtLeast, countBySeverity, enforceFailOn, enforceGates, parseFailOn, renderReport } from "../../lib/analysis/render-report.ts";
+import { countBySeverity, enforceFailOn, enforceGates, parseFailOn, renderReport } from "../../lib/analysis/render-report.ts";
 import { renderSummaryBlock } from "../../lib/analysis/render-table.ts";
 import { DEFAULT_CHECK_SET } from "../../lib/checks/check-set.ts";
+import { countAtOrAbove } from "../../lib/checks/severity.ts";
 import { KubeDevopsError } from "../../lib/errors.ts";
 import { makePod, NOW } from "../engine/fixtures.ts";
 
@@ -87,9 +88,9 @@ describe("junit", () => {
 
 describe("gates", () => {
   test("--fail-on counts scored findings at or above the severity", () => {
-    expect(countAtLeast(report, "critical")).toBe(1);
-    expect(countAtLeast(report, "high")).toBe(2);
-    expect(countAtLeast(report, "low")).toBe(5);
+    expect(countAtOrAbove(countBySeverity(report), "critical")).toBe(1);
+    expect(countAtOrAbove(countBySeverity(report), "high")).toBe(2);
+    expect(countAtOrAbove(countBySeverity(report), "low")).toBe(5);
     expect(countBySeverity(report)).toEqual({ critical: 1, high: 1, medium: 2, low: 1 });
   });
 

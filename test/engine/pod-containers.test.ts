@@ -116,7 +116,15 @@ describe("pods that run to completion (restartPolicy Never or OnFailure)", () =>
 });
 
 describe("restarts", () => {
-  test("a crash-looping init container or sidecar counts, named as an init container", () => {
+  test("a restarting sidecar is named as one", () => {
+    const pod = podWith(
+      { containers: [{ name: "app", ...GOOD }], initContainers: [{ name: "proxy", restartPolicy: "Always", ...GOOD }] },
+      { phase: "Running", initContainerStatuses: [{ name: "proxy", restartCount: 9 }], containerStatuses: [{ name: "app", restartCount: 0 }] },
+    );
+    expect(evaluatePod(pod, { ...ALL, pod: [] }, { now: NOW }).findings.map((f) => f.message)).toEqual(["sidecar container 'proxy' has 9 restarts (threshold: 3)"]);
+  });
+
+  test("a crash-looping init container counts, named as an init container", () => {
     const pod = podWith(
       { containers: [{ name: "app", ...GOOD }], initContainers: [{ name: "setup", ...GOOD }] },
       { phase: "Pending", initContainerStatuses: [{ name: "setup", restartCount: 12 }], containerStatuses: [{ name: "app", restartCount: 0 }] },
