@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   for (const f of readdirSync(join(OUT, "charts"))) if (f.endsWith(".svg") && !drawn.has(`charts/${f}`)) rmSync(join(OUT, "charts", f));
   writeFileSync(join(OUT, "results.json"), `${JSON.stringify({ when, results } satisfies StoredResults, null, 2)}\n`);
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"} · ${Math.round(totalmem() / 2 ** 30)} GiB · ${arch()} · Bun ${Bun.version}`;
-  writeFileSync(join(OUT, "REPORT.md"), renderReport(results, charts, when, machine));
+  writeFileSync(join(OUT, "REPORT.md"), renderReport(results, charts, when, machine, OPTIONAL));
   console.error(`bench: wrote ${join("bench", "results", "REPORT.md")}`);
 }
 

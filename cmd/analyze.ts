@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { analyzeObjects, type AnalysisReport, type AnalyzeOptions } from "../lib/analysis/build-report.ts";
 import { enforceGates, OUTPUT_FORMATS, parseFailOn, parseMinScore, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
 import { findPolicyInObjects, parsePolicyRef, selectChecks, type NamedPolicy } from "../lib/analysis/select-checks.ts";
+import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { listLivePods, listOwners, type LiveScope } from "../lib/cli/live-objects.ts";
 import { collectFlagValues, expandInputPaths, readInput } from "../lib/cli/read-inputs.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
@@ -36,7 +37,7 @@ const args = {
   policy: { type: "string", description: "Check with a DevOpsPolicy: <namespace>/<name> (cluster, or the -f input) or a policy file; repeatable", valueHint: "ref" },
   "fail-on": { type: "string", description: "Exit 3 when a violation has this severity or higher: critical|high|medium|low", valueHint: "severity" },
   "min-score": { type: "string", description: "Exit 4 when the cluster score is below this (0-100)", valueHint: "score" },
-  exemptions: { type: "boolean", default: true, description: "Honour devops.stochastic.io/exempt annotations (--no-exemptions scores everything)" },
+  ...exemptionsArg,
   top: { type: "string", default: "10", description: "How many workloads to list under TOP FIXES", valueHint: "n" },
   now: { type: "string", description: "Evaluate as of this RFC 3339 time (default: now), e.g. for a snapshot's pending durations", valueHint: "time" },
   ...rateLimitArgs,

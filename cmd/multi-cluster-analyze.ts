@@ -11,9 +11,8 @@
 import { defineCommand } from "citty";
 import { stringify } from "yaml";
 import { analyzeObjects } from "../lib/analysis/build-report.ts";
-import { countBySeverity, enforceFailOn, parseFailOn, parseMinScore } from "../lib/analysis/render-report.ts";
+import { countBySeverity, parseFailOn, parseMinScore } from "../lib/analysis/render-report.ts";
 import { selectChecks } from "../lib/analysis/select-checks.ts";
-import { countAtOrAbove } from "../lib/checks/severity.ts";
 import { listLivePods, listOwners } from "../lib/cli/live-objects.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
@@ -24,6 +23,7 @@ import { CLI_RATE_LIMIT, type RateLimit } from "../lib/kube/rate-limiter.ts";
 import { parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import {
   aggregateClusters,
+  enforceClusterGates,
   renderAggregateLine,
   renderPerClusterTable,
   renderSeverityLine,
@@ -118,14 +118,6 @@ export default defineCommand({
       const hint = `Pass --allow-partial to accept a partial aggregate${gates ? ` and judge ${gates} on the clusters that answered` : ""}`;
       throw new KubeDevopsError("UNREACHABLE", `${failed.length} of ${results.length} cluster(s) failed: ${failed.map((f) => f.context).join(", ")}`, { hint });
     }
-    if (failOn) {
-      const over = results.filter((r) => r.bySeverity && countAtOrAbove(r.bySeverity, failOn) > 0).map((r) => r.context);
-      enforceFailOn(aggregate.bySeverity, failOn, over.join(", "));
-    }
-    if (minScore !== undefined) {
-      // every analyzed cluster must reach it: a fleet gate, not an average that hides one bad cluster
-      const below = results.filter((r) => r.score !== undefined && r.score < minScore);
-      if (below.length > 0) throw new KubeDevopsError("SCORE_BELOW", `score below --min-score ${minScore} in ${below.map((r) => `${r.context} (${r.score})`).join(", ")}`);
-    }
+    enforceClusterGates(results, aggregate, { failOn, minScore });
   },
 });

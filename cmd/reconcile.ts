@@ -6,6 +6,7 @@
  */
 import { defineCommand } from "citty";
 import { Registry } from "prom-client";
+import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { usageError } from "../lib/errors.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
@@ -34,7 +35,7 @@ export default defineCommand({
     "metrics-addr": { type: "string", default: ":9090", description: "Listen address of /healthz, /readyz and /metrics", valueHint: "host:port" },
     ...reconcileSettingArgs(),
     ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.reconcileLease),
-    exemptions: { type: "boolean", default: true, description: "Honour devops.stochastic.io/exempt annotations (--no-exemptions: developers cannot exempt their workloads)" },
+    ...exemptionsArg,
     reports: { type: "string", default: "none", description: "Write one PolicyReport per policy: wgpolicyk8s (wgpolicyk8s.io/v1alpha2), openreports (openreports.io/v1alpha1) or none", valueHint: "format" },
     ...rateLimitArgs,
   },

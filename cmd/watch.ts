@@ -7,6 +7,7 @@
  */
 import { defineCommand } from "citty";
 import { Registry } from "prom-client";
+import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { durationFlag } from "../lib/duration.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
@@ -28,7 +29,7 @@ export default defineCommand({
     ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.watchLease),
     "ready-staleness": { type: "string", default: "2m", description: "Not Ready when no watch is open and nothing was received for this long", valueHint: "duration" },
     "page-size": { type: "string", default: "500", description: "Pods per list page", valueHint: "n" },
-    exemptions: { type: "boolean", default: true, description: "Honour devops.stochastic.io/exempt annotations (--no-exemptions: developers cannot exempt their workloads)" },
+    ...exemptionsArg,
     ...rateLimitArgs,
   },
   async run({ args }) {

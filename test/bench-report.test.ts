@@ -65,6 +65,12 @@ describe("mergeResults", () => {
 });
 
 describe("renderReport", () => {
+  test("a full run that keeps an earlier optional section (the soak) is not called partial", () => {
+    const results = mergeResults({ when: EARLIER, results: [section("soak", 3)] }, [section("binary", 1), section("webhook", 2)], NOW, ORDER);
+    expect(renderReport(results, new Map(), NOW, "2 × cpu", ["soak"])).not.toContain("This run re-measured");
+    expect(renderReport(results, new Map(), NOW, "2 × cpu")).toContain("This run re-measured `binary`, `webhook` only");
+  });
+
   test("a subset run names what it re-measured and dates every section", () => {
     const results = mergeResults({ when: EARLIER, results: [section("binary", 1), section("webhook", 2)] }, [section("webhook", 20)], NOW, ORDER);
     const report = renderReport(results, new Map(), NOW, "2 × cpu");

@@ -29,9 +29,14 @@ function fmt(n: number): string {
   return Math.abs(n) >= 100 ? String(Math.round(n)) : String(Number(n.toPrecision(3)));
 }
 
-/** REPORT.md: one section per result, the charts by `<name>:<series title>`, then the published anchors. */
-export function renderReport(results: readonly BenchResult[], charts: ReadonlyMap<string, string>, when: string, machine: string): string {
+/**
+ * REPORT.md: one section per result, the charts by `<name>:<series title>`, then the published
+ * anchors. `optional` sections (the soak) are not part of a full run, so keeping an earlier one
+ * does not make a full run partial.
+ */
+export function renderReport(results: readonly BenchResult[], charts: ReadonlyMap<string, string>, when: string, machine: string, optional: readonly string[] = []): string {
   const rerun = results.filter((r) => r.measured === when);
+  const kept = results.filter((r) => r.measured !== when && !optional.includes(r.name));
   const lines = [
     "# kube-devops benchmark report",
     "",
@@ -40,7 +45,7 @@ export function renderReport(results: readonly BenchResult[], charts: ReadonlyMa
     "Every figure is measured against a baseline in the same run on the same machine; the ratio is the number to quote.",
     "",
   ];
-  if (rerun.length < results.length) {
+  if (kept.length > 0) {
     const names = rerun.length > 0 ? rerun.map((r) => `\`${r.name}\``).join(", ") : "none";
     lines.push(`This run re-measured ${names} only; every other section is kept from an earlier run, dated under its heading.`, "");
   }

@@ -4,7 +4,9 @@
  * of cluster scores, floored; 100 when nothing was evaluated), findings per
  * severity summed over the clusters, and the text the commands print.
  */
-import { emptySeverityCounts, type SeverityCounts } from "../checks/severity.ts";
+import { enforceFailOn } from "../analysis/render-report.ts";
+import { countAtOrAbove, emptySeverityCounts, type SeverityCounts } from "../checks/severity.ts";
+import { KubeDevopsError } from "../errors.ts";
 import { SEVERITIES, type Severity } from "../policy/schema.ts";
 import { classify, type Classification } from "../score.ts";
 
@@ -100,4 +102,23 @@ export function renderContextList(rows: readonly ContextRow[]): string {
   const lines = [`${"CONTEXT".padEnd(40)} STATUS`, "-".repeat(55)];
   for (const r of rows) lines.push(`${`${r.current ? "* " : ""}${r.name}`.padEnd(40)} ${r.status ?? "(not probed; use --probe)"}`);
   return `${lines.join("\n")}\n\n${rows.length} context(s) found.\n`;
+}
+
+/**
+ * `--fail-on` and `--min-score` over the clusters that were analyzed, as `analyze` judges one:
+ * POLICY_VIOLATION (exit 3) naming the clusters with a finding at or above the severity, then
+ * SCORE_BELOW (exit 4) naming each cluster below the score with its score. The score is judged
+ * per cluster: the aggregate is pod-weighted, so a small cluster at 40 would hide behind a large
+ * one at 95.
+ */
+export function enforceClusterGates(results: readonly ClusterResult[], aggregate: Aggregate, gates: { failOn?: Severity | undefined; minScore?: number | undefined }): void {
+  const { failOn, minScore } = gates;
+  if (failOn) {
+    const over = results.filter((r) => r.bySeverity && countAtOrAbove(r.bySeverity, failOn) > 0).map((r) => r.context);
+    enforceFailOn(aggregate.bySeverity, failOn, over.join(", "));
+  }
+  if (minScore !== undefined) {
+    const below = results.filter((r) => r.score !== undefined && r.score < minScore);
+    if (below.length > 0) throw new KubeDevopsError("SCORE_BELOW", `score below --min-score ${minScore} in ${below.map((r) => `${r.context} (${r.score})`).join(", ")}`);
+  }
 }

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
+import { KubeDevopsError } from "../../lib/errors.ts";
 import {
+  enforceClusterGates,
   aggregateClusters,
   renderAggregateLine,
   renderContextList,
@@ -55,6 +57,36 @@ describe("findings per severity", () => {
     expect(renderSeverityLine(aggregate) + renderAggregateLine(aggregate)).toBe(
       "Findings by severity: critical 2, high 3, medium 1, low 1\nAggregate: Stable \u2014 score 68/100 across 2 cluster(s)\n",
     );
+  });
+});
+
+describe("enforceClusterGates() — --fail-on and --min-score over the analyzed clusters", () => {
+  const sev = (critical: number, high: number) => ({ critical, high, medium: 0, low: 0 });
+  const results: ClusterResult[] = [
+    { context: "big", server: "https://big", score: 95, pods: 900, violations: 1, classification: "Healthy", bySeverity: sev(0, 1) },
+    { context: "small", server: "https://small", score: 40, pods: 10, violations: 5, classification: "Critical", bySeverity: sev(2, 0) },
+    { context: "down", server: "https://down", error: "context down: unreachable" },
+  ];
+  const aggregate = aggregateClusters(results);
+  const outcome = (gates: Parameters<typeof enforceClusterGates>[2]) => {
+    try {
+      enforceClusterGates(results, aggregate, gates);
+      return "pass";
+    } catch (err) {
+      return err instanceof KubeDevopsError ? `${err.exitCode} ${err.message}` : String(err);
+    }
+  };
+
+  test("the pod-weighted aggregate passes a score one cluster fails: the gate names that cluster", () => {
+    expect(aggregate.score).toBeGreaterThanOrEqual(80);
+    expect(outcome({ minScore: 80 })).toBe("4 score below --min-score 80 in small (40)");
+    expect(outcome({ minScore: 40 })).toBe("pass");
+  });
+
+  test("--fail-on names the clusters over it and is judged before --min-score; a failed cluster counts for neither", () => {
+    expect(outcome({ failOn: "critical", minScore: 80 })).toBe("3 2 violation(s) at or above severity critical (--fail-on critical) in small");
+    expect(outcome({ failOn: "high" })).toBe("3 3 violation(s) at or above severity high (--fail-on high) in big, small");
+    expect(outcome({})).toBe("pass");
   });
 });
 
