@@ -153,12 +153,14 @@ function checkStatusList(ctx: Context, statuses: unknown, subjectOf: (name: stri
   }
 }
 
+const mainSubject = (): string => SUBJECT.container;
+
 /** Restarts of the main containers, then of init containers (sidecars and crash-looping init steps). */
 function checkStatuses(ctx: Context, pod: PodLike): void {
   if (ctx.set.status.length === 0) return;
   const status = asRecord(pod.status);
   if (!status) return;
-  checkStatusList(ctx, status.containerStatuses, () => SUBJECT.container);
+  checkStatusList(ctx, status.containerStatuses, mainSubject);
   // a status carries no restartPolicy: the spec says whether that init container is a sidecar
   checkStatusList(ctx, status.initContainerStatuses, (name) => {
     let subject = SUBJECT.init;

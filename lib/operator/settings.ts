@@ -73,17 +73,13 @@ export function reconcileSettingArgs(describe: (description: string, flag: strin
   ) as ReconcileFlagArgs;
 }
 
-function parseCount(flag: string, text: string, min: number): number {
-  return integerFlag(flag, text, { min });
-}
-
 /**
  * One setting's text checked as the operator checks it: a duration keeps its text, a count
  * becomes an integer. A bad value is a usage error naming the flag.
  */
 export function parseReconcileSetting<K extends ReconcileSettingKey>(key: K, text: string): ReconcileSettings[K] {
   const s: ReconcileSetting = RECONCILE_SETTINGS[key];
-  if (s.kind === "count") return parseCount(`--${s.flag}`, text, s.min) as ReconcileSettings[K];
+  if (s.kind === "count") return integerFlag(`--${s.flag}`, text, { min: s.min }) as ReconcileSettings[K];
   durationFlag(`--${s.flag}`, text, { min: s.minMs });
   return text as ReconcileSettings[K];
 }
