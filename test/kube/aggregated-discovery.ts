@@ -22,6 +22,7 @@ function resource(t: ResourceType, version: string): object {
   const kind = { group: t.group, version, kind: t.kind };
   if (t.crd ? v?.statusSubresource : t.status) subresources.push({ subresource: "status", responseKind: kind, verbs: ["get", "patch", "update"] });
   if (t.crd ? v?.scaleSubresource : t.scale) subresources.push({ subresource: "scale", responseKind: { group: "autoscaling", version: "v1", kind: "Scale" }, verbs: ["get", "patch", "update"] });
+  if (t.kind === "Pod" && t.group === "") subresources.push({ subresource: "ephemeralcontainers", responseKind: kind, verbs: ["get", "patch", "update"] });
   if (t.kind === "ServiceAccount") subresources.push({ subresource: "token", responseKind: { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" }, verbs: ["create"] });
   return {
     resource: t.resource,

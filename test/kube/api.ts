@@ -172,8 +172,8 @@ export class Api {
       applySchemaDefaults(obj, schema);
       validateSchema(obj, schema, "", errors);
     } else {
-      validateBuiltin(obj, errors);
-      if (old) validateBuiltinUpdate(obj, old, errors);
+      validateBuiltin(obj, errors, old !== undefined);
+      if (old) validateBuiltinUpdate(obj, old, errors, opts.subresource ?? "");
     }
     const name = obj.metadata.name ?? "";
     if (old?.metadata.deletionTimestamp) {
@@ -285,6 +285,14 @@ export class Api {
       next = structuredClone(prev);
       if (body.status === undefined) delete next.status;
       else next.status = structuredClone(body.status);
+    } else if (subresource === "ephemeralcontainers") {
+      // Only spec.ephemeralContainers comes from the body; validateBuiltinUpdate keeps existing ones as they were.
+      next = structuredClone(prev);
+      const spec = { ...((next.spec ?? {}) as Record<string, unknown>) };
+      const wanted = (body.spec as Record<string, unknown> | undefined)?.ephemeralContainers;
+      if (wanted === undefined) delete spec.ephemeralContainers;
+      else spec.ephemeralContainers = structuredClone(wanted);
+      next.spec = spec;
     } else {
       next = structuredClone(body);
       if (t.status) {

@@ -64,6 +64,7 @@ function resourceEntries(t: ResourceType, version: string): object[] {
   const v = t.crd?.versions.find((x) => x.name === version);
   if (t.crd ? v?.statusSubresource : t.status) out.push({ name: `${t.resource}/status`, singularName: "", namespaced: t.namespaced, kind: t.kind, verbs: ["get", "patch", "update"] });
   if (t.crd ? v?.scaleSubresource : t.scale) out.push({ name: `${t.resource}/scale`, singularName: "", namespaced: t.namespaced, group: "autoscaling", version: "v1", kind: "Scale", verbs: ["get", "patch", "update"] });
+  if (t.kind === "Pod" && t.group === "") out.push({ name: "pods/ephemeralcontainers", singularName: "", namespaced: true, kind: "Pod", verbs: ["get", "patch", "update"] });
   if (t.kind === "ServiceAccount") out.push({ name: "serviceaccounts/token", singularName: "", namespaced: true, group: "authentication.k8s.io", version: "v1", kind: "TokenRequest", verbs: ["create"] });
   if (t.kind === "Namespace") out.push({ name: "namespaces/finalize", singularName: "", namespaced: false, kind: "Namespace", verbs: ["update"] });
   return out;

@@ -128,6 +128,24 @@ describe("kubectl", () => {
     expect((emu.store.get("deployments.apps", "default", "web") as any).spec.replicas).toBe(3);
   });
 
+  test("debug adds an ephemeral container through the pods/ephemeralcontainers subresource, which only takes additions", async () => {
+    await ok(["run", "dbg-target", "--image=nginx:1.27"]);
+    const r = await kubectl(["debug", "dbg-target", "--image=busybox:1.36", "-c", "probe"]);
+    expect(r.code).toBe(0);
+    const pod = emu.store.get("pods", "default", "dbg-target") as any;
+    expect(pod.spec.ephemeralContainers).toEqual([expect.objectContaining({ name: "probe", image: "busybox:1.36" })]);
+    expect(pod.spec.containers.map((c: any) => c.name)).toEqual(["dbg-target"]);
+    const change = await kubectl(["patch", "pod", "dbg-target", "--subresource=ephemeralcontainers", "-p", manifest({ spec: { ephemeralContainers: [{ name: "probe", image: "busybox:2" }] } })]);
+    expect(change.code).toBe(1);
+    expect(change.stderr).toContain(`spec.ephemeralContainers: Forbidden: existing ephemeral containers "probe" may not be removed or changed`);
+    const viaMain = await kubectl(["patch", "pod", "dbg-target", "-p", manifest({ spec: { ephemeralContainers: [{ name: "other", image: "busybox:2" }] } })]);
+    expect(viaMain.code).toBe(1);
+    expect(viaMain.stderr).toContain("pod updates may not change fields other than");
+    const created = await kubectl(["create", "--validate=false", "-f", "-"], manifest({ apiVersion: "v1", kind: "Pod", metadata: { name: "eph-on-create" }, spec: { containers: [{ name: "a", image: "nginx:1.27" }], ephemeralContainers: [{ name: "e", image: "busybox:1.36" }] } }));
+    expect(created.code).toBe(1);
+    expect(created.stderr).toContain("spec.ephemeralContainers: Forbidden: cannot be set on create");
+  });
+
   test("delete with finalizers leaves the object Terminating until the finalizer is removed", async () => {
     await ok(["apply", "--validate=false", "-f", "-"], manifest({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "held", namespace: "default", finalizers: ["example.com/hold"] } }));
     expect(await ok(["delete", "configmap", "held", "--wait=false"])).toContain('configmap "held" deleted');

@@ -32,6 +32,11 @@ export interface RouterDeps {
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
+/** Pods' `ephemeralcontainers` subresource (what `kubectl debug` patches): GET returns the Pod; PATCH/PUT change only spec.ephemeralContainers. */
+function hasEphemeralContainers(t: { group: string; kind: string }): boolean {
+  return t.group === "" && t.kind === "Pod";
+}
+
 function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
 }
@@ -171,7 +176,7 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
     const ns = t.namespaced ? info.namespace || undefined : undefined;
     if (t.kind === "Namespace" && info.name) info.namespace = "";
     if (!t.namespaced && info.namespace && t.kind !== "Namespace") return notFoundPage();
-    if (info.subresource && !["status", "finalize", "scale"].includes(info.subresource)) return notFoundPage();
+    if (info.subresource && !["status", "finalize", "scale"].includes(info.subresource) && !(info.subresource === "ephemeralcontainers" && hasEphemeralContainers(t))) return notFoundPage();
     if (info.subresource === "scale") return scale(req, t, info, ns, user, q.get("fieldManager") ?? (req.headers.get("user-agent") ?? "unknown").split("/")[0]!);
     if (info.subresource === "status" && !(t.crd ? t.crd.versions.find((v) => v.name === info.version)?.statusSubresource : t.status)) return notFoundPage();
     const table = wantsTable(req.headers.get("accept"));

@@ -1,8 +1,9 @@
 /**
  * @module
  * The built-in validation a real server applies that clients meet in practice: object names,
- * required pod containers and images, workload selectors matching template labels, and the
- * immutable fields of pods and workloads.
+ * required pod containers and images, workload selectors matching template labels, the
+ * immutable fields of pods and workloads, and ephemeral containers (only added, through the
+ * pods/ephemeralcontainers subresource, never changed or removed).
  */
 import type { FieldError } from "./status.ts";
 import type { KubeObject } from "./types.ts";
@@ -38,7 +39,7 @@ function validatePodSpec(spec: unknown, path: string, errors: FieldError[]): voi
     return;
   }
   const seen = new Set<string>();
-  for (const key of ["initContainers", "containers"]) {
+  for (const key of ["initContainers", "containers", "ephemeralContainers"]) {
     const list = spec[key];
     if (!Array.isArray(list)) continue;
     list.forEach((c, i) => {
@@ -59,12 +60,13 @@ function matchesSelector(selector: unknown, labels: unknown): boolean {
   return Object.entries(ml).every(([k, v]) => l[k] === v);
 }
 
-/** Kind-specific validation of a new or updated object. */
-export function validateBuiltin(obj: KubeObject, errors: FieldError[]): void {
+/** Kind-specific validation of a new (`update` false) or updated object. */
+export function validateBuiltin(obj: KubeObject, errors: FieldError[], update = false): void {
   const spec = obj.spec as Obj | undefined;
   switch (obj.kind) {
     case "Pod":
       validatePodSpec(spec, "spec", errors);
+      if (!update && isObj(spec) && Array.isArray(spec.ephemeralContainers) && spec.ephemeralContainers.length > 0) errors.push({ type: "FieldValueForbidden", field: "spec.ephemeralContainers", detail: "cannot be set on create" });
       break;
     case "Deployment":
     case "ReplicaSet":
@@ -100,9 +102,19 @@ function stripMutablePodFields(spec: unknown): string {
   return JSON.stringify(copy);
 }
 
-/** Immutable-field rules on update. */
-export function validateBuiltinUpdate(next: KubeObject, prev: KubeObject, errors: FieldError[]): void {
-  if (next.kind === "Pod" && stripMutablePodFields(next.spec) !== stripMutablePodFields(prev.spec)) {
+function ephemeralByName(spec: unknown): Map<string, string> {
+  const list = isObj(spec) && Array.isArray(spec.ephemeralContainers) ? spec.ephemeralContainers : [];
+  return new Map(list.filter(isObj).map((c) => [String(c.name), JSON.stringify(c)]));
+}
+
+/** Immutable-field rules on update (`subresource` "ephemeralcontainers": only additions of ephemeral containers). */
+export function validateBuiltinUpdate(next: KubeObject, prev: KubeObject, errors: FieldError[], subresource = ""): void {
+  if (next.kind === "Pod" && subresource === "ephemeralcontainers") {
+    const now = ephemeralByName(next.spec);
+    for (const [name, was] of ephemeralByName(prev.spec)) {
+      if (now.get(name) !== was) errors.push({ type: "FieldValueForbidden", field: "spec.ephemeralContainers", detail: `existing ephemeral containers ${JSON.stringify(name)} may not be removed or changed` });
+    }
+  } else if (next.kind === "Pod" && stripMutablePodFields(next.spec) !== stripMutablePodFields(prev.spec)) {
     errors.push({ type: "FieldValueForbidden", field: "spec", detail: POD_MUTABLE });
   }
   if (["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"].includes(next.kind ?? "")) {

@@ -3,7 +3,8 @@
  * the compiled `webhook serve --self-managed` writes its own certificates and the VWC
  * caBundle (the VWC as the manifests ship it, without one), and the emulator calls it
  * over verified TLS. A `:latest` pod is denied with the reference's message; a
- * warn-level violation is admitted and kubectl prints the warning. The webhook runs as its
+ * warn-level violation is admitted and kubectl prints the warning; `kubectl debug` (the
+ * pods/ephemeralcontainers subresource) is judged by the debug container it adds. The webhook runs as its
  * own ServiceAccount with exactly its generated grants (lib/rbac/permissions.ts): no request
  * of it may be refused.
  */
@@ -137,6 +138,18 @@ describe("kubectl through the emulator's admission and the real webhook", () => 
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("Denied by DevOpsPolicy: init container 'setup' uses :latest tag");
     expect(emu.store.getEntry("pods", "prod", "smuggler")).toBeUndefined();
+  });
+
+  test("kubectl debug is judged: an untagged debug image is denied, a tagged one is added", async () => {
+    // "ok" (previous test) already misses its readiness probe: an existing violation, not the debug container's.
+    const bad = await kubectl(["debug", "ok", "-n", "prod", "--image=busybox", "-c", "shell"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("Denied by DevOpsPolicy: ephemeral container 'shell' uses :latest tag");
+    const ephemeral = () => (emu.store.get("pods", "prod", "ok") as unknown as { spec: { ephemeralContainers?: Array<{ name: string }> } }).spec.ephemeralContainers;
+    expect(ephemeral()).toBeUndefined();
+    const good = await kubectl(["debug", "ok", "-n", "prod", "--image=busybox:1.36", "-c", "shell"]);
+    expect(good.code).toBe(0);
+    expect(ephemeral()?.map((c) => c.name)).toEqual(["shell"]);
   });
 
   test("the webhook needed nothing beyond its generated grants", () => {
