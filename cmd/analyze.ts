@@ -6,13 +6,14 @@
  * `--fail-on` and `--min-score` make it a CI gate (exit 3 / 4).
  */
 import { defineCommand } from "citty";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { analyzeObjects, type AnalysisReport, type AnalyzeOptions } from "../lib/analysis/build-report.ts";
 import { enforceGates, OUTPUT_FORMATS, parseFailOn, parseMinScore, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
 import { findPolicyInObjects, parsePolicyRef, selectChecks, type NamedPolicy } from "../lib/analysis/select-checks.ts";
 import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { listLivePods, listOwners, type LiveScope } from "../lib/cli/live-objects.ts";
-import { collectFlagValues, expandInputPaths, readInput } from "../lib/cli/read-inputs.ts";
+import { expandInputPaths, policiesFromFile, readInput } from "../lib/cli/read-inputs.ts";
+import { collectFlagValues, collectListFlag } from "../lib/cli/repeated-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
@@ -23,7 +24,7 @@ import { parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
 import { parseLabelSelector } from "../lib/label-selector.ts";
 import { parseManifests, type SourcedObject } from "../lib/manifests/parse-manifests.ts";
-import { parsePolicy, parsePolicyDocuments } from "../lib/policy/parse-policy.ts";
+import { parsePolicy } from "../lib/policy/parse-policy.ts";
 import type { Severity } from "../lib/policy/schema.ts";
 
 const args = {
@@ -61,14 +62,6 @@ function parseFlags(a: { output: string; "fail-on"?: string | undefined; "min-sc
   return { format: a.output as OutputFormat, failOn, minScore, top, now };
 }
 
-/** Policies from `--policy` values that are files. */
-function policiesFromFile(path: string): NamedPolicy[] {
-  const docs = parsePolicyDocuments(readFileSync(path, "utf8"), path);
-  const found = docs.filter((d) => d.policy).map((d) => ({ label: `${path}:${d.line}`, policy: d.policy! }));
-  if (found.length === 0) throw usageError(`--policy ${path}: the file holds no DevOpsPolicy`);
-  return found;
-}
-
 async function readOffline(paths: readonly string[]): Promise<SourcedObject[]> {
   const files = expandInputPaths(paths);
   if (files.length === 0) throw usageError(`No .yaml, .yml or .json files under ${paths.join(", ")}`);
@@ -90,7 +83,7 @@ async function analyzeLive(refs: readonly string[], bundles: readonly string[], 
   const client = createKubeClient(kc, { rateLimit });
   const policies: NamedPolicy[] = [];
   for (const ref of refs) {
-    if (existsSync(ref)) policies.push(...policiesFromFile(ref));
+    if (existsSync(ref)) policies.push(...(await policiesFromFile(ref)));
     else {
       const { namespace, name } = parsePolicyRef(ref, scope.namespace ?? "default");
       const object = await client.get(DEVOPS_POLICIES, name, { namespace });
@@ -112,7 +105,7 @@ async function analyzeOffline(paths: readonly string[], refs: readonly string[],
   const objects = await readOffline(paths);
   const policies: NamedPolicy[] = [];
   for (const ref of refs) {
-    if (existsSync(ref)) policies.push(...policiesFromFile(ref));
+    if (existsSync(ref)) policies.push(...(await policiesFromFile(ref)));
     else policies.push(findPolicyInObjects(ref, objects.map((o) => o.object)));
   }
   const report = analyzeObjects(objects, { ...base, ...selectChecks(bundles, policies), scoreTemplates: true });
@@ -131,7 +124,7 @@ export default defineCommand({
     const files = collectFlagValues(rawArgs, ["-f", "--filename"]);
     const bundles = collectFlagValues(rawArgs, ["--bundle"]);
     const refs = collectFlagValues(rawArgs, ["--policy"]);
-    const excluded = collectFlagValues(rawArgs, ["--exclude-namespaces"]).flatMap((v) => v.split(",")).map((s) => s.trim()).filter(Boolean);
+    const excluded = collectListFlag(rawArgs, ["--exclude-namespaces"]);
     if (a.namespace && a["all-namespaces"]) throw usageError("-n and -A cannot be combined");
     const selector = a.selector ? parseLabelSelector(a.selector) : undefined;
     const base = {

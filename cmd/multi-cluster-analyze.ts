@@ -1,9 +1,10 @@
 /**
  * @module
- * `kube-devops multi-cluster analyze [--contexts a,b] [--bundle baseline]`: scores
- * every cluster of the kubeconfig (or the named contexts) with a bundle, with
- * bounded concurrency and a per-cluster deadline, aggregates the scores
- * pod-weighted and counts findings per severity (the bundle's). A cluster that
+ * `kube-devops multi-cluster analyze [--contexts a,b] [--bundle baseline] [--policy <file>]`:
+ * scores every cluster of the kubeconfig (or the named contexts) with the same checks —
+ * bundles and DevOpsPolicy files, strictest wins, `baseline` when neither is given — with
+ * bounded concurrency and a per-cluster deadline, aggregates the scores pod-weighted and
+ * counts findings per severity (the checks' own). A cluster that
  * fails is named by its context; any failure exits 1 unless `--allow-partial`
  * (and it always does when every cluster failed); then `--fail-on` exits 3 as
  * in `analyze`, judged over the clusters that were analyzed.
@@ -12,7 +13,10 @@ import { defineCommand } from "citty";
 import { stringify } from "yaml";
 import { analyzeObjects } from "../lib/analysis/build-report.ts";
 import { countBySeverity, parseFailOn, parseMinScore } from "../lib/analysis/render-report.ts";
-import { selectChecks } from "../lib/analysis/select-checks.ts";
+import { selectChecks, type CheckSelection, type NamedPolicy } from "../lib/analysis/select-checks.ts";
+import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
+import { policiesFromFile } from "../lib/cli/read-inputs.ts";
+import { collectFlagValues } from "../lib/cli/repeated-flag.ts";
 import { listLivePods, listOwners } from "../lib/cli/live-objects.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
@@ -31,25 +35,31 @@ import {
   type ClusterResult,
 } from "../lib/multi-cluster/aggregate.ts";
 import { mapBounded, withDeadline } from "../lib/multi-cluster/run-bounded.ts";
-import { durationFlag } from "../lib/duration.ts";
 import { findBundle } from "../lib/policy/bundles.ts";
+import { durationFlag } from "../lib/duration.ts";
 
 const FORMATS = ["table", "json", "yaml"] as const;
 
-async function analyzeContext(context: string, bundle: string, timeoutMs: number, rateLimit: RateLimit): Promise<ClusterResult> {
+interface ClusterChecks {
+  selection: CheckSelection;
+  exemptions: boolean;
+  timeoutMs: number;
+  rateLimit: RateLimit;
+}
+
+async function analyzeContext(context: string, { selection, exemptions, timeoutMs, rateLimit }: ClusterChecks): Promise<ClusterResult> {
   const { globals, env, logger } = cliRuntime();
   let server = "";
   try {
     const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, context, env });
     server = kc.getCurrentCluster()?.server ?? "";
     const client = createKubeClient(kc, { rateLimit });
-    const selection = selectChecks([bundle], []);
     const report = await withDeadline(timeoutMs, `timed out after ${timeoutMs / 1000}s`, async (signal) => {
       const scope = { namespace: undefined, labelSelector: undefined, signal };
       const pods = await listLivePods(client, scope);
       const owners = await listOwners(client, pods, scope, logger);
       const objects = [...pods, ...owners].map((object) => ({ object, file: undefined, line: undefined }));
-      return analyzeObjects(objects, { ...selection, now: Date.now(), exemptions: true, scoreTemplates: false });
+      return analyzeObjects(objects, { ...selection, now: Date.now(), exemptions, scoreTemplates: false });
     });
     return {
       context,
@@ -66,10 +76,11 @@ async function analyzeContext(context: string, bundle: string, timeoutMs: number
 }
 
 export default defineCommand({
-  meta: { name: "analyze", description: "Score several clusters (kubeconfig contexts) with a bundle and aggregate" },
+  meta: { name: "analyze", description: "Score several clusters (kubeconfig contexts) with the same bundle or policies and aggregate" },
   args: {
     contexts: { type: "string", description: "Comma-separated contexts (default: every context of the kubeconfig)", valueHint: "a,b" },
-    bundle: { type: "string", default: "baseline", description: "Bundle to check with: baseline|restricted|permissive", valueHint: "name" },
+    bundle: { type: "string", description: "Check with a bundle: baseline|restricted|permissive (repeatable; strictest wins; default baseline unless --policy is given)", valueHint: "name" },
+    policy: { type: "string", description: "Check with the DevOpsPolicies of a file, in every cluster (repeatable; with --bundle, strictest wins)", valueHint: "file" },
     "per-cluster": { type: "boolean", description: "Print a row per cluster before the aggregate" },
     output: { type: "string", alias: "o", default: "table", description: "Output format: table|json|yaml", valueHint: "format" },
     timeout: { type: "string", default: "60s", description: "Deadline for each cluster", valueHint: "duration" },
@@ -77,9 +88,10 @@ export default defineCommand({
     "allow-partial": { type: "boolean", description: "Exit 0 when some (not all) clusters fail" },
     "fail-on": { type: "string", description: "Exit 3 when a violation in any analyzed cluster has this severity or higher: critical|high|medium|low", valueHint: "severity" },
     "min-score": { type: "string", description: "Exit 4 when an analyzed cluster scores below this (0-100)", valueHint: "score" },
+    ...exemptionsArg,
     ...rateLimitArgs,
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const { globals, env, out, logger } = cliRuntime();
     if (!(FORMATS as readonly string[]).includes(args.output)) throw usageError(`Invalid --output "${args.output}": expected ${FORMATS.join(", ")}`);
     const concurrency = integerFlag("--concurrency", args.concurrency, { min: 1 });
@@ -87,9 +99,14 @@ export default defineCommand({
     const minScore = parseMinScore(args["min-score"]);
     const timeoutMs = durationFlag("--timeout", args.timeout, { min: 1000 });
     const rateLimit = parseRateLimit(args, CLI_RATE_LIMIT);
-    const found = findBundle(args.bundle);
-    if (!found) throw new KubeDevopsError("INPUT", `Unknown bundle '${args.bundle}'. Use 'policy bundle-list' to see available bundles.`);
-    const bundle = found.name;
+    const files = collectFlagValues(rawArgs, ["--policy"]);
+    const policies: NamedPolicy[] = [];
+    for (const file of files) policies.push(...(await policiesFromFile(file)));
+    const given = collectFlagValues(rawArgs, ["--bundle"]);
+    for (const name of given) if (!findBundle(name)) throw new KubeDevopsError("INPUT", `Unknown bundle '${name}'. Use 'policy bundle-list' to see available bundles.`);
+    const selection = selectChecks(given.length === 0 && files.length === 0 ? ["baseline"] : given, policies);
+    // The reference's JSON names its one bundle; kept whenever the checks are exactly one bundle.
+    const bundle = policies.length === 0 && selection.bundles.length === 1 ? selection.bundles[0] : undefined;
     const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, env });
     const known = kc.getContexts().map((c) => c.name);
     const wanted = args.contexts ? args.contexts.split(",").map((s) => s.trim()).filter(Boolean) : known;
@@ -99,8 +116,9 @@ export default defineCommand({
       logger.info("No kubeconfig contexts to analyze.");
       return;
     }
-    if (args.output === "table") out(`Analyzing ${wanted.length} cluster(s) with '${bundle}' bundle...\n\n`);
-    const results = await mapBounded(wanted, concurrency, (context) => analyzeContext(context, bundle, timeoutMs, rateLimit));
+    if (args.output === "table") out(`Analyzing ${wanted.length} cluster(s) with ${bundle ? `'${bundle}' bundle` : selection.source}...\n\n`);
+    const checks: ClusterChecks = { selection, exemptions: args.exemptions !== false, timeoutMs, rateLimit };
+    const results = await mapBounded(wanted, concurrency, (context) => analyzeContext(context, checks));
     const failed = results.filter((r) => r.error !== undefined);
     for (const f of failed) logger.error(`[ERROR] context ${f.context} (${f.server || "no server"}): ${f.error}`);
     const aggregate = aggregateClusters(results);
@@ -108,7 +126,7 @@ export default defineCommand({
       if (args["per-cluster"]) out(renderPerClusterTable(results) + renderSeverityTable(results));
       out(renderSeverityLine(aggregate) + renderAggregateLine(aggregate));
     } else {
-      const doc = { bundle, clusters: results, aggregate };
+      const doc = { ...(bundle ? { bundle } : {}), checks: selection.source, clusters: results, aggregate };
       out(args.output === "json" ? `${JSON.stringify(doc, null, 2)}\n` : stringify(doc));
     }
     if (failed.length === results.length) throw new KubeDevopsError("UNREACHABLE", `No clusters could be analyzed (${failed.map((f) => f.context).join(", ")})`);

@@ -6,7 +6,7 @@
  */
 import { defineCommand } from "citty";
 import { cliRuntime } from "../lib/cli/runtime.ts";
-import { collectFlagValues } from "../lib/cli/repeated-flag.ts";
+import { collectListFlag } from "../lib/cli/repeated-flag.ts";
 import { usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
 import { readCertificateAuthority, writeCertificateSet } from "../lib/webhook/cert-files.ts";
@@ -39,8 +39,8 @@ export default defineCommand({
     const certs = await issueServingCertificate(ca, {
       serviceName: args["service-name"],
       namespace: args.namespace,
-      dnsSans: collectFlagValues(rawArgs, "dns-san"),
-      ipSans: collectFlagValues(rawArgs, "ip-san"),
+      dnsSans: collectListFlag(rawArgs, ["--dns-san"]),
+      ipSans: collectListFlag(rawArgs, ["--ip-san"]),
       validityDays: parseDays(args["validity-days"], "--validity-days"),
       now,
     });

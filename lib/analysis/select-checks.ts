@@ -13,7 +13,10 @@ import type { DevOpsPolicy } from "../policy/schema.ts";
 
 export interface CheckSelection {
   checkSet: CheckSet;
+  /** Where the checks came from, e.g. `bundle baseline + policy team.yaml:1`. */
   source: string;
+  /** The bundles' canonical names, in the order given (repeats dropped). */
+  bundles: readonly string[];
 }
 
 export interface NamedPolicy {
@@ -24,11 +27,11 @@ export interface NamedPolicy {
 
 /** The check set for bundles and policies (none → the reference defaults). */
 export function selectChecks(bundles: readonly string[], policies: readonly NamedPolicy[]): CheckSelection {
-  if (bundles.length === 0 && policies.length === 0) return { checkSet: DEFAULT_CHECK_SET, source: "reference defaults" };
-  const found = bundles.map((b) => requireBundle(b));
+  if (bundles.length === 0 && policies.length === 0) return { checkSet: DEFAULT_CHECK_SET, source: "reference defaults", bundles: [] };
+  const found = [...new Map(bundles.map((b) => requireBundle(b)).map((b) => [b.name, b])).values()];
   const specs = [...found.map((b) => b.spec), ...policies.map((p) => p.policy.spec)];
   const labels = [...found.map((b) => `bundle ${b.name}`), ...policies.map((p) => `policy ${p.label}`)];
-  return { checkSet: checkSetFromPolicies(specs), source: labels.join(" + ") };
+  return { checkSet: checkSetFromPolicies(specs), source: labels.join(" + "), bundles: found.map((b) => b.name) };
 }
 
 /** Splits `ns/name` (or `name`, in `defaultNamespace`). */

@@ -7,7 +7,9 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { KubeDevopsError } from "../errors.ts";
+import type { NamedPolicy } from "../analysis/select-checks.ts";
+import { KubeDevopsError, usageError } from "../errors.ts";
+import { parsePolicyDocuments } from "../policy/parse-policy.ts";
 
 export interface InputText {
   /** The path as given (or joined under a given directory); `-` for stdin. */
@@ -58,17 +60,10 @@ export async function readInput(path: string): Promise<InputText> {
   }
 }
 
-/** Every value of a repeatable flag (`-f a -f b`, `--filename=c`); citty keeps only the last. */
-export function collectFlagValues(rawArgs: readonly string[], names: readonly string[]): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < rawArgs.length; i++) {
-    const token = rawArgs[i] as string;
-    if (token === "--") break;
-    const eq = token.indexOf("=");
-    const flag = eq > 0 ? token.slice(0, eq) : token;
-    if (!names.includes(flag)) continue;
-    if (eq > 0) values.push(token.slice(eq + 1));
-    else if (i + 1 < rawArgs.length) values.push(rawArgs[++i] as string);
-  }
-  return values;
+/** The DevOpsPolicies of a `--policy <file>` (each validated, labelled file:line); none is a usage error. */
+export async function policiesFromFile(path: string): Promise<NamedPolicy[]> {
+  const { name, text } = await readInput(path);
+  const found = parsePolicyDocuments(text, name).flatMap((d) => (d.policy ? [{ label: `${name}:${d.line}`, policy: d.policy }] : []));
+  if (found.length === 0) throw usageError(`--policy ${path}: the file holds no DevOpsPolicy`);
+  return found;
 }

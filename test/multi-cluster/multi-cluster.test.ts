@@ -1,7 +1,7 @@
 /**
  * multi-cluster against two API emulators as two clusters in one kubeconfig:
  * the aggregate is the pod-weighted mean of what `analyze` gives per cluster;
- * findings per severity are the bundle's, and `--fail-on` exits as `analyze`'s;
+ * findings per severity are the bundle's (or a policy file's), and `--fail-on` exits as `analyze`'s;
  * a stopped or slow cluster is named by its context and the exit code says so.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -114,6 +114,35 @@ describe("multi-cluster", () => {
       const sum = (k: keyof Counts) => east![k] + west![k];
       expect(doc.aggregate.bySeverity).toEqual(counts(sum("critical"), sum("high"), sum("medium"), sum("low")));
     }
+  });
+
+  test("--policy <file> checks every cluster with the file's DevOpsPolicy, alone or with a bundle (strictest wins), as analyze --policy does", async () => {
+    const file = join(dir, "no-latest.yaml");
+    writeFileSync(file, "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: no-latest\n  namespace: shop\nspec:\n  forbidLatestTag: true\n  severityOverrides:\n    latestTag: critical\n");
+    const cases: Array<{ extra: string[]; expected: Counts[]; checks: string }> = [
+      { extra: [], expected: [counts(2, 0, 0, 0), counts(0, 0, 0, 0)], checks: `policy ${file}:1` },
+      { extra: ["--bundle", "baseline"], expected: [counts(2, 0, 0, 1), counts(0, 0, 0, 1)], checks: `bundle baseline + policy ${file}:1` },
+    ];
+    for (const { extra, expected, checks } of cases) {
+      const { code, stdout } = await kd(["multi-cluster", "analyze", "--policy", file, ...extra, "-o", "json"]);
+      expect(code).toBe(0);
+      const doc = JSON.parse(stdout) as { bundle?: string; checks: string; clusters: Array<{ bySeverity: Counts }> };
+      expect(doc.bundle).toBeUndefined();
+      expect(doc.checks).toBe(checks);
+      expect(doc.clusters.map((c) => c.bySeverity)).toEqual(expected);
+      for (const [i, context] of ["east", "west"].entries()) {
+        const one = await kd(["analyze", "--policy", file, ...extra, "-o", "json", "--context", context]);
+        const findings = (JSON.parse(one.stdout) as { workloads: Array<{ findings: Array<{ severity: keyof Counts }> }> }).workloads.flatMap((w) => w.findings);
+        expect(findings.length).toBe(Object.values(expected[i]!).reduce((a, b) => a + b, 0));
+      }
+    }
+    const table = await kd(["multi-cluster", "analyze", "--policy", file]);
+    expect(table.stdout).toContain(`Analyzing 2 cluster(s) with policy ${file}:1...`);
+    const empty = join(dir, "empty.yaml");
+    writeFileSync(empty, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n");
+    const none = await kd(["multi-cluster", "analyze", "--policy", empty]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain(`--policy ${empty}: the file holds no DevOpsPolicy`);
   });
 
   test("the table keeps the reference's lines and adds the severities beside them", async () => {
