@@ -1,8 +1,13 @@
 /**
  * @module
- * Webhook certificates from cert-manager (certificate mode `cert-manager`): a self-signed Issuer
- * and a Certificate for the webhook Service's DNS names, written to the Secret the webhook
- * mounts; cert-manager's cainjector fills the VWC's caBundle (annotation on the VWC).
+ * Webhook certificates from cert-manager (certificate mode `cert-manager`): a CA of our own
+ * (a self-signed Issuer signs a long-lived CA Certificate, a CA Issuer uses it) and a serving
+ * Certificate for the webhook Service's DNS names from that CA, written to the Secret the
+ * webhook mounts; cert-manager's cainjector fills the VWC's caBundle from it (annotation on
+ * the VWC). The serving certificate renews every 60 days under the same CA, so the caBundle
+ * does not change then: a self-signed serving certificate would be its own CA, and each
+ * renewal would change the caBundle at once while the pods still serve the old certificate
+ * until the kubelet refreshes the Secret (a minute or two of refused webhook calls).
  */
 import type { ICertificate } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Certificate";
 import type { IIssuer } from "@kubernetes-models/cert-manager/cert-manager.io/v1/Issuer";
@@ -19,16 +24,37 @@ export function certificateRef(options: DeployOptions): string {
   return `${options.namespace}/${componentName("webhook")}`;
 }
 
-/** Issuer + Certificate (90-day certificates renewed 30 days before expiry, ECDSA P-256). */
+/**
+ * The CA (self-signed Issuer, 5-year CA Certificate, CA Issuer) and the serving Certificate
+ * (90 days, renewed 30 days before expiry), ECDSA P-256 throughout.
+ */
 export function renderCertManagerObjects(options: DeployOptions): (IIssuer | ICertificate)[] {
   const name = componentName("webhook");
+  const ca = `${name}-ca`;
+  const selfSigned = `${name}-selfsigned`;
   const labels = objectLabels(options, "webhook");
+  const metadata = (objectName: string) => ({ name: objectName, namespace: options.namespace, labels });
   return [
-    { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name, namespace: options.namespace, labels }, spec: { selfSigned: {} } },
+    { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: metadata(selfSigned), spec: { selfSigned: {} } },
     {
       apiVersion: "cert-manager.io/v1",
       kind: "Certificate",
-      metadata: { name, namespace: options.namespace, labels },
+      metadata: metadata(ca),
+      spec: {
+        isCA: true,
+        commonName: ca,
+        secretName: ca,
+        duration: "43800h",
+        renewBefore: "8760h",
+        privateKey: { algorithm: "ECDSA", size: 256 },
+        issuerRef: { kind: "Issuer", name: selfSigned },
+      },
+    },
+    { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: metadata(ca), spec: { ca: { secretName: ca } } },
+    {
+      apiVersion: "cert-manager.io/v1",
+      kind: "Certificate",
+      metadata: metadata(name),
       spec: {
         secretName: options.names.webhookSecret,
         dnsNames: webhookDnsNames(options.namespace),
@@ -36,7 +62,7 @@ export function renderCertManagerObjects(options: DeployOptions): (IIssuer | ICe
         renewBefore: "720h",
         privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
         usages: ["server auth", "digital signature", "key encipherment"],
-        issuerRef: { kind: "Issuer", name },
+        issuerRef: { kind: "Issuer", name: ca },
       },
     },
   ];

@@ -52,6 +52,22 @@ describe("deploy manifests", () => {
     expect(toYaml(renderDeployManifests(certManager, { createNamespace: false }))).toMatchSnapshot();
   });
 
+  test("cert-manager: the serving certificate comes from a CA of our own, so its renewals keep the caBundle", () => {
+    const objects = renderDeployManifests(certManager, { createNamespace: false }) as Obj[];
+    type Cert = Obj & { spec: { isCA?: boolean; secretName: string; issuerRef: { kind: string; name: string } } };
+    type Issuer = Obj & { spec: { selfSigned?: object; ca?: { secretName: string } } };
+    const issuer = (ref: { kind: string; name: string }) => objects.find((o) => o.kind === ref.kind && o.metadata?.name === ref.name) as Issuer | undefined;
+    const vwc = objects.find((o) => o.kind === "ValidatingWebhookConfiguration") as Obj & { metadata: { annotations: Record<string, string> } };
+    const [ns, name] = vwc.metadata.annotations["cert-manager.io/inject-ca-from"]!.split("/");
+    const serving = objects.find((o) => o.kind === "Certificate" && o.metadata?.name === name && o.metadata?.namespace === ns) as Cert;
+    expect(serving.spec.secretName).toBe(certManager.names.webhookSecret);
+    const caIssuer = issuer(serving.spec.issuerRef);
+    expect(caIssuer?.spec.ca).toBeDefined(); // not selfSigned: a self-signed leaf is its own CA and changes with every renewal
+    const ca = objects.find((o) => o.kind === "Certificate" && (o as Cert).spec.secretName === caIssuer!.spec.ca!.secretName) as Cert;
+    expect(ca.spec.isCA).toBe(true);
+    expect(issuer(ca.spec.issuerRef)?.spec.selfSigned).toEqual({});
+  });
+
   test("no Namespace object unless asked; every namespaced object is in the chosen namespace", () => {
     const objects = renderDeployManifests(resolveDeployOptions(VERSION, { namespace: "ops" }), { createNamespace: false }) as Obj[];
     expect(objects.some((o) => o.kind === "Namespace")).toBe(false);
