@@ -102,7 +102,7 @@ export default defineCommand({
           logger,
           maxRequestBodySize: DEFAULT_MAX_BODY_BYTES,
           onCertificate: (pem) => void recordExpiry(metrics, logger, pem, caFile, manager ? () => manager.current().caBundle : undefined),
-          onReloadError: () => metrics.errors.inc({ reason: "certificate_reload" }),
+          onReloadError: () => metrics.certificateReloadErrors.inc(), // not webhook_errors_total: no request was let through
         });
         const running = server;
         onShutdown("https", () => running.stop());

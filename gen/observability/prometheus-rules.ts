@@ -55,6 +55,14 @@ export function alertRules(namespace: string): AlertRule[] {
       "{{ $value | humanize }} admission requests/s are allowed without a verdict (fail-open). Check the webhook logs.",
     ),
     alert(
+      "KubeDevopsWebhookCertificateReloadFailing",
+      "sum(increase(webhook_certificate_reload_errors_total[15m])) > 0",
+      "15m",
+      "warning",
+      "The webhook cannot load its new certificate",
+      "The webhook keeps serving its previous certificate because the new files or Secret do not load. Check the webhook logs and the certificate Secret before the old certificate expires.",
+    ),
+    alert(
       "KubeDevopsReconcileErrors",
       "sum(rate(devopspolicy_reconcile_errors_total[10m])) / clamp_min(sum(rate(devopspolicy_reconcile_total[10m])), 1e-9) > 0.1",
       "15m",

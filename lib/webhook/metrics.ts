@@ -25,6 +25,7 @@ export interface WebhookMetrics {
   denials: Counter<"namespace" | "violation">;
   warnings: Counter<"namespace" | "violation">;
   errors: Counter<"reason">;
+  certificateReloadErrors: Counter;
   duration: DurationHistogram;
   certificateExpiry: Gauge<"certificate">;
   /** `webhook_requests_total{operation, allowed}` += 1 (the hot path; exported at scrape time). */
@@ -91,6 +92,7 @@ export function createWebhookMetrics(registry = new Registry()): WebhookMetrics 
     denials: new Counter({ ...help("webhook_denials_total"), labelNames: ["namespace", "violation"], registers, collect() { pending.denials.flush(this); } }),
     warnings: new Counter({ ...help("webhook_warnings_total"), labelNames: ["namespace", "violation"], registers, collect() { pending.warnings.flush(this); } }),
     errors: new Counter({ ...help("webhook_errors_total"), labelNames: ["reason"], registers }),
+    certificateReloadErrors: new Counter({ ...help("webhook_certificate_reload_errors_total"), registers }),
     duration: new DurationHistogram({ ...help("webhook_request_duration_seconds"), buckets: DURATION_BUCKETS, registers }),
     certificateExpiry: new Gauge({ ...help("webhook_certificate_expiration_timestamp_seconds"), labelNames: ["certificate"], registers }),
   };

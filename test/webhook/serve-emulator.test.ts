@@ -1,7 +1,8 @@
 /**
  * `kube-devops webhook serve` as shipped (the compiled binary) against the API
  * emulator: readiness waits for the policy cache, verdicts follow policy changes
- * through the watch (no API call per request), and SIGTERM shuts down cleanly.
+ * through the watch (no API call per request), broken certificate files keep the old
+ * certificate and count a reload error, and SIGTERM shuts down cleanly.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
@@ -19,6 +20,7 @@ let dir: string;
 let ca: string;
 let proc: ReturnType<typeof Bun.spawn>;
 let url = "";
+let certPath = "";
 const stderr: string[] = [];
 
 function policy(name: string, spec: Record<string, unknown>) {
@@ -48,6 +50,7 @@ beforeAll(async () => {
   const certs = await generateWebhookCertificates({ serviceName: "kube-devops-webhook", namespace: "kube-devops", ipSans: ["127.0.0.1"], validityDays: 1, caValidityDays: 1, now: new Date() });
   ca = certs.ca.cert;
   const paths = writeCertificateSet(dir, certs);
+  certPath = paths.tlsCert;
   const kubeconfig = emu.writeKubeconfig(join(dir, "kubeconfig"));
   proc = Bun.spawn([ensureBinary(), "webhook", "serve", "--addr", "127.0.0.1:0", "--tls-cert", paths.tlsCert, "--tls-key", paths.tlsKey, "--kubeconfig", kubeconfig, "--log-format", "json"], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir },
@@ -95,6 +98,17 @@ describe("webhook serve (binary) against the emulator", () => {
     const metrics = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${emu.adminToken}` }, tls: { ca } })).text();
     expect(metrics).toContain('webhook_denials_total{namespace="prod",violation="latest_tag"}');
     expect(metrics).toMatch(/webhook_certificate_expiration_timestamp_seconds\{certificate="serving"\} \d{10}/);
+  });
+
+  test("certificate files that do not load count as a reload error, not as fail-open, and the old certificate keeps serving", async () => {
+    const scrape = async () => (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${emu.adminToken}` }, tls: { ca } })).text();
+    await Bun.write(certPath, "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n");
+    const metrics = await until("the reload error to be counted", async () => {
+      const text = await scrape();
+      return /^webhook_certificate_reload_errors_total [1-9]/m.test(text) ? text : undefined;
+    });
+    expect(metrics).not.toMatch(/^webhook_errors_total\{/m);
+    expect((await validate("nginx:1.27")).allowed).toBe(true); // still served over the old certificate
   });
 
   test("SIGTERM stops it cleanly", async () => {
