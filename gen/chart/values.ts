@@ -6,9 +6,10 @@
 import { RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSetting, type ReconcileSettingKey } from "../../lib/operator/settings.ts";
 import { COMPONENTS, type Component, REPORTS_SETTINGS } from "../../lib/rbac/permissions.ts";
 import { METRICS_AUTH_MODES } from "../../lib/webhook/constants.ts";
+import { QUANTITY_PATTERN } from "../../lib/policy/schema.ts";
 import { CERT_MODES, DEFAULT_RESOURCES } from "../options.ts";
 
-const QUANTITY = "^[+-]?(\\d+(\\.\\d*)?|\\.\\d+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\\d+))?$";
+const QUANTITY = QUANTITY_PATTERN.source;
 
 /** A duration `reconcile` reads (lib/duration.ts), written with units: 30s, 1m30s, 500ms. */
 const DURATION_TOKEN = "\\d+(\\.\\d+)?(ms|s|m|h)";
@@ -157,7 +158,8 @@ export function renderValuesYaml(imageRepository: string): string {
 const toggle = { type: "object", additionalProperties: false, required: ["enabled"], properties: { enabled: { type: "boolean" } } };
 
 function resourcesSchema(): Record<string, unknown> {
-  const pair = { type: "object", additionalProperties: false, properties: { cpu: { type: ["string", "number"], pattern: QUANTITY }, memory: { type: ["string", "number"], pattern: QUANTITY } } };
+  const quantity = { type: ["string", "number"], pattern: QUANTITY, minimum: 0 };
+  const pair = { type: "object", additionalProperties: false, properties: { cpu: quantity, memory: quantity } };
   return { type: "object", additionalProperties: false, properties: { requests: pair, limits: pair } };
 }
 

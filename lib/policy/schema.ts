@@ -9,7 +9,8 @@ import * as v from "valibot";
 import { compareQuantities } from "../quantity.ts";
 
 /** The quantity grammar of apimachinery's `resource.Quantity` (sign, number, suffix). */
-export const QUANTITY_PATTERN = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\d+))?$/;
+/** A non-negative Kubernetes quantity: CPU and memory amounts are never below zero, and an injected negative one fails every patch. */
+export const QUANTITY_PATTERN = /^\+?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?\d+))?$/;
 
 export const API_GROUP = "devops.stochastic.io";
 export const API_VERSION = `${API_GROUP}/v1`;
@@ -33,7 +34,7 @@ const generation = v.pipe(v.number(), v.integer(), v.minValue(0));
 export const QuantitySchema = v.pipe(
   v.string(),
   v.maxLength(64),
-  v.regex(QUANTITY_PATTERN, "must be a Kubernetes quantity such as 100m or 128Mi"),
+  v.regex(QUANTITY_PATTERN, "must be a non-negative Kubernetes quantity such as 100m or 128Mi"),
 );
 
 function optionalBool(description: string) {

@@ -140,6 +140,12 @@ describe("kubectl surface", () => {
     expect((version.additionalPrinterColumns as Node[]).filter((c) => c.priority === undefined).map((c) => c.name)).toEqual(["Policy", "Score", "Class", "Violations", "Age"]);
   });
 
+  test("defaultResources quantities are non-negative in the CRD too (the API server refuses -100m)", () => {
+    const pattern = new RegExp(at(openApi(renderDevOpsPolicyCrd()), "spec.defaultResources.cpuRequest")?.pattern as string);
+    expect(pattern.test("100m")).toBe(true);
+    expect(pattern.test("-100m")).toBe(false);
+  });
+
   test("defaultResources carries the CEL twins of request <= limit", () => {
     const rules = at(openApi(renderDevOpsPolicyCrd()), "spec.defaultResources")?.["x-kubernetes-validations"] as Node[];
     expect(rules.map((r) => r.message)).toEqual(["cpuRequest must not exceed cpuLimit", "memoryRequest must not exceed memoryLimit"]);

@@ -22,6 +22,13 @@ describe("checkPolicySpec", () => {
     expect(checkPolicySpec({ defaultResources: { cpuRequest: "4" } }).ok).toBe(true);
   });
 
+  test("a negative quantity is refused with its path (an injected one would fail every patch)", () => {
+    const result = checkPolicySpec({ defaultResources: { cpuRequest: "-100m", cpuLimit: "500m" } });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues[0]).toEqual({ path: "spec.defaultResources.cpuRequest", message: "must be a non-negative Kubernetes quantity such as 100m or 128Mi" });
+    expect(checkPolicySpec({ defaultResources: { memoryLimit: "+1Gi", cpuRequest: "0" } }).ok).toBe(true);
+  });
+
   test("an unknown field is an error with a suggestion, not silently dropped", () => {
     const result = checkPolicySpec({ requireLivenesProbe: true });
     expect(result.ok).toBe(false);
