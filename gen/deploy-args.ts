@@ -99,8 +99,17 @@ function parseMetricsAuth(value: string | undefined): MetricsAuthMode {
   return mode as MetricsAuthMode;
 }
 
-function parseDuration(value: string, flag: string): string {
-  if (!/^([0-9]+(ms|s|m|h))+$/.test(value)) throw usageError(`${flag} "${value}" is not a Prometheus duration such as 30s or 1m`);
+/**
+ * A scrape interval from 1s to 2m30s in whole seconds (`30s`, `90s`, `1m`, `2m30s`): the alert
+ * rules and the dashboard rate over 5m windows, which need two scrapes at least, and 0s is no
+ * interval. A pattern, not arithmetic, so the chart's values schema holds the same bound.
+ */
+export const SCRAPE_INTERVAL_PATTERN = /^(([1-9]|[1-9][0-9]|1[0-4][0-9]|150)s|[12]m|1m([1-9]|[1-5][0-9])s|2m([1-9]|[12][0-9]|30)s)$/;
+
+function parseScrapeInterval(value: string, flag: string): string {
+  if (!SCRAPE_INTERVAL_PATTERN.test(value)) {
+    throw usageError(`${flag} "${value}" must be a scrape interval from 1s to 2m30s in whole seconds, such as 30s or 1m: the alert rules and the dashboard rate over 5m windows, which need two scrapes at least`);
+  }
   return value;
 }
 
@@ -135,6 +144,6 @@ export function parseMonitoringArgs(args: { namespace?: string; "monitor-labels"
   return resolveDeployOptions(version, {
     namespace: parseNamespace(args.namespace ?? DEFAULT_NAMESPACE),
     webhook: { ...defaults.webhook, metricsAuth: parseMetricsAuth(args["metrics-auth"]) },
-    monitoring: { labels: parseLabels(args["monitor-labels"] ?? "", "--monitor-labels"), interval: parseDuration(args.interval ?? "30s", "--interval") },
+    monitoring: { labels: parseLabels(args["monitor-labels"] ?? "", "--monitor-labels"), interval: parseScrapeInterval(args.interval ?? "30s", "--interval") },
   });
 }

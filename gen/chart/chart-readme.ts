@@ -69,7 +69,7 @@ ${operatorRows()}
 | \`exemptions\` | \`true\` | honour \`devops.stochastic.io/exempt\` and \`exempt-checks\` annotations; \`false\` runs every component with \`--no-exemptions\`, so developers cannot exempt their own workloads from scores, policy status or admission |
 | \`podDisruptionBudget.enabled\` | \`true\` | one PDB per component (maxUnavailable 1) |
 | \`monitoring.labels\` | \`{}\` | labels your Prometheus selects ServiceMonitors/PrometheusRules by |
-| \`monitoring.interval\` | \`30s\` | scrape interval |
+| \`monitoring.interval\` | \`30s\` | scrape interval, 1s to 2m30s in whole seconds (the rules and dashboard rate over 5m) |
 | \`monitoring.serviceMonitor.enabled\` | \`false\` | ServiceMonitors (needs the prometheus-operator CRDs) |
 | \`monitoring.prometheusRule.enabled\` | \`false\` | the alert rules (needs the prometheus-operator CRDs) |
 | \`monitoring.grafanaDashboard.enabled\` | \`true\` | dashboard ConfigMap for the Grafana sidecar |

@@ -7,6 +7,7 @@ import { RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSetting, type
 import { COMPONENTS, type Component, REPORTS_SETTINGS } from "../../lib/rbac/permissions.ts";
 import { METRICS_AUTH_MODES } from "../../lib/webhook/constants.ts";
 import { QUANTITY_PATTERN } from "../../lib/policy/schema.ts";
+import { SCRAPE_INTERVAL_PATTERN } from "../deploy-args.ts";
 import { CERT_MODES, DEFAULT_RESOURCES } from "../options.ts";
 
 const QUANTITY = QUANTITY_PATTERN.source;
@@ -213,7 +214,7 @@ export function renderValuesSchema(): Record<string, unknown> {
         additionalProperties: false,
         properties: {
           labels: { type: "object", additionalProperties: { type: "string" } },
-          interval: { type: "string", pattern: "^([0-9]+(ms|s|m|h))+$" },
+          interval: { type: "string", pattern: SCRAPE_INTERVAL_PATTERN.source },
           serviceMonitor: toggle,
           prometheusRule: toggle,
           grafanaDashboard: toggle,

@@ -162,6 +162,24 @@ describe("flags", () => {
     expect(() => parseLabels("release", "--monitor-labels")).toThrow("--monitor-labels");
   });
 
+  test("--interval takes exactly the whole-second durations from 1s to 2m30s (5m rate windows need two scrapes)", () => {
+    const seconds = (text: string) => [...text.matchAll(/(\d+)([ms])/g)].reduce((sum, [, n, unit]) => sum + Number(n) * (unit === "m" ? 60 : 1), 0);
+    const candidates = [...Array.from({ length: 200 }, (_, s) => `${s}s`), ...Array.from({ length: 60 }, (_, s) => `1m${s}s`), ...Array.from({ length: 60 }, (_, s) => `2m${s}s`), "1m", "2m", "3m", "1h", "500ms"];
+    for (const interval of candidates) {
+      // canonical forms only: no "0s" part after minutes
+      const expected = seconds(interval) >= 1 && seconds(interval) <= 150 && !interval.endsWith("m0s") && !interval.endsWith("ms");
+      const accepted = (() => {
+        try {
+          return parseMonitoringArgs({ interval }, VERSION).monitoring.interval === interval;
+        } catch {
+          return false;
+        }
+      })();
+      expect(`${interval} ${accepted}`).toBe(`${interval} ${expected}`);
+    }
+    expect(() => parseMonitoringArgs({ interval: "0s" }, VERSION)).toThrow("must be a scrape interval from 1s to 2m30s");
+  });
+
   test("monitor labels land on ServiceMonitors and the PrometheusRule, not hard-wired (W-D5)", () => {
     const objects = renderObservabilityManifests(parseMonitoringArgs({ "monitor-labels": "release=prom,team=platform" }, VERSION)) as Obj[];
     const labelled = objects.filter((o) => ((o.metadata as { labels?: Record<string, string> }).labels ?? {}).release === "prom").map((o) => o.kind);
