@@ -6,6 +6,7 @@
 import { defineCommand } from "citty";
 import { deployArgs, parseDeployArgs, workloadArgs } from "../gen/deploy-args.ts";
 import { renderDeployManifests } from "../gen/manifests.ts";
+import { componentName } from "../gen/options.ts";
 import { renderRbac } from "../gen/rbac.ts";
 import { renderWorkloads } from "../gen/workloads.ts";
 import { toYaml } from "../gen/to-yaml.ts";
@@ -14,15 +15,18 @@ import type { WebhookTlsFiles } from "../gen/webhook-tls-secret.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { usageError } from "../lib/errors.ts";
 import { CERT_FILES, readTextFile } from "../lib/webhook/cert-files.ts";
+import { checkServingFiles } from "../lib/webhook/check-serving-files.ts";
 import { VERSION } from "../lib/version.ts";
 
-/** Reads the certificate set `webhook cert-generate --output-dir <dir>` wrote. */
-function readWebhookTls(dir: string): WebhookTlsFiles {
-  return {
-    caCert: readTextFile(join(dir, CERT_FILES.caCert)),
-    tlsCert: readTextFile(join(dir, CERT_FILES.tlsCert)),
-    tlsKey: readTextFile(join(dir, CERT_FILES.tlsKey)),
-  };
+/**
+ * Reads the certificate set `webhook cert-generate --output-dir <dir>` wrote and checks that it
+ * can serve the webhook Service of `namespace` now (lib/webhook/check-serving-files.ts).
+ */
+function readWebhookTls(dir: string, namespace: string): WebhookTlsFiles {
+  const names = { caCert: join(dir, CERT_FILES.caCert), tlsCert: join(dir, CERT_FILES.tlsCert), tlsKey: join(dir, CERT_FILES.tlsKey) };
+  const files = { caCert: readTextFile(names.caCert), tlsCert: readTextFile(names.tlsCert), tlsKey: readTextFile(names.tlsKey) };
+  checkServingFiles(files, names, `${componentName("webhook")}.${namespace}.svc`, new Date());
+  return files;
 }
 
 const generateAll = defineCommand({
@@ -30,12 +34,12 @@ const generateAll = defineCommand({
   args: {
     ...workloadArgs,
     "create-namespace": { type: "boolean", default: false, description: "Also print the Namespace object" },
-    "tls-dir": { type: "string", description: "Use the certificates `webhook cert-generate` wrote (ca.crt, tls.crt, tls.key): prints the TLS Secret and the caBundle; the webhook serves them as they are (renew: re-run cert-generate)", valueHint: "dir" },
+    "tls-dir": { type: "string", description: "Use the certificates `webhook cert-generate` wrote (ca.crt, tls.crt, tls.key; checked: key, CA, Service name, validity): prints the TLS Secret and the caBundle; the webhook serves them as they are (renew: re-run cert-generate)", valueHint: "dir" },
   },
   run({ args }) {
     const options = parseDeployArgs(args, VERSION);
     if (args["tls-dir"] && options.webhook.certMode === "cert-manager") throw usageError("--tls-dir and --cert-mode cert-manager exclude each other: cert-manager issues the certificate");
-    const webhookTls = args["tls-dir"] ? readWebhookTls(args["tls-dir"]) : undefined;
+    const webhookTls = args["tls-dir"] ? readWebhookTls(args["tls-dir"], options.namespace) : undefined;
     cliRuntime().out(toYaml(renderDeployManifests(options, { createNamespace: args["create-namespace"], ...(webhookTls ? { webhookTls } : {}) })));
   },
 });

@@ -59,6 +59,15 @@ describe("compiled binary: manifest generators", () => {
     expect(webhook.spec.template.spec.volumes.find((v) => v.secret)?.secret?.optional).toBe(false);
   });
 
+  test("deploy generate-all --tls-dir refuses certificates for another namespace's Service (exit 1, nothing printed)", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "kd-tls-")), "certs");
+    expect(runBinary(["webhook", "cert-generate", "--output-dir", dir]).code).toBe(0); // for kube-devops
+    const { code, stdout, stderr } = runBinary(["deploy", "generate-all", "--namespace", "ops", "--tls-dir", dir]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(`${join(dir, "tls.crt")} is not valid for kube-devops-webhook.ops.svc`);
+  });
+
   test("deploy generate-all --tls-dir with missing files fails (exit 1) naming the file", () => {
     const { code, stdout, stderr } = runBinary(["deploy", "generate-all", "--tls-dir", join(tmpdir(), "kd-no-such-dir")]);
     expect(code).toBe(1);
