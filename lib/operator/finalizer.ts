@@ -1,25 +1,28 @@
 /**
  * @module
- * The finalizer `devops.stochastic.io/cleanup`: a pure four-state planner and the
- * JSON Patches that add or remove it as one list item, guarded by `test`
- * operations so another controller's finalizers are never clobbered (W-R3).
+ * The reference's finalizer `devops.stochastic.io/cleanup`, which we no longer add: all it
+ * guarded was the operator's in-memory metrics, which a deletion seen in the watch cleans up as
+ * well, while it made every DevOpsPolicy — and so its namespace, and the CRD — undeletable
+ * whenever the operator was not running (after an uninstall, for good). Policies that carry it
+ * (from the reference or an older kube-devops) have it released: a pure four-state planner and a
+ * JSON Patch that removes exactly our item, guarded by a `test` so another controller's
+ * finalizers are never clobbered (W-R3). docs/decisions/0011.
  */
 
 export const FINALIZER = "devops.stochastic.io/cleanup";
 
-/** What the reconciler must do about the finalizer of one object. */
+/** What the reconciler must do about one policy, given its finalizers and deletion state. */
 export type FinalizerPlan =
-  /** Live and finalized: reconcile normally. */
+  /** Live, without our finalizer: reconcile normally. */
   | "reconcile"
-  /** Live and not yet finalized: add the finalizer first. */
-  | "add"
-  /** Being deleted and still ours: clean up, then remove the finalizer. */
-  | "cleanupThenRemove"
-  /** Being deleted and no longer ours: nothing to do. */
-  | "none";
+  /** Live with our (legacy) finalizer: release it, then reconcile. */
+  | "releaseThenReconcile"
+  /** Being deleted with our finalizer: clean up, then release it. */
+  | "cleanupThenRelease"
+  /** Being deleted (other controllers' finalizers may hold it): clean up only. */
+  | "cleanup";
 
 export interface FinalizableMeta {
-  resourceVersion?: string | undefined;
   deletionTimestamp?: string | undefined;
   finalizers?: string[] | undefined;
 }
@@ -28,32 +31,11 @@ export interface FinalizableMeta {
 export function planFinalizer(meta: FinalizableMeta, name = FINALIZER): FinalizerPlan {
   const has = (meta.finalizers ?? []).includes(name);
   const deleting = meta.deletionTimestamp !== undefined && meta.deletionTimestamp !== null;
-  if (deleting) return has ? "cleanupThenRemove" : "none";
-  return has ? "reconcile" : "add";
+  if (deleting) return has ? "cleanupThenRelease" : "cleanup";
+  return has ? "releaseThenReconcile" : "reconcile";
 }
 
-export type JsonPatchOp =
-  | { op: "add" | "replace" | "test"; path: string; value: unknown }
-  | { op: "remove"; path: string };
-
-/**
- * Appends the finalizer. With an existing list the `test` pins the list we saw, so a
- * concurrent change fails the patch (409/422) instead of being overwritten; with no
- * list the `test` pins the resourceVersion.
- */
-export function addFinalizerPatch(meta: FinalizableMeta, name = FINALIZER): JsonPatchOp[] {
-  if (meta.finalizers === undefined) {
-    if (meta.resourceVersion === undefined) throw new TypeError("cannot guard a finalizer add without resourceVersion");
-    return [
-      { op: "test", path: "/metadata/resourceVersion", value: meta.resourceVersion },
-      { op: "add", path: "/metadata/finalizers", value: [name] },
-    ];
-  }
-  return [
-    { op: "test", path: "/metadata/finalizers", value: meta.finalizers },
-    { op: "add", path: "/metadata/finalizers/-", value: name },
-  ];
-}
+export type JsonPatchOp = { op: "test"; path: string; value: unknown } | { op: "remove"; path: string };
 
 /** Removes exactly our item: `test` that index still holds our name, then `remove` it. */
 export function removeFinalizerPatch(meta: FinalizableMeta, name = FINALIZER): JsonPatchOp[] {

@@ -1,6 +1,7 @@
 /**
  * @module
- * One level-based reconcile of one DevOpsPolicy: finalizer, full evaluation of
+ * One level-based reconcile of one DevOpsPolicy: the reference's finalizer released
+ * where found (finalizer.ts), full evaluation of
  * its namespace's pods (never "skip because the generation is unchanged"), the
  * enforcement seam, status (only when changed), metrics, a class-change Event
  * and audit history. Returns when to run again.
@@ -17,7 +18,7 @@ import type { DevOpsPolicySpec, DevOpsPolicyStatus } from "../policy/schema.ts";
 import { recordAudit, type AuditState } from "./audit-writer.ts";
 import { evaluatePolicy, type PolicyEvaluation } from "./evaluate-policy.ts";
 import { emitPolicyEvent } from "./events.ts";
-import { addFinalizerPatch, planFinalizer, removeFinalizerPatch } from "./finalizer.ts";
+import { planFinalizer, removeFinalizerPatch, type JsonPatchOp } from "./finalizer.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { desiredStatus, statusMergePatch, statusNeedsWrite, type EnforcementOutcome } from "./status.ts";
 
@@ -82,28 +83,24 @@ function identity(key: string): { namespace: string; name: string } {
 export async function reconcilePolicy(key: string, deps: ReconcileDeps): Promise<ReconcileResult> {
   const { namespace, name } = identity(key);
   let policy = deps.policy(key);
-  if (!policy) {
+  const plan = policy ? planFinalizer(policy.metadata ?? {}) : "cleanup";
+  if (!policy || plan === "cleanup" || plan === "cleanupThenRelease") {
+    // Gone, or going: nothing of ours may hold it up (other controllers' finalizers may).
     deps.metrics.removePolicy(namespace, name);
     deps.audit.forget(key);
     deps.reports?.forget(key);
+    if (policy && plan === "cleanupThenRelease") {
+      await patchMetadata(deps, namespace, name, removeFinalizerPatch(policy.metadata ?? {}));
+      deps.logger.info("finalizer_released", { namespace, policy: name });
+    }
     return { done: true };
   }
-  const plan = planFinalizer(policy.metadata ?? {});
-  if (plan === "none") return { done: true };
   deps.metrics.reconcileTotal.inc();
   const stopTimer = deps.metrics.reconcileDuration.startTimer();
   try {
-    if (plan === "cleanupThenRemove") {
-      deps.metrics.removePolicy(namespace, name);
-      deps.audit.forget(key);
-      deps.reports?.forget(key);
-      await patchMetadata(deps, namespace, name, removeFinalizerPatch(policy.metadata ?? {}));
-      deps.logger.info("finalizer_removed", { namespace, policy: name });
-      return { done: true };
-    }
-    if (plan === "add") {
-      policy = await patchMetadata(deps, namespace, name, addFinalizerPatch(policy.metadata ?? {}));
-      deps.logger.debug("finalizer_added", { namespace, policy: name });
+    if (plan === "releaseThenReconcile") {
+      policy = await patchMetadata(deps, namespace, name, removeFinalizerPatch(policy.metadata ?? {}));
+      deps.logger.info("finalizer_released", { namespace, policy: name, reason: "no longer used: deleting a policy must not wait for the operator" });
     }
     return await evaluateAndWrite(policy, namespace, name, deps);
   } finally {
@@ -111,11 +108,11 @@ export async function reconcilePolicy(key: string, deps: ReconcileDeps): Promise
   }
 }
 
-async function patchMetadata(deps: ReconcileDeps, namespace: string, name: string, ops: ReturnType<typeof addFinalizerPatch>): Promise<PolicyObject> {
+async function patchMetadata(deps: ReconcileDeps, namespace: string, name: string, ops: JsonPatchOp[]): Promise<PolicyObject> {
   try {
     return await deps.client.patch<PolicyObject>(DEVOPS_POLICIES, name, { type: "json", ops }, { namespace, fieldManager: FIELD_MANAGER });
   } catch (err) {
-    // Already gone: nothing left to finalize.
+    // Already gone: nothing left to release.
     if (isNotFound(err)) return { metadata: { name, namespace } };
     // Our patches are valid by construction; a 409/422 here is the `test` guard failing.
     if (err instanceof ConflictError || err instanceof InvalidError) throw new StaleObjectError(`${namespace}/${name} changed during the finalizer patch`, { cause: err });

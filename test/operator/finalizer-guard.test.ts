@@ -1,8 +1,8 @@
 /**
- * The finalizer patch never clobbers: reconciling from a stale copy of a policy
- * (another controller added its finalizer meanwhile) fails the JSON Patch `test`
- * on the server, leaves both finalizers intact, and is reported as stale — not
- * as an error — so the next reconcile works from the fresh object.
+ * Releasing the reference's finalizer never clobbers: reconciling from a stale copy of a
+ * policy (another controller inserted its finalizer before ours meanwhile) fails the JSON
+ * Patch `test` on the server, leaves every finalizer intact, and is reported as stale — not
+ * as an error — so the next reconcile works from the fresh object. Ours is never added.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Registry } from "prom-client";
@@ -39,19 +39,29 @@ function deps(policy: () => PolicyObject | undefined): ReconcileDeps {
   };
 }
 
-test("a stale copy cannot overwrite another controller's finalizer; the fresh copy then adds ours", async () => {
-  const stale = await cluster.client.create<PolicyObject>(DEVOPS_POLICIES, testPolicy("p", "prod", {}, ["a.example.com/first"]));
-  await cluster.client.patch(DEVOPS_POLICIES, "p", { type: "json", ops: [{ op: "add", path: "/metadata/finalizers/-", value: "b.example.com/second" }] }, { namespace: "prod" });
+test("a policy without our finalizer never gets it: deleting it does not wait for the operator", async () => {
+  const created = await cluster.client.create<PolicyObject>(DEVOPS_POLICIES, testPolicy("n", "prod", {}));
+  expect(await reconcilePolicy("prod/n", deps(() => created))).toEqual({ requeueAfterMs: 30_000 });
+  const reconciled = await cluster.client.get<PolicyObject>(DEVOPS_POLICIES, "n", { namespace: "prod" });
+  expect(reconciled.status?.healthScore).toBe(100);
+  expect(reconciled.metadata?.finalizers).toBeUndefined();
+  await cluster.client.delete(DEVOPS_POLICIES, "n", { namespace: "prod" });
+  expect(await cluster.client.get(DEVOPS_POLICIES, "n", { namespace: "prod" }).catch((err: unknown) => err)).toBeInstanceOf(Error); // gone at once
+});
+
+test("a stale copy cannot clobber another controller's finalizer when ours is released; the fresh copy releases it", async () => {
+  const stale = await cluster.client.create<PolicyObject>(DEVOPS_POLICIES, testPolicy("p", "prod", {}, ["a.example.com/first", FINALIZER]));
+  await cluster.client.patch(DEVOPS_POLICIES, "p", { type: "json", ops: [{ op: "add", path: "/metadata/finalizers/0", value: "b.example.com/second" }] }, { namespace: "prod" });
 
   const error = await reconcilePolicy("prod/p", deps(() => stale)).catch((err: unknown) => err);
   expect(error).toBeInstanceOf(StaleObjectError);
   const afterStale = await cluster.client.get<PolicyObject>(DEVOPS_POLICIES, "p", { namespace: "prod" });
-  expect(afterStale.metadata?.finalizers).toEqual(["a.example.com/first", "b.example.com/second"]);
+  expect(afterStale.metadata?.finalizers).toEqual(["b.example.com/second", "a.example.com/first", FINALIZER]);
 
   const result = await reconcilePolicy("prod/p", deps(() => afterStale));
   expect(result).toEqual({ requeueAfterMs: 30_000 });
   const fresh = await cluster.client.get<PolicyObject>(DEVOPS_POLICIES, "p", { namespace: "prod" });
-  expect(fresh.metadata?.finalizers).toEqual(["a.example.com/first", "b.example.com/second", FINALIZER]);
+  expect(fresh.metadata?.finalizers).toEqual(["b.example.com/second", "a.example.com/first"]);
   expect(fresh.status?.healthScore).toBe(100);
 });
 

@@ -53,7 +53,7 @@ afterAll(async () => {
 const getPolicy = (name: string, ns = "prod") => cluster.client.get<Policy>(DEVOPS_POLICIES, name, { namespace: ns });
 
 describe("reconcile against the emulator", () => {
-  test("a new policy gets status with the right score, a Ready condition and our finalizer beside others'", async () => {
+  test("a new policy gets status with the right score and a Ready condition; others' finalizers kept, ours never added", async () => {
     await cluster.client.create(DEVOPS_POLICIES, testPolicy("team", "prod", { forbidLatestTag: true, requireLivenessProbe: true, requireReadinessProbe: true }, ["example.com/keep"]));
     const policy = await eventually(async () => {
       const p = await getPolicy("team");
@@ -62,7 +62,7 @@ describe("reconcile against the emulator", () => {
     // 2 pods, bad: latest 5 + liveness 3 + readiness 2 = 10 → 10/2 = 5 → 95
     expect(policy.status).toMatchObject({ healthScore: 95, violations: 3, classification: "Healthy", healthy: true, observedGeneration: 1, message: "3 violations across 2 pods — Healthy (95)" });
     expect(policy.status?.conditions?.[0]).toMatchObject({ type: "Ready", status: "True", reason: "Evaluated" });
-    expect(policy.metadata?.finalizers).toEqual(["example.com/keep", FINALIZER]);
+    expect(policy.metadata?.finalizers).toEqual(["example.com/keep"]);
     expect(operator.readiness().ready).toBe(true);
   });
 
@@ -115,19 +115,22 @@ describe("reconcile against the emulator", () => {
     expect(text).toMatch(/devopspolicy_reconcile_total \d+/);
   });
 
-  test("delete: our finalizer is released (others' kept), series removed, audit results collected", async () => {
+  test("delete: series removed while another controller's finalizer holds it, audit results collected", async () => {
     await cluster.client.delete(DEVOPS_POLICIES, "team", { namespace: "prod" });
-    const terminating = await eventually(async () => {
-      const p = await getPolicy("team");
-      return p.metadata?.finalizers?.includes(FINALIZER) ? undefined : p;
-    }, "our finalizer removed");
-    expect(terminating.metadata?.finalizers).toEqual(["example.com/keep"]);
-    expect(await registry.metrics()).not.toContain('policy="team"');
+    await eventually(async () => ((await registry.metrics()).includes('policy="team"') ? undefined : true), "the policy's series removed");
+    expect((await getPolicy("team")).metadata?.finalizers).toEqual(["example.com/keep"]);
     await cluster.client.patch(DEVOPS_POLICIES, "team", { type: "json", ops: [{ op: "remove", path: "/metadata/finalizers/0" }] }, { namespace: "prod" });
     await eventually(async () => {
       const { items } = await cluster.client.listAll(POLICY_AUDIT_RESULTS, { namespace: "prod" });
       return items.length === 0 ? true : undefined;
     }, "audit results garbage-collected");
+  });
+
+  test("the reference's finalizer on an existing policy is released, so deleting it never waits for the operator", async () => {
+    await cluster.client.create(DEVOPS_POLICIES, testPolicy("legacy", "prod", { forbidLatestTag: true }, [FINALIZER]));
+    await eventually(async () => (((await getPolicy("legacy")).metadata?.finalizers ?? []).length === 0 ? true : undefined), "the legacy finalizer released");
+    await cluster.client.delete(DEVOPS_POLICIES, "legacy", { namespace: "prod" });
+    expect(await getPolicy("legacy").catch((err: unknown) => err)).toBeInstanceOf(Error);
   });
 
   test("a class change emits a Warning Event on the policy", async () => {

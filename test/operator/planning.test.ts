@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { Registry } from "prom-client";
 import { buildAuditResult, lastAuditOf, planRetention, resultFingerprint, shouldRecordAudit } from "../../lib/operator/audit.ts";
 import { evaluatePolicy } from "../../lib/operator/evaluate-policy.ts";
-import { addFinalizerPatch, FINALIZER, planFinalizer, removeFinalizerPatch } from "../../lib/operator/finalizer.ts";
+import { FINALIZER, planFinalizer, removeFinalizerPatch } from "../../lib/operator/finalizer.ts";
 import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
 import { desiredStatus, statusMergePatch, statusNeedsWrite } from "../../lib/operator/status.ts";
 
@@ -83,22 +83,12 @@ describe("status", () => {
 });
 
 describe("finalizer", () => {
-  test("plans the four states", () => {
-    expect(planFinalizer({})).toBe("add");
-    expect(planFinalizer({ finalizers: [FINALIZER] })).toBe("reconcile");
-    expect(planFinalizer({ finalizers: ["other", FINALIZER], deletionTimestamp: "t" })).toBe("cleanupThenRemove");
-    expect(planFinalizer({ finalizers: ["other"], deletionTimestamp: "t" })).toBe("none");
-  });
-
-  test("add appends one item guarded by the list it saw; with no list, by resourceVersion", () => {
-    expect(addFinalizerPatch({ finalizers: ["other"], resourceVersion: "7" })).toEqual([
-      { op: "test", path: "/metadata/finalizers", value: ["other"] },
-      { op: "add", path: "/metadata/finalizers/-", value: FINALIZER },
-    ]);
-    expect(addFinalizerPatch({ resourceVersion: "7" })).toEqual([
-      { op: "test", path: "/metadata/resourceVersion", value: "7" },
-      { op: "add", path: "/metadata/finalizers", value: [FINALIZER] },
-    ]);
+  test("plans the four states: ours is released, never added", () => {
+    expect(planFinalizer({})).toBe("reconcile");
+    expect(planFinalizer({ finalizers: ["other"] })).toBe("reconcile");
+    expect(planFinalizer({ finalizers: [FINALIZER] })).toBe("releaseThenReconcile");
+    expect(planFinalizer({ finalizers: ["other", FINALIZER], deletionTimestamp: "t" })).toBe("cleanupThenRelease");
+    expect(planFinalizer({ finalizers: ["other"], deletionTimestamp: "t" })).toBe("cleanup");
   });
 
   test("remove takes out exactly our item and leaves the others", () => {
