@@ -3,7 +3,10 @@
  * `kube-devops policy import <file> [--dry-run]`: validates every document first
  * (file:line and field path for each problem; nothing is applied if any is
  * wrong), then server-side applies each DevOpsPolicy with the field manager
- * `kube-devops-cli`. Prints one result per object; exits 1 if any failed.
+ * `kube-devops-cli`. Prints one result per object (created / configured / unchanged, judged on
+ * spec, labels and annotations, so a server dry run says what it would change); exits 1 if any
+ * failed, or if any still differs from the file afterwards (fields another field manager set,
+ * which server-side apply leaves in place), naming the fields.
  */
 import { defineCommand } from "citty";
 import { readInputFile } from "../lib/cli/read-input.ts";
@@ -14,7 +17,7 @@ import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
 import type { KubeObject } from "../lib/kube/types.ts";
-import { exportPolicy, policyKey } from "../lib/policy/gitops.ts";
+import { diffPolicy, exportPolicy, policyKey, renderDriftLines } from "../lib/policy/gitops.ts";
 import { parsePolicyDocuments } from "../lib/policy/parse-policy.ts";
 
 export const FIELD_MANAGER = "kube-devops-cli";
@@ -43,6 +46,7 @@ export default defineCommand({
     const dryRun = args["dry-run"] === true;
     const suffix = dryRun ? " (server dry run)" : "";
     let failed = 0;
+    let drifting = 0;
     for (const policy of policies) {
       const key = policyKey(policy);
       try {
@@ -51,13 +55,24 @@ export default defineCommand({
           throw err;
         });
         const after = await client.apply(DEVOPS_POLICIES, policy as KubeObject, { fieldManager: FIELD_MANAGER, force: true, dryRun });
-        const verb = !before ? "created" : before.metadata?.resourceVersion === after.metadata?.resourceVersion ? "unchanged" : "configured";
+        // Not by resourceVersion: a dry run never moves it, and an ownership-only change does.
+        const verb = !before ? "created" : diffPolicy(after, before).length === 0 ? "unchanged" : "configured";
         out(`devopspolicy ${key} ${verb}${suffix}\n`);
+        const remaining = diffPolicy(policy, after);
+        if (remaining.length > 0) {
+          drifting++;
+          logger.warn(`devopspolicy ${key} still differs from the file: fields another field manager set stay under server-side apply\n${renderDriftLines(remaining).join("\n")}`);
+        }
       } catch (err) {
         failed++;
         logger.error(`devopspolicy ${key} failed: ${(err as Error).message}`);
       }
     }
     if (failed > 0) throw new KubeDevopsError("KUBE", `${failed} of ${policies.length} DevOpsPolicies failed to apply`);
+    if (drifting > 0) {
+      throw new KubeDevopsError("KUBE", `${drifting} of ${policies.length} DevOpsPolicies still differ from the file after the import${suffix}`, {
+        hint: "the fields above were set by another field manager (e.g. kubectl apply); remove them with kubectl edit, or delete the policy and import it again, then `policy diff` is clean",
+      });
+    }
   },
 });

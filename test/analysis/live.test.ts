@@ -202,6 +202,21 @@ describe("check", () => {
     }
   });
 
+  test("a component's own identity, without the CLI's list of pods and nodes, passes --component webhook", async () => {
+    const saved = emu.hooks.authorize;
+    emu.hooks.authorize = (a) => ({ allowed: !(a.verb === "list" && a.resource === "nodes") && !(a.verb === "list" && a.resource === "pods" && a.namespace === ""), reason: "denied by test" });
+    try {
+      const webhook = await kd("check", "--component", "webhook");
+      expect(webhook.stdout).toMatch(/List nodes permission \.+ FAIL \(.*; only the CLI needs it\)/);
+      expect(webhook.code).toBe(0);
+      const cli = await kd("check", "--component", "cli");
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toContain("cannot list nodes");
+    } finally {
+      emu.hooks.authorize = saved;
+    }
+  });
+
   test("--cert-mode cert-manager: a webhook without Secret or caBundle access passes", async () => {
     const saved = emu.hooks.authorize;
     emu.hooks.authorize = (a) => ({ allowed: !(a.resource === "secrets" || a.resource === "validatingwebhookconfigurations"), reason: "denied by test" });

@@ -108,6 +108,27 @@ describe("policy import and diff", () => {
     expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "dst", "dry")).toThrow("not found");
   });
 
+  test("--dry-run of a changed policy says configured, judged on the spec (a dry run moves no resourceVersion)", async () => {
+    const file = join(dir, "dry-change.yaml");
+    writeFileSync(file, "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: baseline\n  namespace: dst\nspec:\n  requireReadinessProbe: true\n  forbidPendingDuration: 600\n");
+    const { code, stdout } = await kd(["policy", "import", file, "--dry-run"]);
+    expect(code).toBe(0);
+    expect(stdout).toBe("devopspolicy dst/baseline configured (server dry run)\n");
+    expect((emu.store.get("devopspolicies.devops.stochastic.io", "dst", "baseline") as unknown as { spec: Record<string, unknown> }).spec.forbidPendingDuration).toBeUndefined();
+  });
+
+  test("a field another field manager set, removed from the file, is named and the import exits 1 (it stays under server-side apply)", async () => {
+    const file = join(dir, "takeover.yaml");
+    await emu.store.create("devopspolicies.devops.stochastic.io", policy("handmade", "dst", { forbidLatestTag: true, requireReadinessProbe: true }) as never, { namespace: "dst" });
+    writeFileSync(file, "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: handmade\n  namespace: dst\nspec:\n  forbidLatestTag: true\n");
+    const { code, stdout, stderr } = await kd(["policy", "import", file]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("devopspolicy dst/handmade unchanged\n");
+    expect(stderr).toContain("devopspolicy dst/handmade still differs from the file");
+    expect(stderr).toContain("  - spec.requireReadinessProbe: true");
+    expect(stderr).toContain("1 of 1 DevOpsPolicies still differ from the file after the import");
+  });
+
   test("a policy the server rejects makes the import exit 1 after reporting each object", async () => {
     const file = join(dir, "missing-ns.yaml");
     writeFileSync(file, "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: orphan\n  namespace: nowhere\nspec: {}\n");
