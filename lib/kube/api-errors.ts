@@ -155,13 +155,38 @@ function describeCauses(causes: FieldCause[]): string {
   return causes.map((c) => (c.field ? `${c.field}: ${c.message ?? c.reason ?? "invalid"}` : (c.message ?? c.reason ?? "invalid"))).join("; ");
 }
 
+/** What the API server serves at an unknown path: a resource type it does not know (e.g. a CRD not installed). */
+const UNKNOWN_RESOURCE = "the server could not find the requested resource";
+
+/**
+ * A 404 names what is missing: the object asked for, or — when the server names something else,
+ * such as the namespace of a create — that; or the resource type itself, when the server does
+ * not serve it (our CRDs not installed).
+ */
+function notFoundMessage(status: KubeStatus | undefined, req: RequestContext, target: string): { message: string; hint?: string } {
+  const details = status?.details;
+  const asked = req.resource.split("/")[0]!.split(".")[0];
+  if (details?.name && details.kind && (details.name !== req.name || details.kind !== asked) && status?.message) {
+    return { message: `${status.message} (${req.verb} ${target})` };
+  }
+  if (!details?.name && status?.message === UNKNOWN_RESOURCE) {
+    const resource = req.resource.split("/")[0]!;
+    const ours = resource.endsWith(".devops.stochastic.io");
+    return {
+      message: `${target} not found: the API server at ${req.server} does not serve ${resource}`,
+      hint: ours ? "install the CRDs first: kube-devops crd install (or helm install the chart)" : `is its API installed? check with: kubectl api-resources | grep ${resource.split(".")[0]}`,
+    };
+  }
+  return { message: `${target} not found` };
+}
+
 function composeMessage(reason: KubeReason, httpStatus: number, status: KubeStatus | undefined, req: RequestContext): { message: string; hint?: string } {
   const target = describeTarget(req);
   const server = status?.message ? `: ${status.message}` : "";
   const ctx = req.context ? `context "${req.context}"` : "these credentials";
   switch (reason) {
     case "NotFound":
-      return { message: `${target} not found` };
+      return notFoundMessage(status, req, target);
     case "AlreadyExists":
       return { message: `${target} already exists` };
     case "Conflict":

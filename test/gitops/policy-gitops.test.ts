@@ -135,6 +135,7 @@ describe("policy import and diff", () => {
     const { code, stderr } = await kd(["policy", "import", file]);
     expect(code).toBe(1);
     expect(stderr).toContain("devopspolicy nowhere/orphan failed");
+    expect(stderr).toContain('namespaces "nowhere" not found'); // the server's cause, not "the policy was not found"
     expect(stderr).toContain("1 of 1 DevOpsPolicies failed to apply");
   });
 

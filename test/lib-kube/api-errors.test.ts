@@ -30,6 +30,18 @@ describe("toApiError", () => {
     expect(err).toBeInstanceOf(ConflictError);
     expect(err).not.toBeInstanceOf(NotFoundError);
   });
+  test("a 404 names what is missing: the object, the namespace the server names instead, or a resource type it does not serve", () => {
+    const object = toApiError(404, status(404, "NotFound", { message: 'deployments.apps "web" not found', details: { name: "web", group: "apps", kind: "deployments" } }), req);
+    expect(object.message).toBe('deployments.apps "web" in namespace "prod" not found');
+    const create = { verb: "create", resource: "devopspolicies.devops.stochastic.io", namespace: "team-zz", name: "p", server: req.server };
+    const namespace = toApiError(404, status(404, "NotFound", { message: 'namespaces "team-zz" not found', details: { name: "team-zz", kind: "namespaces" } }), create);
+    expect(namespace.message).toBe('namespaces "team-zz" not found (create devopspolicies.devops.stochastic.io "p" in namespace "team-zz")');
+    const crd = toApiError(404, status(404, "NotFound", { message: "the server could not find the requested resource", details: {} }), { verb: "list", resource: "devopspolicies.devops.stochastic.io", server: req.server });
+    expect(crd.message).toBe(`devopspolicies.devops.stochastic.io not found: the API server at ${req.server} does not serve devopspolicies.devops.stochastic.io`);
+    expect(crd.hint).toContain("kube-devops crd install");
+    expect(toApiError(404, undefined, req).message).toBe('deployments.apps "web" in namespace "prod" not found');
+  });
+
   test("each reason maps to its class", () => {
     const cases: [number, string, typeof KubeApiError][] = [
       [404, "NotFound", NotFoundError],
