@@ -25,6 +25,7 @@ import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
 import { POLICY_REPORT_CRD } from "../reports/wgpolicyk8s-crd.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { defaultAuthenticate, type RequestAttributes } from "../kube/hooks.ts";
+import { FINALIZER } from "../../lib/operator/finalizer.ts";
 import { eventually, prepareCluster, testPod, testPolicy, type Cluster } from "../operator/support.ts";
 import { ensureBinary } from "../support/binary.ts";
 
@@ -145,7 +146,8 @@ describe("reconcile under its generated RBAC", () => {
     await cluster.client.create(DEPLOYMENTS, { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "api", namespace: "prod" }, spec: { replicas: 1, selector: selector("api"), template: template("api") } });
     await cluster.client.create(STATEFULSETS, { apiVersion: "apps/v1", kind: "StatefulSet", metadata: { name: "db", namespace: "prod" }, spec: { serviceName: "db", replicas: 1, selector: selector("db"), template: template("db") } });
     await cluster.client.create(DAEMONSETS, { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "agent", namespace: "prod" }, spec: { selector: selector("agent"), template: template("agent") } });
-    await cluster.client.create(DEVOPS_POLICIES, testPolicy("team", "prod", { forbidLatestTag: true, requireLivenessProbe: true, requireReadinessProbe: true, maxRestartCount: 3, enforcementMode: "enforce" }));
+    // carrying the reference's finalizer, as a policy it reconciled would: releasing it is what `patch devopspolicies` is for
+    await cluster.client.create(DEVOPS_POLICIES, testPolicy("team", "prod", { forbidLatestTag: true, requireLivenessProbe: true, requireReadinessProbe: true, maxRestartCount: 3, enforcementMode: "enforce" }, [FINALIZER]));
     await until(async () => ((await status())?.healthScore === 100 ? true : undefined), "first status");
     const probed = async (type: typeof DEPLOYMENTS, name: string) =>
       (await cluster.client.get<KubeObject & { spec: { template: { spec: { containers: { readinessProbe?: unknown }[] } } } }>(type, name, { namespace: "prod" })).spec.template.spec.containers[0]?.readinessProbe !== undefined;
@@ -166,7 +168,7 @@ describe("reconcile under its generated RBAC", () => {
         await cluster.client.get(DEVOPS_POLICIES, "team", { namespace: "prod" });
         return undefined;
       } catch {
-        return true; // finalizer released, policy gone
+        return true; // policy gone
       }
     }, "deletion");
     proc.kill("SIGTERM");
