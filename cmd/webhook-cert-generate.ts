@@ -9,6 +9,7 @@ import { cliRuntime } from "../lib/cli/runtime.ts";
 import { collectListFlag } from "../lib/cli/repeated-flag.ts";
 import { usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
+import { parseNamespaceFlag, parseServiceNameFlag } from "../lib/resource-names.ts";
 import { readCertificateAuthority, writeCertificateSet } from "../lib/webhook/cert-files.ts";
 import { createCertificateAuthority, describeCertificate, issueServingCertificate } from "../lib/webhook/certs.ts";
 import { WEBHOOK_NAMESPACE, WEBHOOK_SERVICE_NAME } from "../lib/webhook/constants.ts";
@@ -33,12 +34,14 @@ export default defineCommand({
     const { out } = cliRuntime();
     const dir = args["output-dir"];
     if (!dir) throw usageError("Missing --output-dir");
+    const serviceName = parseServiceNameFlag(args["service-name"]);
+    const namespace = parseNamespaceFlag(args.namespace);
     const now = new Date();
     const existing = args["new-ca"] ? undefined : readCertificateAuthority(dir);
     const ca = existing ?? (await createCertificateAuthority({ validityDays: parseDays(args["ca-validity-days"], "--ca-validity-days"), now }));
     const certs = await issueServingCertificate(ca, {
-      serviceName: args["service-name"],
-      namespace: args.namespace,
+      serviceName,
+      namespace,
       dnsSans: collectListFlag(rawArgs, ["--dns-san"]),
       ipSans: collectListFlag(rawArgs, ["--ip-san"]),
       validityDays: parseDays(args["validity-days"], "--validity-days"),
@@ -51,7 +54,7 @@ export default defineCommand({
       `CA key ............. ${paths.caKey} (0600)`,
       `Server certificate . ${paths.tlsCert}`,
       `Server key ......... ${paths.tlsKey} (0600)`,
-      `Service: ${args["service-name"]}.${args.namespace}`,
+      `Service: ${serviceName}.${namespace}`,
       `Valid until: ${(await describeCertificate(certs.server.cert)).notAfter.toISOString()}`,
       "SANs:",
       ...certs.dnsNames.map((name) => `    - ${name}`),

@@ -9,6 +9,7 @@ import { FAILURE_POLICIES, encodeCaBundle, renderWebhookConfiguration, type Fail
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
+import { parseNamespaceFlag, parseServiceNameFlag } from "../lib/resource-names.ts";
 import { readTextFile } from "../lib/webhook/cert-files.ts";
 import { describeCertificate } from "../lib/webhook/certs.ts";
 import { WEBHOOK_NAMESPACE, WEBHOOK_SERVICE_NAME, WEBHOOK_SERVICE_PORT, WEBHOOK_TIMEOUT_SECONDS } from "../lib/webhook/constants.ts";
@@ -46,15 +47,18 @@ export default defineCommand({
   },
   async run({ args }) {
     const { out, logger } = cliRuntime();
+    const serviceName = parseServiceNameFlag(args["service-name"]);
+    const namespace = parseNamespaceFlag(args.namespace);
+    const port = parseIntFlag(args.port, "--port", 1, 65535);
     const timeoutSeconds = parseIntFlag(args["timeout-seconds"], "--timeout-seconds", 1, 30);
     if (timeoutSeconds > WEBHOOK_TIMEOUT_SECONDS) {
       logger.warn(`--timeout-seconds ${timeoutSeconds} is above ${WEBHOOK_TIMEOUT_SECONDS}: a slow webhook then delays every pod creation that long`);
     }
     const vwc = renderWebhookConfiguration({
       caBundle: encodeCaBundle(await readCaBundle(args["ca-bundle-path"])),
-      serviceName: args["service-name"],
-      namespace: args.namespace,
-      port: parseIntFlag(args.port, "--port", 1, 65535),
+      serviceName,
+      namespace,
+      port,
       failurePolicy: args["failure-policy"] as FailurePolicy,
       timeoutSeconds,
     });

@@ -8,10 +8,10 @@ import { usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
 import { parseReconcileSetting, RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSettings, reconcileSettingArgs } from "../lib/operator/settings.ts";
 import { COMPONENTS, type Component, REPORTS_SETTINGS, type ReportsSetting } from "../lib/rbac/permissions.ts";
+import { parseNamespaceFlag } from "../lib/resource-names.ts";
 import { METRICS_AUTH_MODES, type MetricsAuthMode } from "../lib/webhook/constants.ts";
 import { CERT_MODES, type CertMode, DEFAULT_NAMESPACE, defaultImage, type DeployOptions, resolveDeployOptions } from "./options.ts";
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
@@ -64,11 +64,6 @@ export const scrapeArgs = {
   interval: { type: "string", default: "30s", description: "Scrape interval", valueHint: "duration" },
   ...metricsAuthArg,
 } satisfies ArgsDef;
-
-function parseNamespace(value: string): string {
-  if (!DNS_LABEL.test(value) || value.length > 63) throw usageError(`--namespace "${value}" is not a valid namespace name (lowercase letters, digits and '-', at most 63)`);
-  return value;
-}
 
 function parseReplicas(value: string): Record<Component, number> {
   const n = integerFlag("--replicas", value, { min: 0, max: 100 });
@@ -128,7 +123,7 @@ export function parseDeployArgs(args: DeployFlags, version: string): DeployOptio
   if (!(REPORTS_SETTINGS as readonly string[]).includes(reports)) throw usageError(`--reports "${reports}" must be one of ${REPORTS_SETTINGS.join(", ")}`);
   const text = Object.fromEntries(Object.entries(args).filter((e): e is [string, string] => typeof e[1] === "string"));
   return resolveDeployOptions(version, {
-    namespace: parseNamespace(args.namespace ?? DEFAULT_NAMESPACE),
+    namespace: parseNamespaceFlag(args.namespace ?? DEFAULT_NAMESPACE),
     image: parseImage(args.image ?? defaultImage(version)),
     replicas: parseReplicas(args.replicas ?? "2"),
     webhook: { certMode: certMode as CertMode, failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [], metricsAuth: parseMetricsAuth(args["metrics-auth"]) },
@@ -142,7 +137,7 @@ export function parseDeployArgs(args: DeployFlags, version: string): DeployOptio
 export function parseMonitoringArgs(args: { namespace?: string; "monitor-labels"?: string; interval?: string; "metrics-auth"?: string }, version: string): DeployOptions {
   const defaults = resolveDeployOptions(version);
   return resolveDeployOptions(version, {
-    namespace: parseNamespace(args.namespace ?? DEFAULT_NAMESPACE),
+    namespace: parseNamespaceFlag(args.namespace ?? DEFAULT_NAMESPACE),
     webhook: { ...defaults.webhook, metricsAuth: parseMetricsAuth(args["metrics-auth"]) },
     monitoring: { labels: parseLabels(args["monitor-labels"] ?? "", "--monitor-labels"), interval: parseScrapeInterval(args.interval ?? "30s", "--interval") },
   });

@@ -145,4 +145,17 @@ describe("kube-devops webhook cert-generate (binary)", () => {
     expect(result.stderr).toContain('--ip-san "nope"');
     expect(existsSync(join(dir, "tls.key"))).toBe(false);
   });
+
+  test("an empty --service-name or a bad --namespace is a usage error naming the flag, and writes nothing", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "kd-certgen-")), "out");
+    for (const [flags, named] of [
+      [["--service-name", "", "--namespace", "BAD NS"], '--service-name ""'],
+      [["--namespace", "BAD NS"], '--namespace "BAD NS"'],
+      [["--service-name", "1hook"], '--service-name "1hook"'],
+    ] as const) {
+      const result = runBinary(["webhook", "cert-generate", "--output-dir", dir, ...flags]);
+      expect({ code: result.code, named: result.stderr.includes(named), stdout: result.stdout }).toEqual({ code: 2, named: true, stdout: "" });
+    }
+    expect(existsSync(dir)).toBe(false);
+  });
 });

@@ -97,4 +97,18 @@ describe("kube-devops webhook install-config (binary)", () => {
     expect(port.code).toBe(2);
     expect(port.stderr).toContain("--port");
   });
+
+  test("an empty --service-name or a bad --namespace is a usage error naming the flag, with nothing on stdout", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-vwc-"));
+    const certs = await generateWebhookCertificates({ serviceName: "s", namespace: "n", validityDays: 30, caValidityDays: 30, now: new Date() });
+    const paths = writeCertificateSet(dir, certs);
+    for (const [flags, named] of [
+      [["--service-name", ""], '--service-name ""'],
+      [["--namespace", "BAD NS"], '--namespace "BAD NS"'],
+      [["--namespace", "Bad_NS"], '--namespace "Bad_NS"'],
+    ] as const) {
+      const result = runBinary(["webhook", "install-config", "--ca-bundle-path", paths.caCert, ...flags]);
+      expect({ code: result.code, named: result.stderr.includes(named), stdout: result.stdout }).toEqual({ code: 2, named: true, stdout: "" });
+    }
+  });
 });
