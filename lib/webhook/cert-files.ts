@@ -1,19 +1,40 @@
 /**
  * @module
  * The file edge of the webhook PKI: reads and writes the `ca.crt`, `ca.key`, `tls.crt`,
- * `tls.key` set. Writes are all-or-nothing (every file is written and synced to a
- * temporary name first, then renamed into place) and private keys are mode 0600.
+ * `tls.key` set. Writes are all-or-nothing: every destination must be a regular file or absent,
+ * every file is written and synced to a temporary name, the old files are kept as backups, and a
+ * rename that fails puts the old files back. Private keys are mode 0600.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, chmodSync, existsSync } from "node:fs";
+import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { KubeDevopsError } from "../errors.ts";
 import type { PemPair } from "./certs.ts";
 
 export const CERT_FILES = { caCert: "ca.crt", caKey: "ca.key", tlsCert: "tls.crt", tlsKey: "tls.key" } as const;
+type CertFile = keyof typeof CERT_FILES;
 
 export interface CertificateSet {
   ca: PemPair;
   server: PemPair;
+}
+
+/** The file operations a write may fail in; tests replace `rename` to fail one on purpose. */
+export interface CertificateWriteOps {
+  rename: (from: string, to: string) => void;
+}
+
+interface Slot {
+  name: string;
+  path: string;
+  temp: string;
+  content: string;
+  mode: number;
+  /** This write created `temp` (so it, and only it, may remove it). */
+  tempWritten?: boolean;
+  /** Hard link (or copy) of the file being replaced; undefined when there was none. */
+  backup?: string;
+  /** The backup could not be put back, so it must survive the clean-up. */
+  keepBackup?: boolean;
 }
 
 function describeFsError(err: unknown): string {
@@ -26,38 +47,132 @@ function writeTemp(path: string, content: string, mode: number): void {
     chmodSync(path, mode); // the umask may have narrowed or widened nothing; be explicit
     writeSync(fd, content);
     fsyncSync(fd);
+  } catch (err) {
+    removeQuietly(path); // ours: "wx" created it
+    throw err;
   } finally {
     closeSync(fd);
   }
 }
 
-/** Writes the four files into `dir` (created if missing); nothing changes if any write fails. */
-export function writeCertificateSet(dir: string, set: CertificateSet): Record<keyof typeof CERT_FILES, string> {
-  const files: Array<[keyof typeof CERT_FILES, string, number]> = [
+/** True for a file to replace, false when absent; refuses what a rename would not replace as a file. */
+function isRegularFile(path: string): boolean {
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (stat === undefined) return false;
+  if (stat.isFile()) return true;
+  const what = stat.isDirectory() ? "a directory" : stat.isSymbolicLink() ? "a symbolic link" : "not a regular file";
+  throw new KubeDevopsError("INPUT", `Cannot write certificates: ${path} is ${what}; nothing was written`, {
+    hint: "move it out of the way: cert-generate replaces ca.crt, ca.key, tls.crt and tls.key as regular files",
+  });
+}
+
+/** Keeps the file being replaced under a second name: a hard link, or a copy where links fail. */
+function backUp(path: string, backup: string): void {
+  try {
+    linkSync(path, backup);
+  } catch {
+    copyFileSync(path, backup, constants.COPYFILE_EXCL);
+    chmodSync(backup, lstatSync(path).mode & 0o777);
+  }
+}
+
+function removeQuietly(path: string | undefined): void {
+  if (path === undefined) return;
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // a leftover temporary name is untidy, not wrong; the error that matters is reported
+  }
+}
+
+/** Makes the renames durable (best effort: not every platform syncs a directory). */
+function syncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // the files themselves are synced; only the order of the names may be lost on a crash
+  }
+}
+
+/** Puts the old files back after a failed rename; returns what could not be restored. */
+function restore(renamed: readonly Slot[], ops: CertificateWriteOps): string[] {
+  const failures: string[] = [];
+  for (const slot of [...renamed].reverse()) {
+    try {
+      if (slot.backup === undefined) rmSync(slot.path, { force: true });
+      else ops.rename(slot.backup, slot.path);
+      slot.backup = undefined;
+    } catch (err) {
+      slot.keepBackup = true;
+      failures.push(slot.backup === undefined ? `${slot.path} (${describeFsError(err)})` : `${slot.path} (the old file is kept as ${slot.backup})`);
+    }
+  }
+  return failures;
+}
+
+/** Removes the temporary files and backups, and the directory when this write created it. */
+function cleanUp(slots: readonly Slot[], created: string | undefined): void {
+  for (const slot of slots) {
+    if (slot.tempWritten) removeQuietly(slot.temp);
+    if (!slot.keepBackup) removeQuietly(slot.backup);
+  }
+  if (created !== undefined && !slots.some((slot) => slot.keepBackup)) rmSync(created, { recursive: true, force: true });
+}
+
+/**
+ * Writes the four files into `dir` (created if missing). All or nothing: on any failure the
+ * files that were there are there unchanged, and no temporary or backup file is left behind.
+ */
+export function writeCertificateSet(dir: string, set: CertificateSet, ops: CertificateWriteOps = { rename: renameSync }): Record<CertFile, string> {
+  const files: Array<[CertFile, string, number]> = [
     ["caCert", set.ca.cert, 0o644],
     ["caKey", set.ca.key, 0o600],
     ["tlsCert", set.server.cert, 0o644],
     ["tlsKey", set.server.key, 0o600],
   ];
-  const suffix = `.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  const temps: string[] = [];
+  const suffix = `-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+  const slots: Slot[] = files.map(([key, content, mode]) => {
+    const name = CERT_FILES[key];
+    return { name, path: join(dir, name), temp: join(dir, `.${name}.tmp${suffix}`), content, mode };
+  });
+  let created: string | undefined;
   try {
-    mkdirSync(dir, { recursive: true });
-    for (const [name, content, mode] of files) {
-      const temp = join(dir, `.${CERT_FILES[name]}${suffix}`);
-      temps.push(temp);
-      writeTemp(temp, content, mode);
+    created = mkdirSync(dir, { recursive: true });
+    const existing = slots.filter((slot) => isRegularFile(slot.path));
+    for (const slot of slots) {
+      writeTemp(slot.temp, slot.content, slot.mode);
+      slot.tempWritten = true;
+    }
+    for (const slot of existing) {
+      slot.backup = join(dir, `.${slot.name}.old${suffix}`);
+      backUp(slot.path, slot.backup);
     }
   } catch (err) {
-    for (const temp of temps) rmSync(temp, { force: true });
-    throw new KubeDevopsError("INPUT", `Cannot write certificates to ${dir}: ${describeFsError(err)}`, { cause: err });
+    cleanUp(slots, created);
+    if (err instanceof KubeDevopsError) throw err;
+    throw new KubeDevopsError("INPUT", `Cannot write certificates to ${dir}: ${describeFsError(err)}; nothing was changed`, { cause: err });
   }
-  const paths = {} as Record<keyof typeof CERT_FILES, string>;
-  for (const [index, [name]] of files.entries()) {
-    paths[name] = join(dir, CERT_FILES[name]);
-    renameSync(temps[index] as string, paths[name]);
+  const renamed: Slot[] = [];
+  for (const slot of slots) {
+    try {
+      ops.rename(slot.temp, slot.path);
+      slot.tempWritten = false;
+      renamed.push(slot);
+    } catch (err) {
+      const failures = restore(renamed, ops);
+      cleanUp(slots, created);
+      const outcome = failures.length === 0 ? "nothing was changed" : `could not restore ${failures.join(", ")}`;
+      throw new KubeDevopsError("INPUT", `Cannot write certificates: cannot replace ${slot.path}: ${describeFsError(err)}; ${outcome}`, { cause: err });
+    }
   }
-  return paths;
+  cleanUp(slots, undefined);
+  syncDirectory(dir);
+  return Object.fromEntries(files.map(([key]) => [key, join(dir, CERT_FILES[key])])) as Record<CertFile, string>;
 }
 
 /** Reads the CA pair from `dir`, or undefined when neither file exists. A half set is an error. */

@@ -5,7 +5,7 @@
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeDevopsError } from "../../lib/errors.ts";
@@ -15,6 +15,34 @@ import { runBinary } from "../support/binary.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 const DAY = 86_400_000;
+
+/** Every entry of `dir`: file contents, or what else it is, so a test sees any change or leftover. */
+function contentsOf(dir: string): Record<string, string> {
+  return Object.fromEntries(readdirSync(dir).sort().map((name) => {
+    const stat = lstatSync(join(dir, name));
+    return [name, stat.isFile() ? readFileSync(join(dir, name), "utf8") : stat.isDirectory() ? "<dir>" : "<link>"];
+  }));
+}
+
+function thrown(fn: () => unknown): KubeDevopsError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof KubeDevopsError) return err;
+    throw err;
+  }
+  throw new Error("expected a KubeDevopsError");
+}
+
+/** A rename that fails on the given calls (1-based), as a full disk or a racing process would. */
+function failingRename(failOn: readonly number[]): (from: string, to: string) => void {
+  let calls = 0;
+  return (from, to) => {
+    calls += 1;
+    if (failOn.includes(calls)) throw new Error(`EIO: simulated failure, rename '${from}' -> '${to}'`);
+    renameSync(from, to);
+  };
+}
 
 async function verifies(certPem: string, caPem: string): Promise<boolean> {
   return new x509.X509Certificate(certPem).verify({ publicKey: new x509.X509Certificate(caPem), signatureOnly: true });
@@ -106,6 +134,60 @@ describe("writeCertificateSet()", () => {
     expect(readdirSync(dir)).toEqual(["tls.crt"]);
   });
 
+  test("a destination that is a directory or a link is refused by name before anything is written", async () => {
+    const certs = await generateWebhookCertificates({ serviceName: "s", namespace: "n", validityDays: 30, caValidityDays: 30, now: NOW });
+    for (const [name, make] of [
+      ["tls.key", (path: string) => mkdirSync(path)],
+      ["ca.crt", (path: string) => symlinkSync("nowhere", path)],
+    ] as const) {
+      const dir = mkdtempSync(join(tmpdir(), "kd-certs-"));
+      writeCertificateSet(dir, certs);
+      rmSync(join(dir, name));
+      make(join(dir, name));
+      const before = contentsOf(dir);
+      const error = thrown(() => writeCertificateSet(dir, { ...certs, server: { cert: "new", key: "new" } }));
+      expect(error.code).toBe("INPUT");
+      expect(error.message).toContain(`${join(dir, name)} is a ${name === "tls.key" ? "directory" : "symbolic link"}`);
+      expect(contentsOf(dir)).toEqual(before);
+    }
+  });
+
+  test("a rename that fails puts back the files already replaced and leaves no temporary or backup file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-certs-"));
+    const old = await generateWebhookCertificates({ serviceName: "s", namespace: "n", validityDays: 30, caValidityDays: 30, now: NOW });
+    writeCertificateSet(dir, old);
+    const before = contentsOf(dir);
+    const next = await generateWebhookCertificates({ serviceName: "s", namespace: "n", validityDays: 30, caValidityDays: 30, now: NOW });
+    const error = thrown(() => writeCertificateSet(dir, next, { rename: failingRename([3]) }));
+    expect(error.code).toBe("INPUT");
+    expect(error.message).toContain(`cannot replace ${join(dir, "tls.crt")}`);
+    expect(error.message).toContain("nothing was changed");
+    expect(contentsOf(dir)).toEqual(before);
+    expect(statSync(join(dir, "ca.key")).mode & 0o777).toBe(0o600);
+  });
+
+  test("a failed first write into a new directory leaves no directory behind", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "kd-certs-"));
+    const certs = await generateWebhookCertificates({ serviceName: "s", namespace: "n", validityDays: 30, caValidityDays: 30, now: NOW });
+    expect(() => writeCertificateSet(join(parent, "a", "b"), certs, { rename: failingRename([2]) })).toThrow(`cannot replace ${join(parent, "a", "b", "ca.key")}`);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  test("when putting an old file back fails too, its backup is kept and named", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-certs-"));
+    const old = await generateWebhookCertificates({ serviceName: "s", namespace: "n", validityDays: 30, caValidityDays: 30, now: NOW });
+    writeCertificateSet(dir, old);
+    const next = await generateWebhookCertificates({ serviceName: "s", namespace: "n", validityDays: 30, caValidityDays: 30, now: NOW });
+    // renames 1, 2 succeed (ca.crt, ca.key), 3 fails (tls.crt); restoring ca.key (4) fails, ca.crt (5) works
+    const error = thrown(() => writeCertificateSet(dir, next, { rename: failingRename([3, 4]) }));
+    const backup = readdirSync(dir).filter((name) => name.startsWith(".ca.key.old-"));
+    expect(backup).toHaveLength(1);
+    expect(error.message).toContain(`could not restore ${join(dir, "ca.key")} (the old file is kept as ${join(dir, backup[0] as string)})`);
+    expect(readFileSync(join(dir, backup[0] as string), "utf8")).toBe(old.ca.key);
+    expect(readFileSync(join(dir, "ca.crt"), "utf8")).toBe(old.ca.cert);
+    expect(readdirSync(dir).filter((name) => name.includes(".tmp-"))).toEqual([]);
+  });
+
   test("a CA without its key is an error, not a silent new CA", () => {
     const dir = mkdtempSync(join(tmpdir(), "kd-certs-"));
     writeFileSync(join(dir, "ca.crt"), "x");
@@ -136,6 +218,20 @@ describe("kube-devops webhook cert-generate (binary)", () => {
     const third = runBinary(["webhook", "cert-generate", "--output-dir", dir, "--new-ca"]);
     expect(third.code).toBe(0);
     expect(readFileSync(join(dir, "ca.crt"), "utf8")).not.toBe(ca);
+  });
+
+  test("a re-run that cannot replace tls.key (a directory now) fails naming it, and changes nothing", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "kd-certgen-")), "out");
+    expect(runBinary(["webhook", "cert-generate", "--output-dir", dir]).code).toBe(0);
+    rmSync(join(dir, "tls.key"));
+    mkdirSync(join(dir, "tls.key"));
+    const before = contentsOf(dir);
+    const result = runBinary(["webhook", "cert-generate", "--output-dir", dir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`error: Cannot write certificates: ${join(dir, "tls.key")} is a directory`);
+    expect(result.stderr).not.toContain("internal error");
+    expect(result.stdout).toBe("");
+    expect(contentsOf(dir)).toEqual(before);
   });
 
   test("a bad --ip-san is a usage error and writes nothing", () => {
