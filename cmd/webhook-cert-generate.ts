@@ -2,16 +2,19 @@
  * @module
  * `kube-devops webhook cert-generate --output-dir <dir>`: writes `ca.crt`, `ca.key`,
  * `tls.crt`, `tls.key` for the webhook Service. An existing CA in the directory is
- * reused (so the deployed caBundle stays valid) unless `--new-ca` is given.
+ * reused (so the deployed caBundle stays valid) unless `--new-ca` is given, once it is checked:
+ * its key, that it is a CA, that it has not expired.
  */
 import { defineCommand } from "citty";
+import { join } from "node:path";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { collectListFlag } from "../lib/cli/repeated-flag.ts";
 import { usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
 import { parseNamespaceFlag, parseServiceNameFlag } from "../lib/resource-names.ts";
-import { readCertificateAuthority, writeCertificateSet } from "../lib/webhook/cert-files.ts";
-import { createCertificateAuthority, describeCertificate, issueServingCertificate } from "../lib/webhook/certs.ts";
+import { CERT_FILES, readCertificateAuthority, writeCertificateSet } from "../lib/webhook/cert-files.ts";
+import { checkCertificateAuthority, createCertificateAuthority, issueServingCertificate } from "../lib/webhook/certs.ts";
+import { checkServingFiles } from "../lib/webhook/check-serving-files.ts";
 import { WEBHOOK_NAMESPACE, WEBHOOK_SERVICE_NAME } from "../lib/webhook/constants.ts";
 
 function parseDays(value: string, flag: string): number {
@@ -31,23 +34,35 @@ export default defineCommand({
     "new-ca": { type: "boolean", default: false, description: "Create a new CA even if ca.crt and ca.key exist in the directory" },
   },
   async run({ args, rawArgs }) {
-    const { out } = cliRuntime();
+    const { out, logger } = cliRuntime();
     const dir = args["output-dir"];
     if (!dir) throw usageError("Missing --output-dir");
     const serviceName = parseServiceNameFlag(args["service-name"]);
     const namespace = parseNamespaceFlag(args.namespace);
+    const validityDays = parseDays(args["validity-days"], "--validity-days");
     const now = new Date();
     const existing = args["new-ca"] ? undefined : readCertificateAuthority(dir);
+    const names = { caCert: join(dir, CERT_FILES.caCert), caKey: join(dir, CERT_FILES.caKey), tlsCert: join(dir, CERT_FILES.tlsCert), tlsKey: join(dir, CERT_FILES.tlsKey) };
+    if (existing) await checkCertificateAuthority(existing, names, now);
     const ca = existing ?? (await createCertificateAuthority({ validityDays: parseDays(args["ca-validity-days"], "--ca-validity-days"), now }));
     const certs = await issueServingCertificate(ca, {
       serviceName,
       namespace,
       dnsSans: collectListFlag(rawArgs, ["--dns-san"]),
       ipSans: collectListFlag(rawArgs, ["--ip-san"]),
-      validityDays: parseDays(args["validity-days"], "--validity-days"),
+      validityDays,
       now,
     });
+    // The same check `deploy --tls-dir` applies: cert-generate never writes a set it would refuse.
+    checkServingFiles({ caCert: certs.ca.cert, tlsCert: certs.server.cert, tlsKey: certs.server.key }, names, `${serviceName}.${namespace}.svc`, now);
     const paths = writeCertificateSet(dir, certs);
+    const until = certs.notAfter.toISOString();
+    if (certs.cutToCaExpiry) {
+      logger.warn(
+        `${paths.caCert} expires on ${until}, so the serving certificate does too: not the ${validityDays} days of --validity-days. ` +
+          "Rotate the CA before then: --new-ca, with the old and the new ca.crt in the caBundle during the switch (webhook install-config takes both).",
+      );
+    }
     const lines = [
       existing ? `Reused the CA in ${paths.caCert}` : `Created a new CA: ${paths.caCert}`,
       `CA certificate ..... ${paths.caCert}`,
@@ -55,7 +70,7 @@ export default defineCommand({
       `Server certificate . ${paths.tlsCert}`,
       `Server key ......... ${paths.tlsKey} (0600)`,
       `Service: ${serviceName}.${namespace}`,
-      `Valid until: ${(await describeCertificate(certs.server.cert)).notAfter.toISOString()}`,
+      `Valid until: ${until}${certs.cutToCaExpiry ? " (the CA's expiry)" : ""}`,
       "SANs:",
       ...certs.dnsNames.map((name) => `    - ${name}`),
       ...certs.ipAddresses.map((ip) => `    - ${ip} (IP)`),

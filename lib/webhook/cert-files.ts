@@ -183,8 +183,9 @@ export function readCertificateAuthority(dir: string): PemPair | undefined {
   const hasKey = existsSync(keyPath);
   if (!hasCert && !hasKey) return undefined;
   if (!hasCert || !hasKey) {
-    throw new KubeDevopsError("INPUT", `Cannot reuse the CA in ${dir}: ${hasCert ? CERT_FILES.caKey : CERT_FILES.caCert} is missing`, {
-      hint: "pass --new-ca to create a new CA (the VWC caBundle must then be updated)",
+    const [missing, present] = hasCert ? [keyPath, certPath] : [certPath, keyPath];
+    throw new KubeDevopsError("INPUT", `Cannot reuse the CA: ${missing} is missing (${present} is there); nothing was written`, {
+      hint: "put it back, or pass --new-ca to create a new CA (then give the API server its ca.crt: `webhook install-config`)",
     });
   }
   return { cert: readTextFile(certPath), key: readTextFile(keyPath) };

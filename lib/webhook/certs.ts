@@ -6,6 +6,7 @@
  * No file or clock access: the caller passes `now` and writes the PEMs.
  */
 import type * as X509 from "@peculiar/x509";
+import { createPrivateKey, X509Certificate as NodeX509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import { KubeDevopsError } from "../errors.ts";
 import { serviceDnsNames } from "./constants.ts";
@@ -36,6 +37,16 @@ export interface WebhookCertificates {
   server: PemPair;
   dnsNames: string[];
   ipAddresses: string[];
+  /** When the serving certificate expires. */
+  notAfter: Date;
+  /** It expires with the CA, before the requested validity was up. */
+  cutToCaExpiry: boolean;
+}
+
+/** Where a kept CA was read from, for errors that name the files. */
+export interface CaFileNames {
+  caCert: string;
+  caKey: string;
 }
 
 /** What a certificate says about itself (for output, metrics and tests). */
@@ -118,6 +129,43 @@ async function importCa(ca: PemPair): Promise<{ cert: X509.X509Certificate; key:
   }
 }
 
+/**
+ * Checks a kept CA before it signs anything (node:crypto, as lib/webhook/check-serving-files.ts):
+ * `caKey` is the key of `caCert`, which is a CA allowed to sign certificates, valid at `now`,
+ * with a key `cert-generate` can sign with.
+ * Throws an INPUT error naming the files; returns when the CA expires.
+ */
+export async function checkCertificateAuthority(ca: PemPair, names: CaFileNames, now: Date): Promise<{ notAfter: Date }> {
+  const newCa = "pass --new-ca to create a new CA (then give the API server its ca.crt: `webhook install-config`)";
+  const refuse = (problem: string, hint = newCa) => new KubeDevopsError("INPUT", `Cannot reuse the CA: ${problem}; nothing was written`, { hint });
+  let cert: NodeX509Certificate;
+  try {
+    cert = new NodeX509Certificate(ca.cert);
+  } catch {
+    throw refuse(`${names.caCert} is not a PEM certificate`);
+  }
+  // OpenSSL's CA test: the CA basic constraint, and keyCertSign where a key usage is given
+  if (!cert.ca) {
+    const subject = cert.subject.replaceAll("\n", ", ");
+    throw refuse(`${names.caCert} is not a CA certificate that may sign certificates (${subject})`, `pass the ca.crt cert-generate wrote, not a serving certificate; or ${newCa}`);
+  }
+  let key: ReturnType<typeof createPrivateKey>;
+  try {
+    key = createPrivateKey(ca.key);
+  } catch {
+    throw refuse(`${names.caKey} is not a PEM private key`);
+  }
+  if (!cert.checkPrivateKey(key)) throw refuse(`${names.caKey} is not the key of ${names.caCert}`, `the two files come from different CAs: put back the matching key, or ${newCa}`);
+  if (key.asymmetricKeyType !== "ec" || key.asymmetricKeyDetails?.namedCurve !== "prime256v1") {
+    throw refuse(`${names.caKey} is not an ECDSA P-256 key, the only kind cert-generate signs with`);
+  }
+  const notBefore = cert.validFromDate;
+  const notAfter = cert.validToDate;
+  if (notBefore > now) throw refuse(`${names.caCert} is not valid before ${notBefore.toISOString()}`, "check this machine's clock");
+  if (notAfter <= now) throw refuse(`${names.caCert} expired on ${notAfter.toISOString()}`);
+  return { notAfter };
+}
+
 /** Issues a serving certificate under `ca` for the Service names plus extra SANs. */
 export async function issueServingCertificate(ca: PemPair, options: ServingCertOptions): Promise<WebhookCertificates> {
   const x509 = await loadX509();
@@ -126,7 +174,9 @@ export async function issueServingCertificate(ca: PemPair, options: ServingCertO
   const dnsNames = [...new Set([...serviceDnsNames(options.serviceName, options.namespace), ...extra.dns])];
   const ipAddresses = [...new Set(extra.ip)];
   const issuer = await importCa(ca);
-  const notAfter = Math.min(options.now.getTime() + options.validityDays * DAY_MS, issuer.cert.notAfter.getTime());
+  // whole seconds, as the certificate encodes them: a CA made in the same run is not "shorter" by milliseconds
+  const requestedNotAfter = Math.floor((options.now.getTime() + options.validityDays * DAY_MS) / 1000) * 1000;
+  const notAfter = Math.min(requestedNotAfter, issuer.cert.notAfter.getTime());
   if (notAfter <= options.now.getTime()) {
     throw new KubeDevopsError("INPUT", `Cannot issue a certificate: the CA expired on ${issuer.cert.notAfter.toISOString()}`, {
       hint: "generate a new CA with --new-ca and update the caBundle",
@@ -155,7 +205,14 @@ export async function issueServingCertificate(ca: PemPair, options: ServingCertO
       ]),
     ],
   });
-  return { ca, server: { cert: `${cert.toString("pem")}\n`, key: await exportPrivateKey(keys.privateKey) }, dnsNames, ipAddresses };
+  return {
+    ca,
+    server: { cert: `${cert.toString("pem")}\n`, key: await exportPrivateKey(keys.privateKey) },
+    dnsNames,
+    ipAddresses,
+    notAfter: new Date(notAfter),
+    cutToCaExpiry: notAfter < requestedNotAfter,
+  };
 }
 
 /** Creates a new CA and a serving certificate under it. */

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeDevopsError } from "../../lib/errors.ts";
 import { readCertificateAuthority, writeCertificateSet } from "../../lib/webhook/cert-files.ts";
-import { createCertificateAuthority, describeCertificate, generateWebhookCertificates, issueServingCertificate } from "../../lib/webhook/certs.ts";
+import { checkCertificateAuthority, createCertificateAuthority, describeCertificate, generateWebhookCertificates, issueServingCertificate } from "../../lib/webhook/certs.ts";
 import { runBinary } from "../support/binary.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
@@ -79,6 +79,9 @@ describe("generateWebhookCertificates()", () => {
     const ca = await createCertificateAuthority({ validityDays: 10, now: NOW });
     const certs = await issueServingCertificate(ca, { serviceName: "s", namespace: "n", validityDays: 365, now: NOW });
     expect((await describeCertificate(certs.server.cert)).notAfter.getTime()).toBe(NOW.getTime() + 10 * DAY);
+    expect({ notAfter: certs.notAfter, cutToCaExpiry: certs.cutToCaExpiry }).toEqual({ notAfter: new Date(NOW.getTime() + 10 * DAY), cutToCaExpiry: true });
+    const within = await issueServingCertificate(ca, { serviceName: "s", namespace: "n", validityDays: 10, now: NOW });
+    expect({ notAfter: within.notAfter, cutToCaExpiry: within.cutToCaExpiry }).toEqual({ notAfter: new Date(NOW.getTime() + 10 * DAY), cutToCaExpiry: false });
   });
 
   test("re-issuing under a kept CA key gives a certificate the old caBundle still trusts", async () => {
@@ -98,6 +101,70 @@ describe("generateWebhookCertificates()", () => {
     await expect(issueServingCertificate({ cert: ca.cert, key: "garbage" }, base)).rejects.toBeInstanceOf(KubeDevopsError);
     const expired = issueServingCertificate(ca, { ...base, now: new Date(NOW.getTime() + 11 * DAY) });
     await expect(expired).rejects.toThrow("CA expired");
+  });
+});
+
+describe("checkCertificateAuthority(): a kept CA is checked before it signs", () => {
+  const NAMES = { caCert: "d/ca.crt", caKey: "d/ca.key" };
+  const refusal = async (ca: { cert: string; key: string }, now = NOW): Promise<KubeDevopsError> => {
+    try {
+      await checkCertificateAuthority(ca, NAMES, now);
+    } catch (err) {
+      if (err instanceof KubeDevopsError) return err;
+      throw err;
+    }
+    throw new Error("expected the CA to be refused");
+  };
+
+  test("its own key, a CA, valid now: accepted, with its expiry", async () => {
+    const ca = await createCertificateAuthority({ validityDays: 10, now: NOW });
+    expect(await checkCertificateAuthority(ca, NAMES, NOW)).toEqual({ notAfter: new Date(NOW.getTime() + 10 * DAY) });
+  });
+
+  test("another CA's key is refused naming both files, with --new-ca as the way out", async () => {
+    const ca = await createCertificateAuthority({ validityDays: 10, now: NOW });
+    const other = await createCertificateAuthority({ validityDays: 10, now: NOW });
+    const error = await refusal({ cert: ca.cert, key: other.key });
+    expect({ code: error.code, message: error.message }).toEqual({ code: "INPUT", message: "Cannot reuse the CA: d/ca.key is not the key of d/ca.crt; nothing was written" });
+    expect(error.hint).toContain("--new-ca");
+  });
+
+  test("a serving certificate (with its own key) in ca.crt is not a CA", async () => {
+    const certs = await generateWebhookCertificates({ serviceName: "s", namespace: "n", validityDays: 10, caValidityDays: 10, now: NOW });
+    expect((await refusal(certs.server)).message).toBe("Cannot reuse the CA: d/ca.crt is not a CA certificate that may sign certificates (CN=s.n.svc); nothing was written");
+  });
+
+  test("a CA whose key usage does not allow signing certificates is refused", async () => {
+    const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
+    const keys = (await crypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: "01", name: "CN=odd-ca", notBefore: NOW, notAfter: new Date(NOW.getTime() + DAY), keys, signingAlgorithm: alg,
+      extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+    });
+    const key = x509.PemConverter.encode(await crypto.subtle.exportKey("pkcs8", keys.privateKey), "PRIVATE KEY");
+    expect((await refusal({ cert: cert.toString("pem"), key }, new Date(NOW.getTime() + 1000))).message).toBe("Cannot reuse the CA: d/ca.crt is not a CA certificate that may sign certificates (CN=odd-ca); nothing was written");
+  });
+
+  test("an unreadable key, an unreadable certificate and an RSA CA are refused naming the file", async () => {
+    const ca = await createCertificateAuthority({ validityDays: 10, now: NOW });
+    expect((await refusal({ cert: ca.cert, key: "junk" })).message).toContain("d/ca.key is not a PEM private key");
+    expect((await refusal({ cert: "junk", key: ca.key })).message).toContain("d/ca.crt is not a PEM certificate");
+    const rsa = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256", publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 } as const;
+    const keys = (await crypto.subtle.generateKey(rsa, true, ["sign", "verify"])) as CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: "01", name: "CN=rsa-ca", notBefore: NOW, notAfter: new Date(NOW.getTime() + DAY), keys, signingAlgorithm: rsa,
+      extensions: [new x509.BasicConstraintsExtension(true, 0, true)],
+    });
+    const key = x509.PemConverter.encode(await crypto.subtle.exportKey("pkcs8", keys.privateKey), "PRIVATE KEY");
+    expect((await refusal({ cert: cert.toString("pem"), key }, new Date(NOW.getTime() + 1000))).message).toContain("d/ca.key is not an ECDSA P-256 key");
+  });
+
+  test("an expired CA, or one not valid yet, is refused with the date", async () => {
+    const ca = await createCertificateAuthority({ validityDays: 1, now: NOW });
+    expect((await refusal(ca, new Date(NOW.getTime() + 2 * DAY))).message).toBe(
+      `Cannot reuse the CA: d/ca.crt expired on ${new Date(NOW.getTime() + DAY).toISOString()}; nothing was written`,
+    );
+    expect((await refusal(ca, new Date(NOW.getTime() - DAY))).message).toContain("d/ca.crt is not valid before");
   });
 });
 
@@ -191,7 +258,7 @@ describe("writeCertificateSet()", () => {
   test("a CA without its key is an error, not a silent new CA", () => {
     const dir = mkdtempSync(join(tmpdir(), "kd-certs-"));
     writeFileSync(join(dir, "ca.crt"), "x");
-    expect(() => readCertificateAuthority(dir)).toThrow("ca.key is missing");
+    expect(() => readCertificateAuthority(dir)).toThrow(`${join(dir, "ca.key")} is missing (${join(dir, "ca.crt")} is there)`);
   });
 });
 
@@ -232,6 +299,46 @@ describe("kube-devops webhook cert-generate (binary)", () => {
     expect(result.stderr).not.toContain("internal error");
     expect(result.stdout).toBe("");
     expect(contentsOf(dir)).toEqual(before);
+  });
+
+  test("a re-run with another directory's ca.key is refused (exit 1, naming both files) and leaves the good set alone", () => {
+    const parent = mkdtempSync(join(tmpdir(), "kd-certgen-"));
+    const [a, b] = [join(parent, "a"), join(parent, "b")];
+    expect(runBinary(["webhook", "cert-generate", "--output-dir", a]).code).toBe(0);
+    expect(runBinary(["webhook", "cert-generate", "--output-dir", b]).code).toBe(0);
+    writeFileSync(join(b, "ca.key"), readFileSync(join(a, "ca.key")));
+    const before = contentsOf(b);
+    const result = runBinary(["webhook", "cert-generate", "--output-dir", b]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain(`error: Cannot reuse the CA: ${join(b, "ca.key")} is not the key of ${join(b, "ca.crt")}`);
+    expect(result.stderr).toContain("--new-ca");
+    expect(contentsOf(b)).toEqual(before);
+  });
+
+  test("an expired CA is refused, not reused (exit 1, nothing written); --new-ca replaces it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-certgen-"));
+    const expired = await createCertificateAuthority({ validityDays: 1, now: new Date(Date.now() - 2 * DAY) });
+    writeFileSync(join(dir, "ca.crt"), expired.cert);
+    writeFileSync(join(dir, "ca.key"), expired.key);
+    const result = runBinary(["webhook", "cert-generate", "--output-dir", dir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${join(dir, "ca.crt")} expired on`);
+    expect(readdirSync(dir).sort()).toEqual(["ca.crt", "ca.key"]);
+    expect(runBinary(["webhook", "cert-generate", "--output-dir", dir, "--new-ca"]).code).toBe(0);
+    expect(await verifies(readFileSync(join(dir, "tls.crt"), "utf8"), readFileSync(join(dir, "ca.crt"), "utf8"))).toBe(true);
+  });
+
+  test("a kept CA that expires before --validity-days is up: the certificate ends with the CA, and the run says so", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "kd-certgen-")), "out");
+    expect(runBinary(["webhook", "cert-generate", "--output-dir", dir, "--ca-validity-days", "1", "--validity-days", "1"]).stderr).toBe("");
+    const result = runBinary(["webhook", "cert-generate", "--output-dir", dir]);
+    expect(result.code).toBe(0);
+    const ca = await describeCertificate(readFileSync(join(dir, "ca.crt"), "utf8"));
+    const tls = await describeCertificate(readFileSync(join(dir, "tls.crt"), "utf8"));
+    expect(tls.notAfter).toEqual(ca.notAfter);
+    expect(result.stderr).toContain(`WARN  ${join(dir, "ca.crt")} expires on ${ca.notAfter.toISOString()}, so the serving certificate does too: not the 365 days of --validity-days`);
+    expect(result.stdout).toContain(`Valid until: ${ca.notAfter.toISOString()} (the CA's expiry)`);
   });
 
   test("a bad --ip-san is a usage error and writes nothing", () => {
