@@ -13,12 +13,12 @@ import { usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
 import { parseNamespaceFlag, parseServiceNameFlag } from "../lib/resource-names.ts";
 import { CERT_FILES, readCertificateAuthority, writeCertificateSet } from "../lib/webhook/cert-files.ts";
-import { checkCertificateAuthority, createCertificateAuthority, issueServingCertificate } from "../lib/webhook/certs.ts";
+import { checkCertificateAuthority, createCertificateAuthority, issueServingCertificate, normaliseSans } from "../lib/webhook/certs.ts";
 import { checkServingFiles } from "../lib/webhook/check-serving-files.ts";
 import { WEBHOOK_NAMESPACE, WEBHOOK_SERVICE_NAME } from "../lib/webhook/constants.ts";
 
 function parseDays(value: string, flag: string): number {
-  return integerFlag(flag, value, { min: 0, expected: "a whole number of days" });
+  return integerFlag(flag, value, { min: 1, max: 3650, expected: "a whole number of days from 1 to 3650" });
 }
 
 export default defineCommand({
@@ -40,16 +40,23 @@ export default defineCommand({
     const serviceName = parseServiceNameFlag(args["service-name"]);
     const namespace = parseNamespaceFlag(args.namespace);
     const validityDays = parseDays(args["validity-days"], "--validity-days");
+    const caValidityDays = parseDays(args["ca-validity-days"], "--ca-validity-days");
+    const sans = normaliseSans(collectListFlag(rawArgs, ["--dns-san"]), collectListFlag(rawArgs, ["--ip-san"]));
     const now = new Date();
     const existing = args["new-ca"] ? undefined : readCertificateAuthority(dir);
     const names = { caCert: join(dir, CERT_FILES.caCert), caKey: join(dir, CERT_FILES.caKey), tlsCert: join(dir, CERT_FILES.tlsCert), tlsKey: join(dir, CERT_FILES.tlsKey) };
-    if (existing) await checkCertificateAuthority(existing, names, now);
-    const ca = existing ?? (await createCertificateAuthority({ validityDays: parseDays(args["ca-validity-days"], "--ca-validity-days"), now }));
+    if (existing) {
+      const { notAfter } = await checkCertificateAuthority(existing, names, now);
+      if (rawArgs.some((arg) => arg === "--ca-validity-days" || arg.startsWith("--ca-validity-days="))) {
+        logger.warn(`--ca-validity-days applies to a new CA only: the kept CA in ${names.caCert} still expires on ${notAfter.toISOString()} (--new-ca makes a new one)`);
+      }
+    }
+    const ca = existing ?? (await createCertificateAuthority({ validityDays: caValidityDays, now }));
     const certs = await issueServingCertificate(ca, {
       serviceName,
       namespace,
-      dnsSans: collectListFlag(rawArgs, ["--dns-san"]),
-      ipSans: collectListFlag(rawArgs, ["--ip-san"]),
+      dnsSans: sans.dns,
+      ipSans: sans.ip,
       validityDays,
       now,
     });

@@ -341,6 +341,25 @@ describe("kube-devops webhook cert-generate (binary)", () => {
     expect(result.stdout).toContain(`Valid until: ${ca.notAfter.toISOString()} (the CA's expiry)`);
   });
 
+  test("day counts are usage errors naming the flag, --ca-validity-days too when the CA is kept (where it does nothing, and says so)", () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "kd-certgen-")), "out");
+    expect(runBinary(["webhook", "cert-generate", "--output-dir", dir]).code).toBe(0);
+    const before = contentsOf(dir);
+    for (const [flag, value] of [["--validity-days", "0"], ["--ca-validity-days", "abc"], ["--ca-validity-days", "5000"]] as const) {
+      const result = runBinary(["webhook", "cert-generate", "--output-dir", dir, flag, value]);
+      expect({ code: result.code, stderr: result.stderr.trim() }).toEqual({ code: 2, stderr: `error: Invalid ${flag} "${value}": expected a whole number of days from 1 to 3650` });
+    }
+    // a usage error comes before the files are read: here ca.key is also wrong
+    writeFileSync(join(dir, "ca.key"), "junk");
+    expect(runBinary(["webhook", "cert-generate", "--output-dir", dir, "--ip-san", "nope"]).code).toBe(2);
+    writeFileSync(join(dir, "ca.key"), before["ca.key"] as string);
+    expect(contentsOf(dir)).toEqual(before);
+    const kept = runBinary(["webhook", "cert-generate", "--output-dir", dir, "--ca-validity-days", "3000"]);
+    expect(kept.code).toBe(0);
+    expect(kept.stderr).toContain(`--ca-validity-days applies to a new CA only: the kept CA in ${join(dir, "ca.crt")} still expires on`);
+    expect(readFileSync(join(dir, "ca.crt"), "utf8")).toBe(before["ca.crt"] as string);
+  });
+
   test("a bad --ip-san is a usage error and writes nothing", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "kd-certgen-")), "out");
     const result = runBinary(["webhook", "cert-generate", "--output-dir", dir, "--ip-san", "nope"]);
