@@ -5,12 +5,8 @@
  */
 import { defineCommand } from "citty";
 import { cliRuntime } from "../lib/cli/runtime.ts";
-import { usageError } from "../lib/errors.ts";
 import { renderBundleApply, renderBundleList, renderBundleShow, requireBundle } from "../lib/policy/bundles.ts";
-
-/** RFC 1123 label (namespace) and subdomain (object name), as the API server checks them. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+import { parseNamespaceFlag, parseObjectNameFlag } from "../lib/resource-names.ts";
 
 const bundleList = defineCommand({
   meta: { name: "bundle-list", description: "List the built-in policy bundles" },
@@ -36,9 +32,9 @@ const bundleApply = defineCommand({
   },
   run({ args }) {
     const bundle = requireBundle(args.name);
-    if (!DNS_LABEL.test(args.namespace)) throw usageError(`Invalid --namespace "${args.namespace}": must be a DNS label (lowercase letters, digits, '-')`);
-    if (!DNS_SUBDOMAIN.test(args["policy-name"])) throw usageError(`Invalid --policy-name "${args["policy-name"]}": must be a DNS subdomain (lowercase letters, digits, '-', '.')`);
-    cliRuntime().out(renderBundleApply(bundle, { namespace: args.namespace, policyName: args["policy-name"] }));
+    const namespace = parseNamespaceFlag(args.namespace);
+    const policyName = parseObjectNameFlag(args["policy-name"], "--policy-name");
+    cliRuntime().out(renderBundleApply(bundle, { namespace, policyName }));
   },
 });
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { KubeDevopsError } from "../lib/errors.ts";
-import { parseNamespaceFlag, parseServiceNameFlag } from "../lib/resource-names.ts";
+import { parseNamespaceFlag, parseObjectNameFlag, parseServiceNameFlag } from "../lib/resource-names.ts";
 
 function usageMessage(fn: () => unknown): string {
   try {
@@ -37,6 +37,18 @@ describe("parseServiceNameFlag", () => {
   test("a Service name must start with a letter (the API server refuses 1hook), besides the label rules", () => {
     for (const name of ["", "1hook", "Hook", "my_hook", "my.hook", "hook-", "a b", "a".repeat(64)]) {
       expect(usageMessage(() => parseServiceNameFlag(name))).toContain(`--service-name "${name}" is not a valid Service name`);
+    }
+  });
+});
+
+describe("parseObjectNameFlag", () => {
+  test("RFC 1123 subdomains pass, dots included, up to 253 characters", () => {
+    for (const name of ["devops-policy", "team.v2", "0", `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`]) expect(parseObjectNameFlag(name, "--policy-name")).toBe(name);
+  });
+
+  test("empty, upper-case, underscores, empty parts and 254 characters are usage errors naming the flag", () => {
+    for (const name of ["", "Team", "a_b", "a..b", ".a", "a.", "a".repeat(254)]) {
+      expect(usageMessage(() => parseObjectNameFlag(name, "--policy-name"))).toBe(`--policy-name "${name}" is not a valid object name (lowercase letters, digits, '-' and '.', at most 253)`);
     }
   });
 });
