@@ -120,7 +120,7 @@ export default defineCommand({
     const checks: ClusterChecks = { selection, exemptions: args.exemptions !== false, timeoutMs, rateLimit };
     const results = await mapBounded(wanted, concurrency, (context) => analyzeContext(context, checks));
     const failed = results.filter((r) => r.error !== undefined);
-    for (const f of failed) logger.error(`[ERROR] context ${f.context} (${f.server || "no server"}): ${f.error}`);
+    for (const f of failed) logger.error(`context ${f.context} (${f.server || "no server"}): ${f.error}`);
     const aggregate = aggregateClusters(results);
     if (args.output === "table") {
       if (args["per-cluster"]) out(renderPerClusterTable(results) + renderSeverityTable(results));

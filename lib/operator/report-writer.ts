@@ -90,6 +90,8 @@ export interface ReportWriterDeps {
 /** Upserts the report of each reconciled policy; remembers what it last wrote per policy. */
 export class ReportWriter {
   private readonly written = new Map<string, { fingerprint: string; at: number }>();
+  /** The last failure logged per policy: the same one again on every requeue is not news. */
+  private readonly failing = new Map<string, string>();
   private warnedMissing = false;
   private readonly type: ResourceType;
 
@@ -99,6 +101,7 @@ export class ReportWriter {
 
   forget(key: string): void {
     this.written.delete(key);
+    this.failing.delete(key);
   }
 
   /** Writes the policy's report when its content changed; logs and counts failures, never throws. */
@@ -117,6 +120,7 @@ export class ReportWriter {
         this.deps.metrics.reportWrites.inc({ result: outcome });
         this.deps.logger.debug("report_written", { namespace, policy: name, report: desired.metadata?.name, outcome });
       }
+      if (this.failing.delete(key)) this.deps.logger.info("report_write_recovered", { namespace, policy: name, report: desired.metadata?.name });
     } catch (err) {
       this.written.delete(key);
       if (isMissingResource(err)) {
@@ -125,7 +129,12 @@ export class ReportWriter {
         return;
       }
       this.deps.metrics.reportWrites.inc({ result: "error" });
-      this.deps.logger.warn("report_write_failed", { namespace, policy: name, error: (err as Error).message });
+      const message = (err as Error).message;
+      const repeated = this.failing.get(key) === message;
+      this.failing.set(key, message);
+      // Logged when it starts or changes; devopspolicy_report_writes_total{result="error"} counts every one.
+      if (repeated) this.deps.logger.debug("report_write_failed", { namespace, policy: name, error: message });
+      else this.deps.logger.warn("report_write_failed", { namespace, policy: name, error: message });
     }
   }
 

@@ -332,13 +332,13 @@ function logViolationChange(logger: WatchLogger, c: ViolationChange): void {
       event: "policy_violation",
       namespace: c.namespace,
       pod,
-      owner: c.owner,
+      ...(c.owner ? { owner: c.owner } : {}), // bare pods have none
       violations: c.appeared,
       ...(messages && messages.length > 0 ? { details: messages } : {}),
       reason: c.reason,
     });
   }
   if (c.resolved.length > 0) {
-    logger.info("policy_violation_resolved", { event: "policy_violation_resolved", namespace: c.namespace, pod, owner: c.owner, violations: c.resolved, reason: c.reason });
+    logger.info("policy_violation_resolved", { event: "policy_violation_resolved", namespace: c.namespace, pod, ...(c.owner ? { owner: c.owner } : {}), violations: c.resolved, reason: c.reason });
   }
 }

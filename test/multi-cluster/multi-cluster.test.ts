@@ -214,7 +214,7 @@ describe("multi-cluster", () => {
     await west.stop();
     const failed = await kd(["multi-cluster", "analyze", "--per-cluster"]);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain("[ERROR] context west");
+    expect(failed.stderr).toContain("context west (");
     expect(failed.stderr).toContain("1 of 2 cluster(s) failed: west");
     expect(failed.stdout).toMatch(/west\s+-\s+-\s+- ERROR/);
     const partial = await kd(["multi-cluster", "analyze", "--allow-partial"]);
@@ -226,7 +226,7 @@ describe("multi-cluster", () => {
     await west.stop().catch(() => undefined);
     const down = await kd(["multi-cluster", "analyze", "--fail-on", "high"]);
     expect(down.code).toBe(1);
-    expect(down.stderr).toContain("[ERROR] context west");
+    expect(down.stderr).toContain("context west (");
     expect(down.stderr).toContain("1 of 2 cluster(s) failed: west");
     expect(down.stderr).toContain("judge --fail-on on the clusters that answered");
     const partial = await kd(["multi-cluster", "analyze", "--fail-on", "high", "--allow-partial", "--per-cluster"]);

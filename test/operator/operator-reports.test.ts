@@ -101,6 +101,18 @@ describe("reconcile --reports wgpolicyk8s", () => {
     expect(await metric(op, 'devopspolicy_report_writes_total{result="updated"}')).toBe(1);
   }, 40_000);
 
+  test("a write the API server keeps refusing is warned about once, counted every time, and its recovery logged", async () => {
+    const warned = () => op.stderr().split("\n").filter((l) => l.includes('"report_write_failed"') && l.includes('"warn"')).length;
+    const errorsBefore = await metric(op, 'devopspolicy_report_writes_total{result="error"}');
+    emu.faults.failNext(6, { resource: "policyreports", status: 403, message: "denied by the test" });
+    await cluster.client.create(PODS, testPod("web-3", "shop", true)); // a changed report: the writer must try
+    await eventually(async () => ((await metric(op, 'devopspolicy_report_writes_total{result="error"}')) >= errorsBefore + 3 ? true : undefined), "three refused writes", 15_000);
+    expect(warned()).toBe(1);
+    await eventually(async () => (op.stderr().includes('"report_write_recovered"') ? true : undefined), "the recovery", 15_000);
+    expect((await getReport(WG_POLICY_REPORTS, "shop", "kube-devops-team"))?.summary.fail).toBe(3);
+    await cluster.client.delete(PODS, "web-3", { namespace: "shop", gracePeriodSeconds: 0 });
+  }, 40_000);
+
   test("a report deleted by hand comes back at the next re-check (--status-heartbeat)", async () => {
     await cluster.client.delete(WG_POLICY_REPORTS, "kube-devops-team", { namespace: "shop" });
     const back = await eventually(() => getReport(WG_POLICY_REPORTS, "shop", "kube-devops-team"), "the report to be recreated");
