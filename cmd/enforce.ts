@@ -4,7 +4,8 @@
  * remediation of every Deployment, StatefulSet and DaemonSet in the namespace
  * and prints each plan and its diff; applies it unless `--dry-run=client|server`.
  * The command is the decision to enforce: the policy's rules are enforced even
- * when the policy itself is in audit mode.
+ * when the policy itself is in audit mode. Exit 1 when a patch failed, else 3 when
+ * violations enforcement cannot fix remain (the `!` lines), as a gate would.
  */
 import { defineCommand } from "citty";
 import { cliRuntime } from "../lib/cli/runtime.ts";
@@ -23,7 +24,7 @@ function renderResult(r: WorkloadResult): string[] {
   const { plan } = r;
   const head = r.status === "skipped" ? `skipped (${plan.skipReason})` : r.status === "failed" ? `failed: ${r.error ?? "the workload kept changing"}` : r.status;
   const lines = [`${plan.key}: ${head}`];
-  if (r.status !== "compliant" && r.status !== "skipped") lines.push(...plan.diff.map((d) => `  ${d}`));
+  if (r.status !== "compliant" && r.status !== "unresolved" && r.status !== "skipped") lines.push(...plan.diff.map((d) => `  ${d}`));
   for (const u of plan.unresolved) lines.push(`  ! ${u.container || "(unnamed)"}: ${u.reason}`);
   return lines;
 }
@@ -72,7 +73,10 @@ export default defineCommand({
     });
     for (const r of report.results) out(`${renderResult(r).join("\n")}\n`);
     const count = (s: WorkloadResult["status"]): number => report.results.filter((r) => r.status === s).length;
-    out(`Summary: ${report.applied} applied, ${report.failed} failed, ${count("planned")} planned${dryRun === "none" ? "" : ` (dry run: ${dryRun})`}, ${count("deferred")} deferred, ${count("compliant")} compliant, ${count("skipped")} skipped\n`);
+    out(`Summary: ${report.applied} applied, ${report.failed} failed, ${count("planned")} planned${dryRun === "none" ? "" : ` (dry run: ${dryRun})`}, ${count("deferred")} deferred, ${count("compliant")} compliant, ${count("unresolved")} unresolved, ${count("skipped")} skipped\n`);
     if (report.failed > 0) throw new KubeDevopsError("KUBE", `${report.failed} workload(s) could not be patched`);
+    // partly remediated workloads count too: what matters is what still violates the policy afterwards
+    const left = report.results.filter((r) => r.status !== "skipped" && r.plan.unresolved.length > 0).length;
+    if (left > 0) throw new KubeDevopsError("POLICY_VIOLATION", `${left} workload(s) ${dryRun === "none" ? "still violate" : "would still violate"} ${source} in ways enforcement cannot fix (the lines marked !)`);
   },
 });

@@ -16,7 +16,7 @@ export type ErrorCode =
   | "TLS" // TLS handshake / verification failure (exit 1)
   | "STARTUP" // a server or loop that could not start (exit 1)
   | "INTERNAL" // a bug (exit 1)
-  | "POLICY_VIOLATION" // `--fail-on` found a violation at or above the severity (exit 3)
+  | "POLICY_VIOLATION" // a gate found violations: `--fail-on` at or above its severity, `enforce` ones it cannot fix (exit 3)
   | "SCORE_BELOW" // `--min-score` was not reached (exit 4)
   | "CHECK_FAILED"; // a diagnostic found a problem (exit 1)
 

@@ -77,9 +77,13 @@ describe("planWorkloadRemediation()", () => {
 
   test("never invents a probe port: no declared port and no policy port is reported, not patched", () => {
     const plan = planWorkloadRemediation(deployment([{ name: "worker", image: "w:1", resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } }]), enforce, options);
-    expect(plan.outcome).toBe("compliant");
+    // nothing to patch, but not compliant either: the probes stay missing
+    expect(plan.outcome).toBe("unresolved");
     expect(plan.patch).toEqual([]);
-    expect(plan.unresolved.map((u) => u.reason).join("\n")).toContain("port unknown");
+    expect(plan.unresolved).toEqual([
+      { container: "worker", checks: ["missing_liveness"], reason: "needs a liveness probe, port unknown (the container declares no port and the policy sets no defaultProbe.tcpPort)" },
+      { container: "worker", checks: ["missing_readiness"], reason: "needs a readiness probe, port unknown (the container declares no port and the policy sets no defaultProbe.tcpPort)" },
+    ]);
   });
 
   test("uses the policy's tcpPort when the container declares it, or when it declares none", () => {
@@ -119,14 +123,16 @@ describe("planWorkloadRemediation()", () => {
     expect(limitsOf({ ...enforce, defaultResources: { memoryLimit: "1Gi" } })).toEqual({ cpu: "500m", memory: "1Gi" });
     // where the policy asks for limits, the plan says why none was added
     const wantsLimits = planWorkloadRemediation(app(), { ...enforce, requireResourceLimits: true }, options);
-    expect(wantsLimits.unresolved).toEqual([{ container: "app", reason: "resources.limits.memory not added: the policy sets no defaultResources.memoryLimit, and a guessed memory limit can OOM-kill the container" }]);
+    expect(wantsLimits.unresolved).toEqual([{ container: "app", checks: ["missing_limits"], reason: "resources.limits.memory not added: the policy sets no defaultResources.memoryLimit, and a guessed memory limit can OOM-kill the container" }]);
     expect(planWorkloadRemediation(app(), enforce, options).unresolved).toEqual([]);
   });
 
   test("does not add a default limit below an existing request", () => {
     const wl = deployment([{ name: "db", ports: [{ containerPort: 5432 }], livenessProbe: {}, readinessProbe: {}, resources: { requests: { cpu: "2", memory: "4Gi" } } }]);
-    const plan = planWorkloadRemediation(wl, { ...enforce, defaultResources: { memoryLimit: "256Mi" } }, options);
-    expect(plan.outcome).toBe("compliant");
+    // the policy does not ask for limits: leaving them off violates nothing, so nothing is unresolved
+    expect(planWorkloadRemediation(wl, { ...enforce, defaultResources: { memoryLimit: "256Mi" } }, options).outcome).toBe("compliant");
+    const plan = planWorkloadRemediation(wl, { ...enforce, requireResourceLimits: true, defaultResources: { memoryLimit: "256Mi" } }, options);
+    expect(plan.outcome).toBe("unresolved");
     expect(plan.unresolved.map((u) => u.reason)).toEqual([
       "resources.limits.cpu not added: the default 500m is below the request 2",
       "resources.limits.memory not added: the default 256Mi is below the request 4Gi",
@@ -156,13 +162,26 @@ describe("planWorkloadRemediation()", () => {
   test("never patches :latest, restarts or pending, and does nothing without defaultResources", () => {
     const spec: DevOpsPolicySpec = { enforcementMode: "enforce", forbidLatestTag: true, maxRestartCount: 3, forbidPendingDuration: 60 };
     const plan = planWorkloadRemediation(deployment([{ name: "app", image: "web:latest" }]), spec, options);
-    expect(plan.outcome).toBe("compliant");
+    expect(plan.patch).toEqual([]);
+    // restarts and pending are pod state, not template: only the image is left to report
+    expect(plan.outcome).toBe("unresolved");
+    expect(plan.unresolved).toEqual([{ container: "app", checks: ["latest_tag"], reason: "the image uses :latest; enforcement never changes an image (latest_tag)" }]);
+    expect(planWorkloadRemediation(deployment([{ name: "app", image: "web:1.2" }]), spec, options).outcome).toBe("compliant");
+    const requests = planWorkloadRemediation(deployment([{ name: "app", image: "web:1.2" }]), { enforcementMode: "enforce", requireResourceRequests: true }, options);
+    expect(requests.patch).toEqual([]);
+    expect(requests.unresolved.map((u) => u.reason)).toEqual(["the policy sets no defaultResources, so enforcement adds no resources (missing_requests)"]);
   });
 
   test("containers with duplicate or missing names are reported, never guessed", () => {
     const plan = planWorkloadRemediation(deployment([{ name: "app", ports: [{ containerPort: 1 }] }, { name: "app" }, { image: "x" }]), enforce, options);
     expect(plan.containers.map((c) => c.container)).toEqual(["app"]);
-    expect(plan.unresolved.filter((u) => u.reason.includes("no unique name"))).toHaveLength(2);
+    expect(plan.unresolved.filter((u) => u.reason.includes("no unique name"))).toEqual([
+      { container: "app", checks: ["missing_liveness", "missing_readiness"], reason: "container has no unique name; not patched" },
+      { container: "", checks: ["missing_liveness", "missing_readiness"], reason: "container has no unique name; not patched" },
+    ]);
+    // a duplicate that already complies is not reported: nothing is left to fix
+    const fine = { name: "app", ports: [{ containerPort: 1 }], livenessProbe: {}, readinessProbe: {}, resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1" } } };
+    expect(planWorkloadRemediation(deployment([fine, fine]), enforce, options).unresolved).toEqual([]);
   });
 
   test("the diff names every change", () => {
@@ -170,5 +189,49 @@ describe("planWorkloadRemediation()", () => {
     expect(plan.diff[0]).toBe("container app:");
     expect(plan.diff.some((l) => l.includes("+ readinessProbe: tcpSocket :8080"))).toBe(true);
     expect(plan.diff.at(-1)).toBe('+ spec.template.metadata.annotations["devops.stochastic.io/patched-by"]: kube-devops-operator');
+  });
+});
+
+describe("what enforcement leaves unresolved", () => {
+  function daemonSet(initContainers: unknown[], containers: unknown[] = [{ name: "agent", image: "agent:1", ports: [{ containerPort: 8080 }] }]): WorkloadObject {
+    return { apiVersion: "apps/v1", kind: "DaemonSet", metadata: { name: "logs", namespace: "prod" }, spec: { template: { spec: { containers: containers as never, initContainers: initContainers as never } } } };
+  }
+
+  test("a native sidecar is never patched, and its findings are reported with decision 0026 instead of passing silently", () => {
+    const wl = daemonSet([{ name: "shipper", image: "fluent-bit:3", restartPolicy: "Always" }]);
+    const plan = planWorkloadRemediation(wl, enforce, options);
+    expect(plan.outcome).toBe("planned");
+    expect(plan.containers.map((c) => c.container)).toEqual(["agent"]);
+    expect(plan.patch.some((op) => op.path.includes("initContainers"))).toBe(false);
+    expect(plan.unresolved).toEqual([{ container: "shipper", checks: ["missing_liveness", "missing_readiness"], reason: "native sidecar: not remediated, see decision 0026 (missing_liveness, missing_readiness)" }]);
+    // once the main container is patched, the DaemonSet is unresolved, not compliant
+    const again = planWorkloadRemediation(applyPatch(wl, plan.patch), enforce, options);
+    expect(again.outcome).toBe("unresolved");
+    expect(again.unresolved).toEqual(plan.unresolved);
+    // a sidecar with its own probes leaves nothing
+    const probed = daemonSet([{ name: "shipper", image: "fluent-bit:3", restartPolicy: "Always", livenessProbe: {}, readinessProbe: {} }]);
+    expect(planWorkloadRemediation(probed, enforce, options).unresolved).toEqual([]);
+  });
+
+  test("init containers are judged as the engine judges them: resources and image, never probes", () => {
+    const wl = daemonSet([{ name: "migrate", image: "migrate:latest" }]);
+    expect(planWorkloadRemediation(wl, enforce, options).unresolved).toEqual([]); // probes are not asked of init containers
+    const strict: DevOpsPolicySpec = { ...enforce, forbidLatestTag: true, requireResourceRequests: true };
+    expect(planWorkloadRemediation(wl, strict, options).unresolved).toEqual([
+      { container: "migrate", checks: ["latest_tag", "missing_requests"], reason: "init container: not remediated, see decision 0026 (latest_tag, missing_requests)" },
+    ]);
+  });
+
+  test("exempt findings are not unresolved (template or workload annotation), unless exemptions are off", () => {
+    const portless = (annotations?: Record<string, string>, own?: Record<string, string>): WorkloadObject => ({
+      ...deployment([{ name: "w", image: "w:1" }], own ? { metadata: { name: "web", namespace: "prod", annotations: own } } : {}),
+      spec: { template: { metadata: annotations ? { annotations } : {}, spec: { containers: [{ name: "w", image: "w:1" }] } } },
+    });
+    const spec: DevOpsPolicySpec = { enforcementMode: "enforce", requireReadinessProbe: true };
+    expect(planWorkloadRemediation(portless(), spec, options).outcome).toBe("unresolved");
+    const exempt = { "devops.stochastic.io/exempt-checks": "missing_readiness" };
+    expect(planWorkloadRemediation(portless(exempt), spec, options).outcome).toBe("compliant");
+    expect(planWorkloadRemediation(portless(undefined, exempt), spec, options).outcome).toBe("compliant");
+    expect(planWorkloadRemediation(portless(exempt), spec, { ...options, exemptions: false }).outcome).toBe("unresolved");
   });
 });

@@ -23,8 +23,12 @@ export type DryRun = "none" | "client" | "server";
 
 export interface WorkloadResult {
   plan: WorkloadPlan;
-  /** applied: patched; failed: patch kept failing; deferred: over the per-cycle budget; planned: dry run. */
-  status: "applied" | "failed" | "deferred" | "planned" | "compliant" | "skipped";
+  /**
+   * applied: patched; failed: patch kept failing; deferred: over the per-cycle budget; planned: dry
+   * run; compliant / unresolved / skipped: the plan's outcome (nothing to patch). Any status but
+   * skipped can come with `plan.unresolved` items: violations the patch leaves.
+   */
+  status: "applied" | "failed" | "deferred" | "planned" | "compliant" | "unresolved" | "skipped";
   error?: string;
 }
 
@@ -126,7 +130,7 @@ export async function enforceNamespace(client: KubeClient, options: EnforceOptio
     try {
       const result = await patchWithRetry(client, plan, options);
       if (!result.applied) {
-        report.results.push({ plan: result.plan, status: result.plan.outcome === "planned" ? "failed" : (result.plan.outcome as "compliant" | "skipped") });
+        report.results.push({ plan: result.plan, status: result.plan.outcome === "planned" ? "failed" : (result.plan.outcome as "compliant" | "unresolved" | "skipped") });
         continue;
       }
       if (options.dryRun === "server") {

@@ -6,6 +6,7 @@
  * probe port: a container that declares none, under a policy that names none,
  * is reported as needing a probe instead.
  */
+import type { ContainerCheckId } from "../checks/registry.ts";
 import type { DevOpsPolicySpec } from "../policy/schema.ts";
 import { compareQuantities } from "../quantity.ts";
 import { DEFAULT_PROBE_TIMING, DEFAULT_RESOURCES, LIVENESS_THRESHOLDS, READINESS_THRESHOLDS, STARTUP_THRESHOLDS } from "./defaults.ts";
@@ -39,8 +40,8 @@ export interface ContainerPlan {
   resources: TemplateContainer["resources"] | undefined;
   /** Human-readable lines, one per addition. */
   changes: string[];
-  /** What the policy wants but cannot be added safely, with why. */
-  unresolved: string[];
+  /** What the policy wants but cannot be added safely: the check it leaves failing, and why. */
+  unresolved: Array<{ check: ContainerCheckId; reason: string }>;
 }
 
 /** Picks the probe port: the policy's port when the container declares it, else the first declared TCP port. */
@@ -77,7 +78,8 @@ function planProbes(container: TemplateContainer, spec: DevOpsPolicySpec, plan: 
     const label = kind === "readinessProbe" ? "readiness" : kind === "startupProbe" ? "startup" : "liveness";
     if (kind === "startupProbe" && port === undefined) continue; // the liveness line already says why
     if (port === undefined) {
-      plan.unresolved.push(`needs a ${label} probe, port unknown (the container declares no port and the policy sets no defaultProbe.tcpPort)`);
+      const check = kind === "readinessProbe" ? "missing_readiness" : "missing_liveness";
+      plan.unresolved.push({ check, reason: `needs a ${label} probe, port unknown (the container declares no port and the policy sets no defaultProbe.tcpPort)` });
       continue;
     }
     const probe = buildProbe(kind, port, spec);
@@ -113,12 +115,12 @@ function planResources(container: TemplateContainer, spec: DevOpsPolicySpec, pla
       const limit = wanted[name].limit;
       if (limit === undefined) {
         // said only where the policy asks for limits; otherwise leaving it off is the intent
-        if (spec.requireResourceLimits === true) plan.unresolved.push(`resources.limits.${name} not added: the policy sets no defaultResources.memoryLimit, and a guessed memory limit can OOM-kill the container`);
+        if (spec.requireResourceLimits === true) plan.unresolved.push({ check: "missing_limits", reason: `resources.limits.${name} not added: the policy sets no defaultResources.memoryLimit, and a guessed memory limit can OOM-kill the container` });
         continue;
       }
       const order = compareQuantities(limit, requests[name]);
       if (order === undefined || order < 0) {
-        plan.unresolved.push(`resources.limits.${name} not added: the default ${limit} is below the request ${String(requests[name])}`);
+        plan.unresolved.push({ check: "missing_limits", reason: `resources.limits.${name} not added: the default ${limit} is below the request ${String(requests[name])}` });
         continue;
       }
       limits[name] = limit;

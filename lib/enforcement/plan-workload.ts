@@ -4,18 +4,20 @@
  * from its own pod template: containers are matched by name, nothing the user
  * set is changed, and the result is a JSON Patch whose `test` operations guard
  * every container and the template metadata it assumed — so a concurrent edit
- * makes the patch fail (and be re-planned) instead of being overwritten.
+ * makes the patch fail (and be re-planned) instead of being overwritten. What
+ * the patched template still violates is listed as unresolved, with why.
  */
 import type { DevOpsPolicySpec } from "../policy/schema.ts";
 import { ENFORCE_ANNOTATION, ENFORCEABLE_KINDS, PATCHED_BY_ANNOTATION, PATCHED_BY_VALUE, type EnforceableKind } from "./defaults.ts";
 import { pointer } from "./json-pointer.ts";
+import { listUnresolved, type PlannerReason, type UnresolvedItem } from "./list-unresolved.ts";
 import { planContainer, type ContainerPlan, type TemplateContainer } from "./plan-container.ts";
 
 export interface WorkloadObject {
   apiVersion?: string;
   kind?: string;
   metadata?: { name?: string; namespace?: string; annotations?: Record<string, string>; resourceVersion?: string; [k: string]: unknown };
-  spec?: { template?: { metadata?: Record<string, unknown> & { annotations?: Record<string, string> }; spec?: { containers?: TemplateContainer[] } } };
+  spec?: { template?: { metadata?: Record<string, unknown> & { annotations?: Record<string, string> }; spec?: { containers?: TemplateContainer[]; initContainers?: TemplateContainer[]; restartPolicy?: string } } };
 }
 
 export type JsonPatchOp =
@@ -28,12 +30,15 @@ export interface WorkloadPlan {
   kind: string;
   namespace: string;
   name: string;
-  /** planned: a patch to apply; compliant: nothing to do; skipped: not ours to touch. */
-  outcome: "planned" | "compliant" | "skipped";
+  /**
+   * planned: a patch to apply; compliant: nothing to do and nothing left; unresolved: nothing
+   * enforcement can add, but violations remain (see `unresolved`); skipped: not ours to touch.
+   */
+  outcome: "planned" | "compliant" | "unresolved" | "skipped";
   skipReason?: string;
   containers: ContainerPlan[];
-  /** Things the policy wants that cannot be added safely (reported, never patched). */
-  unresolved: Array<{ container: string; reason: string }>;
+  /** What the template still violates after the patch, per container and reason (reported, never patched). */
+  unresolved: UnresolvedItem[];
   patch: JsonPatchOp[];
   /** A human-readable diff, one line per change. */
   diff: string[];
@@ -42,6 +47,8 @@ export interface WorkloadPlan {
 export interface PlanOptions {
   /** Namespaces enforcement never touches (system namespaces and the operator's own). */
   isProtectedNamespace: (namespace: string) => boolean;
+  /** Honour exemption annotations when listing what is left unresolved (default true). */
+  exemptions?: boolean;
 }
 
 const TEMPLATE = ["spec", "template"] as const;
@@ -78,6 +85,14 @@ function containerOps(index: number, container: TemplateContainer, plan: Contain
   return ops;
 }
 
+/** The container as the patch leaves it. */
+function withPlan(container: TemplateContainer, plan: ContainerPlan): TemplateContainer {
+  const out: TemplateContainer = { ...container };
+  for (const { kind, probe } of plan.probes) out[kind] = probe;
+  if (plan.resources !== undefined) out.resources = plan.resources;
+  return out;
+}
+
 /** Plans the patch that brings `workload`'s pod template up to `spec`. Pure. */
 export function planWorkloadRemediation(workload: WorkloadObject, spec: DevOpsPolicySpec, options: PlanOptions): WorkloadPlan {
   const kind = workload.kind ?? "";
@@ -87,25 +102,42 @@ export function planWorkloadRemediation(workload: WorkloadObject, spec: DevOpsPo
   const reason = skipReason(workload, spec, options, namespace);
   if (reason !== undefined) return { ...plan, outcome: "skipped", skipReason: reason };
 
-  const containers = workload.spec?.template?.spec?.containers ?? [];
+  const template = workload.spec?.template;
+  const containers = template?.spec?.containers ?? [];
+  const patched: TemplateContainer[] = [];
+  const reasons = new Map<number, PlannerReason[]>();
   const seen = new Set<string>();
   containers.forEach((container, index) => {
     const name = container.name ?? "";
+    patched.push(container);
     // Duplicate or missing names make by-name matching ambiguous: never guess.
     if (name === "" || seen.has(name)) {
-      plan.unresolved.push({ container: name, reason: "container has no unique name; not patched" });
+      reasons.set(index, [{ reason: "container has no unique name; not patched" }]);
       return;
     }
     seen.add(name);
     const cplan = planContainer(container, spec);
-    for (const why of cplan.unresolved) plan.unresolved.push({ container: name, reason: why });
+    reasons.set(index, cplan.unresolved);
     if (cplan.probes.length === 0 && cplan.resources === undefined) return;
+    patched[index] = withPlan(container, cplan);
     plan.containers.push(cplan);
     plan.patch.push(...containerOps(index, container, cplan));
     plan.diff.push(`container ${name}:`, ...cplan.changes.map((c) => `  ${c}`));
   });
-  if (plan.containers.length === 0) return plan;
-  plan.patch.push(...annotationOps(workload.spec?.template?.metadata));
+  plan.unresolved = listUnresolved({
+    spec,
+    containers: patched,
+    initContainers: template?.spec?.initContainers ?? [],
+    restartPolicy: template?.spec?.restartPolicy,
+    reasons,
+    name,
+    namespace,
+    templateAnnotations: template?.metadata?.annotations,
+    workloadAnnotations: workload.metadata?.annotations,
+    exemptions: options.exemptions,
+  });
+  if (plan.containers.length === 0) return { ...plan, outcome: plan.unresolved.length > 0 ? "unresolved" : "compliant" };
+  plan.patch.push(...annotationOps(template?.metadata));
   plan.diff.push(`+ spec.template.metadata.annotations["${PATCHED_BY_ANNOTATION}"]: ${PATCHED_BY_VALUE}`);
   return { ...plan, outcome: "planned" };
 }

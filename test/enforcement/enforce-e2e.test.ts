@@ -59,8 +59,9 @@ beforeEach(seed);
 
 describe("kube-devops enforce", () => {
   test("--dry-run=client prints the plan and diff and changes nothing", async () => {
-    const { code, stdout } = await kd(["enforce", "-n", ns, "--bundle", "restricted", "--dry-run=client"]);
-    expect(code).toBe(0);
+    const { code, stdout, stderr } = await kd(["enforce", "-n", ns, "--bundle", "restricted", "--dry-run=client"]);
+    expect(code).toBe(3); // the worker would still lack probes: see the ! line
+    expect(stderr).toContain("1 workload(s) would still violate bundle restricted in ways enforcement cannot fix");
     expect(stdout).toContain(`deployment/${ns}/web: planned`);
     expect(stdout).toContain("+ readinessProbe: tcpSocket :8080");
     expect(stdout).toContain(`deployment/${ns}/legacy: skipped (opted out`);
@@ -70,14 +71,14 @@ describe("kube-devops enforce", () => {
 
   test("--dry-run=server has the API server check the patches and persists nothing", async () => {
     const { code, stdout } = await kd(["enforce", "-n", ns, "--bundle", "restricted", "--dry-run=server"]);
-    expect(code).toBe(0);
+    expect(code).toBe(3);
     expect(stdout).toContain("Summary: 0 applied, 0 failed, 2 planned (dry run: server)");
     expect(container("web", "app").livenessProbe).toBeUndefined();
   });
 
   test("applies exactly the missing fields, skips the opted-out workload, and a second run changes nothing", async () => {
     const first = await kd(["enforce", "-n", ns, "--bundle", "restricted"]);
-    expect(first.code).toBe(0);
+    expect(first.code).toBe(3); // applied, but the portless worker is left without probes
     expect(first.stdout).toContain("Summary: 2 applied, 0 failed");
     const app = container("web", "app");
     expect(app.readinessProbe).toMatchObject({ tcpSocket: { port: 8080 } });
@@ -89,7 +90,46 @@ describe("kube-devops enforce", () => {
     const web = emu.store.get(DEPLOY, ns, "web") as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
     expect(web.spec.template.metadata.annotations["devops.stochastic.io/patched-by"]).toBe("kube-devops-operator");
     const second = await kd(["enforce", "-n", ns, "--bundle", "restricted"]);
-    expect(second.stdout).toContain("Summary: 0 applied, 0 failed, 0 planned, 0 deferred, 2 compliant, 1 skipped");
+    expect(second.stdout).toContain(`deployment/${ns}/worker: unresolved\n  ! w: needs a liveness probe, port unknown`);
+    expect(second.stdout).toContain("Summary: 0 applied, 0 failed, 0 planned, 0 deferred, 1 compliant, 1 unresolved, 1 skipped");
+    expect(second.code).toBe(3);
+  });
+
+  test("a workload enforcement cannot fix is unresolved, not compliant, and the run exits 3; once fixed by hand it is compliant and the run exits 0", async () => {
+    const { code, stdout, stderr } = await kd(["enforce", "-n", ns, "--bundle", "baseline"]);
+    // baseline asks for readiness only: web gets it, the portless worker cannot
+    expect(stdout).toContain(`deployment/${ns}/worker: unresolved\n  ! w: needs a readiness probe, port unknown`);
+    expect(stdout).not.toContain(`deployment/${ns}/worker: compliant`);
+    expect(stdout).toContain("Summary: 1 applied, 0 failed, 0 planned, 0 deferred, 0 compliant, 1 unresolved, 1 skipped");
+    expect(stderr).toContain("1 workload(s) still violate bundle baseline in ways enforcement cannot fix (the lines marked !)");
+    expect(code).toBe(3);
+    const d = emu.store.get(DEPLOY, ns, "worker") as Record<string, any>;
+    d.spec.template.spec.containers[0].readinessProbe = { exec: { command: ["true"] } };
+    await emu.store.update(DEPLOY, d as never, { namespace: ns, name: "worker" });
+    const fixed = await kd(["enforce", "-n", ns, "--bundle", "baseline"]);
+    expect(fixed.stdout).toContain("Summary: 0 applied, 0 failed, 0 planned, 0 deferred, 2 compliant, 0 unresolved, 1 skipped");
+    expect(fixed.code).toBe(0);
+  });
+
+  test("a native sidecar is reported unresolved with decision 0026", async () => {
+    await emu.store.create("daemonsets.apps", {
+      apiVersion: "apps/v1",
+      kind: "DaemonSet",
+      metadata: { name: "logs", namespace: ns },
+      spec: {
+        selector: { matchLabels: { app: "logs" } },
+        template: {
+          metadata: { labels: { app: "logs" } },
+          spec: {
+            initContainers: [{ name: "shipper", image: "fluent-bit:3.1", restartPolicy: "Always" }],
+            containers: [{ name: "agent", image: "agent:1", ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 } } }],
+          },
+        },
+      },
+    } as never, { namespace: ns });
+    const { code, stdout } = await kd(["enforce", "-n", ns, "--bundle", "baseline"]);
+    expect(code).toBe(3);
+    expect(stdout).toContain(`daemonset/${ns}/logs: unresolved\n  ! shipper: native sidecar: not remediated, see decision 0026 (missing_readiness)`);
   });
 
   test("--max-patches bounds how many workloads one run rolls", async () => {
