@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { planWorkloadRemediation, type JsonPatchOp, type WorkloadObject } from "../lib/enforcement/plan-workload.ts";
 import { selectProbePort } from "../lib/enforcement/plan-container.ts";
+import { describeRemediation } from "../lib/enforcement/remediation-message.ts";
 import type { DevOpsPolicySpec } from "../lib/policy/schema.ts";
 
 const enforce: DevOpsPolicySpec = {
@@ -233,5 +234,25 @@ describe("what enforcement leaves unresolved", () => {
     expect(planWorkloadRemediation(portless(exempt), spec, options).outcome).toBe("compliant");
     expect(planWorkloadRemediation(portless(undefined, exempt), spec, options).outcome).toBe("compliant");
     expect(planWorkloadRemediation(portless(exempt), spec, { ...options, exemptions: false }).outcome).toBe("unresolved");
+  });
+});
+
+describe("describeRemediation()", () => {
+  test("names the container of every added field: two containers with the same probe are not one field twice", () => {
+    const plan = planWorkloadRemediation(deployment([{ name: "app", ports: [{ containerPort: 8080 }] }, { name: "proxy", ports: [{ containerPort: 9090 }] }]), { enforcementMode: "enforce", requireReadinessProbe: true, defaultResources: { cpuRequest: "50m" } }, options);
+    expect(describeRemediation(plan, "DevOpsPolicy prod/strict")).toBe(
+      "DevOpsPolicy prod/strict: container app: readinessProbe tcpSocket :8080, resources.requests.cpu 50m, resources.limits.cpu 500m, resources.requests.memory 128Mi; " +
+        "container proxy: readinessProbe tcpSocket :9090, resources.requests.cpu 50m, resources.limits.cpu 500m, resources.requests.memory 128Mi",
+    );
+  });
+
+  test("ends with the containers left unresolved, and stays within an Event message by dropping whole containers", () => {
+    const partly = planWorkloadRemediation(deployment([{ name: "app", ports: [{ containerPort: 8080 }] }, { name: "worker" }]), { enforcementMode: "enforce", requireReadinessProbe: true }, options);
+    expect(describeRemediation(partly, "r")).toBe("r: container app: readinessProbe tcpSocket :8080; not remediated: container worker (missing_readiness)");
+    const many = Array.from({ length: 12 }, (_, i) => ({ name: `container-with-a-long-name-${i}`, ports: [{ containerPort: 8000 + i }] }));
+    const message = describeRemediation(planWorkloadRemediation(deployment(many), enforce, options), "DevOpsPolicy prod/strict");
+    expect(message.length).toBeLessThanOrEqual(1024);
+    expect(message).toMatch(/; container container-with-a-long-name-\d+: [^;]+ … and \d+ more$/);
+    expect(message).toContain("container container-with-a-long-name-0: readinessProbe tcpSocket :8000,");
   });
 });

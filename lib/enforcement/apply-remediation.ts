@@ -13,6 +13,7 @@ import { DAEMONSETS, DEPLOYMENTS, EVENTS, STATEFULSETS, type ResourceType } from
 import type { KubeObject } from "../kube/types.ts";
 import type { DevOpsPolicySpec } from "../policy/schema.ts";
 import { planWorkloadRemediation, type PlanOptions, type WorkloadObject, type WorkloadPlan } from "./plan-workload.ts";
+import { describeRemediation } from "./remediation-message.ts";
 
 export const ENFORCEMENT_FIELD_MANAGER = "kube-devops-operator";
 const MAX_ATTEMPTS = 3;
@@ -140,7 +141,7 @@ export async function enforceNamespace(client: KubeClient, options: EnforceOptio
       report.applied++;
       report.workloads.push(result.plan.key);
       report.results.push({ plan: result.plan, status: "applied" });
-      await emitWorkloadEvent(client, result.plan, `${options.reason ?? "kube-devops enforcement"}: ${result.plan.diff.filter((l) => l.trim().startsWith("+")).map((l) => l.trim().slice(2)).join("; ")}`, now());
+      await emitWorkloadEvent(client, result.plan, describeRemediation(result.plan, options.reason ?? "kube-devops enforcement"), now());
     } catch (err) {
       report.failed++;
       report.results.push({ plan, status: "failed", error: (err as Error).message });

@@ -40,6 +40,8 @@ export interface ContainerPlan {
   resources: TemplateContainer["resources"] | undefined;
   /** Human-readable lines, one per addition. */
   changes: string[];
+  /** Each addition as field and value (`readinessProbe`, `tcpSocket :8080`), for Event messages. */
+  added: Array<{ field: string; value: string }>;
   /** What the policy wants but cannot be added safely: the check it leaves failing, and why. */
   unresolved: Array<{ check: ContainerCheckId; reason: string }>;
 }
@@ -84,6 +86,7 @@ function planProbes(container: TemplateContainer, spec: DevOpsPolicySpec, plan: 
     }
     const probe = buildProbe(kind, port, spec);
     plan.probes.push({ kind, probe });
+    plan.added.push({ field: kind, value: `tcpSocket :${port}` });
     plan.changes.push(`+ ${kind}: tcpSocket :${port} (initialDelaySeconds ${probe.initialDelaySeconds}, periodSeconds ${probe.periodSeconds}, failureThreshold ${probe.failureThreshold})`);
   }
 }
@@ -108,6 +111,7 @@ function planResources(container: TemplateContainer, spec: DevOpsPolicySpec, pla
       // With only a limit set, Kubernetes already defaults the request to the limit:
       // writing that down keeps the workload's scheduling exactly as it is.
       requests[name] = hadLimit ? limits[name] : wanted[name].request;
+      plan.added.push({ field: `resources.requests.${name}`, value: String(requests[name]) });
       plan.changes.push(`+ resources.requests.${name}: ${String(requests[name])}${hadLimit ? " (equal to the existing limit)" : ""}`);
       changed = true;
     }
@@ -124,6 +128,7 @@ function planResources(container: TemplateContainer, spec: DevOpsPolicySpec, pla
         continue;
       }
       limits[name] = limit;
+      plan.added.push({ field: `resources.limits.${name}`, value: limit });
       plan.changes.push(`+ resources.limits.${name}: ${limit}`);
       changed = true;
     }
@@ -133,7 +138,7 @@ function planResources(container: TemplateContainer, spec: DevOpsPolicySpec, pla
 
 /** Plans the additions one container needs under `spec`; an empty plan when it is compliant. */
 export function planContainer(container: TemplateContainer, spec: DevOpsPolicySpec): ContainerPlan {
-  const plan: ContainerPlan = { container: container.name ?? "", probes: [], resources: undefined, changes: [], unresolved: [] };
+  const plan: ContainerPlan = { container: container.name ?? "", probes: [], resources: undefined, changes: [], added: [], unresolved: [] };
   planProbes(container, spec, plan);
   planResources(container, spec, plan);
   return plan;

@@ -111,7 +111,7 @@ describe("kube-devops enforce", () => {
     expect(fixed.code).toBe(0);
   });
 
-  test("a native sidecar is reported unresolved with decision 0026", async () => {
+  test("a native sidecar is reported unresolved with decision 0026, and the Remediated Event names each container's fields", async () => {
     await emu.store.create("daemonsets.apps", {
       apiVersion: "apps/v1",
       kind: "DaemonSet",
@@ -127,9 +127,14 @@ describe("kube-devops enforce", () => {
         },
       },
     } as never, { namespace: ns });
+    await emu.store.create(DEPLOY, deployment("pair", [{ name: "app", image: "a:1", ports: [{ containerPort: 8080 }] }, { name: "proxy", image: "p:1", ports: [{ containerPort: 9090 }] }]) as never, { namespace: ns });
     const { code, stdout } = await kd(["enforce", "-n", ns, "--bundle", "baseline"]);
     expect(code).toBe(3);
     expect(stdout).toContain(`daemonset/${ns}/logs: unresolved\n  ! shipper: native sidecar: not remediated, see decision 0026 (missing_readiness)`);
+    const events = (emu.store.list("events", { namespace: ns }) as unknown as Array<Record<string, any>>).filter((e) => e.reason === "Remediated" && e.involvedObject.name === "pair");
+    expect(events.map((e) => e.message)).toEqual([
+      "kube-devops enforce (bundle baseline): container app: readinessProbe tcpSocket :8080; container proxy: readinessProbe tcpSocket :9090",
+    ]);
   });
 
   test("--max-patches bounds how many workloads one run rolls", async () => {
