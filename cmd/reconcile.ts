@@ -52,7 +52,7 @@ export default defineCommand({
     const metrics = createOperatorMetrics(registry);
     const watch: WatchFactory = (o) => listWatch({ client, ...o });
     const ownNamespace = env.POD_NAMESPACE ?? currentNamespace(kc);
-    const enforce = createEnforceStep({ client, logger, metrics, maxPatchesPerCycle, isProtectedNamespace: (ns) => isProtectedNamespace(ns) || ns === ownNamespace });
+    const enforce = createEnforceStep({ client, logger, metrics, maxPatchesPerCycle, isProtectedNamespace: (ns) => isProtectedNamespace(ns) || ns === ownNamespace, exemptions: args.exemptions !== false });
     const reports = reportsMode === "none" ? undefined : new ReportWriter({ client, logger, metrics, format: reportsMode, recheckMs: options.statusHeartbeatMs });
     const operator = new PolicyOperator({ client, clock: systemClock, logger, metrics, options: { ...options, exemptions: args.exemptions !== false }, watch, enforce, reports });
     const election = { ...parsedElection, namespace: parsedElection.namespace ?? currentNamespace(kc) };

@@ -6,6 +6,8 @@
  * `remediatedWorkloads` accumulate across cycles (a continuous operator would
  * otherwise reset them to 0 one cycle after fixing everything);
  * `remediationsFailed` is the current cycle's count, so it clears once fixed.
+ * `unresolved` is what this cycle's plans leave violating the policy, with why
+ * (lib/operator/status.ts bounds it and turns a change into one Event).
  */
 import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log.ts";
@@ -22,6 +24,8 @@ export interface EnforceStepOptions {
   metrics: Pick<OperatorMetrics, "remediationsApplied" | "remediationsFailed">;
   maxPatchesPerCycle: number;
   isProtectedNamespace: (namespace: string) => boolean;
+  /** Honour exemption annotations in what is reported unresolved (`reconcile --no-exemptions`: false). */
+  exemptions?: boolean;
 }
 
 /** Builds the step the operator calls for a policy in enforce mode. */
@@ -34,6 +38,7 @@ export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
       spec: policy.spec,
       maxPatches: options.maxPatchesPerCycle,
       isProtectedNamespace: options.isProtectedNamespace,
+      exemptions: options.exemptions,
       reason: `DevOpsPolicy ${namespace}/${name}`,
     });
     if (report.applied > 0) options.metrics.remediationsApplied.inc(report.applied);
@@ -45,6 +50,9 @@ export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
     }
     const previous = policy.status;
     const workloads = [...new Set([...(previous?.remediatedWorkloads ?? []), ...report.workloads])].sort().slice(-MAX_WORKLOAD_KEYS);
-    return { applied: (previous?.remediationsApplied ?? 0) + report.applied, failed: report.failed, workloads };
+    const unresolved = report.results
+      .filter((r) => r.status !== "skipped")
+      .flatMap((r) => r.plan.unresolved.map((u) => ({ workload: r.plan.key, container: u.container, reason: u.reason })));
+    return { applied: (previous?.remediationsApplied ?? 0) + report.applied, failed: report.failed, workloads, unresolved };
   };
 }

@@ -20,7 +20,7 @@ import { evaluatePolicy, type PolicyEvaluation } from "./evaluate-policy.ts";
 import { emitPolicyEvent } from "./events.ts";
 import { planFinalizer, removeFinalizerPatch, type JsonPatchOp } from "./finalizer.ts";
 import type { OperatorMetrics } from "./metrics.ts";
-import { desiredStatus, statusMergePatch, statusNeedsWrite, type EnforcementOutcome } from "./status.ts";
+import { desiredStatus, statusMergePatch, statusNeedsWrite, unresolvedEvent, type EnforcementOutcome } from "./status.ts";
 
 export const FIELD_MANAGER = "kube-devops-operator";
 
@@ -150,6 +150,8 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   if (enforcement && enforcement.applied + enforcement.failed > 0) {
     await emitPolicyEvent(deps, policy, { type: enforcement.failed > 0 ? "Warning" : "Normal", reason: "Enforced", message: `Remediated ${enforcement.applied} workload(s), ${enforcement.failed} failed`, now });
   }
+  const unresolved = unresolvedEvent(previous, next);
+  if (unresolved) await emitPolicyEvent(deps, policy, { ...unresolved, now });
   await deps.reports?.write(policy, pods, evaluation, now);
   await recordAudit(deps, policy, evaluation, now);
   return { requeueAfterMs: deps.options.requeueMs };

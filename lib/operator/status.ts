@@ -4,8 +4,10 @@
  * written. Status is written only when it changed (ignoring `lastEvaluated`), or
  * when `lastEvaluated` is older than the heartbeat, so that a live operator costs
  * one status write per policy per heartbeat instead of one per requeue.
+ * In enforce mode it also lists what enforcement cannot fix (bounded), and says
+ * so in one Event when that list changes.
  */
-import type { Condition, DevOpsPolicyStatus } from "../policy/schema.ts";
+import { MAX_STATUS_UNRESOLVED, MAX_UNRESOLVED_REASON, type Condition, type DevOpsPolicyStatus, type UnresolvedItemStatus } from "../policy/schema.ts";
 import type { PolicyEvaluation } from "./evaluate-policy.ts";
 
 export interface EnforcementOutcome {
@@ -13,6 +15,8 @@ export interface EnforcementOutcome {
   failed: number;
   /** `<kind-lowercase>/<namespace>/<name>` of each patched workload. */
   workloads: string[];
+  /** Every container enforcement leaves violating the policy, with why (status keeps the first few). */
+  unresolved?: UnresolvedItemStatus[];
 }
 
 export interface StatusInput {
@@ -58,8 +62,42 @@ export function desiredStatus(previous: DevOpsPolicyStatus | undefined, input: S
     status.remediationsApplied = input.enforcement.applied;
     status.remediationsFailed = input.enforcement.failed;
     if (input.enforcement.workloads.length > 0) status.remediatedWorkloads = [...input.enforcement.workloads].sort();
+    const unresolved = input.enforcement.unresolved ?? [];
+    if (unresolved.length > 0) {
+      status.unresolved = unresolved.slice(0, MAX_STATUS_UNRESOLVED).map((u) => ({ ...u, reason: clip(u.reason, MAX_UNRESOLVED_REASON) }));
+      status.unresolvedCount = unresolved.length;
+    }
   }
   return status;
+}
+
+function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Event messages hold 1024 characters; the list stops before that and says how many it left out. */
+const EVENT_LIST_BUDGET = 900;
+
+/**
+ * The Warning Event that says what enforcement cannot fix, when `next` lists something that
+ * `previous` did not (a new or changed list): once per change, not once per requeue, and not
+ * again after an operator restart, since the list it compares with is in the stored status.
+ */
+export function unresolvedEvent(previous: DevOpsPolicyStatus | undefined, next: DevOpsPolicyStatus): { type: "Warning"; reason: "Unresolved"; message: string } | undefined {
+  const items = next.unresolved ?? [];
+  if (items.length === 0) return undefined;
+  if (previous?.unresolvedCount === next.unresolvedCount && JSON.stringify(normalise(previous?.unresolved)) === JSON.stringify(normalise(items))) return undefined;
+  const total = next.unresolvedCount ?? items.length;
+  let message = `Enforcement cannot remediate ${total} item(s):`;
+  let listed = 0;
+  for (const u of items) {
+    const entry = ` ${u.workload} container ${u.container || "(unnamed)"}: ${u.reason};`;
+    if (message.length + entry.length > EVENT_LIST_BUDGET) break;
+    message += entry;
+    listed++;
+  }
+  if (listed < total) message += ` … and ${total - listed} more (status.unresolved)`;
+  return { type: "Warning", reason: "Unresolved", message: message.replace(/;$/, "") };
 }
 
 function withoutTimestamp(status: DevOpsPolicyStatus | undefined): unknown {

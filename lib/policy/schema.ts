@@ -139,6 +139,19 @@ export const ConditionSchema = v.object({
 });
 export type Condition = v.InferOutput<typeof ConditionSchema>;
 
+/** At most this many unresolved items in a policy's status (`unresolvedCount` counts them all). */
+export const MAX_STATUS_UNRESOLVED = 20;
+/** Reasons are cut to this length in status, so a status write always passes the CRD's schema. */
+export const MAX_UNRESOLVED_REASON = 256;
+
+/** New: one container enforcement could not bring up to the policy (decision 0010). */
+export const UnresolvedItemSchema = v.object({
+  workload: v.pipe(v.string(), v.description("<kind>/<namespace>/<name> of the workload")),
+  container: v.pipe(v.string(), v.description("The container's name (empty when it has none)")),
+  reason: v.pipe(v.string(), v.maxLength(MAX_UNRESOLVED_REASON), v.description("What it still violates and why enforcement did not fix it")),
+});
+export type UnresolvedItemStatus = v.InferOutput<typeof UnresolvedItemSchema>;
+
 export const DevOpsPolicyStatusSchema = v.object({
   observedGeneration: v.optional(v.pipe(generation, v.description("metadata.generation of the evaluated spec"))),
   healthy: v.optional(v.pipe(v.boolean(), v.description("healthScore >= 80"))),
@@ -149,6 +162,9 @@ export const DevOpsPolicyStatusSchema = v.object({
   remediationsApplied: v.optional(uint32),
   remediationsFailed: v.optional(uint32),
   remediatedWorkloads: v.optional(v.array(v.string())),
+  /** New: what enforce mode cannot fix, with why; absent when nothing is left (and in audit mode). */
+  unresolved: v.optional(v.pipe(v.array(UnresolvedItemSchema), v.maxLength(MAX_STATUS_UNRESOLVED), v.description(`Containers enforcement could not remediate, with why (the first ${MAX_STATUS_UNRESOLVED}; unresolvedCount counts all)`))),
+  unresolvedCount: v.optional(v.pipe(uint32, v.description("Number of unresolved items, listed or not"))),
   /** New: the class of healthScore, for the printer column and selectors. */
   classification: v.optional(v.pipe(v.picklist(CLASSIFICATIONS), v.description("Class of healthScore: Healthy, Stable, Degraded or Critical"))),
   /** New: Kubernetes API conventions (Ready with reason and message). */

@@ -4,11 +4,13 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Registry } from "prom-client";
+import * as v from "valibot";
 import { buildAuditResult, lastAuditOf, planRetention, resultFingerprint, shouldRecordAudit } from "../../lib/operator/audit.ts";
 import { evaluatePolicy } from "../../lib/operator/evaluate-policy.ts";
 import { FINALIZER, planFinalizer, removeFinalizerPatch } from "../../lib/operator/finalizer.ts";
 import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
-import { desiredStatus, statusMergePatch, statusNeedsWrite } from "../../lib/operator/status.ts";
+import { desiredStatus, statusMergePatch, statusNeedsWrite, unresolvedEvent } from "../../lib/operator/status.ts";
+import { DevOpsPolicyStatusSchema } from "../../lib/policy/schema.ts";
 
 const NOW = Date.parse("2026-11-25T12:00:00Z");
 
@@ -79,6 +81,39 @@ describe("status", () => {
     const audit = desiredStatus(enforced, { generation: 2, now: new Date(NOW), result: { evaluation: e } });
     const patch = statusMergePatch(enforced, audit);
     expect(patch.status).toMatchObject({ remediationsApplied: null, remediationsFailed: null, remediatedWorkloads: null, observedGeneration: 2 });
+  });
+});
+
+describe("unresolved in status (decision 0010)", () => {
+  const e = evaluatePolicy({ requireReadinessProbe: true }, [pod("b", "prod", [{ name: "w", image: "w:1" }])], NOW);
+  const item = (i: number, reason = "needs a readiness probe, port unknown") => ({ workload: `deployment/prod/w${i}`, container: "w", reason });
+  const enforced = (unresolved: ReturnType<typeof item>[], previous?: Parameters<typeof desiredStatus>[0]) =>
+    desiredStatus(previous, { generation: 1, now: new Date(NOW), result: { evaluation: e }, enforcement: { applied: 0, failed: 0, workloads: [], unresolved } });
+
+  test("lists what enforcement cannot fix, at most 20 items with reasons cut to the schema's bound, and counts them all", () => {
+    expect(enforced([item(1)])).toMatchObject({ unresolved: [item(1)], unresolvedCount: 1 });
+    const big = enforced(Array.from({ length: 45 }, (_, i) => item(i, `x${"y".repeat(400)}`)));
+    expect(big.unresolved).toHaveLength(20);
+    expect(big.unresolvedCount).toBe(45);
+    expect(big.unresolved?.[0]?.reason).toHaveLength(256);
+    expect(v.safeParse(DevOpsPolicyStatusSchema, big).success).toBe(true);
+    // nothing left: no field at all, and a merge patch removes the old list
+    const clean = enforced([], big);
+    expect("unresolved" in clean || "unresolvedCount" in clean).toBe(false);
+    expect(statusMergePatch(big, clean).status).toMatchObject({ unresolved: null, unresolvedCount: null });
+  });
+
+  test("one Warning Event when the list appears or changes, none while it stays the same or is empty", () => {
+    const first = enforced([item(1), item(2)]);
+    const event = unresolvedEvent(undefined, first);
+    expect(event).toEqual({ type: "Warning", reason: "Unresolved", message: "Enforcement cannot remediate 2 item(s): deployment/prod/w1 container w: needs a readiness probe, port unknown; deployment/prod/w2 container w: needs a readiness probe, port unknown" });
+    // the next requeues (and a restarted operator, which reads the stored status) say nothing
+    expect(unresolvedEvent(first, enforced([item(1), item(2)], first))).toBeUndefined();
+    expect(unresolvedEvent(first, enforced([item(2)], first))?.message).toBe("Enforcement cannot remediate 1 item(s): deployment/prod/w2 container w: needs a readiness probe, port unknown");
+    expect(unresolvedEvent(first, enforced([], first))).toBeUndefined();
+    const many = unresolvedEvent(undefined, enforced(Array.from({ length: 45 }, (_, i) => item(i, "r".repeat(200)))));
+    expect(many?.message.length).toBeLessThanOrEqual(1024);
+    expect(many?.message).toMatch(/ … and \d+ more \(status\.unresolved\)$/);
   });
 });
 
