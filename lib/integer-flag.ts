@@ -8,6 +8,7 @@ import { usageError } from "./errors.ts";
 
 export interface IntegerBounds {
   min: number;
+  /** Default: Number.MAX_SAFE_INTEGER, the largest whole number a flag can hold exactly. */
   max?: number;
   /** What the error says is expected; default "an integer >= min" (or "from min to max"). */
   expected?: string;
@@ -15,7 +16,11 @@ export interface IntegerBounds {
 
 /** `text` as an integer within `bounds`, else a usage error naming `flag` and the value. */
 export function integerFlag(flag: string, text: string, bounds: IntegerBounds): number {
-  const n = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (bounds.max === undefined && n > Number.MAX_SAFE_INTEGER) {
+    // A whole number, only too large: "expected an integer" would be wrong.
+    throw usageError(`Invalid ${flag} "${text}": too large, the maximum is ${Number.MAX_SAFE_INTEGER}`);
+  }
   if (Number.isNaN(n) || n < bounds.min || (bounds.max !== undefined && n > bounds.max)) {
     const expected = bounds.expected ?? (bounds.max === undefined ? `an integer >= ${bounds.min}` : `an integer from ${bounds.min} to ${bounds.max}`);
     throw usageError(`Invalid ${flag} "${text}": expected ${expected}`);

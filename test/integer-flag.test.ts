@@ -15,9 +15,19 @@ describe("integerFlag", () => {
   });
 
   test("blank, signed, fractional, exponent, hex and huge values are usage errors naming flag and value", () => {
-    for (const text of ["", " ", " 5", "5 ", "+5", "-1", "1.5", "5.0", "1e3", "0x10", "Infinity", "9".repeat(16)]) {
+    for (const text of ["", " ", " 5", "5 ", "+5", "-1", "1.5", "5.0", "1e3", "0x10", "Infinity"]) {
       expect(() => integerFlag("--n", text, { min: 0 })).toThrow(`Invalid --n "${text}": expected an integer >= 0`);
     }
+  });
+
+  test("a whole number beyond the largest exact one is too large, with the maximum, not 'expected an integer'", () => {
+    expect(integerFlag("--n", String(Number.MAX_SAFE_INTEGER), { min: 0 })).toBe(Number.MAX_SAFE_INTEGER);
+    expect(integerFlag("--n", `${"0".repeat(20)}7`, { min: 0 })).toBe(7);
+    for (const text of ["9007199254740992", "9".repeat(16), "9".repeat(40)]) {
+      expect(() => integerFlag("--n", text, { min: 0, expected: "a non-negative integer" })).toThrow(`Invalid --n "${text}": too large, the maximum is 9007199254740991`);
+    }
+    // A caller's own maximum keeps its wording, which names the range.
+    expect(() => integerFlag("--n", "9".repeat(20), { min: 0, max: 100 })).toThrow(`Invalid --n "${"9".repeat(20)}": expected an integer from 0 to 100`);
   });
 
   test("bounds, and the caller's wording", () => {
