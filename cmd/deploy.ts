@@ -4,7 +4,7 @@
  * kube-devops in a cluster, printed as YAML for `kubectl apply -f -` (logs never go to stdout).
  */
 import { defineCommand } from "citty";
-import { deployArgs, parseDeployArgs, workloadArgs } from "../gen/deploy-args.ts";
+import { parseDeployArgs, rbacArgs, workloadArgs } from "../gen/deploy-args.ts";
 import { renderDeployManifests } from "../gen/manifests.ts";
 import { componentName } from "../gen/options.ts";
 import { renderRbac } from "../gen/rbac.ts";
@@ -46,7 +46,7 @@ const generateAll = defineCommand({
 
 const generateRbac = defineCommand({
   meta: { name: "generate-rbac", description: "Print one ServiceAccount and least-privilege roles per component" },
-  args: deployArgs,
+  args: rbacArgs,
   run({ args }) {
     cliRuntime().out(toYaml(renderRbac(parseDeployArgs(args, VERSION))));
   },

@@ -29,21 +29,24 @@ export const namespaceArg = {
   namespace: { type: "string", alias: "n", default: DEFAULT_NAMESPACE, description: "Namespace the components run in", valueHint: "name" },
 } satisfies ArgsDef;
 
-export const deployArgs = {
+/** What the ServiceAccounts and roles depend on (`generate-rbac` takes only these). */
+export const rbacArgs = {
   ...namespaceArg,
-  image: { type: "string", description: "Container image (default: ghcr.io/kube-devops/kube-devops:v<version>)", valueHint: "ref" },
-  replicas: { type: "string", default: "2", description: "Replicas of each component", valueHint: "n" },
   "cert-mode": { type: "enum", options: [...CERT_MODES], default: "self-managed", description: "Webhook certificates: managed by the webhook itself, or by cert-manager" },
   reports: { type: "enum", options: [...REPORTS_SETTINGS], default: "none", description: "Report format the operator writes (reconcile --reports; adds its RBAC grant), or none" },
   ...metricsAuthArg,
 } satisfies ArgsDef;
 
 /**
- * The operator's tunables where a command renders its Deployment (`generate-all`,
- * `generate-deployments`): the binary's own flag names and defaults, passed on to `reconcile`.
+ * Where a command renders the Deployments (`generate-all`, `generate-deployments`): besides the
+ * RBAC's flags, the image and replicas, and the operator's tunables — the binary's own flag names
+ * and defaults, passed on to `reconcile`.
  */
 export const workloadArgs = {
-  ...deployArgs,
+  ...namespaceArg,
+  image: { type: "string", description: "Container image (default: ghcr.io/kube-devops/kube-devops:v<version>)", valueHint: "ref" },
+  replicas: { type: "string", default: "2", description: "Replicas of each component", valueHint: "n" },
+  ...rbacArgs,
   ...reconcileSettingArgs((description, flag) => `reconcile --${flag}: ${description}`),
   exemptions: {
     type: "boolean",

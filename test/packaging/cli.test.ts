@@ -42,6 +42,15 @@ describe("compiled binary: manifest generators", () => {
     }
   });
 
+  test("deploy generate-rbac takes only the flags its objects depend on: --image and --replicas are usage errors", () => {
+    expect(runBinary(["deploy", "generate-rbac", "-n", "ops", "--cert-mode", "cert-manager", "--reports", "openreports", "--metrics-auth", "none"]).code).toBe(0);
+    for (const flag of ["--image", "--replicas", "--workers", "--no-exemptions"]) {
+      const { code, stdout, stderr } = runBinary(["deploy", "generate-rbac", ...(flag.startsWith("--no-") ? [flag] : [flag, "3"])]);
+      expect({ flag, code, stdout, named: stderr.startsWith(`error: Unknown flag ${flag} for "kube-devops deploy generate-rbac"`) }).toEqual({ flag, code: 2, stdout: "", named: true });
+    }
+    for (const sub of ["generate-all", "generate-deployments"]) expect(runBinary(["deploy", sub, "--image", "x/y:1", "--replicas", "3"]).code).toBe(0);
+  });
+
   test("deploy generate-all --tls-dir bootstraps the webhook certificate from cert-generate's files", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "kd-tls-")), "certs");
     expect(runBinary(["webhook", "cert-generate", "--output-dir", dir, "--namespace", "ops"]).code).toBe(0);
