@@ -1,5 +1,5 @@
 /**
- * The CLI root: version, help, exit codes, strict flags, logs on stderr, and a
+ * The CLI root: version, help, exit codes, strict flags and arguments, logs on stderr, and a
  * binary that ignores a hostile bunfig.toml/.env in the directory it runs from.
  */
 import { describe, expect, test } from "bun:test";
@@ -7,6 +7,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBinary } from "./support/binary.ts";
+
+/** Without a kubeconfig, a command that went live would fail with exit 1 "Cannot load kubeconfig". */
+const NO_CLUSTER = { KUBECONFIG: "/nonexistent/kubeconfig" };
 
 describe("compiled binary", () => {
   test("`version` prints the semver and the commit baked in at build time", () => {
@@ -60,5 +63,39 @@ describe("compiled binary", () => {
     expect(code).toBe(0);
     expect(stdout).not.toContain("PWNED");
     expect(stdout).toMatch(/^kube-devops version /);
+  });
+});
+
+describe("compiled binary: arguments no command reads are usage errors (exit 2), never ignored", () => {
+  test("a string flag without its value names the flag, instead of running a live analysis", () => {
+    const cases = [
+      { argv: ["analyze", "-f"], error: 'error: Flag -f of "kube-devops analyze" needs a value' },
+      { argv: ["analyze", "--filename"], error: 'error: Flag --filename of "kube-devops analyze" needs a value' },
+      { argv: ["analyze", "-o"], error: 'error: Flag -o of "kube-devops analyze" needs a value' },
+      { argv: ["analyze", "-f", "--fail-on", "high"], error: 'error: Flag -f of "kube-devops analyze" needs a value, not the flag --fail-on' },
+    ];
+    for (const { argv, error } of cases) {
+      const { code, stdout, stderr } = runBinary(argv, { env: NO_CLUSTER });
+      expect({ argv, code, stdout, error: stderr.split("\n")[0] }).toEqual({ argv, code: 2, stdout: "", error });
+    }
+  });
+
+  test("a positional argument where a command takes none is named (analyze points at -f)", () => {
+    const analyze = runBinary(["analyze", "manifests/pod.yaml"], { env: NO_CLUSTER });
+    expect(analyze).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `error: Unexpected argument 'manifests/pod.yaml': "kube-devops analyze" takes no arguments\nhint: Give files with -f: kube-devops analyze -f manifests/pod.yaml\n`,
+    });
+    for (const argv of [["deploy", "generate-all", "extra"], ["policy", "bundle-show", "baseline", "restricted"], ["version", "extra"], ["list", "pods", "nodes"]]) {
+      const { code, stdout, stderr } = runBinary(argv, { env: NO_CLUSTER });
+      expect({ argv, code, stdout, named: stderr.startsWith(`error: Unexpected argument '${argv.at(-1)}'`) }).toEqual({ argv, code: 2, stdout: "", named: true });
+    }
+    expect(runBinary(["policy", "bundle-show", "baseline"]).code).toBe(0);
+  });
+
+  test("a flag before the command it belongs to is an unknown flag of the parent", () => {
+    const { code, stderr } = runBinary(["--bogus", "version"]);
+    expect({ code, first: stderr.split("\n")[0] }).toEqual({ code: 2, first: 'error: Unknown flag --bogus for "kube-devops"' });
   });
 });

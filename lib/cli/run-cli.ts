@@ -4,11 +4,11 @@
  * 0 ok, 1 error, 2 usage, 3 policy violation (`--fail-on`), 4 score below `--min-score`.
  */
 import { renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
-import { KubeDevopsError, exitCodeOf } from "../errors.ts";
+import { KubeDevopsError, exitCodeOf, usageError } from "../errors.ts";
 import { createLogger } from "../log.ts";
 import { formatVersion } from "../version.ts";
 import { extractGlobalOptions } from "./globals.ts";
-import { findUnknownFlag } from "./strict-flags.ts";
+import { type ArgvProblem, findArgvProblem } from "./strict-flags.ts";
 import { setCliRuntime } from "./runtime.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- citty commands of any arg shape
@@ -18,22 +18,28 @@ async function resolveValue<T>(value: T | Promise<T> | (() => T | Promise<T>)): 
   return typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
 }
 
-/** Walks argv down the subcommand tree; returns the leaf, its parent and the leaf's own argv. */
+/**
+ * Walks argv down the subcommand tree; returns the leaf, its parent, the leaf's own argv, and
+ * the first flag written before a subcommand name (`kube-devops --bogus version`), which no
+ * command would read.
+ */
 export async function resolveLeaf(
   root: AnyCommand,
   argv: readonly string[],
-): Promise<{ cmd: AnyCommand; parent: AnyCommand | undefined; argv: string[]; path: string[] }> {
+): Promise<{ cmd: AnyCommand; parent: AnyCommand | undefined; argv: string[]; path: string[]; misplaced?: { flag: string; path: string[] } }> {
   let cmd = root;
   let parent: AnyCommand | undefined;
   let rest = [...argv];
   const path: string[] = [];
+  let misplaced: { flag: string; path: string[] } | undefined;
   for (;;) {
     const subs = cmd.subCommands ? await resolveValue(cmd.subCommands) : undefined;
     const index = rest.findIndex((t) => !t.startsWith("-"));
-    if (!subs || index < 0) return { cmd, parent, argv: rest, path };
+    if (!subs || index < 0) return { cmd, parent, argv: rest, path, ...(misplaced ? { misplaced } : {}) };
     const name = rest[index] as string;
     const next = subs[name];
-    if (!next) return { cmd, parent, argv: rest, path };
+    if (!next) return { cmd, parent, argv: rest, path, ...(misplaced ? { misplaced } : {}) };
+    if (index > 0) misplaced ??= { flag: rest[0] as string, path: [...path] };
     parent = cmd;
     cmd = (await resolveValue(next)) as AnyCommand;
     path.push(name);
@@ -47,6 +53,28 @@ function isCittyError(err: unknown): err is Error & { code: string } {
 
 function stripAnsi(text: string): string {
   return text.replace(/\u001B\[[0-9;]*m/g, "");
+}
+
+function commandName(path: readonly string[]): string {
+  return ["kube-devops", ...path].join(" ");
+}
+
+/** The usage error for what `findArgvProblem` found in the argv of `name`. */
+function argvError(problem: ArgvProblem, name: string, args: ArgsDef): KubeDevopsError {
+  const help = `Run "${name} --help" for the flags it accepts.`;
+  switch (problem.kind) {
+    case "unknown-flag":
+      return usageError(`Unknown flag ${problem.flag} for "${name}"`, help);
+    case "missing-value":
+      return problem.next === undefined || problem.next === "--"
+        ? usageError(`Flag ${problem.flag} of "${name}" needs a value`, help)
+        : usageError(`Flag ${problem.flag} of "${name}" needs a value, not the flag ${problem.next}`, `A value that starts with "-" is written ${problem.flag}=<value>.`);
+    case "unexpected-argument": {
+      const takes = problem.accepted === 0 ? "takes no arguments" : `takes ${problem.accepted} argument${problem.accepted === 1 ? "" : "s"}`;
+      const hint = "filename" in args && problem.accepted === 0 ? `Give files with -f: ${name} -f ${problem.value}` : `Run "${name} --help" for its arguments and flags.`;
+      return usageError(`Unexpected argument '${problem.value}': "${name}" ${takes}`, hint);
+    }
+  }
 }
 
 /** Runs the CLI and returns the exit code (the caller exits). */
@@ -67,7 +95,11 @@ export async function runCli(root: AnyCommand, argv: readonly string[]): Promise
       process.stdout.write(`${process.stdout.isTTY && !process.env.NO_COLOR ? usage : stripAnsi(usage)}\n`);
       return 0;
     }
-    const leafArgs = leaf.cmd.args ? await resolveValue(leaf.cmd.args) : {};
+    if (leaf.misplaced) {
+      const name = commandName(leaf.misplaced.path);
+      throw usageError(`Unknown flag ${leaf.misplaced.flag} for "${name}"`, `Flags go after the command they belong to: run "${commandName(leaf.path)} --help" for its flags.`);
+    }
+    const leafArgs: ArgsDef = leaf.cmd.args ? await resolveValue(leaf.cmd.args) : {};
     const leafSubs = leaf.cmd.subCommands ? await resolveValue(leaf.cmd.subCommands) : undefined;
     if (leafSubs && !leaf.cmd.run) {
       const word = leaf.argv.find((t) => !t.startsWith("-"));
@@ -76,12 +108,8 @@ export async function runCli(root: AnyCommand, argv: readonly string[]): Promise
       process.stderr.write(`${usage}\n\nerror: ${message}\n`);
       return 2;
     }
-    const unknown = findUnknownFlag(leaf.argv, leafArgs);
-    if (unknown) {
-      const name = ["kube-devops", ...leaf.path].join(" ");
-      process.stderr.write(`error: Unknown flag ${unknown} for "${name}"\nRun "${name} --help" for the flags it accepts.\n`);
-      return 2;
-    }
+    const problem = findArgvProblem(leaf.argv, leafArgs);
+    if (problem) throw argvError(problem, commandName(leaf.path), leafArgs);
     await runCommand(root, { rawArgs: rest });
     return 0;
   } catch (err) {

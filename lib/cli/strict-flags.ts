@@ -1,31 +1,82 @@
 /**
  * @module
- * citty accepts any flag silently; a mistyped `--namspace` must not be ignored.
- * `findUnknownFlag` checks argv against the leaf command's declared args.
+ * citty accepts any argv silently: a mistyped `--namspace`, a `-f` without its value, a stray
+ * `manifests/pod.yaml` (live analysis instead of the file) must not be ignored.
+ * `findArgvProblem` checks a leaf command's argv against its declared args.
  */
 import type { ArgsDef } from "citty";
+
+export type ArgvProblem =
+  | { kind: "unknown-flag"; flag: string }
+  /** `next` is the flag that stood where the value should be, if any. */
+  | { kind: "missing-value"; flag: string; next: string | undefined }
+  | { kind: "unexpected-argument"; value: string; accepted: number };
+
+interface FlagInfo {
+  takesValue: boolean;
+  negated: boolean;
+}
 
 function toKebab(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
 }
 
-/** Returns the first flag in `argv` that `argsDef` does not declare, if any. */
-export function findUnknownFlag(argv: readonly string[], argsDef: ArgsDef): string | undefined {
-  const known = new Set<string>(["help", "h"]);
-  for (const [name, def] of Object.entries(argsDef)) {
+/** Every name a flag may be written with (without dashes): key, kebab-case, aliases, `no-` of booleans. */
+function flagTable(argsDef: ArgsDef): Map<string, FlagInfo> {
+  const table = new Map<string, FlagInfo>([
+    ["help", { takesValue: false, negated: false }],
+    ["h", { takesValue: false, negated: false }],
+  ]);
+  for (const [key, def] of Object.entries(argsDef)) {
     if (def.type === "positional") continue;
     const alias = "alias" in def ? def.alias : undefined;
-    const names = [name, toKebab(name), ...(Array.isArray(alias) ? alias : alias ? [alias] : [])];
-    for (const n of names) {
-      known.add(n);
-      if (def.type === "boolean") known.add(`no-${n}`);
+    const takesValue = def.type === "string" || def.type === "enum";
+    for (const name of [key, toKebab(key), ...(Array.isArray(alias) ? alias : alias ? [alias] : [])]) {
+      table.set(name, { takesValue, negated: false });
+      if (def.type === "boolean") table.set(`no-${name}`, { takesValue: false, negated: true });
     }
   }
-  for (const token of argv) {
-    if (token === "--") return undefined;
-    if (!token.startsWith("-") || token === "-" || /^-\d/.test(token)) continue;
-    const name = token.replace(/^-{1,2}/, "").split("=")[0] as string;
-    if (!known.has(name)) return token.split("=")[0];
+  return table;
+}
+
+/** A token that is a flag: not `-` (stdin) and not a negative number (a value such as `--top -1`). */
+function isFlagToken(token: string): boolean {
+  return token.startsWith("-") && token !== "-" && !/^-\d/.test(token);
+}
+
+function flagName(token: string): { name: string; inline: boolean } {
+  const eq = token.indexOf("=");
+  return { name: token.slice(token.startsWith("--") ? 2 : 1, eq > 0 ? eq : undefined), inline: eq > 0 };
+}
+
+/**
+ * The first thing in `argv` that `argsDef` does not accept: an undeclared flag, a string flag
+ * without its value (at the end, or followed by another flag), or more positional arguments than
+ * the command declares (everything after `--` counts as positional).
+ */
+export function findArgvProblem(argv: readonly string[], argsDef: ArgsDef): ArgvProblem | undefined {
+  const flags = flagTable(argsDef);
+  const accepted = Object.values(argsDef).filter((def) => def.type === "positional").length;
+  let positionals = 0;
+  let afterDashes = false;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (!afterDashes && token === "--") {
+      afterDashes = true;
+      continue;
+    }
+    if (afterDashes || !isFlagToken(token)) {
+      if (++positionals > accepted) return { kind: "unexpected-argument", value: token, accepted };
+      continue;
+    }
+    const { name, inline } = flagName(token);
+    const flag = flags.get(name);
+    if (!flag) return { kind: "unknown-flag", flag: inline ? token.slice(0, token.indexOf("=")) : token };
+    if (flag.negated && inline) return { kind: "unknown-flag", flag: token };
+    if (!flag.takesValue || inline) continue;
+    const next = argv[i + 1];
+    if (next === undefined || next === "--" || isFlagToken(next)) return { kind: "missing-value", flag: token, next };
+    i++;
   }
   return undefined;
 }

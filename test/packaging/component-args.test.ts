@@ -1,7 +1,7 @@
 /**
  * The args `deploy generate-*` writes into each Deployment (and so the chart's: chart.test.ts holds
  * them equal) are accepted by the binary's own flag parsing: the command they name, its strict
- * unknown-flag check, citty, and for reconcile the same checks its run() applies; once end to end
+ * argv check (unknown flags, missing values, stray arguments), citty, and for reconcile the same checks its run() applies; once end to end
  * on the compiled binary.
  */
 import { describe, expect, test } from "bun:test";
@@ -12,7 +12,7 @@ import type { DeployOptions } from "../../gen/options.ts";
 import { componentArgs } from "../../gen/workloads.ts";
 import { extractGlobalOptions } from "../../lib/cli/globals.ts";
 import { resolveLeaf } from "../../lib/cli/run-cli.ts";
-import { findUnknownFlag } from "../../lib/cli/strict-flags.ts";
+import { findArgvProblem } from "../../lib/cli/strict-flags.ts";
 import { parseReconcileFlags } from "../../lib/operator/settings.ts";
 import { COMPONENTS } from "../../lib/rbac/permissions.ts";
 import { runBinary } from "../support/binary.ts";
@@ -24,7 +24,7 @@ async function parseAsBinary(args: string[]) {
   const { globals, rest } = extractGlobalOptions(args);
   const leaf = await resolveLeaf(root, rest);
   const definition = (typeof leaf.cmd.args === "function" ? await leaf.cmd.args() : await leaf.cmd.args) as ArgsDef;
-  return { command: leaf.path.join(" "), globals, unknown: findUnknownFlag(leaf.argv, definition), parsed: parseArgs(leaf.argv, definition) as Record<string, unknown> };
+  return { command: leaf.path.join(" "), globals, problem: findArgvProblem(leaf.argv, definition), parsed: parseArgs(leaf.argv, definition) as Record<string, unknown> };
 }
 
 const nonDefaultFlags = {
@@ -45,8 +45,8 @@ describe("generated args parse with each command's definition", () => {
     const commands = { watch: "watch", reconcile: "reconcile", webhook: "webhook serve" };
     for (const options of [parseDeployArgs({}, VERSION), parseDeployArgs({ ...nonDefaultFlags, "cert-mode": "cert-manager" }, VERSION)]) {
       for (const c of COMPONENTS) {
-        const { command, globals, unknown } = await parseAsBinary(componentArgs(options, c));
-        expect({ c, command, unknown, logFormat: globals.logFormat }).toEqual({ c, command: commands[c], unknown: undefined, logFormat: "json" });
+        const { command, globals, problem } = await parseAsBinary(componentArgs(options, c));
+        expect({ c, command, problem, logFormat: globals.logFormat }).toEqual({ c, command: commands[c], problem: undefined, logFormat: "json" });
       }
     }
   });
@@ -61,8 +61,8 @@ describe("generated args parse with each command's definition", () => {
     for (const mode of ["kubernetes", "none"]) expect((await parseAsBinary(componentArgs(parseDeployArgs({ "metrics-auth": mode }, VERSION), "webhook"))).parsed["metrics-auth"]).toBe(mode);
     for (const exemptions of [true, false]) {
       for (const c of COMPONENTS) {
-        const { parsed, unknown } = await parseAsBinary(componentArgs(parseDeployArgs({ exemptions }, VERSION), c));
-        expect({ c, unknown, exemptions: parsed.exemptions }).toEqual({ c, unknown: undefined, exemptions });
+        const { parsed, problem } = await parseAsBinary(componentArgs(parseDeployArgs({ exemptions }, VERSION), c));
+        expect({ c, problem, exemptions: parsed.exemptions }).toEqual({ c, problem: undefined, exemptions });
       }
     }
   });
@@ -81,7 +81,7 @@ describe("generated args parse with each command's definition", () => {
 
   test("a misspelt or out-of-range flag is caught (the checks can fail)", async () => {
     const typo = withExtraArgs(parseDeployArgs({}, VERSION), { watch: [], reconcile: ["--audit-retension", "3"], webhook: [] });
-    expect((await parseAsBinary(componentArgs(typo, "reconcile"))).unknown).toBe("--audit-retension");
+    expect((await parseAsBinary(componentArgs(typo, "reconcile"))).problem).toEqual({ kind: "unknown-flag", flag: "--audit-retension" });
     const negative = await parseAsBinary(["reconcile", "--audit-retention", "-1"]);
     expect(() => parseReconcileFlags(negative.parsed)).toThrow('Invalid --audit-retention "-1": expected an integer >= 0');
   });
