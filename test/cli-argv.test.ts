@@ -1,10 +1,10 @@
 /**
- * The CLI root's argv checks, in process: what every command gets before it runs. The compiled
- * binary is exercised in cli-root.test.ts.
+ * The CLI root's argv checks and negations, in process: what every command gets before it runs.
+ * The compiled binary is exercised in cli-root.test.ts.
  */
 import { describe, expect, test } from "bun:test";
-import type { ArgsDef } from "citty";
-import { findArgvProblem } from "../lib/cli/strict-flags.ts";
+import { type ArgsDef, parseArgs } from "citty";
+import { findArgvProblem, normalizeNegations } from "../lib/cli/strict-flags.ts";
 
 const args = {
   filename: { type: "string", alias: "f" },
@@ -49,5 +49,24 @@ describe("findArgvProblem", () => {
     expect(findArgvProblem(["baseline"], withName)).toBeUndefined();
     expect(findArgvProblem(["-"], withName)).toBeUndefined();
     expect(findArgvProblem(["baseline", "restricted"], withName)).toEqual({ kind: "unexpected-argument", value: "restricted", accepted: 1 });
+  });
+});
+
+describe("normalizeNegations", () => {
+  const parse = (argv: string[]) => parseArgs(normalizeNegations(argv, args), args) as Record<string, unknown>;
+
+  test("the last of --x and --no-x wins, as for every other flag", () => {
+    expect(parse([]).exemptions).toBe(true);
+    expect(parse(["--no-exemptions"]).exemptions).toBe(false);
+    expect(parse(["--no-exemptions", "--exemptions"]).exemptions).toBe(true);
+    expect(parse(["--exemptions", "--no-exemptions"]).exemptions).toBe(false);
+    expect(parse(["--no-exemptions", "--exemptions=true"]).exemptions).toBe(true);
+    expect(parse(["-A", "--no-all-namespaces"])["all-namespaces"]).toBe(false);
+    // Control: citty alone lets --no-x win wherever it stands.
+    expect((parseArgs(["--no-exemptions", "--exemptions"], args) as Record<string, unknown>).exemptions).toBe(false);
+  });
+
+  test("leaves values, other flags and everything after -- alone", () => {
+    expect(normalizeNegations(["-f", "--no-exemptions", "--no-exemptions", "--", "--no-exemptions"], args)).toEqual(["-f", "--no-exemptions", "--exemptions=false", "--", "--no-exemptions"]);
   });
 });

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBinary } from "./support/binary.ts";
 
+const SNAPSHOT = "examples/cluster-snapshot.yaml";
 /** Without a kubeconfig, a command that went live would fail with exit 1 "Cannot load kubeconfig". */
 const NO_CLUSTER = { KUBECONFIG: "/nonexistent/kubeconfig" };
 
@@ -97,5 +98,13 @@ describe("compiled binary: arguments no command reads are usage errors (exit 2),
   test("a flag before the command it belongs to is an unknown flag of the parent", () => {
     const { code, stderr } = runBinary(["--bogus", "version"]);
     expect({ code, first: stderr.split("\n")[0] }).toEqual({ code: 2, first: 'error: Unknown flag --bogus for "kube-devops"' });
+  });
+
+  test("--no-exemptions then --exemptions: the last one wins, as for every other flag", () => {
+    const plain = runBinary(["analyze", "-f", SNAPSHOT]).stdout;
+    const off = runBinary(["analyze", "-f", SNAPSHOT, "--no-exemptions"]).stdout;
+    expect(off).not.toBe(plain);
+    expect(runBinary(["analyze", "-f", SNAPSHOT, "--no-exemptions", "--exemptions"]).stdout).toBe(plain);
+    expect(runBinary(["analyze", "-f", SNAPSHOT, "--exemptions", "--no-exemptions"]).stdout).toBe(off);
   });
 });

@@ -8,7 +8,7 @@ import { KubeDevopsError, exitCodeOf, usageError } from "../errors.ts";
 import { createLogger } from "../log.ts";
 import { formatVersion } from "../version.ts";
 import { extractGlobalOptions } from "./globals.ts";
-import { type ArgvProblem, findArgvProblem } from "./strict-flags.ts";
+import { type ArgvProblem, findArgvProblem, normalizeNegations } from "./strict-flags.ts";
 import { setCliRuntime } from "./runtime.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- citty commands of any arg shape
@@ -110,7 +110,7 @@ export async function runCli(root: AnyCommand, argv: readonly string[]): Promise
     }
     const problem = findArgvProblem(leaf.argv, leafArgs);
     if (problem) throw argvError(problem, commandName(leaf.path), leafArgs);
-    await runCommand(root, { rawArgs: rest });
+    await runCommand(root, { rawArgs: [...leaf.path, ...normalizeNegations(leaf.argv, leafArgs)] });
     return 0;
   } catch (err) {
     return reportError(err, logger);

@@ -2,7 +2,8 @@
  * @module
  * citty accepts any argv silently: a mistyped `--namspace`, a `-f` without its value, a stray
  * `manifests/pod.yaml` (live analysis instead of the file) must not be ignored.
- * `findArgvProblem` checks a leaf command's argv against its declared args.
+ * `findArgvProblem` checks a leaf command's argv against its declared args;
+ * `normalizeNegations` makes `--no-x` and `--x` last-wins, as every other flag is.
  */
 import type { ArgsDef } from "citty";
 
@@ -13,6 +14,8 @@ export type ArgvProblem =
   | { kind: "unexpected-argument"; value: string; accepted: number };
 
 interface FlagInfo {
+  /** The name citty knows the arg by (its key in the args definition). */
+  key: string;
   takesValue: boolean;
   negated: boolean;
 }
@@ -24,16 +27,16 @@ function toKebab(name: string): string {
 /** Every name a flag may be written with (without dashes): key, kebab-case, aliases, `no-` of booleans. */
 function flagTable(argsDef: ArgsDef): Map<string, FlagInfo> {
   const table = new Map<string, FlagInfo>([
-    ["help", { takesValue: false, negated: false }],
-    ["h", { takesValue: false, negated: false }],
+    ["help", { key: "help", takesValue: false, negated: false }],
+    ["h", { key: "help", takesValue: false, negated: false }],
   ]);
   for (const [key, def] of Object.entries(argsDef)) {
     if (def.type === "positional") continue;
     const alias = "alias" in def ? def.alias : undefined;
     const takesValue = def.type === "string" || def.type === "enum";
     for (const name of [key, toKebab(key), ...(Array.isArray(alias) ? alias : alias ? [alias] : [])]) {
-      table.set(name, { takesValue, negated: false });
-      if (def.type === "boolean") table.set(`no-${name}`, { takesValue: false, negated: true });
+      table.set(name, { key, takesValue, negated: false });
+      if (def.type === "boolean") table.set(`no-${name}`, { key, takesValue: false, negated: true });
     }
   }
   return table;
@@ -79,4 +82,23 @@ export function findArgvProblem(argv: readonly string[], argsDef: ArgsDef): Argv
     i++;
   }
   return undefined;
+}
+
+/**
+ * `--no-x` rewritten as `--x=false`: citty applies every `--no-x` after all other flags, so
+ * `--no-exemptions --exemptions` meant false; written this way the last one wins.
+ * Call it on argv that `findArgvProblem` accepted.
+ */
+export function normalizeNegations(argv: readonly string[], argsDef: ArgsDef): string[] {
+  const flags = flagTable(argsDef);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (token === "--") return [...out, ...argv.slice(i)];
+    const flag = isFlagToken(token) ? flags.get(flagName(token).name) : undefined;
+    if (flag?.negated && !token.includes("=")) out.push(`--${flag.key}=false`);
+    else out.push(token);
+    if (flag?.takesValue && !token.includes("=") && i + 1 < argv.length) out.push(argv[++i] as string);
+  }
+  return out;
 }

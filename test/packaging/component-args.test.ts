@@ -12,7 +12,7 @@ import type { DeployOptions } from "../../gen/options.ts";
 import { componentArgs } from "../../gen/workloads.ts";
 import { extractGlobalOptions } from "../../lib/cli/globals.ts";
 import { resolveLeaf } from "../../lib/cli/run-cli.ts";
-import { findArgvProblem } from "../../lib/cli/strict-flags.ts";
+import { findArgvProblem, normalizeNegations } from "../../lib/cli/strict-flags.ts";
 import { parseReconcileFlags } from "../../lib/operator/settings.ts";
 import { COMPONENTS } from "../../lib/rbac/permissions.ts";
 import { runBinary } from "../support/binary.ts";
@@ -24,7 +24,7 @@ async function parseAsBinary(args: string[]) {
   const { globals, rest } = extractGlobalOptions(args);
   const leaf = await resolveLeaf(root, rest);
   const definition = (typeof leaf.cmd.args === "function" ? await leaf.cmd.args() : await leaf.cmd.args) as ArgsDef;
-  return { command: leaf.path.join(" "), globals, problem: findArgvProblem(leaf.argv, definition), parsed: parseArgs(leaf.argv, definition) as Record<string, unknown> };
+  return { command: leaf.path.join(" "), globals, problem: findArgvProblem(leaf.argv, definition), parsed: parseArgs(normalizeNegations(leaf.argv, definition), definition) as Record<string, unknown> };
 }
 
 const nonDefaultFlags = {
