@@ -1,9 +1,11 @@
 /**
- * The CLI root's argv checks and negations, in process: what every command gets before it runs.
- * The compiled binary is exercised in cli-root.test.ts.
+ * The CLI root's argv checks, negations and help text, in process: what every command gets
+ * before it runs. The compiled binary is exercised in cli-root.test.ts.
  */
 import { describe, expect, test } from "bun:test";
-import { type ArgsDef, parseArgs } from "citty";
+import { type ArgsDef, type CommandDef, parseArgs } from "citty";
+import { root } from "../cmd/main.ts";
+import { renderHelp } from "../lib/cli/help.ts";
 import { findArgvProblem, normalizeNegations } from "../lib/cli/strict-flags.ts";
 
 const args = {
@@ -68,5 +70,36 @@ describe("normalizeNegations", () => {
 
   test("leaves values, other flags and everything after -- alone", () => {
     expect(normalizeNegations(["-f", "--no-exemptions", "--no-exemptions", "--", "--no-exemptions"], args)).toEqual(["-f", "--no-exemptions", "--exemptions=false", "--", "--no-exemptions"]);
+  });
+});
+
+describe("help", () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- citty commands of any arg shape
+  type AnyCommand = CommandDef<any>;
+  const resolve = async <T>(value: unknown): Promise<T> => (typeof value === "function" ? await (value as () => unknown)() : await value) as T;
+
+  async function everyCommand(cmd: AnyCommand, path: string[], out: Array<{ cmd: AnyCommand; path: string[] }>): Promise<typeof out> {
+    out.push({ cmd, path });
+    const subs = cmd.subCommands ? await resolve<Record<string, unknown>>(cmd.subCommands) : {};
+    for (const [name, sub] of Object.entries(subs)) await everyCommand(await resolve<AnyCommand>(sub), [...path, name], out);
+    return out;
+  }
+
+  test("every command's usage line starts with its whole name, and no default is shown empty", async () => {
+    const commands = await everyCommand(root as AnyCommand, [], []);
+    expect(commands.length).toBeGreaterThan(20);
+    for (const { cmd, path } of commands) {
+      const help = (await renderHelp(root as AnyCommand, cmd, path)).replace(/\u001B\[[0-9;]*m/g, "");
+      const name = ["kube-devops", ...path].join(" ");
+      expect({ name, usage: help.split("\n").find((l) => l.startsWith("USAGE"))?.startsWith(`USAGE ${name}`), emptyDefault: help.includes("(Default: )") }).toEqual({ name, usage: true, emptyDefault: false });
+    }
+  });
+
+  test("a non-empty default is still shown", async () => {
+    const observability = await resolve<AnyCommand>((root.subCommands as Record<string, unknown>).observability);
+    const rules = await resolve<AnyCommand>((observability.subCommands as Record<string, unknown>)["generate-rules"]);
+    const help = await renderHelp(root as AnyCommand, rules, ["observability", "generate-rules"]);
+    expect(help).toContain("(Default: kube-devops)");
+    expect(help).toContain("--monitor-labels");
   });
 });

@@ -108,3 +108,18 @@ describe("compiled binary: arguments no command reads are usage errors (exit 2),
     expect(runBinary(["analyze", "-f", SNAPSHOT, "--exemptions", "--no-exemptions"]).stdout).toBe(off);
   });
 });
+
+describe("compiled binary: help", () => {
+  test("a nested command's usage line names the whole command", () => {
+    for (const path of [["deploy", "generate-all"], ["policy", "bundle-list"], ["analyze"]]) {
+      const { code, stdout } = runBinary([...path, "--help"]);
+      expect({ path, code, usage: stdout.split("\n").find((l) => l.startsWith("USAGE"))?.startsWith(`USAGE kube-devops ${path.join(" ")}`) }).toEqual({ path, code: 0, usage: true });
+    }
+  });
+
+  test("no flag shows an empty default", () => {
+    const { stdout } = runBinary(["observability", "generate-all", "--help"]);
+    expect(stdout).toContain("--monitor-labels");
+    expect(stdout).not.toContain("(Default: )");
+  });
+});

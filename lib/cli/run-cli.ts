@@ -3,11 +3,12 @@
  * The only place that turns errors into messages and exit codes:
  * 0 ok, 1 error, 2 usage, 3 policy violation (`--fail-on`), 4 score below `--min-score`.
  */
-import { renderUsage, runCommand, type ArgsDef, type CommandDef } from "citty";
+import { runCommand, type ArgsDef, type CommandDef } from "citty";
 import { KubeDevopsError, exitCodeOf, usageError } from "../errors.ts";
 import { createLogger } from "../log.ts";
 import { formatVersion } from "../version.ts";
 import { extractGlobalOptions } from "./globals.ts";
+import { renderHelp } from "./help.ts";
 import { type ArgvProblem, findArgvProblem, normalizeNegations } from "./strict-flags.ts";
 import { setCliRuntime } from "./runtime.ts";
 
@@ -91,7 +92,7 @@ export async function runCli(root: AnyCommand, argv: readonly string[]): Promise
     }
     const leaf = await resolveLeaf(root, rest);
     if (rest.includes("--help") || rest.includes("-h")) {
-      const usage = await renderUsage(leaf.cmd, leaf.parent);
+      const usage = await renderHelp(root, leaf.cmd, leaf.path);
       process.stdout.write(`${process.stdout.isTTY && !process.env.NO_COLOR ? usage : stripAnsi(usage)}\n`);
       return 0;
     }
@@ -103,7 +104,7 @@ export async function runCli(root: AnyCommand, argv: readonly string[]): Promise
     const leafSubs = leaf.cmd.subCommands ? await resolveValue(leaf.cmd.subCommands) : undefined;
     if (leafSubs && !leaf.cmd.run) {
       const word = leaf.argv.find((t) => !t.startsWith("-"));
-      const usage = stripAnsi(await renderUsage(leaf.cmd, leaf.parent));
+      const usage = stripAnsi(await renderHelp(root, leaf.cmd, leaf.path));
       const message = word ? `Unknown command "${word}"` : "No command given";
       process.stderr.write(`${usage}\n\nerror: ${message}\n`);
       return 2;
