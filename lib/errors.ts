@@ -18,7 +18,8 @@ export type ErrorCode =
   | "INTERNAL" // a bug (exit 1)
   | "POLICY_VIOLATION" // a gate found violations: `--fail-on` at or above its severity, `enforce` ones it cannot fix (exit 3)
   | "SCORE_BELOW" // `--min-score` was not reached (exit 4)
-  | "CHECK_FAILED"; // a diagnostic found a problem (exit 1)
+  | "CHECK_FAILED" // a diagnostic found a problem (exit 1)
+  | "OUTPUT"; // stdout could not be written: a full disk, a closed file (exit 1)
 
 const EXIT_CODES: Record<ErrorCode, number> = {
   USAGE: 2,
@@ -32,6 +33,7 @@ const EXIT_CODES: Record<ErrorCode, number> = {
   POLICY_VIOLATION: 3,
   SCORE_BELOW: 4,
   CHECK_FAILED: 1,
+  OUTPUT: 1,
 };
 
 export interface ErrorOptions {

@@ -1,11 +1,12 @@
 /**
- * The CLI root's argv checks, negations and help text, in process: what every command gets
- * before it runs. The compiled binary is exercised in cli-root.test.ts.
+ * The CLI root's argv checks, negations, help text and stdout writer, in process: what every
+ * command gets before (and after) it runs. The compiled binary is exercised in cli-root.test.ts.
  */
 import { describe, expect, test } from "bun:test";
 import { type ArgsDef, type CommandDef, parseArgs } from "citty";
 import { root } from "../cmd/main.ts";
 import { renderHelp } from "../lib/cli/help.ts";
+import { createOutputWriter, isBrokenPipe, type WritableLike } from "../lib/cli/output.ts";
 import { findArgvProblem, normalizeNegations } from "../lib/cli/strict-flags.ts";
 
 const args = {
@@ -101,5 +102,62 @@ describe("help", () => {
     const help = await renderHelp(root as AnyCommand, rules, ["observability", "generate-rules"]);
     expect(help).toContain("(Default: kube-devops)");
     expect(help).toContain("--monitor-labels");
+  });
+});
+
+describe("createOutputWriter", () => {
+  function fakeStream(fail: (n: number) => { sync?: Error; async?: Error } = () => ({})) {
+    const written: string[] = [];
+    let calls = 0;
+    const listeners: Array<(err: Error) => void> = [];
+    const stream: WritableLike = {
+      write(chunk, callback) {
+        const outcome = fail(++calls);
+        if (outcome.sync) throw outcome.sync;
+        if (!outcome.async) written.push(chunk);
+        setTimeout(() => callback(outcome.async ?? null), 1);
+        return true;
+      },
+      on(_event, listener) {
+        listeners.push(listener);
+      },
+    };
+    return { stream, written, listeners, calls: () => calls };
+  }
+  const errno = (code: string) => Object.assign(new Error(`${code}: write failed`), { code });
+
+  test("writes in order and settles without a failure", async () => {
+    const fake = fakeStream();
+    const out = createOutputWriter(fake.stream);
+    out.write("a");
+    out.write("b");
+    expect(await out.settle()).toBeUndefined();
+    expect(fake.written).toEqual(["a", "b"]);
+  });
+
+  test("a failure reported to the write's callback is kept, and later writes are dropped", async () => {
+    const fake = fakeStream((n) => (n === 1 ? { async: errno("ENOSPC") } : {}));
+    const out = createOutputWriter(fake.stream);
+    out.write("a");
+    const failure = await out.settle();
+    out.write("b");
+    expect([failure?.message, fake.calls(), fake.written]).toEqual(["ENOSPC: write failed", 1, []]);
+  });
+
+  test("a write that throws at once (Bun's fast path on EPIPE) does not escape to the command", async () => {
+    const fake = fakeStream(() => ({ sync: errno("EPIPE") }));
+    const out = createOutputWriter(fake.stream);
+    expect(() => out.write("a")).not.toThrow();
+    const failure = await out.settle();
+    expect(failure && isBrokenPipe(failure)).toBe(true);
+  });
+
+  test("an 'error' event is handled (an unhandled one crashes with a stack trace) and kept", async () => {
+    const fake = fakeStream();
+    const out = createOutputWriter(fake.stream);
+    expect(fake.listeners.length).toBe(1);
+    fake.listeners[0]?.(errno("EIO"));
+    expect((await out.settle())?.message).toBe("EIO: write failed");
+    expect(isBrokenPipe(errno("EIO"))).toBe(false);
   });
 });

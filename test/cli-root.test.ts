@@ -1,12 +1,13 @@
 /**
- * The CLI root: version, help, exit codes, strict flags and arguments, logs on stderr, and a
- * binary that ignores a hostile bunfig.toml/.env in the directory it runs from.
+ * The CLI root: version, help, exit codes, strict flags and arguments, logs on stderr, a stdout
+ * that fails, and a binary that ignores a hostile bunfig.toml/.env in the directory it runs from.
  */
+import { spawnSync } from "bun";
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runBinary } from "./support/binary.ts";
+import { ensureBinary, runBinary } from "./support/binary.ts";
 
 const SNAPSHOT = "examples/cluster-snapshot.yaml";
 /** Without a kubeconfig, a command that went live would fail with exit 1 "Cannot load kubeconfig". */
@@ -106,6 +107,33 @@ describe("compiled binary: arguments no command reads are usage errors (exit 2),
     expect(off).not.toBe(plain);
     expect(runBinary(["analyze", "-f", SNAPSHOT, "--no-exemptions", "--exemptions"]).stdout).toBe(plain);
     expect(runBinary(["analyze", "-f", SNAPSHOT, "--exemptions", "--no-exemptions"]).stdout).toBe(off);
+  });
+});
+
+describe("compiled binary: a stdout that cannot be written", () => {
+  test.skipIf(!existsSync("/dev/full"))("a full device (ENOSPC): one `error:` line, exit 1, no stack trace", () => {
+    for (const argv of [["deploy", "generate-all"], ["analyze", "-f", SNAPSHOT, "-o", "json"], ["--help"]]) {
+      const result = spawnSync([ensureBinary(), ...argv], { stdout: Bun.file("/dev/full"), stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+      expect({ argv, code: result.exitCode, stderr: result.stderr.toString() }).toEqual({ argv, code: 1, stderr: "error: Cannot write the output to stdout: ENOSPC: no space left on device, write\n" });
+    }
+    const gate = spawnSync([ensureBinary(), "analyze", "-f", SNAPSHOT, "--fail-on", "high"], { stdout: Bun.file("/dev/full"), stderr: "pipe" });
+    expect({ code: gate.exitCode, lines: gate.stderr.toString().split("\n").filter((l) => l !== "").length }).toEqual({ code: 3, lines: 2 });
+  });
+
+  test("a reader that stops early (`| head -c 10`, EPIPE): the output ends quietly with the command's exit code", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-epipe-"));
+    const pod = (i: number) => `apiVersion: v1\nkind: Pod\nmetadata: {name: p${i}, namespace: ns${i % 20}}\nspec:\n  containers:\n  - {name: c, image: app:latest}\n`;
+    writeFileSync(join(dir, "big.yaml"), Array.from({ length: 3000 }, (_, i) => pod(i)).join("---\n"));
+    const err = join(dir, "stderr");
+    const runs = [
+      { extra: "", code: 0, stderr: "" },
+      { extra: "--fail-on high", code: 3, stderr: "3000 violation(s) at or above severity high (--fail-on high)\n" },
+    ];
+    for (const run of runs) {
+      const script = `"$0" analyze -f "$1" -o json ${run.extra} 2>"$2" | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`;
+      const result = spawnSync(["bash", "-c", script, ensureBinary(), join(dir, "big.yaml"), err], { stdout: "pipe", stderr: "pipe" });
+      expect({ ...run, code: result.exitCode, stderr: readFileSync(err, "utf8") }).toEqual(run);
+    }
   });
 });
 

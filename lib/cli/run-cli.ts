@@ -5,10 +5,11 @@
  */
 import { runCommand, type ArgsDef, type CommandDef } from "citty";
 import { KubeDevopsError, exitCodeOf, usageError } from "../errors.ts";
-import { createLogger } from "../log.ts";
+import { createLogger, type Logger } from "../log.ts";
 import { formatVersion } from "../version.ts";
 import { extractGlobalOptions } from "./globals.ts";
 import { renderHelp } from "./help.ts";
+import { createOutputWriter, isBrokenPipe, type OutputWriter } from "./output.ts";
 import { type ArgvProblem, findArgvProblem, normalizeNegations } from "./strict-flags.ts";
 import { setCliRuntime } from "./runtime.ts";
 
@@ -80,45 +81,58 @@ function argvError(problem: ArgvProblem, name: string, args: ArgsDef): KubeDevop
 
 /** Runs the CLI and returns the exit code (the caller exits). */
 export async function runCli(root: AnyCommand, argv: readonly string[]): Promise<number> {
+  // A stderr that cannot be written leaves nowhere to report anything; the exit code still says it.
+  process.stderr.on("error", () => {});
+  const stdout = createOutputWriter(process.stdout);
   let logger = createLogger();
+  let code: number;
   try {
     const { globals, rest } = extractGlobalOptions(argv);
     logger = createLogger({ level: globals.logLevel, format: globals.logFormat });
-    setCliRuntime({ globals, logger, out: (t) => void process.stdout.write(t), env: process.env });
-
-    if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-v")) {
-      process.stdout.write(`${formatVersion()}\n`);
-      return 0;
-    }
-    const leaf = await resolveLeaf(root, rest);
-    if (rest.includes("--help") || rest.includes("-h")) {
-      const usage = await renderHelp(root, leaf.cmd, leaf.path);
-      process.stdout.write(`${process.stdout.isTTY && !process.env.NO_COLOR ? usage : stripAnsi(usage)}\n`);
-      return 0;
-    }
-    if (leaf.misplaced) {
-      const name = commandName(leaf.misplaced.path);
-      throw usageError(`Unknown flag ${leaf.misplaced.flag} for "${name}"`, `Flags go after the command they belong to: run "${commandName(leaf.path)} --help" for its flags.`);
-    }
-    const leafArgs: ArgsDef = leaf.cmd.args ? await resolveValue(leaf.cmd.args) : {};
-    const leafSubs = leaf.cmd.subCommands ? await resolveValue(leaf.cmd.subCommands) : undefined;
-    if (leafSubs && !leaf.cmd.run) {
-      const word = leaf.argv.find((t) => !t.startsWith("-"));
-      const usage = stripAnsi(await renderHelp(root, leaf.cmd, leaf.path));
-      const message = word ? `Unknown command "${word}"` : "No command given";
-      process.stderr.write(`${usage}\n\nerror: ${message}\n`);
-      return 2;
-    }
-    const problem = findArgvProblem(leaf.argv, leafArgs);
-    if (problem) throw argvError(problem, commandName(leaf.path), leafArgs);
-    await runCommand(root, { rawArgs: [...leaf.path, ...normalizeNegations(leaf.argv, leafArgs)] });
-    return 0;
+    setCliRuntime({ globals, logger, out: stdout.write, env: process.env });
+    code = await dispatch(root, rest, stdout);
   } catch (err) {
-    return reportError(err, logger);
+    code = reportError(err, logger);
   }
+  const failure = await stdout.settle();
+  if (failure && !isBrokenPipe(failure)) {
+    const failed = reportError(new KubeDevopsError("OUTPUT", `Cannot write the output to stdout: ${failure.message}`, { cause: failure }), logger);
+    if (code === 0) code = failed;
+  }
+  return code;
 }
 
-function reportError(err: unknown, logger: ReturnType<typeof createLogger>): number {
+async function dispatch(root: AnyCommand, rest: string[], stdout: OutputWriter): Promise<number> {
+  if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-v")) {
+    stdout.write(`${formatVersion()}\n`);
+    return 0;
+  }
+  const leaf = await resolveLeaf(root, rest);
+  if (rest.includes("--help") || rest.includes("-h")) {
+    const usage = await renderHelp(root, leaf.cmd, leaf.path);
+    stdout.write(`${process.stdout.isTTY && !process.env.NO_COLOR ? usage : stripAnsi(usage)}\n`);
+    return 0;
+  }
+  if (leaf.misplaced) {
+    const name = commandName(leaf.misplaced.path);
+    throw usageError(`Unknown flag ${leaf.misplaced.flag} for "${name}"`, `Flags go after the command they belong to: run "${commandName(leaf.path)} --help" for its flags.`);
+  }
+  const leafArgs: ArgsDef = leaf.cmd.args ? await resolveValue(leaf.cmd.args) : {};
+  const leafSubs = leaf.cmd.subCommands ? await resolveValue(leaf.cmd.subCommands) : undefined;
+  if (leafSubs && !leaf.cmd.run) {
+    const word = leaf.argv.find((t) => !t.startsWith("-"));
+    const usage = stripAnsi(await renderHelp(root, leaf.cmd, leaf.path));
+    const message = word ? `Unknown command "${word}"` : "No command given";
+    process.stderr.write(`${usage}\n\nerror: ${message}\n`);
+    return 2;
+  }
+  const problem = findArgvProblem(leaf.argv, leafArgs);
+  if (problem) throw argvError(problem, commandName(leaf.path), leafArgs);
+  await runCommand(root, { rawArgs: [...leaf.path, ...normalizeNegations(leaf.argv, leafArgs)] });
+  return 0;
+}
+
+function reportError(err: unknown, logger: Logger): number {
   if (isCittyError(err)) {
     process.stderr.write(`error: ${stripAnsi(err.message)}\n`);
     return 2;
