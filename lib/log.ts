@@ -37,12 +37,17 @@ function writeStderr(line: string): void {
 
 /** Turns a consola log object into one JSON line: time, level, msg, tag and fields. */
 export function formatJsonLine(log: LogObject, now: Date): string {
-  const [first, ...rest] = log.args as unknown[];
-  const record: Record<string, unknown> = {
-    time: now.toISOString(),
-    level: log.type === "log" ? "info" : log.type,
-  };
-  if (log.tag) record.component = log.tag;
+  return formatJsonRecord(log.type === "log" ? "info" : log.type, log.args as unknown[], now, log.tag);
+}
+
+/**
+ * One JSON line as the logger writes it, for lines that bypass the log level (the CLI's final
+ * error): `args` as a log call takes them, a message and then objects of fields.
+ */
+export function formatJsonRecord(level: string, args: readonly unknown[], now: Date, tag?: string): string {
+  const [first, ...rest] = args;
+  const record: Record<string, unknown> = { time: now.toISOString(), level };
+  if (tag) record.component = tag;
   if (first instanceof Error) {
     record.msg = first.message;
     record.error = first.name;

@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { type ArgsDef, type CommandDef, parseArgs } from "citty";
 import { root } from "../cmd/main.ts";
+import { peekLogFormat } from "../lib/cli/globals.ts";
 import { renderHelp } from "../lib/cli/help.ts";
 import { createOutputWriter, isBrokenPipe, type WritableLike } from "../lib/cli/output.ts";
 import { findArgvProblem, normalizeNegations } from "../lib/cli/strict-flags.ts";
@@ -102,6 +103,15 @@ describe("help", () => {
     const help = await renderHelp(root as AnyCommand, rules, ["observability", "generate-rules"]);
     expect(help).toContain("(Default: kube-devops)");
     expect(help).toContain("--monitor-labels");
+  });
+});
+
+describe("peekLogFormat", () => {
+  test("finds --log-format json in either spelling, text otherwise", () => {
+    expect(peekLogFormat(["--log-format", "json", "--log-level", "bogus"])).toBe("json");
+    expect(peekLogFormat(["version", "--log-format=json"])).toBe("json");
+    expect(peekLogFormat(["--log-format", "xml"])).toBe("text");
+    expect(peekLogFormat(["--", "--log-format", "json"])).toBe("text");
   });
 });
 

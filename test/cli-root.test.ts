@@ -1,6 +1,7 @@
 /**
- * The CLI root: version, help, exit codes, strict flags and arguments, logs on stderr, a stdout
- * that fails, and a binary that ignores a hostile bunfig.toml/.env in the directory it runs from.
+ * The CLI root: version, help, exit codes, strict flags and arguments, logs on stderr, errors
+ * (text or one JSON line), a stdout that fails, and a binary that ignores a hostile
+ * bunfig.toml/.env in the directory it runs from.
  */
 import { spawnSync } from "bun";
 import { describe, expect, test } from "bun:test";
@@ -107,6 +108,35 @@ describe("compiled binary: arguments no command reads are usage errors (exit 2),
     expect(off).not.toBe(plain);
     expect(runBinary(["analyze", "-f", SNAPSHOT, "--no-exemptions", "--exemptions"]).stdout).toBe(plain);
     expect(runBinary(["analyze", "-f", SNAPSHOT, "--exemptions", "--no-exemptions"]).stdout).toBe(off);
+  });
+});
+
+describe("compiled binary: errors", () => {
+  test("text mode: `error:` and `hint:` lines on stderr", () => {
+    const { code, stdout, stderr } = runBinary(["analyze", "-f", "/nonexistent/pods.yaml"]);
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+    expect(stderr).toMatch(/^error: .*\/nonexistent\/pods\.yaml.*\nhint: .+\n$/);
+  });
+
+  test("--log-format json: the final error is one JSON log line, whatever the log level", () => {
+    for (const argv of [
+      ["--log-format", "json", "analyze", "-f", "/nonexistent/pods.yaml"],
+      ["analyze", "-f", "/nonexistent/pods.yaml", "--log-format=json", "--log-level", "silent"],
+      ["--log-format", "json", "analyze", "-f"],
+      ["--log-format", "json", "deploy"],
+      ["--log-format", "json", "--log-level", "bogus", "version"],
+    ]) {
+      const { code, stdout, stderr } = runBinary(argv, { env: NO_CLUSTER });
+      const lines = stderr.split("\n").filter((l) => l !== "");
+      expect({ argv, stdout, lines: lines.length, codeIsError: code === 1 || code === 2 }).toEqual({ argv, stdout: "", lines: 1, codeIsError: true });
+      expect(JSON.parse(lines[0] as string)).toEqual({ time: expect.any(String), level: "error", msg: expect.any(String), code: code === 2 ? "USAGE" : "INPUT", ...(lines[0]?.includes('"hint"') ? { hint: expect.any(String) } : {}) });
+    }
+  });
+
+  test("--log-format json: a --fail-on verdict is a JSON line too, and the exit code stays 3", () => {
+    const { code, stderr } = runBinary(["analyze", "-f", SNAPSHOT, "--fail-on", "high", "--log-format", "json"]);
+    expect(code).toBe(3);
+    expect(JSON.parse(stderr)).toMatchObject({ level: "error", code: "POLICY_VIOLATION", msg: expect.stringContaining("--fail-on high") });
   });
 });
 

@@ -53,6 +53,19 @@ export function extractGlobalOptions(argv: readonly string[]): { globals: Global
   return { globals: validateGlobals(found), rest };
 }
 
+/**
+ * The log format argv asks for, read leniently: the error that `extractGlobalOptions` throws
+ * (say, for a bad --log-level) is still reported in the format the caller asked for.
+ */
+export function peekLogFormat(argv: readonly string[]): LogFormat {
+  let format: LogFormat = "text";
+  for (let i = 0; i < argv.length && argv[i] !== "--"; i++) {
+    const value = argv[i] === "--log-format" ? argv[i + 1] : argv[i]?.startsWith("--log-format=") ? argv[i]?.slice(13) : undefined;
+    if (value === "json" || value === "text") format = value;
+  }
+  return format;
+}
+
 function validateGlobals(found: Record<string, string>): GlobalOptions {
   const level = found["--log-level"] ?? "info";
   const format = found["--log-format"] ?? "text";

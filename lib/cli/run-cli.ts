@@ -2,12 +2,13 @@
  * @module
  * The only place that turns errors into messages and exit codes:
  * 0 ok, 1 error, 2 usage, 3 policy violation (`--fail-on`), 4 score below `--min-score`.
+ * Errors go to stderr as `error:`/`hint:` lines, or as one JSON line with `--log-format json`.
  */
 import { runCommand, type ArgsDef, type CommandDef } from "citty";
 import { KubeDevopsError, exitCodeOf, usageError } from "../errors.ts";
-import { createLogger, type Logger } from "../log.ts";
+import { createLogger, formatJsonRecord, type LogFormat, type Logger } from "../log.ts";
 import { formatVersion } from "../version.ts";
-import { extractGlobalOptions } from "./globals.ts";
+import { extractGlobalOptions, peekLogFormat } from "./globals.ts";
 import { renderHelp } from "./help.ts";
 import { createOutputWriter, isBrokenPipe, type OutputWriter } from "./output.ts";
 import { type ArgvProblem, findArgvProblem, normalizeNegations } from "./strict-flags.ts";
@@ -84,25 +85,27 @@ export async function runCli(root: AnyCommand, argv: readonly string[]): Promise
   // A stderr that cannot be written leaves nowhere to report anything; the exit code still says it.
   process.stderr.on("error", () => {});
   const stdout = createOutputWriter(process.stdout);
-  let logger = createLogger();
+  let format: LogFormat = peekLogFormat(argv);
+  let logger = createLogger({ format });
   let code: number;
   try {
     const { globals, rest } = extractGlobalOptions(argv);
-    logger = createLogger({ level: globals.logLevel, format: globals.logFormat });
+    format = globals.logFormat;
+    logger = createLogger({ level: globals.logLevel, format });
     setCliRuntime({ globals, logger, out: stdout.write, env: process.env });
-    code = await dispatch(root, rest, stdout);
+    code = await dispatch(root, rest, stdout, format);
   } catch (err) {
-    code = reportError(err, logger);
+    code = reportError(err, format, logger);
   }
   const failure = await stdout.settle();
   if (failure && !isBrokenPipe(failure)) {
-    const failed = reportError(new KubeDevopsError("OUTPUT", `Cannot write the output to stdout: ${failure.message}`, { cause: failure }), logger);
+    const failed = reportError(new KubeDevopsError("OUTPUT", `Cannot write the output to stdout: ${failure.message}`, { cause: failure }), format, logger);
     if (code === 0) code = failed;
   }
   return code;
 }
 
-async function dispatch(root: AnyCommand, rest: string[], stdout: OutputWriter): Promise<number> {
+async function dispatch(root: AnyCommand, rest: string[], stdout: OutputWriter, format: LogFormat): Promise<number> {
   if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-v")) {
     stdout.write(`${formatVersion()}\n`);
     return 0;
@@ -121,10 +124,8 @@ async function dispatch(root: AnyCommand, rest: string[], stdout: OutputWriter):
   const leafSubs = leaf.cmd.subCommands ? await resolveValue(leaf.cmd.subCommands) : undefined;
   if (leafSubs && !leaf.cmd.run) {
     const word = leaf.argv.find((t) => !t.startsWith("-"));
-    const usage = stripAnsi(await renderHelp(root, leaf.cmd, leaf.path));
-    const message = word ? `Unknown command "${word}"` : "No command given";
-    process.stderr.write(`${usage}\n\nerror: ${message}\n`);
-    return 2;
+    if (format === "text") process.stderr.write(`${stripAnsi(await renderHelp(root, leaf.cmd, leaf.path))}\n\n`);
+    throw usageError(word ? `Unknown command "${word}"` : "No command given");
   }
   const problem = findArgvProblem(leaf.argv, leafArgs);
   if (problem) throw argvError(problem, commandName(leaf.path), leafArgs);
@@ -132,24 +133,33 @@ async function dispatch(root: AnyCommand, rest: string[], stdout: OutputWriter):
   return 0;
 }
 
-function reportError(err: unknown, logger: Logger): number {
+/** Writes the final error: `error: …` (and `hint: …`) lines in text mode, one JSON line in json mode. */
+function writeError(format: LogFormat, message: string, fields: { code: string; hint?: string | undefined }, verdict = false): void {
+  if (format === "json") {
+    process.stderr.write(formatJsonRecord("error", [message, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))], new Date()));
+    return;
+  }
+  process.stderr.write(verdict ? `${message}\n` : `error: ${message}\n`);
+  if (fields.hint) process.stderr.write(`hint: ${fields.hint}\n`);
+}
+
+function reportError(err: unknown, format: LogFormat, logger: Logger): number {
   if (isCittyError(err)) {
-    process.stderr.write(`error: ${stripAnsi(err.message)}\n`);
+    writeError(format, stripAnsi(err.message), { code: "USAGE" });
     return 2;
   }
   if (err instanceof KubeDevopsError) {
     // Verdict-style codes (violations, score) are reported by the command itself.
     if (err.code !== "POLICY_VIOLATION" && err.code !== "SCORE_BELOW") {
-      process.stderr.write(`error: ${err.message}\n`);
-      if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+      writeError(format, err.message, { code: err.code, hint: err.hint });
       if (err.cause !== undefined) logger.debug("caused by", { cause: String(err.cause) });
     } else if (err.message) {
-      process.stderr.write(`${err.message}\n`);
+      writeError(format, err.message, { code: err.code }, true);
     }
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`error: internal error: ${message}\n`);
+  writeError(format, `internal error: ${message}`, { code: "INTERNAL" });
   if (err instanceof Error && err.stack) logger.debug(err.stack);
   return exitCodeOf(err);
 }

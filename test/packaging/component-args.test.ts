@@ -91,6 +91,7 @@ describe("generated args parse with each command's definition", () => {
     const accepted = runBinary([...args, "--kubeconfig", "/nonexistent/kubeconfig"]);
     expect({ code: accepted.code, stderr: accepted.stderr }).toEqual({ code: 1, stderr: expect.stringContaining("Cannot load kubeconfig") });
     const refused = runBinary([...args, "--workers", "0", "--kubeconfig", "/nonexistent/kubeconfig"]);
-    expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('Invalid --workers "0"') });
+    // The generated args log JSON, so the error is one JSON line too.
+    expect({ code: refused.code, error: JSON.parse(refused.stderr) }).toEqual({ code: 2, error: expect.objectContaining({ level: "error", code: "USAGE", msg: expect.stringContaining('Invalid --workers "0"') }) });
   });
 });
