@@ -62,6 +62,12 @@ export function formatJsonRecord(level: string, args: readonly unknown[], now: D
   return `${JSON.stringify(record)}\n`;
 }
 
+/** logfmt: a bare word stays bare; a string with spaces, quotes, `=` or nothing in it is quoted, so `key=value` pairs split unambiguously. */
+function textValue(value: unknown): string {
+  if (typeof value !== "string") return JSON.stringify(value);
+  return value === "" || /[\s"=\\]/.test(value) ? JSON.stringify(value) : value;
+}
+
 function formatTextLine(log: LogObject): string {
   const [first, ...rest] = log.args as unknown[];
   const message = first instanceof Error ? first.message : String(first);
@@ -70,7 +76,8 @@ function formatTextLine(log: LogObject): string {
       if (extra instanceof Error) return `error=${JSON.stringify(extra.message)}`;
       if (extra && typeof extra === "object") {
         return Object.entries(extra as Record<string, unknown>)
-          .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => `${k}=${textValue(v)}`)
           .join(" ");
       }
       return String(extra);
