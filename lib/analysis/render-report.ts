@@ -4,7 +4,6 @@
  * (`--fail-on`, `--min-score`) that turn a report into exit codes 3 and 4;
  * `multi-cluster analyze` judges `--fail-on` through the same functions.
  */
-import { stringify } from "yaml";
 import { countAtOrAbove, emptySeverityCounts, isSeverity, type SeverityCounts } from "../checks/severity.ts";
 import { KubeDevopsError, usageError } from "../errors.ts";
 import { integerFlag } from "../integer-flag.ts";
@@ -15,11 +14,7 @@ import { renderJunit } from "./render-junit.ts";
 import { renderSarif } from "./render-sarif.ts";
 import { renderTable } from "./render-table.ts";
 import { renderAnalysisReports } from "../reports/from-analysis.ts";
-
-/** `---`-separated YAML documents; an empty string when there are none. */
-function toYamlDocuments(docs: readonly unknown[]): string {
-  return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
-}
+import { stringifyYaml, stringifyYamlDocuments } from "../yaml-stringify.ts";
 
 export const OUTPUT_FORMATS = ["table", "json", "yaml", "sarif", "junit", "policyreport", "openreports"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -32,15 +27,15 @@ export function renderReport(report: AnalysisReport, format: OutputFormat, optio
     case "json":
       return `${JSON.stringify(reportDocument(report), null, 2)}\n`;
     case "yaml":
-      return stringify(reportDocument(report), { lineWidth: 0 });
+      return stringifyYaml(reportDocument(report));
     case "sarif":
       return `${JSON.stringify(renderSarif(report), null, 2)}\n`;
     case "junit":
       return renderJunit(report);
     case "policyreport":
-      return toYamlDocuments(renderAnalysisReports(report, "wgpolicyk8s"));
+      return stringifyYamlDocuments(renderAnalysisReports(report, "wgpolicyk8s"));
     case "openreports":
-      return toYamlDocuments(renderAnalysisReports(report, "openreports"));
+      return stringifyYamlDocuments(renderAnalysisReports(report, "openreports"));
   }
 }
 

@@ -5,9 +5,9 @@
  * readiness, restarts, age, IP and owner, and a `v1 List` for -o json|yaml that
  * `analyze -f` reads back.
  */
-import { stringify } from "yaml";
 import { asRecord, type KubeObjectLike } from "../k8s-objects.ts";
 import { controllerRef } from "../owners.ts";
+import { stringifyYaml } from "../yaml-stringify.ts";
 
 function meta(pod: KubeObjectLike): Record<string, unknown> {
   return asRecord(pod.metadata) ?? {};
@@ -94,5 +94,5 @@ export function podListDocument(pods: readonly KubeObjectLike[]) {
 /** -o json / -o yaml. */
 export function renderPodList(pods: readonly KubeObjectLike[], format: "json" | "yaml"): string {
   const doc = podListDocument(pods);
-  return format === "json" ? `${JSON.stringify(doc, null, 4)}\n` : stringify(doc, { lineWidth: 0 });
+  return format === "json" ? `${JSON.stringify(doc, null, 4)}\n` : stringifyYaml(doc);
 }

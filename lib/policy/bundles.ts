@@ -4,8 +4,8 @@
  * reference ships them, their case-insensitive lookup, and the three renderings of
  * `policy bundle-list | bundle-show | bundle-apply`.
  */
-import { stringify } from "yaml";
 import { KubeDevopsError } from "../errors.ts";
+import { stringifyYaml } from "../yaml-stringify.ts";
 import { API_VERSION, type DevOpsPolicySpec } from "./schema.ts";
 
 export interface PolicyBundle {
@@ -74,7 +74,7 @@ export function bundleSpec(name: string): DevOpsPolicySpec {
 }
 
 function specLines(spec: DevOpsPolicySpec): string[] {
-  return stringify(spec, { lineWidth: 0 }).split("\n").filter((line) => line !== "");
+  return stringifyYaml(spec).split("\n").filter((line) => line !== "");
 }
 
 /** `bundle-list`: NAME padded to 15, DESCRIPTION, a 70-dash rule, one row per bundle. */
@@ -105,5 +105,5 @@ export function bundlePolicy(bundle: PolicyBundle, target: { namespace: string; 
 
 /** `bundle-apply`: the policy as one YAML document, ready for `kubectl apply -f -`. */
 export function renderBundleApply(bundle: PolicyBundle, target: { namespace: string; policyName: string }): string {
-  return stringify(bundlePolicy(bundle, target), { lineWidth: 0 });
+  return stringifyYaml(bundlePolicy(bundle, target));
 }
