@@ -10,7 +10,6 @@
  * in `analyze`, judged over the clusters that were analyzed.
  */
 import { defineCommand } from "citty";
-import { stringify } from "yaml";
 import { analyzeObjects } from "../lib/analysis/build-report.ts";
 import { countBySeverity, parseFailOn, parseMinScore } from "../lib/analysis/render-report.ts";
 import { selectChecks, type CheckSelection, type NamedPolicy } from "../lib/analysis/select-checks.ts";
@@ -37,6 +36,7 @@ import {
 import { mapBounded, withDeadline } from "../lib/multi-cluster/run-bounded.ts";
 import { findBundle } from "../lib/policy/bundles.ts";
 import { durationFlag } from "../lib/duration.ts";
+import { stringifyYaml } from "../lib/yaml-stringify.ts";
 
 const FORMATS = ["table", "json", "yaml"] as const;
 
@@ -127,7 +127,7 @@ export default defineCommand({
       out(renderSeverityLine(aggregate) + renderAggregateLine(aggregate));
     } else {
       const doc = { ...(bundle ? { bundle } : {}), checks: selection.source, clusters: results, aggregate };
-      out(args.output === "json" ? `${JSON.stringify(doc, null, 2)}\n` : stringify(doc));
+      out(args.output === "json" ? `${JSON.stringify(doc, null, 2)}\n` : stringifyYaml(doc));
     }
     if (failed.length === results.length) throw new KubeDevopsError("UNREACHABLE", `No clusters could be analyzed (${failed.map((f) => f.context).join(", ")})`);
     if (failed.length > 0 && !args["allow-partial"]) {

@@ -4,8 +4,8 @@
  * ValidatingWebhookConfiguration (YAML, or JSON with `-o json`) for `kubectl apply -f -`.
  */
 import { defineCommand } from "citty";
-import { stringify } from "yaml";
 import { FAILURE_POLICIES, encodeCaBundle, renderWebhookConfiguration, type FailurePolicy } from "../gen/webhook-configuration.ts";
+import { toYamlDocument } from "../gen/to-yaml.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
@@ -62,6 +62,6 @@ export default defineCommand({
       failurePolicy: args["failure-policy"] as FailurePolicy,
       timeoutSeconds,
     });
-    out(args.output === "json" ? `${JSON.stringify(vwc, null, 2)}\n` : stringify(vwc));
+    out(args.output === "json" ? `${JSON.stringify(vwc, null, 2)}\n` : toYamlDocument(vwc));
   },
 });
