@@ -12,7 +12,7 @@ import { enforceGates, OUTPUT_FORMATS, parseFailOn, parseMinScore, renderReport,
 import { findPolicyInObjects, parsePolicyRef, selectChecks, type NamedPolicy } from "../lib/analysis/select-checks.ts";
 import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { listLivePods, listOwners, type LiveScope } from "../lib/cli/live-objects.ts";
-import { expandInputPaths, policiesFromFile, readInput } from "../lib/cli/read-inputs.ts";
+import { describeRepeats, expandInputPaths, policiesFromFile, readInput } from "../lib/cli/read-inputs.ts";
 import { collectFlagValues, collectListFlag } from "../lib/cli/repeated-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { usageError } from "../lib/errors.ts";
@@ -63,7 +63,8 @@ function parseFlags(a: { output: string; "fail-on"?: string | undefined; "min-sc
 }
 
 async function readOffline(paths: readonly string[]): Promise<SourcedObject[]> {
-  const files = expandInputPaths(paths);
+  const { files, repeats } = expandInputPaths(paths);
+  if (repeats.length > 0) cliRuntime().logger.warn(describeRepeats(repeats));
   if (files.length === 0) throw usageError(`No .yaml, .yml or .json files under ${paths.join(", ")}`);
   const objects: SourcedObject[] = [];
   for (const file of files) {

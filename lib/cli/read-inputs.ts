@@ -2,10 +2,11 @@
  * @module
  * Reads `-f` inputs for offline commands: files, directories (recursively,
  * `.yaml`/`.yml`/`.json`, hidden directories included, `.git` and
- * `node_modules` skipped, in sorted order) and `-` for stdin. Parsing stays in
- * the pure lib/manifests.
+ * `node_modules` skipped, in sorted order; symbolic links followed, each real
+ * directory walked and each real file read once) and `-` for stdin. Parsing
+ * stays in the pure lib/manifests.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import type { NamedPolicy } from "../analysis/select-checks.ts";
 import { KubeDevopsError, usageError } from "../errors.ts";
@@ -17,37 +18,89 @@ export interface InputText {
   text: string;
 }
 
+export interface ExpandedInputs {
+  /** Paths to read, in order; stdin stays `-`. */
+  files: string[];
+  /** Paths left out because they lead to a file already listed (a repeated -f, a symbolic link). */
+  repeats: { path: string; first: string }[];
+}
+
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 const SKIPPED_DIRS = new Set([".git", "node_modules"]);
 
-function walk(dir: string, out: string[]): void {
+interface Walk extends ExpandedInputs {
+  /** Real paths of the directories entered: a link back up the tree is not followed again. */
+  dirs: Set<string>;
+  /** Real path of each listed file → the path it was listed under. */
+  seen: Map<string, string>;
+}
+
+function statOrFail(path: string, what: string): Stats {
+  try {
+    return statSync(path);
+  } catch (err) {
+    throw new KubeDevopsError("INPUT", `${path}: ${what}`, { cause: err, hint: "check the path given to -f" });
+  }
+}
+
+function addFile(path: string, w: Walk): void {
+  const real = realpathSync(path);
+  const first = w.seen.get(real);
+  if (first !== undefined) {
+    w.repeats.push({ path, first });
+    return;
+  }
+  w.seen.set(real, path);
+  w.files.push(path);
+}
+
+function walk(dir: string, w: Walk): void {
+  const real = realpathSync(dir);
+  if (w.dirs.has(real)) return;
+  w.dirs.add(real);
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const path = join(dir, e.name);
-    if (e.isDirectory()) {
-      if (!SKIPPED_DIRS.has(e.name)) walk(path, out);
-    } else if (e.isFile() && MANIFEST_FILE.test(e.name)) out.push(path);
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      // Followed like kubectl follows a linked file; a broken link to a manifest fails as kubectl's open would.
+      if (!MANIFEST_FILE.test(e.name)) {
+        try {
+          isDir = statSync(path).isDirectory();
+        } catch {
+          continue;
+        }
+      } else {
+        const target = statOrFail(path, "broken symbolic link");
+        isDir = target.isDirectory();
+        isFile = target.isFile();
+      }
+    }
+    if (isDir) {
+      if (!SKIPPED_DIRS.has(e.name)) walk(path, w);
+    } else if (isFile && MANIFEST_FILE.test(e.name)) addFile(path, w);
   }
 }
 
 /** Expands `-f` values into file paths (directories walked); stdin stays `-`. */
-export function expandInputPaths(values: readonly string[]): string[] {
-  const out: string[] = [];
+export function expandInputPaths(values: readonly string[]): ExpandedInputs {
+  const w: Walk = { files: [], repeats: [], dirs: new Set(), seen: new Map() };
   for (const value of values) {
     if (value === "-") {
-      out.push("-");
+      w.files.push("-");
       continue;
     }
-    let isDir: boolean;
-    try {
-      isDir = statSync(value).isDirectory();
-    } catch (err) {
-      throw new KubeDevopsError("INPUT", `${value}: no such file or directory`, { cause: err, hint: "check the path given to -f" });
-    }
-    if (isDir) walk(value, out);
-    else out.push(value);
+    if (statOrFail(value, "no such file or directory").isDirectory()) walk(value, w);
+    else addFile(value, w);
   }
-  return out;
+  return { files: w.files, repeats: w.repeats };
+}
+
+/** The warning for paths left out as repeats: how many, and each with the path it repeats. */
+export function describeRepeats(repeats: ExpandedInputs["repeats"]): string {
+  const each = repeats.map((r) => (r.path === r.first ? `${r.path} (given twice)` : `${r.path} (= ${r.first})`));
+  return `${repeats.length} input path(s) lead to a file already read, read once: ${each.join(", ")}`;
 }
 
 /** Reads one input path (or stdin for `-`). */
