@@ -8,6 +8,7 @@
 import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { analyzeObjects, type AnalysisReport, type AnalyzeOptions } from "../lib/analysis/build-report.ts";
+import { describeDuplicates } from "../lib/analysis/dedupe-objects.ts";
 import { enforceGates, OUTPUT_FORMATS, parseFailOn, parseMinScore, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
 import { findPolicyInObjects, parsePolicyRef, selectChecks, type NamedPolicy } from "../lib/analysis/select-checks.ts";
 import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
@@ -110,6 +111,7 @@ async function analyzeOffline(paths: readonly string[], refs: readonly string[],
     else policies.push(findPolicyInObjects(ref, objects.map((o) => o.object)));
   }
   const report = analyzeObjects(objects, { ...base, ...selectChecks(bundles, policies), scoreTemplates: true });
+  if (report.duplicates.length > 0) cliRuntime().logger.warn(describeDuplicates(report.duplicates));
   if (report.tally.pods === 0 && Object.values(report.skipped).every((n) => n === 0)) {
     // A score of 100 for nothing must not look like a clean bill of health.
     cliRuntime().logger.warn(`no pods or pod controllers found in ${paths.join(", ")} (${report.ignoredObjects} other objects)`);

