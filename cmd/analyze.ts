@@ -26,6 +26,7 @@ import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
 import { parseLabelSelector } from "../lib/label-selector.ts";
 import { parseManifests, type SourcedObject } from "../lib/manifests/parse-manifests.ts";
 import { parsePolicy } from "../lib/policy/parse-policy.ts";
+import { parseRfc3339 } from "../lib/rfc3339.ts";
 import type { Severity } from "../lib/policy/schema.ts";
 
 const args = {
@@ -58,9 +59,9 @@ function parseFlags(a: { output: string; "fail-on"?: string | undefined; "min-sc
   const failOn = parseFailOn(a["fail-on"]);
   const minScore = parseMinScore(a["min-score"]);
   const top = integerFlag("--top", a.top, { min: 0, expected: "a non-negative integer" });
-  const now = a.now === undefined ? Date.now() : Date.parse(a.now);
-  if (Number.isNaN(now)) throw usageError(`Invalid --now "${a.now}": expected an RFC 3339 time such as 2026-01-01T12:00:00Z`);
-  return { format: a.output as OutputFormat, failOn, minScore, top, now };
+  const now = a.now === undefined ? { ms: Date.now() } : parseRfc3339(a.now);
+  if ("error" in now) throw usageError(`Invalid --now "${a.now}": ${now.error}`, "e.g. --now 2026-01-01T12:00:00Z or --now 2026-01-01T13:00:00+01:00");
+  return { format: a.output as OutputFormat, failOn, minScore, top, now: now.ms };
 }
 
 async function readOffline(paths: readonly string[]): Promise<SourcedObject[]> {
