@@ -9,7 +9,7 @@ import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { analyzeObjects, type AnalysisReport, type AnalyzeOptions } from "../lib/analysis/build-report.ts";
 import { describeDuplicates } from "../lib/analysis/dedupe-objects.ts";
-import { enforceGates, OUTPUT_FORMATS, parseFailOn, parseMinScore, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
+import { describeFilteredToNothing, describeFilters, enforceGates, filteredToNothing, OUTPUT_FORMATS, parseFailOn, parseMinScore, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
 import { findPolicyInObjects, parsePolicyRef, selectChecks, type NamedPolicy } from "../lib/analysis/select-checks.ts";
 import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { listLivePods, listOwners, type LiveScope } from "../lib/cli/live-objects.ts";
@@ -141,7 +141,10 @@ export default defineCommand({
     const report = files.length > 0
       ? await analyzeOffline(files, refs, bundles, base)
       : await analyzeLive(refs, bundles, { namespace: a.namespace, labelSelector: a.selector }, parseRateLimit(a, CLI_RATE_LIMIT), base);
+    const filters = describeFilters({ namespace: a.namespace, excludeNamespaces: excluded, selector: a.selector });
+    // With a gate, enforceGates says it (and fails); without one, a warning.
+    if (filteredToNothing(report) && flags.failOn === undefined && flags.minScore === undefined) cliRuntime().logger.warn(describeFilteredToNothing(report, filters));
     cliRuntime().out(renderReport(report, flags.format, { top: flags.top }));
-    enforceGates(report, { failOn: flags.failOn, minScore: flags.minScore });
+    enforceGates(report, { failOn: flags.failOn, minScore: flags.minScore, filters });
   },
 });

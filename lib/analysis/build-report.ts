@@ -73,6 +73,8 @@ export interface AnalysisReport {
   representedTemplates: number;
   /** Objects given more than once (same identity): only the first was scored. */
   duplicates: DuplicateObject[];
+  /** Namespaces of the units -n, --exclude-namespaces or -l left out, sorted. */
+  filteredNamespaces: string[];
   exemptionsHonoured: boolean;
 }
 
@@ -123,10 +125,12 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
   const byNamespace = new Map<string, Tally>();
   const byWorkload = new Map<string, WorkloadResult>();
   const skipped: SkipCounts = { succeeded: 0, evicted: 0, terminating: 0, systemNamespace: 0, filtered: 0 };
+  const filteredNamespaces = new Set<string>();
 
   for (const unit of units) {
     if (isFiltered(unit, options)) {
       skipped.filtered++;
+      filteredNamespaces.add(unit.namespace);
       continue;
     }
     const result = evaluateUnit(unit, options);
@@ -180,6 +184,7 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
     ignoredObjects: ignored,
     representedTemplates: represented,
     duplicates: unique.duplicates,
+    filteredNamespaces: [...filteredNamespaces].sort(),
     exemptionsHonoured: options.exemptions,
   };
 }

@@ -63,8 +63,37 @@ export function enforceFailOn(counts: Readonly<SeverityCounts>, failOn: Severity
   if (n > 0) throw new KubeDevopsError("POLICY_VIOLATION", `${n} violation(s) at or above severity ${failOn} (--fail-on ${failOn})${where ? ` in ${where}` : ""}`);
 }
 
-/** Throws POLICY_VIOLATION (exit 3) or SCORE_BELOW (exit 4) when a CI gate fails. */
-export function enforceGates(report: AnalysisReport, gates: { failOn?: Severity | undefined; minScore?: number | undefined }): void {
+/** The selection flags as given, e.g. `-n shopp -l app=web`; "the filters" when none is known. */
+export function describeFilters(filters: { namespace?: string | undefined; excludeNamespaces?: readonly string[] | undefined; selector?: string | undefined }): string {
+  const parts = [
+    filters.namespace ? `-n ${filters.namespace}` : "",
+    filters.excludeNamespaces?.length ? `--exclude-namespaces ${filters.excludeNamespaces.join(",")}` : "",
+    filters.selector ? `-l ${filters.selector}` : "",
+  ].filter((p) => p !== "");
+  return parts.length > 0 ? parts.join(" ") : "the filters";
+}
+
+/** True when -n, --exclude-namespaces or -l left out every pod and controller of an input that had some. */
+export function filteredToNothing(report: AnalysisReport): boolean {
+  const s = report.skipped;
+  return s.filtered > 0 && report.tally.pods + s.succeeded + s.evicted + s.terminating + s.systemNamespace === 0;
+}
+
+/** `-n shopp left nothing to score: …`, naming what was present. */
+export function describeFilteredToNothing(report: AnalysisReport, filters: string): string {
+  return `${filters} left nothing to score: all ${report.skipped.filtered} pods and pod controllers were filtered out (namespaces present: ${report.filteredNamespaces.join(", ")})`;
+}
+
+/**
+ * Throws POLICY_VIOLATION (exit 3) or SCORE_BELOW (exit 4) when a CI gate fails, and USAGE
+ * (exit 2) when there is a gate but the filters (`filters`: the flags as given) left nothing to judge:
+ * a mistyped -n must not pass every gate with the 100 of an empty set.
+ */
+export function enforceGates(report: AnalysisReport, gates: { failOn?: Severity | undefined; minScore?: number | undefined; filters?: string | undefined }): void {
+  const given = [gates.failOn ? `--fail-on ${gates.failOn}` : "", gates.minScore !== undefined ? `--min-score ${gates.minScore}` : ""].filter((g) => g !== "");
+  if (given.length > 0 && filteredToNothing(report)) {
+    throw usageError(`${given.join(" and ")} judged nothing: ${describeFilteredToNothing(report, gates.filters ?? "the filters")}`, "check -n, --exclude-namespaces and -l against the input");
+  }
   if (gates.failOn) enforceFailOn(countBySeverity(report), gates.failOn);
   if (gates.minScore !== undefined && report.score < gates.minScore) {
     throw new KubeDevopsError("SCORE_BELOW", `score ${report.score} is below --min-score ${gates.minScore}`);
