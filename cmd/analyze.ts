@@ -109,7 +109,7 @@ async function analyzeOffline(paths: readonly string[], refs: readonly string[],
   const policies: NamedPolicy[] = [];
   for (const ref of refs) {
     if (existsSync(ref)) policies.push(...(await policiesFromFile(ref)));
-    else policies.push(findPolicyInObjects(ref, objects.map((o) => o.object)));
+    else policies.push(findPolicyInObjects(ref, objects));
   }
   const report = analyzeObjects(objects, { ...base, ...selectChecks(bundles, policies), scoreTemplates: true });
   if (report.duplicates.length > 0) cliRuntime().logger.warn(describeDuplicates(report.duplicates));

@@ -6,7 +6,8 @@
  */
 import { checkSetFromPolicies, DEFAULT_CHECK_SET, type CheckSet } from "../checks/check-set.ts";
 import { KubeDevopsError } from "../errors.ts";
-import { asRecord, type KubeObjectLike } from "../k8s-objects.ts";
+import { asRecord } from "../k8s-objects.ts";
+import type { SourcedObject } from "../manifests/parse-manifests.ts";
 import { requireBundle } from "../policy/bundles.ts";
 import { parsePolicy } from "../policy/parse-policy.ts";
 import type { DevOpsPolicy } from "../policy/schema.ts";
@@ -42,14 +43,22 @@ export function parsePolicyRef(ref: string, defaultNamespace: string): { namespa
   throw new KubeDevopsError("USAGE", `Invalid --policy "${ref}": expected <namespace>/<name>, <name> or a policy file`);
 }
 
-/** Finds `ns/name` among DevOpsPolicy objects of the offline input, validated. */
-export function findPolicyInObjects(ref: string, objects: readonly KubeObjectLike[]): NamedPolicy {
+/** Where an object was read: `file:line`, `file`, or undefined for objects from the API. */
+function sourceOf(s: SourcedObject): string | undefined {
+  if (s.file === undefined) return undefined;
+  return s.line === undefined ? s.file : `${s.file}:${s.line}`;
+}
+
+/** Finds `ns/name` among DevOpsPolicy objects of the offline input, validated; problems name its file:line. */
+export function findPolicyInObjects(ref: string, objects: readonly SourcedObject[]): NamedPolicy {
   const { namespace, name } = parsePolicyRef(ref, "default");
-  for (const o of objects) {
+  for (const s of objects) {
+    const o = s.object;
     if (o.kind !== "DevOpsPolicy") continue;
     const meta = asRecord(o.metadata);
     const ns = typeof meta?.namespace === "string" && meta.namespace !== "" ? meta.namespace : "default";
-    if (meta?.name === name && ns === namespace) return { label: `${namespace}/${name}`, policy: parsePolicy(o, `${namespace}/${name}`) };
+    if (meta?.name !== name || ns !== namespace) continue;
+    return { label: `${namespace}/${name}`, policy: parsePolicy(o, sourceOf(s) ?? `${namespace}/${name}`) };
   }
   throw new KubeDevopsError("INPUT", `DevOpsPolicy ${namespace}/${name} not found in the input files`, {
     hint: "give the policy's file with -f or --policy <file>, or use --bundle",

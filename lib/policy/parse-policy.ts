@@ -101,7 +101,7 @@ export function parsePolicy(object: unknown, source = "policy"): DevOpsPolicy {
   throw new KubeDevopsError("INPUT", `Invalid DevOpsPolicy:\n${formatIssues(result.issues, source)}`);
 }
 
-/** A document of a multi-document YAML file: its 1-based start line and its parsed value. */
+/** A document of a multi-document YAML file (or an item of a List document): its 1-based start line and its parsed value. */
 export interface YamlPolicyDocument {
   index: number;
   line: number;
@@ -128,9 +128,26 @@ function findKeyNode(doc: Document, keys: (string | number)[]): number | undefin
 }
 
 /**
- * Parses every document of a YAML file and validates each DevOpsPolicy; throws one INPUT
- * error naming file:line and field path of every problem in every document, so callers
- * can validate all before applying any. Documents of other kinds are returned unvalidated.
+ * The objects of a document: itself, or the items of a List (`kubectl get dop -o yaml`) with
+ * their paths; the items of a typed list (`DevOpsPolicyList`) take its kind and apiVersion when
+ * they leave them out.
+ */
+function objectsOf(value: unknown): { value: unknown; path: (string | number)[] }[] {
+  const rec = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as { apiVersion?: unknown; kind?: unknown; items?: unknown }) : undefined;
+  if (!rec || !Array.isArray(rec.items) || (typeof rec.kind === "string" && !rec.kind.endsWith("List"))) return [{ value, path: [] }];
+  const typed = typeof rec.kind === "string" && rec.kind !== "List" ? { kind: rec.kind.slice(0, -4), apiVersion: rec.apiVersion } : undefined;
+  return rec.items.map((item: unknown, i: number) => {
+    const own = item !== null && typeof item === "object" && !Array.isArray(item) ? (item as Record<string, unknown>) : undefined;
+    const filled = typed && own ? { ...(own.apiVersion === undefined ? { apiVersion: typed.apiVersion } : {}), ...(own.kind === undefined ? { kind: typed.kind } : {}), ...own } : item;
+    return { value: filled, path: ["items", i] };
+  });
+}
+
+/**
+ * Parses every document of a YAML file and validates each DevOpsPolicy, also the items of a
+ * List (`kind: List` or `DevOpsPolicyList`, as `kubectl get devopspolicies -o yaml` prints); throws
+ * one INPUT error naming file:line and field path of every problem in every document, so callers
+ * can validate all before applying any. Objects of other kinds are returned unvalidated.
  */
 export function parsePolicyDocuments(text: string, file: string): YamlPolicyDocument[] {
   const counter = new LineCounter();
@@ -139,21 +156,30 @@ export function parsePolicyDocuments(text: string, file: string): YamlPolicyDocu
   const problems: string[] = [];
   const out: YamlPolicyDocument[] = [];
   docs.forEach((doc, index) => {
-    const line = counter.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
+    const docLine = counter.linePos(doc.contents?.range[0] ?? doc.range[0]).line;
     if (doc.errors.length > 0) {
       for (const err of doc.errors) problems.push(`${file}:${counter.linePos(err.pos[0]).line}: ${err.message.split("\n")[0]}`);
       return;
     }
-    const value = doc.toJS() as unknown;
-    if (value === null || value === undefined) return;
-    const kind = typeof value === "object" && !Array.isArray(value) ? (value as { kind?: unknown }).kind : undefined;
-    if (kind !== "DevOpsPolicy") {
-      out.push({ index, line, kind: typeof kind === "string" ? kind : undefined });
-      return;
+    for (const { value, path } of objectsOf(doc.toJS() as unknown)) {
+      if (value === null || value === undefined) continue;
+      const node = path.length > 0 ? (doc.getIn(path, true) as { range?: [number, number, number] } | undefined) : undefined;
+      const line = node?.range ? counter.linePos(node.range[0]).line : docLine;
+      const kind = typeof value === "object" && !Array.isArray(value) ? (value as { kind?: unknown }).kind : undefined;
+      if (kind !== "DevOpsPolicy") {
+        out.push({ index, line, kind: typeof kind === "string" ? kind : undefined });
+        continue;
+      }
+      const result = checkPolicy(value);
+      if (result.ok) out.push({ index, line, kind, policy: result.value });
+      else {
+        const prefix = path.join(".");
+        for (const issue of result.issues) {
+          const fieldPath = prefix === "" ? issue.path : issue.path === "(root)" ? prefix : `${prefix}.${issue.path}`;
+          problems.push(formatIssues([{ ...issue, path: fieldPath, line: lineOf(doc, counter, fieldPath) ?? line }], file));
+        }
+      }
     }
-    const result = checkPolicy(value);
-    if (result.ok) out.push({ index, line, kind, policy: result.value });
-    else for (const issue of result.issues) problems.push(formatIssues([{ ...issue, line: lineOf(doc, counter, issue.path) ?? line }], file));
   });
   if (problems.length > 0) {
     throw new KubeDevopsError("INPUT", `Invalid policy file ${file}:\n${problems.join("\n")}`, { hint: "Nothing was applied; fix every listed field and retry" });

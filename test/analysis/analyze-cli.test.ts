@@ -62,6 +62,18 @@ describe("analyze -f", () => {
     expect(bundle.checks).toEqual(["latest_tag", "missing_readiness"]);
   });
 
+  test("--policy takes a List of policies (kubectl get dop -o yaml); a bad policy found by ns/name in -f names file:line", () => {
+    const list = `apiVersion: v1\nkind: List\nitems:\n- apiVersion: devops.stochastic.io/v1\n  kind: DevOpsPolicy\n  metadata: {name: limits, namespace: team}\n  spec: {requireResourceLimits: true}\n`;
+    writeFileSync(join(dir, "policies.list"), list);
+    const fromList = runBinary(["analyze", "-f", join(dir, "good.yaml"), "--policy", join(dir, "policies.list"), "-o", "json"]);
+    expect(fromList.stderr).toBe("");
+    expect(JSON.parse(fromList.stdout)).toMatchObject({ checks: ["missing_limits"], source: `policy ${join(dir, "policies.list")}:4` });
+    const input = `${goodPod}---\napiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata: {name: typo, namespace: team}\nspec:\n  maxRestartCount: three\n`;
+    const bad = runBinary(["analyze", "-f", "-", "--policy", "team/typo"], { stdin: input });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("-:11: spec.maxRestartCount: Invalid type: Expected number");
+  });
+
   test("usage errors exit 2; a missing file exits 1 naming it", () => {
     expect(runBinary(["analyze", "-f", SNAPSHOT, "-o", "xml"]).code).toBe(2);
     expect(runBinary(["analyze", "-f", SNAPSHOT, "--fail-on", "severe"]).code).toBe(2);

@@ -100,6 +100,38 @@ describe("parsePolicyDocuments", () => {
     expect(docs.map((d) => [d.line, d.kind, d.policy?.metadata.name])).toEqual([[1, "DevOpsPolicy", "ok"], [8, "ConfigMap", undefined]]);
   });
 
+  test("a List (kubectl get dop -o yaml) yields its items, each with its own line", () => {
+    const list = [
+      "apiVersion: v1", // 1
+      "kind: List",
+      "metadata: {resourceVersion: ''}",
+      "items:",
+      "- apiVersion: devops.stochastic.io/v1", // 5
+      "  kind: DevOpsPolicy",
+      "  metadata: {name: a, namespace: shop}",
+      "  spec: {forbidLatestTag: true}",
+      "- apiVersion: v1", // 9
+      "  kind: ConfigMap",
+      "  metadata: {name: cm}",
+    ].join("\n");
+    expect(parsePolicyDocuments(list, "l.yaml").map((d) => [d.line, d.kind, d.policy?.metadata.name])).toEqual([[5, "DevOpsPolicy", "a"], [9, "ConfigMap", undefined]]);
+  });
+
+  test("a DevOpsPolicyList's kind-less items are DevOpsPolicies; their problems name line and items.N path", () => {
+    const list = [
+      "apiVersion: devops.stochastic.io/v1",
+      "kind: DevOpsPolicyList",
+      "items:",
+      "- metadata: {name: ok}",
+      "  spec: {forbidLatestTag: true}", // 5
+      "- metadata: {name: bad}",
+      "  spec:",
+      "    maxRestartCount: three",
+    ].join("\n");
+    expect(() => parsePolicyDocuments(list, "l.yaml")).toThrow("l.yaml:8: items.1.spec.maxRestartCount: Invalid type: Expected number");
+    expect(parsePolicyDocuments(list.split("\n").slice(0, 5).join("\n"), "l.yaml").map((d) => [d.line, d.policy?.metadata.name])).toEqual([[4, "ok"]]);
+  });
+
   test("a YAML syntax error names its line", () => {
     expect(() => parsePolicyDocuments("kind: DevOpsPolicy\nspec: [\n", "broken.yaml")).toThrow(/broken.yaml:\d+:/);
   });
