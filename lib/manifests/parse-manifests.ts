@@ -5,10 +5,11 @@
  * `PodList`, ...), watch events and AdmissionReviews are unwrapped. Invalid
  * input throws an INPUT error naming file, line and column.
  */
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, visit, type Alias } from "yaml";
 import { KubeDevopsError } from "../errors.ts";
 import { asRecord, type KubeObjectLike } from "../k8s-objects.ts";
 import { documentStartLines } from "./document-lines.ts";
+import { findDuplicateKey } from "./duplicate-keys.ts";
 import { reindentQuotedScalars } from "./reindent-quoted-scalars.ts";
 
 export interface SourcedObject {
@@ -28,19 +29,69 @@ interface ParsedDoc {
   line: number | undefined;
 }
 
+interface ErrorPosition {
+  line: number | undefined;
+  column: number | undefined;
+  message: string | undefined;
+}
+
+/** 1-based line and column of a character offset. */
+function positionOf(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/** YAML allows tab, line breaks and printable characters only (c-printable); Bun refuses the rest. */
+const NON_PRINTABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u0080-\u0084\u0086-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /**
  * Bun's native YAML parser is ~10x faster but its errors carry no position, so
- * on failure the text is parsed again by the `yaml` library to locate the error.
+ * on failure the text is parsed again by the `yaml` library to locate the error:
+ * a syntax error it reports, an alias whose anchor is not defined before it, or
+ * else the first character YAML does not allow (binary junk).
  */
-function locateYamlError(text: string): { line: number | undefined; column: number | undefined; message: string | undefined } {
+function locateYamlError(text: string): ErrorPosition {
   for (const doc of parseAllDocuments(text)) {
     const first = doc.errors[0];
     if (first) {
       const pos = first.linePos?.[0];
       return { line: pos?.line, column: pos?.col, message: first.message.split("\n")[0]?.replace(/ at line \d+, column \d+:?$/, "") };
     }
+    let unresolved: Alias | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        if (node.resolve(doc) !== undefined) return undefined;
+        unresolved = node;
+        return visit.BREAK;
+      },
+    });
+    if (unresolved?.range) {
+      return { ...positionOf(text, unresolved.range[0]), message: `unresolved alias *${unresolved.source} (no anchor &${unresolved.source} before it)` };
+    }
+  }
+  const bad = NON_PRINTABLE.exec(text);
+  if (bad) {
+    const code = (bad[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0");
+    return { ...positionOf(text, bad.index), message: `character U+${code} is not allowed in YAML (is this a text file?)` };
   }
   return { line: undefined, column: undefined, message: undefined };
+}
+
+/** A repeated key of a block mapping (the `yaml` library decides what the line scanner cannot). */
+function findRepeatedKey(text: string): ErrorPosition | undefined {
+  const scan = findDuplicateKey(text);
+  if (scan === undefined) return undefined;
+  if (scan !== "unsure") return { line: scan.line, column: scan.column, message: `mapping key ${JSON.stringify(scan.key)} already defined at line ${scan.firstLine}` };
+  for (const doc of parseAllDocuments(text)) {
+    const dup = doc.errors.find((e) => e.code === "DUPLICATE_KEY");
+    if (dup) return { line: dup.linePos?.[0].line, column: dup.linePos?.[0].col, message: "mapping key already defined (map keys must be unique)" };
+  }
+  return undefined;
 }
 
 function inputError(file: string, line: number | undefined, column: number | undefined, what: string, err: unknown): KubeDevopsError {
@@ -54,6 +105,7 @@ function inputError(file: string, line: number | undefined, column: number | und
 
 function parseYaml(text: string, file: string): ParsedDoc[] {
   let value: unknown;
+  let parsed = text;
   try {
     value = Bun.YAML.parse(text);
   } catch (err) {
@@ -61,11 +113,15 @@ function parseYaml(text: string, file: string): ParsedDoc[] {
     try {
       if (repaired === undefined) throw err;
       value = Bun.YAML.parse(repaired);
+      parsed = repaired;
     } catch {
       const pos = locateYamlError(text);
       throw inputError(file, pos.line, pos.column, "YAML", pos.message ?? err);
     }
   }
+  // Bun keeps the last of two equal keys; kubectl's strict decoding and the yaml library refuse them.
+  const repeated = findRepeatedKey(parsed);
+  if (repeated) throw inputError(file, repeated.line, repeated.column, "YAML", repeated.message);
   const docs = Array.isArray(value) ? value : [value];
   const lines = documentStartLines(text);
   const aligned = lines.length === docs.length;

@@ -1,7 +1,7 @@
 /**
  * Every YAML/JSON file of the shared corpus goes through offline analysis
- * without a crash; the one intentionally invalid file gives a clean INPUT
- * error naming it. Runs the pure pipeline per file, then the CLI once on the
+ * without a crash; the one intentionally invalid file, and the six that repeat
+ * a mapping key, give a clean INPUT error naming file and line. Runs the pure pipeline per file, then the CLI once on the
  * whole corpus.
  */
 import { describe, expect, test } from "bun:test";
@@ -17,11 +17,20 @@ import { runBinary } from "../support/binary.ts";
 
 const CORPUS = "/work/shared/corpus";
 const INVALID = "polaris/pkg/kube/test_files/test_3/bad.yaml";
+/** Files that repeat a mapping key (Bun's parser would keep the last silently; kubectl's strict decoding refuses them). */
+const REPEATED_KEYS: Record<string, string> = {
+  "gitops-engine/pkg/health/testdata/statefulset-ondelete.yaml": ':94:3: invalid YAML: mapping key "updateStrategy" already defined at line 30',
+  "holmesgpt/tests/llm/fixtures/test_ask_holmes/120_new_relic_traces2/deployment.yaml": ':222:3: invalid YAML: mapping key "requirements.txt" already defined at line 211',
+  "kube-linter/tests/checks/cel.yml": ':36:1: invalid YAML: mapping key "apiVersion" already defined at line 30', // a missing `---`
+  "kubernetes-examples/_archived/openshift-origin/etcd-controller.yaml": ':12:3: invalid YAML: mapping key "selector" already defined at line 6',
+  "kubernetes-examples/_archived/openshift-origin/etcd-discovery-controller.yaml": ':12:3: invalid YAML: mapping key "selector" already defined at line 6',
+  "kubernetes-examples/_archived/openshift-origin/openshift-controller.yaml": ':12:3: invalid YAML: mapping key "selector" already defined at line 8',
+};
 const files = existsSync(CORPUS) ? [...new Glob("**/*.{yaml,yml,json}").scanSync({ cwd: CORPUS, dot: true })].sort() : [];
 const strict = checkSetFromPolicy({ ...requireBundle("restricted").spec, requireResourceRequests: true, requireResourceLimits: true });
 
 describe.skipIf(files.length === 0)("shared corpus", () => {
-  test("every file is analyzed offline without a crash; only the invalid one errors, naming itself", () => {
+  test("every file is analyzed offline without a crash; only the invalid ones error, naming themselves and the line", () => {
     const failures: string[] = [];
     let units = 0;
     for (const file of files) {
@@ -35,10 +44,11 @@ describe.skipIf(files.length === 0)("shared corpus", () => {
         }
       } catch (err) {
         if (!(err instanceof KubeDevopsError) || err.code !== "INPUT" || !err.message.startsWith(`${file}:`)) throw err;
+        if (file in REPEATED_KEYS) expect(err.message).toBe(`${file}${REPEATED_KEYS[file]}`);
         failures.push(file);
       }
     }
-    expect(failures).toEqual([INVALID]);
+    expect(failures).toEqual([INVALID, ...Object.keys(REPEATED_KEYS)].sort());
     expect(files.length).toBeGreaterThan(1500);
     expect(units).toBeGreaterThan(1500);
   });
