@@ -66,6 +66,8 @@ export interface AnalysisReport {
   namespaces: NamespaceResult[];
   /** Every workload with at least one finding (exempt included), highest gain first. */
   workloads: WorkloadResult[];
+  /** The other scored workloads (no finding at all), by key: what JUnit reports as passing. */
+  passingWorkloads: { key: string; units: number }[];
   skipped: SkipCounts;
   /** Objects that are neither pods nor pod controllers. */
   ignoredObjects: number;
@@ -126,6 +128,8 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
   const byWorkload = new Map<string, WorkloadResult>();
   const skipped: SkipCounts = { succeeded: 0, evicted: 0, terminating: 0, systemNamespace: 0, filtered: 0 };
   const filteredNamespaces = new Set<string>();
+  /** Units without findings per workload key. */
+  const scoredUnits = new Map<string, number>();
 
   for (const unit of units) {
     if (isFiltered(unit, options)) {
@@ -142,8 +146,11 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
     let ns = byNamespace.get(unit.namespace);
     if (!ns) byNamespace.set(unit.namespace, (ns = emptyTally()));
     addTallyInto(ns, result.tally);
-    if (result.findings.length === 0) continue;
     const key = formatWorkload(unit.workload);
+    if (result.findings.length === 0) {
+      scoredUnits.set(key, (scoredUnits.get(key) ?? 0) + 1);
+      continue;
+    }
     let w = byWorkload.get(key);
     if (!w) {
       w = { ref: unit.workload, key, units: 0, tally: emptyTally(), score: 100, gain: 0, findings: [], file: unit.source.file, line: unit.source.line };
@@ -180,6 +187,10 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([namespace, t]) => ({ namespace, tally: t, score: scoreTally(t), classification: classify(scoreTally(t)) })),
     workloads,
+    passingWorkloads: [...scoredUnits.entries()]
+      .filter(([key]) => !byWorkload.has(key))
+      .map(([key, units]) => ({ key, units }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
     skipped,
     ignoredObjects: ignored,
     representedTemplates: represented,

@@ -8,6 +8,7 @@
  */
 import { asRecord } from "../k8s-objects.ts";
 import type { SourcedObject } from "../manifests/parse-manifests.ts";
+import { visibleLine } from "./visible-text.ts";
 
 /** A dropped repeat: which object, where it was first given and where again. */
 export interface DuplicateObject {
@@ -92,5 +93,5 @@ function locate(s: SourcedObject): string {
 export function describeDuplicates(duplicates: readonly DuplicateObject[], shown = 3): string {
   const each = duplicates.slice(0, shown).map((d) => `${d.object} at ${locate(d.repeat)} repeats ${locate(d.first)}`);
   const more = duplicates.length > shown ? `; and ${duplicates.length - shown} more` : "";
-  return `dropped ${duplicates.length} duplicate object(s) (same apiVersion, kind, namespace, name and uid; the first is scored): ${each.join("; ")}${more}`;
+  return visibleLine(`dropped ${duplicates.length} duplicate object(s) (same apiVersion, kind, namespace, name and uid; the first is scored): ${each.join("; ")}${more}`);
 }

@@ -13,6 +13,7 @@ import { reportDocument } from "./report-document.ts";
 import { renderJunit } from "./render-junit.ts";
 import { renderSarif } from "./render-sarif.ts";
 import { renderTable } from "./render-table.ts";
+import { visibleLine } from "./visible-text.ts";
 import { renderAnalysisReports } from "../reports/from-analysis.ts";
 import { stringifyYaml, stringifyYamlDocuments } from "../yaml-stringify.ts";
 
@@ -81,7 +82,7 @@ export function filteredToNothing(report: AnalysisReport): boolean {
 
 /** `-n shopp left nothing to score: …`, naming what was present. */
 export function describeFilteredToNothing(report: AnalysisReport, filters: string): string {
-  return `${filters} left nothing to score: all ${report.skipped.filtered} pods and pod controllers were filtered out (namespaces present: ${report.filteredNamespaces.join(", ")})`;
+  return visibleLine(`${filters} left nothing to score: all ${report.skipped.filtered} pods and pod controllers were filtered out (namespaces present: ${report.filteredNamespaces.join(", ")})`);
 }
 
 /**

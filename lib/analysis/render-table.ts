@@ -6,6 +6,7 @@
  */
 import { CHECK_BY_ID, type CheckId } from "../checks/registry.ts";
 import type { AnalysisReport, LocatedFinding, WorkloadResult } from "./build-report.ts";
+import { visibleLine } from "./visible-text.ts";
 
 /** The reference's block (§1.4), followed by its blank line. */
 export function renderSummaryBlock(report: AnalysisReport): string {
@@ -44,7 +45,7 @@ export function describeFixes(findings: readonly LocatedFinding[]): string {
     if (f.container !== "") set.add(f.container);
   }
   return [...byCheck.entries()]
-    .map(([id, containers]) => (containers.size > 0 ? `${CHECK_BY_ID[id].fix} (${[...containers].join(", ")})` : CHECK_BY_ID[id].fix))
+    .map(([id, containers]) => (containers.size > 0 ? `${CHECK_BY_ID[id].fix} (${[...containers].map(visibleLine).join(", ")})` : CHECK_BY_ID[id].fix))
     .join("; ");
 }
 
@@ -64,18 +65,19 @@ function renderDetails(report: AnalysisReport): string[] {
     s.filtered ? `${s.filtered} filtered out` : "",
   ].filter((x) => x !== "");
   if (skipped.length) lines.push(`Not scored                 : ${skipped.join(", ")}`);
-  lines.push(`Checks                     : ${report.checks.join(", ") || "none"} (${report.source})`);
+  lines.push(`Checks                     : ${report.checks.join(", ") || "none"} (${visibleLine(report.source)})`);
   return lines;
 }
 
 function renderNamespaces(report: AnalysisReport): string[] {
   if (report.namespaces.length === 0) return [];
-  const width = Math.max(9, ...report.namespaces.map((n) => n.namespace.length)) + 2;
+  const names = new Map(report.namespaces.map((n) => [n.namespace, visibleLine(n.namespace)]));
+  const width = Math.max(9, ...[...names.values()].map((n) => n.length)) + 2;
   const lines = [`${pad("NAMESPACE", width)}${padStart("PODS", 6)}${padStart("VIOLATIONS", 12)}${padStart("SCORE", 7)}  STATUS`];
   // Worst first: the namespaces that need attention lead.
   const sorted = [...report.namespaces].sort((a, b) => a.score - b.score || a.namespace.localeCompare(b.namespace));
   for (const n of sorted) {
-    lines.push(`${pad(n.namespace, width)}${padStart(String(n.tally.pods), 6)}${padStart(String(n.tally.violations), 12)}${padStart(String(n.score), 7)}  ${n.classification}`);
+    lines.push(`${pad(names.get(n.namespace) as string, width)}${padStart(String(n.tally.pods), 6)}${padStart(String(n.tally.violations), 12)}${padStart(String(n.score), 7)}  ${n.classification}`);
   }
   return lines;
 }
@@ -83,9 +85,10 @@ function renderNamespaces(report: AnalysisReport): string[] {
 function renderTopFixes(workloads: readonly WorkloadResult[], limit: number): string[] {
   const top = workloads.filter((w) => w.tally.violations > 0).slice(0, limit);
   if (top.length === 0) return ["No violations to fix."];
-  const width = Math.max(8, ...top.map((w) => w.key.length)) + 2;
+  const keys = top.map((w) => visibleLine(w.key));
+  const width = Math.max(8, ...keys.map((k) => k.length)) + 2;
   const lines = [`TOP FIXES (points the cluster score gains when the workload is fixed)`, `${padStart("GAIN", 6)}  ${pad("WORKLOAD", width)}FIX`];
-  for (const w of top) lines.push(`${padStart(`+${w.gain.toFixed(1)}`, 6)}  ${pad(w.key, width)}${describeFixes(w.findings)}`);
+  top.forEach((w, i) => lines.push(`${padStart(`+${w.gain.toFixed(1)}`, 6)}  ${pad(keys[i] as string, width)}${describeFixes(w.findings)}`));
   const rest = workloads.filter((w) => w.tally.violations > 0).length - top.length;
   if (rest > 0) lines.push(`… and ${rest} more workload(s) with violations (-o json lists them all)`);
   return lines;

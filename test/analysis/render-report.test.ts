@@ -86,6 +86,49 @@ describe("junit", () => {
   });
 });
 
+describe("junit: every scored workload, valid XML whatever the names", () => {
+  const analyze = (objects: ReturnType<typeof makePod>[]) =>
+    analyzeObjects(objects.map((object, i) => ({ object, file: "in.yaml", line: i + 1 })), { checkSet: DEFAULT_CHECK_SET, now: NOW, exemptions: true, source: "reference defaults", scoreTemplates: true });
+
+  test("a compliant input is one passing suite per workload, not tests=\"0\" (which Jenkins fails)", () => {
+    const xml = renderReport(analyze([makePod({ name: "b", namespace: "shop", image: "app:1.0" }), makePod({ name: "a", namespace: "shop", image: "app:1.0" })]), "junit");
+    expect(xml).toContain('<testsuites name="kube-devops analyze" tests="10" failures="0" errors="0" skipped="0">');
+    expect([...xml.matchAll(/<testsuite name="([^"]+)" tests="5" failures="0"/g)].map((m) => m[1])).toEqual(["pod/shop/a", "pod/shop/b"]);
+    expect(xml).toContain('    <testcase name="missing_liveness" classname="pod/shop/a"/>');
+  });
+
+  test("workloads with findings come first, then the passing ones; every one of a workload's pods counts once", () => {
+    const xml = renderReport(analyze([makePod({ name: "ok", namespace: "shop", image: "app:1.0" }), makePod({ name: "bad", namespace: "shop", image: "x:latest" })]), "junit");
+    expect([...xml.matchAll(/<testsuite name="([^"]+)"/g)].map((m) => m[1])).toEqual(["pod/shop/bad", "pod/shop/ok"]);
+    expect(xml).toMatch(/<testsuites [^>]*tests="10" failures="1"/);
+  });
+
+  const hostile = "ev\u0000il\u001b[31m\u0007<&>\"'\ttab\nline\u2028\ud800";
+
+  test("characters XML 1.0 forbids become visible escapes; markup, tabs and breaks in attributes are references", () => {
+    const xml = renderReport(analyze([makePod({ name: hostile, namespace: "shop", image: "x:latest" })]), "junit");
+    const name = "pod/shop/ev\\x00il\\x1b[31m\\x07&lt;&amp;&gt;&quot;&apos;&#9;tab&#10;line\\u2028\\ud800";
+    expect(xml).toContain(`<testsuite name="${name}" `);
+    // XML 1.0 Char: tab, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD, supplementary planes (as pairs).
+    expect(xml).not.toMatch(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD]/u);
+  });
+
+  test.skipIf(!Bun.which("python3"))("an XML parser reads the document back, names intact", () => {
+    const xml = renderReport(analyze([makePod({ name: hostile, namespace: "shop", image: "x:latest" }), makePod({ name: "ok", namespace: "shop", image: "a:1" })]), "junit");
+    const script = "import sys, xml.etree.ElementTree as E\nr = E.fromstring(sys.stdin.buffer.read())\nprint(r.get('tests'), [s.get('name') for s in r])";
+    const result = Bun.spawnSync(["python3", "-c", script], { stdin: new TextEncoder().encode(xml), stdout: "pipe", stderr: "pipe" });
+    expect(result.stderr.toString()).toBe("");
+    expect(result.stdout.toString().trim()).toBe(String.raw`10 ['pod/shop/ev\\x00il\\x1b[31m\\x07<&>"\'\ttab\nline\\u2028\\ud800', 'pod/shop/ok']`);
+  });
+
+  test("the table shows control characters as escapes: no raw ESC, no broken rows", () => {
+    const table = renderReport(analyze([makePod({ name: hostile, namespace: "sh\nop", image: "x:latest" })]), "table");
+    expect(table).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u2028\u2029]/);
+    expect(table).toContain("sh\\x0aop  ");
+    expect(table).toContain("pod/sh\\x0aop/ev\\x00il\\x1b[31m\\x07<&>\"'\\x09tab\\x0aline\\u2028\\ud800  ");
+  });
+});
+
 describe("gates", () => {
   test("--fail-on counts scored findings at or above the severity", () => {
     expect(countAtOrAbove(countBySeverity(report), "critical")).toBe(1);
