@@ -58,27 +58,42 @@ function replayEvents(objects: readonly SourcedObject[]): readonly SourcedObject
   return out.filter((s): s is SourcedObject => s !== undefined);
 }
 
+/** Same apiVersion, kind, namespace (default when unset) and name. */
+function sameIdentity(a: SourcedObject, b: SourcedObject): boolean {
+  const [ma, mb] = [asRecord(a.object.metadata), asRecord(b.object.metadata)];
+  return a.object.apiVersion === b.object.apiVersion && a.object.kind === b.object.kind && ma?.name === mb?.name && (ma?.namespace || "default") === (mb?.namespace || "default");
+}
+
 /** The objects with watch streams replayed and repeats dropped (the first counts), and the repeats. */
 export function dedupeObjects(objects: readonly SourcedObject[]): DedupedObjects {
   const replayed = replayEvents(objects);
-  const firstByKey = new Map<string, SourcedObject>();
+  // Dumps carry uids: those alone find the candidates (no key string to build per object).
+  const byUid = new Map<string, SourcedObject>();
+  const byKey = new Map<string, SourcedObject>();
   const duplicates: DuplicateObject[] = [];
   const kept: SourcedObject[] = [];
   for (const s of replayed) {
-    const id = nameAndNamespace(s);
-    if (!id) {
+    const meta = asRecord(s.object.metadata);
+    const name = meta?.name;
+    if (typeof name !== "string" || name === "") {
       kept.push(s);
       continue;
     }
-    const meta = asRecord(s.object.metadata);
-    const uid = typeof meta?.uid === "string" ? meta.uid : "";
-    const key = `${String(s.object.apiVersion)}\u0000${String(s.object.kind)}\u0000${id.namespace}\u0000${id.name}\u0000${uid}`;
-    const first = firstByKey.get(key);
+    const uid = typeof meta?.uid === "string" && meta.uid !== "" ? meta.uid : undefined;
+    let first = uid === undefined ? undefined : byUid.get(uid);
+    let key: string | undefined;
+    if (first && !sameIdentity(first, s)) first = undefined;
+    if (!first && (uid === undefined || byUid.has(uid))) {
+      const ns = typeof meta?.namespace === "string" && meta.namespace !== "" ? meta.namespace : "default";
+      key = `${String(s.object.apiVersion)}\u0000${String(s.object.kind)}\u0000${ns}\u0000${name}\u0000${uid ?? ""}`;
+      first = byKey.get(key);
+    }
     if (first) {
-      duplicates.push({ object: `${String(s.object.kind)} ${id.namespace}/${id.name}`, first, repeat: s });
+      duplicates.push({ object: `${String(s.object.kind)} ${typeof meta?.namespace === "string" && meta.namespace !== "" ? meta.namespace : "default"}/${name}`, first, repeat: s });
       continue;
     }
-    firstByKey.set(key, s);
+    if (key !== undefined) byKey.set(key, s);
+    else byUid.set(uid as string, s);
     kept.push(s);
   }
   return { objects: duplicates.length === 0 ? replayed : kept, duplicates };
