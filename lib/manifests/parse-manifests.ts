@@ -8,7 +8,7 @@
 import { parseAllDocuments, visit, type Alias } from "yaml";
 import { KubeDevopsError } from "../errors.ts";
 import { asRecord, type KubeObjectLike } from "../k8s-objects.ts";
-import { documentStartLines } from "./document-lines.ts";
+import { documentStartLines, listItemLines } from "./document-lines.ts";
 import { findDuplicateKey } from "./duplicate-keys.ts";
 import { reindentQuotedScalars } from "./reindent-quoted-scalars.ts";
 
@@ -27,6 +27,8 @@ export interface SourcedObject {
 interface ParsedDoc {
   value: unknown;
   line: number | undefined;
+  /** Start lines of a List's items, when found for each of them. */
+  itemLines?: readonly number[] | undefined;
 }
 
 interface ErrorPosition {
@@ -125,7 +127,8 @@ function parseYaml(text: string, file: string): ParsedDoc[] {
   const docs = Array.isArray(value) ? value : [value];
   const lines = documentStartLines(text);
   const aligned = lines.length === docs.length;
-  return docs.map((v, i) => ({ value: v, line: aligned ? lines[i] : undefined }));
+  const items = aligned ? listItemLines(parsed) : [];
+  return docs.map((v, i) => ({ value: v, line: aligned ? lines[i] : undefined, itemLines: items[i] }));
 }
 
 function parseJsonLines(text: string, file: string): ParsedDoc[] {
@@ -172,7 +175,7 @@ function itemKindOf(listKind: unknown, item: Record<string, unknown>): string | 
   return Array.isArray(spec?.containers) ? "Pod" : undefined;
 }
 
-function unwrap(value: unknown, file: string, line: number | undefined, out: SourcedObject[], depth = 0): void {
+function unwrap(value: unknown, file: string, line: number | undefined, out: SourcedObject[], depth = 0, itemLines?: readonly number[]): void {
   if (depth > 4) return;
   if (Array.isArray(value)) {
     for (const v of value) unwrap(v, file, line, out, depth + 1);
@@ -181,12 +184,14 @@ function unwrap(value: unknown, file: string, line: number | undefined, out: Sou
   const rec = asRecord(value);
   if (!rec) return;
   if (Array.isArray(rec.items) && (typeof rec.kind !== "string" || rec.kind.endsWith("List"))) {
-    for (const raw of rec.items) {
+    // Each item at its own line when the scan found exactly one per item, else at the List's.
+    const lines = itemLines?.length === rec.items.length ? itemLines : undefined;
+    rec.items.forEach((raw: unknown, i: number) => {
       const item = asRecord(raw);
-      if (!item) continue;
+      if (!item) return;
       const kind = itemKindOf(rec.kind, item);
-      unwrap(kind && item.kind !== kind ? { ...item, kind } : item, file, line, out, depth + 1);
-    }
+      unwrap(kind && item.kind !== kind ? { ...item, kind } : item, file, lines?.[i] ?? line, out, depth + 1);
+    });
     return;
   }
   if (typeof rec.type === "string" && WATCH_TYPES.has(rec.type) && asRecord(rec.object) && rec.kind === undefined) {
@@ -210,6 +215,6 @@ function unwrap(value: unknown, file: string, line: number | undefined, out: Sou
 /** Parses one input's text into objects; throws an INPUT error naming `file:line:column`. */
 export function parseManifests(text: string, file: string): SourcedObject[] {
   const out: SourcedObject[] = [];
-  for (const doc of parseDocuments(text, file)) unwrap(doc.value, file, doc.line, out);
+  for (const doc of parseDocuments(text, file)) unwrap(doc.value, file, doc.line, out, 0, doc.itemLines);
   return out;
 }

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { dedupeObjects } from "../../lib/analysis/dedupe-objects.ts";
 import { KubeDevopsError } from "../../lib/errors.ts";
-import { documentStartLines } from "../../lib/manifests/document-lines.ts";
+import { documentStartLines, listItemLines } from "../../lib/manifests/document-lines.ts";
 import { parseManifests } from "../../lib/manifests/parse-manifests.ts";
 
 const summary = (text: string, file = "in.yaml") => parseManifests(text, file).map((o) => [o.object.kind, o.object.metadata?.name, o.line]);
@@ -21,7 +21,40 @@ describe("parseManifests", () => {
     const podList = JSON.stringify({ kind: "PodList", items: [{ metadata: { name: "p1" } }] });
     expect(summary(podList, "l.json")).toEqual([["Pod", "p1", 1]]);
     const list = "kind: List\nitems:\n- metadata: {name: bare}\n  spec: {containers: []}\n- kind: Deployment\n  metadata: {name: d}\n";
-    expect(summary(list)).toEqual([["Pod", "bare", 1], ["Deployment", "d", 1]]);
+    expect(summary(list)).toEqual([["Pod", "bare", 3], ["Deployment", "d", 5]]);
+  });
+
+  test("each item of a YAML List is located at its own line; a List the scan cannot align stays at its document's line", () => {
+    const dump = [
+      "apiVersion: v1", // 1
+      "kind: List",
+      "items:",
+      "- apiVersion: v1", // 4
+      "  kind: Pod",
+      "  metadata:",
+      "    name: a",
+      "    annotations:",
+      "      note: |", // 9
+      "        - not an item",
+      "  spec:",
+      "    containers:",
+      "    - name: c", // 13
+      "",
+      "# a comment",
+      "- kind: Pod", // 16
+      "  metadata: {name: b}",
+      "metadata: {resourceVersion: ''}",
+      "---",
+      "kind: List", // 20
+      "items:",
+      "  - kind: Pod",
+      "    metadata: {name: c}",
+      "  - {kind: Pod, metadata: {name: d}}", // 24
+    ].join("\n");
+    expect(summary(dump)).toEqual([["Pod", "a", 4], ["Pod", "b", 16], ["Pod", "c", 22], ["Pod", "d", 24]]);
+    expect(listItemLines(dump)).toEqual([[4, 16], [22, 24]]);
+    const flow = "kind: List\nitems:\n  [{kind: Pod, metadata: {name: e}}]\n";
+    expect(summary(flow)).toEqual([["Pod", "e", 1]]);
   });
 
   test("a watch stream (JSON lines) is read event by event and replayed", () => {
