@@ -26,8 +26,8 @@ import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
 import { parseLabelSelector } from "../lib/label-selector.ts";
 import { parseManifests, type SourcedObject } from "../lib/manifests/parse-manifests.ts";
 import { parsePolicy } from "../lib/policy/parse-policy.ts";
-import { parseRfc3339 } from "../lib/rfc3339.ts";
 import type { Severity } from "../lib/policy/schema.ts";
+import { parseRfc3339 } from "../lib/rfc3339.ts";
 
 const args = {
   filename: { type: "string", alias: "f", description: "Analyze files offline: a file, a directory (recursive) or - for stdin; repeatable", valueHint: "path" },
@@ -42,7 +42,7 @@ const args = {
   "min-score": { type: "string", description: "Exit 4 when the cluster score is below this (0-100)", valueHint: "score" },
   ...exemptionsArg,
   top: { type: "string", default: "10", description: "How many workloads to list under TOP FIXES", valueHint: "n" },
-  now: { type: "string", description: "Evaluate as of this RFC 3339 time (default: now), e.g. for a snapshot's pending durations", valueHint: "time" },
+  now: { type: "string", description: "Evaluate as of this RFC 3339 time with Z or an offset (default: now), e.g. for a snapshot's pending durations", valueHint: "time" },
   ...rateLimitArgs,
 } as const;
 
