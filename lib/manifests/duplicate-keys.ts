@@ -21,14 +21,6 @@ export interface DuplicateKey {
 
 export type DuplicateKeyScan = DuplicateKey | "unsure" | undefined;
 
-/** A block mapping still open: its column and keys (a Map once it has many). */
-interface OpenMap {
-  indent: number;
-  keys: string[];
-  lines: number[];
-  index: Map<string, number> | undefined;
-}
-
 const SPACE = 32;
 const TAB = 9;
 const CR = 13;
@@ -55,6 +47,10 @@ const MANY_KEYS = 16;
 /** Plain keys YAML 1.2 reads as numbers, bools or null: equal values need not be equal text. */
 const NON_STRING_PLAIN = /^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|true|True|TRUE|false|False|FALSE|null|Null|NULL|~|)$/;
 
+/** First characters a NON_STRING_PLAIN key can start with (the regex runs only for those). */
+const MAYBE_NON_STRING = new Uint8Array(128);
+for (const ch of "0123456789+-.tTfFnN~") MAYBE_NON_STRING[ch.charCodeAt(0)] = 1;
+
 class Unsure extends Error {}
 
 function unquote(raw: string): string {
@@ -69,7 +65,19 @@ function unquote(raw: string): string {
 /** The scanner over one text; positions are offsets into it, `end` the end of the current line. */
 class Scan {
   readonly text: string;
-  maps: OpenMap[] = [];
+  /**
+   * The open block mappings, innermost last: column, index of the first key in the flat key
+   * arrays below, and a Map once a mapping has many keys. A plain key is kept as its offsets
+   * in the text (no string per key line), a quoted one as its value. Flat arrays, so a mapping
+   * costs no allocation: a pod dump opens about fifteen per pod.
+   */
+  mapIndent: number[] = [];
+  mapFirst: number[] = [];
+  mapIndex: (Map<string, number> | undefined)[] = [];
+  keyStart: number[] = [];
+  keyEnd: number[] = [];
+  keyQuoted: (string | undefined)[] = [];
+  keyLine: number[] = [];
   /** Lines indented deeper than this (or blank) belong to a block scalar; -1 when none is open. */
   blockParent = -1;
   /** The quote (char code) of a quoted scalar continuing on the next line; 0 when none. */
@@ -125,24 +133,69 @@ class Scan {
   }
 
   popDeeper(indent: number): void {
-    const maps = this.maps;
-    while (maps.length > 0 && (maps[maps.length - 1] as OpenMap).indent > indent) maps.pop();
+    let depth = this.mapIndent.length;
+    while (depth > 0 && (this.mapIndent[depth - 1] as number) > indent) depth--;
+    if (depth === this.mapIndent.length) return;
+    const keys = this.mapFirst[depth] as number;
+    this.mapIndent.length = depth;
+    this.mapFirst.length = depth;
+    this.mapIndex.length = depth;
+    this.keyStart.length = keys;
+    this.keyEnd.length = keys;
+    this.keyQuoted.length = keys;
+    this.keyLine.length = keys;
   }
 
-  /** Records `key` at column `column` (0-based) of `lineNo`; returns the duplicate when that mapping has it. */
-  addKey(key: string, column: number, lineNo: number): DuplicateKey | undefined {
+  /** Closes every mapping (a new document). */
+  reset(): void {
+    this.popDeeper(-1);
+  }
+
+  /** The n-th key (flat index) as a string. */
+  keyOf(n: number): string {
+    return this.keyQuoted[n] ?? this.text.slice(this.keyStart[n], this.keyEnd[n]);
+  }
+
+  /** Whether the n-th key equals the plain key at [start, end) or the quoted key `quoted`. */
+  sameKey(n: number, start: number, end: number, quoted: string | undefined): boolean {
+    if (quoted !== undefined || this.keyQuoted[n] !== undefined) return (quoted ?? this.text.slice(start, end)) === this.keyOf(n);
+    const from = this.keyStart[n] as number;
+    if ((this.keyEnd[n] as number) - from !== end - start) return false;
+    const t = this.text;
+    for (let k = 0; k < end - start; k++) if (t.charCodeAt(from + k) !== t.charCodeAt(start + k)) return false;
+    return true;
+  }
+
+  /**
+   * Records the key at [start, end) of the text (its value `quoted` when it was quoted) at
+   * column `column` of `lineNo`; returns the duplicate when that mapping already has it.
+   */
+  addKey(start: number, end: number, quoted: string | undefined, column: number, lineNo: number): DuplicateKey | undefined {
     this.popDeeper(column);
-    let top = this.maps[this.maps.length - 1];
-    if (!top || top.indent < column) {
-      top = { indent: column, keys: [], lines: [], index: undefined };
-      this.maps.push(top);
+    let depth = this.mapIndent.length;
+    if (depth === 0 || (this.mapIndent[depth - 1] as number) < column) {
+      this.mapIndent.push(column);
+      this.mapFirst.push(this.keyLine.length);
+      this.mapIndex.push(undefined);
+      depth++;
     }
-    const at = top.index ? (top.index.get(key) ?? -1) : top.keys.indexOf(key);
-    if (at >= 0) return { key, line: lineNo, column: column + 1, firstLine: top.lines[at] as number };
-    top.keys.push(key);
-    top.lines.push(lineNo);
-    if (top.index) top.index.set(key, top.keys.length - 1);
-    else if (top.keys.length > MANY_KEYS) top.index = new Map(top.keys.map((k, n) => [k, n]));
+    const first = this.mapFirst[depth - 1] as number;
+    const count = this.keyLine.length;
+    let index = this.mapIndex[depth - 1];
+    let at = -1;
+    if (index) at = index.get(quoted ?? this.text.slice(start, end)) ?? -1;
+    else for (let n = first; n < count && at < 0; n++) if (this.sameKey(n, start, end, quoted)) at = n;
+    if (at >= 0) return { key: this.keyOf(at), line: lineNo, column: column + 1, firstLine: this.keyLine[at] as number };
+    this.keyStart.push(start);
+    this.keyEnd.push(end);
+    this.keyQuoted.push(quoted);
+    this.keyLine.push(lineNo);
+    if (index) index.set(this.keyOf(count), count);
+    else if (count + 1 - first > MANY_KEYS) {
+      index = new Map();
+      for (let n = first; n <= count; n++) index.set(this.keyOf(n), n);
+      this.mapIndex[depth - 1] = index;
+    }
     return undefined;
   }
 
@@ -205,7 +258,7 @@ class Scan {
       }
       const after = this.skipSpaces(close, end);
       if (after >= end || t.charCodeAt(after) !== COLON || !this.isBlank(after + 1, end)) return undefined;
-      return this.addKey(unquote(t.slice(i, close)), i - lineStart, lineNo) ?? this.scanValue(after + 1, end, i - lineStart);
+      return this.addKey(i, close, unquote(t.slice(i, close)), i - lineStart, lineNo) ?? this.scanValue(after + 1, end, i - lineStart);
     }
     // A plain scalar: a key when a `:` followed by a space (or the line's end) comes before any ` #`.
     for (let j = i; j < end; j++) {
@@ -214,9 +267,8 @@ class Scan {
       if (d === COLON && this.isBlank(j + 1, end)) {
         let k = j;
         while (k > i && (t.charCodeAt(k - 1) === SPACE || t.charCodeAt(k - 1) === TAB)) k--;
-        const key = t.slice(i, k);
-        if (NON_STRING_PLAIN.test(key)) throw new Unsure();
-        return this.addKey(key, i - lineStart, lineNo) ?? this.scanValue(j + 1, end, i - lineStart);
+        if (k === i || (MAYBE_NON_STRING[t.charCodeAt(i)] === 1 && NON_STRING_PLAIN.test(t.slice(i, k)))) throw new Unsure();
+        return this.addKey(i, k, undefined, i - lineStart, lineNo) ?? this.scanValue(j + 1, end, i - lineStart);
       }
     }
     return undefined;
@@ -256,13 +308,13 @@ class Scan {
       throw new Unsure();
     }
     if (i === start && this.isMarker(start, end)) {
-      this.maps = [];
+      this.reset();
       const rest = this.skipSpaces(start + 3, end);
       if (rest < end && t.charCodeAt(rest) !== HASH) throw new Unsure();
       return undefined;
     }
     if (i === start && first === PERCENT) {
-      this.maps = [];
+      this.reset();
       return undefined;
     }
     let dash = -1;
