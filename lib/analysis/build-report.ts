@@ -66,8 +66,8 @@ export interface AnalysisReport {
   namespaces: NamespaceResult[];
   /** Every workload with at least one finding (exempt included), highest gain first. */
   workloads: WorkloadResult[];
-  /** The other scored workloads (no finding at all), by key: what JUnit reports as passing. */
-  passingWorkloads: { key: string; units: number }[];
+  /** Keys of the other scored workloads (no finding at all), sorted: what JUnit reports as passing. */
+  passingWorkloads: string[];
   skipped: SkipCounts;
   /** Objects that are neither pods nor pod controllers. */
   ignoredObjects: number;
@@ -128,8 +128,8 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
   const byWorkload = new Map<string, WorkloadResult>();
   const skipped: SkipCounts = { succeeded: 0, evicted: 0, terminating: 0, systemNamespace: 0, filtered: 0 };
   const filteredNamespaces = new Set<string>();
-  /** Units without findings per workload key. */
-  const scoredUnits = new Map<string, number>();
+  /** Workloads with a unit without findings. */
+  const clean = new Set<string>();
 
   for (const unit of units) {
     if (isFiltered(unit, options)) {
@@ -148,7 +148,7 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
     addTallyInto(ns, result.tally);
     const key = formatWorkload(unit.workload);
     if (result.findings.length === 0) {
-      scoredUnits.set(key, (scoredUnits.get(key) ?? 0) + 1);
+      clean.add(key);
       continue;
     }
     let w = byWorkload.get(key);
@@ -187,10 +187,7 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([namespace, t]) => ({ namespace, tally: t, score: scoreTally(t), classification: classify(scoreTally(t)) })),
     workloads,
-    passingWorkloads: [...scoredUnits.entries()]
-      .filter(([key]) => !byWorkload.has(key))
-      .map(([key, units]) => ({ key, units }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    passingWorkloads: [...clean].filter((key) => !byWorkload.has(key)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     skipped,
     ignoredObjects: ignored,
     representedTemplates: represented,

@@ -59,7 +59,7 @@ function renderPassingSuite(report: AnalysisReport, key: string): Suite {
 
 /** The JUnit document: workloads with findings first (highest gain first), then the passing ones by name. */
 export function renderJunit(report: AnalysisReport): string {
-  const suites = [...report.workloads.map((w) => renderSuite(report, w)), ...report.passingWorkloads.map((p) => renderPassingSuite(report, p.key))];
+  const suites = [...report.workloads.map((w) => renderSuite(report, w)), ...report.passingWorkloads.map((key) => renderPassingSuite(report, key))];
   const sum = (pick: (s: Suite) => number) => suites.reduce((n, s) => n + pick(s), 0);
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
