@@ -43,8 +43,17 @@ function statOrFail(path: string, what: string): Stats {
   }
 }
 
+/** The canonical path (links resolved); the path itself where there is none (a pipe's /dev/fd/N). */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
 function addFile(path: string, w: Walk): void {
-  const real = realpathSync(path);
+  const real = realPath(path);
   const first = w.seen.get(real);
   if (first !== undefined) {
     w.repeats.push({ path, first });
@@ -55,7 +64,7 @@ function addFile(path: string, w: Walk): void {
 }
 
 function walk(dir: string, w: Walk): void {
-  const real = realpathSync(dir);
+  const real = realPath(dir);
   if (w.dirs.has(real)) return;
   w.dirs.add(real);
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
