@@ -83,13 +83,15 @@ function renderNamespaces(report: AnalysisReport): string[] {
 }
 
 function renderTopFixes(workloads: readonly WorkloadResult[], limit: number): string[] {
-  const top = workloads.filter((w) => w.tally.violations > 0).slice(0, limit);
-  if (top.length === 0) return ["No violations to fix."];
+  const withViolations = workloads.filter((w) => w.tally.violations > 0);
+  if (withViolations.length === 0) return ["No violations to fix."];
+  if (limit === 0) return [`TOP FIXES off (--top 0): ${withViolations.length} workload(s) with violations not listed (-o json lists them all)`];
+  const top = withViolations.slice(0, limit);
   const keys = top.map((w) => visibleLine(w.key));
   const width = Math.max(8, ...keys.map((k) => k.length)) + 2;
   const lines = [`TOP FIXES (points the cluster score gains when the workload is fixed)`, `${padStart("GAIN", 6)}  ${pad("WORKLOAD", width)}FIX`];
   top.forEach((w, i) => lines.push(`${padStart(`+${w.gain.toFixed(1)}`, 6)}  ${pad(keys[i] as string, width)}${describeFixes(w.findings)}`));
-  const rest = workloads.filter((w) => w.tally.violations > 0).length - top.length;
+  const rest = withViolations.length - top.length;
   if (rest > 0) lines.push(`… and ${rest} more workload(s) with violations (-o json lists them all)`);
   return lines;
 }

@@ -47,6 +47,12 @@ describe("table", () => {
     expect(table).toMatch(/NAMESPACE\s+PODS\s+VIOLATIONS\s+SCORE\s+STATUS\nshop\s+2\s+5\s+78\s+Stable/);
     expect(table).toMatch(/\+22\.0\s+pod\/shop\/bad\s+pin the image to a version tag or a digest \(main\); add a livenessProbe \(main\)/);
   });
+
+  test("--top 0 turns the list off and says how many workloads it leaves out, not that there is nothing to fix", () => {
+    const table = renderReport(report, "table", { top: 0 });
+    expect(table).toContain("TOP FIXES off (--top 0): 1 workload(s) with violations not listed (-o json lists them all)");
+    expect(table).not.toContain("No violations to fix.");
+  });
 });
 
 describe("json and yaml", () => {
