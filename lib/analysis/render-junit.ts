@@ -38,7 +38,8 @@ function renderSuite(report: AnalysisReport, w: WorkloadResult): Suite {
     const name = `name="${escapeAttribute(id)}" classname="${classname}"`;
     if (scored.length > 0) {
       failures++;
-      const body = scored.map((f) => `${f.severity}: ${f.message}`).join("\n");
+      // A workload's replicas give the same message: name the pod, or the lines read as repeats.
+      const body = scored.map((f) => `${f.severity}: ${f.message}${w.ref.kind !== "Pod" && f.pod && f.pod !== w.ref.name ? ` (pod ${f.pod})` : ""}`).join("\n");
       return `    <testcase ${name}>\n      <failure message="${escapeAttribute(scored[0]?.message ?? id)}" type="${scored[0]?.severity}">${escapeText(body)}</failure>\n    </testcase>`;
     }
     if (findings.length > 0) {

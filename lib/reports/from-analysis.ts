@@ -23,7 +23,9 @@ export function reportFindingsOf(report: AnalysisReport): ReportFinding[] {
   for (const w of report.workloads) {
     const resource = { apiVersion: API_VERSIONS[w.ref.kind] ?? "v1", kind: w.ref.kind, name: w.ref.name, namespace: w.ref.namespace };
     for (const f of w.findings) {
-      out.push({ check: f.check, severity: f.severity, namespace: f.namespace, container: f.container, message: f.message, exempt: f.exempt, exemptReason: f.exemptReason, resource });
+      // A template scored offline carries its workload's name as the pod: only real pods are named.
+      const pod = w.ref.kind !== "Pod" && f.pod && f.pod !== w.ref.name ? f.pod : undefined;
+      out.push({ check: f.check, severity: f.severity, namespace: f.namespace, container: f.container, message: f.message, exempt: f.exempt, exemptReason: f.exemptReason, ...(pod ? { pod } : {}), resource });
     }
   }
   return out;

@@ -22,6 +22,8 @@ export interface ReportFinding {
   message: string;
   exempt: boolean;
   exemptReason?: string | undefined;
+  /** The pod the finding was seen on, when `resource` is its workload (replicas give identical results otherwise). */
+  pod?: string | undefined;
   /** The workload (or pod) the finding is about. */
   resource: { apiVersion: string; kind: string; name: string; namespace: string; uid?: string | undefined };
 }
@@ -52,7 +54,7 @@ function reportSeverity(severity: Severity, format: ReportFormat): string {
 
 function toResult(f: ReportFinding, options: ReportOptions): Record<string, unknown> {
   const seconds = Math.floor(options.now / 1000);
-  const properties: Record<string, string> = { severity: f.severity, ...(f.container ? { container: f.container } : {}) };
+  const properties: Record<string, string> = { severity: f.severity, ...(f.container ? { container: f.container } : {}), ...(f.pod ? { pod: f.pod } : {}) };
   if (f.exemptReason) properties.exemptReason = f.exemptReason;
   return {
     source: SOURCE,
@@ -70,7 +72,7 @@ function toResult(f: ReportFinding, options: ReportOptions): Record<string, unkn
 }
 
 function sortKey(f: ReportFinding): string {
-  return `${f.resource.kind}/${f.resource.name}/${f.container}/${f.check}`;
+  return `${f.resource.kind}/${f.resource.name}/${f.pod ?? ""}/${f.container}/${f.check}`;
 }
 
 /** One report per namespace that has findings, sorted by namespace. */

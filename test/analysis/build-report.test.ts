@@ -5,6 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { analyzeObjects, type AnalyzeOptions } from "../../lib/analysis/build-report.ts";
+import { renderReport } from "../../lib/analysis/render-report.ts";
+import { renderAnalysisReports } from "../../lib/reports/from-analysis.ts";
 import { checkSetFromPolicy, DEFAULT_CHECK_SET } from "../../lib/checks/check-set.ts";
 import { parseLabelSelector } from "../../lib/label-selector.ts";
 import type { KubeObjectLike } from "../../lib/k8s-objects.ts";
@@ -50,6 +52,20 @@ describe("analyzeObjects", () => {
     expect(r.tally.pods).toBe(2);
     expect(r.representedTemplates).toBe(2);
     expect(r.workloads.map((w) => [w.key, w.units])).toEqual([["deployment/shop/web", 2]]);
+  });
+
+  test("a workload's replicas are told apart in PolicyReport results and JUnit failures by their pod; a template names none", () => {
+    const deploy = deployment("web", "shop", "web:latest");
+    const rs = { kind: "ReplicaSet", metadata: { name: "web-7f9c", namespace: "shop", ownerReferences: [{ kind: "Deployment", name: "web", controller: true }] }, spec: deploy.spec };
+    const pods = [1, 2].map((i) => makePod({ name: `web-7f9c-${i}`, namespace: "shop", image: "web:latest", liveness: true, readiness: true, ownerReferences: [{ kind: "ReplicaSet", name: "web-7f9c", controller: true }] }));
+    const live = analyzeObjects(sourced([deploy, rs, ...pods]), options());
+    const [report] = renderAnalysisReports(live, "wgpolicyk8s") as Array<{ results: Array<{ rule: string; properties: Record<string, string> }> }>;
+    expect(report!.results.filter((r) => r.rule === "latest_tag").map((r) => r.properties.pod)).toEqual(["web-7f9c-1", "web-7f9c-2"]);
+    expect(renderReport(live, "junit")).toContain("(pod web-7f9c-1)\nhigh: container");
+    const template = analyzeObjects(sourced([deployment("api", "shop", "api:latest")]), options());
+    const [templateReport] = renderAnalysisReports(template, "wgpolicyk8s") as Array<{ results: Array<{ properties: Record<string, string> }> }>;
+    expect(templateReport!.results[0]!.properties.pod).toBeUndefined();
+    expect(renderReport(template, "junit")).not.toContain("(pod ");
   });
 
   test("a ReplicaSet without its Deployment in the input is reported under the Deployment it names", () => {
