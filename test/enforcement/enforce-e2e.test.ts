@@ -13,6 +13,7 @@ import { connect } from "../../lib/kube/connect.ts";
 import { isProtectedNamespace } from "../../lib/namespaces.ts";
 import { startEmulator } from "../kube/emulator.ts";
 import { runBinaryAsync } from "../support/binary.ts";
+import { deployment, sidecarDaemonSet } from "./workloads.ts";
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 let emu: Emulator;
@@ -22,21 +23,12 @@ const DEPLOY = "deployments.apps";
 let nsCounter = 0;
 let ns = "";
 
-function deployment(name: string, containers: unknown[], annotations?: Record<string, string>) {
-  return {
-    apiVersion: "apps/v1",
-    kind: "Deployment",
-    metadata: { name, namespace: ns, ...(annotations ? { annotations } : {}) },
-    spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers } } },
-  };
-}
-
 async function seed(): Promise<void> {
   ns = `team-${++nsCounter}`;
   await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
-  await emu.store.create(DEPLOY, deployment("web", [{ name: "app", image: "web:1.0", ports: [{ containerPort: 8080 }] }]) as never, { namespace: ns });
-  await emu.store.create(DEPLOY, deployment("worker", [{ name: "w", image: "worker:2" }]) as never, { namespace: ns });
-  await emu.store.create(DEPLOY, deployment("legacy", [{ name: "l", image: "l:1", ports: [{ containerPort: 80 }] }], { "devops.stochastic.io/enforce": "false" }) as never, { namespace: ns });
+  await emu.store.create(DEPLOY, deployment("web", ns, [{ name: "app", image: "web:1.0", ports: [{ containerPort: 8080 }] }]) as never, { namespace: ns });
+  await emu.store.create(DEPLOY, deployment("worker", ns, [{ name: "w", image: "worker:2" }]) as never, { namespace: ns });
+  await emu.store.create(DEPLOY, deployment("legacy", ns, [{ name: "l", image: "l:1", ports: [{ containerPort: 80 }] }], { "devops.stochastic.io/enforce": "false" }) as never, { namespace: ns });
 }
 
 function container(name: string, cname: string): Record<string, unknown> {
@@ -112,22 +104,8 @@ describe("kube-devops enforce", () => {
   });
 
   test("a native sidecar is reported unresolved with decision 0026, and the Remediated Event names each container's fields", async () => {
-    await emu.store.create("daemonsets.apps", {
-      apiVersion: "apps/v1",
-      kind: "DaemonSet",
-      metadata: { name: "logs", namespace: ns },
-      spec: {
-        selector: { matchLabels: { app: "logs" } },
-        template: {
-          metadata: { labels: { app: "logs" } },
-          spec: {
-            initContainers: [{ name: "shipper", image: "fluent-bit:3.1", restartPolicy: "Always" }],
-            containers: [{ name: "agent", image: "agent:1", ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 } } }],
-          },
-        },
-      },
-    } as never, { namespace: ns });
-    await emu.store.create(DEPLOY, deployment("pair", [{ name: "app", image: "a:1", ports: [{ containerPort: 8080 }] }, { name: "proxy", image: "p:1", ports: [{ containerPort: 9090 }] }]) as never, { namespace: ns });
+    await emu.store.create("daemonsets.apps", sidecarDaemonSet(ns) as never, { namespace: ns });
+    await emu.store.create(DEPLOY, deployment("pair", ns, [{ name: "app", image: "a:1", ports: [{ containerPort: 8080 }] }, { name: "proxy", image: "p:1", ports: [{ containerPort: 9090 }] }]) as never, { namespace: ns });
     const { code, stdout } = await kd(["enforce", "-n", ns, "--bundle", "baseline"]);
     expect(code).toBe(3);
     expect(stdout).toContain(`daemonset/${ns}/logs: unresolved\n  ! shipper: native sidecar: not remediated, see decision 0026 (missing_readiness)`);

@@ -13,6 +13,7 @@ import type { DevOpsPolicyStatus } from "../../lib/policy/schema.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { ensureBinary } from "../support/binary.ts";
 import { eventually, prepareCluster, testPolicy, type Cluster } from "../operator/support.ts";
+import { deployment, sidecarDaemonSet } from "./workloads.ts";
 
 type Operator = { proc: Subprocess<"ignore", "ignore", "pipe">; url: string };
 type Event = KubeObject & { reason: string; message: string; type: string; involvedObject: { kind: string; name: string } };
@@ -22,31 +23,13 @@ let cluster: Cluster;
 const running: Subprocess[] = [];
 const NS = "team-b";
 
-function deployment(name: string, containers: unknown[]) {
-  return { apiVersion: "apps/v1", kind: "Deployment", metadata: { name, namespace: NS }, spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers } } } };
-}
-
 beforeAll(async () => {
   ensureBinary();
   emu = await startEmulator();
   cluster = await prepareCluster(emu, [NS]);
-  await cluster.client.create(DEPLOYMENTS, deployment("worker", [{ name: "w", image: "worker:2" }]), { namespace: NS });
-  await cluster.client.create(DEPLOYMENTS, deployment("pair", [{ name: "app", image: "a:1", ports: [{ containerPort: 8080 }] }, { name: "proxy", image: "p:1", ports: [{ containerPort: 9090 }] }]), { namespace: NS });
-  await cluster.client.create(DAEMONSETS, {
-    apiVersion: "apps/v1",
-    kind: "DaemonSet",
-    metadata: { name: "logs", namespace: NS },
-    spec: {
-      selector: { matchLabels: { app: "logs" } },
-      template: {
-        metadata: { labels: { app: "logs" } },
-        spec: {
-          initContainers: [{ name: "shipper", image: "fluent-bit:3.1", restartPolicy: "Always" }],
-          containers: [{ name: "agent", image: "agent:1", ports: [{ containerPort: 8080 }], readinessProbe: { tcpSocket: { port: 8080 } } }],
-        },
-      },
-    },
-  }, { namespace: NS });
+  await cluster.client.create(DEPLOYMENTS, deployment("worker", NS, [{ name: "w", image: "worker:2" }]), { namespace: NS });
+  await cluster.client.create(DEPLOYMENTS, deployment("pair", NS, [{ name: "app", image: "a:1", ports: [{ containerPort: 8080 }] }, { name: "proxy", image: "p:1", ports: [{ containerPort: 9090 }] }]), { namespace: NS });
+  await cluster.client.create(DAEMONSETS, sidecarDaemonSet(NS), { namespace: NS });
 });
 
 afterAll(async () => {
