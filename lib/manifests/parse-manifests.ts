@@ -8,7 +8,7 @@
 import { parseAllDocuments, visit, type Alias } from "yaml";
 import { KubeDevopsError } from "../errors.ts";
 import { asRecord, type KubeObjectLike } from "../k8s-objects.ts";
-import { documentStartLines, listItemLines } from "./document-lines.ts";
+import { documentLines, documentStartLines, listItemLines } from "./document-lines.ts";
 import { findDuplicateKey } from "./duplicate-keys.ts";
 import { reindentQuotedScalars } from "./reindent-quoted-scalars.ts";
 
@@ -125,9 +125,11 @@ function parseYaml(text: string, file: string): ParsedDoc[] {
   const repeated = findRepeatedKey(parsed);
   if (repeated) throw inputError(file, repeated.line, repeated.column, "YAML", repeated.message);
   const docs = Array.isArray(value) ? value : [value];
-  const lines = documentStartLines(text);
+  // One pass finds both, unless the text was repaired: documents by the text as given, items by the text parsed.
+  const layout = parsed === text ? documentLines(text) : undefined;
+  const lines = layout?.starts ?? documentStartLines(text);
   const aligned = lines.length === docs.length;
-  const items = aligned ? listItemLines(parsed) : [];
+  const items = aligned ? (layout?.items ?? listItemLines(parsed)) : [];
   return docs.map((v, i) => ({ value: v, line: aligned ? lines[i] : undefined, itemLines: items[i] }));
 }
 
