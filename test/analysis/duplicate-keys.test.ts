@@ -70,6 +70,21 @@ describe("a repeated mapping key is an error", () => {
     expect(findDuplicateKey(text)).toBeUndefined();
   });
 
+  test("deep nesting and large mappings: past the scanner's first stack sizes and its per-mapping index", () => {
+    const deep = Array.from({ length: 40 }, (_, d) => `${" ".repeat(d * 2)}k${d}:`).join("\n") + `\n${" ".repeat(80)}a: 1\n${" ".repeat(80)}a: 2\n`;
+    expect(findDuplicateKey(deep)).toEqual({ key: "a", line: 42, column: 81, firstLine: 41 });
+    const keys = Array.from({ length: 300 }, (_, i) => `  key${i}: v`).join("\n");
+    expect(findDuplicateKey(`m:\n${keys}\n  key7: again\n`)).toEqual({ key: "key7", line: 302, column: 3, firstLine: 9 });
+    expect(findDuplicateKey(`m:\n${keys}\n  'key299': again\n`)).toEqual({ key: "key299", line: 302, column: 3, firstLine: 301 });
+    const nested = Array.from({ length: 300 }, (_, i) => `  key${i}:\n    x: 1\n    y: 2`).join("\n");
+    expect(findDuplicateKey(`m:\n${nested}\n`)).toBeUndefined();
+  });
+
+  test("keys that only start like true, false or null are strings", () => {
+    expect(findDuplicateKey("name: a\nnull: b\n")).toBe("unsure");
+    expect(findDuplicateKey("name: a\nnone: b\nfalsy: c\nTrue_: d\nname: e\n")).toEqual({ key: "name", line: 5, column: 1, firstLine: 1 });
+  });
+
   test("what the scanner does not model is deferred, never guessed", () => {
     expect(findDuplicateKey("a: {x: 1}\n")).toBe("unsure");
     expect(findDuplicateKey("? a\n: 1\n")).toBe("unsure");
