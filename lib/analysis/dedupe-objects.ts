@@ -7,7 +7,8 @@
  * identity) — is dropped and reported: the first occurrence is scored.
  */
 import { asRecord } from "../k8s-objects.ts";
-import type { SourcedObject } from "../manifests/parse-manifests.ts";
+import { sourceLocation, type SourcedObject } from "../manifests/parse-manifests.ts";
+import { namespaceOf } from "./collect-units.ts";
 import { visibleLine } from "./visible-text.ts";
 
 /** A dropped repeat: which object, where it was first given and where again. */
@@ -23,11 +24,10 @@ export interface DedupedObjects {
   duplicates: DuplicateObject[];
 }
 
-function nameAndNamespace(s: SourcedObject): { name: string; namespace: string } | undefined {
-  const meta = asRecord(s.object.metadata);
-  const name = meta?.name;
-  if (typeof name !== "string" || name === "") return undefined;
-  return { name, namespace: typeof meta?.namespace === "string" && meta.namespace !== "" ? meta.namespace : "default" };
+/** The object's name; undefined when it has none (a `generateName` template: nothing to compare). */
+function nameOf(s: SourcedObject): string | undefined {
+  const name = asRecord(s.object.metadata)?.name;
+  return typeof name === "string" && name !== "" ? name : undefined;
 }
 
 /** Watch-event states (same kind, namespace and name) collapsed to the last; DELETED removes. */
@@ -40,12 +40,12 @@ function replayEvents(objects: readonly SourcedObject[]): readonly SourcedObject
       out.push(s);
       continue;
     }
-    const id = nameAndNamespace(s);
-    if (!id) {
+    const name = nameOf(s);
+    if (name === undefined) {
       if (!s.deleted) out.push(s);
       continue;
     }
-    const key = `${String(s.object.kind)}/${id.namespace}/${id.name}`;
+    const key = `${String(s.object.kind)}/${namespaceOf(s.object)}/${name}`;
     const prev = byKey.get(key);
     if (prev !== undefined) out[prev] = undefined;
     if (s.deleted) {
@@ -60,8 +60,7 @@ function replayEvents(objects: readonly SourcedObject[]): readonly SourcedObject
 
 /** Same apiVersion, kind, namespace (default when unset) and name. */
 function sameIdentity(a: SourcedObject, b: SourcedObject): boolean {
-  const [ma, mb] = [asRecord(a.object.metadata), asRecord(b.object.metadata)];
-  return a.object.apiVersion === b.object.apiVersion && a.object.kind === b.object.kind && ma?.name === mb?.name && (ma?.namespace || "default") === (mb?.namespace || "default");
+  return a.object.apiVersion === b.object.apiVersion && a.object.kind === b.object.kind && nameOf(a) === nameOf(b) && namespaceOf(a.object) === namespaceOf(b.object);
 }
 
 /** The objects with watch streams replayed and repeats dropped (the first counts), and the repeats. */
@@ -73,23 +72,22 @@ export function dedupeObjects(objects: readonly SourcedObject[]): DedupedObjects
   const duplicates: DuplicateObject[] = [];
   const kept: SourcedObject[] = [];
   for (const s of replayed) {
-    const meta = asRecord(s.object.metadata);
-    const name = meta?.name;
-    if (typeof name !== "string" || name === "") {
+    const name = nameOf(s);
+    if (name === undefined) {
       kept.push(s);
       continue;
     }
-    const uid = typeof meta?.uid === "string" && meta.uid !== "" ? meta.uid : undefined;
+    const rawUid = asRecord(s.object.metadata)?.uid;
+    const uid = typeof rawUid === "string" && rawUid !== "" ? rawUid : undefined;
     let first = uid === undefined ? undefined : byUid.get(uid);
     let key: string | undefined;
     if (first && !sameIdentity(first, s)) first = undefined;
     if (!first && (uid === undefined || byUid.has(uid))) {
-      const ns = typeof meta?.namespace === "string" && meta.namespace !== "" ? meta.namespace : "default";
-      key = `${String(s.object.apiVersion)}\u0000${String(s.object.kind)}\u0000${ns}\u0000${name}\u0000${uid ?? ""}`;
+      key = `${String(s.object.apiVersion)}\u0000${String(s.object.kind)}\u0000${namespaceOf(s.object)}\u0000${name}\u0000${uid ?? ""}`;
       first = byKey.get(key);
     }
     if (first) {
-      duplicates.push({ object: `${String(s.object.kind)} ${typeof meta?.namespace === "string" && meta.namespace !== "" ? meta.namespace : "default"}/${name}`, first, repeat: s });
+      duplicates.push({ object: `${String(s.object.kind)} ${namespaceOf(s.object)}/${name}`, first, repeat: s });
       continue;
     }
     if (key !== undefined) byKey.set(key, s);
@@ -100,8 +98,7 @@ export function dedupeObjects(objects: readonly SourcedObject[]): DedupedObjects
 }
 
 function locate(s: SourcedObject): string {
-  if (s.file === undefined) return "the API";
-  return s.line === undefined ? s.file : `${s.file}:${s.line}`;
+  return sourceLocation(s) ?? "the API";
 }
 
 /** The warning for dropped repeats: how many, and the first few with where each was given first and again. */

@@ -7,10 +7,11 @@
 import { checkSetFromPolicies, DEFAULT_CHECK_SET, type CheckSet } from "../checks/check-set.ts";
 import { KubeDevopsError } from "../errors.ts";
 import { asRecord } from "../k8s-objects.ts";
-import type { SourcedObject } from "../manifests/parse-manifests.ts";
+import { sourceLocation, type SourcedObject } from "../manifests/parse-manifests.ts";
 import { requireBundle } from "../policy/bundles.ts";
 import { parsePolicy } from "../policy/parse-policy.ts";
 import type { DevOpsPolicy } from "../policy/schema.ts";
+import { namespaceOf } from "./collect-units.ts";
 
 export interface CheckSelection {
   checkSet: CheckSet;
@@ -43,12 +44,6 @@ export function parsePolicyRef(ref: string, defaultNamespace: string): { namespa
   throw new KubeDevopsError("USAGE", `Invalid --policy "${ref}": expected <namespace>/<name>, <name> or a policy file`);
 }
 
-/** Where an object was read: `file:line`, `file`, or undefined for objects from the API. */
-function sourceOf(s: SourcedObject): string | undefined {
-  if (s.file === undefined) return undefined;
-  return s.line === undefined ? s.file : `${s.file}:${s.line}`;
-}
-
 /** Finds `ns/name` among DevOpsPolicy objects of the offline input, validated; problems name its file:line. */
 export function findPolicyInObjects(ref: string, objects: readonly SourcedObject[]): NamedPolicy {
   const { namespace, name } = parsePolicyRef(ref, "default");
@@ -56,9 +51,8 @@ export function findPolicyInObjects(ref: string, objects: readonly SourcedObject
     const o = s.object;
     if (o.kind !== "DevOpsPolicy") continue;
     const meta = asRecord(o.metadata);
-    const ns = typeof meta?.namespace === "string" && meta.namespace !== "" ? meta.namespace : "default";
-    if (meta?.name !== name || ns !== namespace) continue;
-    return { label: `${namespace}/${name}`, policy: parsePolicy(o, sourceOf(s) ?? `${namespace}/${name}`) };
+    if (meta?.name !== name || namespaceOf(o) !== namespace) continue;
+    return { label: `${namespace}/${name}`, policy: parsePolicy(o, sourceLocation(s) ?? `${namespace}/${name}`) };
   }
   throw new KubeDevopsError("INPUT", `DevOpsPolicy ${namespace}/${name} not found in the input files`, {
     hint: "give the policy's file with -f or --policy <file>, or use --bundle",

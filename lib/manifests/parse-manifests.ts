@@ -24,6 +24,12 @@ export interface SourcedObject {
   deleted?: boolean;
 }
 
+/** Where an object was read: `file:line`, or `file` when the line is unknown; undefined for objects from the API. */
+export function sourceLocation(s: Pick<SourcedObject, "file" | "line">): string | undefined {
+  if (s.file === undefined) return undefined;
+  return s.line === undefined ? s.file : `${s.file}:${s.line}`;
+}
+
 interface ParsedDoc {
   value: unknown;
   line: number | undefined;
