@@ -36,6 +36,15 @@ export interface WorkloadResult {
   line: number | undefined;
 }
 
+/**
+ * The pod a finding was seen on, when the report names its workload instead (a workload's
+ * replicas give identical results otherwise); undefined for a bare pod and for a template scored
+ * offline, whose findings carry the workload's own name as the pod.
+ */
+export function replicaPodOf(w: Pick<WorkloadResult, "ref">, f: Pick<Finding, "pod">): string | undefined {
+  return w.ref.kind !== "Pod" && f.pod && f.pod !== w.ref.name ? f.pod : undefined;
+}
+
 export interface NamespaceResult {
   namespace: string;
   tally: Tally;

@@ -6,7 +6,7 @@
  * passes every check — so a compliant input is N passing tests, not `tests="0"`
  * (which Jenkins reads as a broken report). Names are made valid XML 1.0.
  */
-import type { AnalysisReport, WorkloadResult } from "./build-report.ts";
+import { replicaPodOf, type AnalysisReport, type WorkloadResult } from "./build-report.ts";
 import { visibleText } from "./visible-text.ts";
 
 const ENTITIES: Record<string, string> = { "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;", "\t": "&#9;", "\n": "&#10;" };
@@ -39,7 +39,10 @@ function renderSuite(report: AnalysisReport, w: WorkloadResult): Suite {
     if (scored.length > 0) {
       failures++;
       // A workload's replicas give the same message: name the pod, or the lines read as repeats.
-      const body = scored.map((f) => `${f.severity}: ${f.message}${w.ref.kind !== "Pod" && f.pod && f.pod !== w.ref.name ? ` (pod ${f.pod})` : ""}`).join("\n");
+      const body = scored.map((f) => {
+        const pod = replicaPodOf(w, f);
+        return `${f.severity}: ${f.message}${pod ? ` (pod ${pod})` : ""}`;
+      }).join("\n");
       return `    <testcase ${name}>\n      <failure message="${escapeAttribute(scored[0]?.message ?? id)}" type="${scored[0]?.severity}">${escapeText(body)}</failure>\n    </testcase>`;
     }
     if (findings.length > 0) {

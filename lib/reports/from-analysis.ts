@@ -3,7 +3,7 @@
  * An `analyze` report as PolicyReport / OpenReports objects: every finding of
  * every workload, attributed to the workload (or bare pod) it belongs to.
  */
-import type { AnalysisReport } from "../analysis/build-report.ts";
+import { replicaPodOf, type AnalysisReport } from "../analysis/build-report.ts";
 import { buildPolicyReports, type ReportFinding, type ReportFormat } from "./policy-report.ts";
 
 const API_VERSIONS: Readonly<Record<string, string>> = {
@@ -23,8 +23,7 @@ export function reportFindingsOf(report: AnalysisReport): ReportFinding[] {
   for (const w of report.workloads) {
     const resource = { apiVersion: API_VERSIONS[w.ref.kind] ?? "v1", kind: w.ref.kind, name: w.ref.name, namespace: w.ref.namespace };
     for (const f of w.findings) {
-      // A template scored offline carries its workload's name as the pod: only real pods are named.
-      const pod = w.ref.kind !== "Pod" && f.pod && f.pod !== w.ref.name ? f.pod : undefined;
+      const pod = replicaPodOf(w, f);
       out.push({ check: f.check, severity: f.severity, namespace: f.namespace, container: f.container, message: f.message, exempt: f.exempt, exemptReason: f.exemptReason, ...(pod ? { pod } : {}), resource });
     }
   }
