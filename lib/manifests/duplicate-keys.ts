@@ -108,6 +108,8 @@ class Scan {
   /** A node at `i`: a key (then its value), a scalar, a block scalar (`blockParent`: its parent's column) or a flow collection. */
   scanNode(i: number, end: number, lineStart: number, lineNo: number, blockParent: number): DuplicateKey | undefined {
     const t = this.text;
+    // A key's mapping starts where its node does: an anchor or tag in front of the key (`&a key:`) is part of it.
+    const column = i - lineStart;
     i = skipProperties(t, i, end);
     if (i >= end) return undefined;
     const c = t.charCodeAt(i);
@@ -135,7 +137,7 @@ class Scan {
       const after = skipSpaces(t, close, end);
       if (after >= end || t.charCodeAt(after) !== COLON || !isBlank(t, after + 1, end)) return undefined;
       const key = unquote(t.slice(i, close));
-      return this.addKey(i, close, hashRange(key, 0, key.length), key, i - lineStart, lineNo) ?? this.scanValue(after + 1, end, i - lineStart);
+      return this.addKey(i, close, hashRange(key, 0, key.length), key, column, lineNo) ?? this.scanValue(after + 1, end, column);
     }
     // A plain scalar: a key when a `:` followed by a space (or the line's end) comes before any ` #`;
     // the key ends at its last non-blank character, and its hash is taken on the way there.
@@ -146,11 +148,11 @@ class Scan {
       const d = t.charCodeAt(j);
       if (d === COLON && isBlank(t, j + 1, end)) {
         if (keyEnd === i || maybeNonString(t, i, keyEnd)) throw new Unsure();
-        const repeat = this.addKey(i, keyEnd, keyHash, undefined, i - lineStart, lineNo);
+        const repeat = this.addKey(i, keyEnd, keyHash, undefined, column, lineNo);
         if (repeat) return repeat;
         const value = skipSpaces(t, j + 1, end);
         // Most values are plain scalars, which their first character tells.
-        if (value < end && VALUE_START[t.charCodeAt(value)] === 1) this.scanValue(value, end, i - lineStart);
+        if (value < end && VALUE_START[t.charCodeAt(value)] === 1) this.scanValue(value, end, column);
         return undefined;
       }
       hash = hashStep(hash, d);

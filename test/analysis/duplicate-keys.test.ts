@@ -51,6 +51,7 @@ describe("a repeated mapping key is an error", () => {
     ["in a sequence item", "spec:\n  containers:\n  - name: a\n    image: x\n    image: y\n", 'f.yaml:5:5: invalid YAML: mapping key "image" already defined at line 4'],
     ["after a block scalar", "a: |\n  a: 1\n  a: 2\nb: 1\nb: 2\n", 'f.yaml:5:1: invalid YAML: mapping key "b" already defined at line 4'],
     ["in the second document", "a: 1\n---\na: 1\nb: 2\r\nb: 3\r\n", 'f.yaml:5:1: invalid YAML: mapping key "b" already defined at line 4'],
+    ["an anchored key", "&a k: 1\nk: 2\n", 'f.yaml:2:1: invalid YAML: mapping key "k" already defined at line 1'],
     ["in a flow mapping (the yaml library decides)", "metadata: {name: aa, name: bb}\n", "f.yaml:1:22: invalid YAML: mapping key already defined (map keys must be unique)"],
   ])("%s", (_, text, message) => {
     expect(errorOf(text)).toBe(message);
@@ -65,6 +66,10 @@ describe("a repeated mapping key is an error", () => {
     ["a colon inside a value or key", "image: nginx:1.2\nurl: http://x:80/a\na:b: 1\na:c: 2\n"],
     ["a comment that looks like a key", "a: 1 # a: 2\n# a: 3\nb: 2\n"],
     ["empty flow collections", "a: {}\nb: []\nc: [x, {}, 'y: z']\n"],
+    // the mapping starts at the anchor or tag, not at the key text after it
+    ["an anchored key holding a mapping", "&a k:\n   k: 1\nl:\n- &b k:\n     k: 1\n"],
+    ["a tagged key holding a mapping", "!!str k:\n      k: 1\n"],
+    ["an anchored key holding a block scalar", "&a k: |\n  x: 1\n  x: 1\n"],
   ])("none: %s", (_, text) => {
     expect(errorOf(text)).toBe("no error");
     expect(findDuplicateKey(text)).toBeUndefined();
