@@ -37,7 +37,7 @@ const args = {
   selector: { type: "string", alias: "l", description: "Label selector, e.g. app=web,tier!=cache", valueHint: "selector" },
   "exclude-namespaces": { type: "string", description: "Comma-separated namespaces to leave out; repeatable", valueHint: "ns,ns" },
   bundle: { type: "string", description: "Check with a policy bundle: baseline|restricted|permissive (repeatable; strictest wins)", valueHint: "name" },
-  policy: { type: "string", description: "Check with a DevOpsPolicy: <namespace>/<name> (cluster, or the -f input) or a policy file; repeatable", valueHint: "ref" },
+  policy: { type: "string", description: "Check with a DevOpsPolicy: <namespace>/<name> (cluster, or the -f input) or a policy file (- for stdin); repeatable", valueHint: "ref" },
   "fail-on": { type: "string", description: "Exit 3 when a violation has this severity or higher: critical|high|medium|low", valueHint: "severity" },
   "min-score": { type: "string", description: "Exit 4 when the cluster score is below this (0-100)", valueHint: "score" },
   ...exemptionsArg,
@@ -86,7 +86,7 @@ async function analyzeLive(refs: readonly string[], bundles: readonly string[], 
   const client = createKubeClient(kc, { rateLimit });
   const policies: NamedPolicy[] = [];
   for (const ref of refs) {
-    if (existsSync(ref)) policies.push(...(await policiesFromFile(ref)));
+    if (ref === "-" || existsSync(ref)) policies.push(...(await policiesFromFile(ref))); // - is stdin, as for multi-cluster
     else {
       const { namespace, name } = parsePolicyRef(ref, scope.namespace ?? "default");
       const object = await client.get(DEVOPS_POLICIES, name, { namespace });
@@ -108,7 +108,7 @@ async function analyzeOffline(paths: readonly string[], refs: readonly string[],
   const objects = await readOffline(paths);
   const policies: NamedPolicy[] = [];
   for (const ref of refs) {
-    if (existsSync(ref)) policies.push(...(await policiesFromFile(ref)));
+    if (ref === "-" || existsSync(ref)) policies.push(...(await policiesFromFile(ref))); // - is stdin, as for multi-cluster
     else policies.push(findPolicyInObjects(ref, objects));
   }
   const report = analyzeObjects(objects, { ...base, ...selectChecks(bundles, policies), scoreTemplates: true });
@@ -130,6 +130,8 @@ export default defineCommand({
     const refs = collectFlagValues(rawArgs, ["--policy"]);
     const excluded = collectListFlag(rawArgs, ["--exclude-namespaces"]);
     if (a.namespace && a["all-namespaces"]) throw usageError("-n and -A cannot be combined");
+    if (a.namespace === "") throw usageError(`-n "" names no namespace: give one, or -A for all`);
+    if (refs.includes("-") && files.includes("-")) throw usageError("stdin can feed -f - or --policy -, not both");
     const selector = a.selector ? parseLabelSelector(a.selector) : undefined;
     const base = {
       now: flags.now,

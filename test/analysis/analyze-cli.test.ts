@@ -4,7 +4,7 @@
  * exit codes 0 / 1 / 2 / 3 / 4.
  */
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runBinary } from "../support/binary.ts";
@@ -60,6 +60,19 @@ describe("analyze -f", () => {
     expect(byRef.summary.missing_limits).toBe(2);
     const bundle = JSON.parse(runBinary(["analyze", "-f", join(dir, "bad.yaml"), "--bundle", "baseline", "-o", "json"]).stdout);
     expect(bundle.checks).toEqual(["latest_tag", "missing_readiness"]);
+  });
+
+  test("--policy - reads the policy from stdin (not a policy named -), never together with -f -; -n \"\" is a usage error", () => {
+    const policy = readFileSync(join(dir, "policy.yaml"), "utf8");
+    const fromStdin = runBinary(["analyze", "-f", join(dir, "good.yaml"), "--policy", "-", "-o", "json"], { stdin: policy });
+    expect(fromStdin.code).toBe(0);
+    expect(JSON.parse(fromStdin.stdout).checks).toEqual(["missing_limits"]);
+    const both = runBinary(["analyze", "-f", "-", "--policy", "-"], { stdin: policy });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("stdin can feed -f - or --policy -, not both");
+    const empty = runBinary(["analyze", "-f", join(dir, "good.yaml"), "-n", ""]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('-n "" names no namespace');
   });
 
   test("--policy takes a List of policies (kubectl get dop -o yaml); a bad policy found by ns/name in -f names file:line", () => {
