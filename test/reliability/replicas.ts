@@ -23,9 +23,15 @@ export interface ComponentSpec {
 
 export const LEASE_FLAGS = ["--lease-namespace", "default", "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms"];
 
+/**
+ * A slower lease: its release on shutdown is bounded by twice the retry period (3 s), so a test
+ * that stalls the release has a window no loaded machine closes before its next signal arrives.
+ */
+export const SLOW_LEASE_FLAGS = ["--lease-namespace", "default", "--lease-duration", "5s", "--renew-deadline", "4s", "--retry-period", "1500ms"];
+
 /** Starts one replica; resolves once it serves metrics. */
-export async function startReplica(spec: ComponentSpec, kubeconfig: string, identity: string): Promise<Replica> {
-  const proc = Bun.spawn([ensureBinary(), ...spec.command, "--kubeconfig", kubeconfig, "--log-format", "json", "--metrics-addr", "127.0.0.1:0", "--identity", identity, ...LEASE_FLAGS], {
+export async function startReplica(spec: ComponentSpec, kubeconfig: string, identity: string, leaseFlags: readonly string[] = LEASE_FLAGS): Promise<Replica> {
+  const proc = Bun.spawn([ensureBinary(), ...spec.command, "--kubeconfig", kubeconfig, "--log-format", "json", "--metrics-addr", "127.0.0.1:0", "--identity", identity, ...leaseFlags], {
     stdin: "ignore",
     stdout: "ignore",
     stderr: "pipe",
