@@ -6,8 +6,10 @@
  * The command is the decision to enforce: the policy's rules are enforced even
  * when the policy itself is in audit mode. Exit 1 when a patch failed, else 3 when
  * violations enforcement cannot fix remain (the `!` lines), as a gate would.
+ * Exempt checks get nothing added unless `--no-exemptions`.
  */
 import { defineCommand } from "citty";
+import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
@@ -43,6 +45,7 @@ export default defineCommand({
     bundle: { type: "string", description: "A built-in bundle whose rules to enforce (baseline, restricted, permissive)", valueHint: "name" },
     "dry-run": { type: "string", description: "client: only print the plan; server: also have the API server validate the patches", valueHint: "client|server" },
     "max-patches": { type: "string", default: "10", description: "Patch at most this many workloads", valueHint: "n" },
+    ...exemptionsArg,
     ...rateLimitArgs,
   },
   async run({ args }) {
@@ -70,6 +73,7 @@ export default defineCommand({
       dryRun,
       reason: `kube-devops enforce (${source})`,
       isProtectedNamespace,
+      exemptions: args.exemptions !== false,
     });
     for (const r of report.results) out(`${renderResult(r).join("\n")}\n`);
     const count = (s: WorkloadResult["status"]): number => report.results.filter((r) => r.status === s).length;

@@ -11,7 +11,7 @@ import type { Severity } from "../policy/schema.ts";
 import { asRecord, type ContainerStatusLike, type PodLike, type PodSpecLike } from "../k8s-objects.ts";
 import { emptyTally, type Tally } from "../score.ts";
 import type { CheckSet } from "./check-set.ts";
-import { isExempt, mergeExemptions, parseExemption, type Exemption } from "./exemptions.ts";
+import { isExempt, resolveExemption, type Exemption } from "./exemptions.ts";
 import { appliesTo, forEachContainer, runsToCompletion, SUBJECT } from "./pod-containers.ts";
 import { containerViolates, type CheckId } from "./registry.ts";
 
@@ -83,13 +83,6 @@ export function podSkipReason(pod: PodLike, includeSystemNamespaces = false): Sk
   if (status?.phase === "Succeeded") return "succeeded";
   if (status?.phase === "Failed" && isNodeFailure(status.reason)) return "evicted";
   return undefined;
-}
-
-function exemptionFor(annotations: unknown, options: { exemptions?: boolean; workloadExemption?: Exemption | undefined }): Exemption | undefined {
-  if (options.exemptions === false) return undefined;
-  const own = parseExemption(annotations);
-  if (options.workloadExemption === undefined) return own;
-  return own === undefined ? options.workloadExemption : mergeExemptions(own, options.workloadExemption);
 }
 
 interface Context {
@@ -180,7 +173,7 @@ function run(pod: PodLike, set: CheckSet, options: EvaluateOptions, findings: Fi
   const ctx: Context = {
     tally,
     findings,
-    exemption: exemptionFor(meta?.annotations, options),
+    exemption: resolveExemption(meta?.annotations, options),
     set,
     pod: nameOf(meta?.name, UNKNOWN),
     namespace: nameOf(meta?.namespace, "default"),
@@ -232,7 +225,7 @@ export function evaluatePodSpec(
   const ctx: Context = {
     tally,
     findings,
-    exemption: exemptionFor(target.annotations, options),
+    exemption: resolveExemption(target.annotations, options),
     set,
     pod: target.name,
     namespace: target.namespace,

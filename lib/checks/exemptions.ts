@@ -67,6 +67,16 @@ export function mergeExemptions(...items: (Exemption | undefined)[]): Exemption 
   };
 }
 
+/**
+ * The exemption that applies to a pod or pod template: its own annotations merged with its
+ * workload's (parsed once by the caller); none when exemptions are switched off
+ * (`--no-exemptions`). Scoring, admission and enforcement all take it from here.
+ */
+export function resolveExemption(annotations: unknown, options: { exemptions?: boolean; workloadExemption?: Exemption | undefined }): Exemption | undefined {
+  if (options.exemptions === false) return undefined;
+  return mergeExemptions(parseExemption(annotations), options.workloadExemption);
+}
+
 /** True when `exemption` covers `check`. */
 export function isExempt(exemption: Exemption | undefined, check: CheckId): boolean {
   return exemption !== undefined && (exemption.all || exemption.checks.has(check));

@@ -1,8 +1,8 @@
 /**
  * @module
  * `--exemptions` / `--no-exemptions`, as every command that scores or judges workloads takes it
- * (analyze, watch, reconcile, webhook serve): whether `devops.stochastic.io/exempt*` annotations
- * count. Developers can write those annotations, so the switch is the cluster admin's
+ * (analyze, watch, reconcile, webhook serve, enforce): whether `devops.stochastic.io/exempt*`
+ * annotations count. Developers can write those annotations, so the switch is the cluster admin's
  * (docs/decisions/0002).
  */
 import type { ArgsDef } from "citty";
@@ -11,6 +11,6 @@ export const exemptionsArg = {
   exemptions: {
     type: "boolean",
     default: true,
-    description: "Honour devops.stochastic.io/exempt annotations (--no-exemptions: score and judge exempt-annotated workloads like any other)",
+    description: "Honour devops.stochastic.io/exempt annotations (--no-exemptions: score, judge and remediate exempt-annotated workloads like any other)",
   },
 } satisfies ArgsDef;

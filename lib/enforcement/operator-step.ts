@@ -24,7 +24,7 @@ export interface EnforceStepOptions {
   metrics: Pick<OperatorMetrics, "remediationsApplied" | "remediationsFailed">;
   maxPatchesPerCycle: number;
   isProtectedNamespace: (namespace: string) => boolean;
-  /** Honour exemption annotations in what is reported unresolved (`reconcile --no-exemptions`: false). */
+  /** Honour exemption annotations: nothing planned or reported unresolved for an exempt check (`reconcile --no-exemptions`: false). */
   exemptions?: boolean;
 }
 

@@ -4,8 +4,10 @@
  * probe, a liveness probe, resource requests and limits. It only ever adds what
  * is absent — a value the user set is never changed — and it never invents a
  * probe port: a container that declares none, under a policy that names none,
- * is reported as needing a probe instead.
+ * is reported as needing a probe instead. Nothing is added for a check the
+ * workload is exempt from (decision 0010).
  */
+import { isExempt, type Exemption } from "../checks/exemptions.ts";
 import type { ContainerCheckId } from "../checks/registry.ts";
 import type { DevOpsPolicySpec } from "../policy/schema.ts";
 import { compareQuantities } from "../quantity.ts";
@@ -66,10 +68,11 @@ function buildProbe(kind: ProbeKind, port: number, spec: DevOpsPolicySpec): Prob
   };
 }
 
-function planProbes(container: TemplateContainer, spec: DevOpsPolicySpec, plan: ContainerPlan): void {
+function planProbes(container: TemplateContainer, spec: DevOpsPolicySpec, exemption: Exemption | undefined, plan: ContainerPlan): void {
   const wanted: ProbeKind[] = [];
-  if (spec.requireReadinessProbe === true && container.readinessProbe === undefined) wanted.push("readinessProbe");
-  if (spec.requireLivenessProbe === true && container.livenessProbe === undefined) {
+  if (spec.requireReadinessProbe === true && container.readinessProbe === undefined && !isExempt(exemption, "missing_readiness")) wanted.push("readinessProbe");
+  // an exemption from liveness is often there because a probe would kill the workload: add none
+  if (spec.requireLivenessProbe === true && container.livenessProbe === undefined && !isExempt(exemption, "missing_liveness")) {
     wanted.push("livenessProbe");
     // a liveness probe never comes alone: without a startup probe it would restart a slow starter forever
     if (container.startupProbe === undefined) wanted.push("startupProbe");
@@ -93,9 +96,11 @@ function planProbes(container: TemplateContainer, spec: DevOpsPolicySpec, plan: 
 
 type ResourceName = "cpu" | "memory";
 
-function planResources(container: TemplateContainer, spec: DevOpsPolicySpec, plan: ContainerPlan): void {
+function planResources(container: TemplateContainer, spec: DevOpsPolicySpec, exemption: Exemption | undefined, plan: ContainerPlan): void {
   const defaults = spec.defaultResources;
   if (defaults === undefined) return;
+  const addRequests = !isExempt(exemption, "missing_requests");
+  const addLimits = !isExempt(exemption, "missing_limits");
   const requests: Record<string, unknown> = { ...(container.resources?.requests ?? {}) };
   const limits: Record<string, unknown> = { ...(container.resources?.limits ?? {}) };
   // no memory limit unless the policy names one: a guessed limit OOM-kills what needs more (W-E3)
@@ -107,7 +112,7 @@ function planResources(container: TemplateContainer, spec: DevOpsPolicySpec, pla
   for (const name of ["cpu", "memory"] as const) {
     const hadRequest = requests[name] !== undefined;
     const hadLimit = limits[name] !== undefined;
-    if (!hadRequest) {
+    if (!hadRequest && addRequests) {
       // With only a limit set, Kubernetes already defaults the request to the limit:
       // writing that down keeps the workload's scheduling exactly as it is.
       requests[name] = hadLimit ? limits[name] : wanted[name].request;
@@ -115,11 +120,17 @@ function planResources(container: TemplateContainer, spec: DevOpsPolicySpec, pla
       plan.changes.push(`+ resources.requests.${name}: ${String(requests[name])}${hadLimit ? " (equal to the existing limit)" : ""}`);
       changed = true;
     }
-    if (!hadLimit) {
+    if (!hadLimit && addLimits) {
       const limit = wanted[name].limit;
       if (limit === undefined) {
         // said only where the policy asks for limits; otherwise leaving it off is the intent
         if (spec.requireResourceLimits === true) plan.unresolved.push({ check: "missing_limits", reason: `resources.limits.${name} not added: the policy sets no defaultResources.memoryLimit, and a guessed memory limit can OOM-kill the container` });
+        continue;
+      }
+      if (requests[name] === undefined) {
+        // exempt from requests: a limit alone would make Kubernetes default the request to it,
+        // changing the workload's scheduling by the back door
+        plan.unresolved.push({ check: "missing_limits", reason: `resources.limits.${name} not added: the workload is exempt from missing_requests and has no ${name} request, which Kubernetes would set to the limit` });
         continue;
       }
       const order = compareQuantities(limit, requests[name]);
@@ -133,13 +144,17 @@ function planResources(container: TemplateContainer, spec: DevOpsPolicySpec, pla
       changed = true;
     }
   }
-  if (changed) plan.resources = { ...(container.resources ?? {}), requests, limits };
+  // an exemption can leave one side untouched: do not write it as an empty object
+  if (changed) plan.resources = { ...(container.resources ?? {}), ...(Object.keys(requests).length > 0 ? { requests } : {}), ...(Object.keys(limits).length > 0 ? { limits } : {}) };
 }
 
-/** Plans the additions one container needs under `spec`; an empty plan when it is compliant. */
-export function planContainer(container: TemplateContainer, spec: DevOpsPolicySpec): ContainerPlan {
+/**
+ * Plans the additions one container needs under `spec`, leaving out what `exemption` (the
+ * workload's, already resolved: lib/checks/exemptions.ts) covers; an empty plan when it is compliant.
+ */
+export function planContainer(container: TemplateContainer, spec: DevOpsPolicySpec, exemption?: Exemption): ContainerPlan {
   const plan: ContainerPlan = { container: container.name ?? "", probes: [], resources: undefined, changes: [], added: [], unresolved: [] };
-  planProbes(container, spec, plan);
-  planResources(container, spec, plan);
+  planProbes(container, spec, exemption, plan);
+  planResources(container, spec, exemption, plan);
   return plan;
 }

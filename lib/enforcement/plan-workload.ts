@@ -6,7 +6,9 @@
  * every container and the template metadata it assumed — so a concurrent edit
  * makes the patch fail (and be re-planned) instead of being overwritten. What
  * the patched template still violates is listed as unresolved, with why.
+ * Exemption annotations hold here as in scoring: nothing is added for an exempt check.
  */
+import { parseExemption, resolveExemption } from "../checks/exemptions.ts";
 import type { DevOpsPolicySpec } from "../policy/schema.ts";
 import { ENFORCE_ANNOTATION, ENFORCEABLE_KINDS, PATCHED_BY_ANNOTATION, PATCHED_BY_VALUE, type EnforceableKind } from "./defaults.ts";
 import { pointer } from "./json-pointer.ts";
@@ -47,7 +49,7 @@ export interface WorkloadPlan {
 export interface PlanOptions {
   /** Namespaces enforcement never touches (system namespaces and the operator's own). */
   isProtectedNamespace: (namespace: string) => boolean;
-  /** Honour exemption annotations when listing what is left unresolved (default true). */
+  /** Honour exemption annotations: plan nothing for an exempt check, and do not list it unresolved (default true). */
   exemptions?: boolean;
 }
 
@@ -104,6 +106,8 @@ export function planWorkloadRemediation(workload: WorkloadObject, spec: DevOpsPo
 
   const template = workload.spec?.template;
   const containers = template?.spec?.containers ?? [];
+  // the rule scoring and listUnresolved use: the template's annotations merged with the workload's
+  const exemption = resolveExemption(template?.metadata?.annotations, { exemptions: options.exemptions, workloadExemption: parseExemption(workload.metadata?.annotations) });
   const patched: TemplateContainer[] = [];
   const reasons = new Map<number, PlannerReason[]>();
   const seen = new Set<string>();
@@ -116,7 +120,7 @@ export function planWorkloadRemediation(workload: WorkloadObject, spec: DevOpsPo
       return;
     }
     seen.add(name);
-    const cplan = planContainer(container, spec);
+    const cplan = planContainer(container, spec, exemption);
     reasons.set(index, cplan.unresolved);
     if (cplan.probes.length === 0 && cplan.resources === undefined) return;
     patched[index] = withPlan(container, cplan);
