@@ -1,8 +1,8 @@
 /**
  * Enforcement against the API emulator over HTTPS: the `enforce` command (compiled
  * binary) and `enforceNamespace` (the operator's step) patch exactly what is
- * missing, honour dry runs, budgets and opt-outs, never overwrite a concurrent
- * edit, and change nothing on a second pass.
+ * missing, honour dry runs, budgets, opt-outs and exemptions, never overwrite a
+ * concurrent edit, and change nothing on a second pass.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
@@ -113,6 +113,30 @@ describe("kube-devops enforce", () => {
     expect(events.map((e) => e.message)).toEqual([
       "kube-devops enforce (bundle baseline): container app: readinessProbe tcpSocket :8080; container proxy: readinessProbe tcpSocket :9090",
     ]);
+  });
+
+  test("exemptions hold: an exempt Deployment keeps its template, an exempt check gets nothing, and --no-exemptions patches both", async () => {
+    const exempt = deployment("batch", ns, [{ name: "b", image: "b:1", ports: [{ containerPort: 8080 }] }]);
+    exempt.spec.template.metadata = { labels: { app: "batch" }, annotations: { "devops.stochastic.io/exempt": "true" } } as never;
+    await emu.store.create(DEPLOY, exempt as never, { namespace: ns });
+    await emu.store.create(DEPLOY, deployment("queue", ns, [{ name: "q", image: "q:1", ports: [{ containerPort: 9000 }] }], { "devops.stochastic.io/exempt-checks": "missing_liveness" }) as never, { namespace: ns });
+    const template = (name: string): unknown => (emu.store.get(DEPLOY, ns, name) as unknown as { spec: { template: unknown } }).spec.template;
+    const before = structuredClone(template("batch"));
+    const { stdout } = await kd(["enforce", "-n", ns, "--bundle", "restricted"]);
+    expect(stdout).toContain(`deployment/${ns}/batch: compliant`);
+    expect(template("batch")).toEqual(before);
+    const q = container("queue", "q");
+    expect(q.readinessProbe).toMatchObject({ tcpSocket: { port: 9000 } });
+    expect(q.livenessProbe).toBeUndefined();
+    expect(q.startupProbe).toBeUndefined();
+    const events = (emu.store.list("events", { namespace: ns }) as unknown as Array<Record<string, any>>).filter((e) => e.reason === "Remediated" && e.involvedObject.name === "queue");
+    expect(events.map((e) => e.message)).toEqual([
+      "kube-devops enforce (bundle restricted): container q: readinessProbe tcpSocket :9000, resources.requests.cpu 100m, resources.limits.cpu 500m, resources.requests.memory 128Mi, resources.limits.memory 256Mi",
+    ]);
+    const off = await kd(["enforce", "-n", ns, "--bundle", "restricted", "--no-exemptions"]);
+    expect(off.stdout).toContain(`deployment/${ns}/batch: applied`);
+    expect(container("batch", "b").livenessProbe).toMatchObject({ tcpSocket: { port: 8080 } });
+    expect(container("queue", "q").livenessProbe).toMatchObject({ tcpSocket: { port: 9000 } });
   });
 
   test("--max-patches bounds how many workloads one run rolls", async () => {
