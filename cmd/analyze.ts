@@ -9,8 +9,10 @@ import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { analyzeObjects, type AnalysisReport, type AnalyzeOptions } from "../lib/analysis/build-report.ts";
 import { describeDuplicates } from "../lib/analysis/dedupe-objects.ts";
-import { describeFilteredToNothing, describeFilters, enforceGates, filteredToNothing, OUTPUT_FORMATS, parseFailOn, parseMinScore, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
+import { describeEmptyScope, type EmptyLiveScope, type EmptyScopeVerdict } from "../lib/analysis/describe-empty-scope.ts";
+import { describeFilteredToNothing, describeFilters, describeGates, enforceGates, filteredToNothing, OUTPUT_FORMATS, parseFailOn, parseMinScore, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
 import { findPolicyInObjects, parsePolicyRef, selectChecks, type NamedPolicy } from "../lib/analysis/select-checks.ts";
+import { explainEmptyLiveScope } from "../lib/cli/empty-live-scope.ts";
 import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { listLivePods, listOwners, type LiveScope } from "../lib/cli/live-objects.ts";
 import { describeRepeats, expandInputPaths, policiesFromFile, readInput } from "../lib/cli/read-inputs.ts";
@@ -80,7 +82,13 @@ function progress(count: number): void {
   process.stderr.write(`\rListing pods... ${count}`);
 }
 
-async function analyzeLive(refs: readonly string[], bundles: readonly string[], scope: LiveScope, rateLimit: RateLimit, base: Omit<AnalyzeOptions, "checkSet" | "source" | "scoreTemplates">): Promise<AnalysisReport> {
+/** A live report, and when the server listed no pods, why (a typo'd -n, an -l that matched none, an empty namespace). */
+interface LiveAnalysis {
+  report: AnalysisReport;
+  empty: EmptyLiveScope | undefined;
+}
+
+async function analyzeLive(refs: readonly string[], bundles: readonly string[], scope: LiveScope, rateLimit: RateLimit, base: Omit<AnalyzeOptions, "checkSet" | "source" | "scoreTemplates">): Promise<LiveAnalysis> {
   const { globals, env, logger } = cliRuntime();
   const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
   const client = createKubeClient(kc, { rateLimit });
@@ -97,11 +105,13 @@ async function analyzeLive(refs: readonly string[], bundles: readonly string[], 
   const tty = process.stderr.isTTY === true;
   const pods = await listLivePods(client, scope, tty ? progress : undefined);
   if (tty) process.stderr.write("\r\u001B[K");
+  // No pods, no controllers: the server lists an empty set for a missing namespace too, so ask it why.
+  const empty = pods.length === 0 ? await explainEmptyLiveScope(client, scope) : undefined;
   const owners = await listOwners(client, pods, scope, logger);
   const objects: SourcedObject[] = [];
   for (const o of pods) objects.push({ object: o, file: undefined, line: undefined });
   for (const o of owners) objects.push({ object: o, file: undefined, line: undefined });
-  return analyzeObjects(objects, { ...base, ...selection, scoreTemplates: false });
+  return { report: analyzeObjects(objects, { ...base, ...selection, scoreTemplates: false }), empty };
 }
 
 async function analyzeOffline(paths: readonly string[], refs: readonly string[], bundles: readonly string[], base: Omit<AnalyzeOptions, "checkSet" | "source" | "scoreTemplates">): Promise<AnalysisReport> {
@@ -140,13 +150,24 @@ export default defineCommand({
       excludeNamespaces: excluded.length ? new Set(excluded) : undefined,
       selector,
     };
-    const report = files.length > 0
-      ? await analyzeOffline(files, refs, bundles, base)
+    const { report, empty } = files.length > 0
+      ? { report: await analyzeOffline(files, refs, bundles, base), empty: undefined }
       : await analyzeLive(refs, bundles, { namespace: a.namespace, labelSelector: a.selector }, parseRateLimit(a, CLI_RATE_LIMIT), base);
     const filters = describeFilters({ namespace: a.namespace, excludeNamespaces: excluded, selector: a.selector });
-    // With a gate, enforceGates says it (and fails); without one, a warning.
-    if (filteredToNothing(report) && flags.failOn === undefined && flags.minScore === undefined) cliRuntime().logger.warn(describeFilteredToNothing(report, filters));
+    const anyFilter = Boolean(a.namespace || a.selector) || excluded.length > 0;
+    const verdict: EmptyScopeVerdict | undefined = empty
+      ? describeEmptyScope(empty, anyFilter ? filters : "")
+      : filteredToNothing(report) ? { refuse: true, message: describeFilteredToNothing(report, filters) } : undefined;
+    const gated = describeGates(flags) !== "";
+    // A refused gate says it in its error; anything else about an empty selection is a warning.
+    if (verdict && !(verdict.refuse && gated)) cliRuntime().logger.warn(verdict.message);
     cliRuntime().out(renderReport(report, flags.format, { top: flags.top }));
-    enforceGates(report, { failOn: flags.failOn, minScore: flags.minScore, filters });
+    enforceGates(report, {
+      failOn: flags.failOn,
+      minScore: flags.minScore,
+      filters,
+      judgedNothing: verdict?.refuse ? verdict.message : undefined,
+      hint: empty ? "check -n and -l against the cluster: kubectl get namespaces; kubectl get pods -n <ns> --show-labels" : undefined,
+    });
   },
 });

@@ -85,15 +85,25 @@ export function describeFilteredToNothing(report: AnalysisReport, filters: strin
   return visibleLine(`${filters} left nothing to score: all ${report.skipped.filtered} pods and pod controllers were filtered out (namespaces present: ${report.filteredNamespaces.join(", ")})`);
 }
 
+/** The CI gates a run carries, e.g. `--fail-on low and --min-score 95`; "" when none. */
+export function describeGates(gates: { failOn?: Severity | undefined; minScore?: number | undefined }): string {
+  return [gates.failOn ? `--fail-on ${gates.failOn}` : "", gates.minScore !== undefined ? `--min-score ${gates.minScore}` : ""].filter((g) => g !== "").join(" and ");
+}
+
 /**
  * Throws POLICY_VIOLATION (exit 3) or SCORE_BELOW (exit 4) when a CI gate fails, and USAGE
  * (exit 2) when there is a gate but the filters (`filters`: the flags as given) left nothing to judge:
- * a mistyped -n must not pass every gate with the 100 of an empty set.
+ * a mistyped -n must not pass every gate with the 100 of an empty set. Offline that is seen in the
+ * report; live the caller asks the server and passes what it found as `judgedNothing`.
  */
-export function enforceGates(report: AnalysisReport, gates: { failOn?: Severity | undefined; minScore?: number | undefined; filters?: string | undefined }): void {
-  const given = [gates.failOn ? `--fail-on ${gates.failOn}` : "", gates.minScore !== undefined ? `--min-score ${gates.minScore}` : ""].filter((g) => g !== "");
-  if (given.length > 0 && filteredToNothing(report)) {
-    throw usageError(`${given.join(" and ")} judged nothing: ${describeFilteredToNothing(report, gates.filters ?? "the filters")}`, "check -n, --exclude-namespaces and -l against the input");
+export function enforceGates(
+  report: AnalysisReport,
+  gates: { failOn?: Severity | undefined; minScore?: number | undefined; filters?: string | undefined; judgedNothing?: string | undefined; hint?: string | undefined },
+): void {
+  const given = describeGates(gates);
+  const nothing = gates.judgedNothing ?? (filteredToNothing(report) ? describeFilteredToNothing(report, gates.filters ?? "the filters") : undefined);
+  if (given !== "" && nothing !== undefined) {
+    throw usageError(`${given} judged nothing: ${nothing}`, gates.hint ?? "check -n, --exclude-namespaces and -l against the input");
   }
   if (gates.failOn) enforceFailOn(countBySeverity(report), gates.failOn);
   if (gates.minScore !== undefined && report.score < gates.minScore) {

@@ -19,6 +19,8 @@ export const CLI_ACCESS: readonly AccessCheck[] = [
   ...["replicasets", "deployments", "statefulsets", "daemonsets"].map((resource) => ({ verb: "list", group: "apps", resource, usedBy: "analyze: owner attribution through ownerReferences" })),
   ...["jobs", "cronjobs"].map((resource) => ({ verb: "list", group: "batch", resource, usedBy: "analyze: owner attribution through ownerReferences" })),
   { verb: "get", group: API_GROUP, resource: "devopspolicies", usedBy: "analyze --policy <ns/name>" },
+  // Without it a -n that finds no pods cannot tell a typo from an empty namespace, and a gate refuses both.
+  { verb: "get", group: "", resource: "namespaces", usedBy: "analyze -n <ns>: tells a missing namespace from an empty one when no pods are found" },
 ];
 
 export interface AccessResult extends AccessCheck {
