@@ -7,7 +7,7 @@
  * for an already-admitted workload. Everything else is a warning. See
  * docs/decisions/ for the failure policy, UPDATE and threshold semantics.
  */
-import { isExempt, mergeExemptions, parseExemption, type Exemption } from "../checks/exemptions.ts";
+import { isExempt, parseExemption, resolveExemption } from "../checks/exemptions.ts";
 import { appliesTo, CONTAINER_LISTS, forEachContainer, roleIn, runsToCompletion, SUBJECT } from "../checks/pod-containers.ts";
 import { containerViolates, type CheckId } from "../checks/registry.ts";
 import { asRecord, type KubeObjectLike, type PodSpecLike } from "../k8s-objects.ts";
@@ -73,13 +73,6 @@ function namespaceOf(request: AdmissionRequest): string {
 /** Container name as findings carry it. */
 function containerName(container: Record<string, unknown>): string {
   return typeof container.name === "string" && container.name !== "" ? container.name : "unknown";
-}
-
-/** The template's exemption: its own annotations merged with the workload's. */
-function exemptionOf(template: PodTemplate): Exemption | undefined {
-  const own = parseExemption(template.annotations);
-  const workload = parseExemption(template.workloadAnnotations);
-  return own === undefined || workload === undefined ? (own ?? workload) : mergeExemptions(own, workload);
 }
 
 function keyOf(check: CheckId, container: string): string {
@@ -155,7 +148,8 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan
   const spec = template.spec;
   if (!spec) return undefined;
   let found: Findings | undefined;
-  const exemption = exemptions ? exemptionOf(template) : undefined;
+  // the one rule scoring and enforcement use: the template's annotations merged with the workload's
+  const exemption = resolveExemption(template.annotations, { exemptions, workloadExemption: parseExemption(template.workloadAnnotations) });
   const existing = mayDeny && plan.mayDeny ? violationsOf(old, plan) : undefined;
   const seen = sharesNames(spec) ? new Set<string>() : undefined;
   const finishes = runsToCompletion(spec);
