@@ -69,6 +69,9 @@ function walk(dir: string, w: Walk): void {
   w.dirs.add(real);
   const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
+    // `..data`, `..<timestamp>`: the kubelet's atomic-writer internals of a ConfigMap or Secret
+    // volume. The volume's own names link through them; reading those reports the paths users know.
+    if (e.name.startsWith("..")) continue;
     const path = join(dir, e.name);
     let isDir = e.isDirectory();
     let isFile = e.isFile();

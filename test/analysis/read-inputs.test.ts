@@ -58,15 +58,17 @@ describe("expandInputPaths", () => {
     expect(describeRepeats(repeats)).toBe(`2 input path(s) lead to a file already read, read once: ${join(root, "in", "linked.yaml")} (= ${real}), ${real} (given twice)`);
   });
 
-  test("a ConfigMap volume (files linked through ..data) is read once per file", () => {
+  test("a ConfigMap volume (files linked through ..data) is read once per file, by the names the volume shows, without a warning", () => {
     const root = mkdtempSync(join(tmpdir(), "kd-cm-"));
     mkdirSync(join(root, "..2026_11_26_10_00_00.1"));
     writeFileSync(join(root, "..2026_11_26_10_00_00.1", "pods.yaml"), POD);
+    writeFileSync(join(root, "..2026_11_26_10_00_00.1", "more.yaml"), POD.replace("web", "api"));
     symlinkSync("..2026_11_26_10_00_00.1", join(root, "..data"));
     symlinkSync(join("..data", "pods.yaml"), join(root, "pods.yaml"));
+    symlinkSync(join("..data", "more.yaml"), join(root, "more.yaml"));
     const { files, repeats } = expandInputPaths([root]);
-    expect(files).toEqual([join(root, "..2026_11_26_10_00_00.1", "pods.yaml")]);
-    expect(repeats).toEqual([{ path: join(root, "pods.yaml"), first: join(root, "..2026_11_26_10_00_00.1", "pods.yaml") }]);
+    expect(files).toEqual([join(root, "more.yaml"), join(root, "pods.yaml")]);
+    expect(repeats).toEqual([]);
   });
 
   test("a broken link to a manifest fails naming it; a broken link to anything else is not a manifest", () => {
