@@ -9,6 +9,7 @@
  */
 import type { KubeClient } from "../kube/client.ts";
 import { isConflict, isNotFound, InvalidError } from "../kube/api-errors.ts";
+import { buildEvent } from "../kube/event-object.ts";
 import { DAEMONSETS, DEPLOYMENTS, EVENTS, STATEFULSETS, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { DevOpsPolicySpec } from "../policy/schema.ts";
@@ -89,23 +90,8 @@ async function patchWithRetry(client: KubeClient, first: WorkloadPlan, options: 
 }
 
 async function emitWorkloadEvent(client: KubeClient, workload: WorkloadPlan, message: string, now: Date): Promise<void> {
-  const time = now.toISOString();
-  await client
-    .create(EVENTS, {
-      apiVersion: "v1",
-      kind: "Event",
-      metadata: { generateName: `${workload.name}.`, namespace: workload.namespace },
-      involvedObject: { apiVersion: "apps/v1", kind: workload.kind, name: workload.name, namespace: workload.namespace },
-      type: "Normal",
-      reason: "Remediated",
-      message: message.slice(0, 1024),
-      source: { component: "kube-devops-operator" },
-      reportingComponent: "kube-devops-operator",
-      firstTimestamp: time,
-      lastTimestamp: time,
-      count: 1,
-    } as KubeObject)
-    .catch(() => undefined); // best effort: an Event never fails enforcement
+  const event = buildEvent({ involvedObject: { apiVersion: "apps/v1", kind: workload.kind, name: workload.name, namespace: workload.namespace }, type: "Normal", reason: "Remediated", message, now });
+  await client.create(EVENTS, event).catch(() => undefined); // best effort: an Event never fails enforcement
 }
 
 /** Plans every workload of the namespace and applies what the budget allows. */

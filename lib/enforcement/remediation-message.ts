@@ -5,10 +5,9 @@
  * read as one field listed twice), then the containers left with violations.
  * Bounded to what an Event message holds, cut between containers, never inside one.
  */
+import { EVENT_MESSAGE_LIMIT } from "../kube/event-object.ts";
 import type { WorkloadPlan } from "./plan-workload.ts";
 
-/** Event messages are cut at this length (lib/operator/events.ts does the same). */
-export const EVENT_MESSAGE_LIMIT = 1024;
 
 function containerSegment(container: string, added: ReadonlyArray<{ field: string; value: string }>): string {
   return `container ${container}: ${added.map((a) => `${a.field} ${a.value}`).join(", ")}`;

@@ -4,6 +4,7 @@
  * a failed Event is logged, never fails the reconcile.
  */
 import type { KubeClient } from "../kube/client.ts";
+import { buildEvent } from "../kube/event-object.ts";
 import { EVENTS } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { Logger } from "../log.ts";
@@ -19,21 +20,7 @@ export interface PolicyEvent {
 /** The core/v1 Event object for `policy` (pure, for tests). */
 export function buildPolicyEvent(policy: KubeObject, event: PolicyEvent): KubeObject & Record<string, unknown> {
   const meta = policy.metadata ?? {};
-  const time = event.now.toISOString();
-  return {
-    apiVersion: "v1",
-    kind: "Event",
-    metadata: { generateName: `${meta.name ?? "policy"}.`, namespace: meta.namespace } as KubeObject["metadata"],
-    involvedObject: { apiVersion: API_VERSION, kind: "DevOpsPolicy", name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
-    type: event.type,
-    reason: event.reason,
-    message: event.message.slice(0, 1024),
-    source: { component: "kube-devops-operator" },
-    reportingComponent: "kube-devops-operator",
-    firstTimestamp: time,
-    lastTimestamp: time,
-    count: 1,
-  };
+  return buildEvent({ ...event, involvedObject: { apiVersion: API_VERSION, kind: "DevOpsPolicy", name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion } });
 }
 
 /** Creates the Event; logs and swallows any failure. */

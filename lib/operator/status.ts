@@ -7,6 +7,7 @@
  * In enforce mode it also lists what enforcement cannot fix (bounded), and says
  * so in one Event when that list changes.
  */
+import { EVENT_MESSAGE_LIMIT } from "../kube/event-object.ts";
 import { MAX_STATUS_UNRESOLVED, MAX_UNRESOLVED_REASON, type Condition, type DevOpsPolicyStatus, type UnresolvedItemStatus } from "../policy/schema.ts";
 import type { PolicyEvaluation } from "./evaluate-policy.ts";
 
@@ -75,8 +76,8 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** Event messages hold 1024 characters; the list stops before that and says how many it left out. */
-const EVENT_LIST_BUDGET = 900;
+/** The list stops short of the Event limit, leaving room to say how many it left out (" … and N more"). */
+const EVENT_LIST_BUDGET = EVENT_MESSAGE_LIMIT - 124;
 
 /**
  * The Warning Event that says what enforcement cannot fix, when `next` lists something that
