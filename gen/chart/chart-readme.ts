@@ -5,6 +5,7 @@
 import { RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSetting } from "../../lib/operator/settings.ts";
 import { COMPONENTS } from "../../lib/rbac/permissions.ts";
 import { DEFAULT_RESOURCES } from "../options.ts";
+import { PINNED_FLAGS } from "../pinned-flags.ts";
 import { reconcileValuePath } from "./values.ts";
 
 /** `watch 50m/96Mi, ...`: each component's default requests or limits (cpu/memory). */
@@ -15,6 +16,11 @@ function describeResources(kind: "requests" | "limits"): string {
 }
 
 /** One row per operator setting: its value, the binary's default, the flag it becomes. */
+/** `watch: \`--lease-name\`, …; reconcile: …` for the extraArgs row. */
+function pinnedList(): string {
+  return COMPONENTS.map((c) => `${c}: ${PINNED_FLAGS[c].map((p) => `\`${p.flag}\``).join(", ")}`).join("; ");
+}
+
 function operatorRows(): string {
   return RECONCILE_SETTING_KEYS.map((k) => {
     const s: ReconcileSetting = RECONCILE_SETTINGS[k];
@@ -59,7 +65,7 @@ so an upgrade also updates their schemas and an uninstall keeps your DevOpsPolic
 | \`<component>.resources\` | ${describeResources("requests")}; ${describeResources("limits")} | container resources per component (cpu/memory; the limits fit the benchmark's peak RSS at 100k pods) |
 | \`reconcile.reports\` | \`none\` | one report per DevOpsPolicy for Policy Reporter: \`wgpolicyk8s\` (wgpolicyk8s.io/v1alpha2 PolicyReport) or \`openreports\` (openreports.io/v1alpha1 Report); needs that CRD and adds get/create/update on it to the operator's ClusterRole |
 ${operatorRows()}
-| \`<component>.extraArgs\` | \`[]\` | more flags of \`watch\`, \`reconcile\` or \`webhook serve\`, appended after the generated ones as given (strings: quote numbers), for flags the chart does not set, e.g. \`--qps\`, \`--lease-duration\`; a flag given again overrides the generated value (the last one counts). Names the chart's objects depend on (\`--metrics-addr\`, \`--addr\`, \`--lease-name\`, TLS paths) must stay as they are |
+| \`<component>.extraArgs\` | \`[]\` | more flags of \`watch\`, \`reconcile\` or \`webhook serve\`, appended after the generated ones as given (strings: quote numbers), for flags the chart does not set, e.g. \`--qps\`, \`--lease-duration\`; a flag given again overrides the generated value (the last one counts). Flags the chart's other objects depend on are refused by the schema (${pinnedList()}) |
 | \`webhook.failurePolicy\` | \`Ignore\` | fail open: a down webhook never blocks the cluster |
 | \`webhook.timeoutSeconds\` | \`3\` | API server timeout per admission call |
 | \`webhook.excludedNamespaces\` | \`[]\` | more namespaces never sent to the webhook |
@@ -77,7 +83,7 @@ ${operatorRows()}
 \`values.schema.json\` rejects unknown keys and invalid values at install time: counts must be
 integers at or above the operator's minimum, durations are written with units (\`30s\`, \`1m30s\`,
 \`500ms\`; where the minimum is 1s, one part must be at least 1h, 1m or 1s, so \`1500ms\` is refused),
-\`extraArgs\` items must be strings. The same settings are flags of \`kube-devops deploy
+\`extraArgs\` items must be strings and must not set a pinned flag (a Lease or Secret the RBAC grants by name, a port the Service routes to, a mounted TLS path, a mode whose grants the chart renders). The same settings are flags of \`kube-devops deploy
 generate-all|generate-deployments\` (\`--requeue-interval\`, \`--audit-retention\`, …), which
 render the same args.
 

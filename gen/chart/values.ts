@@ -8,6 +8,7 @@ import { COMPONENTS, type Component, REPORTS_SETTINGS } from "../../lib/rbac/per
 import { METRICS_AUTH_MODES } from "../../lib/webhook/constants.ts";
 import { QUANTITY_PATTERN } from "../../lib/policy/schema.ts";
 import { SCRAPE_INTERVAL_PATTERN } from "../deploy-args.ts";
+import { PINNED_FLAGS, pinnedFlagPattern } from "../pinned-flags.ts";
 import { CERT_MODES, DEFAULT_RESOURCES } from "../options.ts";
 
 const QUANTITY = QUANTITY_PATTERN.source;
@@ -52,7 +53,8 @@ const UNMODELLED_FLAGS: Record<Component, string> = {
 function extraArgsLines(c: Component): string {
   return [
     `  # More flags after the generated ones, as given: for those this chart does not set (${UNMODELLED_FLAGS[c]}).`,
-    "  # A flag given again here overrides the generated value (the last one counts).",
+    "  # A flag given again here overrides the generated value (the last one counts), except those",
+    `  # other objects depend on, which the schema refuses: ${PINNED_FLAGS[c].map((p) => p.flag).join(", ")}.`,
     "  extraArgs: []",
   ].join("\n");
 }
@@ -164,12 +166,14 @@ function resourcesSchema(): Record<string, unknown> {
   return { type: "object", additionalProperties: false, properties: { requests: pair, limits: pair } };
 }
 
-function componentSchema(extra: Record<string, unknown> = {}, required: string[] = []): Record<string, unknown> {
+function componentSchema(component: Component, extra: Record<string, unknown> = {}, required: string[] = []): Record<string, unknown> {
+  // a flag other objects depend on (gen/pinned-flags.ts) is the chart's to set, never extraArgs'
+  const extraArg = { type: "string", not: { type: "string", pattern: pinnedFlagPattern(component) }, description: `not ${PINNED_FLAGS[component].map((p) => p.flag).join(", ")}: the chart sets those` };
   return {
     type: "object",
     additionalProperties: false,
     required: ["replicas", "resources", ...required],
-    properties: { replicas: { type: "integer", minimum: 0, maximum: 100 }, resources: resourcesSchema(), extraArgs: { type: "array", items: { type: "string" } }, ...extra },
+    properties: { replicas: { type: "integer", minimum: 0, maximum: 100 }, resources: resourcesSchema(), extraArgs: { type: "array", items: extraArg }, ...extra },
   };
 }
 
@@ -179,7 +183,7 @@ export function renderValuesSchema(): Record<string, unknown> {
     COMPONENTS.map((c) => [
       c,
       c === "webhook"
-        ? componentSchema({
+        ? componentSchema(c, {
             failurePolicy: { enum: ["Ignore", "Fail"] },
             timeoutSeconds: { type: "integer", minimum: 1, maximum: 30 },
             excludedNamespaces: { type: "array", items: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 63 }, uniqueItems: true },
@@ -187,8 +191,8 @@ export function renderValuesSchema(): Record<string, unknown> {
             metricsAuth: { enum: [...METRICS_AUTH_MODES] },
           })
         : c === "reconcile"
-          ? componentSchema({ reports: { enum: [...REPORTS_SETTINGS] }, ...Object.fromEntries(operatorSettings.map((k) => [k, settingSchema(k)])) }, operatorSettings)
-          : componentSchema(),
+          ? componentSchema(c, { reports: { enum: [...REPORTS_SETTINGS] }, ...Object.fromEntries(operatorSettings.map((k) => [k, settingSchema(k)])) }, operatorSettings)
+          : componentSchema(c),
     ]),
   );
   return {

@@ -7,7 +7,7 @@ describe("buildEvent", () => {
 
   test("lives in the object's namespace, named after it, with the reporting component and one count", () => {
     const event = buildEvent({ involvedObject: { apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: "shop" }, type: "Normal", reason: "Remediated", message: "container app: readinessProbe", now });
-    expect(event).toEqual({
+    expect(event as unknown).toEqual({
       apiVersion: "v1",
       kind: "Event",
       metadata: { generateName: "web.", namespace: "shop" },

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { renderChart } from "../../gen/chart/render-chart.ts";
+import { PINNED_FLAGS } from "../../gen/pinned-flags.ts";
 import { parseDeployArgs } from "../../gen/deploy-args.ts";
 import { renderDeployManifests, renderLabelledCrds, renderObservabilityManifests } from "../../gen/manifests.ts";
 import { type DeployOptions, resolveDeployOptions } from "../../gen/options.ts";
@@ -191,6 +192,24 @@ describe("chart/ (Helm)", () => {
     expect(errors({ reconcile: { workers: 0 } })).toEqual(["/reconcile/workers must be >= 1"]);
     expect(errors({ reconcile: { requeueInterval: 30 } })).toEqual(["/reconcile/requeueInterval must be string"]);
     expect(errors({ reconcile: { auditInterval: "1d" } })[0]).toStartWith("/reconcile/auditInterval must match pattern");
+  });
+
+  test("extraArgs may not set a flag other objects depend on (RBAC names, ports, TLS paths, modes); other flags pass", async () => {
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(files["values.schema.json"] ?? "{}"));
+    const defaults = parse(files["values.yaml"] ?? "");
+    const errors = (values: Record<string, unknown>) => (validate(mergeValues(defaults, values)) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+    expect(errors({ watch: { extraArgs: ["--lease-duration", "30s", "--qps", "20"] }, webhook: { extraArgs: ["--cert-check-interval", "60"] } })).toEqual([]);
+    expect(errors({ watch: { extraArgs: ["--lease-name", "other"] } })).toEqual(["/watch/extraArgs/0 must NOT be valid"]);
+    expect(errors({ reconcile: { extraArgs: ["--qps", "5", "--reports=wgpolicyk8s"] } })).toEqual(["/reconcile/extraArgs/2 must NOT be valid"]);
+    expect(errors({ webhook: { extraArgs: ["--addr", ":9443", "--tls-secret=mine"] } })).toEqual(["/webhook/extraArgs/0 must NOT be valid", "/webhook/extraArgs/2 must NOT be valid"]);
+    // a prefix is not the flag: --lease-name-suffix would be another flag
+    expect(errors({ watch: { extraArgs: ["--lease-namex"] } })).toEqual([]);
+    // every pinned flag is one the component's command declares, so the list cannot drift from the commands
+    const commands = { watch: (await import("../../cmd/watch.ts")).default, reconcile: (await import("../../cmd/reconcile.ts")).default, webhook: (await import("../../cmd/webhook-serve.ts")).default };
+    for (const c of COMPONENTS) {
+      const declared = Object.keys((commands[c] as { args?: Record<string, unknown> }).args ?? {});
+      for (const { flag } of PINNED_FLAGS[c]) expect(declared).toContain(flag.replace(/^--(no-)?/, ""));
+    }
   });
 
   test("a duration the schema accepts is one the operator accepts, and below its minimum it refuses", () => {
