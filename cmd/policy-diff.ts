@@ -6,7 +6,7 @@
  * can gate on it; 0 when the cluster matches the file.
  */
 import { defineCommand } from "citty";
-import { readInputFile } from "../lib/cli/read-input.ts";
+import { readInput } from "../lib/cli/read-inputs.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError } from "../lib/errors.ts";
 import { isNotFound } from "../lib/kube/api-errors.ts";
@@ -25,7 +25,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const { globals, env, out } = cliRuntime();
-    const { text, name } = await readInputFile(args.file);
+    const { text, name } = await readInput(args.file);
     const local = parsePolicyDocuments(text, name).flatMap((d) => (d.policy ? [exportPolicy(d.policy)] : []));
     if (args.namespace) for (const p of local) p.metadata.namespace = args.namespace;
     const { client } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });

@@ -9,7 +9,7 @@
  * which server-side apply leaves in place), naming the fields.
  */
 import { defineCommand } from "citty";
-import { readInputFile } from "../lib/cli/read-input.ts";
+import { readInput } from "../lib/cli/read-inputs.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError } from "../lib/errors.ts";
 import { isNotFound } from "../lib/kube/api-errors.ts";
@@ -32,7 +32,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const { globals, env, logger, out } = cliRuntime();
-    const { text, name } = await readInputFile(args.file);
+    const { text, name } = await readInput(args.file);
     const docs = parsePolicyDocuments(text, name);
     for (const doc of docs) if (!doc.policy) logger.warn(`${name}:${doc.line}: skipping a ${doc.kind ?? "document without kind"} (only DevOpsPolicy documents are imported)`);
     const policies = docs.flatMap((d) => (d.policy ? [exportPolicy(d.policy)] : []));

@@ -115,13 +115,15 @@ export function describeRepeats(repeats: ExpandedInputs["repeats"]): string {
   return `${repeats.length} input path(s) lead to a file already read, read once: ${each.join(", ")}`;
 }
 
-/** Reads one input path (or stdin for `-`). */
+/** Reads one input path, or stdin for `-` (named `<stdin>` in messages); every command's file argument goes through here. */
 export async function readInput(path: string): Promise<InputText> {
-  if (path === "-") return { name: "-", text: await Bun.stdin.text() };
+  if (path === "-") return { name: "<stdin>", text: await Bun.stdin.text() };
   try {
     return { name: path, text: readFileSync(path, "utf8") };
   } catch (err) {
-    throw new KubeDevopsError("INPUT", `${path}: cannot read: ${(err as Error).message}`, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : (err as Error).message;
+    throw new KubeDevopsError("INPUT", `${path}: cannot read: ${why}`, { cause: err });
   }
 }
 

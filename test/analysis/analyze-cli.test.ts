@@ -35,7 +35,7 @@ describe("analyze -f", () => {
     const fromDir = JSON.parse(runBinary(["analyze", "-f", dir, "-o", "json"]).stdout);
     expect(fromDir.summary.total_pods).toBe(2);
     const stdin = JSON.parse(runBinary(["analyze", "-f", "-", "-o", "json"], { stdin: badPod }).stdout);
-    expect(stdin.workloads[0].file).toBe("-");
+    expect(stdin.workloads[0].file).toBe("<stdin>");
     expect(stdin.summary.score).toBe(90);
   });
 
@@ -84,7 +84,7 @@ describe("analyze -f", () => {
     const input = `${goodPod}---\napiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata: {name: typo, namespace: team}\nspec:\n  maxRestartCount: three\n`;
     const bad = runBinary(["analyze", "-f", "-", "--policy", "team/typo"], { stdin: input });
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("-:11: spec.maxRestartCount: Invalid type: Expected number");
+    expect(bad.stderr).toContain("<stdin>:11: spec.maxRestartCount: Invalid type: Expected number");
   });
 
   test("usage errors exit 2; a missing file exits 1 naming it", () => {

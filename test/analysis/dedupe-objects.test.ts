@@ -70,6 +70,6 @@ describe("the example snapshot given twice", () => {
     const { code, stdout, stderr } = runBinary(["analyze", "-f", "examples/cluster-snapshot.yaml", "-f", "-"], { stdin: text });
     expect(code).toBe(0);
     expect(stdout).toContain("Workload Pods Analyzed     : 19\n");
-    expect(stderr).toContain(`dropped ${parseManifests(text, "-").length} duplicate object(s) (same apiVersion, kind, namespace, name and uid; the first is scored): Deployment shop/frontend at -:10 repeats examples/cluster-snapshot.yaml:10; ReplicaSet shop/frontend-f4xhmg6g6b at -:62 repeats examples/cluster-snapshot.yaml:62;`);
+    expect(stderr).toContain(`dropped ${parseManifests(text, "-").length} duplicate object(s) (same apiVersion, kind, namespace, name and uid; the first is scored): Deployment shop/frontend at <stdin>:10 repeats examples/cluster-snapshot.yaml:10; ReplicaSet shop/frontend-f4xhmg6g6b at <stdin>:62 repeats examples/cluster-snapshot.yaml:62;`);
   });
 });

@@ -39,7 +39,7 @@ describe("parse errors name file:line:column", () => {
     const { code, stdout, stderr } = runBinary(["analyze", "-f", "-"], { stdin: "- *nope\n" });
     expect(code).toBe(1);
     expect(stdout).toBe("");
-    expect(stderr).toStartWith("error: -:1:3: invalid YAML: unresolved alias *nope");
+    expect(stderr).toStartWith("error: <stdin>:1:3: invalid YAML: unresolved alias *nope");
   });
 });
 
@@ -100,7 +100,7 @@ describe("a repeated mapping key is an error", () => {
   test("the CLI exits 1 naming the line of the repeat and of the first", () => {
     const { code, stderr } = runBinary(["analyze", "-f", "-"], { stdin: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: aa\n  name: bb\n" });
     expect(code).toBe(1);
-    expect(stderr).toStartWith('error: -:5:3: invalid YAML: mapping key "name" already defined at line 4\n');
+    expect(stderr).toStartWith('error: <stdin>:5:3: invalid YAML: mapping key "name" already defined at line 4\n');
   });
 });
 

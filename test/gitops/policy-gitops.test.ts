@@ -142,6 +142,6 @@ describe("policy import and diff", () => {
   test("an unreadable file is an input error naming it", async () => {
     const { code, stderr } = await kd(["policy", "diff", join(dir, "nope.yaml")]);
     expect(code).toBe(1);
-    expect(stderr).toContain("nope.yaml: no such file");
+    expect(stderr).toContain("nope.yaml: cannot read: no such file");
   });
 });
