@@ -110,7 +110,8 @@ export function renderDevOpsPolicyCrd(): CustomResourceDefinition {
     status: describe(withConditionListMap(toStructuralSchema(DevOpsPolicyStatusSchema)), "The last evaluation, written by the operator"),
   });
   return crd(DEVOPSPOLICY_NAMES, schema, [
-    column("Mode", "string", ".spec.enforcementMode", "audit or enforce (absent means audit)"),
+    // from status: the spec leaves the mode out for audit, and a column cannot default
+    column("Mode", "string", ".status.enforcementMode", "The mode the operator applies: audit or enforce"),
     column("Score", "integer", ".status.healthScore", "Governance score 0-100"),
     column("Class", "string", ".status.classification", "Healthy, Stable, Degraded or Critical"),
     column("Violations", "integer", ".status.violations", "Number of violations"),

@@ -11,6 +11,7 @@ import { DEVOPS_POLICIES, PODS, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { PodLike } from "../k8s-objects.ts";
 import type { Logger } from "../log.ts";
+import { PrunedStatusFields } from "./pruned-status.ts";
 import { AuditState } from "./audit-writer.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { PodIndex, trimPod } from "./pod-index.ts";
@@ -68,6 +69,7 @@ export class PolicyOperator {
   private readonly pods = new PodIndex();
   private readonly failures = new Map<string, number>();
   private readonly audit = new AuditState();
+  private readonly prunedStatus = new PrunedStatusFields();
   private queue: WorkQueue;
   private loops: { policies?: WatchLoop; pods?: WatchLoop; queueRunning: boolean } = { queueRunning: false };
 
@@ -157,6 +159,7 @@ export class PolicyOperator {
         policy: (k) => this.policies.get(k),
         podsIn: (ns) => this.pods.podsIn(ns),
         audit: this.audit,
+        prunedStatus: this.prunedStatus,
       });
       this.failures.delete(key);
       if ("requeueAfterMs" in result) this.queue.schedule(key, result.requeueAfterMs);

@@ -20,6 +20,7 @@ import { evaluatePolicy, type PolicyEvaluation } from "./evaluate-policy.ts";
 import { emitPolicyEvent } from "./events.ts";
 import { planFinalizer, removeFinalizerPatch, type JsonPatchOp } from "./finalizer.ts";
 import type { OperatorMetrics } from "./metrics.ts";
+import type { PrunedStatusFields } from "./pruned-status.ts";
 import { desiredStatus, statusMergePatch, statusNeedsWrite, unresolvedEvent, type EnforcementOutcome } from "./status.ts";
 
 export const FIELD_MANAGER = "kube-devops-operator";
@@ -52,6 +53,8 @@ export interface ReconcileDeps {
   enforce?: EnforceStep | undefined;
   /** `--reports`: writes the policy's PolicyReport/Report after each evaluation; never throws. */
   reports?: ReportStep | undefined;
+  /** Status fields an older installed CRD prunes (shared across policies; lib/operator/pruned-status.ts). */
+  prunedStatus?: PrunedStatusFields | undefined;
 }
 
 /** The reports seam (lib/operator/report-writer.ts `ReportWriter`). */
@@ -139,7 +142,7 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   deps.logger.debug("reconcile_evaluated", { namespace, policy: name, health_score: evaluation.score, violations: evaluation.violations, pods: evaluation.totalPods, classification: evaluation.classification, mode: enforceMode ? "enforce" : "audit" });
 
   const enforcement = enforceMode && deps.enforce ? await deps.enforce({ ...policy, spec }, pods, evaluation) : undefined;
-  const next = desiredStatus(previous, { generation, now, result: { evaluation }, enforcement });
+  const next = desiredStatus(previous, { generation, now, result: { evaluation }, mode: enforceMode ? "enforce" : "audit", enforcement });
   await writeStatus(deps, namespace, name, previous, next, now);
 
   if (previous?.classification && previous.classification !== evaluation.classification) {
@@ -157,8 +160,14 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   return { requeueAfterMs: deps.options.requeueMs };
 }
 
-async function writeStatus(deps: ReconcileDeps, namespace: string, name: string, previous: DevOpsPolicyStatus | undefined, next: DevOpsPolicyStatus, now: Date): Promise<void> {
+async function writeStatus(deps: ReconcileDeps, namespace: string, name: string, previous: DevOpsPolicyStatus | undefined, desired: DevOpsPolicyStatus, now: Date): Promise<void> {
+  // what an older CRD prunes is never compared, or every evaluation would write again
+  const next = deps.prunedStatus ? deps.prunedStatus.strip(desired) : desired;
   if (!statusNeedsWrite(previous, next, now, deps.options.statusHeartbeatMs)) return;
-  await deps.client.patch(DEVOPS_POLICIES, name, { type: "merge", patch: statusMergePatch(previous, next) }, { namespace, subresource: "status", fieldManager: FIELD_MANAGER });
+  const stored = await deps.client.patch<PolicyObject>(DEVOPS_POLICIES, name, { type: "merge", patch: statusMergePatch(previous, next) }, { namespace, subresource: "status", fieldManager: FIELD_MANAGER });
   deps.logger.debug("status_updated", { namespace, policy: name });
+  const pruned = deps.prunedStatus?.observe(next, stored?.status as Record<string, unknown> | undefined) ?? [];
+  if (pruned.length > 0) {
+    deps.logger.warn("crd_outdated", { fields: pruned.map((f) => `status.${f}`).join(","), policy: `${namespace}/${name}`, hint: "the installed DevOpsPolicy CRD is older than this operator and the API server drops these fields; run kube-devops crd install" });
+  }
 }

@@ -8,7 +8,7 @@
  * so in one Event when that list changes.
  */
 import { EVENT_MESSAGE_LIMIT } from "../kube/event-object.ts";
-import { MAX_STATUS_UNRESOLVED, MAX_UNRESOLVED_REASON, type Condition, type DevOpsPolicyStatus, type UnresolvedItemStatus } from "../policy/schema.ts";
+import { MAX_STATUS_UNRESOLVED, MAX_UNRESOLVED_REASON, type Condition, type EnforcementMode, type DevOpsPolicyStatus, type UnresolvedItemStatus } from "../policy/schema.ts";
 import type { PolicyEvaluation } from "./evaluate-policy.ts";
 
 export interface EnforcementOutcome {
@@ -26,6 +26,8 @@ export interface StatusInput {
   /** The evaluation, or the error that prevented it. */
   /** `reason` is a CamelCase condition reason (default EvaluationFailed; InvalidSpec for a spec the schema refuses). */
   result: { evaluation: PolicyEvaluation } | { error: string; reason?: string };
+  /** The mode of this evaluation (spec.enforcementMode, audit when absent); status shows it for `kubectl get dop`. */
+  mode?: EnforcementMode | undefined;
   /** Present in enforce mode only; in audit mode the remediation fields are cleared (W-R5). */
   enforcement?: EnforcementOutcome | undefined;
 }
@@ -57,6 +59,7 @@ export function desiredStatus(previous: DevOpsPolicyStatus | undefined, input: S
     lastEvaluated: input.now.toISOString(),
     message: e.message,
     classification: e.classification,
+    ...(input.mode ? { enforcementMode: input.mode } : {}),
     conditions: [ready, ...others],
   };
   if (input.enforcement) {

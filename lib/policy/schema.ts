@@ -165,6 +165,8 @@ export const DevOpsPolicyStatusSchema = v.object({
   /** New: what enforce mode cannot fix, with why; absent when nothing is left (and in audit mode). */
   unresolved: v.optional(v.pipe(v.array(UnresolvedItemSchema), v.maxLength(MAX_STATUS_UNRESOLVED), v.description(`Containers enforcement could not remediate, with why (the first ${MAX_STATUS_UNRESOLVED}; unresolvedCount counts all)`))),
   unresolvedCount: v.optional(v.pipe(uint32, v.description("Number of unresolved items, listed or not"))),
+  /** New: the mode the operator applied in this evaluation (audit when the spec leaves it out), for the printer column. */
+  enforcementMode: v.optional(v.pipe(EnforcementModeSchema, v.description("The mode the operator evaluated the policy in: audit (also when spec.enforcementMode is absent) or enforce"))),
   /** New: the class of healthScore, for the printer column and selectors. */
   classification: v.optional(v.pipe(v.picklist(CLASSIFICATIONS), v.description("Class of healthScore: Healthy, Stable, Degraded or Critical"))),
   /** New: Kubernetes API conventions (Ready with reason and message). */

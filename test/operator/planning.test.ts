@@ -75,6 +75,16 @@ describe("status", () => {
     expect(failed.conditions?.[0]).toMatchObject({ status: "False", reason: "EvaluationFailed", message: "pods is forbidden", lastTransitionTime: new Date(NOW + 1000).toISOString() });
   });
 
+  test("status says the mode it evaluated in, for kubectl get dop's MODE column; a mode switch is a status change", () => {
+    const audit = desiredStatus(undefined, { generation: 1, now: new Date(NOW), result: { evaluation: e }, mode: "audit" });
+    expect(audit.enforcementMode).toBe("audit");
+    const enforce = desiredStatus(audit, { generation: 2, now: new Date(NOW), result: { evaluation: e }, mode: "enforce", enforcement: { applied: 0, failed: 0, workloads: [] } });
+    expect(enforce.enforcementMode).toBe("enforce");
+    expect(statusNeedsWrite(audit, enforce, new Date(NOW), 600_000)).toBe(true);
+    // an invalid spec keeps the mode of the last evaluation
+    expect(desiredStatus(enforce, { generation: 3, now: new Date(NOW), result: { error: "invalid spec" } }).enforcementMode).toBe("enforce");
+  });
+
   test("switching enforce → audit nulls the remediation fields in the merge patch (W-R5)", () => {
     const enforced = desiredStatus(undefined, { generation: 1, now: new Date(NOW), result: { evaluation: e }, enforcement: { applied: 2, failed: 0, workloads: ["deployment/prod/web"] } });
     expect(enforced.remediatedWorkloads).toEqual(["deployment/prod/web"]);
