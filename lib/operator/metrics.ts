@@ -48,6 +48,9 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
   const bySeverity = gauge(registry, "devopspolicy_violations_by_severity");
   const leader = gauge(registry, "kube_devops_leader_status");
   leader.set({ component: "reconcile" }, 0);
+  // at 0 from the start, as the watch's: a series born at 1 hides the first transition from increase()
+  const leaderTransitions = counter(registry, "kube_devops_leader_transitions_total");
+  leaderTransitions.inc({ component: "reconcile" }, 0);
   gauge(registry, "kube_devops_build_info").set({ component: "reconcile", version: VERSION, commit: COMMIT }, 1);
   return {
     reconcileTotal: counter(registry, "devopspolicy_reconcile_total"),
@@ -64,7 +67,7 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
     auditResults: counter(registry, "devopspolicy_audit_results_total"),
     reportWrites: counter(registry, "devopspolicy_report_writes_total"),
     leader,
-    leaderTransitions: counter(registry, "kube_devops_leader_transitions_total"),
+    leaderTransitions,
     recordEvaluation(namespace, policy, evaluation, enforce) {
       violations.set({ namespace, policy }, evaluation.violations);
       health.set({ namespace, policy }, evaluation.score);

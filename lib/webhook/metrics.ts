@@ -19,11 +19,15 @@ export const DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 
 
 const OPERATIONS = new Set(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
 
+/** Why a request was let through unchecked: not an AdmissionReview, or a failure while judging it. */
+export const ERROR_REASONS = ["malformed", "internal"] as const;
+
 export interface WebhookMetrics {
   registry: Registry;
   requests: Counter<"operation" | "allowed">;
   denials: Counter<"namespace" | "violation">;
   warnings: Counter<"namespace" | "violation">;
+  /** Started at 0 for every reason: a series born at 1 hides the first error from rate() and the fail-open alert. */
   errors: Counter<"reason">;
   certificateReloadErrors: Counter;
   duration: DurationHistogram;
@@ -78,6 +82,8 @@ export function createWebhookMetrics(registry = new Registry()): WebhookMetrics 
   const buildInfo = new Gauge({ ...help("kube_devops_build_info"), labelNames: ["component", "version", "commit"], registers });
   buildInfo.set({ component: "webhook", version: VERSION, commit: COMMIT }, 1);
   const pending = { requests: new PendingCounts(["operation", "allowed"]), denials: new PendingCounts(["namespace", "violation"]), warnings: new PendingCounts(["namespace", "violation"]) };
+  const errors = new Counter({ ...help("webhook_errors_total"), labelNames: ["reason"], registers });
+  for (const reason of ERROR_REASONS) errors.inc({ reason }, 0);
   const requests = new Counter({ ...help("webhook_requests_total"), labelNames: ["operation", "allowed"], registers, collect() { pending.requests.flush(this); } });
   return {
     registry,
@@ -91,7 +97,7 @@ export function createWebhookMetrics(registry = new Registry()): WebhookMetrics 
     },
     denials: new Counter({ ...help("webhook_denials_total"), labelNames: ["namespace", "violation"], registers, collect() { pending.denials.flush(this); } }),
     warnings: new Counter({ ...help("webhook_warnings_total"), labelNames: ["namespace", "violation"], registers, collect() { pending.warnings.flush(this); } }),
-    errors: new Counter({ ...help("webhook_errors_total"), labelNames: ["reason"], registers }),
+    errors,
     certificateReloadErrors: new Counter({ ...help("webhook_certificate_reload_errors_total"), registers }),
     duration: new DurationHistogram({ ...help("webhook_request_duration_seconds"), buckets: DURATION_BUCKETS, registers }),
     certificateExpiry: new Gauge({ ...help("webhook_certificate_expiration_timestamp_seconds"), labelNames: ["certificate"], registers }),

@@ -41,3 +41,26 @@ describe("components export exactly their catalogue metrics", () => {
     expect(await exported(registry)).toEqual(catalogue("webhook"));
   });
 });
+
+/** The samples of counters in `registry`'s exposition, as `name{labels} value` lines. */
+async function counterSamples(registry: Registry, name: string): Promise<string[]> {
+  return (await registry.metrics()).split("\n").filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+}
+
+describe("counters that alerts and rate() panels read exist at 0 before their first increment", () => {
+  // a series that is born at 1 gives rate()/increase() nothing to compare: the first error or
+  // transition never shows on the dashboard, and `rate(...) > 0` alerts miss it
+  test("webhook_errors_total, one series per reason", async () => {
+    const registry = new Registry();
+    createWebhookMetrics(registry);
+    expect(await counterSamples(registry, "webhook_errors_total")).toEqual(['webhook_errors_total{reason="malformed"} 0', 'webhook_errors_total{reason="internal"} 0']);
+  });
+
+  test("kube_devops_leader_transitions_total of watch and reconcile", async () => {
+    const [operator, watch] = [new Registry(), new Registry()];
+    createOperatorMetrics(operator);
+    createWatchMetrics(watch);
+    expect(await counterSamples(operator, "kube_devops_leader_transitions_total")).toEqual(['kube_devops_leader_transitions_total{component="reconcile"} 0']);
+    expect(await counterSamples(watch, "kube_devops_leader_transitions_total")).toEqual(['kube_devops_leader_transitions_total{component="watch"} 0']);
+  });
+});
