@@ -85,6 +85,9 @@ export function createWebhookMetrics(registry = new Registry()): WebhookMetrics 
   const errors = new Counter({ ...help("webhook_errors_total"), labelNames: ["reason"], registers });
   for (const reason of ERROR_REASONS) errors.inc({ reason }, 0);
   const requests = new Counter({ ...help("webhook_requests_total"), labelNames: ["operation", "allowed"], registers, collect() { pending.requests.flush(this); } });
+  // the verdicts of what the generated VWC sends start at 0: an idle webhook's request panels show
+  // 0 rather than "No data", and rate() sees the first request of each kind
+  for (const operation of ["CREATE", "UPDATE"]) for (const allowed of ["true", "false"]) requests.inc({ operation, allowed }, 0);
   return {
     registry,
     requests,

@@ -56,6 +56,17 @@ describe("counters that alerts and rate() panels read exist at 0 before their fi
     expect(await counterSamples(registry, "webhook_errors_total")).toEqual(['webhook_errors_total{reason="malformed"} 0', 'webhook_errors_total{reason="internal"} 0']);
   });
 
+  test("webhook_requests_total, for the operations the webhook configuration sends", async () => {
+    const registry = new Registry();
+    createWebhookMetrics(registry);
+    expect(await counterSamples(registry, "webhook_requests_total")).toEqual([
+      'webhook_requests_total{operation="CREATE",allowed="true"} 0',
+      'webhook_requests_total{operation="CREATE",allowed="false"} 0',
+      'webhook_requests_total{operation="UPDATE",allowed="true"} 0',
+      'webhook_requests_total{operation="UPDATE",allowed="false"} 0',
+    ]);
+  });
+
   test("kube_devops_leader_transitions_total of watch and reconcile", async () => {
     const [operator, watch] = [new Registry(), new Registry()];
     createOperatorMetrics(operator);
