@@ -2,9 +2,10 @@
  * @module
  * The Grafana dashboard: every panel of the reference (§8, same titles and order) plus webhook
  * health, severity, audit and leader-election views, laid out with gridPos on a 24-column grid,
- * every query against a `${datasource}` Prometheus variable; shipped in a sidecar ConfigMap.
+ * every query against a `${datasource}` Prometheus variable, per-namespace panels filtered by a
+ * `$namespace` variable (several or All); shipped in a sidecar ConfigMap.
  */
-import type { Dashboard, Panel, RowPanel } from "@grafana/schema";
+import type { Dashboard, Panel, RowPanel, VariableModel } from "@grafana/schema";
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { type DeployOptions, objectLabels } from "../options.ts";
 
@@ -36,6 +37,23 @@ interface RowSpec {
 }
 
 const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
+/** The matcher of the `namespace` variable (workload namespaces; All = every one), for per-namespace panels. */
+const NS = 'namespace=~"$namespace"';
+/** The namespace variable: the namespaces the watch controller scores, several at once or All. */
+const NAMESPACE_VARIABLE = {
+  name: "namespace",
+  label: "Namespace",
+  type: "query",
+  datasource: DATASOURCE,
+  query: { query: "label_values(namespace_health_score, namespace)", refId: "namespace" },
+  refresh: 2,
+  sort: 1,
+  multi: true,
+  includeAll: true,
+  allValue: ".*",
+  current: { selected: true, text: ["All"], value: ["$__all"] },
+  hide: 0,
+} satisfies VariableModel;
 const SCORE_STEPS = [
   { color: "red", value: null },
   { color: "orange", value: 40 },
@@ -70,7 +88,7 @@ export function dashboardRows(): RowSpec[] {
     {
       title: "Watch",
       panels: [
-        ts("Namespace Health Scores", "Score per namespace", [q("namespace_health_score", "{{namespace}}")], { ...score, width: 10 }),
+        ts("Namespace Health Scores", "Score per namespace", [q(`namespace_health_score{${NS}}`, "{{namespace}}")], { ...score, width: 10 }),
         ts("Pod Events Rate", "Pod watch events processed per second", [q("sum(rate(pod_events_total[5m]))", "events/s")]),
         stat("Pods Tracked", "Pods the watch leader currently scores", [q("max(pods_tracked_total)")]),
       ],
@@ -78,8 +96,8 @@ export function dashboardRows(): RowSpec[] {
     {
       title: "Reconcile",
       panels: [
-        ts("Violations by Namespace", "Violations per namespace and policy", [q("devopspolicy_violations_total", "{{namespace}}/{{policy}}")]),
-        ts("Health Scores", "Score per namespace and policy", [q("devopspolicy_health_score", "{{namespace}}/{{policy}}")], score),
+        ts("Violations by Namespace", "Violations per namespace and policy", [q(`devopspolicy_violations_total{${NS}}`, "{{namespace}}/{{policy}}")]),
+        ts("Health Scores", "Score per namespace and policy", [q(`devopspolicy_health_score{${NS}}`, "{{namespace}}/{{policy}}")], score),
         ts("Reconcile Rate", "Reconciliations per second", [q("sum(rate(devopspolicy_reconcile_total[5m]))", "reconciles/s")]),
         ts("Reconcile Errors", "Failed reconciliations per second", [q("sum(rate(devopspolicy_reconcile_errors_total[5m]))", "errors/s")]),
         ts("Reconcile Duration", "Reconcile latency quantiles", [
@@ -89,19 +107,19 @@ export function dashboardRows(): RowSpec[] {
         stat("Pods Scanned", "Pods evaluated across all reconciliations", [q("sum(devopspolicy_pods_scanned_total)")], { width: 8 }),
         ts("Remediations Applied", "Workload patches applied per second (enforce mode)", [q("sum(rate(devopspolicy_remediations_applied_total[5m]))", "applied/s")]),
         ts("Remediations Failed", "Workload patches that failed per second", [q("sum(rate(devopspolicy_remediations_failed_total[5m]))", "failed/s")]),
-        stat("Enforcement Mode", "Policies in enforce mode (1) or audit mode (0)", [q("devopspolicy_enforcement_mode", "{{namespace}}/{{policy}}")], { width: 8 }),
+        stat("Enforcement Mode", "Policies in enforce mode (1) or audit mode (0)", [q(`devopspolicy_enforcement_mode{${NS}}`, "{{namespace}}/{{policy}}")], { width: 8 }),
       ],
     },
     {
       title: "Webhook",
       panels: [
         ts("Allow/Deny Rate", "Admission verdicts per second", [q("sum by (allowed) (rate(webhook_requests_total[5m]))", "allowed={{allowed}}")]),
-        ts("Denial Breakdown", "Denials per second by violation", [q("sum by (violation) (rate(webhook_denials_total[5m]))", "{{violation}}")]),
+        ts("Denial Breakdown", "Denials per second by violation", [q(`sum by (violation) (rate(webhook_denials_total{${NS}}[5m]))`, "{{violation}}")]),
         ts("Request Latency", "Admission latency quantiles (the API server times out at the VWC's timeoutSeconds)", [
           q("histogram_quantile(0.99, sum by (le) (rate(webhook_request_duration_seconds_bucket[5m])))", "p99"),
           q("histogram_quantile(0.5, sum by (le) (rate(webhook_request_duration_seconds_bucket[5m])))", "p50"),
         ], { unit: "s" }),
-        ts("Warnings", "Admission warnings per second by violation (below the policy's admission threshold)", [q("sum by (violation) (rate(webhook_warnings_total[5m]))", "{{violation}}")]),
+        ts("Warnings", "Admission warnings per second by violation (below the policy's admission threshold)", [q(`sum by (violation) (rate(webhook_warnings_total{${NS}}[5m]))`, "{{violation}}")]),
         ts("Fail-open Errors", "Requests allowed because of an internal error", [q("sum by (reason) (rate(webhook_errors_total[5m]))", "{{reason}}")]),
         stat("Certificate Expiry", "Time left on the webhook's certificates", [q("min by (certificate) (webhook_certificate_expiration_timestamp_seconds) - time()", "{{certificate}}")], {
           unit: "s",
@@ -117,9 +135,9 @@ export function dashboardRows(): RowSpec[] {
     {
       title: "Severity & Audit",
       panels: [
-        ts("Violations by Severity", "Violations across all policies by severity", [q("sum by (severity) (devopspolicy_violations_by_severity)", "{{severity}}")], { width: 10 }),
+        ts("Violations by Severity", "Violations across all policies by severity", [q(`sum by (severity) (devopspolicy_violations_by_severity{${NS}})`, "{{severity}}")], { width: 10 }),
         ts("Audit Results Over Time", "PolicyAuditResults created per hour", [q("sum(increase(devopspolicy_audit_results_total[1h]))", "audit results/h")]),
-        stat("Critical Violations", "Critical-severity violations across all policies", [q('sum(devopspolicy_violations_by_severity{severity="critical"})')], { steps: COUNT_STEPS }),
+        stat("Critical Violations", "Critical-severity violations across all policies", [q(`sum(devopspolicy_violations_by_severity{severity="critical",${NS}})`)], { steps: COUNT_STEPS }),
       ],
     },
     {
@@ -202,7 +220,7 @@ export function renderDashboard(): Dashboard {
     refresh: "30s",
     time: { from: "now-1h", to: "now" },
     templating: {
-      list: [{ name: "datasource", label: "Data source", type: "datasource", query: "prometheus", refresh: 1, hide: 0 }],
+      list: [{ name: "datasource", label: "Data source", type: "datasource", query: "prometheus", refresh: 1, hide: 0 }, NAMESPACE_VARIABLE],
     },
     annotations: { list: [] },
     links: [],

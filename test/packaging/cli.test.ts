@@ -30,7 +30,7 @@ describe("compiled binary: manifest generators", () => {
   test("observability generate-dashboard --json prints the dashboard JSON", () => {
     const { code, stdout } = runBinary(["observability", "generate-dashboard", "--json"]);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ uid: "kube-devops-overview", templating: { list: [{ name: "datasource" }] } });
+    expect(JSON.parse(stdout)).toMatchObject({ uid: "kube-devops-overview", templating: { list: [{ name: "datasource" }, { name: "namespace", type: "query", includeAll: true, multi: true }] } });
   });
 
   test("each observability generator takes only the flags it uses (a flag that would do nothing is a usage error)", () => {

@@ -151,7 +151,7 @@ describe("observability against a live install (compiled components, real Promet
     // `by (check)` where the series say `violation`: data, but every legend would read "{{violation}}"
     expect(judge(await prom.query("sum by (check) (rate(webhook_denials_total[5m]))"), "{{violation}}")).toContain("lack the label");
     expect(judge(await prom.query("sum by (violation) (rate(webhook_denials_total[5m]))"), "{{violation}}")).toBeUndefined();
-    expect(() => expandVariables("namespace_health_score{namespace=~\"$namespace\"}", variableValues())).toThrow("$namespace");
+    expect(() => expandVariables("namespace_health_score{cluster=~\"$cluster\"}", variableValues())).toThrow("$cluster");
     expect(await prom.labelValues("namspace", "namespace_health_score")).toEqual([]);
     // the alert-selector check: selectors as written, and a wrong job matches nothing
     expect(vectorSelectors('sum(rate(a_total{x="1",y=~"b.*"}[5m])) / clamp_min(max by (le) (b offset 1h), 1e-9) > bool 0')).toEqual(['a_total{x="1",y=~"b.*"}', "b"]);
