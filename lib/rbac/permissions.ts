@@ -76,7 +76,7 @@ export function reportGrant(format: ReportFormat): Permission {
 const LEASES = "coordination.k8s.io";
 
 function leaseGrants(lease: string, component: Component): Permission[] {
-  const usedBy = `lib/kube leader election of ${component}`;
+  const usedBy = `${component}: leader election on its Lease (lib/kube/leader-election.ts)`;
   return [
     { group: LEASES, resources: ["leases"], verbs: ["get", "update"], scope: "namespace", resourceNames: [lease], usedBy },
     { group: LEASES, resources: ["leases"], verbs: ["create"], scope: "namespace", usedBy },
@@ -126,7 +126,7 @@ export function componentPermissions(component: Component, names: ObjectNames = 
     case "watch":
       return [
         { group: "", resources: ["pods"], verbs: ["list", "watch"], scope: "cluster", usedBy: "watch: list+watch of every pod (live score)" },
-        { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch"], scope: "cluster", usedBy: "watch: policy-aware scoring (W-W5)" },
+        { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch"], scope: "cluster", usedBy: "watch: each namespace scored with its DevOpsPolicies' checks (lib/watch/watch-controller.ts)" },
         ...leaseGrants(names.watchLease, "watch"),
       ];
     case "reconcile":
@@ -142,7 +142,7 @@ export function componentPermissions(component: Component, names: ObjectNames = 
       ];
     case "webhook":
       return [
-        { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch"], scope: "cluster", usedBy: "webhook: watch-fed policy cache (W-A8)" },
+        { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch"], scope: "cluster", usedBy: "webhook: watch-fed cache of every namespace's DevOpsPolicies (lib/webhook/policy-cache.ts)" },
         ...(options.selfManagedCertificates ? selfManagedCertificateGrants(names) : []),
         ...(options.metricsAuth ? metricsAuthGrants() : []),
       ];

@@ -31,6 +31,15 @@ describe("lib/rbac/permissions", () => {
     expect(componentPermissions("webhook").some((p) => p.resources.includes("pods"))).toBe(false);
   });
 
+  test("each grant's reason, which `check` prints after \"needed by\", names its component and no tracker id", () => {
+    for (const c of COMPONENTS) {
+      for (const p of componentPermissions(c, DEFAULT_OBJECT_NAMES, { reports: "wgpolicyk8s" })) {
+        expect(p.usedBy.startsWith(`${c}:`) || p.usedBy.startsWith(`${c} --`)).toBe(true);
+        expect(p.usedBy).not.toMatch(/\bW-[A-Z]+\d+\b/);
+      }
+    }
+  });
+
   test("access checks split subresources, pin names and scope namespaced grants", () => {
     const checks = accessChecks("reconcile", "ops", { ...DEFAULT_OBJECT_NAMES, reconcileLease: "my-lease" });
     expect(checks).toContainEqual(expect.objectContaining({ verb: "patch", group: "devops.stochastic.io", resource: "devopspolicies", subresource: "status" }));
