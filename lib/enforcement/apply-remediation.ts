@@ -9,7 +9,7 @@
  */
 import type { KubeClient } from "../kube/client.ts";
 import { isConflict, isNotFound, InvalidError } from "../kube/api-errors.ts";
-import { buildEvent } from "../kube/event-object.ts";
+import { buildEvent } from "../event-object.ts";
 import { DAEMONSETS, DEPLOYMENTS, EVENTS, STATEFULSETS, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { DevOpsPolicySpec } from "../policy/schema.ts";

@@ -5,7 +5,7 @@
  * read as one field listed twice), then the containers left with violations.
  * Bounded to what an Event message holds, cut between containers, never inside one.
  */
-import { EVENT_MESSAGE_LIMIT } from "../kube/event-object.ts";
+import { EVENT_MESSAGE_LIMIT } from "../event-object.ts";
 import type { WorkloadPlan } from "./plan-workload.ts";
 
 

@@ -4,7 +4,7 @@
  * a failed Event is logged, never fails the reconcile.
  */
 import type { KubeClient } from "../kube/client.ts";
-import { buildEvent } from "../kube/event-object.ts";
+import { buildEvent, type EventObject } from "../event-object.ts";
 import { EVENTS } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { Logger } from "../log.ts";
@@ -18,7 +18,7 @@ export interface PolicyEvent {
 }
 
 /** The core/v1 Event object for `policy` (pure, for tests). */
-export function buildPolicyEvent(policy: KubeObject, event: PolicyEvent): KubeObject & Record<string, unknown> {
+export function buildPolicyEvent(policy: KubeObject, event: PolicyEvent): EventObject {
   const meta = policy.metadata ?? {};
   return buildEvent({ ...event, involvedObject: { apiVersion: API_VERSION, kind: "DevOpsPolicy", name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion } });
 }

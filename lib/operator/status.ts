@@ -7,7 +7,7 @@
  * In enforce mode it also lists what enforcement cannot fix (bounded), and says
  * so in one Event when that list changes.
  */
-import { EVENT_MESSAGE_LIMIT } from "../kube/event-object.ts";
+import { EVENT_MESSAGE_LIMIT } from "../event-object.ts";
 import { MAX_STATUS_UNRESOLVED, MAX_UNRESOLVED_REASON, type Condition, type EnforcementMode, type DevOpsPolicyStatus, type UnresolvedItemStatus } from "../policy/schema.ts";
 import type { PolicyEvaluation } from "./evaluate-policy.ts";
 

@@ -1,6 +1,6 @@
 /** The one Event shape the operator and enforcement write: bounded message, named after its object. */
 import { describe, expect, test } from "bun:test";
-import { buildEvent, EVENT_MESSAGE_LIMIT } from "../../lib/kube/event-object.ts";
+import { buildEvent, EVENT_MESSAGE_LIMIT } from "../lib/event-object.ts";
 
 describe("buildEvent", () => {
   const now = new Date("2026-11-26T08:00:00Z");
