@@ -45,7 +45,7 @@ export default defineCommand({
     bundle: { type: "string", description: "A built-in bundle whose rules to enforce (baseline, restricted, permissive)", valueHint: "name" },
     "dry-run": { type: "string", description: "client: only print the plan; server: also have the API server validate the patches", valueHint: "client|server" },
     "max-patches": { type: "string", default: "10", description: "Patch at most this many workloads", valueHint: "n" },
-    ...exemptionsArg,
+    ...exemptionsArg("remediate and report unresolved"),
     ...rateLimitArgs,
   },
   async run({ args }) {

@@ -88,7 +88,7 @@ export default defineCommand({
     "allow-partial": { type: "boolean", description: "Exit 0 when some (not all) clusters fail" },
     "fail-on": { type: "string", description: "Exit 3 when a violation in any analyzed cluster has this severity or higher: critical|high|medium|low", valueHint: "severity" },
     "min-score": { type: "string", description: "Exit 4 when an analyzed cluster scores below this (0-100)", valueHint: "score" },
-    ...exemptionsArg,
+    ...exemptionsArg("score and gate"),
     ...rateLimitArgs,
   },
   async run({ args, rawArgs }) {

@@ -35,7 +35,7 @@ export default defineCommand({
     "metrics-addr": { type: "string", default: ":9090", description: "Listen address of /healthz, /readyz and /metrics", valueHint: "host:port" },
     ...reconcileSettingArgs(),
     ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.reconcileLease),
-    ...exemptionsArg,
+    ...exemptionsArg("score, remediate and report"),
     reports: { type: "string", default: "none", description: "Write one PolicyReport per policy: wgpolicyk8s (wgpolicyk8s.io/v1alpha2), openreports (openreports.io/v1alpha1) or none", valueHint: "format" },
     ...rateLimitArgs,
   },

@@ -29,7 +29,7 @@ export default defineCommand({
     ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.watchLease),
     "ready-staleness": { type: "string", default: "2m", description: "Not Ready when no watch is open and nothing was received for this long", valueHint: "duration" },
     "page-size": { type: "string", default: "500", description: "Pods per list page", valueHint: "n" },
-    ...exemptionsArg,
+    ...exemptionsArg("score"),
     ...rateLimitArgs,
   },
   async run({ args }) {

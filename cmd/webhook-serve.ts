@@ -55,7 +55,7 @@ export default defineCommand({
     "service-name": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the Service the certificate is issued for" },
     "webhook-configuration": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the ValidatingWebhookConfiguration whose caBundle is kept current" },
     "cert-check-interval": { type: "string", default: "300", description: "With --self-managed: seconds between certificate checks (renewal, pick-up of renewals by other replicas)" },
-    ...exemptionsArg,
+    ...exemptionsArg("judge at admission"),
     "metrics-auth": {
       type: "enum",
       options: [...METRICS_AUTH_MODES],

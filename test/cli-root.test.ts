@@ -175,6 +175,23 @@ describe("compiled binary: help", () => {
     }
   });
 
+  test("a command's help lists the global options it takes, and no line ends in padding", () => {
+    for (const path of [["analyze"], ["webhook", "serve"], ["version"], []]) {
+      const { stdout } = runBinary([...path, "--help"]);
+      expect({ path, trailing: stdout.split("\n").filter((l) => /\s$/.test(l)).length }).toEqual({ path, trailing: 0 });
+      if (path.length === 0) continue;
+      expect(stdout).toContain("GLOBAL OPTIONS (before or after the command)");
+      for (const flag of ["--kubeconfig=<path>", "--context=<name>", "--log-level=<silent|error|warn|info|debug|trace>", "--log-format=<text|json>"]) expect(stdout).toContain(flag);
+    }
+  });
+
+  test("--no-exemptions says what it changes in the command at hand", () => {
+    const effect = (path: string[]) => /--no-exemptions: ([^)]*) exempt-annotated/.exec(runBinary([...path, "--help"]).stdout)?.[1];
+    expect(effect(["analyze"])).toBe("score and gate");
+    expect(effect(["enforce"])).toBe("remediate and report unresolved");
+    expect(effect(["webhook", "serve"])).toBe("judge at admission");
+  });
+
   test("no flag shows an empty default", () => {
     const { stdout } = runBinary(["observability", "generate-all", "--help"]);
     expect(stdout).toContain("--monitor-labels");
