@@ -117,7 +117,8 @@ export const DevOpsPolicySpecSchema = v.object({
   forbidLatestTag: optionalBool("Flag containers whose image ends with :latest"),
   requireLivenessProbe: optionalBool("Flag containers without a livenessProbe; enforce mode injects one"),
   requireReadinessProbe: optionalBool("Flag containers without a readinessProbe; enforce mode injects one"),
-  maxRestartCount: v.optional(v.pipe(int32, v.description("A container with restartCount strictly greater than this is a violation"))),
+  // not below 0: every container has restartCount >= 0, so a negative threshold flags them all (decision 0004)
+  maxRestartCount: v.optional(v.pipe(int32, v.minValue(0), v.description("A container with restartCount strictly greater than this is a violation (0 or more)"))),
   forbidPendingDuration: v.optional(v.pipe(uint64, v.description("Seconds a pod may stay Pending before it is a violation"))),
   requireResourceRequests: optionalBool("Flag containers without cpu and memory requests"),
   requireResourceLimits: optionalBool("Flag containers without cpu and memory limits"),

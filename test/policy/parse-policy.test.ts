@@ -29,6 +29,13 @@ describe("checkPolicySpec", () => {
     expect(checkPolicySpec({ defaultResources: { memoryLimit: "+1Gi", cpuRequest: "0" } }).ok).toBe(true);
   });
 
+  test("a negative maxRestartCount is refused with its path (it would flag every container); 0 is fine", () => {
+    const result = checkPolicySpec({ maxRestartCount: -1 });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues[0]?.path).toBe("spec.maxRestartCount");
+    expect(checkPolicySpec({ maxRestartCount: 0 }).ok).toBe(true);
+  });
+
   test("an unknown field is an error with a suggestion, not silently dropped", () => {
     const result = checkPolicySpec({ requireLivenesProbe: true });
     expect(result.ok).toBe(false);
