@@ -10,11 +10,15 @@
 export class PrunedStatusFields {
   private readonly fields = new Set<string>();
 
-  /** Top-level keys `written` set (not cleared) that `stored` lacks; those seen for the first time. */
+  /**
+   * Top-level keys `written` set (not cleared) that `stored` lacks; those seen for the first time.
+   * No stored status (an answer without one) proves nothing and records nothing.
+   */
   observe(written: Readonly<Record<string, unknown>>, stored: Readonly<Record<string, unknown>> | undefined): string[] {
     const fresh: string[] = [];
+    if (stored === undefined) return fresh;
     for (const [key, value] of Object.entries(written)) {
-      if (value === undefined || value === null || (stored !== undefined && key in stored) || this.fields.has(key)) continue;
+      if (value === undefined || value === null || key in stored || this.fields.has(key)) continue;
       this.fields.add(key);
       fresh.push(key);
     }
