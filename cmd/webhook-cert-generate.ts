@@ -12,6 +12,7 @@ import { collectListFlag } from "../lib/cli/repeated-flag.ts";
 import { usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
 import { parseNamespaceFlag, parseServiceNameFlag } from "../lib/resource-names.ts";
+import { withSignalsDeferred } from "../lib/cli/defer-signals.ts";
 import { CERT_FILES, readCertificateAuthority, writeCertificateSet } from "../lib/webhook/cert-files.ts";
 import { checkCertificateAuthority, createCertificateAuthority, issueServingCertificate, normaliseSans } from "../lib/webhook/certs.ts";
 import { checkServingFiles } from "../lib/webhook/check-serving-files.ts";
@@ -62,7 +63,8 @@ export default defineCommand({
     });
     // The same check `deploy --tls-dir` applies: cert-generate never writes a set it would refuse.
     checkServingFiles({ caCert: certs.ca.cert, tlsCert: certs.server.cert, tlsKey: certs.server.key }, names, `${serviceName}.${namespace}.svc`, now);
-    const paths = writeCertificateSet(dir, certs);
+    // a Ctrl-C between two renames would leave a mixed set and temporary files: it waits for the last one
+    const paths = await withSignalsDeferred(() => writeCertificateSet(dir, certs));
     const until = certs.notAfter.toISOString();
     if (certs.cutToCaExpiry) {
       logger.warn(
