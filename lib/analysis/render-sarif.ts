@@ -5,13 +5,14 @@
  * (live). Exempt findings carry an in-source suppression with the reason.
  */
 import { CHECK_BY_ID } from "../checks/registry.ts";
+import { STDIN_NAME } from "../manifests/parse-manifests.ts";
 import type { Severity } from "../policy/schema.ts";
 import { VERSION } from "../version.ts";
 import type { AnalysisReport } from "./build-report.ts";
 
 const LEVEL: Record<Severity, "error" | "warning" | "note"> = { critical: "error", high: "error", medium: "warning", low: "note" };
 
-/** Maps a path to a SARIF artifact URI (relative paths stay relative, `-` is stdin). */
+/** Maps a path to a SARIF artifact URI (relative paths stay relative; stdin has none). */
 function artifactUri(file: string): string {
   return file.split("/").map(encodeURIComponent).join("/");
 }
@@ -37,7 +38,8 @@ export function renderSarif(report: AnalysisReport) {
       message: { text: `${w.key}: ${f.message}` },
       locations: [
         {
-          ...(f.file !== undefined && f.file !== "-"
+          // stdin is no file in the repository: code scanning would look for one named "<stdin>"
+          ...(f.file !== undefined && f.file !== STDIN_NAME
             ? { physicalLocation: { artifactLocation: { uri: artifactUri(f.file) }, region: { startLine: f.line ?? 1 } } }
             : {}),
           logicalLocations: [{ fullyQualifiedName: `${w.key}${f.container ? `/${f.container}` : ""}`, kind: "resource" }],

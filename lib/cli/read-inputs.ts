@@ -10,10 +10,11 @@ import { readdirSync, readFileSync, realpathSync, statSync, type Stats } from "n
 import { join } from "node:path";
 import type { NamedPolicy } from "../analysis/select-checks.ts";
 import { KubeDevopsError, usageError } from "../errors.ts";
+import { STDIN_NAME } from "../manifests/parse-manifests.ts";
 import { parsePolicyDocuments } from "../policy/parse-policy.ts";
 
 export interface InputText {
-  /** The path as given (or joined under a given directory); `-` for stdin. */
+  /** The path as given (or joined under a given directory); {@link STDIN_NAME} for stdin. */
   name: string;
   text: string;
 }
@@ -117,7 +118,7 @@ export function describeRepeats(repeats: ExpandedInputs["repeats"]): string {
 
 /** Reads one input path, or stdin for `-` (named `<stdin>` in messages); every command's file argument goes through here. */
 export async function readInput(path: string): Promise<InputText> {
-  if (path === "-") return { name: "<stdin>", text: await Bun.stdin.text() };
+  if (path === "-") return { name: STDIN_NAME, text: await Bun.stdin.text() };
   try {
     return { name: path, text: readFileSync(path, "utf8") };
   } catch (err) {

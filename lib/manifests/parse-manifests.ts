@@ -12,9 +12,12 @@ import { documentLines, documentStartLines, listItemLines } from "./document-lin
 import { findDuplicateKey } from "./duplicate-keys.ts";
 import { reindentQuotedScalars } from "./reindent-quoted-scalars.ts";
 
+/** What stdin (`-f -`, `--policy -`) is called in messages and reports: `-` reads as a typo there. */
+export const STDIN_NAME = "<stdin>";
+
 export interface SourcedObject {
   object: KubeObjectLike;
-  /** The input's name as the user gave it (`-` for stdin); undefined for objects read from the API. */
+  /** The input's name as the user gave it ({@link STDIN_NAME} for stdin); undefined for objects read from the API. */
   file: string | undefined;
   /** 1-based line of the object's document, when known. */
   line: number | undefined;

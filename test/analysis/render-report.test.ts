@@ -9,6 +9,7 @@ import { analyzeObjects } from "../../lib/analysis/build-report.ts";
 import { countBySeverity, enforceFailOn, enforceGates, parseFailOn, renderReport } from "../../lib/analysis/render-report.ts";
 import { renderSummaryBlock } from "../../lib/analysis/render-table.ts";
 import { DEFAULT_CHECK_SET } from "../../lib/checks/check-set.ts";
+import { STDIN_NAME } from "../../lib/manifests/parse-manifests.ts";
 import { countAtOrAbove } from "../../lib/checks/severity.ts";
 import { KubeDevopsError } from "../../lib/errors.ts";
 import { makePod, NOW } from "../engine/fixtures.ts";
@@ -78,6 +79,22 @@ describe("sarif", () => {
     const suppressed = run.results.filter((r: { suppressions?: unknown }) => r.suppressions);
     expect(suppressed.length).toBe(1);
     expect(suppressed[0].locations[0].physicalLocation.region.startLine).toBe(40);
+  });
+
+  test("findings read from stdin are located logically only: there is no file for code scanning to open", () => {
+    const piped = analyzeObjects([{ object: makePod({ name: "bad", namespace: "shop", image: "x:latest" }), file: STDIN_NAME, line: 1 }], {
+      checkSet: DEFAULT_CHECK_SET,
+      now: NOW,
+      exemptions: true,
+      source: "reference defaults",
+      scoreTemplates: true,
+    });
+    const results = JSON.parse(renderReport(piped, "sarif")).runs[0].results as Array<{ locations: Array<Record<string, unknown>> }>;
+    expect(results.length).toBeGreaterThan(0);
+    for (const r of results) {
+      expect(r.locations[0]?.physicalLocation).toBeUndefined();
+      expect(r.locations[0]?.logicalLocations).toEqual([expect.objectContaining({ kind: "resource" })]);
+    }
   });
 });
 
