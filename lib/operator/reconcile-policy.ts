@@ -160,13 +160,15 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   return { requeueAfterMs: deps.options.requeueMs };
 }
 
-async function writeStatus(deps: ReconcileDeps, namespace: string, name: string, previous: DevOpsPolicyStatus | undefined, desired: DevOpsPolicyStatus, now: Date): Promise<void> {
-  // what an older CRD prunes is never compared, or every evaluation would write again
-  const next = deps.prunedStatus ? deps.prunedStatus.strip(desired) : desired;
-  if (!statusNeedsWrite(previous, next, now, deps.options.statusHeartbeatMs)) return;
+async function writeStatus(deps: ReconcileDeps, namespace: string, name: string, previous: DevOpsPolicyStatus | undefined, next: DevOpsPolicyStatus, now: Date): Promise<void> {
+  // What an older CRD prunes is not compared, or every evaluation would write again; it is still
+  // written, so once the CRD is updated the next write (a change or the heartbeat) stores it.
+  const known = deps.prunedStatus;
+  const changed = known ? statusNeedsWrite(known.strip(previous), known.strip(next), now, deps.options.statusHeartbeatMs) : statusNeedsWrite(previous, next, now, deps.options.statusHeartbeatMs);
+  if (!changed) return;
   const stored = await deps.client.patch<PolicyObject>(DEVOPS_POLICIES, name, { type: "merge", patch: statusMergePatch(previous, next) }, { namespace, subresource: "status", fieldManager: FIELD_MANAGER });
   deps.logger.debug("status_updated", { namespace, policy: name });
-  const pruned = deps.prunedStatus?.observe(next, stored?.status as Record<string, unknown> | undefined) ?? [];
+  const pruned = known?.observe(next, stored?.status as Record<string, unknown> | undefined) ?? [];
   if (pruned.length > 0) {
     deps.logger.warn("crd_outdated", { fields: pruned.map((f) => `status.${f}`).join(","), policy: `${namespace}/${name}`, hint: "the installed DevOpsPolicy CRD is older than this operator and the API server drops these fields; run kube-devops crd install" });
   }

@@ -1,7 +1,8 @@
 /**
  * The operator against a DevOpsPolicy CRD installed by an older release (its status schema lacks
  * a field written since, so the API server prunes it): one `crd_outdated` warning naming the field
- * and the fix, and no status write per evaluation (every one used to look like a change).
+ * and the fix, and no status write per evaluation (every one used to look like a change); once
+ * the CRD is updated, the field is written again without a restart.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Registry } from "prom-client";
@@ -87,5 +88,23 @@ describe("an older DevOpsPolicy CRD (status.enforcementMode unknown to it)", () 
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ level: "warn", fields: "status.enforcementMode", policy: "prod/team" });
     expect(warnings[0]?.hint).toContain("kube-devops crd install");
+  }, 30_000);
+
+  test("after crd install the next status write stores the field, without a restart", async () => {
+    const current = renderCrds().find((c) => c.metadata.name.startsWith("devopspolicies."));
+    if (current === undefined) throw new Error("no DevOpsPolicy CRD rendered");
+    await upsertCrd(cluster.client, current);
+    // a change in the namespace: the operator writes status (a heartbeat would do the same, later)
+    await cluster.client.create(PODS, testPod("worse", "prod", true));
+    const updated = await eventually(async () => {
+      const p = await cluster.client.get<Policy>(DEVOPS_POLICIES, "team", { namespace: "prod" });
+      return p.status?.enforcementMode !== undefined ? p : undefined;
+    }, "status.enforcementMode stored");
+    expect(updated.status?.enforcementMode).toBe("audit");
+    // and, stored now, it is compared again: evaluations of the unchanged namespace write nothing
+    const from = await reconciles();
+    await eventually(async () => ((await reconciles()) >= from + 10 ? true : undefined), "ten more reconciles");
+    const after = await cluster.client.get<Policy>(DEVOPS_POLICIES, "team", { namespace: "prod" });
+    expect(after.metadata?.resourceVersion).toBe(updated.metadata?.resourceVersion);
   }, 30_000);
 });

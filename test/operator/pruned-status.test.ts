@@ -17,4 +17,11 @@ describe("PrunedStatusFields", () => {
     const status = { healthScore: 90 };
     expect(pruned.strip(status)).toBe(status);
   });
+
+  test("a field the server stores again (the CRD was updated) is compared again", () => {
+    const pruned = new PrunedStatusFields();
+    pruned.observe({ healthScore: 90, enforcementMode: "audit" }, { healthScore: 90 });
+    expect(pruned.observe({ healthScore: 90, enforcementMode: "audit" }, { healthScore: 90, enforcementMode: "audit" })).toEqual([]);
+    expect(pruned.strip<Record<string, unknown>>({ healthScore: 90, enforcementMode: "audit" })).toEqual({ healthScore: 90, enforcementMode: "audit" });
+  });
 });
