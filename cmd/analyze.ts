@@ -26,7 +26,7 @@ import { CLI_RATE_LIMIT, type RateLimit } from "../lib/kube/rate-limiter.ts";
 import { parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
 import { parseLabelSelector } from "../lib/label-selector.ts";
-import { parseManifests, type SourcedObject } from "../lib/manifests/parse-manifests.ts";
+import { parseManifests, STDIN_NAME, type SourcedObject } from "../lib/manifests/parse-manifests.ts";
 import { parsePolicy } from "../lib/policy/parse-policy.ts";
 import type { Severity } from "../lib/policy/schema.ts";
 import { parseRfc3339 } from "../lib/rfc3339.ts";
@@ -125,7 +125,7 @@ async function analyzeOffline(paths: readonly string[], refs: readonly string[],
   if (report.duplicates.length > 0) cliRuntime().logger.warn(describeDuplicates(report.duplicates));
   if (report.tally.pods === 0 && Object.values(report.skipped).every((n) => n === 0)) {
     // A score of 100 for nothing must not look like a clean bill of health.
-    cliRuntime().logger.warn(`no pods or pod controllers found in ${paths.join(", ")} (${report.ignoredObjects} other objects)`);
+    cliRuntime().logger.warn(`no pods or pod controllers found in ${paths.map((p) => (p === "-" ? STDIN_NAME : p)).join(", ")} (${report.ignoredObjects} other objects)`);
   }
   return report;
 }

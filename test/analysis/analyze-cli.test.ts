@@ -29,6 +29,12 @@ describe("analyze -f", () => {
     expect(stdout).toContain("TOP FIXES");
   });
 
+  test("stdin without workloads is named <stdin> in the warning, as in every other message", () => {
+    const { code, stderr } = runBinary(["analyze", "-f", "-"], { stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" });
+    expect(code).toBe(0);
+    expect(stderr).toContain("no pods or pod controllers found in <stdin> (1 other objects)");
+  });
+
   test("repeated -f and a directory read every file; - reads stdin", () => {
     const both = JSON.parse(runBinary(["analyze", "-f", join(dir, "bad.yaml"), "-f", join(dir, "good.yaml"), "-o", "json"]).stdout);
     expect(both.summary).toMatchObject({ total_pods: 2, latest_tag: 1, score: 95 });
