@@ -1,11 +1,14 @@
 /**
  * @module
  * Runs a synchronous step that must not be cut short — the renames that swap a certificate set
- * into place — with SIGINT, SIGTERM and SIGHUP held back: a signal that arrives meanwhile is
+ * into place — with SIGINT and SIGTERM held back: a signal that arrives meanwhile is
  * re-raised once the step is done (so the process still ends by it, exit 128+n), instead of
  * killing the process between two renames and leaving temporary and backup files behind.
  */
-const DEFERRED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+// Not SIGHUP: a handler added and removed leaves it at its default action, and under nohup, where
+// it was ignored, that default would kill the command. (SIGINT has the same flaw in a shell's
+// background job; a Ctrl-C guard is worth it there.)
+const DEFERRED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
 
 /** `step()`'s result; a signal received while it ran is re-raised after it, with the default action. */
 export async function withSignalsDeferred<T>(step: () => T): Promise<T> {
