@@ -4,10 +4,10 @@
  * policy changes (check set, mode, threshold), so a request does a map lookup and
  * no API call (reference W-A8). Fed by the watch edge; pure and synchronous.
  */
-import * as v from "valibot";
 import { checkSetFromPolicy, type CheckSet } from "../checks/check-set.ts";
 import { asRecord } from "../k8s-objects.ts";
-import { DevOpsPolicySpecSchema, type DevOpsPolicySpec, type Severity } from "../policy/schema.ts";
+import { readStoredSpec } from "../policy/read-stored-spec.ts";
+import type { DevOpsPolicySpec, Severity } from "../policy/schema.ts";
 
 /** The lowest severity that denies when a policy does not say (issue 10: high). */
 export const DEFAULT_ADMISSION_THRESHOLD: Severity = "high";
@@ -92,18 +92,18 @@ export function policyKeyOf(obj: unknown): { namespace: string; name: string } |
 }
 
 /**
- * Compiles a DevOpsPolicy object as read from the API. A spec that fails the schema
- * (the API server's CRD validation should prevent it) yields an error message instead:
- * the caller logs it and the policy is left out, which can only admit more.
+ * Compiles a DevOpsPolicy object as read from the API. A field a newer rule refuses is left out
+ * and named in `ignored` (lib/policy/read-stored-spec.ts); a spec that cannot be read at all
+ * yields an error message instead: the caller logs it and the policy is left out, which can
+ * only admit more.
  */
-export function projectAdmissionPolicy(obj: unknown): { policy: AdmissionPolicy } | { error: string; namespace: string; name: string } {
+export function projectAdmissionPolicy(obj: unknown): { policy: AdmissionPolicy; ignored: string[] } | { error: string; namespace: string; name: string } {
   const key = policyKeyOf(obj) ?? { namespace: "", name: "" };
   if (!key.namespace || !key.name) return { error: "metadata.namespace and metadata.name are required", ...key };
-  const result = v.safeParse(DevOpsPolicySpecSchema, asRecord(obj)?.spec ?? {});
-  if (!result.success) {
+  const result = readStoredSpec(asRecord(obj)?.spec);
+  if (!result.ok) {
     const issue = result.issues[0];
-    const path = issue?.path?.map((p) => String(p.key)).join(".");
-    return { error: `spec${path ? `.${path}` : ""}: ${issue?.message ?? "invalid"}`, ...key };
+    return { error: issue ? `${issue.path}: ${issue.message}` : "spec: invalid", ...key };
   }
-  return { policy: compileAdmissionPolicy(key.namespace, key.name, result.output) };
+  return { policy: compileAdmissionPolicy(key.namespace, key.name, result.spec), ignored: result.ignored.map((i) => `${i.path}: ${i.message}`) };
 }

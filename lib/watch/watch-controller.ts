@@ -14,7 +14,7 @@ import { DEVOPS_POLICIES, PODS } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { keyOf } from "../kube/watch-store.ts";
 import type { PodLike } from "../k8s-objects.ts";
-import { checkPolicySpec } from "../policy/parse-policy.ts";
+import { readStoredSpec } from "../policy/read-stored-spec.ts";
 import type { DevOpsPolicySpec } from "../policy/schema.ts";
 import type { Readiness } from "../server/probe-app.ts";
 import { HealthAggregator, IGNORED, type ViolationChange } from "./health-aggregator.ts";
@@ -148,10 +148,14 @@ export class WatchController {
   }
 
   private parsePolicy(obj: KubeObject): PolicySpecOrInvalid {
-    const result = checkPolicySpec((obj as { spec?: unknown }).spec ?? {});
-    if (result.ok) return result.value;
-    this.options.logger.warn("policy_invalid_ignored", { policy: keyOf(obj), issues: result.issues.map((i) => `${i.path}: ${i.message}`) });
-    return undefined;
+    const result = readStoredSpec((obj as { spec?: unknown }).spec);
+    if (!result.ok) {
+      this.options.logger.warn("policy_invalid_ignored", { policy: keyOf(obj), issues: result.issues.map((i) => `${i.path}: ${i.message}`) });
+      return undefined;
+    }
+    // a field a newer rule refuses is left out, not the policy (lib/policy/read-stored-spec.ts)
+    if (result.ignored.length > 0) this.options.logger.warn("policy_fields_ignored", { policy: keyOf(obj), issues: result.ignored.map((i) => `${i.path}: ${i.message}`) });
+    return result.spec;
   }
 
   private onPolicyEvent(e: ListWatchEvent<PolicySpecOrInvalid>, settled: () => void): void {

@@ -41,8 +41,10 @@ export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
   const maxStalenessMs = options.maxStalenessMs ?? 300_000;
 
   function apply(key: string, projected: Projected): void {
-    if ("policy" in projected) index.upsert(projected.policy);
-    else {
+    if ("policy" in projected) {
+      index.upsert(projected.policy);
+      if (projected.ignored.length > 0) logger.warn("DevOpsPolicy fields ignored by admission: refused by the schema; the rest of the policy applies", { policy: key, issues: projected.ignored });
+    } else {
       const { namespace, name } = splitKey(key);
       index.remove(namespace, name);
       logger.warn("DevOpsPolicy ignored by admission: invalid spec", { policy: key, error: projected.error });
