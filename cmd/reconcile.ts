@@ -2,7 +2,8 @@
  * @module
  * `kube-devops reconcile`: the DevOpsPolicy operator. Elects a leader (only the
  * leader reconciles; standbys stay Ready), serves /healthz, /readyz and /metrics
- * on --metrics-addr, and stops cleanly on SIGTERM/SIGINT (lease released).
+ * on --metrics-addr (plain HTTP, or HTTPS with /metrics behind --metrics-auth kubernetes), and
+ * stops cleanly on SIGTERM/SIGINT (lease released).
  */
 import { defineCommand } from "citty";
 import { Registry } from "prom-client";
@@ -25,14 +26,15 @@ import { ReportWriter } from "../lib/operator/report-writer.ts";
 import { parseReconcileFlags, reconcileSettingArgs } from "../lib/operator/settings.ts";
 import { REPORTS_SETTINGS, type ReportsSetting } from "../lib/reports/policy-report.ts";
 import { DEFAULT_OBJECT_NAMES } from "../lib/rbac/permissions.ts";
-import { createProbeApp } from "../lib/server/probe-app.ts";
+import { metricsListenerArgs, parseMetricsListenerArgs, startMetricsListener } from "../lib/server/metrics-listener.ts";
 import { parseListenAddress } from "../lib/server/listen-address.ts";
-import { serveHttp } from "../lib/server/serve-http.ts";
+import { componentName } from "../gen/options.ts";
 
 export default defineCommand({
   meta: { name: "reconcile", description: "Run the DevOpsPolicy operator (status, audit history, metrics; leader-elected)" },
   args: {
     "metrics-addr": { type: "string", default: ":9090", description: "Listen address of /healthz, /readyz and /metrics", valueHint: "host:port" },
+    ...metricsListenerArgs,
     ...reconcileSettingArgs(),
     ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.reconcileLease),
     ...exemptionsArg("score, remediate and report"),
@@ -41,6 +43,7 @@ export default defineCommand({
   },
   async run({ args }) {
     parseListenAddress(args["metrics-addr"], "--metrics-addr"); // a usage error before any cluster access
+    const metricsSettings = parseMetricsListenerArgs(args);
     const { maxPatchesPerCycle, ...options } = parseReconcileFlags(args);
     const reportsMode = args.reports as ReportsSetting;
     if (!REPORTS_SETTINGS.includes(reportsMode)) throw usageError(`Invalid --reports "${args.reports}": expected one of ${REPORTS_SETTINGS.join(", ")}`);
@@ -69,13 +72,19 @@ export default defineCommand({
     await runUntilSignal(
       "reconcile",
       async (ctx) => {
-        const app = createProbeApp({
-          registry,
-          readiness: () => elected.readiness(() => operator.readiness()),
+        const server = await startMetricsListener({
+          addr: args["metrics-addr"],
+          flag: "--metrics-addr",
+          settings: metricsSettings,
+          probe: { registry, readiness: () => elected.readiness(() => operator.readiness()) },
+          client,
+          logger,
+          serviceName: componentName("reconcile"),
+          namespace: ownNamespace,
+          now: () => new Date(),
         });
-        const server = serveHttp(app, { addr: args["metrics-addr"], flag: "--metrics-addr" });
         ctx.onShutdown("metrics server", () => server.stop());
-        logger.info("operator_started", { metrics: server.url, requeue_ms: options.requeueMs, identity: election.identity, leader_elect: election.enabled, reports: reportsMode });
+        logger.info("operator_started", { metrics: server.url, metrics_auth: metricsSettings.mode, tls: server.tls, requeue_ms: options.requeueMs, identity: election.identity, leader_elect: election.enabled, reports: reportsMode });
         await elected.run(ctx.signal);
       },
       { logger },

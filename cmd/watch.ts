@@ -3,7 +3,8 @@
  * `kube-devops watch`: keeps namespace and cluster governance health live for
  * Prometheus (leader-elected; standbys export only their leader status, leader
  * transitions and build info, and stay Ready), on --metrics-addr: /healthz, /readyz,
- * /metrics. SIGTERM/SIGINT stop it cleanly.
+ * /metrics (plain HTTP, or HTTPS with /metrics behind --metrics-auth kubernetes). SIGTERM/SIGINT
+ * stop it cleanly.
  */
 import { defineCommand } from "citty";
 import { Registry } from "prom-client";
@@ -17,15 +18,18 @@ import { ElectedComponent, leaderElectionArgs, parseLeaderElectionArgs } from ".
 import { runUntilSignal } from "../lib/kube/lifecycle.ts";
 import { CONTROLLER_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { DEFAULT_OBJECT_NAMES } from "../lib/rbac/permissions.ts";
-import { createProbeApp, type Readiness } from "../lib/server/probe-app.ts";
-import { serveHttp } from "../lib/server/serve-http.ts";
+import { metricsListenerArgs, parseMetricsListenerArgs, startMetricsListener } from "../lib/server/metrics-listener.ts";
+import { parseListenAddress } from "../lib/server/listen-address.ts";
+import type { Readiness } from "../lib/server/probe-app.ts";
 import { WatchController } from "../lib/watch/watch-controller.ts";
 import { createWatchMetrics } from "../lib/watch/watch-metrics.ts";
+import { componentName } from "../gen/options.ts";
 
 export default defineCommand({
   meta: { name: "watch", description: "Keep namespace and cluster governance health live for Prometheus (leader-elected)" },
   args: {
     "metrics-addr": { type: "string", default: ":8080", description: "Listen address of /healthz, /readyz and /metrics", valueHint: "host:port" },
+    ...metricsListenerArgs,
     ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.watchLease),
     "ready-staleness": { type: "string", default: "2m", description: "Not Ready when no watch is open and nothing was received for this long", valueHint: "duration" },
     "page-size": { type: "string", default: "500", description: "Pods per list page", valueHint: "n" },
@@ -33,6 +37,8 @@ export default defineCommand({
     ...rateLimitArgs,
   },
   async run({ args }) {
+    parseListenAddress(args["metrics-addr"], "--metrics-addr"); // usage errors before any cluster access
+    const metricsSettings = parseMetricsListenerArgs(args);
     const parsedElection = parseLeaderElectionArgs(args, cliRuntime().env);
     const maxStalenessMs = durationFlag("--ready-staleness", args["ready-staleness"], { min: 1000 });
     const pageSize = integerFlag("--page-size", args["page-size"], { min: 1, expected: "a positive integer" });
@@ -58,9 +64,19 @@ export default defineCommand({
     await runUntilSignal(
       "watch",
       async (ctx) => {
-        const server = serveHttp(createProbeApp({ registry, readiness }), { addr: args["metrics-addr"], flag: "--metrics-addr" });
+        const server = await startMetricsListener({
+          addr: args["metrics-addr"],
+          flag: "--metrics-addr",
+          settings: metricsSettings,
+          probe: { registry, readiness },
+          client,
+          logger,
+          serviceName: componentName("watch"),
+          namespace: env.POD_NAMESPACE ?? namespace,
+          now: () => new Date(),
+        });
         ctx.onShutdown("metrics server", () => server.stop());
-        logger.info("http_server_started", { addr: server.url });
+        logger.info("http_server_started", { addr: server.url, metrics_auth: metricsSettings.mode, tls: server.tls });
         ctx.signal.addEventListener("abort", () => logger.info("shutdown_signal_received"), { once: true });
         await elected.run(ctx.signal);
       },

@@ -93,14 +93,14 @@ export function normaliseSans(dnsSans: readonly string[], ipSans: readonly strin
   return { dns, ip };
 }
 
-/** Creates a self-signed CA (`CN=kube-devops-webhook-ca, O=kube-devops`, path length 0). */
-export async function createCertificateAuthority(options: { validityDays: number; now: Date }): Promise<PemPair> {
+/** Creates a self-signed CA (`CN=<commonName>, O=kube-devops`, path length 0; the webhook's by default). */
+export async function createCertificateAuthority(options: { validityDays: number; now: Date; commonName?: string }): Promise<PemPair> {
   const x509 = await loadX509();
   checkValidity(options.validityDays, "CA validity");
   const keys = (await crypto.subtle.generateKey(ALG, true, ["sign", "verify"])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
-    name: "CN=kube-devops-webhook-ca, O=kube-devops",
+    name: `CN=${options.commonName ?? "kube-devops-webhook-ca"}, O=kube-devops`,
     notBefore: new Date(options.now.getTime() - BACKDATE_MS),
     notAfter: new Date(options.now.getTime() + options.validityDays * DAY_MS),
     keys,
@@ -221,6 +221,20 @@ export async function generateWebhookCertificates(
 ): Promise<WebhookCertificates> {
   const ca = await createCertificateAuthority({ validityDays: options.caValidityDays, now: options.now });
   return issueServingCertificate(ca, options);
+}
+
+/**
+ * A serving certificate made in memory for a component that was given no files (`watch` and
+ * `reconcile --metrics-auth kubernetes` without `--metrics-tls-cert`), as controller-runtime does
+ * without a cert dir: issued by a throw-away CA whose key is never kept, for the Service's names,
+ * `localhost` and the loopback addresses. Nobody can verify it; it exists so a bearer token never
+ * crosses the wire in clear (decision 0029).
+ */
+export async function createEphemeralServingCertificate(options: { serviceName: string; namespace: string; now: Date; validityDays?: number }): Promise<PemPair> {
+  const validityDays = options.validityDays ?? 365;
+  const ca = await createCertificateAuthority({ validityDays, now: options.now, commonName: `${options.serviceName}-ephemeral-ca` });
+  const issued = await issueServingCertificate(ca, { ...options, validityDays, dnsSans: ["localhost"], ipSans: ["127.0.0.1", "::1"] });
+  return issued.server;
 }
 
 /** Parses the first certificate of a PEM; throws an INPUT error naming `source`. */

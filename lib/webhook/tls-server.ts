@@ -36,6 +36,8 @@ export interface TlsServerOptions {
   onCertificate?: (certPem: string) => void;
   /** Called when new files could not be loaded (the old certificate stays). */
   onReloadError?: (error: Error) => void;
+  /** What to do when the files cannot be read at start (default: the webhook's flags). */
+  filesHint?: string;
 }
 
 export type ReloadResult = "reloaded" | "unchanged" | "failed";
@@ -96,7 +98,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
   } catch (err) {
     throw new KubeDevopsError("STARTUP", `Cannot read the TLS files: ${(err as Error).message}`, {
       cause: err,
-      hint: "pass --tls-cert and --tls-key (e.g. /tls/tls.crt and /tls/tls.key from the webhook Secret)",
+      hint: options.filesHint ?? "pass --tls-cert and --tls-key (e.g. /tls/tls.crt and /tls/tls.key from the webhook Secret)",
     });
   }
 
