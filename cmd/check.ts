@@ -45,7 +45,7 @@ export default defineCommand({
     namespace: { type: "string", alias: "n", default: "kube-devops", description: "Namespace the components run in (for namespaced grants)", valueHint: "ns" },
     reports: { type: "string", default: "none", description: `Also check reconcile's report grant for this format: ${REPORTS_SETTINGS.join("|")}`, valueHint: "format" },
     "cert-mode": { type: "string", default: "self-managed", description: `Webhook certificates as deployed (deploy --cert-mode): ${CERT_MODES.join("|")}; only self-managed needs the Secret and caBundle grants`, valueHint: "mode" },
-    "metrics-auth": { type: "string", default: "kubernetes", description: `The webhook's /metrics as deployed (deploy --metrics-auth): ${METRICS_AUTH_MODES.join("|")}; only kubernetes needs the TokenReview and SubjectAccessReview grants`, valueHint: "mode" },
+    "metrics-auth": { type: "string", default: "kubernetes", description: `The components' /metrics as deployed (deploy --metrics-auth): ${METRICS_AUTH_MODES.join("|")}; only kubernetes needs the TokenReview and SubjectAccessReview grants (watch, reconcile and webhook)`, valueHint: "mode" },
     component: { type: "string", default: "all", description: `Which permissions to check: all|${CHECK_COMPONENTS.join("|")}`, valueHint: "name" },
   },
   async run({ args }) {

@@ -15,13 +15,14 @@ import { CERT_MODES, type CertMode, DEFAULT_NAMESPACE, defaultImage, type Deploy
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
-/** `--metrics-auth` as `webhook serve` takes it: what `deploy` grants and `observability` scrapes with must agree. */
+/** `--metrics-auth` of all three components: what `deploy` grants and runs and `observability` scrapes with must agree. */
 const metricsAuthArg = {
   "metrics-auth": {
     type: "enum",
     options: [...METRICS_AUTH_MODES],
     default: "kubernetes",
-    description: "Webhook /metrics (webhook serve --metrics-auth): kubernetes = bearer token of an identity allowed to get /metrics (metrics-reader ServiceAccount and token Secret, the ServiceMonitor sends it); none = open",
+    description:
+      "/metrics of watch, reconcile and webhook serve (their --metrics-auth): kubernetes = HTTPS and a bearer token of an identity allowed to get /metrics (metrics-reader ServiceAccount and token Secret, the ServiceMonitors send it); none = open (watch and reconcile over plain HTTP)",
   },
 } satisfies ArgsDef;
 
@@ -91,10 +92,11 @@ export function parseLabels(value: string, flag: string): Record<string, string>
   return labels;
 }
 
-function parseMetricsAuth(value: string | undefined): MetricsAuthMode {
+/** One mode for every component (the chart can set them one by one). */
+function parseMetricsAuth(value: string | undefined): Record<Component, MetricsAuthMode> {
   const mode = value ?? "kubernetes";
   if (!(METRICS_AUTH_MODES as readonly string[]).includes(mode)) throw usageError(`--metrics-auth "${mode}" must be one of ${METRICS_AUTH_MODES.join(", ")}`);
-  return mode as MetricsAuthMode;
+  return Object.fromEntries(COMPONENTS.map((c) => [c, mode])) as Record<Component, MetricsAuthMode>;
 }
 
 /**
@@ -129,7 +131,8 @@ export function parseDeployArgs(args: DeployFlags, version: string): DeployOptio
     namespace: parseNamespaceFlag(args.namespace ?? DEFAULT_NAMESPACE),
     image: parseImage(args.image ?? defaultImage(version)),
     replicas: parseReplicas(args.replicas ?? "2"),
-    webhook: { certMode: certMode as CertMode, failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [], metricsAuth: parseMetricsAuth(args["metrics-auth"]) },
+    webhook: { certMode: certMode as CertMode, failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [] },
+    metricsAuth: parseMetricsAuth(args["metrics-auth"]),
     reports: reports as ReportsSetting,
     reconcile: parseReconcileSettings(text),
     exemptions: args.exemptions !== false,
@@ -138,10 +141,9 @@ export function parseDeployArgs(args: DeployFlags, version: string): DeployOptio
 
 /** Options for `observability` from its flags. */
 export function parseMonitoringArgs(args: { namespace?: string; "monitor-labels"?: string; interval?: string; "metrics-auth"?: string }, version: string): DeployOptions {
-  const defaults = resolveDeployOptions(version);
   return resolveDeployOptions(version, {
     namespace: parseNamespaceFlag(args.namespace ?? DEFAULT_NAMESPACE),
-    webhook: { ...defaults.webhook, metricsAuth: parseMetricsAuth(args["metrics-auth"]) },
+    metricsAuth: parseMetricsAuth(args["metrics-auth"]),
     monitoring: { labels: parseLabels(args["monitor-labels"] ?? "", "--monitor-labels"), interval: parseScrapeInterval(args.interval ?? "30s", "--interval") },
   });
 }

@@ -49,12 +49,6 @@ export interface WebhookOptions {
   timeoutSeconds: number;
   /** Namespaces the API server never sends to the webhook, besides ours and the control plane's. */
   excludedNamespaces: string[];
-  /**
-   * `webhook serve --metrics-auth`: `kubernetes` adds the webhook's TokenReview/SubjectAccessReview
-   * grants, the metrics-reader role, ServiceAccount and token Secret, and the ServiceMonitor's
-   * bearer token; `none` renders none of them (decision 0029).
-   */
-  metricsAuth: MetricsAuthMode;
 }
 
 export interface MonitoringOptions {
@@ -78,6 +72,13 @@ export interface DeployOptions {
   names: ObjectNames;
   webhook: WebhookOptions;
   monitoring: MonitoringOptions;
+  /**
+   * Each component's `--metrics-auth`: `kubernetes` adds its TokenReview/SubjectAccessReview
+   * grants and its ServiceMonitor's bearer token (and, for watch and reconcile, HTTPS probes and
+   * scrapes); while any component has it, the metrics-reader role, ServiceAccount and token Secret
+   * are rendered too. `none` renders none of them (decision 0029).
+   */
+  metricsAuth: Record<Component, MetricsAuthMode>;
   /** `reconcile --reports`: the report format the operator writes (adds its RBAC grant), or none. */
   reports: ReportsSetting;
   /** The operator's tunables (`reconcile --requeue-interval` …), always written out in its args. */
@@ -109,7 +110,8 @@ export function resolveDeployOptions(version: string, given: Partial<Omit<Deploy
     labels: given.labels ?? {},
     managedBy: given.managedBy ?? APP_NAME,
     names: given.names ?? DEFAULT_OBJECT_NAMES,
-    webhook: given.webhook ?? { certMode: "self-managed", failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [], metricsAuth: "kubernetes" },
+    webhook: given.webhook ?? { certMode: "self-managed", failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [] },
+    metricsAuth: given.metricsAuth ?? perComponent<MetricsAuthMode>("kubernetes"),
     monitoring: given.monitoring ?? { labels: {}, interval: "30s" },
     reports: given.reports ?? "none",
     reconcile: given.reconcile ?? DEFAULT_RECONCILE_SETTINGS,

@@ -12,16 +12,24 @@ export interface PinnedFlag {
   why: string;
 }
 
+/** `--metrics-auth` decides grants, schemes and ServiceMonitors; the TLS files would need a mount the chart does not make. */
+const METRICS_LISTENER: PinnedFlag[] = [
+  { flag: "--metrics-auth", why: "<component>.metricsAuth decides it, the grants it needs, the probes' scheme and the ServiceMonitor" },
+  { flag: "--metrics-tls-cert", why: "the chart mounts no certificate: the component makes its own" },
+  { flag: "--metrics-tls-key", why: "the chart mounts no certificate: the component makes its own" },
+];
+
 const LEASE: PinnedFlag[] = [
   { flag: "--lease-name", why: "the Role grants the Lease by name" },
   { flag: "--lease-namespace", why: "the Role grants the Lease in the release namespace" },
 ];
 
 export const PINNED_FLAGS: Record<Component, readonly PinnedFlag[]> = {
-  watch: [...LEASE, { flag: "--metrics-addr", why: "the Service, probes and ServiceMonitor use its port" }],
+  watch: [...LEASE, { flag: "--metrics-addr", why: "the Service, probes and ServiceMonitor use its port" }, ...METRICS_LISTENER],
   reconcile: [
     ...LEASE,
     { flag: "--metrics-addr", why: "the Service, probes and ServiceMonitor use its port" },
+    ...METRICS_LISTENER,
     { flag: "--reports", why: "the ClusterRole grants the report resources of reconcile.reports only" },
   ],
   webhook: [

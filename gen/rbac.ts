@@ -3,7 +3,7 @@
  * Least-privilege RBAC, one identity per component: a ServiceAccount, a ClusterRole for its
  * cluster-wide grants and a Role in our namespace for the rest (leases, the webhook's Secret),
  * each bound to that ServiceAccount only. The grants come from lib/rbac/permissions.ts. With
- * authorized webhook metrics, also the identity a scraper uses: the `kube-devops-metrics-reader`
+ * authorized metrics (any component's), also the identity a scraper uses: the `kube-devops-metrics-reader`
  * ClusterRole (`get /metrics`), a ServiceAccount bound to it and its token Secret.
  */
 import type { IClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
@@ -52,7 +52,7 @@ export function renderComponentRbac(options: DeployOptions, component: Component
   const grants = componentPermissions(component, options.names, {
     reports: options.reports,
     selfManagedCertificates: options.webhook.certMode === "self-managed",
-    metricsAuth: options.webhook.metricsAuth === "kubernetes",
+    metricsAuth: options.metricsAuth[component] === "kubernetes",
   });
   const subjects = [{ kind: "ServiceAccount", name, namespace: options.namespace }];
   const objects: RbacObject[] = [renderServiceAccount(options, component)];
@@ -75,14 +75,15 @@ export function renderComponentRbac(options: DeployOptions, component: Component
 }
 
 /**
- * The identity a Prometheus scrapes the webhook's `/metrics` with (`webhook serve --metrics-auth
- * kubernetes`): a ClusterRole for the non-resource URL (only a ClusterRoleBinding can grant one),
+ * The identity a Prometheus scrapes the components' `/metrics` with (`--metrics-auth kubernetes`;
+ * one for all three, since the ClusterRole can only name the path, not the component): a ClusterRole for the non-resource URL (only a ClusterRoleBinding can grant one),
  * a ServiceAccount bound to it, and a long-lived token Secret the token controller fills, because
  * a ServiceMonitor can send a Secret's key but not a projected token. Bind the role to your own
  * Prometheus's ServiceAccount instead if it scrapes with its own token.
  */
 export function renderMetricsReader(options: DeployOptions): RbacObject[] {
-  const labels = objectLabels(options, "webhook");
+  // no component label: it reads every component's /metrics
+  const labels = objectLabels(options);
   return [
     { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: METRICS_READER, namespace: options.namespace, labels } },
     {
@@ -102,7 +103,12 @@ export function renderMetricsReader(options: DeployOptions): RbacObject[] {
   ];
 }
 
-/** RBAC for every component, in component order, then the metrics reader when webhook metrics are authorized. */
+/** Whether any component's `/metrics` needs the reader's token (then the reader is rendered). */
+export function needsMetricsReader(options: DeployOptions): boolean {
+  return COMPONENTS.some((c) => options.metricsAuth[c] === "kubernetes");
+}
+
+/** RBAC for every component, in component order, then the metrics reader when any component's metrics are authorized. */
 export function renderRbac(options: DeployOptions): RbacObject[] {
-  return [...COMPONENTS.flatMap((c) => renderComponentRbac(options, c)), ...(options.webhook.metricsAuth === "kubernetes" ? renderMetricsReader(options) : [])];
+  return [...COMPONENTS.flatMap((c) => renderComponentRbac(options, c)), ...(needsMetricsReader(options) ? renderMetricsReader(options) : [])];
 }

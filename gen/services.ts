@@ -1,12 +1,13 @@
 /**
  * @module
- * One ClusterIP Service per component with named ports: `metrics` for watch and reconcile,
- * `https` (443 → 8443) for the webhook's admission endpoint, which also serves its metrics.
+ * One ClusterIP Service per component with named ports: `metrics` for watch and reconcile (HTTPS
+ * with `--metrics-auth kubernetes`), `https` (443 → 8443) for the webhook's admission endpoint,
+ * which also serves its metrics.
  */
 import type { IService } from "kubernetes-models/v1/Service";
 import { COMPONENTS, type Component } from "../lib/rbac/permissions.ts";
 import { componentName, type DeployOptions, objectLabels, selectorLabels } from "./options.ts";
-import { COMPONENT_PORTS } from "./workloads.ts";
+import { COMPONENT_PORTS, componentScheme } from "./workloads.ts";
 
 /** The Service port of each component: the webhook's is 443 (the VWC's clientConfig.service.port). */
 export function servicePort(component: Component): number {
@@ -23,7 +24,7 @@ export function renderService(options: DeployOptions, component: Component): ISe
     spec: {
       type: "ClusterIP",
       selector: selectorLabels(component),
-      ports: [{ name: port.name, port: servicePort(component), targetPort: port.name, protocol: "TCP", ...(port.scheme === "HTTPS" ? { appProtocol: "https" } : { appProtocol: "http" }) }],
+      ports: [{ name: port.name, port: servicePort(component), targetPort: port.name, protocol: "TCP", appProtocol: componentScheme(options, component).toLowerCase() }],
     },
   };
 }

@@ -16,11 +16,20 @@ import { COMPONENTS, type Component } from "../lib/rbac/permissions.ts";
 import { APP_NAME, componentName, type DeployOptions, objectLabels, selectorLabels } from "./options.ts";
 
 /** The port each component serves `/healthz`, `/readyz` and `/metrics` on (reference §6.3). */
-export const COMPONENT_PORTS: Record<Component, { name: string; port: number; scheme: "HTTP" | "HTTPS" }> = {
-  watch: { name: "metrics", port: 8080, scheme: "HTTP" },
-  reconcile: { name: "metrics", port: 9090, scheme: "HTTP" },
-  webhook: { name: "https", port: 8443, scheme: "HTTPS" },
+export const COMPONENT_PORTS: Record<Component, { name: string; port: number }> = {
+  watch: { name: "metrics", port: 8080 },
+  reconcile: { name: "metrics", port: 9090 },
+  webhook: { name: "https", port: 8443 },
 };
+
+/**
+ * What that port speaks: the webhook always HTTPS (admission needs it); watch and reconcile HTTPS
+ * with `--metrics-auth kubernetes` (a bearer token never crosses plain HTTP), else the reference's
+ * plain HTTP (decision 0029).
+ */
+export function componentScheme(options: DeployOptions, component: Component): "HTTP" | "HTTPS" {
+  return component === "webhook" || options.metricsAuth[component] === "kubernetes" ? "HTTPS" : "HTTP";
+}
 
 /** Where the webhook's TLS Secret is mounted (the Secret's `tls.crt`/`tls.key`/`ca.crt`). */
 export const WEBHOOK_TLS_DIR = "/tls";
@@ -44,27 +53,27 @@ export function componentArgs(options: DeployOptions, component: Component): str
   // written out even at its default, so each Deployment shows whether developers can exempt themselves
   const common = [options.exemptions ? "--exemptions" : "--no-exemptions", "--log-format", "json"];
   const extra = options.extraArgs[component];
+  // written out even at its default, so each Deployment shows who may read /metrics
+  const metricsAuth = ["--metrics-auth", options.metricsAuth[component]];
   switch (component) {
     case "watch":
-      return ["watch", ...common, ...extra];
+      return ["watch", ...metricsAuth, ...common, ...extra];
     case "reconcile": {
       // every tunable is written out, so the Deployment shows what the operator runs with
       const settings = RECONCILE_SETTING_KEYS.flatMap((k) => [`--${RECONCILE_SETTINGS[k].flag}`, String(options.reconcile[k])]);
-      return ["reconcile", ...settings, ...(options.reports === "none" ? [] : ["--reports", options.reports]), ...common, ...extra];
+      return ["reconcile", ...settings, ...(options.reports === "none" ? [] : ["--reports", options.reports]), ...metricsAuth, ...common, ...extra];
     }
     case "webhook": {
       // self-managed: the webhook writes and renews its own Secret; cert-manager: it only reads the mounted files
       const selfManaged = options.webhook.certMode === "self-managed" ? "--self-managed" : "--no-self-managed";
-      // written out even at its default, so the Deployment shows who may read /metrics
-      const metricsAuth = ["--metrics-auth", options.webhook.metricsAuth];
       return ["webhook", "serve", selfManaged, "--tls-cert", `${WEBHOOK_TLS_DIR}/tls.crt`, "--tls-key", `${WEBHOOK_TLS_DIR}/tls.key`, ...metricsAuth, ...common, ...extra];
     }
   }
 }
 
-function probe(component: Component, path: string, periodSeconds: number, failureThreshold: number): IProbe {
-  const { name, scheme } = COMPONENT_PORTS[component];
-  return { httpGet: { path, port: name, scheme }, periodSeconds, timeoutSeconds: 2, failureThreshold };
+/** The kubelet does not verify a probe's certificate, so HTTPS probes need nothing more. */
+function probe(options: DeployOptions, component: Component, path: string, periodSeconds: number, failureThreshold: number): IProbe {
+  return { httpGet: { path, port: COMPONENT_PORTS[component].name, scheme: componentScheme(options, component) }, periodSeconds, timeoutSeconds: 2, failureThreshold };
 }
 
 function renderContainer(options: DeployOptions, component: Component): IContainer {
@@ -80,9 +89,9 @@ function renderContainer(options: DeployOptions, component: Component): IContain
     env: [fieldEnv("POD_NAME", "metadata.name"), fieldEnv("POD_NAMESPACE", "metadata.namespace")],
     ports: [{ name: port.name, containerPort: port.port, protocol: "TCP" }],
     // startup gives a slow first list up to 2 minutes before liveness may restart the pod
-    startupProbe: probe(component, "/healthz", 5, 24),
-    livenessProbe: probe(component, "/healthz", 10, 3),
-    readinessProbe: probe(component, "/readyz", 5, 2),
+    startupProbe: probe(options, component, "/healthz", 5, 24),
+    livenessProbe: probe(options, component, "/healthz", 10, 3),
+    readinessProbe: probe(options, component, "/readyz", 5, 2),
     resources: options.resources[component],
     securityContext: {
       runAsNonRoot: true,

@@ -12,10 +12,10 @@ import { renderCertManagerObjects } from "../cert-manager.ts";
 import { renderLabelledCrds } from "../manifests.ts";
 import { renderDashboardConfigMap } from "../observability/dashboard.ts";
 import { renderPrometheusRule } from "../observability/prometheus-rules.ts";
-import { renderServiceMonitors } from "../observability/service-monitors.ts";
+import { renderServiceMonitor } from "../observability/service-monitors.ts";
 import { DEFAULT_IMAGE_REPOSITORY, type DeployOptions, type Resources, resolveDeployOptions } from "../options.ts";
-import { renderRbac } from "../rbac.ts";
-import { renderServices } from "../services.ts";
+import { needsMetricsReader, renderComponentRbac, renderMetricsReader } from "../rbac.ts";
+import { renderService } from "../services.ts";
 import { toYaml } from "../to-yaml.ts";
 import { renderDeployment, renderPodDisruptionBudget } from "../workloads.ts";
 import { renderChartReadme } from "./chart-readme.ts";
@@ -38,9 +38,10 @@ function templatedOptions(t: TemplateTokens, version: string, certMode: DeployOp
       failurePolicy: t.inline(".Values.webhook.failurePolicy") as "Ignore",
       timeoutSeconds: t.number(".Values.webhook.timeoutSeconds"),
       excludedNamespaces: [t.items(".Values.webhook.excludedNamespaces")],
-      // the Deployment's arg; what the setting adds to RBAC and the ServiceMonitor is rendered per value
-      metricsAuth: t.inline(".Values.webhook.metricsAuth | quote") as MetricsAuthMode,
     },
+    // kubernetes here, so the templates hold its HTTPS schemes and args; renderChart turns those
+    // into the value, and renders what the setting adds to RBAC and ServiceMonitors per value
+    metricsAuth: perComponent(() => "kubernetes" as MetricsAuthMode),
     monitoring: { labels: { [t.entries(".Values.monitoring.labels")]: "" }, interval: t.inline(".Values.monitoring.interval | quote") },
     // args are strings; counts go through int first, as Helm holds YAML numbers as floats (1e+06)
     reconcile: Object.fromEntries(
@@ -90,33 +91,54 @@ function withConditionalLines(base: string, variants: readonly (readonly [condit
 export function renderChart(version: string): Record<string, string> {
   const t = new TemplateTokens();
   const options = withQuotedVersion(t, templatedOptions(t, version, "self-managed"));
-  const withMetricsAuth = (o: DeployOptions, metricsAuth: MetricsAuthMode): DeployOptions => ({ ...o, webhook: { ...o.webhook, metricsAuth } });
+  const metricsAuthOf = (component: Component, mode: MetricsAuthMode) => Object.fromEntries(COMPONENTS.map((c) => [c, c === component ? mode : "none"])) as Record<Component, MetricsAuthMode>;
+  const openMetrics = metricsAuthOf("webhook", "none");
   const certManager = { ...options, webhook: { ...options.webhook, certMode: "cert-manager" as const } };
   const doc = (objects: readonly unknown[]) => t.substitute(toYaml(objects));
   const isCertManager = 'eq .Values.webhook.certificate.mode "cert-manager"';
-  const isMetricsAuth = 'eq .Values.webhook.metricsAuth "kubernetes"';
+  const isMetricsAuth = (c: Component) => `eq .Values.${c}.metricsAuth "kubernetes"`;
   const reports = ".Values.reconcile.reports";
   const reportsToken = t.inline(`${reports} | quote`);
-  // the fewest grants (cert-manager, no reports, open metrics), plus what each setting adds:
-  // reconcile's report rule, chosen by the value; the webhook's Secret Role and VWC rule only for
-  // self-managed certificates; its review rules and the metrics reader only for authorized metrics
-  const fewest = withMetricsAuth(certManager, "none");
-  const rbacFile = withConditionalLines(doc(renderRbac(fewest)), [
-    ...(["wgpolicyk8s", "openreports"] as const).map((format) => [`eq ${reports} "${format}"`, doc(renderRbac({ ...fewest, reports: format }))] as const),
-    [`not (${isCertManager})`, doc(renderRbac(withMetricsAuth(options, "none")))] as const,
-    [isMetricsAuth, doc(renderRbac(withMetricsAuth(certManager, "kubernetes")))] as const,
+  // the components' grants: the fewest (cert-manager, no reports, open metrics), plus what each
+  // setting adds: reconcile's report rule, chosen by the value; the webhook's Secret Role and VWC
+  // rule only for self-managed certificates; each component's review rules only for its authorized metrics
+  const componentRbac = (o: DeployOptions) => doc(COMPONENTS.flatMap((c) => renderComponentRbac(o, c)));
+  const fewest = { ...certManager, metricsAuth: openMetrics };
+  const rbacFile = withConditionalLines(componentRbac(fewest), [
+    ...(["wgpolicyk8s", "openreports"] as const).map((format) => [`eq ${reports} "${format}"`, componentRbac({ ...fewest, reports: format })] as const),
+    [`not (${isCertManager})`, componentRbac({ ...options, metricsAuth: openMetrics })] as const,
+    ...COMPONENTS.map((c) => [isMetricsAuth(c), componentRbac({ ...fewest, metricsAuth: metricsAuthOf(c, "kubernetes") })] as const),
   ]);
-  const serviceMonitors = withConditionalLines(doc(renderServiceMonitors(withMetricsAuth(options, "none"))), [[isMetricsAuth, doc(renderServiceMonitors(withMetricsAuth(options, "kubernetes")))]]);
+  // the metrics reader while any component's metrics are authorized
+  if (!needsMetricsReader(options)) throw new Error("chart: the templated options must render the metrics reader");
+  const readerFile = `{{- if or ${COMPONENTS.map((c) => `(${isMetricsAuth(c)})`).join(" ")} }}\n---\n${doc(renderMetricsReader(options))}{{- end }}\n`;
+  // per component: HTTPS (watch, reconcile), insecureSkipVerify and the token differ, so one ServiceMonitor per value
+  const serviceMonitors = COMPONENTS.map((c) => {
+    const as = (mode: MetricsAuthMode) => doc([renderServiceMonitor({ ...options, metricsAuth: metricsAuthOf(c, mode) }, c)]);
+    return `{{- if ${isMetricsAuth(c)} }}\n${as("kubernetes")}{{- else }}\n${as("none")}{{- end }}\n`;
+  }).join("---\n");
+  /** (watch, reconcile) the HTTPS the generators wrote for `kubernetes` as HTTPS or HTTP by the value; the webhook is always HTTPS. */
+  const schemeValue = (c: Component, text: string) => {
+    if (c === "webhook") return text;
+    const https = (upper: boolean) => `{{ if ${isMetricsAuth(c)} }}${upper ? "HTTPS" : "https"}{{ else }}${upper ? "HTTP" : "http"}{{ end }}`;
+    return text.replaceAll("scheme: HTTPS", `scheme: ${https(true)}`).replaceAll("appProtocol: https", `appProtocol: ${https(false)}`);
+  };
+  /** `--metrics-auth kubernetes` as the value, and the scheme with it. */
+  const metricsAuthValue = (c: Component, text: string) => {
+    const arg = text.replace(/^(\s*)- --metrics-auth\n(\s*)- kubernetes\n/m, (_, a: string, b: string) => `${a}- --metrics-auth\n${b}- {{ .Values.${c}.metricsAuth | quote }}\n`);
+    if (arg === text) throw new Error(`chart: no --metrics-auth in the ${c} Deployment`);
+    return schemeValue(c, arg);
+  };
 
   // `--exemptions` or `--no-exemptions`, chosen by the value (the generators write one of them)
   const exemptionsArg = (text: string) => text.replace("- --exemptions", "- {{ if .Values.exemptions }}--exemptions{{ else }}--no-exemptions{{ end }}");
   const deployments = COMPONENTS.map((c) => {
-    const text = exemptionsArg(doc([renderDeployment(options, c)]));
+    const text = metricsAuthValue(c, exemptionsArg(doc([renderDeployment(options, c)])));
     // the TLS volume is optional only while the webhook creates its own Secret
     // ... and the webhook manages its certificate only then
     if (c === "reconcile") {
       // `--reports <value>` only when reports are on (the generators omit the flag for none)
-      const withFlag = exemptionsArg(doc([renderDeployment({ ...options, reports: reportsToken as ReportsSetting }, c)]));
+      const withFlag = metricsAuthValue(c, exemptionsArg(doc([renderDeployment({ ...options, reports: reportsToken as ReportsSetting }, c)])));
       const lines = /^(\s*)- --reports\n\s*- .*\n/m;
       return withFlag.replace(lines, (block, indent: string) => `${indent}{{- if ne ${reports} "none" }}\n${block}${indent}{{- end }}\n`);
     }
@@ -146,8 +168,8 @@ export function renderChart(version: string): Record<string, string> {
       ".Values.crds.install",
       doc(renderLabelledCrds(options).map((crd) => ({ ...crd, metadata: { ...crd.metadata, annotations: { "helm.sh/resource-policy": "keep" } } }))),
     ),
-    "templates/rbac.yaml": rbacFile,
-    "templates/services.yaml": doc(renderServices(options)),
+    "templates/rbac.yaml": `${rbacFile}${readerFile}`,
+    "templates/services.yaml": COMPONENTS.map((c) => schemeValue(c, doc([renderService(options, c)]))).join("---\n"),
     "templates/deployments.yaml": deployments,
     "templates/pdbs.yaml": wrapIf(".Values.podDisruptionBudget.enabled", doc(COMPONENTS.map((c) => renderPodDisruptionBudget(options, c)))),
     "templates/webhook-configuration.yaml": `{{- if ${isCertManager} }}\n${doc([renderAdmissionConfiguration(certManager)])}{{- else }}\n${doc([renderAdmissionConfiguration(options)])}{{- end }}\n`,

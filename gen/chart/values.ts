@@ -59,6 +59,21 @@ function extraArgsLines(c: Component): string {
   ].join("\n");
 }
 
+/** `<component>.metricsAuth`, the same key and default for all three (decision 0029). */
+function metricsAuthLines(c: Component): string {
+  const command = c === "webhook" ? "webhook serve" : c;
+  return [
+    `  # Who may read its /metrics (${command} --metrics-auth). kubernetes: a bearer token the API server`,
+    "  # accepts, of an identity allowed to get /metrics; adds TokenReview and SubjectAccessReview create",
+    "  # to its ClusterRole, and the kube-devops-metrics-reader ClusterRole, ServiceAccount and token",
+    "  # Secret the ServiceMonitor scrapes with.",
+    ...(c === "webhook"
+      ? ["  # none: anyone who reaches the Service reads it (the reference's behaviour)."]
+      : ["  # Served over HTTPS then, with a certificate made at start that the ServiceMonitor does not verify.", "  # none: plain HTTP, anyone who reaches the Service reads it (the reference's behaviour)."]),
+    "  metricsAuth: kubernetes",
+  ].join("\n");
+}
+
 const operatorSettings = RECONCILE_SETTING_KEYS.filter((k) => reconcileValuePath(k).startsWith("reconcile."));
 
 function indent(text: string, spaces: number): string {
@@ -75,7 +90,7 @@ export function renderValuesYaml(imageRepository: string): string {
     return ["resources:", "  requests:", `    cpu: ${r.requests.cpu}`, `    memory: ${r.requests.memory}`, "  limits:", `    cpu: ${r.limits.cpu}`, `    memory: ${r.limits.memory}`].join("\n");
   };
   const component = (name: Component, what: string, extra = "") =>
-    [`# ${what}`, `${name}:`, "  # Replicas; 2 spread across nodes survive a node drain (PodDisruptionBudget maxUnavailable 1).", "  replicas: 2", indent(resources(name), 2), extra, extraArgsLines(name)]
+    [`# ${what}`, `${name}:`, "  # Replicas; 2 spread across nodes survive a node drain (PodDisruptionBudget maxUnavailable 1).", "  replicas: 2", indent(resources(name), 2), extra, metricsAuthLines(name), extraArgsLines(name)]
       .filter((l) => l !== "")
       .join("\n");
   return `${[
@@ -131,12 +146,6 @@ export function renderValuesYaml(imageRepository: string): string {
         "    # self-managed: the webhook creates, renews and hot-reloads its certificate and keeps the",
         "    # webhook configuration's caBundle current. cert-manager: a cert-manager Certificate does.",
         "    mode: self-managed",
-        "  # Who may read the webhook's /metrics (webhook serve --metrics-auth). kubernetes: a bearer token",
-        "  # the API server accepts, of an identity allowed to get /metrics; adds TokenReview and",
-        "  # SubjectAccessReview create to the webhook's ClusterRole, and the kube-devops-metrics-reader",
-        "  # ClusterRole, ServiceAccount and token Secret the ServiceMonitor scrapes with.",
-        "  # none: anyone who reaches the Service reads it (the reference's behaviour).",
-        "  metricsAuth: kubernetes",
       ].join("\n"),
     ),
     "",
@@ -172,8 +181,8 @@ function componentSchema(component: Component, extra: Record<string, unknown> = 
   return {
     type: "object",
     additionalProperties: false,
-    required: ["replicas", "resources", ...required],
-    properties: { replicas: { type: "integer", minimum: 0, maximum: 100 }, resources: resourcesSchema(), extraArgs: { type: "array", items: extraArg }, ...extra },
+    required: ["replicas", "resources", "metricsAuth", ...required],
+    properties: { replicas: { type: "integer", minimum: 0, maximum: 100 }, resources: resourcesSchema(), metricsAuth: { enum: [...METRICS_AUTH_MODES] }, extraArgs: { type: "array", items: extraArg }, ...extra },
   };
 }
 
@@ -188,7 +197,6 @@ export function renderValuesSchema(): Record<string, unknown> {
             timeoutSeconds: { type: "integer", minimum: 1, maximum: 30 },
             excludedNamespaces: { type: "array", items: { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 63 }, uniqueItems: true },
             certificate: { type: "object", additionalProperties: false, required: ["mode"], properties: { mode: { enum: [...CERT_MODES] } } },
-            metricsAuth: { enum: [...METRICS_AUTH_MODES] },
           })
         : c === "reconcile"
           ? componentSchema(c, { reports: { enum: [...REPORTS_SETTINGS] }, ...Object.fromEntries(operatorSettings.map((k) => [k, settingSchema(k)])) }, operatorSettings)

@@ -35,7 +35,7 @@ export function alertRules(namespace: string): AlertRule[] {
         `kube-devops ${c} has no scrapeable replica`,
         c === "webhook"
           ? "No webhook replica answers, or every scrape is refused (401/403/503 from its authorized /metrics: see the target's error in Prometheus). If the webhook is down it fails open, so pods are admitted without any DevOpsPolicy check."
-          : `No ${c} replica answers on /metrics in namespace ${namespace}.`,
+          : `No ${c} replica answers on /metrics in namespace ${namespace}, or every scrape is refused (401/403/503 from its authorized /metrics: see the target's error in Prometheus).`,
       ),
     ),
     alert(

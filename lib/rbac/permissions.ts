@@ -57,9 +57,9 @@ export interface PermissionOptions {
    */
   selfManagedCertificates: boolean;
   /**
-   * `webhook serve --metrics-auth kubernetes`: the webhook asks the API server about each scraper's
-   * token (TokenReview) and whether that identity may get `/metrics` (SubjectAccessReview). Off
-   * with `--metrics-auth none`.
+   * The component runs with `--metrics-auth kubernetes` (watch, reconcile or webhook serve): it asks
+   * the API server about each scraper's token (TokenReview) and whether that identity may get
+   * `/metrics` (SubjectAccessReview). Off with `--metrics-auth none`.
    */
   metricsAuth: boolean;
 }
@@ -108,11 +108,11 @@ function selfManagedCertificateGrants(names: ObjectNames): Permission[] {
  * What lib/server/metrics-auth.ts does for `/metrics`: create a TokenReview, then a
  * SubjectAccessReview. These are the two rules of the bootstrap ClusterRole `system:auth-delegator`
  * today; they are listed here rather than bound to it so that `check` asks for them, the usage test
- * proves them, and a rule a future Kubernetes adds to that role never reaches the webhook
+ * proves them, and a rule a future Kubernetes adds to that role never reaches our components
  * (decision 0029).
  */
-function metricsAuthGrants(): Permission[] {
-  const usedBy = "webhook --metrics-auth kubernetes: checks a scraper's bearer token, then its access to /metrics (lib/server/metrics-auth.ts)";
+function metricsAuthGrants(component: Component): Permission[] {
+  const usedBy = `${component} --metrics-auth kubernetes: checks a scraper's bearer token, then its access to /metrics (lib/server/metrics-auth.ts)`;
   return [
     { group: "authentication.k8s.io", resources: ["tokenreviews"], verbs: ["create"], scope: "cluster", usedBy },
     { group: "authorization.k8s.io", resources: ["subjectaccessreviews"], verbs: ["create"], scope: "cluster", usedBy },
@@ -128,6 +128,7 @@ export function componentPermissions(component: Component, names: ObjectNames = 
         { group: "", resources: ["pods"], verbs: ["list", "watch"], scope: "cluster", usedBy: "watch: list+watch of every pod (live score)" },
         { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch"], scope: "cluster", usedBy: "watch: each namespace scored with its DevOpsPolicies' checks (lib/watch/watch-controller.ts)" },
         ...leaseGrants(names.watchLease, "watch"),
+        ...(options.metricsAuth ? metricsAuthGrants("watch") : []),
       ];
     case "reconcile":
       return [
@@ -139,12 +140,13 @@ export function componentPermissions(component: Component, names: ObjectNames = 
         { group: "", resources: ["events"], verbs: ["create"], scope: "cluster", usedBy: "reconcile: Events on policies (class change, enforcement; lib/operator/events.ts)" },
         ...leaseGrants(names.reconcileLease, "reconcile"),
         ...(options.reports === "none" ? [] : [reportGrant(options.reports)]),
+        ...(options.metricsAuth ? metricsAuthGrants("reconcile") : []),
       ];
     case "webhook":
       return [
         { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch"], scope: "cluster", usedBy: "webhook: watch-fed cache of every namespace's DevOpsPolicies (lib/webhook/policy-cache.ts)" },
         ...(options.selfManagedCertificates ? selfManagedCertificateGrants(names) : []),
-        ...(options.metricsAuth ? metricsAuthGrants() : []),
+        ...(options.metricsAuth ? metricsAuthGrants("webhook") : []),
       ];
   }
 }

@@ -110,7 +110,7 @@ describe("chart/ (Helm)", () => {
       image: "registry.example/kd:dev",
       replicas: { ...base.replicas, reconcile: 3 },
       resources: { ...base.resources, reconcile: resources },
-      webhook: { certMode: "cert-manager", failurePolicy: "Fail", timeoutSeconds: 2, excludedNamespaces: ["legacy"], metricsAuth: "kubernetes" },
+      webhook: { certMode: "cert-manager", failurePolicy: "Fail", timeoutSeconds: 2, excludedNamespaces: ["legacy"] },
       monitoring: { labels: { release: "prometheus" }, interval: "15s" },
     });
     expect(byKey(rendered)).toEqual(byKey(expectedObjects(options, { serviceMonitor: true, prometheusRule: true, dashboard: true })));
@@ -145,9 +145,9 @@ describe("chart/ (Helm)", () => {
     expect(argsOf(rendered, "reconcile")).toEqual([
       "reconcile",
       ...["--requeue-interval", "45s", "--pod-debounce", "500ms", "--audit-interval", "2h", "--audit-retention", "25"],
-      ...["--status-heartbeat", "1m30s", "--max-patches-per-cycle", "0", "--workers", "8", "--reports", "openreports", "--exemptions", "--log-format", "json", "--qps", "50", "--lease-duration=20s"],
+      ...["--status-heartbeat", "1m30s", "--max-patches-per-cycle", "0", "--workers", "8", "--reports", "openreports", "--metrics-auth", "kubernetes", "--exemptions", "--log-format", "json", "--qps", "50", "--lease-duration=20s"],
     ]);
-    expect(argsOf(rendered, "watch")).toEqual(["watch", "--exemptions", "--log-format", "json", "--page-size", "250"]);
+    expect(argsOf(rendered, "watch")).toEqual(["watch", "--metrics-auth", "kubernetes", "--exemptions", "--log-format", "json", "--page-size", "250"]);
     expect(argsOf(rendered, "webhook")?.slice(-2)).toEqual(["--cert-check-interval", "60"]);
     const options = helmOptions("governance", "kd", { reports: "openreports", reconcile: operatorSettings, extraArgs });
     expect(byKey(rendered)).toEqual(byKey(expectedObjects(options, { serviceMonitor: false, prometheusRule: false, dashboard: true })));
@@ -257,23 +257,30 @@ describe("chart/ (Helm)", () => {
     }
   });
 
-  test("webhook.metricsAuth none drops the review grants, the metrics reader and the ServiceMonitor's token, in every combination (decision 0029)", () => {
+  test("<component>.metricsAuth: each component's review grants, scheme, ServiceMonitor token and the shared metrics reader follow its value, in every combination (decision 0029)", () => {
     const monitoring = { serviceMonitor: { enabled: true } };
-    for (const metricsAuth of ["kubernetes", "none"] as const) {
-      for (const certMode of ["self-managed", "cert-manager"] as const) {
-        for (const reports of ["none", "openreports"] as const) {
-          const rendered = renderInstall({ reconcile: { reports }, webhook: { metricsAuth, certificate: { mode: certMode } }, monitoring });
-          const base = helmOptions("governance", "kd");
-          const options = helmOptions("governance", "kd", { reports, webhook: { ...base.webhook, certMode, metricsAuth } });
-          expect({ metricsAuth, certMode, reports, objects: byKey(rendered) }).toEqual({ metricsAuth, certMode, reports, objects: byKey(expectedObjects(options, { serviceMonitor: true, prometheusRule: false, dashboard: true })) });
-          expect(argsOf(rendered, "webhook")).toEqual(expect.arrayContaining(["--metrics-auth", metricsAuth]));
-          expect(rendered.some((o) => o.metadata.name === "kube-devops-metrics-reader")).toBe(metricsAuth === "kubernetes");
+    const modes = ["kubernetes", "none"] as const;
+    for (const watch of modes) {
+      for (const reconcile of modes) {
+        for (const webhook of modes) {
+          for (const [certMode, reports] of [["self-managed", "none"], ["cert-manager", "openreports"]] as const) {
+            const metricsAuth = { watch, reconcile, webhook };
+            const rendered = renderInstall({ watch: { metricsAuth: watch }, reconcile: { reports, metricsAuth: reconcile }, webhook: { metricsAuth: webhook, certificate: { mode: certMode } }, monitoring });
+            const base = helmOptions("governance", "kd");
+            const options = helmOptions("governance", "kd", { reports, webhook: { ...base.webhook, certMode }, metricsAuth });
+            expect({ metricsAuth, certMode, reports, objects: byKey(rendered) }).toEqual({ metricsAuth, certMode, reports, objects: byKey(expectedObjects(options, { serviceMonitor: true, prometheusRule: false, dashboard: true })) });
+            for (const c of COMPONENTS) expect(argsOf(rendered, c)).toEqual(expect.arrayContaining(["--metrics-auth", metricsAuth[c]]));
+            expect(rendered.some((o) => o.metadata.name === "kube-devops-metrics-reader")).toBe(Object.values(metricsAuth).includes("kubernetes"));
+          }
         }
       }
     }
     const validate = new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(files["values.schema.json"] ?? "{}"));
-    expect(validate(mergeValues(parse(files["values.yaml"] ?? ""), { webhook: { metricsAuth: "token" } }))).toBe(false);
-    expect(validate(mergeValues(parse(files["values.yaml"] ?? ""), { webhook: { metricsAuth: "none" } }))).toBe(true);
+    for (const c of COMPONENTS) {
+      expect(validate(mergeValues(parse(files["values.yaml"] ?? ""), { [c]: { metricsAuth: "token" } }))).toBe(false);
+      expect(validate(mergeValues(parse(files["values.yaml"] ?? ""), { [c]: { metricsAuth: null } }))).toBe(false);
+      expect(validate(mergeValues(parse(files["values.yaml"] ?? ""), { [c]: { metricsAuth: "none" } }))).toBe(true);
+    }
   });
 
   test("every rendered object is schema-valid; Grafana and Prometheus templates survive Helm", () => {

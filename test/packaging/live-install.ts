@@ -2,16 +2,19 @@
  * @module
  * A small live install for the observability end-to-end test: the API emulator with two
  * namespaces of pods that produce every kind of finding, an enforce and an audit DevOpsPolicy,
- * and the compiled watch, reconcile and webhook processes; plus the Prometheus scrape config
- * prometheus-operator would derive from our ServiceMonitors (job = Service name, honor_labels).
+ * and the compiled watch, reconcile and webhook processes, each with `--metrics-auth kubernetes` as
+ * the generated Deployments run them; plus the Prometheus scrape config prometheus-operator would
+ * derive from our generated ServiceMonitors (job = Service name, honor_labels, scheme, TLS and the
+ * metrics reader's token).
  */
 import type { Subprocess } from "bun";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { componentName } from "../../gen/options.ts";
-import { webhookServerName } from "../../gen/observability/service-monitors.ts";
-import { COMPONENT_PORTS } from "../../gen/workloads.ts";
+import { componentName, resolveDeployOptions } from "../../gen/options.ts";
+import { renderServiceMonitor } from "../../gen/observability/service-monitors.ts";
+import { METRICS_READER, METRICS_READER_SECRET, renderMetricsReader } from "../../gen/rbac.ts";
+import type { KubeObject } from "../../lib/kube/types.ts";
 import type { Component } from "../../lib/rbac/permissions.ts";
 import { writeCertificateSet } from "../../lib/webhook/cert-files.ts";
 import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
@@ -32,6 +35,8 @@ export interface LiveInstall {
   watch: Replica;
   reconcile: Replica;
   webhook: { proc: Subprocess; url: string; ca: string; caFile: string };
+  /** The generated metrics reader's token, as the ServiceMonitors send it from its Secret. */
+  tokenFile: string;
   /** Posts one raw body to the webhook's /validate; resolves with the HTTP status and the response. */
   post(body: string): Promise<{ status: number; response?: { allowed: boolean; warnings?: string[] } }>;
   stop(): Promise<void>;
@@ -55,8 +60,7 @@ async function startWebhook(emu: Emulator, dir: string): Promise<LiveInstall["we
   const caFile = join(dir, "scrape-ca.crt");
   writeFileSync(caFile, certs.ca.cert);
   const kubeconfig = emu.writeKubeconfig(join(dir, "kubeconfig"));
-  // --metrics-auth none: the token path is proven with a real Prometheus in test/webhook/metrics-auth-binary.test.ts
-  const args = ["webhook", "serve", "--addr", "127.0.0.1:0", "--tls-cert", paths.tlsCert, "--tls-key", paths.tlsKey, "--kubeconfig", kubeconfig, "--log-format", "json", "--metrics-auth", "none", "--namespace", INSTALL_NAMESPACE];
+  const args = ["webhook", "serve", "--addr", "127.0.0.1:0", "--tls-cert", paths.tlsCert, "--tls-key", paths.tlsKey, "--kubeconfig", kubeconfig, "--log-format", "json", "--metrics-auth", "kubernetes", "--namespace", INSTALL_NAMESPACE];
   const proc = Bun.spawn([ensureBinary(), ...args], { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir } });
   let text = "";
   void (async () => {
@@ -76,14 +80,23 @@ export async function startLiveInstall(): Promise<LiveInstall> {
   const started: Subprocess[] = [];
   try {
     const cluster = await prepareCluster(emu, [INSTALL_NAMESPACE, ...NAMESPACES]);
+    // the generated metrics reader, and its token where the ServiceMonitors' Secret would hold it
+    for (const o of renderMetricsReader(resolveDeployOptions("1.0.0", { namespace: INSTALL_NAMESPACE })) as (KubeObject & { apiVersion: string; kind: string })[]) {
+      const plural = `${o.kind.toLowerCase()}s`;
+      await emu.store.create(o.apiVersion.includes("/") ? `${plural}.${o.apiVersion.split("/")[0]}` : plural, o as never, { namespace: o.metadata?.namespace });
+    }
+    const tokenFile = join(dir, "token");
+    writeFileSync(tokenFile, emu.serviceAccountToken(INSTALL_NAMESPACE, METRICS_READER));
     for (const ns of NAMESPACES) for (const pod of fixturePods(ns)) emu.store.load(pod as never);
     await emu.store.create("devopspolicies.devops.stochastic.io", testPolicy("strict", "shop", { ...CHECKS, enforcementMode: "enforce" }) as never, { namespace: "shop" });
     await emu.store.create("devopspolicies.devops.stochastic.io", testPolicy("observe", "batch", { ...CHECKS, enforcementMode: "audit" }) as never, { namespace: "batch" });
     const [watchSpec, reconcileSpec] = ["watch", "reconcile"].map((n) => LEASE_COMPONENTS.find((c) => c.name === n)!.spec);
-    const watch = await startReplica(watchSpec!, cluster.kubeconfigPath, "watch-0", LEASE_FLAGS);
+    // as the generated Deployments run them (gen/workloads.ts)
+    const authorized = ["--metrics-auth", "kubernetes"];
+    const watch = await startReplica({ ...watchSpec!, command: [...watchSpec!.command, ...authorized] }, cluster.kubeconfigPath, "watch-0", LEASE_FLAGS);
     started.push(watch.proc);
     // requeue every second: reconciles (and their duration histogram) keep moving between scrapes
-    const reconcile = await startReplica({ ...reconcileSpec!, command: [...reconcileSpec!.command, "--requeue-interval", "1s"] }, cluster.kubeconfigPath, "reconcile-0", LEASE_FLAGS);
+    const reconcile = await startReplica({ ...reconcileSpec!, command: [...reconcileSpec!.command, "--requeue-interval", "1s", ...authorized] }, cluster.kubeconfigPath, "reconcile-0", LEASE_FLAGS);
     started.push(reconcile.proc);
     const webhook = await startWebhook(emu, dir);
     started.push(webhook.proc);
@@ -92,6 +105,7 @@ export async function startLiveInstall(): Promise<LiveInstall> {
       watch,
       reconcile,
       webhook,
+      tokenFile,
       async post(body) {
         const res = await fetch(`${webhook.url}/validate`, { method: "POST", body, headers: { "Content-Type": "application/json" }, tls: { ca: webhook.ca } });
         const parsed = (await res.json()) as { response?: { allowed: boolean; warnings?: string[] } };
@@ -134,14 +148,36 @@ export async function sendReviews(install: LiveInstall, round: number): Promise<
   return verdicts;
 }
 
-/** What prometheus-operator generates from one ServiceMonitor endpoint, as a static job. */
-function scrapeJob(component: Component, url: string, caFile: string) {
-  const port = COMPONENT_PORTS[component];
+interface Endpoint {
+  port: string;
+  scheme?: string;
+  honorLabels?: boolean;
+  tlsConfig?: { ca?: { secret?: { name: string; key: string } }; serverName?: string; insecureSkipVerify?: boolean };
+  authorization?: { type?: string; credentials?: { name: string; key: string } };
+}
+
+/**
+ * What prometheus-operator generates from the component's generated ServiceMonitor endpoint, as a
+ * static job: its scheme and TLS settings, and its bearer token, with the Secrets it names read
+ * from files (the webhook's CA, the reader's token). A setting this does not translate fails.
+ */
+function scrapeJob(component: Component, url: string, install: LiveInstall) {
+  const monitor = renderServiceMonitor(resolveDeployOptions("1.0.0", { namespace: INSTALL_NAMESPACE }), component);
+  const { port, scheme, honorLabels, tlsConfig, authorization, ...rest } = monitor.spec.endpoints?.[0] as Endpoint & { path?: string; interval?: string };
+  if (Object.keys(rest).some((k) => k !== "path" && k !== "interval")) throw new Error(`scrapeJob: cannot translate ${Object.keys(rest).join(", ")} of the ${component} ServiceMonitor`);
+  const secretFile = (ref: { name: string; key: string }) => {
+    if (ref.name === METRICS_READER_SECRET && ref.key === "token") return install.tokenFile;
+    if (ref.name === "kube-devops-webhook-tls" && ref.key === "ca.crt") return install.webhook.caFile;
+    throw new Error(`scrapeJob: no file for Secret ${ref.name} key ${ref.key}`);
+  };
+  const tls = tlsConfig
+    ? { tls_config: { ...(tlsConfig.ca?.secret ? { ca_file: secretFile(tlsConfig.ca.secret) } : {}), ...(tlsConfig.serverName ? { server_name: tlsConfig.serverName } : {}), ...(tlsConfig.insecureSkipVerify ? { insecure_skip_verify: true } : {}) } }
+    : {};
+  const auth = authorization?.credentials ? { authorization: { type: authorization.type ?? "Bearer", credentials_file: secretFile(authorization.credentials) } } : {};
   const service = componentName(component);
-  const tls = port.scheme === "HTTPS" ? { scheme: "https", tls_config: { ca_file: caFile, server_name: webhookServerName(INSTALL_NAMESPACE) } } : {};
   // the target labels prometheus-operator sets: namespace, service, pod, endpoint (job is the Service)
-  const labels = { namespace: INSTALL_NAMESPACE, service, pod: `${service}-7d9f8-0`, endpoint: port.name };
-  return { job_name: service, honor_labels: true, ...tls, static_configs: [{ targets: [new URL(url).host], labels }] };
+  const labels = { namespace: INSTALL_NAMESPACE, service, pod: `${service}-7d9f8-0`, endpoint: port };
+  return { job_name: service, honor_labels: honorLabels === true, scheme: scheme ?? "http", ...tls, ...auth, static_configs: [{ targets: [new URL(url).host], labels }] };
 }
 
 /** The Prometheus config: 1 s scrapes and rule evaluations of all three components. */
@@ -149,6 +185,6 @@ export function scrapeConfig(install: LiveInstall): Record<string, unknown> {
   const urls: Record<Component, string> = { watch: install.watch.url, reconcile: install.reconcile.url, webhook: install.webhook.url };
   return {
     global: { scrape_interval: "1s", scrape_timeout: "1s", evaluation_interval: "1s" },
-    scrape_configs: (Object.keys(urls) as Component[]).map((c) => scrapeJob(c, urls[c], install.webhook.caFile)),
+    scrape_configs: (Object.keys(urls) as Component[]).map((c) => scrapeJob(c, urls[c], install)),
   };
 }

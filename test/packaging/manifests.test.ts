@@ -104,7 +104,8 @@ describe("Deployments (W-D4, W-P1)", () => {
       ]);
       expect(container.livenessProbe?.httpGet?.path).toBe("/healthz");
       expect(container.readinessProbe?.httpGet?.path).toBe("/readyz");
-      expect(container.readinessProbe?.httpGet?.scheme).toBe(component === "webhook" ? "HTTPS" : "HTTP");
+      // every component HTTPS by default: watch and reconcile with --metrics-auth kubernetes (decision 0029)
+      expect([container.startupProbe, container.livenessProbe, container.readinessProbe].map((p) => p?.httpGet?.scheme)).toEqual(["HTTPS", "HTTPS", "HTTPS"]);
       expect(container.env?.map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath])).toEqual([
         ["POD_NAME", "metadata.name"],
         ["POD_NAMESPACE", "metadata.namespace"],

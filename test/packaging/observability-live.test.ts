@@ -97,8 +97,14 @@ afterAll(async () => {
 });
 
 describe("observability against a live install (compiled components, real Prometheus)", () => {
-  test("Prometheus scrapes all three components under their Service's job", async () => {
+  test("Prometheus scrapes all three components under their Service's job, as the generated ServiceMonitors say: HTTPS with the reader's token", async () => {
     const jobs = ["watch", "reconcile", "webhook"].map((c) => componentName(c as never));
+    const config = scrapeConfig(install).scrape_configs as { job_name: string; scheme: string; authorization?: unknown; tls_config?: { insecure_skip_verify?: boolean } }[];
+    expect(config.map((j) => [j.job_name, j.scheme, j.authorization !== undefined, j.tls_config?.insecure_skip_verify === true])).toEqual([
+      ["kube-devops-watch", "https", true, true],
+      ["kube-devops-reconcile", "https", true, true],
+      ["kube-devops-webhook", "https", true, false],
+    ]);
     const down = await settle(async () => {
       const up = await prom.query(`up{namespace="${INSTALL_NAMESPACE}"} == 1`);
       return jobs.filter((j) => !up.some((s) => s.metric.job === j));

@@ -133,6 +133,18 @@ describe("ServiceMonitors (W-D5)", () => {
     expect(endpoint?.scheme).toBe("https");
     expect(endpoint?.tlsConfig?.ca?.secret).toEqual({ name: "kube-devops-webhook-tls", key: "ca.crt" });
     expect(endpoint?.tlsConfig?.serverName).toBe("kube-devops-webhook.kube-devops.svc");
-    expect(JSON.stringify(renderServiceMonitors(options))).not.toContain("insecureSkipVerify");
+    expect(JSON.stringify(webhook)).not.toContain("insecureSkipVerify");
+  });
+
+  test("watch and reconcile skip verification only where they serve a self-signed certificate, and then always with the reader's token (decision 0029)", () => {
+    for (const metricsAuth of ["kubernetes", "none"] as const) {
+      const monitors = renderServiceMonitors({ ...options, metricsAuth: { watch: metricsAuth, reconcile: metricsAuth, webhook: "kubernetes" } });
+      for (const name of ["kube-devops-watch", "kube-devops-reconcile"]) {
+        const endpoint = monitors.find((m) => m.metadata?.name === name)?.spec.endpoints?.[0];
+        expect({ name, scheme: endpoint?.scheme, skip: endpoint?.tlsConfig?.insecureSkipVerify, token: endpoint?.authorization !== undefined }).toEqual(
+          metricsAuth === "kubernetes" ? { name, scheme: "https", skip: true, token: true } : { name, scheme: "http", skip: undefined, token: false },
+        );
+      }
+    }
   });
 });

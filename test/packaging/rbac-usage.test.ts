@@ -5,9 +5,10 @@
  * lib/rbac/permissions.ts (the same list gen/rbac.ts renders), and afterwards every grant must have
  * been used — no 403, no unused permission. The scenario covers status, finalizer, audit history
  * and retention, class-change Events, enforce mode (a Deployment, StatefulSet and DaemonSet patched),
- * `--reports wgpolicyk8s` (its PolicyReport created, then updated) and the webhook's authorized
- * `/metrics` (a real token of the generated metrics reader: TokenReview, then SubjectAccessReview
- * against the generated reader role), and `--metrics-auth none` without those grants.
+ * `--reports wgpolicyk8s` (its PolicyReport created, then updated) and every component's authorized
+ * `/metrics` (`--metrics-auth kubernetes`, as generated: a real token of the generated metrics
+ * reader, TokenReview, then SubjectAccessReview against the generated reader role), and the
+ * webhook's `--metrics-auth none` without those grants.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
@@ -42,8 +43,12 @@ let emu: Emulator;
 let cluster: Cluster;
 const processes: Subprocess[] = [];
 const requests: { component: Component; attrs: RequestAttributes; allowed: boolean }[] = [];
-/** SubjectAccessReviews the webhook asked about scrapers: who, which path, the answer. */
+/** SubjectAccessReviews the components asked about scrapers: who, which path, the answer. */
 const scrapers: string[] = [];
+
+/** Scrapes as the generated ServiceMonitor of watch and reconcile: HTTPS without verifying the self-signed certificate. */
+const scrapeInsecure = (url: string, token?: string) => fetch(`${url}/metrics`, { headers: token ? { Authorization: `Bearer ${token}` } : {}, tls: { rejectUnauthorized: false } } as RequestInit);
+const readerToken = () => emu.serviceAccountToken(NAMESPACE, "kube-devops-metrics-reader");
 
 function serviceAccountUser(component: Component): string {
   return `system:serviceaccount:${NAMESPACE}:kube-devops-${component}`;
@@ -132,11 +137,12 @@ describe("reconcile under its generated RBAC", () => {
     const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-rbac-")), "kubeconfig"), { token: "sa-reconcile" });
     const proc = Bun.spawn(
       [ensureBinary(), "reconcile", "--kubeconfig", kubeconfig, "--log-format", "json", "--metrics-addr", "127.0.0.1:0", "--lease-namespace", NAMESPACE,
-        "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms", "--pod-debounce", "50ms", "--requeue-interval", "1s", "--audit-retention", "1", "--reports", "wgpolicyk8s"],
+        "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms", "--pod-debounce", "50ms", "--requeue-interval", "1s", "--audit-retention", "1", "--reports", "wgpolicyk8s", "--metrics-auth", "kubernetes"],
       { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", POD_NAME: "reconcile-0", POD_NAMESPACE: NAMESPACE } },
     );
     processes.push(proc);
-    const stderr = new Response(proc.stderr).text();
+    const stderr = readStderr(proc);
+    const scrapedBefore = scrapers.length;
 
     const status = async () => (await cluster.client.get<KubeObject & { status?: { healthScore?: number; classification?: string } }>(DEVOPS_POLICIES, "team", { namespace: "prod" })).status;
     await cluster.client.create(PODS, testPod("web", "prod", false));
@@ -171,11 +177,18 @@ describe("reconcile under its generated RBAC", () => {
         return true; // policy gone
       }
     }, "deletion");
+    // /metrics as the generated ServiceMonitor scrapes it: HTTPS, the reader's token
+    const url = await until(async () => /"metrics":"(https:[^"]+)"/.exec(stderr.text())?.[1], "the metrics URL");
+    expect((await scrapeInsecure(url)).status).toBe(401);
+    const metrics = await scrapeInsecure(url, readerToken());
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain("devopspolicy_");
+    expect(scrapers.slice(scrapedBefore)).toEqual([`${METRICS_READER_USER} get /metrics: true`]);
     proc.kill("SIGTERM");
     await proc.exited;
 
     expect(denied()).toEqual([]);
-    expect(await stderr).not.toContain("forbidden");
+    expect(await stderr.done).not.toContain("forbidden");
     const unused = allGrants("reconcile").filter((g) => !usedGrants("reconcile").includes(g));
     // grants whose code path this scenario does not reach yet; each entry says why it is granted
     const reread = "enforcement re-reads a workload only after a conflicting patch (lib/enforcement/apply-remediation.ts)";
@@ -192,7 +205,7 @@ describe("watch under its generated RBAC", () => {
     await cluster.client.create(PODS, testPod("watched", "prod", false)).catch(() => undefined);
     const proc = Bun.spawn(
       [ensureBinary(), "watch", "--kubeconfig", kubeconfig, "--log-format", "json", "--metrics-addr", "127.0.0.1:0", "--lease-namespace", NAMESPACE,
-        "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms"],
+        "--lease-duration", "2s", "--renew-deadline", "1500ms", "--retry-period", "300ms", "--metrics-auth", "kubernetes"],
       { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", POD_NAME: "watch-0", POD_NAMESPACE: NAMESPACE } },
     );
     processes.push(proc);
@@ -213,7 +226,11 @@ describe("watch under its generated RBAC", () => {
         log += new TextDecoder().decode(value);
       }
     })();
-    await until(async () => ((await (await fetch(`${url}/metrics`)).text()).includes('namespace_health_score{namespace="prod"}') ? true : undefined), "the leader's namespace gauge");
+    const scrapedBefore = scrapers.length;
+    expect((await scrapeInsecure(url)).status).toBe(401);
+    await until(async () => ((await (await scrapeInsecure(url, readerToken())).text()).includes('namespace_health_score{namespace="prod"}') ? true : undefined), "the leader's namespace gauge");
+    // one review for the token, then the cached decision
+    expect(scrapers.slice(scrapedBefore)).toEqual([`${METRICS_READER_USER} get /metrics: true`]);
     await until(async () => (requests.some((r) => r.component === "watch" && r.attrs.resource === "leases" && r.attrs.verb === "update") ? true : undefined), "a lease renewal");
     proc.kill("SIGTERM");
     expect(await proc.exited).toBe(0);
@@ -265,6 +282,7 @@ describe("webhook serve --self-managed under its generated RBAC", () => {
   }
 
   test("first start creates the Secret, a restart repairs a broken one; no 403, every grant used", async () => {
+    const scrapedBefore = scrapers.length;
     await cluster.client.create(VALIDATING_WEBHOOK_CONFIGURATIONS, renderAdmissionConfiguration(resolveDeployOptions("1.0.0", { namespace: NAMESPACE })) as unknown as KubeObject);
     const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-rbac-")), "kubeconfig"), { token: "sa-webhook" });
     await runWebhookOnce(kubeconfig); // Secret missing: get (404), create; VWC get, patch
@@ -274,7 +292,7 @@ describe("webhook serve --self-managed under its generated RBAC", () => {
     expect(denied()).toEqual([]);
     expect(allGrants("webhook").filter((g) => !usedGrants("webhook").includes(g))).toEqual([]);
     // the reader's access was judged by the generated reader role, once per run (then cached)
-    expect(scrapers).toEqual([`${METRICS_READER_USER} get /metrics: true`, `${METRICS_READER_USER} get /metrics: true`]);
+    expect(scrapers.slice(scrapedBefore)).toEqual([`${METRICS_READER_USER} get /metrics: true`, `${METRICS_READER_USER} get /metrics: true`]);
     // the metrics grants, used above: exactly what lib/server/metrics-auth.ts does
     expect(allGrants("webhook").filter((g) => /review/.test(g)).sort()).toEqual(["authentication.k8s.io/tokenreviews:create", "authorization.k8s.io/subjectaccessreviews:create"]);
     // the certificate grants, all used above: exactly what lib/webhook/self-managed-certs.ts does

@@ -23,8 +23,8 @@ describe("--reports", () => {
   test("wgpolicyk8s and openreports: get/create/update on their resource, cluster-wide, and the flag", () => {
     expect(reconcileRules("wgpolicyk8s")).toEqual([{ apiGroups: ["wgpolicyk8s.io"], resources: ["policyreports"], verbs: ["get", "create", "update"] }]);
     expect(reconcileRules("openreports")).toEqual([{ apiGroups: ["openreports.io"], resources: ["reports"], verbs: ["get", "create", "update"] }]);
-    expect(renderDeployment(parseDeployArgs({ reports: "openreports" }, "1.0.0"), "reconcile").spec?.template.spec?.containers[0]?.args?.slice(-5)).toEqual(["--reports", "openreports", "--exemptions", "--log-format", "json"]);
-    expect(componentArgs(resolveDeployOptions("1.0.0", { reports: "openreports" }), "watch")).toEqual(["watch", "--exemptions", "--log-format", "json"]);
+    expect(renderDeployment(parseDeployArgs({ reports: "openreports" }, "1.0.0"), "reconcile").spec?.template.spec?.containers[0]?.args?.slice(-7)).toEqual(["--reports", "openreports", "--metrics-auth", "kubernetes", "--exemptions", "--log-format", "json"]);
+    expect(componentArgs(resolveDeployOptions("1.0.0", { reports: "openreports" }), "watch")).toEqual(["watch", "--metrics-auth", "kubernetes", "--exemptions", "--log-format", "json"]);
     expect(componentPermissions("webhook", undefined, { reports: "openreports" })).toEqual(componentPermissions("webhook"));
   });
 

@@ -126,6 +126,8 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   eq: (a, b) => a === b,
   ne: (a, b) => a !== b,
   not: (v) => !truthy(v),
+  // Go's or: the first truthy argument, else the last
+  or: (...args) => args.find((v) => truthy(v)) ?? args[args.length - 1],
   // sprig's int (cast.ToInt): numbers truncated, numeric strings parsed, anything else 0
   int: (v) => {
     const n = typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : 0;
