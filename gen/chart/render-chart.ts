@@ -91,8 +91,10 @@ function withConditionalLines(base: string, variants: readonly (readonly [condit
 export function renderChart(version: string): Record<string, string> {
   const t = new TemplateTokens();
   const options = withQuotedVersion(t, templatedOptions(t, version, "self-managed"));
-  const metricsAuthOf = (component: Component, mode: MetricsAuthMode) => Object.fromEntries(COMPONENTS.map((c) => [c, c === component ? mode : "none"])) as Record<Component, MetricsAuthMode>;
-  const openMetrics = metricsAuthOf("webhook", "none");
+  // `mode` for one component and none for the others: each value's objects are rendered apart
+  const metricsAuthOf = (component: Component | undefined, mode: MetricsAuthMode = "none") =>
+    Object.fromEntries(COMPONENTS.map((c) => [c, c === component ? mode : "none"])) as Record<Component, MetricsAuthMode>;
+  const openMetrics = metricsAuthOf(undefined);
   const certManager = { ...options, webhook: { ...options.webhook, certMode: "cert-manager" as const } };
   const doc = (objects: readonly unknown[]) => t.substitute(toYaml(objects));
   const isCertManager = 'eq .Values.webhook.certificate.mode "cert-manager"';
