@@ -13,7 +13,7 @@ import { describeEmptyScope, type EmptyLiveScope, type EmptyScopeVerdict } from 
 import { describeFilteredToNothing, describeFilters, describeGates, enforceGates, filteredToNothing, OUTPUT_FORMATS, parseFailOn, parseMinScore, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
 import { findPolicyInObjects, parsePolicyRef, selectChecks, type NamedPolicy } from "../lib/analysis/select-checks.ts";
 import { explainEmptyLiveScope } from "../lib/cli/empty-live-scope.ts";
-import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
+import { defineExemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { listLivePods, listOwners, type LiveScope } from "../lib/cli/live-objects.ts";
 import { describeRepeats, expandInputPaths, policiesFromFile, readInput } from "../lib/cli/read-inputs.ts";
 import { collectFlagValues, collectListFlag } from "../lib/cli/repeated-flag.ts";
@@ -42,7 +42,7 @@ const args = {
   policy: { type: "string", description: "Check with a DevOpsPolicy: <namespace>/<name> (cluster, or the -f input) or a policy file (- for stdin); repeatable", valueHint: "ref" },
   "fail-on": { type: "string", description: "Exit 3 when a violation has this severity or higher: critical|high|medium|low", valueHint: "severity" },
   "min-score": { type: "string", description: "Exit 4 when the cluster score is below this (0-100)", valueHint: "score" },
-  ...exemptionsArg("score and gate"),
+  ...defineExemptionsArg("score and gate"),
   top: { type: "string", default: "10", description: "How many workloads to list under TOP FIXES", valueHint: "n" },
   now: { type: "string", description: "Evaluate as of this RFC 3339 time with Z or an offset (default: now), e.g. for a snapshot's pending durations", valueHint: "time" },
   ...rateLimitArgs,

@@ -9,7 +9,7 @@
  * Exempt checks get nothing added unless `--no-exemptions`.
  */
 import { defineCommand } from "citty";
-import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
+import { defineExemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
@@ -45,7 +45,7 @@ export default defineCommand({
     bundle: { type: "string", description: "A built-in bundle whose rules to enforce (baseline, restricted, permissive)", valueHint: "name" },
     "dry-run": { type: "string", description: "client: only print the plan; server: also have the API server validate the patches", valueHint: "client|server" },
     "max-patches": { type: "string", default: "10", description: "Patch at most this many workloads", valueHint: "n" },
-    ...exemptionsArg("remediate and report unresolved"),
+    ...defineExemptionsArg("remediate and report unresolved"),
     ...rateLimitArgs,
   },
   async run({ args }) {

@@ -13,7 +13,7 @@ import { defineCommand } from "citty";
 import { analyzeObjects } from "../lib/analysis/build-report.ts";
 import { countBySeverity, parseFailOn, parseMinScore } from "../lib/analysis/render-report.ts";
 import { selectChecks, type CheckSelection, type NamedPolicy } from "../lib/analysis/select-checks.ts";
-import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
+import { defineExemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { policiesFromFile } from "../lib/cli/read-inputs.ts";
 import { collectFlagValues } from "../lib/cli/repeated-flag.ts";
 import { listLivePods, listOwners } from "../lib/cli/live-objects.ts";
@@ -88,7 +88,7 @@ export default defineCommand({
     "allow-partial": { type: "boolean", description: "Exit 0 when some (not all) clusters fail" },
     "fail-on": { type: "string", description: "Exit 3 when a violation in any analyzed cluster has this severity or higher: critical|high|medium|low", valueHint: "severity" },
     "min-score": { type: "string", description: "Exit 4 when an analyzed cluster scores below this (0-100)", valueHint: "score" },
-    ...exemptionsArg("score and gate"),
+    ...defineExemptionsArg("score and gate"),
     ...rateLimitArgs,
   },
   async run({ args, rawArgs }) {

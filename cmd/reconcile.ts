@@ -7,7 +7,7 @@
  */
 import { defineCommand } from "citty";
 import { Registry } from "prom-client";
-import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
+import { defineExemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { usageError } from "../lib/errors.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
@@ -37,7 +37,7 @@ export default defineCommand({
     ...metricsListenerArgs,
     ...reconcileSettingArgs(),
     ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.reconcileLease),
-    ...exemptionsArg("score, remediate and report"),
+    ...defineExemptionsArg("score, remediate and report"),
     reports: { type: "string", default: "none", description: "Write one PolicyReport per policy: wgpolicyk8s (wgpolicyk8s.io/v1alpha2), openreports (openreports.io/v1alpha1) or none", valueHint: "format" },
     ...rateLimitArgs,
   },

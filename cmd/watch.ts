@@ -8,7 +8,7 @@
  */
 import { defineCommand } from "citty";
 import { Registry } from "prom-client";
-import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
+import { defineExemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { durationFlag } from "../lib/duration.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
@@ -33,7 +33,7 @@ export default defineCommand({
     ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.watchLease),
     "ready-staleness": { type: "string", default: "2m", description: "Not Ready when no watch is open and nothing was received for this long", valueHint: "duration" },
     "page-size": { type: "string", default: "500", description: "Pods per list page", valueHint: "n" },
-    ...exemptionsArg("score"),
+    ...defineExemptionsArg("score"),
     ...rateLimitArgs,
   },
   async run({ args }) {

@@ -8,7 +8,7 @@
 import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { exemptionsArg } from "../lib/cli/exemptions-flag.ts";
+import { defineExemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
@@ -55,7 +55,7 @@ export default defineCommand({
     "service-name": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the Service the certificate is issued for" },
     "webhook-configuration": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the ValidatingWebhookConfiguration whose caBundle is kept current" },
     "cert-check-interval": { type: "string", default: "300", description: "With --self-managed: seconds between certificate checks (renewal, pick-up of renewals by other replicas)" },
-    ...exemptionsArg("judge at admission"),
+    ...defineExemptionsArg("judge at admission"),
     "metrics-auth": {
       type: "enum",
       options: [...METRICS_AUTH_MODES],

@@ -42,6 +42,7 @@ export const PINNED_FLAGS: Record<Component, readonly PinnedFlag[]> = {
     { flag: "--self-managed", why: "webhook.certificate.mode decides the mode and the grants it needs" },
     { flag: "--no-self-managed", why: "webhook.certificate.mode decides the mode and the grants it needs" },
     { flag: "--metrics-auth", why: "webhook.metricsAuth decides it and the grants it needs" },
+    { flag: "--namespace", why: "the Role grants the TLS Secret, and the webhook configuration excludes, the release namespace" },
   ],
 };
 

@@ -135,9 +135,9 @@ export function dashboardRows(): RowSpec[] {
     {
       title: "Severity & Audit",
       panels: [
-        ts("Violations by Severity", "Violations across all policies by severity", [q(`sum by (severity) (devopspolicy_violations_by_severity{${NS}})`, "{{severity}}")], { width: 10 }),
+        ts("Violations by Severity", "Violations by severity, across the policies of the selected namespaces", [q(`sum by (severity) (devopspolicy_violations_by_severity{${NS}})`, "{{severity}}")], { width: 10 }),
         ts("Audit Results Over Time", "PolicyAuditResults created per hour", [q("sum(increase(devopspolicy_audit_results_total[1h]))", "audit results/h")]),
-        stat("Critical Violations", "Critical-severity violations across all policies", [q(`sum(devopspolicy_violations_by_severity{severity="critical",${NS}})`)], { steps: COUNT_STEPS }),
+        stat("Critical Violations", "Critical-severity violations, across the policies of the selected namespaces", [q(`sum(devopspolicy_violations_by_severity{severity="critical",${NS}})`)], { steps: COUNT_STEPS }),
       ],
     },
     {

@@ -9,7 +9,7 @@
 import type { ArgsDef } from "citty";
 
 /** The flag for a command whose `--no-exemptions` makes it `effect` exempt-annotated workloads like any other ("score and judge"). */
-export function exemptionsArg(effect: string) {
+export function defineExemptionsArg(effect: string) {
   return {
     exemptions: {
       type: "boolean",

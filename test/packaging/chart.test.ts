@@ -202,6 +202,8 @@ describe("chart/ (Helm)", () => {
     expect(errors({ watch: { extraArgs: ["--lease-name", "other"] } })).toEqual(["/watch/extraArgs/0 must NOT be valid"]);
     expect(errors({ reconcile: { extraArgs: ["--qps", "5", "--reports=wgpolicyk8s"] } })).toEqual(["/reconcile/extraArgs/2 must NOT be valid"]);
     expect(errors({ webhook: { extraArgs: ["--addr", ":9443", "--tls-secret=mine"] } })).toEqual(["/webhook/extraArgs/0 must NOT be valid", "/webhook/extraArgs/2 must NOT be valid"]);
+    // the webhook's own namespace: the Role grants its Secret there, the VWC excludes it
+    expect(errors({ webhook: { extraArgs: ["--namespace=elsewhere"] } })).toEqual(["/webhook/extraArgs/0 must NOT be valid"]);
     // a prefix is not the flag: --lease-name-suffix would be another flag
     expect(errors({ watch: { extraArgs: ["--lease-namex"] } })).toEqual([]);
     // every pinned flag is one the component's command declares, so the list cannot drift from the commands
