@@ -63,6 +63,19 @@ async function api<T>(url: string): Promise<T> {
  * `rules` is given) and waits until its API answers.
  */
 export async function startPrometheus(config: Record<string, unknown>, rules?: { groups: unknown[] }): Promise<Prometheus> {
+  // the port is free when chosen, but another listener may take it before Prometheus binds it
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(config, rules);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof PortTakenError)) throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startOnce(config: Record<string, unknown>, rules?: { groups: unknown[] }): Promise<Prometheus> {
   const binary = prometheusBinary();
   const dir = mkdtempSync(join(tmpdir(), "kd-prom-"));
   const full = { ...config };
@@ -92,10 +105,13 @@ export async function startPrometheus(config: Record<string, unknown>, rules?: {
   };
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
-    if (ready) return prom;
+    // whoever answers must be this Prometheus, not another listener that took the port first
+    const ready = await fetch(`${url}/-/ready`).then(async (r) => r.ok && (await r.text()).includes("Prometheus"), () => false);
+    if (ready && proc.exitCode === null) return prom;
     if (proc.exitCode !== null || Date.now() > deadline) {
       proc.kill("SIGKILL");
+      await proc.exited;
+      if (log.includes("address already in use")) throw new PortTakenError(`port ${port} was taken before Prometheus bound it`);
       throw new Error(`Prometheus did not start: ${log.slice(-2000)}`);
     }
     await Bun.sleep(100);
