@@ -4,27 +4,19 @@
  * and deletion releases the finalizer, removes metric series and audit results.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Registry } from "prom-client";
-import { systemClock } from "../../lib/kube/clock.ts";
-import { listWatch } from "../../lib/kube/list-watch.ts";
 import { DEVOPS_POLICIES, EVENTS, PODS, POLICY_AUDIT_RESULTS } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
-import { createLogger } from "../../lib/log.ts";
 import { FINALIZER } from "../../lib/operator/finalizer.ts";
-import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
-import { PolicyOperator } from "../../lib/operator/operator.ts";
 import type { DevOpsPolicyStatus } from "../../lib/policy/schema.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { eventually, prepareCluster, testPod, testPolicy, type Cluster } from "./support.ts";
+import { startTestOperator, type TestOperator } from "./test-operator.ts";
 
 type Policy = KubeObject & { status?: DevOpsPolicyStatus };
 
 let emu: Emulator;
 let cluster: Cluster;
-const registry = new Registry();
-const stop = new AbortController();
-let running: Promise<void>;
-let operator: PolicyOperator;
+let running: TestOperator;
 
 beforeAll(async () => {
   emu = await startEmulator();
@@ -32,21 +24,11 @@ beforeAll(async () => {
   const { client } = cluster;
   await client.create(PODS, testPod("good", "prod", false));
   await client.create(PODS, testPod("bad", "prod", true));
-  const metrics = createOperatorMetrics(registry);
-  operator = new PolicyOperator({
-    client,
-    clock: systemClock,
-    logger: createLogger({ level: "silent" }),
-    metrics,
-    options: { requeueMs: 60_000, podDebounceMs: 50, auditIntervalMs: 3_600_000, auditRetention: 3, statusHeartbeatMs: 600_000, workers: 2 },
-    watch: (o) => listWatch({ client, ...o }),
-  });
-  running = operator.run(stop.signal);
+  running = startTestOperator(client);
 });
 
 afterAll(async () => {
-  stop.abort();
-  await running;
+  await running.stop();
   await emu.stop();
 });
 
@@ -63,7 +45,7 @@ describe("reconcile against the emulator", () => {
     expect(policy.status).toMatchObject({ healthScore: 95, violations: 3, classification: "Healthy", healthy: true, observedGeneration: 1, message: "3 violations across 2 pods — Healthy (95)" });
     expect(policy.status?.conditions?.[0]).toMatchObject({ type: "Ready", status: "True", reason: "Evaluated" });
     expect(policy.metadata?.finalizers).toEqual(["example.com/keep"]);
-    expect(operator.readiness().ready).toBe(true);
+    expect(running.operator.readiness().ready).toBe(true);
   });
 
   test("a pod change moves the status without touching the policy", async () => {
@@ -95,7 +77,7 @@ describe("reconcile against the emulator", () => {
     const results = await eventually(async () => {
       const { items } = await cluster.client.listAll<KubeObject & { spec: { policyName: string } }>(POLICY_AUDIT_RESULTS, { namespace: "prod", labelSelector: "devops.stochastic.io/policy=team" });
       // Four distinct results were recorded (95, 100, 95 with bad2, 98); retention keeps 3.
-      const recorded = (await registry.metrics()).includes("devopspolicy_audit_results_total 4");
+      const recorded = (await running.registry.metrics()).includes("devopspolicy_audit_results_total 4");
       return recorded && items.length === 3 ? items : undefined;
     }, "four audit results recorded, three kept");
     const policy = await getPolicy("team");
@@ -109,7 +91,7 @@ describe("reconcile against the emulator", () => {
   });
 
   test("metrics carry the policy's series", async () => {
-    const text = await registry.metrics();
+    const text = await running.registry.metrics();
     expect(text).toContain('devopspolicy_health_score{namespace="prod",policy="team"} 98');
     expect(text).toContain('devopspolicy_violations_by_severity{severity="high",namespace="prod",policy="team"} 1');
     expect(text).toMatch(/devopspolicy_reconcile_total \d+/);
@@ -117,7 +99,7 @@ describe("reconcile against the emulator", () => {
 
   test("delete: series removed while another controller's finalizer holds it, audit results collected", async () => {
     await cluster.client.delete(DEVOPS_POLICIES, "team", { namespace: "prod" });
-    await eventually(async () => ((await registry.metrics()).includes('policy="team"') ? undefined : true), "the policy's series removed");
+    await eventually(async () => ((await running.registry.metrics()).includes('policy="team"') ? undefined : true), "the policy's series removed");
     expect((await getPolicy("team")).metadata?.finalizers).toEqual(["example.com/keep"]);
     await cluster.client.patch(DEVOPS_POLICIES, "team", { type: "json", ops: [{ op: "remove", path: "/metadata/finalizers/0" }] }, { namespace: "prod" });
     await eventually(async () => {

@@ -5,17 +5,12 @@
  * following pod changes.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Registry } from "prom-client";
-import { systemClock } from "../../lib/kube/clock.ts";
-import { listWatch } from "../../lib/kube/list-watch.ts";
 import { DEVOPS_POLICIES, PODS, POLICY_AUDIT_RESULTS } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
-import { createLogger } from "../../lib/log.ts";
-import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
-import { PolicyOperator } from "../../lib/operator/operator.ts";
 import type { DevOpsPolicyStatus } from "../../lib/policy/schema.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { eventually, prepareCluster, testPod, testPolicy, type Cluster } from "./support.ts";
+import { startTestOperator, type TestOperator } from "./test-operator.ts";
 
 let emu: Emulator;
 let cluster: Cluster;
@@ -27,22 +22,8 @@ beforeAll(async () => {
 
 afterAll(() => emu.stop());
 
-function startOperator(): { registry: Registry; stop: () => Promise<void> } {
-  const registry = new Registry();
-  const abort = new AbortController();
-  const operator = new PolicyOperator({
-    client: cluster.client,
-    clock: systemClock,
-    logger: createLogger({ level: "silent" }),
-    metrics: createOperatorMetrics(registry),
-    options: { requeueMs: 60_000, podDebounceMs: 20, auditIntervalMs: 3_600_000, auditRetention: 10, statusHeartbeatMs: 600_000, workers: 2 },
-    watch: (o) => listWatch({ client: cluster.client, ...o, backoff: { baseMs: 20, maxMs: 200, minMs: 10 } }),
-  });
-  const running = operator.run(abort.signal);
-  return { registry, stop: async () => {
-    abort.abort();
-    await running;
-  } };
+function startOperator(): TestOperator {
+  return startTestOperator(cluster.client, { options: { podDebounceMs: 20, auditRetention: 10 }, watchBackoff: { baseMs: 20, maxMs: 200, minMs: 10 } });
 }
 
 const score = async () => (await cluster.client.get<KubeObject & { status?: DevOpsPolicyStatus }>(DEVOPS_POLICIES, "team", { namespace: "prod" })).status?.healthScore;

@@ -5,27 +5,22 @@
  * the CRD is updated, the field is written again without a restart.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Registry } from "prom-client";
 import { upsertCrd, waitEstablished } from "../../lib/crd/install-crds.ts";
 import { systemClock } from "../../lib/kube/clock.ts";
-import { listWatch } from "../../lib/kube/list-watch.ts";
 import { DEVOPS_POLICIES, NAMESPACES, PODS } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
 import { createLogger } from "../../lib/log.ts";
-import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
-import { PolicyOperator } from "../../lib/operator/operator.ts";
 import type { DevOpsPolicyStatus } from "../../lib/policy/schema.ts";
 import { renderCrds } from "../../gen/crd.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { eventually, prepareCluster, testPod, testPolicy, type Cluster } from "./support.ts";
+import { startTestOperator, type TestOperator } from "./test-operator.ts";
 
 type Policy = KubeObject & { status?: DevOpsPolicyStatus };
 
 let emu: Emulator;
 let cluster: Cluster;
-const registry = new Registry();
-const stop = new AbortController();
-let running: Promise<void>;
+let running: TestOperator;
 const lines: string[] = [];
 
 /** Our CRDs, the DevOpsPolicy one without `status.enforcementMode`: what a release before it installed. */
@@ -46,26 +41,17 @@ beforeAll(async () => {
   await waitEstablished(client, olderCrds().map((c) => c.metadata.name), { timeoutMs: 10_000, clock: systemClock });
   await client.create(NAMESPACES, { apiVersion: "v1", kind: "Namespace", metadata: { name: "prod" } });
   await client.create(PODS, testPod("bad", "prod", true));
-  const operator = new PolicyOperator({
-    client,
-    clock: systemClock,
-    logger: createLogger({ level: "info", format: "json", write: (line) => lines.push(line) }),
-    metrics: createOperatorMetrics(registry),
-    // requeue every 100 ms: many evaluations of an unchanged namespace
-    options: { requeueMs: 100, podDebounceMs: 50, auditIntervalMs: 3_600_000, auditRetention: 3, statusHeartbeatMs: 600_000, workers: 1 },
-    watch: (o) => listWatch({ client, ...o }),
-  });
-  running = operator.run(stop.signal);
+  // requeue every 100 ms: many evaluations of an unchanged namespace
+  running = startTestOperator(client, { logger: createLogger({ level: "info", format: "json", write: (line) => lines.push(line) }), options: { requeueMs: 100, workers: 1 } });
 });
 
 afterAll(async () => {
-  stop.abort();
-  await running;
+  await running.stop();
   await emu.stop();
 });
 
 async function reconciles(): Promise<number> {
-  const metric = await registry.getSingleMetric("devopspolicy_reconcile_total")?.get();
+  const metric = await running.registry.getSingleMetric("devopspolicy_reconcile_total")?.get();
   return metric?.values[0]?.value ?? 0;
 }
 
