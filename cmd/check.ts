@@ -15,7 +15,7 @@ import { createKubeClient, type KubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
 import { NODES, PODS } from "../lib/kube/resources.ts";
 import { REPORTS_SETTINGS, type ReportsSetting } from "../lib/reports/policy-report.ts";
-import { METRICS_AUTH_MODES } from "../lib/webhook/constants.ts";
+import { METRICS_AUTH_MODES, parseMetricsAuthMode } from "../lib/webhook/constants.ts";
 
 /** `  Label ........ value`: the value starts at column 33, as in the reference. */
 function dots(label: string, value: string): string {
@@ -54,8 +54,7 @@ export default defineCommand({
     if (!REPORTS_SETTINGS.includes(reports)) throw usageError(`Invalid --reports "${args.reports}": expected one of ${REPORTS_SETTINGS.join(", ")}`);
     const certMode = args["cert-mode"];
     if (!(CERT_MODES as readonly string[]).includes(certMode)) throw usageError(`Invalid --cert-mode "${certMode}": expected one of ${CERT_MODES.join(", ")}`);
-    const metricsAuth = args["metrics-auth"];
-    if (!(METRICS_AUTH_MODES as readonly string[]).includes(metricsAuth)) throw usageError(`Invalid --metrics-auth "${metricsAuth}": expected one of ${METRICS_AUTH_MODES.join(", ")}`);
+    const metricsAuth = parseMetricsAuthMode(args["metrics-auth"]);
     const components: CheckComponent[] = args.component === "all" ? [...CHECK_COMPONENTS] : [args.component as CheckComponent];
     if (!components.every((c) => (CHECK_COMPONENTS as readonly string[]).includes(c))) {
       throw usageError(`Invalid --component "${args.component}": expected all or one of ${CHECK_COMPONENTS.join(", ")}`);

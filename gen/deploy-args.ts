@@ -9,7 +9,7 @@ import { integerFlag } from "../lib/integer-flag.ts";
 import { parseReconcileSetting, RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSettings, reconcileSettingArgs } from "../lib/operator/settings.ts";
 import { COMPONENTS, type Component, REPORTS_SETTINGS, type ReportsSetting } from "../lib/rbac/permissions.ts";
 import { parseNamespaceFlag } from "../lib/resource-names.ts";
-import { METRICS_AUTH_MODES, type MetricsAuthMode } from "../lib/webhook/constants.ts";
+import { METRICS_AUTH_MODES, parseMetricsAuthMode, type MetricsAuthMode } from "../lib/webhook/constants.ts";
 import { CERT_MODES, type CertMode, DEFAULT_NAMESPACE, defaultImage, type DeployOptions, resolveDeployOptions } from "./options.ts";
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -94,8 +94,7 @@ export function parseLabels(value: string, flag: string): Record<string, string>
 
 /** One mode for every component (the chart can set them one by one). */
 function parseMetricsAuth(value: string | undefined): Record<Component, MetricsAuthMode> {
-  const mode = value ?? "kubernetes";
-  if (!(METRICS_AUTH_MODES as readonly string[]).includes(mode)) throw usageError(`--metrics-auth "${mode}" must be one of ${METRICS_AUTH_MODES.join(", ")}`);
+  const mode = parseMetricsAuthMode(value ?? "kubernetes");
   return Object.fromEntries(COMPONENTS.map((c) => [c, mode])) as Record<Component, MetricsAuthMode>;
 }
 

@@ -11,7 +11,7 @@ import { usageError } from "../errors.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log.ts";
 import { createEphemeralServingCertificate } from "../webhook/certs.ts";
-import { METRICS_AUTH_MODES, METRICS_PATH, type MetricsAuthMode } from "../webhook/constants.ts";
+import { METRICS_AUTH_MODES, METRICS_PATH, type MetricsAuthMode, parseMetricsAuthMode } from "../webhook/constants.ts";
 import { startTlsServer } from "../webhook/tls-server.ts";
 import { parseListenAddress } from "./listen-address.ts";
 import { createMetricsAccess } from "./metrics-auth.ts";
@@ -40,13 +40,12 @@ export interface MetricsListenerSettings {
 
 /** Checks the flags before any cluster access; throws usage errors naming the flag. */
 export function parseMetricsListenerArgs(args: { "metrics-auth"?: string; "metrics-tls-cert"?: string; "metrics-tls-key"?: string }): MetricsListenerSettings {
-  const mode = args["metrics-auth"] ?? "none";
-  if (!(METRICS_AUTH_MODES as readonly string[]).includes(mode)) throw usageError(`Invalid --metrics-auth "${mode}": expected one of ${METRICS_AUTH_MODES.join(", ")}`);
+  const mode = parseMetricsAuthMode(args["metrics-auth"] ?? "none");
   const cert = args["metrics-tls-cert"];
   const key = args["metrics-tls-key"];
   if ((cert === undefined) !== (key === undefined)) throw usageError("--metrics-tls-cert and --metrics-tls-key go together: pass both, or neither for a self-signed certificate");
   if (cert !== undefined && mode !== "kubernetes") throw usageError("--metrics-tls-cert and --metrics-tls-key need --metrics-auth kubernetes: with none the listener serves plain HTTP");
-  return { mode: mode as MetricsAuthMode, ...(cert !== undefined && key !== undefined ? { files: { cert, key } } : {}) };
+  return { mode, ...(cert !== undefined && key !== undefined ? { files: { cert, key } } : {}) };
 }
 
 export interface MetricsListenerOptions {

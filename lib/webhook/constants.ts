@@ -4,6 +4,7 @@
  * the server and the gen/ manifests (Service, Deployment, VWC) all read, so the
  * certificate's SANs, the Service and the VWC can never disagree (reference W-A2).
  */
+import { usageError } from "../errors.ts";
 
 /** Namespace the toolkit deploys into (the manifests' namespace; reference default was `default`). */
 export const WEBHOOK_NAMESPACE = "kube-devops";
@@ -40,5 +41,11 @@ export function serviceDnsNames(service: string, namespace: string): string[] {
  */
 export const METRICS_AUTH_MODES = ["kubernetes", "none"] as const;
 export type MetricsAuthMode = (typeof METRICS_AUTH_MODES)[number];
+
+/** `--metrics-auth` as every command that takes it reads it: a usage error naming the value otherwise. */
+export function parseMetricsAuthMode(value: string): MetricsAuthMode {
+  if ((METRICS_AUTH_MODES as readonly string[]).includes(value)) return value as MetricsAuthMode;
+  throw usageError(`Invalid --metrics-auth "${value}": expected one of ${METRICS_AUTH_MODES.join(", ")}`);
+}
 /** The non-resource path a scraper must be allowed to `get` (RBAC `nonResourceURLs`). */
 export const METRICS_PATH = "/metrics";
