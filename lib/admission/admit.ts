@@ -52,12 +52,26 @@ export interface AdmitOptions {
 /** Owners whose controllers create pods/ReplicaSets/Jobs from a template that admission already saw. */
 const TEMPLATE_OWNERS = new Set(["ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]);
 
+/** The annotation the kubelet puts on the API copy ("mirror pod") of a static pod. */
+export const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
+
+/**
+ * True when the kubelet is publishing the mirror of a static pod: the kubelet runs the static
+ * pod from its manifest whatever admission says, so a denial would only hide a running pod
+ * from the API (and from scoring). NodeRestriction lets a node create nothing but mirror pods.
+ */
+function isMirrorPod(object: unknown, username: string): boolean {
+  return username.startsWith("system:node:") && asRecord(asRecord(asRecord(object)?.metadata)?.annotations)?.[MIRROR_POD_ANNOTATION] !== undefined;
+}
+
 /**
  * True when a built-in controller is creating this object for its owner: the owner's
  * template was validated when it was admitted, and denying its children now would
- * stall scale-ups and reschedules of workloads that predate the policy.
+ * stall scale-ups and reschedules of workloads that predate the policy. Also true for a
+ * kubelet's mirror pod (isMirrorPod). Such objects get warnings, never a denial.
  */
 export function isControllerCreated(object: unknown, username: string | undefined): boolean {
+  if (username?.startsWith("system:node:")) return isMirrorPod(object, username);
   // The identity first: for people and CI it settles the question without reading the owners.
   if (username !== "system:kube-controller-manager" && !(username?.startsWith("system:serviceaccount:kube-system:") ?? false)) return false;
   const ref = controllerRef(object as KubeObjectLike);

@@ -170,6 +170,18 @@ describe("admitRequest(): controller-created children", () => {
     expect(isControllerCreated(pod([]), "system:kube-controller-manager")).toBe(false);
     expect(isControllerCreated(owned("Job"), "system:serviceaccount:default:job-controller")).toBe(false);
   });
+
+  test("a kubelet's mirror pod of a static pod is admitted with warnings: the kubelet runs it whatever admission says", () => {
+    const mirror = pod([LATEST], { annotations: { "kubernetes.io/config.mirror": "4f1c0c0e3b8e" }, ownerReferences: [{ apiVersion: "v1", kind: "Node", name: "node-1", uid: "n", controller: true }] });
+    const d = admit(request(mirror, { userInfo: { username: "system:node:node-1", groups: ["system:nodes"] } }), [ENFORCE_LATEST]);
+    expect(d.response.allowed).toBe(true);
+    expect(d.warnings).toEqual(["latest_tag"]);
+    // a node creating anything else, or anyone else sending the annotation, is judged as usual
+    const plain = pod([LATEST], { ownerReferences: [{ apiVersion: "v1", kind: "Node", name: "node-1", uid: "n", controller: true }] });
+    expect(admit(request(plain, { userInfo: { username: "system:node:node-1" } }), [ENFORCE_LATEST]).response.allowed).toBe(false);
+    expect(admit(request(mirror, { userInfo: { username: "mallory" } }), [ENFORCE_LATEST]).response.allowed).toBe(false);
+    expect(admit(request(mirror, { userInfo: { username: "system:kube-controller-manager" } }), [ENFORCE_LATEST]).response.allowed).toBe(false);
+  });
 });
 
 describe("admitRequest(): exemptions", () => {
