@@ -6,20 +6,41 @@
  */
 import type { AdmissionResponse } from "./review.ts";
 
-/** Kubernetes truncates long warning lists; keep ours readable and bounded. */
+/**
+ * The API server bounds the warnings of one response: past 4,096 characters in all it cuts
+ * every warning to 256 and drops those that still do not fit (apiserver endpoints/filters
+ * warning.go), so our last line, the "and N more" summary, would be the first to go. Ours stay
+ * inside both limits, the summary included, and leave one warning's room for the API server's own.
+ */
 export const MAX_WARNINGS = 20;
-const MAX_WARNING_LENGTH = 256;
+export const MAX_WARNING_LENGTH = 256;
+export const MAX_WARNINGS_TOTAL = 4096 - MAX_WARNING_LENGTH;
 
 function clip(warning: string): string {
   return warning.length > MAX_WARNING_LENGTH ? `${warning.slice(0, MAX_WARNING_LENGTH - 3)}...` : warning;
 }
 
+function summary(left: number): string {
+  return `... and ${left} more DevOpsPolicy findings`;
+}
+
 function boundWarnings(warnings: readonly string[]): string[] | undefined {
   if (warnings.length === 0) return undefined;
-  const clipped: string[] = [];
-  for (const w of warnings) clipped.push(clip(w));
-  if (clipped.length <= MAX_WARNINGS) return clipped;
-  return [...clipped.slice(0, MAX_WARNINGS - 1), `... and ${clipped.length - MAX_WARNINGS + 1} more DevOpsPolicy findings`];
+  const kept: string[] = [];
+  let total = 0;
+  for (let i = 0; i < warnings.length; i++) {
+    const w = clip(warnings[i] as string);
+    const last = i === warnings.length - 1;
+    // room for this one, and unless it is the last, for the summary of those after it
+    const reserve = last ? 0 : summary(warnings.length - i - 1).length;
+    if (kept.length + (last ? 1 : 2) > MAX_WARNINGS || total + w.length + reserve > MAX_WARNINGS_TOTAL) {
+      kept.push(summary(warnings.length - i));
+      return kept;
+    }
+    kept.push(w);
+    total += w.length;
+  }
+  return kept;
 }
 
 function withWarnings(response: AdmissionResponse, warnings: readonly string[]): AdmissionResponse {
