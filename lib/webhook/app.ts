@@ -93,7 +93,8 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
       record(metrics, request.operation, decision);
       response = decision.response;
       if (!response.allowed) {
-        logger.info("admission denied", { uid: request.uid, namespace: decision.namespace, kind: request.kind.kind, name: request.name ?? "", reason: response.status?.message ?? "" });
+        // who asked, as Gatekeeper's --log-denies does: the line an auditor looks for
+        logger.info("admission denied", { uid: request.uid, namespace: decision.namespace, kind: request.kind.kind, name: request.name ?? "", operation: request.operation, user: request.userInfo?.username ?? "", dryRun: request.dryRun === true, reason: response.status?.message ?? "" });
       }
     } catch (err) {
       metrics.errors.inc({ reason: "internal" });

@@ -28,6 +28,13 @@ describe("POST /validate", () => {
     });
   });
 
+  test("a denial is logged with who asked, the operation and whether it was a dry run", async () => {
+    const { app, lines } = makeApp();
+    await post(app, review(request(pod([goodContainer("app", { image: "nginx:latest" })]), { dryRun: true })));
+    const denial = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "admission denied" || l.message === "admission denied");
+    expect(denial).toMatchObject({ uid: "3f1e6c2a-0000-4000-8000-000000000001", namespace: "prod", kind: "Pod", operation: "CREATE", user: "alice", dryRun: true, reason: "Denied by DevOpsPolicy: container 'app' uses :latest tag" });
+  });
+
   test("a v1beta1 review is answered in v1beta1", async () => {
     const { app } = makeApp();
     const res = await post(app, review(request(pod([goodContainer()])), "admission.k8s.io/v1beta1"));
