@@ -69,8 +69,8 @@ export default defineCommand({
     const { logger, globals, env } = cliRuntime();
     const ownNamespace = args.namespace ?? env.POD_NAMESPACE ?? WEBHOOK_NAMESPACE;
     const conn = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CONTROLLER_RATE_LIMIT) });
-    const metrics = createWebhookMetrics();
     const cache = createPolicyCache({ client: conn.client, logger });
+    const metrics = createWebhookMetrics(undefined, { policyCacheAgeSeconds: cache.ageSeconds });
     const metricsAuth = args["metrics-auth"];
     const access = metricsAuth === "kubernetes" ? createMetricsAccess({ client: conn.client, logger, path: METRICS_PATH }) : undefined;
     const { app, validate } = createWebhookHandlers({ ownNamespace, policiesFor: cache.policiesFor, exemptions: args.exemptions !== false, metrics, logger, readiness: cache.readiness, ...(access ? { metricsAccess: access.check } : {}) });

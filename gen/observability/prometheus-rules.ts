@@ -55,6 +55,14 @@ export function alertRules(namespace: string): AlertRule[] {
       "{{ $value | humanize }} admission requests/s are allowed without a verdict (fail-open). Check the webhook logs.",
     ),
     alert(
+      "KubeDevopsWebhookPoliciesStale",
+      `max(webhook_policy_cache_age_seconds{${job("webhook")}}) > 300`,
+      "5m",
+      "warning",
+      "A webhook replica admits with DevOpsPolicies it has not refreshed for over 5 minutes",
+      "A webhook replica has not heard from the API server's DevOpsPolicy watch for {{ $value | humanizeDuration }}. It keeps judging with the policies as it last saw them (it stays ready: replicas going unready together would leave nothing to ask), so policy changes since then are not applied. Check the webhook logs (policy watch failed) and its access to the API server.",
+    ),
+    alert(
       "KubeDevopsWebhookCertificateReloadFailing",
       "sum(increase(webhook_certificate_reload_errors_total[15m])) > 0",
       "15m",

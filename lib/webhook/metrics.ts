@@ -76,8 +76,14 @@ function help(name: keyof typeof METRICS): { name: string; help: string } {
   return { name, help: METRICS[name].help };
 }
 
+/** What the metrics read when scraped. */
+export interface WebhookMetricSources {
+  /** webhook_policy_cache_age_seconds (exported only when given). */
+  policyCacheAgeSeconds?: () => number;
+}
+
 /** Creates the metrics on `registry` (a fresh one by default). */
-export function createWebhookMetrics(registry = new Registry()): WebhookMetrics {
+export function createWebhookMetrics(registry = new Registry(), sources: WebhookMetricSources = {}): WebhookMetrics {
   const registers = [registry];
   const buildInfo = new Gauge({ ...help("kube_devops_build_info"), labelNames: ["component", "version", "commit"], registers });
   buildInfo.set({ component: "webhook", version: VERSION, commit: COMMIT }, 1);
@@ -88,6 +94,8 @@ export function createWebhookMetrics(registry = new Registry()): WebhookMetrics 
   // the verdicts of what the generated VWC sends start at 0: an idle webhook's request panels show
   // 0 rather than "No data", and rate() sees the first request of each kind
   for (const operation of ["CREATE", "UPDATE"]) for (const allowed of ["true", "false"]) requests.inc({ operation, allowed }, 0);
+  const { policyCacheAgeSeconds } = sources;
+  if (policyCacheAgeSeconds) new Gauge({ ...help("webhook_policy_cache_age_seconds"), registers, collect() { this.set(policyCacheAgeSeconds()); } });
   return {
     registry,
     requests,

@@ -2,11 +2,14 @@
  * @module
  * The webhook's DevOpsPolicy cache: one list+watch over all namespaces (lib/kube)
  * feeding a PolicyIndex, so admission never calls the API server per request
- * (reference W-A8). Readiness waits for the first complete list and drops when the
- * watch has been broken for longer than `maxStalenessMs`.
+ * (reference W-A8). Readiness waits for the first complete list only: when the watch
+ * breaks, the last known policies keep applying (every replica of a webhook that went
+ * unready at once would leave the API server nobody to ask, which admits everything under
+ * failurePolicy Ignore and blocks every pod under Fail) and `ageSeconds` says how old they are.
  */
 import { listWatch, type ListWatch, type ListWatchEvent } from "../kube/list-watch.ts";
 import type { KubeClient } from "../kube/client.ts";
+import { systemClock, type Clock } from "../kube/clock.ts";
 import { DEVOPS_POLICIES } from "../kube/resources.ts";
 import type { Logger } from "../log.ts";
 import type { Readiness } from "../server/probe-app.ts";
@@ -17,6 +20,8 @@ type Projected = ReturnType<typeof projectAdmissionPolicy>;
 export interface PolicyCache {
   policiesFor(namespace: string): readonly AdmissionPolicy[];
   readiness(): Readiness;
+  /** Seconds the policies served may lag the API server: 0 while the watch is open (webhook_policy_cache_age_seconds). */
+  ageSeconds(): number;
   /** Runs the list+watch loop until `signal` aborts. */
   start(signal: AbortSignal): Promise<void>;
   readonly size: number;
@@ -25,8 +30,8 @@ export interface PolicyCache {
 export interface PolicyCacheOptions {
   client: KubeClient;
   logger: Logger;
-  /** How long a broken watch may serve the last known policies while staying ready. */
-  maxStalenessMs?: number;
+  /** The list+watch's clock too (the real one by default). */
+  clock?: Clock;
 }
 
 function splitKey(key: string): { namespace: string; name: string } {
@@ -38,7 +43,8 @@ function splitKey(key: string): { namespace: string; name: string } {
 export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
   const index = new PolicyIndex();
   const { logger } = options;
-  const maxStalenessMs = options.maxStalenessMs ?? 300_000;
+  const clock = options.clock ?? systemClock;
+  const startedAt = clock.now();
 
   function apply(key: string, projected: Projected): void {
     if ("policy" in projected) {
@@ -59,6 +65,7 @@ export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
 
   const watch: ListWatch<Projected> = listWatch<Projected>({
     client: options.client,
+    clock,
     type: DEVOPS_POLICIES,
     project: (obj) => projectAdmissionPolicy(obj),
     onEvent(event: ListWatchEvent<Projected>) {
@@ -90,8 +97,12 @@ export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
     readiness() {
       const health = watch.health();
       if (!health.synced) return { ready: false, reasons: ["DevOpsPolicy cache has not completed its first list"] };
-      if (!watch.isReady(maxStalenessMs)) return { ready: false, reasons: [`DevOpsPolicy watch broken for more than ${Math.round(maxStalenessMs / 1000)} s`] };
       return { ready: true, reasons: [] };
+    },
+    ageSeconds() {
+      const { synced, watching, lastActivity } = watch.health();
+      if (synced && watching) return 0;
+      return Math.max(0, (clock.now() - (synced && lastActivity !== undefined ? lastActivity : startedAt)) / 1000);
     },
     start: (signal) => watch.start(signal),
     get size() {

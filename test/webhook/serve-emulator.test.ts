@@ -100,6 +100,28 @@ describe("webhook serve (binary) against the emulator", () => {
     expect(metrics).toMatch(/webhook_certificate_expiration_timestamp_seconds\{certificate="serving"\} \d{10}/);
   });
 
+  test("a broken policy watch keeps the replica ready with the last known policies; webhook_policy_cache_age_seconds says how old they are", async () => {
+    const age = async () => {
+      const text = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${emu.adminToken}` }, tls: { ca } })).text();
+      const m = /^webhook_policy_cache_age_seconds (\S+)$/m.exec(text);
+      return m ? Number(m[1]) : undefined;
+    };
+    expect(await age()).toBe(0); // the watch is open
+    // every list and watch of policies now fails, and the open watch ends
+    emu.faults.failNext(100_000, { resource: "devopspolicies", status: 503 });
+    emu.faults.dropWatches();
+    try {
+      await until("the cache to report its age", async () => ((await age()) ?? 0) > 0 || undefined);
+      // not unready: every replica would be at once, and the API server would have nobody to ask
+      expect((await fetch(`${url}/readyz`, { tls: { ca } })).status).toBe(200);
+      // the policy as last seen (audit mode, from the test before) still applies
+      expect((await validate("nginx:latest")).warnings).toEqual(["DevOpsPolicy no-latest: container 'app' uses :latest tag (severity high)"]);
+    } finally {
+      emu.faults.clear();
+    }
+    await until("the watch to reopen", async () => ((await age()) === 0 ? true : undefined), 45_000);
+  }, 60_000);
+
   test("certificate files that do not load count as a reload error, not as fail-open, and the old certificate keeps serving", async () => {
     const scrape = async () => (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${emu.adminToken}` }, tls: { ca } })).text();
     await Bun.write(certPath, "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n");
