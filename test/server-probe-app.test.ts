@@ -2,19 +2,27 @@ import { describe, expect, test } from "bun:test";
 import { Hono } from "hono";
 import { Gauge, Registry } from "prom-client";
 import { isErrorCode } from "../lib/errors.ts";
-import { parseListenAddress } from "../lib/server/listen-address.ts";
+import { anyAddress, localUrlHost, parseListenAddress } from "../lib/server/listen-address.ts";
 import { createProbeApp } from "../lib/server/probe-app.ts";
 import { serveHttp } from "../lib/server/serve-http.ts";
 
 describe("parseListenAddress()", () => {
   test.each([
-    [":8080", "0.0.0.0", 8080],
     ["0.0.0.0:9090", "0.0.0.0", 9090],
     ["localhost:8443", "localhost", 8443],
     ["[::1]:8443", "::1", 8443],
     ["127.0.0.1:0", "127.0.0.1", 0],
   ])("%s", (addr, hostname, port) => {
     expect(parseListenAddress(addr)).toEqual({ hostname, port });
+  });
+
+  test("an empty host is every address: IPv6 and IPv4 where the machine has IPv6, else IPv4", () => {
+    expect(parseListenAddress(":8080", "--addr", () => anyAddress(() => true))).toEqual({ hostname: "::", port: 8080 });
+    expect(parseListenAddress(":8080", "--addr", () => anyAddress(() => false))).toEqual({ hostname: "0.0.0.0", port: 8080 });
+  });
+
+  test("the URL a wildcard listener logs is loopback; IPv6 literals are bracketed", () => {
+    expect([localUrlHost("::"), localUrlHost("0.0.0.0"), localUrlHost("::1"), localUrlHost("localhost")]).toEqual(["127.0.0.1", "127.0.0.1", "[::1]", "localhost"]);
   });
 
   test("rejects what is not host:port with a usage error naming the flag", () => {
@@ -95,6 +103,18 @@ describe("serveHttp()", () => {
       await server.stop(true);
     }
   });
+  test("an empty host answers on IPv4 and, where the machine has it, IPv6 (the API server of a single-stack IPv6 cluster can reach it)", async () => {
+    const app = new Hono().get("/", (c) => c.text("hi"));
+    const server = serveHttp(app, { addr: ":0" });
+    try {
+      expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+      expect(await (await fetch(`http://127.0.0.1:${server.port}/`)).text()).toBe("hi");
+      if (anyAddress() === "::") expect(await (await fetch(`http://[::1]:${server.port}/`)).text()).toBe("hi");
+    } finally {
+      await server.stop(true);
+    }
+  });
+
   test("serves the app, and a taken port is a STARTUP error", async () => {
     const app = new Hono().get("/", (c) => c.text("hi"));
     const first = serveHttp(app, { addr: "127.0.0.1:0" });

@@ -6,7 +6,7 @@
  */
 import type { Hono } from "hono";
 import { KubeDevopsError } from "../errors.ts";
-import { parseListenAddress } from "./listen-address.ts";
+import { localUrlHost, parseListenAddress } from "./listen-address.ts";
 
 export interface HttpServer {
   readonly url: string;
@@ -55,7 +55,7 @@ export function serveHttp(app: Hono, options: ServeOptions): HttpServer {
   }
   const scheme = options.tls ? "https" : "http";
   return {
-    url: `${scheme}://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${server.port}`,
+    url: `${scheme}://${localUrlHost(hostname)}:${server.port}`,
     port: server.port ?? port,
     async stop(force = false) {
       await server.stop(force);

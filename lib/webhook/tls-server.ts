@@ -12,7 +12,7 @@ import { createServer } from "node:net";
 import { dirname } from "node:path";
 import { KubeDevopsError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { parseListenAddress } from "../server/listen-address.ts";
+import { localUrlHost, parseListenAddress } from "../server/listen-address.ts";
 import { internalErrorResponse } from "../server/serve-http.ts";
 
 export interface TlsServerOptions {
@@ -201,7 +201,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
   const poll = pollMs > 0 ? setInterval(() => void reload(), pollMs) : undefined;
 
   return {
-    url: `https://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
+    url: `https://${localUrlHost(hostname)}:${port}`,
     port,
     reload,
     async stop(force = false) {
