@@ -10,7 +10,10 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { defineExemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
+import { collectFlagValues } from "../lib/cli/repeated-flag.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
+import { parseNamespaceFlag, parseObjectNameFlag, parseServiceNameFlag } from "../lib/resource-names.ts";
+import { parseListenAddress } from "../lib/server/listen-address.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { runUntilSignal } from "../lib/kube/lifecycle.ts";
 import { CONTROLLER_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
@@ -39,9 +42,19 @@ async function recordExpiry(metrics: WebhookMetrics, logger: Logger, certPem: st
   }
 }
 
+/** At most a day: checks far apart miss renewals, and a timer past ~24.8 days fires at once (Node/Bun overflow it to 1 ms). */
+const MAX_CHECK_INTERVAL_SECONDS = 86_400;
+
 function parseSeconds(value: string, flag: string): number {
-  return integerFlag(flag, value, { min: 1, expected: "a whole number of seconds >= 1" });
+  return integerFlag(flag, value, { min: 1, max: MAX_CHECK_INTERVAL_SECONDS, expected: `a whole number of seconds from 1 to ${MAX_CHECK_INTERVAL_SECONDS}` });
 }
+
+/**
+ * Flags that only --self-managed reads: given without it they would do nothing, so say so. (Not
+ * the other way round: the generated manifests pass --tls-cert/--tls-key in both modes, so the
+ * chart switches the mode with one flag.)
+ */
+const SELF_MANAGED_ONLY = ["--tls-secret", "--service-name", "--webhook-configuration", "--cert-check-interval"] as const;
 
 export default defineCommand({
   meta: { name: "serve", description: "Serve the validating admission webhook over HTTPS (POST /validate, /healthz, /readyz, /metrics behind --metrics-auth)" },
@@ -54,7 +67,7 @@ export default defineCommand({
     "tls-secret": { type: "string", default: WEBHOOK_TLS_SECRET, description: "With --self-managed: the Secret holding the CA and serving certificate" },
     "service-name": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the Service the certificate is issued for" },
     "webhook-configuration": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the ValidatingWebhookConfiguration whose caBundle is kept current" },
-    "cert-check-interval": { type: "string", default: "300", description: "With --self-managed: seconds between certificate checks (renewal, pick-up of renewals by other replicas)" },
+    "cert-check-interval": { type: "string", default: "300", description: "With --self-managed: seconds between certificate checks (renewal, pick-up of renewals by other replicas), 1 to 86400" },
     ...defineExemptionsArg("judge at admission"),
     "metrics-auth": {
       type: "enum",
@@ -65,9 +78,19 @@ export default defineCommand({
     },
     ...rateLimitArgs,
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const { logger, globals, env } = cliRuntime();
-    const ownNamespace = args.namespace ?? env.POD_NAMESPACE ?? WEBHOOK_NAMESPACE;
+    // every flag is read before the kubeconfig: a usage error is exit 2 whatever the cluster access
+    parseListenAddress(args.addr);
+    const ownNamespace = args.namespace !== undefined ? parseNamespaceFlag(args.namespace) : env.POD_NAMESPACE ?? WEBHOOK_NAMESPACE;
+    const selfManaged = args["self-managed"];
+    // names the certificate and the Secret are made for: the API server would refuse them later, half-way
+    parseServiceNameFlag(args["service-name"]);
+    parseObjectNameFlag(args["tls-secret"], "--tls-secret");
+    parseObjectNameFlag(args["webhook-configuration"], "--webhook-configuration");
+    const checkIntervalMs = parseSeconds(args["cert-check-interval"], "--cert-check-interval") * 1000;
+    const ignored = selfManaged ? [] : SELF_MANAGED_ONLY.filter((flag) => collectFlagValues(rawArgs, [flag]).length > 0);
+    if (ignored.length > 0) logger.warn("ignored without --self-managed: the certificates come from --tls-cert and --tls-key", { flags: ignored });
     const conn = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CONTROLLER_RATE_LIMIT) });
     const cache = createPolicyCache({ client: conn.client, logger });
     const metrics = createWebhookMetrics(undefined, { policyCacheAgeSeconds: cache.ageSeconds });
@@ -75,7 +98,6 @@ export default defineCommand({
     const access = metricsAuth === "kubernetes" ? createMetricsAccess({ client: conn.client, logger, path: METRICS_PATH }) : undefined;
     const { app, validate } = createWebhookHandlers({ ownNamespace, policiesFor: cache.policiesFor, exemptions: args.exemptions !== false, metrics, logger, readiness: cache.readiness, ...(access ? { metricsAccess: access.check } : {}) });
     const caFile = join(dirname(args["tls-cert"]), "ca.crt");
-    const checkIntervalMs = parseSeconds(args["cert-check-interval"], "--cert-check-interval") * 1000;
     await runUntilSignal(
       "webhook",
       async ({ signal, onShutdown }) => {

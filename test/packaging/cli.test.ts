@@ -84,3 +84,21 @@ describe("compiled binary: manifest generators", () => {
     expect(stderr).toContain("ca.crt");
   });
 });
+
+describe("compiled binary: webhook serve flags", () => {
+  test.each([
+    [["--addr", "foo"], "--addr"],
+    [["--cert-check-interval", "0"], "--cert-check-interval"],
+    // past a day; beyond ~24.8 days the timer would overflow and fire every millisecond
+    [["--self-managed", "--cert-check-interval", "3000000"], "--cert-check-interval"],
+    [["--self-managed", "--service-name", "Bad_Name"], "--service-name"],
+    [["--namespace", "Bad NS"], "--namespace"],
+    [["--self-managed", "--tls-secret", "UPPER"], "--tls-secret"],
+    [["--self-managed", "--webhook-configuration", "a..b"], "--webhook-configuration"],
+  ])("%p is a usage error (exit 2) naming the flag, before any cluster access", (flags, flag) => {
+    // no kubeconfig anywhere: a flag error must not hide behind "Cannot load kubeconfig" (exit 1)
+    const { code, stdout, stderr } = runBinary(["webhook", "serve", ...flags], { env: { KUBECONFIG: "/nonexistent/kubeconfig", HOME: "/nonexistent" } });
+    expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
+    expect(stderr).toContain(flag);
+  });
+});

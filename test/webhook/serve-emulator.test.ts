@@ -52,7 +52,7 @@ beforeAll(async () => {
   const paths = writeCertificateSet(dir, certs);
   certPath = paths.tlsCert;
   const kubeconfig = emu.writeKubeconfig(join(dir, "kubeconfig"));
-  proc = Bun.spawn([ensureBinary(), "webhook", "serve", "--addr", "127.0.0.1:0", "--tls-cert", paths.tlsCert, "--tls-key", paths.tlsKey, "--kubeconfig", kubeconfig, "--log-format", "json"], {
+  proc = Bun.spawn([ensureBinary(), "webhook", "serve", "--addr", "127.0.0.1:0", "--tls-cert", paths.tlsCert, "--tls-key", paths.tlsKey, "--kubeconfig", kubeconfig, "--log-format", "json", "--cert-check-interval", "60"], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir },
     stdout: "pipe",
     stderr: "pipe",
@@ -132,6 +132,11 @@ describe("webhook serve (binary) against the emulator", () => {
     // the fail-open counter is exported from the start (at 0), and stays there: no request was let through
     expect(metrics.split("\n").filter((l) => l.startsWith("webhook_errors_total{"))).toEqual(['webhook_errors_total{reason="malformed"} 0', 'webhook_errors_total{reason="internal"} 0']);
     expect((await validate("nginx:1.27")).allowed).toBe(true); // still served over the old certificate
+  });
+
+  test("a flag only --self-managed reads, given without it, is named in a warning rather than silently ignored", () => {
+    const warning = stderr.join("").split("\n").find((l) => l.includes("ignored without --self-managed"));
+    expect(warning).toContain('"flags":["--cert-check-interval"]');
   });
 
   test("SIGTERM stops it cleanly", async () => {
