@@ -92,7 +92,7 @@ export default defineCommand({
     const ignored = selfManaged ? [] : SELF_MANAGED_ONLY.filter((flag) => collectFlagValues(rawArgs, [flag]).length > 0);
     if (ignored.length > 0) logger.warn("ignored without --self-managed: the certificates come from --tls-cert and --tls-key", { flags: ignored });
     const conn = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CONTROLLER_RATE_LIMIT) });
-    const cache = createPolicyCache({ client: conn.client, logger });
+    const cache = createPolicyCache({ client: conn.client, logger, ownNamespace });
     const metrics = createWebhookMetrics(undefined, { policyCacheAgeSeconds: cache.ageSeconds });
     const metricsAuth = args["metrics-auth"];
     const access = metricsAuth === "kubernetes" ? createMetricsAccess({ client: conn.client, logger, path: METRICS_PATH }) : undefined;

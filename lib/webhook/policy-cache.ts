@@ -12,6 +12,7 @@ import type { KubeClient } from "../kube/client.ts";
 import { systemClock, type Clock } from "../kube/clock.ts";
 import { DEVOPS_POLICIES } from "../kube/resources.ts";
 import type { Logger } from "../log.ts";
+import { isSystemNamespace } from "../namespaces.ts";
 import type { Readiness } from "../server/probe-app.ts";
 import { PolicyIndex, projectAdmissionPolicy, type AdmissionPolicy } from "../admission/policy-index.ts";
 
@@ -32,6 +33,15 @@ export interface PolicyCacheOptions {
   logger: Logger;
   /** The list+watch's clock too (the real one by default). */
   clock?: Clock;
+  /** The webhook's own namespace, always admitted like the system ones (a policy there does nothing). */
+  ownNamespace?: string;
+}
+
+/** Why admission never applies a policy of `namespace`, or undefined when it does. */
+function inertBecause(namespace: string, ownNamespace: string | undefined): string | undefined {
+  if (namespace === ownNamespace) return "the webhook's own namespace is always admitted";
+  if (isSystemNamespace(namespace)) return "system namespaces (kube-*, *-system, cert-manager, monitoring, observability, argocd) are always admitted";
+  return undefined;
 }
 
 function splitKey(key: string): { namespace: string; name: string } {
@@ -46,9 +56,17 @@ export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
   const clock = options.clock ?? systemClock;
   const startedAt = clock.now();
 
+  /** Policies already reported as inert: one warning each, not one per change. */
+  const inert = new Set<string>();
+
   function apply(key: string, projected: Projected): void {
     if ("policy" in projected) {
       index.upsert(projected.policy);
+      const why = inertBecause(projected.policy.namespace, options.ownNamespace);
+      if (why && !inert.has(key)) {
+        inert.add(key);
+        logger.warn("DevOpsPolicy has no effect at admission", { policy: key, reason: why });
+      }
       if (projected.ignored.length > 0) logger.warn("DevOpsPolicy fields ignored by admission: refused by the schema; the rest of the policy applies", { policy: key, issues: projected.ignored });
     } else {
       const { namespace, name } = splitKey(key);
@@ -77,6 +95,7 @@ export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
         case "deleted": {
           const { namespace, name } = splitKey(event.key);
           index.remove(namespace, name);
+          inert.delete(event.key);
           break;
         }
         case "synced":

@@ -100,6 +100,23 @@ describe("webhook serve (binary) against the emulator", () => {
     expect(metrics).toMatch(/webhook_certificate_expiration_timestamp_seconds\{certificate="serving"\} \d{10}/);
   });
 
+  test("a policy in a namespace admission always admits is named once in a warning, not silently inert", async () => {
+    await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "payments-system" } });
+    const gate = { ...policy("gate", { forbidLatestTag: true, enforcementMode: "enforce" }), metadata: { name: "gate", namespace: "payments-system" } };
+    await emu.store.create("devopspolicies.devops.stochastic.io", gate as never, { namespace: "payments-system" });
+    const inert = () => stderr.join("").split("\n").filter((l) => l.includes("DevOpsPolicy has no effect at admission"));
+    const [line] = await until("the warning", async () => (inert().length > 0 ? inert() : undefined));
+    expect(JSON.parse(line as string)).toMatchObject({ policy: "payments-system/gate", reason: expect.stringContaining("system namespaces") });
+    // a change to it does not repeat the warning
+    const current = await emu.store.get("devopspolicies.devops.stochastic.io", "payments-system", "gate");
+    await emu.store.update("devopspolicies.devops.stochastic.io", { ...current, spec: { forbidLatestTag: true, enforcementMode: "audit" } } as never, { namespace: "payments-system" });
+    await emu.store.create("devopspolicies.devops.stochastic.io", { ...policy("marker", { forbidLatestTag: true }), metadata: { name: "marker", namespace: "prod" } } as never, { namespace: "prod" });
+    // one watch delivers in order: once the marker shows in a verdict, the update before it was seen
+    await until("the later events to reach the cache", async () => ((await validate("nginx:latest")).warnings?.some((w) => w.startsWith("DevOpsPolicy marker:")) ? true : undefined));
+    await emu.store.delete("devopspolicies.devops.stochastic.io", "prod", "marker");
+    expect(inert()).toHaveLength(1);
+  });
+
   test("a broken policy watch keeps the replica ready with the last known policies; webhook_policy_cache_age_seconds says how old they are", async () => {
     const age = async () => {
       const text = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${emu.adminToken}` }, tls: { ca } })).text();
