@@ -37,15 +37,21 @@ interface RowSpec {
 }
 
 const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
+/** The series whose `namespace` label is a workload namespace (the rest carry the install's, from the scrape target). */
+export const NAMESPACE_SOURCES = ["namespace_health_score", "devopspolicy_health_score", "webhook_denials_total", "webhook_warnings_total"] as const;
 /** The matcher of the `namespace` variable (workload namespaces; All = every one), for per-namespace panels. */
 const NS = 'namespace=~"$namespace"';
-/** The namespace variable: the namespaces the watch controller scores, several at once or All. */
+/**
+ * The namespace variable, several at once or All: the namespaces the watch controller scores,
+ * that have a policy, or where admission denied or warned. The watch alone would leave out a
+ * namespace whose every pod admission refuses (it has no pod to score).
+ */
 const NAMESPACE_VARIABLE = {
   name: "namespace",
   label: "Namespace",
   type: "query",
   datasource: DATASOURCE,
-  query: { query: "label_values(namespace_health_score, namespace)", refId: "namespace" },
+  query: { query: `label_values({__name__=~"${NAMESPACE_SOURCES.join("|")}"}, namespace)`, refId: "namespace" },
   refresh: 2,
   sort: 1,
   multi: true,

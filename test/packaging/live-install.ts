@@ -29,6 +29,8 @@ import { makePod } from "../watch/support.ts";
 export const INSTALL_NAMESPACE = "kube-devops";
 /** Workload namespaces: `shop` under an enforce policy, `batch` under an audit one. */
 export const NAMESPACES = ["shop", "batch"] as const;
+/** A namespace with an enforce policy and no pod yet: the watch scores nothing there. */
+export const POLICY_ONLY_NAMESPACE = "locked";
 
 export interface LiveInstall {
   emu: Emulator;
@@ -79,7 +81,7 @@ export async function startLiveInstall(): Promise<LiveInstall> {
   const emu = await startEmulator();
   const started: Subprocess[] = [];
   try {
-    const cluster = await prepareCluster(emu, [INSTALL_NAMESPACE, ...NAMESPACES]);
+    const cluster = await prepareCluster(emu, [INSTALL_NAMESPACE, ...NAMESPACES, POLICY_ONLY_NAMESPACE]);
     // the generated metrics reader, and its token where the ServiceMonitors' Secret would hold it
     for (const o of renderMetricsReader(resolveDeployOptions("1.0.0", { namespace: INSTALL_NAMESPACE })) as (KubeObject & { apiVersion: string; kind: string })[]) {
       const plural = `${o.kind.toLowerCase()}s`;
@@ -90,6 +92,7 @@ export async function startLiveInstall(): Promise<LiveInstall> {
     for (const ns of NAMESPACES) for (const pod of fixturePods(ns)) emu.store.load(pod as never);
     await emu.store.create("devopspolicies.devops.stochastic.io", testPolicy("strict", "shop", { ...CHECKS, enforcementMode: "enforce" }) as never, { namespace: "shop" });
     await emu.store.create("devopspolicies.devops.stochastic.io", testPolicy("observe", "batch", { ...CHECKS, enforcementMode: "audit" }) as never, { namespace: "batch" });
+    await emu.store.create("devopspolicies.devops.stochastic.io", testPolicy("gate", POLICY_ONLY_NAMESPACE, { ...CHECKS, enforcementMode: "enforce" }) as never, { namespace: POLICY_ONLY_NAMESPACE });
     const [watchSpec, reconcileSpec] = ["watch", "reconcile"].map((n) => LEASE_COMPONENTS.find((c) => c.name === n)!.spec);
     // as the generated Deployments run them (gen/workloads.ts)
     const authorized = ["--metrics-auth", "kubernetes"];
