@@ -4,7 +4,8 @@
  * kube-devops in a cluster, printed as YAML for `kubectl apply -f -` (logs never go to stdout).
  */
 import { defineCommand } from "citty";
-import { parseDeployArgs, rbacArgs, workloadArgs } from "../gen/deploy-args.ts";
+import { parseDeployArgs, rbacArgs, webhookConfigArgs, workloadArgs } from "../gen/deploy-args.ts";
+import { collectListFlag } from "../lib/cli/repeated-flag.ts";
 import { renderDeployManifests } from "../gen/manifests.ts";
 import { componentName } from "../gen/options.ts";
 import { renderRbac } from "../gen/rbac.ts";
@@ -16,6 +17,7 @@ import { cliRuntime } from "../lib/cli/runtime.ts";
 import { usageError } from "../lib/errors.ts";
 import { CERT_FILES, readTextFile } from "../lib/webhook/cert-files.ts";
 import { checkServingFiles } from "../lib/webhook/check-serving-files.ts";
+import { WEBHOOK_TIMEOUT_SECONDS } from "../lib/webhook/constants.ts";
 import { VERSION } from "../lib/version.ts";
 
 /**
@@ -33,11 +35,15 @@ const generateAll = defineCommand({
   meta: { name: "generate-all", description: "Print every manifest: CRDs, RBAC, Services, Deployments, PDBs, webhook configuration (and the Namespace with --create-namespace)" },
   args: {
     ...workloadArgs,
+    ...webhookConfigArgs,
     "create-namespace": { type: "boolean", default: false, description: "Also print the Namespace object" },
     "tls-dir": { type: "string", description: "Use the certificates `webhook cert-generate` wrote (ca.crt, tls.crt, tls.key; checked: key, CA, Service name, validity): prints the TLS Secret and the caBundle; the webhook serves them as they are (renew: re-run cert-generate)", valueHint: "dir" },
   },
-  run({ args }) {
-    const options = parseDeployArgs(args, VERSION);
+  run({ args, rawArgs }) {
+    const options = parseDeployArgs(args, VERSION, collectListFlag(rawArgs, ["--webhook-exclude-namespaces"]));
+    if (options.webhook.timeoutSeconds > WEBHOOK_TIMEOUT_SECONDS) {
+      cliRuntime().logger.warn(`--webhook-timeout-seconds ${options.webhook.timeoutSeconds} is above ${WEBHOOK_TIMEOUT_SECONDS}: a slow webhook then delays every pod creation that long`);
+    }
     if (args["tls-dir"] && options.webhook.certMode === "cert-manager") throw usageError("--tls-dir and --cert-mode cert-manager exclude each other: cert-manager issues the certificate");
     const webhookTls = args["tls-dir"] ? readWebhookTls(args["tls-dir"], options.namespace) : undefined;
     cliRuntime().out(toYaml(renderDeployManifests(options, { createNamespace: args["create-namespace"], ...(webhookTls ? { webhookTls } : {}) })));

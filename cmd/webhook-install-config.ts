@@ -3,6 +3,7 @@
  * `kube-devops webhook install-config --ca-bundle-path <file>`: prints the
  * ValidatingWebhookConfiguration (YAML, or JSON with `-o json`) for `kubectl apply -f -`.
  */
+import { collectListFlag } from "../lib/cli/repeated-flag.ts";
 import { defineCommand } from "citty";
 import { FAILURE_POLICIES, encodeCaBundle, renderWebhookConfiguration, type FailurePolicy } from "../gen/webhook-configuration.ts";
 import { toYamlDocument } from "../gen/to-yaml.ts";
@@ -43,14 +44,16 @@ export default defineCommand({
     port: { type: "string", default: String(WEBHOOK_SERVICE_PORT), description: "Service port the API server calls" },
     "failure-policy": { type: "enum", options: [...FAILURE_POLICIES], default: "Ignore", description: "What the API server does when the webhook cannot answer" },
     "timeout-seconds": { type: "string", default: String(WEBHOOK_TIMEOUT_SECONDS), description: "API server timeout per call (1-30; keep it at 3 or less)" },
+    "exclude-namespaces": { type: "string", description: "More namespaces never sent to the webhook (comma-separated, repeatable)", valueHint: "ns,..." },
     output: { type: "enum", options: ["yaml", "json"], default: "yaml", alias: "o", description: "Output format" },
   },
-  async run({ args }) {
+  async run({ args, rawArgs }) {
     const { out, logger } = cliRuntime();
     const serviceName = parseServiceNameFlag(args["service-name"]);
     const namespace = parseNamespaceFlag(args.namespace);
     const port = parseIntFlag(args.port, "--port", 1, 65535);
     const timeoutSeconds = parseIntFlag(args["timeout-seconds"], "--timeout-seconds", 1, 30);
+    const excludedNamespaces = collectListFlag(rawArgs, ["--exclude-namespaces"]).map((ns) => parseNamespaceFlag(ns, "--exclude-namespaces"));
     if (timeoutSeconds > WEBHOOK_TIMEOUT_SECONDS) {
       logger.warn(`--timeout-seconds ${timeoutSeconds} is above ${WEBHOOK_TIMEOUT_SECONDS}: a slow webhook then delays every pod creation that long`);
     }
@@ -61,6 +64,7 @@ export default defineCommand({
       port,
       failurePolicy: args["failure-policy"] as FailurePolicy,
       timeoutSeconds,
+      excludedNamespaces,
     });
     out(args.output === "json" ? `${JSON.stringify(vwc, null, 2)}\n` : toYamlDocument(vwc));
   },

@@ -9,7 +9,7 @@ import { certificateRef } from "./cert-manager.ts";
 import { componentName, type DeployOptions, objectLabels } from "./options.ts";
 import { servicePort } from "./services.ts";
 
-type Webhook = { clientConfig: { caBundle?: string }; namespaceSelector: { matchExpressions: { values: string[] }[] } };
+type Webhook = { clientConfig: { caBundle?: string } };
 type Vwc = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; webhooks: Webhook[] } & Record<string, unknown>;
 
 /**
@@ -26,11 +26,11 @@ export function renderAdmissionConfiguration(options: DeployOptions, caBundle?: 
     failurePolicy: options.webhook.failurePolicy,
     timeoutSeconds: options.webhook.timeoutSeconds,
     labels: objectLabels(options, "webhook"),
+    excludedNamespaces: options.webhook.excludedNamespaces,
   }) as Vwc;
   for (const webhook of vwc.webhooks) {
     if (caBundle) webhook.clientConfig.caBundle = caBundle;
     else delete webhook.clientConfig.caBundle;
-    for (const expr of webhook.namespaceSelector.matchExpressions) expr.values = [...new Set([...expr.values, ...options.webhook.excludedNamespaces])];
   }
   if (options.webhook.certMode === "cert-manager") vwc.metadata.annotations = { "cert-manager.io/inject-ca-from": certificateRef(options) };
   return vwc;

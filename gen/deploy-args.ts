@@ -9,7 +9,8 @@ import { integerFlag } from "../lib/integer-flag.ts";
 import { parseReconcileSetting, RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSettings, reconcileSettingArgs } from "../lib/operator/settings.ts";
 import { COMPONENTS, type Component, REPORTS_SETTINGS, type ReportsSetting } from "../lib/rbac/permissions.ts";
 import { parseNamespaceFlag } from "../lib/resource-names.ts";
-import { METRICS_AUTH_MODES, parseMetricsAuthMode, type MetricsAuthMode } from "../lib/webhook/constants.ts";
+import { METRICS_AUTH_MODES, parseMetricsAuthMode, WEBHOOK_TIMEOUT_SECONDS, type MetricsAuthMode } from "../lib/webhook/constants.ts";
+import { FAILURE_POLICIES, type FailurePolicy } from "./webhook-configuration.ts";
 import { CERT_MODES, type CertMode, DEFAULT_NAMESPACE, defaultImage, type DeployOptions, resolveDeployOptions } from "./options.ts";
 
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -54,6 +55,13 @@ export const workloadArgs = {
     default: true,
     description: "Components honour devops.stochastic.io/exempt annotations (--no-exemptions on watch, reconcile and webhook serve: developers cannot exempt their workloads)",
   },
+} satisfies ArgsDef;
+
+/** The webhook configuration's settings, as the chart's `webhook.*` values (`generate-all` prints the VWC). */
+export const webhookConfigArgs = {
+  "webhook-failure-policy": { type: "enum", options: [...FAILURE_POLICIES], default: "Ignore", description: "What the API server does when the webhook cannot answer: Ignore admits unchecked, Fail refuses the request" },
+  "webhook-timeout-seconds": { type: "string", default: String(WEBHOOK_TIMEOUT_SECONDS), description: "API server timeout per webhook call (1-30; keep it at 3 or less)", valueHint: "seconds" },
+  "webhook-exclude-namespaces": { type: "string", description: "More namespaces never sent to the webhook (comma-separated, repeatable)", valueHint: "ns,..." },
 } satisfies ArgsDef;
 
 /** What a PrometheusRule needs: where, and the labels a Prometheus selects it by. */
@@ -119,8 +127,25 @@ function parseReconcileSettings(args: Record<string, string | undefined>): Recon
 
 type DeployFlags = { namespace?: string; image?: string; replicas?: string; "cert-mode"?: string; reports?: string; "metrics-auth"?: string } & Record<string, string | boolean | undefined>;
 
-/** Options for `deploy` from its flags (the operator's settings from `workloadArgs`, defaults when absent). */
-export function parseDeployArgs(args: DeployFlags, version: string): DeployOptions {
+/** `webhookConfigArgs` into the options' webhook settings; `excluded` are the values of every --webhook-exclude-namespaces. */
+function parseWebhookSettings(args: DeployFlags, certMode: CertMode, excluded: readonly string[]): DeployOptions["webhook"] {
+  const policy = typeof args["webhook-failure-policy"] === "string" ? args["webhook-failure-policy"] : "Ignore";
+  if (!(FAILURE_POLICIES as readonly string[]).includes(policy)) throw usageError(`--webhook-failure-policy "${policy}" must be one of ${FAILURE_POLICIES.join(", ")}`);
+  const timeout = typeof args["webhook-timeout-seconds"] === "string" ? args["webhook-timeout-seconds"] : String(WEBHOOK_TIMEOUT_SECONDS);
+  return {
+    certMode,
+    failurePolicy: policy as FailurePolicy,
+    timeoutSeconds: integerFlag("--webhook-timeout-seconds", timeout, { min: 1, max: 30 }),
+    excludedNamespaces: [...new Set(excluded.map((ns) => parseNamespaceFlag(ns, "--webhook-exclude-namespaces")))],
+  };
+}
+
+/**
+ * Options for `deploy` from its flags (the operator's settings from `workloadArgs`, defaults when
+ * absent); `excludedNamespaces` are the --webhook-exclude-namespaces values, collected from argv
+ * by the caller because the flag repeats.
+ */
+export function parseDeployArgs(args: DeployFlags, version: string, excludedNamespaces: readonly string[] = []): DeployOptions {
   const certMode = args["cert-mode"] ?? "self-managed";
   if (!(CERT_MODES as readonly string[]).includes(certMode)) throw usageError(`--cert-mode "${certMode}" must be one of ${CERT_MODES.join(", ")}`);
   const reports = args.reports ?? "none";
@@ -130,7 +155,7 @@ export function parseDeployArgs(args: DeployFlags, version: string): DeployOptio
     namespace: parseNamespaceFlag(args.namespace ?? DEFAULT_NAMESPACE),
     image: parseImage(args.image ?? defaultImage(version)),
     replicas: parseReplicas(args.replicas ?? "2"),
-    webhook: { certMode: certMode as CertMode, failurePolicy: "Ignore", timeoutSeconds: 3, excludedNamespaces: [] },
+    webhook: parseWebhookSettings(args, certMode as CertMode, excludedNamespaces),
     metricsAuth: parseMetricsAuth(args["metrics-auth"]),
     reports: reports as ReportsSetting,
     reconcile: parseReconcileSettings(text),

@@ -27,6 +27,8 @@ export interface WebhookConfigurationOptions {
   timeoutSeconds?: number;
   /** Labels for metadata (e.g. app.kubernetes.io/*); none by default. */
   labels?: Record<string, string>;
+  /** More namespaces never sent to the webhook, besides WEBHOOK_EXCLUDED_NAMESPACES and `namespace`. */
+  excludedNamespaces?: readonly string[];
 }
 
 /**
@@ -49,7 +51,7 @@ export function encodeCaBundle(pem: string): string {
 export function renderWebhookConfiguration(options: WebhookConfigurationOptions): Record<string, unknown> {
   const serviceName = options.serviceName ?? WEBHOOK_SERVICE_NAME;
   const namespace = options.namespace ?? WEBHOOK_NAMESPACE;
-  const excluded = [...new Set([...WEBHOOK_EXCLUDED_NAMESPACES, namespace])];
+  const excluded = [...new Set([...WEBHOOK_EXCLUDED_NAMESPACES, namespace, ...(options.excludedNamespaces ?? [])])];
   return {
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "ValidatingWebhookConfiguration",

@@ -5,7 +5,9 @@
  * `isProtectedNamespace` is the set enforcement never patches.
  */
 
-const SYSTEM_NAMESPACES = new Set(["cert-manager", "istio-system", "monitoring", "observability", "argocd"]);
+/** The reference's system namespaces by name (besides the `kube-*` and `*-system` patterns). */
+export const NAMED_SYSTEM_NAMESPACES = ["cert-manager", "istio-system", "monitoring", "observability", "argocd"] as const;
+const SYSTEM_NAMESPACES = new Set<string>(NAMED_SYSTEM_NAMESPACES);
 
 const PROTECTED_NAMESPACES = new Set([
   "kube-system",

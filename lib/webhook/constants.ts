@@ -4,6 +4,7 @@
  * the server and the gen/ manifests (Service, Deployment, VWC) all read, so the
  * certificate's SANs, the Service and the VWC can never disagree (reference W-A2).
  */
+import { NAMED_SYSTEM_NAMESPACES } from "../namespaces.ts";
 import { usageError } from "../errors.ts";
 
 /** Namespace the toolkit deploys into (the manifests' namespace; reference default was `default`). */
@@ -26,8 +27,13 @@ export const WEBHOOK_TLS_SECRET = "kube-devops-webhook-tls";
 export const WEBHOOK_TLS_DIR = "/tls";
 /** API server timeout for one call; ≤ 3 s so a slow webhook never races lease renewals. */
 export const WEBHOOK_TIMEOUT_SECONDS = 3;
-/** Namespaces the VWC never sends (besides our own): the control plane's own. */
-export const WEBHOOK_EXCLUDED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"] as const;
+/**
+ * Namespaces the VWC never sends (besides our own): the control plane's, and the system
+ * namespaces admission always admits that a selector can name (`kube-*` and `*-system` are
+ * patterns it cannot). A call that can only be allowed is load for nothing, and under
+ * failurePolicy Fail a webhook outage would block cert-manager's or monitoring's pods.
+ */
+export const WEBHOOK_EXCLUDED_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", ...NAMED_SYSTEM_NAMESPACES] as const;
 
 /** The DNS names a client may use for `<service>.<namespace>` inside the cluster. */
 export function serviceDnsNames(service: string, namespace: string): string[] {

@@ -85,6 +85,30 @@ describe("compiled binary: manifest generators", () => {
   });
 });
 
+describe("compiled binary: deploy's webhook configuration flags", () => {
+  test("generate-all sets the VWC's failure policy, timeout and more excluded namespaces, as the chart's webhook.* values do", () => {
+    const { code, stdout } = runBinary(["deploy", "generate-all", "--webhook-failure-policy", "Fail", "--webhook-timeout-seconds", "2", "--webhook-exclude-namespaces", "team-a,legacy", "--webhook-exclude-namespaces", "batch"]);
+    expect(code).toBe(0);
+    const vwc = parseAllDocuments(stdout).map((d) => d.toJS()).find((o) => o.kind === "ValidatingWebhookConfiguration") as { webhooks: { failurePolicy: string; timeoutSeconds: number; namespaceSelector: { matchExpressions: { values: string[] }[] } }[] };
+    const [hook] = vwc.webhooks;
+    expect({ failurePolicy: hook?.failurePolicy, timeoutSeconds: hook?.timeoutSeconds }).toEqual({ failurePolicy: "Fail", timeoutSeconds: 2 });
+    expect(hook?.namespaceSelector.matchExpressions[0]?.values).toEqual(expect.arrayContaining(["kube-system", "kube-devops", "team-a", "legacy", "batch"]));
+  });
+
+  test("bad values are usage errors naming the flag; generate-rbac, which prints no VWC, takes none of them", () => {
+    for (const [flags, flag] of [
+      [["--webhook-failure-policy", "Maybe"], "--webhook-failure-policy"],
+      [["--webhook-timeout-seconds", "31"], "--webhook-timeout-seconds"],
+      [["--webhook-exclude-namespaces", "Not_Valid"], "--webhook-exclude-namespaces"],
+    ] as const) {
+      const { code, stdout, stderr } = runBinary(["deploy", "generate-all", ...flags]);
+      expect({ flag, code, stdout }).toEqual({ flag, code: 2, stdout: "" });
+      expect(stderr).toContain(flag);
+    }
+    expect(runBinary(["deploy", "generate-rbac", "--webhook-failure-policy", "Fail"]).code).toBe(2);
+  });
+});
+
 describe("compiled binary: webhook serve flags", () => {
   test.each([
     [["--addr", "foo"], "--addr"],

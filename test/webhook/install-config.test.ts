@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { encodeCaBundle, renderWebhookConfiguration } from "../../gen/webhook-configuration.ts";
+import { isSystemNamespace } from "../../lib/namespaces.ts";
 import { writeCertificateSet } from "../../lib/webhook/cert-files.ts";
 import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
 import { runBinary } from "../support/binary.ts";
@@ -29,7 +30,7 @@ function firstWebhook(vwc: Record<string, unknown>): Webhook {
 }
 
 describe("renderWebhookConfiguration()", () => {
-  test("fails open with a short timeout and never sees the control plane or our own namespace", () => {
+  test("fails open with a short timeout and never sees the control plane, the named system namespaces or our own", () => {
     const hook = firstWebhook(renderWebhookConfiguration({ caBundle: "Q0E=" }));
     expect(hook.name).toBe("validate.devops.stochastic.io");
     expect(hook.failurePolicy).toBe("Ignore");
@@ -38,8 +39,14 @@ describe("renderWebhookConfiguration()", () => {
     expect(hook.matchPolicy).toBe("Equivalent");
     expect(hook.admissionReviewVersions).toEqual(["v1"]);
     expect(hook.namespaceSelector.matchExpressions).toEqual([
-      { key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "kube-public", "kube-node-lease", "kube-devops"] },
+      {
+        key: "kubernetes.io/metadata.name",
+        operator: "NotIn",
+        values: ["kube-system", "kube-public", "kube-node-lease", "cert-manager", "istio-system", "monitoring", "observability", "argocd", "kube-devops"],
+      },
     ]);
+    // admission admits every one of them anyway: a call there is load for nothing, and under Fail an outage would block them
+    for (const ns of hook.namespaceSelector.matchExpressions[0]?.values ?? []) expect(isSystemNamespace(ns)).toBe(true);
     expect(hook.clientConfig).toEqual({
       service: { name: "kube-devops-webhook", namespace: "kube-devops", path: "/validate", port: 443 },
       caBundle: "Q0E=",
@@ -78,6 +85,12 @@ describe("kube-devops webhook install-config (binary)", () => {
     expect(Buffer.from(hook.clientConfig.caBundle, "base64").toString()).toContain("BEGIN CERTIFICATE");
     const json = runBinary(["webhook", "install-config", "--ca-bundle-path", paths.caCert, "-o", "json", "--port", "8443"]);
     expect(firstWebhook(JSON.parse(json.stdout)).clientConfig.service.port).toBe(8443);
+    // more excluded namespaces: comma-separated and repeated, each checked
+    const excluded = runBinary(["webhook", "install-config", "--ca-bundle-path", paths.caCert, "--exclude-namespaces", "team-a,team-b", "--exclude-namespaces", "legacy"]);
+    expect(firstWebhook(parse(excluded.stdout)).namespaceSelector.matchExpressions[0]?.values.slice(-3)).toEqual(["team-a", "team-b", "legacy"]);
+    const bad = runBinary(["webhook", "install-config", "--ca-bundle-path", paths.caCert, "--exclude-namespaces", "Team_A"]);
+    expect({ code: bad.code, stdout: bad.stdout }).toEqual({ code: 2, stdout: "" });
+    expect(bad.stderr).toContain("--exclude-namespaces");
   });
 
   test("refuses a serving certificate, a missing file and a bad port, with nothing on stdout", async () => {
