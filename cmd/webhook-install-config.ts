@@ -1,44 +1,28 @@
 /**
  * @module
  * `kube-devops webhook install-config --ca-bundle-path <file>`: prints the
- * ValidatingWebhookConfiguration (YAML, or JSON with `-o json`) for `kubectl apply -f -`.
+ * ValidatingWebhookConfiguration (YAML, or JSON with `-o json`) for `kubectl apply -f -`, with
+ * the checked bundle (lib/webhook/ca-bundle.ts) as caBundle.
  */
 import { collectListFlag } from "../lib/cli/repeated-flag.ts";
 import { defineCommand } from "citty";
 import { FAILURE_POLICIES, encodeCaBundle, renderWebhookConfiguration, type FailurePolicy } from "../gen/webhook-configuration.ts";
 import { toYamlDocument } from "../gen/to-yaml.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
-import { KubeDevopsError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
 import { parseNamespaceFlag, parseServiceNameFlag } from "../lib/resource-names.ts";
 import { readTextFile } from "../lib/webhook/cert-files.ts";
-import { describeCertificate } from "../lib/webhook/certs.ts";
+import { checkCaBundle } from "../lib/webhook/ca-bundle.ts";
 import { WEBHOOK_NAMESPACE, WEBHOOK_SERVICE_NAME, WEBHOOK_SERVICE_PORT, WEBHOOK_TIMEOUT_SECONDS } from "../lib/webhook/constants.ts";
 
 function parseIntFlag(value: string, flag: string, min: number, max: number): number {
   return integerFlag(flag, value, { min, max, expected: `a whole number from ${min} to ${max}` });
 }
 
-/** Reads the CA bundle and checks that every PEM block in it is a CA certificate. */
-async function readCaBundle(path: string): Promise<string> {
-  const pem = readTextFile(path);
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new KubeDevopsError("INPUT", `Cannot use ${path} as a CA bundle: no PEM certificate in it`);
-  for (const [index, block] of blocks.entries()) {
-    const info = await describeCertificate(block, `certificate ${index + 1} of ${path}`);
-    if (!info.isCa) {
-      throw new KubeDevopsError("INPUT", `Cannot use ${path} as a CA bundle: certificate ${index + 1} (${info.subject}) is not a CA`, {
-        hint: "pass ca.crt from `webhook cert-generate`, not tls.crt",
-      });
-    }
-  }
-  return `${blocks.join("\n")}\n`;
-}
-
 export default defineCommand({
   meta: { name: "install-config", description: "Print the ValidatingWebhookConfiguration for the webhook" },
   args: {
-    "ca-bundle-path": { type: "string", required: true, description: "PEM file with the CA certificate(s) that signed the serving certificate", valueHint: "file" },
+    "ca-bundle-path": { type: "string", required: true, description: "PEM file with the CA certificate(s) the API server trusts: ca.crt, or ca-bundle.crt during a CA rotation (refused when none is valid now)", valueHint: "file" },
     "service-name": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "Name of the webhook Service (also the VWC name)" },
     namespace: { type: "string", default: WEBHOOK_NAMESPACE, description: "Namespace of the webhook Service (excluded from validation)" },
     port: { type: "string", default: String(WEBHOOK_SERVICE_PORT), description: "Service port the API server calls" },
@@ -47,7 +31,7 @@ export default defineCommand({
     "exclude-namespaces": { type: "string", description: "More namespaces never sent to the webhook (comma-separated, repeatable)", valueHint: "ns,..." },
     output: { type: "enum", options: ["yaml", "json"], default: "yaml", alias: "o", description: "Output format" },
   },
-  async run({ args, rawArgs }) {
+  run({ args, rawArgs }) {
     const { out, logger } = cliRuntime();
     const serviceName = parseServiceNameFlag(args["service-name"]);
     const namespace = parseNamespaceFlag(args.namespace);
@@ -57,8 +41,11 @@ export default defineCommand({
     if (timeoutSeconds > WEBHOOK_TIMEOUT_SECONDS) {
       logger.warn(`--timeout-seconds ${timeoutSeconds} is above ${WEBHOOK_TIMEOUT_SECONDS}: a slow webhook then delays every pod creation that long`);
     }
+    const path = args["ca-bundle-path"];
+    const bundle = checkCaBundle(readTextFile(path), path, new Date());
+    for (const warning of bundle.warnings) logger.warn(warning);
     const vwc = renderWebhookConfiguration({
-      caBundle: encodeCaBundle(await readCaBundle(args["ca-bundle-path"])),
+      caBundle: encodeCaBundle(bundle.pem),
       serviceName,
       namespace,
       port,

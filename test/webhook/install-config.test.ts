@@ -10,7 +10,7 @@ import { parse } from "yaml";
 import { encodeCaBundle, renderWebhookConfiguration } from "../../gen/webhook-configuration.ts";
 import { isSystemNamespace } from "../../lib/namespaces.ts";
 import { writeCertificateSet } from "../../lib/webhook/cert-files.ts";
-import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
+import { createCertificateAuthority, describeCertificate, generateWebhookCertificates } from "../../lib/webhook/certs.ts";
 import { runBinary } from "../support/binary.ts";
 
 type Webhook = {
@@ -122,6 +122,44 @@ describe("kube-devops webhook install-config (binary)", () => {
     ] as const) {
       const result = runBinary(["webhook", "install-config", "--ca-bundle-path", paths.caCert, ...flags]);
       expect({ code: result.code, named: result.stderr.includes(named), stdout: result.stdout }).toEqual({ code: 2, named: true, stdout: "" });
+    }
+  });
+
+  test("a bundle of several CAs (a rotation's ca-bundle.crt) becomes the caBundle whole; an expired one in it is a warning", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-vwc-"));
+    const day = 86_400_000;
+    const [current, next, expired] = await Promise.all([
+      createCertificateAuthority({ validityDays: 30, now: new Date() }),
+      createCertificateAuthority({ validityDays: 60, now: new Date() }),
+      createCertificateAuthority({ validityDays: 1, now: new Date(Date.now() - 2 * day) }),
+    ]);
+    writeFileSync(join(dir, "bundle.crt"), current.cert + next.cert);
+    const both = runBinary(["webhook", "install-config", "--ca-bundle-path", join(dir, "bundle.crt"), "-o", "json"]);
+    expect({ code: both.code, stderr: both.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(Buffer.from(firstWebhook(JSON.parse(both.stdout)).clientConfig.caBundle, "base64").toString()).toBe(`${current.cert.trim()}\n${next.cert.trim()}\n`);
+
+    writeFileSync(join(dir, "old.crt"), expired.cert + current.cert);
+    const notAfter = (await describeCertificate(expired.cert)).notAfter.toISOString();
+    const warned = runBinary(["webhook", "install-config", "--ca-bundle-path", join(dir, "old.crt")]);
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toContain(`WARN  certificate 1 of ${join(dir, "old.crt")} (CN=kube-devops-webhook-ca, O=kube-devops) expired on ${notAfter}`);
+    expect(parse(warned.stdout).kind).toBe("ValidatingWebhookConfiguration");
+  });
+
+  test("a bundle in which every certificate has expired, or with no certificate, is refused (exit 1, the file and notAfter named, nothing on stdout)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-vwc-"));
+    const expired = await createCertificateAuthority({ validityDays: 1, now: new Date(Date.now() - 2 * 86_400_000) });
+    writeFileSync(join(dir, "ca.crt"), expired.cert);
+    const notAfter = (await describeCertificate(expired.cert)).notAfter.toISOString();
+    const result = runBinary(["webhook", "install-config", "--ca-bundle-path", join(dir, "ca.crt")]);
+    expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 1, stdout: "" });
+    expect(result.stderr).toContain(`error: Cannot use ${join(dir, "ca.crt")} as a CA bundle: no certificate in it is valid now`);
+    expect(result.stderr).toContain(`expired on ${notAfter}`);
+    writeFileSync(join(dir, "empty.crt"), "");
+    writeFileSync(join(dir, "key.crt"), expired.key);
+    for (const [file, message] of [["empty.crt", "no PEM certificate in it"], ["key.crt", "it holds a PRIVATE KEY block (line 1)"]] as const) {
+      const refused = runBinary(["webhook", "install-config", "--ca-bundle-path", join(dir, file)]);
+      expect({ code: refused.code, stdout: refused.stdout, named: refused.stderr.includes(`Cannot use ${join(dir, file)} as a CA bundle: ${message}`) }).toEqual({ code: 1, stdout: "", named: true });
     }
   });
 });
