@@ -8,7 +8,7 @@
 import { defineCommand } from "citty";
 import { join } from "node:path";
 import { cliRuntime } from "../lib/cli/runtime.ts";
-import { collectListFlag } from "../lib/cli/repeated-flag.ts";
+import { collectFlagValues } from "../lib/cli/repeated-flag.ts";
 import { usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
 import { parseNamespaceFlag, parseServiceNameFlag } from "../lib/resource-names.ts";
@@ -22,14 +22,19 @@ function parseDays(value: string, flag: string): number {
   return integerFlag(flag, value, { min: 1, max: 3650, expected: "a whole number of days from 1 to 3650" });
 }
 
+/** Every value of a repeatable comma-list flag, empty ones kept so that they are refused, not dropped. */
+function collectSanFlag(rawArgs: readonly string[], flag: string): string[] {
+  return collectFlagValues(rawArgs, [flag]).flatMap((value) => value.split(",")).map((value) => value.trim());
+}
+
 export default defineCommand({
   meta: { name: "cert-generate", description: "Generate a CA and a serving certificate for the webhook Service" },
   args: {
     "output-dir": { type: "string", required: true, description: "Directory for ca.crt, ca.key, tls.crt, tls.key (created if missing)", valueHint: "dir" },
     "service-name": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "Name of the webhook Service" },
     namespace: { type: "string", default: WEBHOOK_NAMESPACE, description: "Namespace of the webhook Service" },
-    "ip-san": { type: "string", description: "Extra IP address SAN (repeatable or comma-separated)", valueHint: "ip" },
-    "dns-san": { type: "string", description: "Extra DNS name SAN (repeatable or comma-separated)", valueHint: "name" },
+    "ip-san": { type: "string", description: "Extra IP address SAN (repeatable or comma-separated; no IPv6 zone)", valueHint: "ip" },
+    "dns-san": { type: "string", description: "Extra DNS name SAN (repeatable or comma-separated; RFC 1123, a wildcard only as the leftmost label)", valueHint: "name" },
     "validity-days": { type: "string", default: "365", description: "Validity of the serving certificate in days (1-3650)" },
     "ca-validity-days": { type: "string", default: "1825", description: "Validity of a new CA in days (1-3650)" },
     "new-ca": { type: "boolean", default: false, description: "Create a new CA even if ca.crt and ca.key exist in the directory" },
@@ -42,7 +47,7 @@ export default defineCommand({
     const namespace = parseNamespaceFlag(args.namespace);
     const validityDays = parseDays(args["validity-days"], "--validity-days");
     const caValidityDays = parseDays(args["ca-validity-days"], "--ca-validity-days");
-    const sans = normaliseSans(collectListFlag(rawArgs, ["--dns-san"]), collectListFlag(rawArgs, ["--ip-san"]));
+    const sans = normaliseSans(collectSanFlag(rawArgs, "--dns-san"), collectSanFlag(rawArgs, "--ip-san"));
     const now = new Date();
     const existing = args["new-ca"] ? undefined : readCertificateAuthority(dir);
     const names = { caCert: join(dir, CERT_FILES.caCert), caKey: join(dir, CERT_FILES.caKey), tlsCert: join(dir, CERT_FILES.tlsCert), tlsKey: join(dir, CERT_FILES.tlsKey) };

@@ -80,16 +80,30 @@ function checkValidity(days: number, what: string): void {
   }
 }
 
-/** Checks and normalises extra SANs; throws a USAGE error naming the bad value. */
+function checkDnsSan(name: string): void {
+  const refuse = (problem: string, hint?: string) => new KubeDevopsError("USAGE", `Invalid --dns-san "${name}": ${problem}`, hint ? { hint } : {});
+  if (name === "") throw refuse("an empty name");
+  if (isIP(name) !== 0) throw refuse("an IP address is not a DNS name (clients connecting by address check IP SANs)", `pass it as --ip-san ${name}`);
+  if (name.length > 253 || !DNS_NAME.test(name)) {
+    throw refuse("not a DNS name (RFC 1123: dot-separated labels of a-z, 0-9 and '-', 1-63 characters each, no leading or trailing '-'; a wildcard only as the whole leftmost label, as *.example.com)");
+  }
+  if (name.startsWith("*.") && !name.slice(2).includes(".")) throw refuse("a wildcard needs at least two labels after it (*.example.com, not *.com)");
+}
+
+function checkIpSan(addr: string): void {
+  const refuse = (problem: string) => new KubeDevopsError("USAGE", `Invalid --ip-san "${addr}": ${problem}`);
+  if (addr === "") throw refuse("an empty address");
+  // node accepts "fe80::1%eth0"; a certificate has no room for the zone, and dropping it silently names another address
+  if (addr.includes("%")) throw refuse(`an IPv6 zone (${addr.slice(addr.indexOf("%"))}) cannot be put in a certificate; give the address without it`);
+  if (isIP(addr) === 0) throw refuse("not an IPv4 or IPv6 address");
+}
+
+/** Checks and normalises extra SANs (empty values are errors, not skipped); throws a USAGE error naming the bad value. */
 export function normaliseSans(dnsSans: readonly string[], ipSans: readonly string[]): { dns: string[]; ip: string[] } {
   const dns = dnsSans.map((name) => name.trim().toLowerCase());
-  for (const name of dns) {
-    if (name.length > 253 || !DNS_NAME.test(name)) throw new KubeDevopsError("USAGE", `Invalid --dns-san "${name}": not a DNS name`);
-  }
+  for (const name of dns) checkDnsSan(name);
   const ip = ipSans.map((addr) => addr.trim());
-  for (const addr of ip) {
-    if (isIP(addr) === 0) throw new KubeDevopsError("USAGE", `Invalid --ip-san "${addr}": not an IPv4 or IPv6 address`);
-  }
+  for (const addr of ip) checkIpSan(addr);
   return { dns, ip };
 }
 

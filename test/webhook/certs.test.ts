@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeDevopsError } from "../../lib/errors.ts";
 import { readCertificateAuthority, writeCertificateSet } from "../../lib/webhook/cert-files.ts";
-import { checkCertificateAuthority, createCertificateAuthority, describeCertificate, generateWebhookCertificates, issueServingCertificate } from "../../lib/webhook/certs.ts";
+import { checkCertificateAuthority, createCertificateAuthority, describeCertificate, generateWebhookCertificates, issueServingCertificate, normaliseSans } from "../../lib/webhook/certs.ts";
 import { runBinary } from "../support/binary.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
@@ -101,6 +101,44 @@ describe("generateWebhookCertificates()", () => {
     await expect(issueServingCertificate({ cert: ca.cert, key: "garbage" }, base)).rejects.toBeInstanceOf(KubeDevopsError);
     const expired = issueServingCertificate(ca, { ...base, now: new Date(NOW.getTime() + 11 * DAY) });
     await expect(expired).rejects.toThrow("CA expired");
+  });
+});
+
+describe("normaliseSans(): SANs a TLS client would match, or a usage error naming the value", () => {
+  test("valid names are lower-cased; a wildcard as the whole leftmost label is allowed", () => {
+    expect(normaliseSans(["Webhook.Example.COM", "*.hooks.example.com", "1x.example", "localhost"], ["10.0.0.1", "::1", "2001:db8::7"])).toEqual({
+      dns: ["webhook.example.com", "*.hooks.example.com", "1x.example", "localhost"],
+      ip: ["10.0.0.1", "::1", "2001:db8::7"],
+    });
+  });
+
+  test("empty values, IPv6 zones, IPs as DNS names and names RFC 1123 refuses are usage errors", () => {
+    const cases: Array<[string[], string[], string]> = [
+      [[""], [], 'Invalid --dns-san "": an empty name'],
+      [[], [""], 'Invalid --ip-san "": an empty address'],
+      [[], ["fe80::1%eth0"], 'Invalid --ip-san "fe80::1%eth0": an IPv6 zone (%eth0) cannot be put in a certificate'],
+      [["10.0.0.1"], [], 'Invalid --dns-san "10.0.0.1": an IP address is not a DNS name'],
+      [["a.*.example.com"], [], 'Invalid --dns-san "a.*.example.com": not a DNS name'],
+      [["*"], [], 'Invalid --dns-san "*": not a DNS name'],
+      [["*x.example.com"], [], 'Invalid --dns-san "*x.example.com": not a DNS name'],
+      [["*.com"], [], 'Invalid --dns-san "*.com": a wildcard needs at least two labels after it'],
+      [["example.com."], [], 'Invalid --dns-san "example.com.": not a DNS name'],
+      [["-a.example"], [], 'Invalid --dns-san "-a.example": not a DNS name'],
+      [["under_score.example"], [], 'Invalid --dns-san "under_score.example": not a DNS name'],
+      [[`${"a".repeat(64)}.example`], [], "not a DNS name"],
+      [[Array(64).fill("abc").join(".")], [], "not a DNS name"],
+      [[], ["10.0.0.256"], 'Invalid --ip-san "10.0.0.256": not an IPv4 or IPv6 address'],
+    ];
+    for (const [dns, ip, message] of cases) {
+      let caught: unknown;
+      try {
+        normaliseSans(dns, ip);
+      } catch (err) {
+        caught = err;
+      }
+      expect({ value: [...dns, ...ip], code: (caught as KubeDevopsError | undefined)?.code, matches: String((caught as Error | undefined)?.message).includes(message) }).toEqual({ value: [...dns, ...ip], code: "USAGE", matches: true });
+    }
+    expect(() => normaliseSans(["10.0.0.1"], [])).toThrow(KubeDevopsError);
   });
 });
 
@@ -360,12 +398,18 @@ describe("kube-devops webhook cert-generate (binary)", () => {
     expect(readFileSync(join(dir, "ca.crt"), "utf8")).toBe(before["ca.crt"] as string);
   });
 
-  test("a bad --ip-san is a usage error and writes nothing", () => {
+  test("a bad --ip-san or --dns-san (a zone, an empty value) is a usage error and writes nothing", () => {
     const dir = join(mkdtempSync(join(tmpdir(), "kd-certgen-")), "out");
-    const result = runBinary(["webhook", "cert-generate", "--output-dir", dir, "--ip-san", "nope"]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--ip-san "nope"');
-    expect(existsSync(join(dir, "tls.key"))).toBe(false);
+    for (const [flag, value, named] of [
+      ["--ip-san", "nope", '--ip-san "nope"'],
+      ["--ip-san", "fe80::1%eth0", '--ip-san "fe80::1%eth0": an IPv6 zone (%eth0)'],
+      ["--dns-san", "", '--dns-san "": an empty name'],
+      ["--dns-san", "a.example,,b.example", '--dns-san "": an empty name'],
+    ] as const) {
+      const result = runBinary(["webhook", "cert-generate", "--output-dir", dir, flag, value]);
+      expect({ value, code: result.code, named: result.stderr.includes(named), stdout: result.stdout }).toEqual({ value, code: 2, named: true, stdout: "" });
+    }
+    expect(existsSync(dir)).toBe(false);
   });
 
   test("an empty --service-name or a bad --namespace is a usage error naming the flag, and writes nothing", () => {
