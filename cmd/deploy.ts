@@ -11,21 +11,25 @@ import { componentName } from "../gen/options.ts";
 import { renderRbac } from "../gen/rbac.ts";
 import { renderWorkloads } from "../gen/workloads.ts";
 import { toYaml } from "../gen/to-yaml.ts";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { WebhookTlsFiles } from "../gen/webhook-tls-secret.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { usageError } from "../lib/errors.ts";
-import { CERT_FILES, readTextFile } from "../lib/webhook/cert-files.ts";
+import { CERT_FILES, readTextFile, ROTATION_FILES } from "../lib/webhook/cert-files.ts";
 import { checkServingFiles } from "../lib/webhook/check-serving-files.ts";
 import { WEBHOOK_TIMEOUT_SECONDS } from "../lib/webhook/constants.ts";
 import { VERSION } from "../lib/version.ts";
 
 /**
  * Reads the certificate set `webhook cert-generate --output-dir <dir>` wrote and checks that it
- * can serve the webhook Service of `namespace` now (lib/webhook/check-serving-files.ts).
+ * can serve the webhook Service of `namespace` now (lib/webhook/check-serving-files.ts). The CA
+ * side is `ca-bundle.crt` where there is one: during a CA rotation it trusts the old and the new
+ * CA, which `ca.crt` alone does not (decision 0013).
  */
 function readWebhookTls(dir: string, namespace: string): WebhookTlsFiles {
-  const names = { caCert: join(dir, CERT_FILES.caCert), tlsCert: join(dir, CERT_FILES.tlsCert), tlsKey: join(dir, CERT_FILES.tlsKey) };
+  const bundle = join(dir, ROTATION_FILES.caBundle);
+  const names = { caCert: existsSync(bundle) ? bundle : join(dir, CERT_FILES.caCert), tlsCert: join(dir, CERT_FILES.tlsCert), tlsKey: join(dir, CERT_FILES.tlsKey) };
   const files = { caCert: readTextFile(names.caCert), tlsCert: readTextFile(names.tlsCert), tlsKey: readTextFile(names.tlsKey) };
   checkServingFiles(files, names, `${componentName("webhook")}.${namespace}.svc`, new Date());
   return files;
@@ -37,7 +41,7 @@ const generateAll = defineCommand({
     ...workloadArgs,
     ...webhookConfigArgs,
     "create-namespace": { type: "boolean", default: false, description: "Also print the Namespace object" },
-    "tls-dir": { type: "string", description: "Use the certificates `webhook cert-generate` wrote (ca.crt, tls.crt, tls.key; checked: key, CA, Service name, validity): prints the TLS Secret and the caBundle; the webhook serves them as they are (renew: re-run cert-generate)", valueHint: "dir" },
+    "tls-dir": { type: "string", description: "Use the certificates `webhook cert-generate` wrote (ca-bundle.crt or ca.crt, tls.crt, tls.key; checked: key, CA, Service name, validity): prints the TLS Secret and the caBundle; the webhook serves them as they are (renew: re-run cert-generate)", valueHint: "dir" },
   },
   run({ args, rawArgs }) {
     const options = parseDeployArgs(args, VERSION, collectListFlag(rawArgs, ["--webhook-exclude-namespaces"]));

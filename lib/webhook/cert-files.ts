@@ -1,9 +1,10 @@
 /**
  * @module
  * The file edge of the webhook PKI: reads and writes the `ca.crt`, `ca.key`, `tls.crt`,
- * `tls.key` set. Writes are all-or-nothing: every destination must be a regular file or absent,
- * every file is written and synced to a temporary name, the old files are kept as backups, and a
- * rename that fails puts the old files back. Private keys are mode 0600.
+ * `tls.key` set and the CA rotation files beside it. Writes are all-or-nothing: every destination
+ * must be a regular file or absent, every file is written and synced to a temporary name, the old
+ * files are kept as backups (a file to remove is renamed to one), and a rename that fails puts the
+ * old files back. Private keys are mode 0600.
  */
 import { chmodSync, closeSync, constants, copyFileSync, existsSync, fsyncSync, linkSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -12,6 +13,15 @@ import type { PemPair } from "./certs.ts";
 
 export const CERT_FILES = { caCert: "ca.crt", caKey: "ca.key", tlsCert: "tls.crt", tlsKey: "tls.key" } as const;
 type CertFile = keyof typeof CERT_FILES;
+/** A CA rotation's files, named as the self-managed Secret's keys (lib/webhook/cert-plan.ts), plus the bundle to publish. */
+export const ROTATION_FILES = { nextCaCert: "ca-next.crt", nextCaKey: "ca-next.key", previousCa: "ca-previous.crt", caBundle: "ca-bundle.crt" } as const;
+
+/** One file of a write: its name in the directory, its content and mode. */
+export interface FileWrite {
+  name: string;
+  content: string;
+  mode: number;
+}
 
 export interface CertificateSet {
   ca: PemPair;
@@ -29,6 +39,8 @@ interface Slot {
   temp: string;
   content: string;
   mode: number;
+  /** The file is removed (renamed to its backup name), not replaced. */
+  remove?: boolean;
   /** This write created `temp` (so it, and only it, may remove it). */
   tempWritten?: boolean;
   /** Hard link (or copy) of the file being replaced; undefined when there was none. */
@@ -129,21 +141,35 @@ function cleanUp(slots: readonly Slot[], created: string | undefined): void {
  * files that were there are there unchanged, and no temporary or backup file is left behind.
  */
 export function writeCertificateSet(dir: string, set: CertificateSet, ops: CertificateWriteOps = { rename: renameSync }): Record<CertFile, string> {
-  const files: Array<[CertFile, string, number]> = [
-    ["caCert", set.ca.cert, 0o644],
-    ["caKey", set.ca.key, 0o600],
-    ["tlsCert", set.server.cert, 0o644],
-    ["tlsKey", set.server.key, 0o600],
+  writeCertificateFiles(dir, certificateSetFiles(set), [], ops);
+  return Object.fromEntries(Object.entries(CERT_FILES).map(([key, name]) => [key, join(dir, name)])) as Record<CertFile, string>;
+}
+
+/** The four files of a set, with their modes, in the order they are swapped in (the serving pair last). */
+export function certificateSetFiles(set: CertificateSet): FileWrite[] {
+  return [
+    { name: CERT_FILES.caCert, content: set.ca.cert, mode: 0o644 },
+    { name: CERT_FILES.caKey, content: set.ca.key, mode: 0o600 },
+    { name: CERT_FILES.tlsCert, content: set.server.cert, mode: 0o644 },
+    { name: CERT_FILES.tlsKey, content: set.server.key, mode: 0o600 },
   ];
+}
+
+/**
+ * Writes `writes` and removes `removals` (names absent already are skipped) in `dir`, created if
+ * missing, in the order given, removals last. All or nothing, as writeCertificateSet.
+ */
+export function writeCertificateFiles(dir: string, writes: readonly FileWrite[], removals: readonly string[], ops: CertificateWriteOps = { rename: renameSync }): void {
   const suffix = `-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
-  const slots: Slot[] = files.map(([key, content, mode]) => {
-    const name = CERT_FILES[key];
-    return { name, path: join(dir, name), temp: join(dir, `.${name}.tmp${suffix}`), content, mode };
-  });
+  const slots: Slot[] = writes.map(({ name, content, mode }) => ({ name, path: join(dir, name), temp: join(dir, `.${name}.tmp${suffix}`), content, mode }));
+  const removed: Slot[] = removals.map((name) => ({ name, path: join(dir, name), temp: "", content: "", mode: 0, remove: true }));
+  const all = [...slots, ...removed];
   let created: string | undefined;
   try {
     created = mkdirSync(dir, { recursive: true });
     const existing = slots.filter((slot) => isRegularFile(slot.path));
+    const present = removed.filter((slot) => isRegularFile(slot.path));
+    removed.splice(0, removed.length, ...present);
     for (const slot of slots) {
       writeTemp(slot.temp, slot.content, slot.mode);
       slot.tempWritten = true;
@@ -153,40 +179,57 @@ export function writeCertificateSet(dir: string, set: CertificateSet, ops: Certi
       backUp(slot.path, slot.backup);
     }
   } catch (err) {
-    cleanUp(slots, created);
+    cleanUp(all, created);
     if (err instanceof KubeDevopsError) throw err;
     throw new KubeDevopsError("INPUT", `Cannot write certificates to ${dir}: ${describeFsError(err)}; nothing was changed`, { cause: err });
   }
   const renamed: Slot[] = [];
-  for (const slot of slots) {
+  for (const slot of [...slots, ...removed]) {
     try {
-      ops.rename(slot.temp, slot.path);
-      slot.tempWritten = false;
+      if (slot.remove) {
+        const backup = join(dir, `.${slot.name}.old${suffix}`);
+        ops.rename(slot.path, backup);
+        slot.backup = backup;
+      } else {
+        ops.rename(slot.temp, slot.path);
+        slot.tempWritten = false;
+      }
       renamed.push(slot);
     } catch (err) {
       const failures = restore(renamed, ops);
-      cleanUp(slots, created);
+      cleanUp(all, created);
       const outcome = failures.length === 0 ? "nothing was changed" : `could not restore ${failures.join(", ")}`;
-      throw new KubeDevopsError("INPUT", `Cannot write certificates: cannot replace ${slot.path}: ${describeFsError(err)}; ${outcome}`, { cause: err });
+      throw new KubeDevopsError("INPUT", `Cannot write certificates: cannot ${slot.remove ? "remove" : "replace"} ${slot.path}: ${describeFsError(err)}; ${outcome}`, { cause: err });
     }
   }
-  cleanUp(slots, undefined);
+  cleanUp(all, undefined);
   syncDirectory(dir);
-  return Object.fromEntries(files.map(([key]) => [key, join(dir, CERT_FILES[key])])) as Record<CertFile, string>;
 }
 
 /** Reads the CA pair from `dir`, or undefined when neither file exists. A half set is an error. */
 export function readCertificateAuthority(dir: string): PemPair | undefined {
-  const certPath = join(dir, CERT_FILES.caCert);
-  const keyPath = join(dir, CERT_FILES.caKey);
+  return readPair(dir, CERT_FILES.caCert, CERT_FILES.caKey, "Cannot reuse the CA", "put it back, or pass --new-ca for a new CA (then publish ca-bundle.crt with `webhook install-config`)");
+}
+
+/** Reads the staged next CA (`ca-next.crt`, `ca-next.key`), or undefined when neither exists. */
+export function readStagedCertificateAuthority(dir: string): PemPair | undefined {
+  return readPair(dir, ROTATION_FILES.nextCaCert, ROTATION_FILES.nextCaKey, "Cannot use the staged CA", "put it back, or delete the other file too and stage a new CA with --new-ca");
+}
+
+/** Reads a whole text file, or undefined when there is none. */
+export function readOptionalTextFile(path: string): string | undefined {
+  return existsSync(path) ? readTextFile(path) : undefined;
+}
+
+function readPair(dir: string, certName: string, keyName: string, what: string, hint: string): PemPair | undefined {
+  const certPath = join(dir, certName);
+  const keyPath = join(dir, keyName);
   const hasCert = existsSync(certPath);
   const hasKey = existsSync(keyPath);
   if (!hasCert && !hasKey) return undefined;
   if (!hasCert || !hasKey) {
     const [missing, present] = hasCert ? [keyPath, certPath] : [certPath, keyPath];
-    throw new KubeDevopsError("INPUT", `Cannot reuse the CA: ${missing} is missing (${present} is there); nothing was written`, {
-      hint: "put it back, or pass --new-ca to create a new CA (then give the API server its ca.crt: `webhook install-config`)",
-    });
+    throw new KubeDevopsError("INPUT", `${what}: ${missing} is missing (${present} is there); nothing was written`, { hint });
   }
   return { cert: readTextFile(certPath), key: readTextFile(keyPath) };
 }

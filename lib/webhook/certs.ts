@@ -150,7 +150,7 @@ async function importCa(ca: PemPair): Promise<{ cert: X509.X509Certificate; key:
  * Throws an INPUT error naming the files; returns when the CA expires.
  */
 export async function checkCertificateAuthority(ca: PemPair, names: CaFileNames, now: Date): Promise<{ notAfter: Date }> {
-  const newCa = "pass --new-ca to create a new CA (then give the API server its ca.crt: `webhook install-config`)";
+  const newCa = "pass --new-ca for a new CA (replaced at once if ca.crt is expired or unreadable; otherwise staged: publish ca-bundle.crt with `webhook install-config`, then --promote-ca)";
   const refuse = (problem: string, hint = newCa) => new KubeDevopsError("INPUT", `Cannot reuse the CA: ${problem}; nothing was written`, { hint });
   let cert: NodeX509Certificate;
   try {

@@ -320,9 +320,11 @@ describe("kube-devops webhook cert-generate (binary)", () => {
     expect(readFileSync(join(dir, "tls.crt"), "utf8")).not.toBe(tls);
     expect(await verifies(readFileSync(join(dir, "tls.crt"), "utf8"), ca)).toBe(true);
 
+    // a CA change takes two runs (test/webhook/cert-rotation-files.test.ts): --new-ca only stages one
     const third = runBinary(["webhook", "cert-generate", "--output-dir", dir, "--new-ca"]);
     expect(third.code).toBe(0);
-    expect(readFileSync(join(dir, "ca.crt"), "utf8")).not.toBe(ca);
+    expect(readFileSync(join(dir, "ca.crt"), "utf8")).toBe(ca);
+    expect(readFileSync(join(dir, "ca-next.crt"), "utf8")).not.toBe(ca);
   });
 
   test("a re-run that cannot replace tls.key (a directory now) fails naming it, and changes nothing", () => {
