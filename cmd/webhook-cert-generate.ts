@@ -98,6 +98,8 @@ export default defineCommand({
     const bundle = composeCaBundle([signing, next?.cert, previous], now);
     writes.push({ name: ROTATION_FILES.caBundle, content: bundle, mode: 0o644 });
     if (action === "stage-ca") {
+      const ignored = ["--validity-days", "--dns-san", "--ip-san"].filter((flag) => rawArgs.some((arg) => arg === flag || arg.startsWith(`${flag}=`)));
+      if (ignored.length > 0) logger.warn(`${ignored.join(", ")} ${ignored.length === 1 ? "shapes" : "shape"} the serving certificate, which staging leaves as it is: pass ${ignored.length === 1 ? "it" : "them"} with --promote-ca`);
       writes.push({ name: ROTATION_FILES.nextCaCert, content: ca.cert, mode: 0o644 }, { name: ROTATION_FILES.nextCaKey, content: ca.key, mode: 0o600 });
     } else {
       certs = await issueServingCertificate(ca, { serviceName, namespace, dnsSans: sans.dns, ipSans: sans.ip, validityDays, now });

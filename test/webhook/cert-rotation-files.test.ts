@@ -101,6 +101,8 @@ describe("kube-devops webhook cert-generate: CA rotation (binary)", () => {
     expect(stage.stderr).toContain(`1. kube-devops webhook install-config --ca-bundle-path ${join(dir, "ca-bundle.crt")} | kubectl apply -f -`);
     expect(stage.stderr).toContain(`2. then: kube-devops webhook cert-generate --output-dir ${dir} --promote-ca`);
     expect(stage.stdout).toContain("(unchanged)");
+    expect(stage.stderr).not.toContain("the serving certificate, which staging");
+    expect(contentsOf(dir)).toEqual(staged); // nothing more to stage: the staged-twice refusal is tested below
     const config = runBinary(["webhook", "install-config", "--ca-bundle-path", join(dir, "ca-bundle.crt"), "-o", "json"]);
     expect({ code: config.code, stderr: config.stderr }).toEqual({ code: 0, stderr: "" });
     expect(Buffer.from(JSON.parse(config.stdout).webhooks[0].clientConfig.caBundle, "base64").toString()).toBe(staged["ca-bundle.crt"] as string);
@@ -132,6 +134,9 @@ describe("kube-devops webhook cert-generate: CA rotation (binary)", () => {
     const dir = newDir();
     expect(runBinary([...CERT_GENERATE, dir]).code).toBe(0);
     const unstaged = contentsOf(dir);
+    const flagsIgnored = runBinary([...CERT_GENERATE, join(dir, "..", "other"), "--new-ca", "--dns-san", "x.example"]);
+    expect(flagsIgnored.stderr).toBe(""); // no CA there yet: created, serving certificate with it
+    expect(runBinary([...CERT_GENERATE, join(dir, "..", "other"), "--new-ca", "--dns-san", "x.example"]).stderr).toContain("WARN  --dns-san shapes the serving certificate, which staging leaves as it is: pass it with --promote-ca");
     const early = runBinary([...CERT_GENERATE, dir, "--promote-ca"]);
     expect({ code: early.code, stdout: early.stdout }).toEqual({ code: 1, stdout: "" });
     expect(early.stderr).toContain(`error: --promote-ca: no CA is staged (${join(dir, "ca-next.crt")} is missing); nothing was written`);
