@@ -228,7 +228,10 @@ describe("watch under its generated RBAC", () => {
     })();
     const scrapedBefore = scrapers.length;
     expect((await scrapeInsecure(url)).status).toBe(401);
-    await until(async () => ((await (await scrapeInsecure(url, readerToken())).text()).includes('namespace_health_score{namespace="prod"}') ? true : undefined), "the leader's namespace gauge");
+    // one token for every scrape, as Prometheus reads one from its Secret: a token minted per scrape
+    // differs once a second has passed (its iat), and a new token is rightly reviewed again
+    const token = readerToken();
+    await until(async () => ((await (await scrapeInsecure(url, token)).text()).includes('namespace_health_score{namespace="prod"}') ? true : undefined), "the leader's namespace gauge");
     // one review for the token, then the cached decision
     expect(scrapers.slice(scrapedBefore)).toEqual([`${METRICS_READER_USER} get /metrics: true`]);
     await until(async () => (requests.some((r) => r.component === "watch" && r.attrs.resource === "leases" && r.attrs.verb === "update") ? true : undefined), "a lease renewal");
