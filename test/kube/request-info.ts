@@ -19,7 +19,10 @@ export interface RequestInfo {
   parts: string[];
 }
 
-const WATCH_VALUES = new Set(["1", "true"]);
+/** As the API server decodes `watch`: present and not "0"/"false" (any case) means true, even empty. */
+function isWatchParam(value: string | null): boolean {
+  return value !== null && value !== "0" && value.toLowerCase() !== "false";
+}
 
 export function parseRequestInfo(method: string, url: URL): RequestInfo {
   const path = url.pathname;
@@ -51,7 +54,7 @@ export function parseRequestInfo(method: string, url: URL): RequestInfo {
   info.resource = rest[0] ?? "";
   info.name = rest[1] ?? "";
   info.subresource = rest[2] ?? "";
-  const watch = watchPrefix || WATCH_VALUES.has(url.searchParams.get("watch") ?? "");
+  const watch = watchPrefix || isWatchParam(url.searchParams.get("watch"));
   switch (method) {
     case "GET":
     case "HEAD":
@@ -72,11 +75,19 @@ export function parseRequestInfo(method: string, url: URL): RequestInfo {
   }
   // list/watch narrowed to one object by `metadata.name` are authorized against that name
   // (RequestInfoFactory), which is what lets RBAC resourceNames cover an informer on one object.
-  if ((info.verb === "list" || info.verb === "watch") && !info.name) {
+  // As there, only for `GET <collection>[?watch=…]`: the deprecated `/watch/` prefix sets the verb
+  // before the name is looked at and never gets one, and a name that could not be a path segment
+  // is not taken.
+  if ((info.verb === "list" || info.verb === "watch") && !info.name && !watchPrefix) {
     const name = nameFromFieldSelector(url.searchParams.get("fieldSelector"));
-    if (name !== undefined) info.name = name;
+    if (name !== undefined && isValidPathSegmentName(name)) info.name = name;
   }
   return info;
+}
+
+/** apimachinery's path.IsValidPathSegmentName: not "." or "..", no "/" or "%". */
+function isValidPathSegmentName(name: string): boolean {
+  return name !== "." && name !== ".." && !name.includes("/") && !name.includes("%");
 }
 
 /** `metadata.name=foo` (or `==`) in a field selector. */

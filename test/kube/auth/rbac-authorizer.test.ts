@@ -63,6 +63,20 @@ describe("request attributes (RequestInfoFactory)", () => {
   test("list narrowed by metadata.name carries the name", () => {
     expect(parseRequestInfo("GET", "/api/v1/namespaces/a/configmaps?fieldSelector=metadata.name%3Dcfg").name).toBe("cfg");
   });
+  test("as RequestInfoFactory: a named list/watch only through GET <collection>, with a name that can be a path segment", () => {
+    const vwcs = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations";
+    expect(parseRequestInfo("GET", `${vwcs}?watch=true&fieldSelector=metadata.name%3Dkd`)).toMatchObject({ verb: "watch", name: "kd" });
+    expect(parseRequestInfo("GET", `${vwcs}?fieldSelector=metadata.name%3D%3Dkd,metadata.labels.x%3Dy`)).toMatchObject({ verb: "list", name: "kd" });
+    // a selector that does not require one exact name leaves the request unnamed
+    expect(parseRequestInfo("GET", `${vwcs}?fieldSelector=metadata.name!%3Dkd`)).toMatchObject({ verb: "list", name: "" });
+    // the deprecated /watch/ prefix decides the verb before the name is looked at: never named
+    expect(parseRequestInfo("GET", "/apis/admissionregistration.k8s.io/v1/watch/validatingwebhookconfigurations?fieldSelector=metadata.name%3Dkd")).toMatchObject({ verb: "watch", name: "" });
+    // path.IsValidPathSegmentName
+    for (const bad of ["..", "a%2Fb", "a%25b"]) expect(parseRequestInfo("GET", `${vwcs}?fieldSelector=metadata.name%3D${bad}`).name).toBe("");
+    // `watch` decodes as the API server's bool parameter: anything but absent, 0 or false (any case)
+    for (const on of ["1", "true", "True", "yes", ""]) expect(parseRequestInfo("GET", `${vwcs}?watch=${on}`).verb).toBe("watch");
+    for (const off of ["0", "false", "FALSE"]) expect(parseRequestInfo("GET", `${vwcs}?watch=${off}`).verb).toBe("list");
+  });
   test("discovery paths are non-resource requests", () => {
     expect(parseRequestInfo("GET", "/apis/apps")).toMatchObject({ isResourceRequest: false, verb: "get", path: "/apis/apps" });
     expect(parseRequestInfo("GET", "/api/v1").isResourceRequest).toBe(false);
@@ -98,6 +112,20 @@ describe("rule shapes", () => {
     expect(a.authorize(req(SA, "POST", "/apis/coordination.k8s.io/v1/namespaces/ops/leases")).allowed).toBe(false);
     expect(a.authorize(req(SA, "GET", "/apis/coordination.k8s.io/v1/namespaces/ops/leases")).allowed).toBe(false);
     expect(a.authorize(req(SA, "GET", "/apis/coordination.k8s.io/v1/namespaces/ops/leases?fieldSelector=metadata.name%3Dkube-devops-leader")).allowed).toBe(true);
+  });
+  test("resourceNames allow list and watch of exactly that object by fieldSelector metadata.name, nothing wider", () => {
+    const a = clusterGrant([{ apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"], resourceNames: ["kd"], verbs: ["get", "list", "watch"] }]);
+    const vwcs = "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations";
+    expect(a.authorize(req(SA, "GET", `${vwcs}?fieldSelector=metadata.name%3Dkd`)).allowed).toBe(true);
+    expect(a.authorize(req(SA, "GET", `${vwcs}?watch=1&resourceVersion=5&fieldSelector=metadata.name%3Dkd`)).allowed).toBe(true);
+    expect(a.authorize(req(SA, "GET", `${vwcs}?watch=1&fieldSelector=metadata.name%3Dother`)).allowed).toBe(false);
+    expect(a.authorize(req(SA, "GET", `${vwcs}?watch=1`)).allowed).toBe(false);
+    expect(a.authorize(req(SA, "GET", `${vwcs}?watch=1&labelSelector=app%3Dkd`)).allowed).toBe(false);
+    expect(a.authorize(req(SA, "GET", `${vwcs}?fieldSelector=metadata.name!%3Dkd`)).allowed).toBe(false);
+    expect(a.authorize(req(SA, "GET", "/apis/admissionregistration.k8s.io/v1/watch/validatingwebhookconfigurations?fieldSelector=metadata.name%3Dkd")).allowed).toBe(false);
+    // without list/watch in the rule, the named forms are refused too
+    const getOnly = clusterGrant([{ apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"], resourceNames: ["kd"], verbs: ["get", "patch"] }]);
+    expect(getOnly.authorize(req(SA, "GET", `${vwcs}?watch=1&fieldSelector=metadata.name%3Dkd`)).allowed).toBe(false);
   });
   test("wildcards in verbs, groups and resources; nonResourceURLs with a trailing *", () => {
     const a = clusterGrant([
