@@ -14,6 +14,7 @@ import { KubeDevopsError } from "../errors.ts";
 import { caBundleOf, planCertificates, readSecretData, toSecretData, type CertAction, type StoredCertificates } from "./cert-plan.ts";
 import { createCertificateAuthority, describeCertificate, issueServingCertificate, type CertificateInfo } from "./certs.ts";
 import { serviceDnsNames } from "./constants.ts";
+import { isOwnWebhook } from "./published-bundle.ts";
 
 export interface SelfManagedOptions {
   client: KubeClient;
@@ -109,9 +110,9 @@ export async function ensureCaBundle(options: SelfManagedOptions, caBundlePem: s
   }
   const desired = Buffer.from(caBundlePem, "utf8").toString("base64");
   const ops: Array<{ op: "test" | "add"; path: string; value: unknown }> = [];
+  const service = { name: options.serviceName, namespace: options.namespace };
   (vwc.webhooks ?? []).forEach((hook, i) => {
-    const svc = hook.clientConfig?.service;
-    if (svc?.name === options.serviceName && svc.namespace === options.namespace && hook.clientConfig?.caBundle !== desired) {
+    if (isOwnWebhook(hook, service) && hook.clientConfig?.caBundle !== desired) {
       ops.push({ op: "add", path: `/webhooks/${i}/clientConfig/caBundle`, value: desired });
     }
   });
