@@ -85,9 +85,11 @@ function leaseGrants(lease: string, component: Component): Permission[] {
 
 /**
  * What lib/webhook/self-managed-certs.ts does, and nothing more: get, then update or (first start)
- * create, its Secret in our namespace; get and JSON-patch its own VWC. Get/update and get/patch
- * are pinned to the one object; RBAC cannot pin `create` (a create request's URL names no object),
- * so creating Secrets stays a separate grant, limited to our namespace by a Role.
+ * create, its Secret in our namespace; get and JSON-patch its own VWC, and list+watch it
+ * (lib/webhook/ca-bundle-watch.ts). Get/update, get/patch and list/watch are pinned to the one
+ * object: the API server authorizes a list or watch with `fieldSelector=metadata.name=<name>`
+ * against that name. RBAC cannot pin `create` (a create request's URL names no object), so
+ * creating Secrets stays a separate grant, limited to our namespace by a Role.
  */
 function selfManagedCertificateGrants(names: ObjectNames): Permission[] {
   return [
@@ -96,10 +98,10 @@ function selfManagedCertificateGrants(names: ObjectNames): Permission[] {
     {
       group: "admissionregistration.k8s.io",
       resources: ["validatingwebhookconfigurations"],
-      verbs: ["get", "patch"],
+      verbs: ["get", "list", "watch", "patch"],
       scope: "cluster",
       resourceNames: [names.webhookConfiguration],
-      usedBy: "webhook --self-managed: keeps caBundle of its own configuration current (lib/webhook/self-managed-certs.ts)",
+      usedBy: "webhook --self-managed: keeps caBundle of its own configuration current (lib/webhook/self-managed-certs.ts), repairing it at once when the watch of that one object (fieldSelector metadata.name) sees it replaced without it (lib/webhook/ca-bundle-watch.ts)",
     },
   ];
 }

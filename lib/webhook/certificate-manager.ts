@@ -3,10 +3,12 @@
  * The self-managed certificate loop of `webhook serve --self-managed`: ensure the
  * Secret and the VWC caBundle at start (retrying with backoff until the API answers),
  * then re-check on an interval, so a replica renews before expiry and every replica
- * picks up a renewal another one wrote. Serving certificates live in memory: the
- * Secret volume, if mounted, is not needed.
+ * picks up a renewal another one wrote; meanwhile a watch on the VWC repairs at once a
+ * configuration that was replaced without the bundle (ca-bundle-watch.ts). Checks never
+ * overlap. Serving certificates live in memory: the Secret volume, if mounted, is not needed.
  */
 import type { Logger } from "../log.ts";
+import { watchCaBundle, type RepairPacing } from "./ca-bundle-watch.ts";
 import { ensureCaBundle, ensureWebhookCertificates, type CertificateState, type SelfManagedOptions } from "./self-managed-certs.ts";
 
 export interface CertificateManagerOptions extends SelfManagedOptions {
@@ -15,13 +17,15 @@ export interface CertificateManagerOptions extends SelfManagedOptions {
   intervalMs: number;
   /** Called when the serving pair changed (the server hands over). */
   onChange: (state: CertificateState) => Promise<unknown> | unknown;
+  /** Spacing of watch-triggered repairs in a row (default: at once, then 1 s doubling to 60 s). */
+  repairPacing?: RepairPacing;
 }
 
 export interface CertificateManager {
   /** Ensures certificates once, retrying until it succeeds or `signal` aborts. */
   initial(signal: AbortSignal): Promise<CertificateState>;
   current(): CertificateState;
-  /** Re-checks every interval until `signal` aborts. */
+  /** Re-checks every interval, and repairs the VWC when the watch sees it lack the bundle, until `signal` aborts. */
   run(signal: AbortSignal): Promise<void>;
 }
 
@@ -61,6 +65,26 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
     await publish(next);
   }
 
+  // the periodic check and a watch-triggered repair would otherwise race each other's writes
+  let queue: Promise<unknown> = Promise.resolve();
+  function checkExclusively(): Promise<void> {
+    const run = queue.then(check);
+    queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async function checkPeriodically(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      await sleep(options.intervalMs * (0.9 + Math.random() * 0.2), signal);
+      if (signal.aborted) break;
+      try {
+        await checkExclusively();
+      } catch (err) {
+        logger.warn("certificate check failed; keeping the current certificate", { error: message(err) });
+      }
+    }
+  }
+
   return {
     async initial(signal) {
       let delay = 500;
@@ -83,15 +107,18 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
       return state;
     },
     async run(signal) {
-      while (!signal.aborted) {
-        await sleep(options.intervalMs * (0.9 + Math.random() * 0.2), signal);
-        if (signal.aborted) break;
-        try {
-          await check();
-        } catch (err) {
-          logger.warn("certificate check failed; keeping the current certificate", { error: message(err) });
-        }
-      }
+      const watch = watchCaBundle({
+        client: options.client,
+        name: options.webhookConfigurationName,
+        service: { name: options.serviceName, namespace: options.namespace },
+        logger,
+        desired: () => state?.caBundle,
+        // the whole check, which re-reads the Secret first: a replica that missed a rotation publishes the current bundle, not its stale one
+        repair: checkExclusively,
+        ...(options.repairPacing ? { pacing: options.repairPacing } : {}),
+      });
+      // the periodic check stays: it renews, picks up other replicas' renewals, and covers a watch that cannot run
+      await Promise.all([watch.start(signal), checkPeriodically(signal)]);
     },
   };
 }

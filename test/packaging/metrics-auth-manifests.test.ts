@@ -44,7 +44,7 @@ describe("--metrics-auth kubernetes (the default)", () => {
   test("the webhook may create TokenReviews and SubjectAccessReviews, nothing else new", () => {
     expect(webhookClusterRules(objects)).toEqual([
       "devops.stochastic.io/devopspolicies list,watch",
-      "admissionregistration.k8s.io/validatingwebhookconfigurations get,patch",
+      "admissionregistration.k8s.io/validatingwebhookconfigurations get,list,watch,patch",
       "authentication.k8s.io/tokenreviews create",
       "authorization.k8s.io/subjectaccessreviews create",
     ]);
@@ -111,7 +111,7 @@ describe("--metrics-auth none", () => {
   const objects = deploy({ "metrics-auth": "none" });
 
   test("no review grant, no metrics reader, no token on any ServiceMonitor; every component serves /metrics open, watch and reconcile over plain HTTP", () => {
-    expect(webhookClusterRules(objects)).toEqual(["devops.stochastic.io/devopspolicies list,watch", "admissionregistration.k8s.io/validatingwebhookconfigurations get,patch"]);
+    expect(webhookClusterRules(objects)).toEqual(["devops.stochastic.io/devopspolicies list,watch", "admissionregistration.k8s.io/validatingwebhookconfigurations get,list,watch,patch"]);
     for (const c of ["watch", "reconcile"]) expect(clusterRules(objects, c)?.filter((r) => REVIEWS.includes(r))).toEqual([]);
     expect(named(objects, "kube-devops-metrics-reader")).toEqual([]);
     const rendered = monitors({ "metrics-auth": "none" });

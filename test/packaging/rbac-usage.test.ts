@@ -2,13 +2,16 @@
  * Each component under exactly its generated RBAC: the compiled `reconcile`, `watch` and `webhook
  * serve` (--self-managed, and --no-self-managed as cert-manager and `--tls-dir` run it) run against
  * the emulator as its own ServiceAccount, every request it makes is authorized only by the grants of
- * lib/rbac/permissions.ts (the same list gen/rbac.ts renders), and afterwards every grant must have
- * been used — no 403, no unused permission. The scenario covers status, finalizer, audit history
+ * lib/rbac/permissions.ts (the same list gen/rbac.ts renders) and, each request again, by the
+ * emulator's RBAC evaluator over the ClusterRoles, Roles and bindings gen/rbac.ts rendered (the list
+ * and watch of the webhook's one configuration are authorized by name, through their
+ * fieldSelector), and afterwards every grant must have been used — no 403, no unused permission. The scenario covers status, finalizer, audit history
  * and retention, class-change Events, enforce mode (a Deployment, StatefulSet and DaemonSet patched),
  * `--reports wgpolicyk8s` (its PolicyReport created, then updated) and every component's authorized
  * `/metrics` (`--metrics-auth kubernetes`, as generated: a real token of the generated metrics
- * reader, TokenReview, then SubjectAccessReview against the generated reader role), and the
- * webhook's `--metrics-auth none` without those grants.
+ * reader, TokenReview, then SubjectAccessReview against the generated reader role), the webhook
+ * restoring the caBundle of a replaced configuration through its watch, and the webhook's
+ * `--metrics-auth none` without those grants.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
@@ -42,7 +45,8 @@ const METRICS_READER_USER = `system:serviceaccount:${NAMESPACE}:kube-devops-metr
 let emu: Emulator;
 let cluster: Cluster;
 const processes: Subprocess[] = [];
-const requests: { component: Component; attrs: RequestAttributes; allowed: boolean }[] = [];
+/** `allowed`: by the grants of permissions.ts; `rendered`: by the emulator's RBAC over the ClusterRoles, Roles and bindings gen/rbac.ts rendered. */
+const requests: { component: Component; attrs: RequestAttributes; allowed: boolean; rendered: boolean }[] = [];
 /** SubjectAccessReviews the components asked about scrapers: who, which path, the answer. */
 const scrapers: string[] = [];
 
@@ -62,9 +66,9 @@ function grants(p: Permission, a: RequestAttributes): boolean {
   return !p.resourceNames || (a.name !== "" && p.resourceNames.includes(a.name));
 }
 
-/** Requests the emulator refused, readable. */
+/** Requests refused by the grants or by the rendered RBAC objects, readable. */
 function denied(): string[] {
-  return requests.filter((r) => !r.allowed).map((r) => `${r.attrs.verb} ${r.attrs.apiGroup}/${r.attrs.resource}${r.attrs.subresource ? `/${r.attrs.subresource}` : ""} ns=${r.attrs.namespace} name=${r.attrs.name}`);
+  return requests.filter((r) => !r.allowed || !r.rendered).map((r) => `${r.attrs.verb} ${r.attrs.apiGroup}/${r.attrs.resource}${r.attrs.subresource ? `/${r.attrs.subresource}` : ""} ns=${r.attrs.namespace} name=${r.attrs.name}`);
 }
 
 /** Waits like `eventually`, but a timeout names the requests that were denied (the likely cause). */
@@ -122,7 +126,8 @@ beforeAll(async () => {
       return decision;
     }
     const allowed = !attrs.isResourceRequest || componentPermissions(component).some((p) => grants(p, attrs));
-    requests.push({ component, attrs, allowed });
+    const rendered = !attrs.isResourceRequest || (await rbac(attrs)).allowed;
+    requests.push({ component, attrs, allowed, rendered });
     return allowed ? { allowed } : { allowed, reason: `no kube-devops-${component} grant` };
   };
 }, 120_000);
@@ -258,7 +263,7 @@ describe("webhook serve --self-managed under its generated RBAC", () => {
    * Runs the webhook until its Secret exists and the VWC trusts it, scrapes `/metrics` with the
    * metrics reader's token (and without one), then stops it with SIGTERM.
    */
-  async function runWebhookOnce(kubeconfig: string): Promise<void> {
+  async function runWebhookOnce(kubeconfig: string, whileRunning?: () => Promise<void>): Promise<void> {
     const proc = Bun.spawn(
       [ensureBinary(), "webhook", "serve", "--self-managed", "--kubeconfig", kubeconfig, "--log-format", "json", "--addr", "127.0.0.1:0", "--namespace", NAMESPACE],
       { stdin: "ignore", stdout: "ignore", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", POD_NAME: "webhook-0", POD_NAMESPACE: NAMESPACE } },
@@ -279,32 +284,48 @@ describe("webhook serve --self-managed under its generated RBAC", () => {
     const metrics = await scrape(emu.serviceAccountToken(NAMESPACE, "kube-devops-metrics-reader"));
     expect(metrics.status).toBe(200);
     expect(await metrics.text()).toContain("webhook_requests_total");
+    await whileRunning?.();
     proc.kill("SIGTERM");
     await proc.exited;
     expect(await stderr.done).not.toContain("forbidden");
+  }
+
+  /** Replaces the VWC with one without caBundle (as `kubectl replace` of the generated manifest) and waits for the webhook to restore it through its watch. */
+  async function replaceConfiguration(): Promise<void> {
+    await cluster.client.delete(VALIDATING_WEBHOOK_CONFIGURATIONS, "kube-devops-webhook");
+    await cluster.client.create(VALIDATING_WEBHOOK_CONFIGURATIONS, renderAdmissionConfiguration(resolveDeployOptions("1.0.0", { namespace: NAMESPACE })) as unknown as KubeObject);
+    await until(async () => {
+      const vwc = await cluster.client.get<KubeObject & { webhooks: { clientConfig: { caBundle?: string } }[] }>(VALIDATING_WEBHOOK_CONFIGURATIONS, "kube-devops-webhook");
+      return vwc.webhooks.every((w) => w.clientConfig.caBundle) ? true : undefined;
+    }, "the caBundle restored after the configuration was replaced");
   }
 
   test("first start creates the Secret, a restart repairs a broken one; no 403, every grant used", async () => {
     const scrapedBefore = scrapers.length;
     await cluster.client.create(VALIDATING_WEBHOOK_CONFIGURATIONS, renderAdmissionConfiguration(resolveDeployOptions("1.0.0", { namespace: NAMESPACE })) as unknown as KubeObject);
     const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-rbac-")), "kubeconfig"), { token: "sa-webhook" });
-    await runWebhookOnce(kubeconfig); // Secret missing: get (404), create; VWC get, patch
+    await runWebhookOnce(kubeconfig, replaceConfiguration); // Secret missing: get (404), create; VWC get, patch; VWC list+watch by name, then get, patch again
     const secret = await cluster.client.get<KubeObject>(SECRETS, "kube-devops-webhook-tls", { namespace: NAMESPACE });
     await cluster.client.update(SECRETS, { ...secret, data: {} } as KubeObject, { namespace: NAMESPACE });
     await runWebhookOnce(kubeconfig); // Secret broken: update
     expect(denied()).toEqual([]);
+    // the configuration watch is pinned to the one object: never an unnamed list or watch
+    const vwcReads = requests.filter((r) => r.component === "webhook" && r.attrs.resource === "validatingwebhookconfigurations" && (r.attrs.verb === "list" || r.attrs.verb === "watch"));
+    expect(new Set(vwcReads.map((r) => `${r.attrs.verb} ${r.attrs.name}`))).toEqual(new Set(["list kube-devops-webhook", "watch kube-devops-webhook"]));
     expect(allGrants("webhook").filter((g) => !usedGrants("webhook").includes(g))).toEqual([]);
     // the reader's access was judged by the generated reader role, once per run (then cached)
     expect(scrapers.slice(scrapedBefore)).toEqual([`${METRICS_READER_USER} get /metrics: true`, `${METRICS_READER_USER} get /metrics: true`]);
     // the metrics grants, used above: exactly what lib/server/metrics-auth.ts does
     expect(allGrants("webhook").filter((g) => /review/.test(g)).sort()).toEqual(["authentication.k8s.io/tokenreviews:create", "authorization.k8s.io/subjectaccessreviews:create"]);
-    // the certificate grants, all used above: exactly what lib/webhook/self-managed-certs.ts does
+    // the certificate grants, all used above: exactly what lib/webhook/self-managed-certs.ts and ca-bundle-watch.ts do
     expect(allGrants("webhook").filter((g) => /secrets|validatingwebhookconfigurations/.test(g)).sort()).toEqual([
       "/secrets:create",
       "/secrets:get(named)",
       "/secrets:update(named)",
       "admissionregistration.k8s.io/validatingwebhookconfigurations:get(named)",
+      "admissionregistration.k8s.io/validatingwebhookconfigurations:list(named)",
       "admissionregistration.k8s.io/validatingwebhookconfigurations:patch(named)",
+      "admissionregistration.k8s.io/validatingwebhookconfigurations:watch(named)",
     ]);
   }, 60_000);
 });

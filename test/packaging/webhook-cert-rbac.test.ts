@@ -24,7 +24,7 @@ function webhookRules(objects: readonly unknown[]): string[] {
 const METRICS_REVIEWS = ["ClusterRole: authentication.k8s.io/tokenreviews create", "ClusterRole: authorization.k8s.io/subjectaccessreviews create"];
 const SELF_MANAGED = [
   "ClusterRole: devops.stochastic.io/devopspolicies list,watch",
-  "ClusterRole: admissionregistration.k8s.io/validatingwebhookconfigurations[kube-devops-webhook] get,patch",
+  "ClusterRole: admissionregistration.k8s.io/validatingwebhookconfigurations[kube-devops-webhook] get,list,watch,patch",
   ...METRICS_REVIEWS,
   "Role: /secrets[kube-devops-webhook-tls] get,update",
   "Role: /secrets create",
@@ -32,7 +32,7 @@ const SELF_MANAGED = [
 const READ_ONLY = ["ClusterRole: devops.stochastic.io/devopspolicies list,watch", ...METRICS_REVIEWS];
 
 describe("webhook certificate grants", () => {
-  test("self-managed (the default): its Secret pinned by name for get/update, create in our namespace only, its own VWC get/patch", () => {
+  test("self-managed (the default): its Secret pinned by name for get/update, create in our namespace only, its own VWC get/list/watch/patch", () => {
     expect(webhookRules(renderRbac(parseDeployArgs({}, "1.0.0")))).toEqual(SELF_MANAGED);
     const role = (renderRbac(parseDeployArgs({ namespace: "ops" }, "1.0.0")) as Obj[]).find((o) => o.kind === "Role" && o.metadata?.name === "kube-devops-webhook");
     expect(role?.metadata?.namespace).toBe("ops");
@@ -57,6 +57,6 @@ describe("webhook certificate grants", () => {
   test("check --cert-mode cert-manager does not ask for the certificate grants", () => {
     const asked = (selfManagedCertificates: boolean) => plannedChecks(["webhook"], "ops", { selfManagedCertificates, metricsAuth: false }).map((c) => `${c.verb} ${c.resource}`);
     expect(asked(false)).toEqual(["list devopspolicies", "watch devopspolicies"]);
-    expect(asked(true)).toEqual(["list devopspolicies", "watch devopspolicies", "get secrets", "update secrets", "create secrets", "get validatingwebhookconfigurations", "patch validatingwebhookconfigurations"]);
+    expect(asked(true)).toEqual(["list devopspolicies", "watch devopspolicies", "get secrets", "update secrets", "create secrets", "get validatingwebhookconfigurations", "list validatingwebhookconfigurations", "watch validatingwebhookconfigurations", "patch validatingwebhookconfigurations"]);
   });
 });
