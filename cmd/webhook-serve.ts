@@ -67,7 +67,7 @@ export default defineCommand({
     "tls-secret": { type: "string", default: WEBHOOK_TLS_SECRET, description: "With --self-managed: the Secret holding the CA and serving certificate" },
     "service-name": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the Service the certificate is issued for" },
     "webhook-configuration": { type: "string", default: WEBHOOK_SERVICE_NAME, description: "With --self-managed: the ValidatingWebhookConfiguration whose caBundle is kept current" },
-    "cert-check-interval": { type: "string", default: "300", description: "With --self-managed: seconds between certificate checks (renewal, pick-up of renewals by other replicas), 1 to 86400" },
+    "cert-check-interval": { type: "string", default: "300", description: "With --self-managed: seconds between certificate checks (renewal, pick-up of renewals by other replicas), 1 to 86400; a webhook configuration replaced without its caBundle is repaired at once by a watch, not at this interval" },
     ...defineExemptionsArg("judge at admission"),
     "metrics-auth": {
       type: "enum",

@@ -84,7 +84,7 @@ export function watchCaBundle(options: CaBundleWatchOptions): CaBundleWatch {
       again = false;
       const next = clock.now() - lastRepairAt < pacing.quietMs ? streak + 1 : 0;
       const delay = repairDelayMs(next, pacing);
-      if (next === FIGHT_STREAK) logger.warn("the caBundle of the webhook configuration keeps being reset; repairing it with growing pauses (a GitOps tool comparing caBundle? exclude that field from its diff)", { configuration: name, repairs: next, nextInMs: delay });
+      if (next === FIGHT_STREAK) logger.warn("the caBundle of the webhook configuration keeps being reset; repairing it with growing pauses (a GitOps tool comparing caBundle? exclude .webhooks[].clientConfig.caBundle from its diff)", { configuration: name, repairs: next, nextInMs: delay });
       if (delay > 0) await clock.sleep(delay, signal);
       // the watch may have seen our own write, or the periodic check may have published, meanwhile
       if (signal.aborted || !needsRepair()) return;
