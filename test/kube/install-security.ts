@@ -1,8 +1,8 @@
 /**
  * @module
  * Plugs authentication (tokens, ServiceAccount tokens, client certificates, impersonation),
- * RBAC, validating admission webhooks, the review/TokenRequest endpoints and the simulated
- * controllers into an emulator's hooks and store. startEmulator calls it; each part is a
+ * RBAC, validating admission webhooks (and their API-server metrics on `/metrics`), the
+ * review/TokenRequest endpoints and the simulated controllers into an emulator's hooks and store. startEmulator calls it; each part is a
  * pure module under auth/, admission/ or controllers/.
  */
 import type { Api } from "./api.ts";
@@ -16,6 +16,7 @@ import type { StatusBody } from "./auth/forbidden-status.ts";
 import { applyImpersonation } from "./auth/impersonation.ts";
 import { createRbacAuthorizer, type RbacSource } from "./auth/rbac-authorizer.ts";
 import type { Binding, ClusterRole, Role } from "./auth/rbac-rules.ts";
+import { createAdmissionMetrics, type AdmissionMetrics } from "./admission/admission-metrics.ts";
 import { createValidatingAdmission, type ValidatingWebhookConfiguration } from "./admission/validating-admission.ts";
 import { startClusterRoleAggregation } from "./controllers/clusterrole-aggregation.ts";
 import type { ControllerApi } from "./controllers/controller-api.ts";
@@ -44,6 +45,8 @@ export interface Security {
   /** Resolves once the simulated controllers and the clusterrole aggregation are idle. */
   settle(): Promise<void>;
   readonly controllers: WorkloadControllers | undefined;
+  /** The API server's admission-webhook metrics, served on `GET /metrics` (needs `get` on that path). */
+  readonly admissionMetrics: AdmissionMetrics;
   stop(): void;
 }
 
@@ -92,7 +95,9 @@ export function installSecurity(api: Api, hooks: Hooks, opts: SecurityOptions): 
   const authorize = opts.rbac === false ? () => ({ allowed: true, reason: "" }) : rbac.authorize;
 
   const services = opts.webhookServices;
+  const admissionMetrics = createAdmissionMetrics();
   const admission = createValidatingAdmission({
+    observe: (call) => admissionMetrics.record(call),
     configurations: () => objects<ValidatingWebhookConfiguration>(api, VWC),
     namespaceLabels: (ns) => api.storage.get("namespaces", ns)?.obj.metadata.labels,
     resolveService: (ns, name, port) => (typeof services === "function" ? services(ns, name, port) : services?.[`${ns}/${name}`]),
@@ -114,7 +119,7 @@ export function installSecurity(api: Api, hooks: Hooks, opts: SecurityOptions): 
     // An empty reason stays empty (kubectl then prints "Error from server: admission webhook ...").
     return { allowed: false, status: { ...out.status, reason: out.status.reason ?? "" }, warnings: out.warnings };
   };
-  hooks.handle ??= (req) => answerSpecialRequests(api, req, authenticator, rbac, opts.clock);
+  hooks.handle ??= (req) => (isMetricsScrape(req) ? serveMetrics(admissionMetrics) : answerSpecialRequests(api, req, authenticator, rbac, opts.clock));
 
   const controllers = opts.controllers ? startWorkloadControllers(api as unknown as ControllerApi, { now: opts.clock }) : undefined;
   const aggregation = startClusterRoleAggregation(api as unknown as ControllerApi, (err) => console.error("emulator clusterrole aggregation:", err));
@@ -122,6 +127,7 @@ export function installSecurity(api: Api, hooks: Hooks, opts: SecurityOptions): 
   return {
     authenticator,
     controllers,
+    admissionMetrics,
     serviceAccountToken(namespace, name, spec = {}) {
       const sa = api.storage.get("serviceaccounts", `${namespace}/${name}`);
       if (!sa) throw new Error(`serviceaccount ${namespace}/${name} does not exist: create it before minting a token`);
@@ -140,6 +146,15 @@ export function installSecurity(api: Api, hooks: Hooks, opts: SecurityOptions): 
 
 function json(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+}
+
+/** `GET /metrics`, already authorized as the non-resource URL (as kube-prometheus-stack's scrape is). */
+function isMetricsScrape(req: ResolvedRequest): boolean {
+  return !req.attrs.isResourceRequest && req.method === "GET" && req.url.pathname === "/metrics";
+}
+
+async function serveMetrics(metrics: AdmissionMetrics): Promise<Response> {
+  return new Response(await metrics.text(), { headers: { "content-type": metrics.registry.contentType } });
 }
 
 /** TokenRequest, TokenReview and SelfSubjectRulesReview (SelfSubjectAccessReview is the router's). */

@@ -3,7 +3,8 @@
  * The validating admission dispatcher: sends AdmissionReview v1 to every matching
  * webhook of every ValidatingWebhookConfiguration in parallel, over TLS verified with
  * the caBundle and the service DNS name, and turns the answers (or call failures under
- * the failure policy) into one verdict with warnings, as the API server does.
+ * the failure policy) into one verdict with warnings, as the API server does; each call is
+ * reported to `observe` as the API server's admission metrics record it.
  */
 import type { StatusBody } from "../auth/forbidden-status.ts";
 import { buildAdmissionReview, callFailureStatus, rejectionStatus, verifyAdmissionResponse } from "./admission-review.ts";
@@ -27,11 +28,32 @@ export interface ValidatingAdmissionOptions {
   /** Maps a webhook's service reference to a loopback `host:port` (undefined: no such service). */
   resolveService?(namespace: string, name: string, port: number): string | undefined;
   newUid?(): string;
+  /** Told about every webhook call once it is decided (admission-metrics.ts records it). */
+  observe?(call: WebhookCall): void;
+  /** Monotonic seconds, for call durations. */
+  now?(): number;
+}
+
+/** One webhook call as the API server's metrics see it. */
+export interface WebhookCall {
+  name: string;
+  operation: string;
+  seconds: number;
+  /**
+   * 200 when allowed; a rejection's code; for a failed call the code of the error the API server
+   * keeps (ErrCallingWebhook.Status): the webhook's HTTP status when it answered non-2xx, 503 for
+   * an invalid AdmissionReview, else 400 (connection, TLS, timeout, undecodable body).
+   */
+  code: number;
+  outcome: "allowed" | "denied" | "failed-open" | "failed-closed";
 }
 
 export type AdmissionOutcome = { allowed: true; warnings: string[] } | { allowed: false; status: StatusBody; warnings: string[] };
 
-type CallOutcome = { ok: true; allowed: boolean; status?: StatusBody; warnings: string[] } | { ok: false; error: string };
+type CallOutcome = { ok: true; allowed: boolean; status?: StatusBody; warnings: string[] } | { ok: false; error: string; code: number };
+
+/** apierrors.NewBadRequest: what the API server records for a call that got no usable HTTP answer. */
+const CALL_ERROR_CODE = 400;
 
 interface Target {
   /** The URL as the real server would name it in errors. */
@@ -78,7 +100,7 @@ async function callWebhook(hook: ValidatingWebhook, attrs: AdmissionAttributes, 
   if (!gvr) return undefined;
   const timeoutSeconds = Math.min(Math.max(hook.timeoutSeconds ?? 10, 1), 30);
   const target = resolveTarget(hook, timeoutSeconds, opts);
-  if (!target.connect) return { ok: false, error: `failed to call webhook: ${target.display ? `Post "${target.display}": ` : ""}${target.missing}` };
+  if (!target.connect) return { ok: false, code: CALL_ERROR_CODE, error: `failed to call webhook: ${target.display ? `Post "${target.display}": ` : ""}${target.missing}` };
   const uid = opts.newUid?.() ?? crypto.randomUUID();
   const review = buildAdmissionReview(attrs, uid, gvr);
   const ca = hook.clientConfig.caBundle ? Buffer.from(hook.clientConfig.caBundle, "base64").toString("utf8") : undefined;
@@ -101,27 +123,41 @@ async function callWebhook(hook: ValidatingWebhook, attrs: AdmissionAttributes, 
     status = res.status;
     text = await res.text();
   } catch (err) {
-    return { ok: false, error: `failed to call webhook: ${describeFetchError(err, target, timedOut)}` };
+    return { ok: false, code: CALL_ERROR_CODE, error: `failed to call webhook: ${describeFetchError(err, target, timedOut)}` };
   } finally {
     clearTimeout(timer);
   }
   if (status < 200 || status > 299) {
-    return { ok: false, error: `failed to call webhook: an error on the server ("${text.trim()}") has prevented the request from succeeding` };
+    return { ok: false, code: status, error: `failed to call webhook: an error on the server ("${text.trim()}") has prevented the request from succeeding` };
   }
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch (err) {
-    return { ok: false, error: `failed to call webhook: couldn't get version/kind; json parse error: ${(err as Error).message}` };
+    return { ok: false, code: CALL_ERROR_CODE, error: `failed to call webhook: couldn't get version/kind; json parse error: ${(err as Error).message}` };
   }
   if (!body || typeof body !== "object" || !(body as { kind?: unknown }).kind) {
-    return { ok: false, error: `failed to call webhook: Object 'Kind' is missing in '${text.trim()}'` };
+    return { ok: false, code: CALL_ERROR_CODE, error: `failed to call webhook: Object 'Kind' is missing in '${text.trim()}'` };
   }
   const verified = verifyAdmissionResponse(uid, body);
-  if ("invalid" in verified) return { ok: false, error: `received invalid webhook response: ${verified.invalid}` };
+  // apierrors.NewServiceUnavailable("error validating webhook response")
+  if ("invalid" in verified) return { ok: false, code: 503, error: `received invalid webhook response: ${verified.invalid}` };
   return verified.allowed
     ? { ok: true, allowed: true, warnings: verified.warnings }
     : { ok: true, allowed: false, status: rejectionStatus(hook.name, verified.status), warnings: verified.warnings };
+}
+
+/** Calls one webhook and reports the call, as the dispatcher's ObserveWebhook* calls do. */
+async function timedCall(hook: ValidatingWebhook, attrs: AdmissionAttributes, opts: ValidatingAdmissionOptions): Promise<CallOutcome | undefined> {
+  const now = opts.now ?? (() => performance.now() / 1000);
+  const started = now();
+  const outcome = await callWebhook(hook, attrs, opts).catch((err: unknown): CallOutcome => ({ ok: false, code: CALL_ERROR_CODE, error: String(err) }));
+  if (!outcome || !opts.observe) return outcome;
+  const failOpen = (hook.failurePolicy ?? "Fail") === "Ignore";
+  const code = outcome.ok ? (outcome.allowed ? 200 : (outcome.status?.code ?? 400)) : outcome.code;
+  const result: WebhookCall["outcome"] = outcome.ok ? (outcome.allowed ? "allowed" : "denied") : failOpen ? "failed-open" : "failed-closed";
+  opts.observe({ name: hook.name, operation: attrs.operation, seconds: now() - started, code, outcome: result });
+  return outcome;
 }
 
 /** Builds the dispatcher; `admit` never throws. */
@@ -136,7 +172,7 @@ export function createValidatingAdmission(opts: ValidatingAdmissionOptions) {
           if (namespaceSelectorMatches(h, attrs, opts.namespaceLabels) && objectSelectorMatches(h, attrs)) hooks.push(h);
         }
       }
-      const outcomes = await Promise.all(hooks.map((h) => callWebhook(h, attrs, opts).catch((err: unknown) => ({ ok: false as const, error: String(err) }))));
+      const outcomes = await Promise.all(hooks.map((h) => timedCall(h, attrs, opts)));
       const warnings: string[] = [];
       let denial: StatusBody | undefined;
       outcomes.forEach((o, i) => {
