@@ -1,12 +1,14 @@
 /**
  * @module
  * A PrometheusRule with the alerts an operator of kube-devops acts on: a webhook that is down,
- * slow or failing open (fail-open means a silent loss of admission checks), reconcile errors,
+ * slow or failing open (fail-open means a silent loss of admission checks), the API server unable
+ * to call it (apiserver-alerts.ts: its own metrics, decision 0030), reconcile errors,
  * failing remediations, score drops, certificates near expiry, and leader election gone wrong.
  */
 import type { IPrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { COMPONENTS } from "../../lib/rbac/permissions.ts";
 import { componentName, type DeployOptions, objectLabels } from "../options.ts";
+import { apiServerAlertRules } from "./apiserver-alerts.ts";
 
 export interface AlertRule {
   alert: string;
@@ -43,17 +45,18 @@ export function alertRules(namespace: string): AlertRule[] {
       "histogram_quantile(0.99, sum by (le) (rate(webhook_request_duration_seconds_bucket[5m]))) > 1",
       "10m",
       "warning",
-      "Admission p99 latency is above 1s",
-      "p99 admission latency is {{ $value | humanizeDuration }}; close to the VWC timeout the API server gives up and admits without checks.",
+      "The webhook's own p99 admission latency is above 1s",
+      "p99 admission latency measured inside the webhook is {{ $value | humanizeDuration }}; close to the VWC timeout the API server gives up and admits without checks. Time spent before the webhook answers (network, TLS, timeouts) only the API server sees: KubeDevopsApiServerWebhookSlow.",
     ),
     alert(
       "KubeDevopsWebhookFailingOpen",
       "sum(rate(webhook_errors_total[5m])) > 0",
       "10m",
       "warning",
-      "The webhook is allowing requests because of internal errors",
-      "{{ $value | humanize }} admission requests/s are allowed without a verdict (fail-open). Check the webhook logs.",
+      "The webhook allows requests because of its own internal errors",
+      "{{ $value | humanize }} admission requests/s reached the webhook but were allowed without a verdict because it failed internally (fail-open inside the webhook). Check the webhook logs. Calls that never reach the webhook are the API server's to count: KubeDevopsWebhookUnreachable, KubeDevopsApiServerFailingOpen.",
     ),
+    ...apiServerAlertRules(namespace),
     alert(
       "KubeDevopsWebhookPoliciesStale",
       `max(webhook_policy_cache_age_seconds{${job("webhook")}}) > 300`,

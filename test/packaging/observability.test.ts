@@ -12,8 +12,11 @@ import { alertRules, renderPrometheusRule, ruleGroups } from "../../gen/observab
 import { renderServiceMonitors } from "../../gen/observability/service-monitors.ts";
 import { resolveDeployOptions } from "../../gen/options.ts";
 import { toYaml, toYamlDocument } from "../../gen/to-yaml.ts";
+import { apiServerSeriesNames } from "../../lib/metrics/apiserver-admission.ts";
 import { allSeriesNames } from "../../lib/metrics/names.ts";
-import { metricNames } from "../support/promql.ts";
+import { apiServerAlertRules } from "../../gen/observability/apiserver-alerts.ts";
+import { renderWebhookConfiguration } from "../../gen/webhook-configuration.ts";
+import { metricNames, vectorSelectors } from "../support/promql.ts";
 
 const options = resolveDeployOptions("1.2.3");
 /** Series Prometheus itself adds to every target. */
@@ -90,16 +93,31 @@ describe("Grafana dashboard", () => {
 describe("PrometheusRule", () => {
   test("covers the alerts that matter", () => {
     const names = alertRules("kube-devops").map((r) => r.alert);
-    for (const n of ["KubeDevopsWebhookDown", "KubeDevopsWebhookSlow", "KubeDevopsReconcileErrors", "KubeDevopsClusterScoreDrop", "KubeDevopsCertificateExpiringSoon", "KubeDevopsNoLeader"]) expect(names).toContain(n);
+    for (const n of ["KubeDevopsWebhookDown", "KubeDevopsWebhookSlow", "KubeDevopsWebhookUnreachable", "KubeDevopsApiServerFailingClosed", "KubeDevopsReconcileErrors", "KubeDevopsClusterScoreDrop", "KubeDevopsCertificateExpiringSoon", "KubeDevopsNoLeader"]) expect(names).toContain(n);
   });
 
-  test("every alert expression names only exported metrics (or Prometheus's own `up`)", () => {
-    const known = allSeriesNames();
+  test("every alert expression names only exported metrics, the API server's admission-webhook metrics (decision 0030) or Prometheus's own `up`", () => {
+    const known = new Set([...allSeriesNames(), ...apiServerSeriesNames()]);
     for (const rule of alertRules("kube-devops")) {
       const names = metricNames(rule.expr);
       expect(names.length).toBeGreaterThan(0);
       expect(names.filter((n) => !known.has(n) && !SYNTHETIC.has(n))).toEqual([]);
     }
+  });
+
+  test("the API-server alerts select our webhook by the name the generated VWC gives it, as a validating webhook", () => {
+    const vwc = renderWebhookConfiguration({ caBundle: "" }) as { webhooks: { name: string }[] };
+    const webhookName = vwc.webhooks[0]?.name ?? "";
+    const rules = apiServerAlertRules("kube-devops");
+    expect(rules.map((r) => r.alert)).toEqual(["KubeDevopsWebhookUnreachable", "KubeDevopsApiServerFailingOpen", "KubeDevopsApiServerFailingClosed", "KubeDevopsApiServerWebhookSlow"]);
+    for (const rule of rules) {
+      for (const selector of vectorSelectors(rule.expr)) expect(selector).toContain(`{name="${webhookName}",type="validating"`);
+      expect(rule.annotations.description).toContain(webhookName);
+      expect(rule.for).not.toBe("0m");
+    }
+    // each says where to look, and that the API server must be scraped
+    for (const rule of rules.slice(0, 3)) for (const what of ["endpointslices", "NetworkPolicy", "caBundle", "x509/TLS", "kube-prometheus-stack"]) expect(rule.annotations.description).toContain(what);
+    expect(alertRules("kube-devops").filter((r) => rules.some((a) => a.alert === r.alert))).toEqual(rules);
   });
 
   test("promtool check rules accepts the rules", () => {
