@@ -5,12 +5,14 @@
  * and the compiled watch, reconcile and webhook processes, each with `--metrics-auth kubernetes` as
  * the generated Deployments run them; plus the Prometheus scrape config prometheus-operator would
  * derive from our generated ServiceMonitors (job = Service name, honor_labels, scheme, TLS and the
- * metrics reader's token).
+ * metrics reader's token), and kube-prometheus-stack's scrape of the API server (job apiserver),
+ * whose generated ValidatingWebhookConfiguration sends the emulator's pod writes to the webhook.
  */
 import type { Subprocess } from "bun";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { renderAdmissionConfiguration } from "../../gen/admission.ts";
 import { componentName, resolveDeployOptions } from "../../gen/options.ts";
 import { renderServiceMonitor } from "../../gen/observability/service-monitors.ts";
 import { METRICS_READER, METRICS_READER_SECRET, renderMetricsReader } from "../../gen/rbac.ts";
@@ -18,11 +20,13 @@ import type { KubeObject } from "../../lib/kube/types.ts";
 import type { Component } from "../../lib/rbac/permissions.ts";
 import { writeCertificateSet } from "../../lib/webhook/cert-files.ts";
 import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
+import { encodeCaBundle } from "../../gen/webhook-configuration.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { prepareCluster, testPolicy } from "../operator/support.ts";
 import { LEASE_COMPONENTS } from "../reliability/components.ts";
 import { LEASE_FLAGS, startReplica, until, type Replica } from "../reliability/replicas.ts";
 import { ensureBinary } from "../support/binary.ts";
+import { createTestPki } from "../support/certs.ts";
 import { makePod } from "../watch/support.ts";
 
 /** The namespace the install runs in (the alert rules select it). */
@@ -39,6 +43,13 @@ export interface LiveInstall {
   webhook: { proc: Subprocess; url: string; ca: string; caFile: string };
   /** The generated metrics reader's token, as the ServiceMonitors send it from its Secret. */
   tokenFile: string;
+  /** The API server's CA, as a scraper in the cluster has it (serviceaccount/ca.crt). */
+  apiServerCaFile: string;
+  /**
+   * Where the emulator finds the webhook's Service: `address` (`127.0.0.1:<port>`) instead of the
+   * webhook, as a broken Service or NetworkPolicy would route it; no argument restores the webhook.
+   */
+  routeWebhookService(address?: string): void;
   /** Posts one raw body to the webhook's /validate; resolves with the HTTP status and the response. */
   post(body: string): Promise<{ status: number; response?: { allowed: boolean; warnings?: string[] } }>;
   stop(): Promise<void>;
@@ -78,7 +89,12 @@ async function startWebhook(emu: Emulator, dir: string): Promise<LiveInstall["we
 export async function startLiveInstall(): Promise<LiveInstall> {
   ensureBinary();
   const dir = mkdtempSync(join(tmpdir(), "kd-live-"));
-  const emu = await startEmulator();
+  // the webhook's Service, as the emulator dials it for the generated VWC: the webhook once it listens
+  const webhookService = { address: undefined as string | undefined, webhook: undefined as string | undefined };
+  const service = componentName("webhook");
+  // the API server's certificate names `kubernetes`, the server name kube-prometheus-stack verifies
+  const pki = await createTestPki(["localhost", "127.0.0.1", "kubernetes", "kubernetes.default.svc"]);
+  const emu = await startEmulator({ pki, webhookServices: (ns, name) => (ns === INSTALL_NAMESPACE && name === service ? webhookService.address : undefined) });
   const started: Subprocess[] = [];
   try {
     const cluster = await prepareCluster(emu, [INSTALL_NAMESPACE, ...NAMESPACES, POLICY_ONLY_NAMESPACE]);
@@ -103,12 +119,21 @@ export async function startLiveInstall(): Promise<LiveInstall> {
     started.push(reconcile.proc);
     const webhook = await startWebhook(emu, dir);
     started.push(webhook.proc);
+    webhookService.webhook = webhookService.address = new URL(webhook.url).host;
+    const deploy = resolveDeployOptions("1.0.0", { namespace: INSTALL_NAMESPACE });
+    await emu.store.create("validatingwebhookconfigurations.admissionregistration.k8s.io", renderAdmissionConfiguration(deploy, encodeCaBundle(webhook.ca)) as never);
+    const apiServerCaFile = join(dir, "apiserver-ca.crt");
+    writeFileSync(apiServerCaFile, emu.caPem);
     return {
       emu,
       watch,
       reconcile,
       webhook,
       tokenFile,
+      apiServerCaFile,
+      routeWebhookService(address) {
+        webhookService.address = address ?? webhookService.webhook;
+      },
       async post(body) {
         const res = await fetch(`${webhook.url}/validate`, { method: "POST", body, headers: { "Content-Type": "application/json" }, tls: { ca: webhook.ca } });
         const parsed = (await res.json()) as { response?: { allowed: boolean; warnings?: string[] } };
@@ -183,11 +208,27 @@ function scrapeJob(component: Component, url: string, install: LiveInstall) {
   return { job_name: service, honor_labels: honorLabels === true, scheme: scheme ?? "http", ...tls, ...auth, static_configs: [{ targets: [new URL(url).host], labels }] };
 }
 
-/** The Prometheus config: 1 s scrapes and rule evaluations of all three components. */
+/**
+ * kube-prometheus-stack's `apiserver` ServiceMonitor as a static job: the `kubernetes` Service in
+ * `default` (jobLabel `component` = apiserver), HTTPS verified as server name `kubernetes`, the
+ * scraper's ServiceAccount token (here the metrics reader's: its ClusterRole grants get /metrics).
+ */
+function apiServerJob(install: LiveInstall) {
+  return {
+    job_name: "apiserver",
+    honor_labels: false,
+    scheme: "https",
+    tls_config: { ca_file: install.apiServerCaFile, server_name: "kubernetes" },
+    authorization: { type: "Bearer", credentials_file: install.tokenFile },
+    static_configs: [{ targets: [new URL(install.emu.url).host], labels: { namespace: "default", service: "kubernetes", endpoint: "https" } }],
+  };
+}
+
+/** The Prometheus config: 1 s scrapes and rule evaluations of all three components and the API server. */
 export function scrapeConfig(install: LiveInstall): Record<string, unknown> {
   const urls: Record<Component, string> = { watch: install.watch.url, reconcile: install.reconcile.url, webhook: install.webhook.url };
   return {
     global: { scrape_interval: "1s", scrape_timeout: "1s", evaluation_interval: "1s" },
-    scrape_configs: (Object.keys(urls) as Component[]).map((c) => scrapeJob(c, urls[c], install)),
+    scrape_configs: [...(Object.keys(urls) as Component[]).map((c) => scrapeJob(c, urls[c], install)), apiServerJob(install)],
   };
 }

@@ -4,11 +4,16 @@
  * and an audit policy, admission reviews) with the generated rules loaded; every panel query
  * must return data carrying the labels its legend names, and every alert must evaluate, stay
  * quiet in the healthy install, select existing series, and fire when its condition happens.
+ * The emulator is scraped as kube-prometheus-stack scrapes the API server: its admission-webhook
+ * metrics show the calls the webhook never sees (decision 0030).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { dashboardRows, renderDashboard } from "../../gen/observability/dashboard.ts";
 import { alertRules, renderPrometheusRule } from "../../gen/observability/prometheus-rules.ts";
 import { componentName, resolveDeployOptions } from "../../gen/options.ts";
+import { APISERVER_ADMISSION_METRICS, CALLING_WEBHOOK_ERROR } from "../../lib/metrics/apiserver-admission.ts";
+import { WEBHOOK_NAME } from "../../lib/webhook/constants.ts";
+import { call } from "../kube/test-client.ts";
 import { expandVariables, parseLabelValues, variablesOf } from "../support/grafana.ts";
 import { startPrometheus, type Prometheus, type Sample } from "../support/prometheus.ts";
 import { vectorSelectors } from "../support/promql.ts";
@@ -31,8 +36,20 @@ const ACTIVE_BY_DESIGN: Record<string, string> = {
   KubeDevopsCriticalViolations: "the fixtures include a restart storm (high_restarts is critical by default)",
 };
 
+/**
+ * Selectors of series the API server only creates on the first failure (its CounterVecs start
+ * empty): absent from a healthy install, proven by the unreachable-webhook test instead.
+ */
+const ON_FIRST_FAILURE = [APISERVER_ADMISSION_METRICS.failOpen.name, `error_type="${CALLING_WEBHOOK_ERROR}"`];
+const createdOnFailure = (selector: string) => ON_FIRST_FAILURE.some((s) => selector.includes(s));
+
 let install: LiveInstall;
 let prom: Prometheus;
+
+/** Creates a pod in `shop` through the emulator's API, as a user would: admission included. */
+function createPod(pod: Record<string, unknown>) {
+  return call(install.emu, "/api/v1/namespaces/shop/pods", { method: "POST", body: pod });
+}
 
 /** Polls `probe` until it returns [] (nothing left to wait for) or the deadline passes; returns what is left. */
 async function settle<T>(probe: () => Promise<T[]>, timeoutMs = 20_000): Promise<T[]> {
@@ -97,16 +114,17 @@ afterAll(async () => {
 });
 
 describe("observability against a live install (compiled components, real Prometheus)", () => {
-  test("Prometheus scrapes all three components under their Service's job, as the generated ServiceMonitors say: HTTPS with the reader's token", async () => {
-    const jobs = ["watch", "reconcile", "webhook"].map((c) => componentName(c as never));
+  test("Prometheus scrapes all three components under their Service's job, as the generated ServiceMonitors say: HTTPS with the reader's token; and the API server as kube-prometheus-stack does", async () => {
+    const jobs = [...["watch", "reconcile", "webhook"].map((c) => componentName(c as never)), "apiserver"];
     const config = scrapeConfig(install).scrape_configs as { job_name: string; scheme: string; authorization?: unknown; tls_config?: { insecure_skip_verify?: boolean } }[];
     expect(config.map((j) => [j.job_name, j.scheme, j.authorization !== undefined, j.tls_config?.insecure_skip_verify === true])).toEqual([
       ["kube-devops-watch", "https", true, true],
       ["kube-devops-reconcile", "https", true, true],
       ["kube-devops-webhook", "https", true, false],
+      ["apiserver", "https", true, false],
     ]);
     const down = await settle(async () => {
-      const up = await prom.query(`up{namespace="${INSTALL_NAMESPACE}"} == 1`);
+      const up = await prom.query("up == 1");
       return jobs.filter((j) => !up.some((s) => s.metric.job === j));
     });
     expect(down).toEqual([]);
@@ -133,6 +151,22 @@ describe("observability against a live install (compiled components, real Promet
   test("after the reviews, every panel query returns data carrying the labels its legend names", async () => {
     expect(panelTargets().length).toBeGreaterThan(20);
     expect(await checkPanels(BUSY_WITHOUT_DATA)).toEqual({ failing: [], listedWithData: [] });
+  });
+
+  test("the API server calls the webhook for pods written through it, and Prometheus has its view of those calls", async () => {
+    const pod = (name: string, image: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { containers: [{ name: "app", image, livenessProbe: { tcpSocket: { port: 80 } }, readinessProbe: { tcpSocket: { port: 80 } } }] } });
+    expect((await createPod(pod("api-ok", "nginx:1.27"))).status).toBe(201);
+    const denied = await createPod(pod("api-latest", "nginx:latest"));
+    expect([denied.status, String(denied.body.message)]).toEqual([403, expect.stringContaining(`admission webhook "${WEBHOOK_NAME}" denied the request`)]);
+    const ours = `name="${WEBHOOK_NAME}",type="validating",job="apiserver",namespace="default"`;
+    const missing = await settle(async () => {
+      const left: string[] = [];
+      for (const q of [`${APISERVER_ADMISSION_METRICS.request.name}{${ours},operation="CREATE",code="200",rejected="false"}`, `${APISERVER_ADMISSION_METRICS.rejection.name}{${ours},error_type="no_error",rejection_code="403"}`]) {
+        if ((await prom.query(q)).length === 0) left.push(q);
+      }
+      return left;
+    });
+    expect(missing).toEqual([]);
   });
 
   test("every variable a query uses is defined; label_values variables list the test namespaces", async () => {
@@ -179,12 +213,13 @@ describe("observability against a live install (compiled components, real Promet
     expect(active.sort()).toEqual(Object.keys(ACTIVE_BY_DESIGN).sort());
   });
 
-  test("every series an alert selects exists", async () => {
+  test("every series an alert selects exists (those the API server creates on the first failure: once one happened, below)", async () => {
     const selectors = [...new Set(alertRules(INSTALL_NAMESPACE).flatMap((r) => vectorSelectors(r.expr)))];
     expect(selectors).toContain(`up{job="${componentName("webhook")}",namespace="${INSTALL_NAMESPACE}"}`);
+    expect(selectors.filter(createdOnFailure).length).toBe(2);
     const missing = await settle(async () => {
       const left: string[] = [];
-      for (const s of selectors) if ((await prom.query(s)).length === 0) left.push(s);
+      for (const s of selectors.filter((s) => !createdOnFailure(s))) if ((await prom.query(s)).length === 0) left.push(s);
       return left;
     });
     expect(missing).toEqual([]);
@@ -201,4 +236,54 @@ describe("observability against a live install (compiled components, real Promet
     expect(await settle(async () => ((await prom.query(rule("KubeDevopsWatchDown"))).length ? [] : ["not yet"]))).toEqual([]);
     expect(await prom.query(rule("KubeDevopsReconcileDown"))).toEqual([]);
   });
+  test("the API server cannot call the webhook: refused calls admit a forbidden pod unchecked and trip Unreachable and FailingOpen, under Fail they block pods and trip FailingClosed, timeouts trip ApiServerWebhookSlow", async () => {
+    const rule = (name: string) => alertRules(INSTALL_NAMESPACE).find((r) => r.alert === name)!.expr;
+    const fires = (name: string) => settle(async () => ((await prom.query(rule(name))).length ? [] : [`${name} not firing yet`]));
+    const scraped = (selector: string) => settle(async () => ((await prom.query(selector)).length ? [] : [`${selector} not scraped yet`]));
+    const ours = `name="${WEBHOOK_NAME}",type="validating",job="apiserver"`;
+    let n = 0;
+    // :latest in shop, whose enforce policy denies it when the webhook is asked
+    const latestPod = () => createPod({ apiVersion: "v1", kind: "Pod", metadata: { name: `unchecked-${++n}` }, spec: { containers: [{ name: "app", image: "nginx:latest" }] } });
+    for (const name of ["KubeDevopsWebhookUnreachable", "KubeDevopsApiServerFailingOpen", "KubeDevopsApiServerFailingClosed", "KubeDevopsApiServerWebhookSlow"]) expect(await prom.query(rule(name))).toEqual([]);
+
+    // the Service routes nowhere (no endpoints, a NetworkPolicy, ...): connection refused, under Ignore
+    install.routeWebhookService("127.0.0.1:1");
+    expect((await latestPod()).status).toBe(201);
+    // a first scrape of the new counter, then more failures for rate() to see
+    expect(await scraped(`${APISERVER_ADMISSION_METRICS.failOpen.name}{${ours}}`)).toEqual([]);
+    for (let i = 0; i < 4; i++) expect((await latestPod()).status).toBe(201);
+    expect(await fires("KubeDevopsWebhookUnreachable")).toEqual([]);
+    expect(await fires("KubeDevopsApiServerFailingOpen")).toEqual([]);
+    // the gap this closes: the webhook itself is up and scraped the whole time
+    expect(await prom.query(rule("KubeDevopsWebhookDown"))).toEqual([]);
+
+    // failurePolicy Fail: the same broken route now blocks the pods
+    const vwcs = "validatingwebhookconfigurations.admissionregistration.k8s.io";
+    const setFailurePolicy = async (policy: string) => {
+      const vwc = install.emu.store.get(vwcs, undefined, componentName("webhook")) as unknown as { webhooks: { failurePolicy: string }[] };
+      await install.emu.store.update(vwcs, { ...vwc, webhooks: vwc.webhooks.map((w) => ({ ...w, failurePolicy: policy })) } as never);
+    };
+    await setFailurePolicy("Fail");
+    const blocked = await latestPod();
+    expect([blocked.status, String(blocked.body.message)]).toEqual([500, expect.stringContaining(`failed calling webhook "${WEBHOOK_NAME}"`)]);
+    expect(await scraped(`${APISERVER_ADMISSION_METRICS.rejection.name}{${ours},error_type="${CALLING_WEBHOOK_ERROR}"}`)).toEqual([]);
+    for (let i = 0; i < 2; i++) expect((await latestPod()).status).toBe(500);
+    expect(await fires("KubeDevopsApiServerFailingClosed")).toEqual([]);
+
+    // a route that accepts and never answers: each call waits out the VWC's 3 s timeout
+    await setFailurePolicy("Ignore");
+    const blackHole = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+    try {
+      install.routeWebhookService(`127.0.0.1:${blackHole.port}`);
+      expect((await Promise.all([latestPod(), latestPod()])).map((r) => r.status)).toEqual([201, 201]);
+      expect(await fires("KubeDevopsApiServerWebhookSlow")).toEqual([]);
+    } finally {
+      install.routeWebhookService();
+      blackHole.stop(true);
+    }
+
+    // the selectors the healthy install could not prove now select series
+    const selectors = [...new Set(alertRules(INSTALL_NAMESPACE).flatMap((r) => vectorSelectors(r.expr)))].filter(createdOnFailure);
+    for (const selector of selectors) expect({ selector, series: (await prom.query(selector)).length > 0 }).toEqual({ selector, series: true });
+  }, 60_000);
 });
