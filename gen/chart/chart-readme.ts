@@ -77,7 +77,7 @@ ${operatorRows()}
 | \`monitoring.labels\` | \`{}\` | labels your Prometheus selects ServiceMonitors/PrometheusRules by |
 | \`monitoring.interval\` | \`30s\` | scrape interval, 1s to 2m30s in whole seconds (the rules and dashboard rate over 5m) |
 | \`monitoring.serviceMonitor.enabled\` | \`false\` | ServiceMonitors (needs the prometheus-operator CRDs) |
-| \`monitoring.prometheusRule.enabled\` | \`false\` | the alert rules (needs the prometheus-operator CRDs) |
+| \`monitoring.prometheusRule.enabled\` | \`false\` | the alert rules (needs the prometheus-operator CRDs); the ones on the API server's view of the webhook (\`KubeDevopsWebhookUnreachable\`, \`KubeDevopsApiServerFailingOpen\`, \`KubeDevopsApiServerFailingClosed\`, \`KubeDevopsApiServerWebhookSlow\`) need the API server scraped, as kube-prometheus-stack does by default |
 | \`monitoring.grafanaDashboard.enabled\` | \`true\` | dashboard ConfigMap for the Grafana sidecar |
 
 \`values.schema.json\` rejects unknown keys and invalid values at install time: counts must be
