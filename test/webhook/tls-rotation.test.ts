@@ -108,6 +108,24 @@ describe("startTlsServer()", () => {
     expect(await servedSerial(server.port, ca.cert)).toBe(await serialOf(last.server.cert));
   });
 
+  test("once reload() resolves, every new connection gets the new certificate (the old listener accepts no more)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
+    const ca = await createCertificateAuthority({ validityDays: 2, now: new Date() });
+    const first = await issue(ca);
+    const paths = writeCertificateSet(dir, first);
+    const { app } = makeApp();
+    // the default drain window (5 s) is far longer than the 24 handshakes below
+    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger: createLogger({ level: "silent" }), pollMs: 0 });
+    servers.push(server);
+    expect(await servedSerial(server.port, ca.cert)).toBe(await serialOf(first.server.cert));
+    const next = await issue(ca);
+    writeCertificateSet(dir, next);
+    expect(await server.reload()).toBe("reloaded");
+    const served = [];
+    for (let i = 0; i < 24; i++) served.push(await servedSerial(server.port, ca.cert));
+    expect(new Set(served)).toEqual(new Set([await serialOf(next.server.cert)]));
+  });
+
   test("changed files are noticed without an explicit reload (file watch)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
     const ca = await createCertificateAuthority({ validityDays: 2, now: new Date() });
