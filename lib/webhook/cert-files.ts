@@ -234,11 +234,25 @@ function readPair(dir: string, certName: string, keyName: string, what: string, 
   return { cert: readTextFile(certPath), key: readTextFile(keyPath) };
 }
 
+/** What went wrong reading `path`, in words, with the path: "d/tls.key is a directory". */
+export function describeReadError(path: string, err: unknown): string {
+  switch ((err as NodeJS.ErrnoException | undefined)?.code) {
+    case "EISDIR":
+      return `${path} is a directory, not a file`;
+    case "ENOENT":
+      return `${path} does not exist`;
+    case "EACCES":
+      return `${path} is not readable (permission denied)`;
+    default:
+      return `Cannot read ${path}: ${describeFsError(err)}`;
+  }
+}
+
 /** Reads a whole text file; throws an INPUT error naming the path. */
 export function readTextFile(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (err) {
-    throw new KubeDevopsError("INPUT", `Cannot read ${path}: ${describeFsError(err)}`, { cause: err });
+    throw new KubeDevopsError("INPUT", describeReadError(path, err), { cause: err });
   }
 }

@@ -4,10 +4,12 @@
  * writes it) before manifests ship it: the key is the certificate's, the certificate chains to
  * a CA of the bundle, names the Service host the API server calls, is valid now and may serve
  * TLS. Shipped unchecked, any of these fails every admission call, and `failurePolicy: Ignore`
- * turns that into admission control that is silently off.
+ * turns that into admission control that is silently off. `checkServingPair` is the part a
+ * server checks before it listens (the pair itself, not the CA, host or dates).
  */
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import { KubeDevopsError } from "../errors.ts";
+import { loadX509 } from "./x509.ts";
 
 export interface ServingFiles {
   caCert: string;
@@ -30,7 +32,10 @@ function invalid(message: string, hint: string): KubeDevopsError {
 
 function parseCertificates(pem: string, file: string): X509Certificate[] {
   const blocks = pem.match(PEM_CERTIFICATE) ?? [];
-  if (blocks.length === 0) throw invalid(`${file}: no PEM certificate in it`, "give the files `webhook cert-generate` wrote");
+  if (blocks.length === 0) {
+    const what = /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem) ? "a private key, not a certificate" : "no PEM certificate";
+    throw invalid(`${file} holds ${what}`, "give the files `webhook cert-generate` wrote");
+  }
   return blocks.map((block, i) => {
     try {
       return new X509Certificate(block);
@@ -40,18 +45,34 @@ function parseCertificates(pem: string, file: string): X509Certificate[] {
   });
 }
 
+function parsePrivateKey(pem: string, file: string, hint: string): KeyObject {
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    const what = pem.match(PEM_CERTIFICATE) ? "a certificate, not a private key" : "no PEM private key";
+    throw invalid(`${file} holds ${what}`, hint);
+  }
+  try {
+    return createPrivateKey(pem);
+  } catch (err) {
+    throw invalid(`${file}: the private key does not parse: ${(err as Error).message}`, hint);
+  }
+}
+
+function checkKeyOf(cert: X509Certificate, key: KeyObject, names: { tlsCert: string; tlsKey: string }, hint: string): void {
+  if (!cert.checkPrivateKey(key)) throw invalid(`${names.tlsKey} is not the private key of ${names.tlsCert}`, hint);
+}
+
+function checkServerAuth(cert: X509Certificate, file: string, hint: string): void {
+  const usages = cert.keyUsage; // node:crypto's name for the extended key usages
+  if (usages !== undefined && !usages.includes(SERVER_AUTH)) throw invalid(`${file} may not be used by a TLS server (no serverAuth extended key usage)`, hint);
+}
+
 /** Throws an INPUT error naming the file and what is wrong; returns when the set can serve `host`. */
 export function checkServingFiles(files: ServingFiles, names: ServingFileNames, host: string, now: Date): void {
   const regenerate = `re-run \`webhook cert-generate\` for this namespace (--namespace) into an empty directory`;
   const [serving] = parseCertificates(files.tlsCert, names.tlsCert);
   const cas = parseCertificates(files.caCert, names.caCert);
-  let key: ReturnType<typeof createPrivateKey>;
-  try {
-    key = createPrivateKey(files.tlsKey);
-  } catch (err) {
-    throw invalid(`${names.tlsKey}: not a PEM private key: ${(err as Error).message}`, regenerate);
-  }
-  if (!serving!.checkPrivateKey(key)) throw invalid(`${names.tlsKey} is not the key of ${names.tlsCert}`, `the files come from different runs: ${regenerate}`);
+  const key = parsePrivateKey(files.tlsKey, names.tlsKey, regenerate);
+  checkKeyOf(serving!, key, names, `the files come from different runs: ${regenerate}`);
   if (!cas.some((ca) => serving!.checkIssued(ca) && serving!.verify(ca.publicKey))) {
     throw invalid(`${names.tlsCert} is not signed by a CA in ${names.caCert}`, `the API server trusts only ${names.caCert} (the caBundle): ${regenerate}`);
   }
@@ -60,6 +81,29 @@ export function checkServingFiles(files: ServingFiles, names: ServingFileNames, 
   }
   if (new Date(serving!.validFrom) > now) throw invalid(`${names.tlsCert} is not valid before ${serving!.validFrom}`, "check the clock of the machine that generated it");
   if (new Date(serving!.validTo) <= now) throw invalid(`${names.tlsCert} expired on ${serving!.validTo}`, regenerate);
-  const usages = serving!.keyUsage;
-  if (usages !== undefined && !usages.includes(SERVER_AUTH)) throw invalid(`${names.tlsCert} may not be used by a TLS server (no serverAuth extended key usage)`, regenerate);
+  checkServerAuth(serving!, names.tlsCert, regenerate);
+}
+
+/**
+ * Checks a certificate and key a TLS server is about to load, so a wrong file is named in
+ * words instead of by the OpenSSL code Bun.serve throws (NO_START_LINE, KEY_VALUES_MISMATCH,
+ * KEY_USAGE_BIT_INCORRECT). Dates are not checked. Returns the serving certificate.
+ */
+export async function checkServingPair(pair: { cert: string; key: string }, names: { tlsCert: string; tlsKey: string }): Promise<X509Certificate> {
+  const hint = `give the serving certificate and its own private key (PEM), e.g. tls.crt and tls.key from \`webhook cert-generate\``;
+  const [serving] = parseCertificates(pair.cert, names.tlsCert);
+  const key = parsePrivateKey(pair.key, names.tlsKey, hint);
+  checkKeyOf(serving!, key, names, hint);
+  checkServerAuth(serving!, names.tlsCert, hint);
+  // BoringSSL refuses a non-RSA certificate whose key usage does not allow signatures (the
+  // handshake is signed); a CA certificate (keyCertSign, cRLSign) is the usual case.
+  if (key.asymmetricKeyType !== "rsa") {
+    const x509 = await loadX509();
+    const usage = new x509.X509Certificate(serving!.raw).getExtension(x509.KeyUsagesExtension);
+    if (usage && (usage.usages & x509.KeyUsageFlags.digitalSignature) === 0) {
+      const ca = serving!.ca ? " (it is a CA certificate, not a serving certificate)" : "";
+      throw invalid(`${names.tlsCert} may not sign TLS handshakes: its key usage lacks digitalSignature${ca}`, hint);
+    }
+  }
+  return serving!;
 }

@@ -11,10 +11,13 @@ import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { dirname } from "node:path";
+import type { X509Certificate } from "node:crypto";
 import { KubeDevopsError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { localUrlHost, parseListenAddress } from "../server/listen-address.ts";
 import { internalErrorResponse } from "../server/serve-http.ts";
+import { describeReadError } from "./cert-files.ts";
+import { checkServingPair } from "./check-serving-files.ts";
 
 export interface TlsServerOptions {
   /** host:port (hostnames, `:8443`, `[::1]:8443`); port 0 picks one. */
@@ -59,9 +62,22 @@ interface Listener {
   draining: boolean;
 }
 
+async function readPem(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    throw new KubeDevopsError("INPUT", describeReadError(file, err), { cause: err });
+  }
+}
+
 async function readPair(certFile: string, keyFile: string): Promise<{ cert: string; key: string }> {
-  const [cert, key] = await Promise.all([readFile(certFile, "utf8"), readFile(keyFile, "utf8")]);
-  return { cert, key };
+  const cert = await readPem(certFile); // one after the other: the first wrong file is the one named
+  return { cert, key: await readPem(keyFile) };
+}
+
+/** Bun.serve throws OpenSSL/BoringSSL errors (ERR_OSSL_*, ERR_SSL_*) for TLS material, errno codes for the bind. */
+function isTlsError(err: unknown): boolean {
+  return /^ERR_(OSSL|SSL)_/.test(String((err as { code?: unknown }).code ?? ""));
 }
 
 function markClose(response: Response): Response {
@@ -96,12 +112,15 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
   const drainMs = options.drainMs ?? 5_000;
   // 50 ms still let 1 of 12 rotation tests on a loaded 2-core machine see a reset; 100 ms none.
   const handOverMs = options.handOverMs ?? 100;
-  const load = options.loadPair ?? (() => readPair(options.certFile, options.keyFile));
-  let pair: { cert: string; key: string };
+  const names = { tlsCert: options.certFile, tlsKey: options.keyFile };
+  const read = options.loadPair ?? (() => readPair(options.certFile, options.keyFile));
+  // Checked before Bun.serve, whose errors are bare OpenSSL codes naming no file.
+  const check = async (loaded: { cert: string; key: string }) => ({ ...loaded, x509: await checkServingPair(loaded, names) });
+  let pair: { cert: string; key: string; x509: X509Certificate };
   try {
-    pair = await load();
+    pair = await check(await read());
   } catch (err) {
-    throw new KubeDevopsError("STARTUP", `Cannot read the TLS files: ${(err as Error).message}`, {
+    throw new KubeDevopsError("STARTUP", (err as Error).message, {
       cause: err,
       hint: options.filesHint ?? "pass --tls-cert and --tls-key (e.g. /tls/tls.crt and /tls/tls.key from the webhook Secret)",
     });
@@ -136,9 +155,10 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
     // The listeners share the port (SO_REUSEPORT) for the hand-over, which would also let
     // another process's port be shared silently: bind it once exclusively first.
     if (requestedPort !== 0) await assertPortFree(hostname, requestedPort);
-    current = listen(requestedPort, pair);
+    current = listen(requestedPort, { cert: pair.cert, key: pair.key });
   } catch (err) {
-    throw new KubeDevopsError("STARTUP", `Cannot listen on ${options.addr} with ${options.certFile}: ${(err as Error).message}`, { cause: err });
+    const message = isTlsError(err) ? `Cannot serve ${options.certFile} with ${options.keyFile}: ${(err as Error).message}` : `Cannot listen on ${options.addr}: ${(err as Error).message}`;
+    throw new KubeDevopsError("STARTUP", message, { cause: err });
   }
   const port = current.server.port ?? requestedPort;
   options.onCertificate?.(pair.cert);
@@ -147,24 +167,25 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
   let stopped = false;
 
   async function handOver(): Promise<ReloadResult> {
-    let next: { cert: string; key: string };
+    let next: typeof pair;
     try {
-      next = await load();
+      const loaded = await read();
+      if (stopped || (loaded.cert === pair.cert && loaded.key === pair.key)) return "unchanged";
+      next = await check(loaded);
     } catch (err) {
       return reportFailure(err);
     }
-    if (stopped || (next.cert === pair.cert && next.key === pair.key)) return "unchanged";
     let fresh: Listener;
     try {
-      fresh = listen(port, next);
+      fresh = listen(port, { cert: next.cert, key: next.key });
     } catch (err) {
-      return reportFailure(err);
+      return reportFailure(isTlsError(err) ? new Error(`Cannot serve ${options.certFile} with ${options.keyFile}: ${(err as Error).message}`) : err);
     }
     const old = current;
     current = fresh;
     pair = next;
-    await retire(old);
-    options.logger.info("TLS certificate reloaded", { certFile: options.certFile, handOverMs, drainMs });
+    await retire(old, handOverMs);
+    options.logger.info("TLS certificate reloaded", { certFile: options.certFile, keyFile: options.keyFile, handOverMs, drainMs });
     options.onCertificate?.(next.cert);
     return "reloaded";
   }
@@ -180,9 +201,9 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
    * connections close after their response; one that finished its handshake but sent no
    * request stays open until Bun's own timeout (~10 s), so `drainMs` bounds the wait.
    */
-  async function retire(old: Listener): Promise<void> {
+  async function retire(old: Listener, graceMs: number): Promise<void> {
     old.draining = true;
-    if (handOverMs > 0) await Bun.sleep(handOverMs);
+    if (graceMs > 0) await Bun.sleep(graceMs);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const bounded = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, drainMs);
@@ -198,7 +219,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
 
   function reportFailure(err: unknown): ReloadResult {
     const error = err instanceof Error ? err : new Error(String(err));
-    options.logger.warn("TLS certificate reload failed; keeping the current certificate", { certFile: options.certFile, error: error.message });
+    options.logger.warn(`TLS certificate reload failed; keeping the current certificate: ${error.message}`, { certFile: options.certFile, keyFile: options.keyFile, error: error.message });
     options.onReloadError?.(error);
     return "failed";
   }

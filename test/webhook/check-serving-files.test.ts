@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { generateWebhookCertificates, type WebhookCertificates } from "../../lib/webhook/certs.ts";
-import { checkServingFiles, type ServingFiles } from "../../lib/webhook/check-serving-files.ts";
+import { checkServingFiles, checkServingPair, type ServingFiles } from "../../lib/webhook/check-serving-files.ts";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
 const NAMES = { caCert: "d/ca.crt", tlsCert: "d/tls.crt", tlsKey: "d/tls.key" };
@@ -37,7 +37,7 @@ describe("checkServingFiles", async () => {
   });
 
   test("files mixed from two runs are refused: the key, or the CA, of another run", () => {
-    expect(refusal({ ...filesOf(ops), tlsKey: other.server.key })).toBe("d/tls.key is not the key of d/tls.crt");
+    expect(refusal({ ...filesOf(ops), tlsKey: other.server.key })).toBe("d/tls.key is not the private key of d/tls.crt");
     expect(refusal({ ...filesOf(ops), caCert: other.ca.cert })).toBe("d/tls.crt is not signed by a CA in d/ca.crt");
   });
 
@@ -47,8 +47,37 @@ describe("checkServingFiles", async () => {
   });
 
   test("what is not PEM is named", () => {
-    expect(refusal({ ...filesOf(ops), tlsCert: "hello" })).toBe("d/tls.crt: no PEM certificate in it");
-    expect(refusal({ ...filesOf(ops), tlsKey: "hello" })).toContain("d/tls.key: not a PEM private key");
+    expect(refusal({ ...filesOf(ops), tlsCert: "hello" })).toBe("d/tls.crt holds no PEM certificate");
+    expect(refusal({ ...filesOf(ops), tlsKey: "hello" })).toBe("d/tls.key holds no PEM private key");
+    expect(refusal({ ...filesOf(ops), tlsKey: ops.server.cert })).toBe("d/tls.key holds a certificate, not a private key");
     expect(refusal({ ...filesOf(ops), caCert: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n" })).toContain("d/ca.crt: certificate 1 does not parse");
+  });
+});
+
+describe("checkServingPair (what a server checks before it listens)", async () => {
+  const ops = await generate("ops");
+  const other = await generate("ops");
+  const names = { tlsCert: "d1/tls.crt", tlsKey: "d1/tls.key" };
+  const pairRefusal = async (cert: string, key: string): Promise<string> => {
+    try {
+      await checkServingPair({ cert, key }, names);
+      return "";
+    } catch (err) {
+      return `${(err as { code?: string }).code}: ${(err as Error).message}`;
+    }
+  };
+
+  test("a matching pair passes, also when it has expired (that is logged, not refused)", async () => {
+    expect(await pairRefusal(ops.server.cert, ops.server.key)).toBe("");
+    const expired = await generateWebhookCertificates({ serviceName: "s", namespace: "ops", validityDays: 1, caValidityDays: 2, now: new Date(Date.now() - 30 * DAY) });
+    expect(await pairRefusal(expired.server.cert, expired.server.key)).toBe("");
+  });
+
+  test("each wrong file is named with what is wrong with it, not an OpenSSL code", async () => {
+    expect(await pairRefusal(ops.server.cert, ops.server.cert)).toBe("INPUT: d1/tls.key holds a certificate, not a private key");
+    expect(await pairRefusal(ops.server.key, ops.server.key)).toBe("INPUT: d1/tls.crt holds a private key, not a certificate");
+    expect(await pairRefusal("", ops.server.key)).toBe("INPUT: d1/tls.crt holds no PEM certificate");
+    expect(await pairRefusal(ops.server.cert, other.server.key)).toBe("INPUT: d1/tls.key is not the private key of d1/tls.crt");
+    expect(await pairRefusal(ops.ca.cert, ops.ca.key)).toBe("INPUT: d1/tls.crt may not sign TLS handshakes: its key usage lacks digitalSignature (it is a CA certificate, not a serving certificate)");
   });
 });

@@ -146,13 +146,16 @@ describe("startTlsServer()", () => {
     const certs = await issue(ca);
     const paths = writeCertificateSet(dir, certs);
     const errors: string[] = [];
+    const logs: string[] = [];
     const { app } = makeApp();
-    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger: createLogger({ level: "silent" }), pollMs: 0, onReloadError: (e) => void errors.push(e.message) });
+    const logger = createLogger({ level: "warn", format: "json", write: (line) => void logs.push(line) });
+    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger, pollMs: 0, onReloadError: (e) => void errors.push(e.message) });
     servers.push(server);
     const other = await issue(ca);
     writeFileSync(paths.tlsKey, other.server.key); // key no longer matches the certificate
     expect(await server.reload()).toBe("failed");
-    expect(errors[0]).toContain("KEY_VALUES_MISMATCH");
+    expect(errors).toEqual([`${paths.tlsKey} is not the private key of ${paths.tlsCert}`]);
+    expect(JSON.parse(logs.at(-1)!)).toMatchObject({ certFile: paths.tlsCert, keyFile: paths.tlsKey, error: errors[0] });
     expect(await servedSerial(server.port, ca.cert)).toBe(await serialOf(certs.server.cert));
     const res = await fetch(`${server.url}/healthz`, { tls: { ca: ca.cert } });
     expect(res.status).toBe(200);
@@ -182,14 +185,37 @@ describe("startTlsServer()", () => {
       const port = Number(await firstLine(holder.stdout));
       const { app } = makeApp();
       const start = startTlsServer({ addr: `127.0.0.1:${port}`, certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger: createLogger({ level: "silent" }), pollMs: 0 });
-      await expect(start).rejects.toMatchObject({ code: "STARTUP" });
+      await expect(start).rejects.toMatchObject({ code: "STARTUP", message: expect.stringMatching(new RegExp(`^Cannot listen on 127\\.0\\.0\\.1:${port}: `)) });
     } finally {
       holder.kill();
     }
   });
 
-  test("unreadable files at start are a STARTUP error naming the flag to fix", async () => {
+  test("unreadable files at start are a STARTUP error naming the file and the flags to fix", async () => {
     const { app } = makeApp();
-    await expect(startTlsServer({ addr: "127.0.0.1:0", certFile: "/nonexistent/tls.crt", keyFile: "/nonexistent/tls.key", fetch: app.fetch, logger: createLogger({ level: "silent" }) })).rejects.toThrow("Cannot read the TLS files");
+    const start = startTlsServer({ addr: "127.0.0.1:0", certFile: "/nonexistent/tls.crt", keyFile: "/nonexistent/tls.key", fetch: app.fetch, logger: createLogger({ level: "silent" }) });
+    await expect(start).rejects.toMatchObject({ code: "STARTUP", message: "/nonexistent/tls.crt does not exist", hint: expect.stringContaining("--tls-cert") });
   });
+
+  test("wrong TLS files at start name the file and what is wrong, not an OpenSSL code or the address", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
+    const ca = await createCertificateAuthority({ validityDays: 2, now: new Date() });
+    const paths = writeCertificateSet(dir, await issue(ca));
+    const other = writeCertificateSet(mkdtempSync(join(tmpdir(), "kd-tls-")), await issue(ca));
+    const { app } = makeApp();
+    const startWith = async (certFile: string, keyFile: string) => {
+      try {
+        servers.push(await startTlsServer({ addr: "127.0.0.1:0", certFile, keyFile, fetch: app.fetch, logger: createLogger({ level: "silent" }), pollMs: 0 }));
+        return "started";
+      } catch (err) {
+        return `${(err as { code?: string }).code}: ${(err as Error).message}`;
+      }
+    };
+    expect(await startWith(paths.tlsCert, paths.tlsCert)).toBe(`STARTUP: ${paths.tlsCert} holds a certificate, not a private key`);
+    expect(await startWith(paths.tlsCert, other.tlsKey)).toBe(`STARTUP: ${other.tlsKey} is not the private key of ${paths.tlsCert}`);
+    expect(await startWith(paths.caCert, paths.caKey)).toStartWith(`STARTUP: ${paths.caCert} may not sign TLS handshakes: its key usage lacks digitalSignature (it is a CA certificate`);
+    expect(await startWith(paths.tlsCert, dir)).toBe(`STARTUP: ${dir} is a directory, not a file`);
+    expect(await startWith(paths.tlsCert, paths.tlsKey)).toBe("started");
+  });
+
 });
