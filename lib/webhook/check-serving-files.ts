@@ -87,7 +87,8 @@ export function checkServingFiles(files: ServingFiles, names: ServingFileNames, 
 /**
  * Checks a certificate and key a TLS server is about to load, so a wrong file is named in
  * words instead of by the OpenSSL code Bun.serve throws (NO_START_LINE, KEY_VALUES_MISMATCH,
- * KEY_USAGE_BIT_INCORRECT). Dates are not checked. Returns the serving certificate.
+ * KEY_USAGE_BIT_INCORRECT). Dates are not checked: an expired certificate is served and
+ * logged (`describeServingValidity`). Returns the serving certificate.
  */
 export async function checkServingPair(pair: { cert: string; key: string }, names: { tlsCert: string; tlsKey: string }): Promise<X509Certificate> {
   const hint = `give the serving certificate and its own private key (PEM), e.g. tls.crt and tls.key from \`webhook cert-generate\``;
@@ -106,4 +107,25 @@ export async function checkServingPair(pair: { cert: string; key: string }, name
     }
   }
   return serving!;
+}
+
+export interface ValidityNotice {
+  level: "error" | "warn";
+  message: string;
+  notBefore: string;
+  notAfter: string;
+}
+
+/** Says whether a serving certificate is outside its validity, or ends within `warnWithinMs`; undefined when it is fine. */
+export function describeServingValidity(cert: X509Certificate, file: string, now: Date, warnWithinMs: number): ValidityNotice | undefined {
+  const notBefore = new Date(cert.validFrom);
+  const notAfter = new Date(cert.validTo);
+  const dates = { notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString() };
+  if (notAfter <= now) return { level: "error", message: `${file} expired on ${dates.notAfter}: TLS clients refuse it`, ...dates };
+  if (notBefore > now) return { level: "error", message: `${file} is not valid before ${dates.notBefore}: TLS clients refuse it`, ...dates };
+  if (notAfter.getTime() - now.getTime() <= warnWithinMs) {
+    const days = Math.floor((notAfter.getTime() - now.getTime()) / 86_400_000);
+    return { level: "warn", message: `${file} expires on ${dates.notAfter} (in ${days === 0 ? "less than a day" : `${days} day${days === 1 ? "" : "s"}`})`, ...dates };
+  }
+  return undefined;
 }

@@ -17,7 +17,7 @@ import type { Logger } from "../log.ts";
 import { localUrlHost, parseListenAddress } from "../server/listen-address.ts";
 import { internalErrorResponse } from "../server/serve-http.ts";
 import { describeReadError } from "./cert-files.ts";
-import { checkServingPair } from "./check-serving-files.ts";
+import { checkServingPair, describeServingValidity } from "./check-serving-files.ts";
 
 export interface TlsServerOptions {
   /** host:port (hostnames, `:8443`, `[::1]:8443`); port 0 picks one. */
@@ -61,6 +61,9 @@ interface Listener {
   server: ReturnType<typeof Bun.serve>;
   draining: boolean;
 }
+
+/** A serving certificate that ends within this is logged as a warning at start and on reload. */
+const EXPIRY_WARNING_MS = 7 * 86_400_000;
 
 async function readPem(file: string): Promise<string> {
   try {
@@ -126,6 +129,16 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
     });
   }
 
+  /**
+   * Logs a serving certificate outside its validity (error) or near its end (warning). It is
+   * served all the same: refusing would turn a renewable problem into a crash loop, and the
+   * files are hot-reloaded, so a renewal fixes it without a restart.
+   */
+  function reportValidity(x509: X509Certificate): void {
+    const notice = describeServingValidity(x509, options.certFile, new Date(), EXPIRY_WARNING_MS);
+    if (notice) options.logger[notice.level](`TLS serving certificate: ${notice.message}`, { certFile: options.certFile, notBefore: notice.notBefore, notAfter: notice.notAfter });
+  }
+
   function listen(port: number, tls: { cert: string; key: string }): Listener {
     const listener: Listener = { server: undefined as never, draining: false };
     listener.server = Bun.serve({
@@ -161,6 +174,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
     throw new KubeDevopsError("STARTUP", message, { cause: err });
   }
   const port = current.server.port ?? requestedPort;
+  reportValidity(pair.x509);
   options.onCertificate?.(pair.cert);
   const retiring = new Map<Listener, Promise<void>>();
   let reloading: Promise<ReloadResult> | undefined;
@@ -186,6 +200,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
     pair = next;
     await retire(old, handOverMs);
     options.logger.info("TLS certificate reloaded", { certFile: options.certFile, keyFile: options.keyFile, handOverMs, drainMs });
+    reportValidity(next.x509);
     options.onCertificate?.(next.cert);
     return "reloaded";
   }

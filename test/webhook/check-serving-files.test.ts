@@ -4,7 +4,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { generateWebhookCertificates, type WebhookCertificates } from "../../lib/webhook/certs.ts";
-import { checkServingFiles, checkServingPair, type ServingFiles } from "../../lib/webhook/check-serving-files.ts";
+import { X509Certificate } from "node:crypto";
+import { checkServingFiles, checkServingPair, describeServingValidity, type ServingFiles } from "../../lib/webhook/check-serving-files.ts";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
 const NAMES = { caCert: "d/ca.crt", tlsCert: "d/tls.crt", tlsKey: "d/tls.key" };
@@ -79,5 +80,21 @@ describe("checkServingPair (what a server checks before it listens)", async () =
     expect(await pairRefusal("", ops.server.key)).toBe("INPUT: d1/tls.crt holds no PEM certificate");
     expect(await pairRefusal(ops.server.cert, other.server.key)).toBe("INPUT: d1/tls.key is not the private key of d1/tls.crt");
     expect(await pairRefusal(ops.ca.cert, ops.ca.key)).toBe("INPUT: d1/tls.crt may not sign TLS handshakes: its key usage lacks digitalSignature (it is a CA certificate, not a serving certificate)");
+  });
+});
+
+describe("describeServingValidity", async () => {
+  const ops = await generate("ops"); // valid from NOW - 5 min for 30 days
+  const cert = new X509Certificate(ops.server.cert);
+  const notice = (now: Date) => describeServingValidity(cert, "d/tls.crt", now, 7 * DAY);
+
+  test("nothing to say for a certificate with more than the warning window left", () => {
+    expect(notice(NOW)).toBeUndefined();
+  });
+
+  test("a warning within the window, an error outside the validity, each naming the file and the date", () => {
+    expect(notice(new Date(NOW.getTime() + 25 * DAY))).toMatchObject({ level: "warn", message: "d/tls.crt expires on 2026-07-01T00:00:00.000Z (in 5 days)", notAfter: "2026-07-01T00:00:00.000Z" });
+    expect(notice(new Date(NOW.getTime() + 31 * DAY))).toMatchObject({ level: "error", message: "d/tls.crt expired on 2026-07-01T00:00:00.000Z: TLS clients refuse it" });
+    expect(notice(new Date(NOW.getTime() - DAY))).toMatchObject({ level: "error", message: "d/tls.crt is not valid before 2026-05-31T23:55:00.000Z: TLS clients refuse it" });
   });
 });

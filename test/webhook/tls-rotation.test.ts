@@ -47,6 +47,11 @@ async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
   return text.trim();
 }
 
+async function loadNotAfter(pem: string): Promise<Date> {
+  const { X509Certificate } = await import("node:crypto");
+  return new Date(new X509Certificate(pem).validTo);
+}
+
 async function serialOf(pem: string): Promise<string> {
   const { loadX509 } = await import("../../lib/webhook/x509.ts");
   const x509 = await loadX509();
@@ -218,4 +223,25 @@ describe("startTlsServer()", () => {
     expect(await startWith(paths.tlsCert, paths.tlsKey)).toBe("started");
   });
 
+  test("an expired certificate is served, with an error log naming the file and its notAfter; one near its end gets a warning", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
+    const past = new Date(Date.now() - 10 * 86_400_000);
+    const ca = await createCertificateAuthority({ validityDays: 30, now: past });
+    const expired = await issueServingCertificate(ca, { serviceName: "kube-devops-webhook", namespace: "kube-devops", ipSans: ["127.0.0.1"], dnsSans: ["localhost"], validityDays: 1, now: past });
+    const paths = writeCertificateSet(dir, expired);
+    const logs: Array<Record<string, unknown>> = [];
+    const logger = createLogger({ level: "warn", format: "json", write: (line) => void logs.push(JSON.parse(line)) });
+    const { app } = makeApp();
+    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger, pollMs: 0 });
+    servers.push(server);
+    const notAfter = (await loadNotAfter(expired.server.cert)).toISOString();
+    expect(logs).toEqual([expect.objectContaining({ level: "error", certFile: paths.tlsCert, notAfter, msg: expect.stringContaining(`${paths.tlsCert} expired on ${notAfter}`) })]);
+    expect(await servedSerial(server.port, ca.cert).catch((err: Error) => err.message)).toContain("expired"); // served: the client is the one that refuses it
+
+    const soon = await issueServingCertificate(ca, { serviceName: "kube-devops-webhook", namespace: "kube-devops", ipSans: ["127.0.0.1"], dnsSans: ["localhost"], validityDays: 13, now: past }); // 3 days left
+    writeCertificateSet(dir, soon);
+    expect(await server.reload()).toBe("reloaded");
+    expect(logs.at(-1)).toMatchObject({ level: "warn", certFile: paths.tlsCert, notAfter: (await loadNotAfter(soon.server.cert)).toISOString(), msg: expect.stringContaining("(in 2 days)") });
+    expect(await servedSerial(server.port, ca.cert)).toBe(await serialOf(soon.server.cert));
+  });
 });
