@@ -115,6 +115,25 @@ describe("serveHttp()", () => {
     }
   });
 
+  test("an HTTP/1.0 request without a Host header (HAProxy httpchk) is routed by its full path", async () => {
+    const app = new Hono().get("/healthz", (c) => c.text(`path ${c.req.path} url ${c.req.url}`));
+    const server = serveHttp(app, { addr: "127.0.0.1:0" });
+    try {
+      const { connect } = await import("node:net");
+      const answer = await new Promise<string>((resolve, reject) => {
+        let text = "";
+        const socket = connect({ host: "127.0.0.1", port: server.port }, () => socket.write("GET /healthz HTTP/1.0\r\n\r\n"));
+        socket.on("data", (chunk) => (text += chunk));
+        socket.on("end", () => resolve(text));
+        socket.on("error", reject);
+      });
+      expect(answer).toStartWith("HTTP/1.1 200 ");
+      expect(answer).toEndWith(`path /healthz url http://127.0.0.1:${server.port}/healthz`);
+    } finally {
+      await server.stop(true);
+    }
+  });
+
   test("serves the app, and a taken port is a STARTUP error", async () => {
     const app = new Hono().get("/", (c) => c.text("hi"));
     const first = serveHttp(app, { addr: "127.0.0.1:0" });

@@ -32,6 +32,16 @@ export function internalErrorResponse(): Response {
   return new Response('{"error":"internal error"}', { status: 500, headers: { "Content-Type": "application/json" } });
 }
 
+/**
+ * The request with an absolute URL. Bun gives an HTTP/1.0 request without a Host header
+ * (HAProxy's httpchk, some load balancers) a relative `url` ("/healthz"), from which hono's
+ * path parsing cuts the wrong part ("z": a 404 on every probe).
+ */
+export function withAbsoluteUrl(request: Request, server: { readonly url: URL }): Request {
+  if (request.url.charCodeAt(0) !== 47 /* "/" */) return request;
+  return new Request(new URL(request.url, server.url).href, request);
+}
+
 /** Serves `app` on `options.addr`; throws STARTUP when it cannot. */
 export function serveHttp(app: Hono, options: ServeOptions): HttpServer {
   const { hostname, port } = parseListenAddress(options.addr, options.flag);
@@ -42,7 +52,7 @@ export function serveHttp(app: Hono, options: ServeOptions): HttpServer {
       port,
       // Bun defaults to development mode unless NODE_ENV=production: error pages with stack traces.
       development: false,
-      fetch: app.fetch,
+      fetch: (request, bun) => app.fetch(withAbsoluteUrl(request, bun), bun),
       error: internalErrorResponse,
       ...(options.tls ? { tls: options.tls } : {}),
       ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),

@@ -15,7 +15,7 @@ import type { X509Certificate } from "node:crypto";
 import { KubeDevopsError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { localUrlHost, parseListenAddress } from "../server/listen-address.ts";
-import { internalErrorResponse } from "../server/serve-http.ts";
+import { internalErrorResponse, withAbsoluteUrl } from "../server/serve-http.ts";
 import { describeReadError } from "./cert-files.ts";
 import { checkServingPair, describeServingValidity } from "./check-serving-files.ts";
 
@@ -155,9 +155,10 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
         options.logger.error("request handler failed", { error: error.message });
         return internalErrorResponse();
       },
-      fetch(request) {
-        if (!listener.draining) return options.fetch(request); // no extra promise unless draining
-        return Promise.resolve(options.fetch(request)).then(markClose);
+      fetch(request, server) {
+        const absolute = withAbsoluteUrl(request, server);
+        if (!listener.draining) return options.fetch(absolute); // no extra promise unless draining
+        return Promise.resolve(options.fetch(absolute)).then(markClose);
       },
     });
     return listener;

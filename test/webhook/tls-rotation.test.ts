@@ -35,6 +35,18 @@ async function servedSerial(port: number, ca: string): Promise<string> {
   });
 }
 
+/** Sends raw bytes over TLS and returns everything the server answers until it closes. */
+async function rawTls(port: number, ca: string, bytes: string): Promise<string> {
+  const tls = await import("node:tls");
+  return new Promise((resolve, reject) => {
+    let text = "";
+    const socket = tls.connect({ host: "127.0.0.1", port, ca, servername: "localhost" }, () => socket.write(bytes));
+    socket.on("data", (chunk) => (text += chunk));
+    socket.on("end", () => resolve(text));
+    socket.on("error", reject);
+  });
+}
+
 async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
   const reader = stream.getReader();
   let text = "";
@@ -129,6 +141,20 @@ describe("startTlsServer()", () => {
     const served = [];
     for (let i = 0; i < 24; i++) served.push(await servedSerial(server.port, ca.cert));
     expect(new Set(served)).toEqual(new Set([await serialOf(next.server.cert)]));
+  });
+
+  test("HTTP/1.0 requests without a Host header (load balancer health checks) reach the probe routes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
+    const ca = await createCertificateAuthority({ validityDays: 2, now: new Date() });
+    const paths = writeCertificateSet(dir, await issue(ca));
+    const { app, validate } = makeApp();
+    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, postRoutes: { "/validate": validate }, logger: createLogger({ level: "silent" }), pollMs: 0 });
+    servers.push(server);
+    const healthz = await rawTls(server.port, ca.cert, "GET /healthz HTTP/1.0\r\n\r\n");
+    expect(healthz).toStartWith("HTTP/1.1 200 ");
+    expect(healthz).not.toContain("no route");
+    expect(await rawTls(server.port, ca.cert, "GET /readyz HTTP/1.0\r\n\r\n")).not.toContain("no route");
+    expect(await rawTls(server.port, ca.cert, "GET /nope HTTP/1.0\r\n\r\n")).toContain('"no route for GET /nope"');
   });
 
   test("changed files are noticed without an explicit reload (file watch)", async () => {
