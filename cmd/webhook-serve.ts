@@ -116,8 +116,9 @@ export default defineCommand({
         if (manager) await manager.initial(signal);
         server = await startTlsServer({
           addr: args.addr,
-          certFile: args["tls-cert"],
-          keyFile: args["tls-key"],
+          // self-managed, the pair comes from the Secret: name that in logs and errors, not the unused files
+          certFile: manager ? `Secret ${ownNamespace}/${args["tls-secret"]} (tls.crt)` : args["tls-cert"],
+          keyFile: manager ? `Secret ${ownNamespace}/${args["tls-secret"]} (tls.key)` : args["tls-key"],
           ...(manager ? { loadPair: async () => manager.current().pair } : {}),
           fetch: app.fetch,
           postRoutes: { [WEBHOOK_PATH]: validate },

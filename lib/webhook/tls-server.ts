@@ -22,6 +22,7 @@ import { checkServingPair, describeServingValidity } from "./check-serving-files
 export interface TlsServerOptions {
   /** host:port (hostnames, `:8443`, `[::1]:8443`); port 0 picks one. */
   addr: string;
+  /** The files read; with `loadPair`, only what logs and errors call the pair's two halves. */
   certFile: string;
   keyFile: string;
   /** Where the pair comes from instead of the files (self-managed certificates); no file watch then. */
