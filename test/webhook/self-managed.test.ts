@@ -115,8 +115,9 @@ describe("webhook serve --self-managed (two replicas, emulator)", () => {
     for (const r of replicas) {
       await until("the replica to hand over to the renewed certificate", async () => ((await servedSerial(r.url, certs.ca.cert)) === serial ? true : undefined));
       // the log names where the pair came from: the Secret, not the --tls-cert file it never read
-      const reloaded = r.stderr.join("").split("\n").find((l) => l.includes("TLS certificate reloaded"));
-      expect(JSON.parse(reloaded ?? "{}")).toMatchObject({ certFile: "Secret kube-devops/kube-devops-webhook-tls (tls.crt)" });
+      // (logged once the old listener has stopped accepting, a moment after the new one serves)
+      const reloaded = await until("the reload log line", async () => r.stderr.join("").split("\n").find((l) => l.includes("TLS certificate reloaded")));
+      expect(JSON.parse(reloaded)).toMatchObject({ certFile: "Secret kube-devops/kube-devops-webhook-tls (tls.crt)" });
     }
   });
 });
