@@ -38,7 +38,7 @@ interface RowSpec {
 
 const DATASOURCE = { type: "prometheus", uid: "${datasource}" };
 /** The series whose `namespace` label is a workload namespace (the rest carry the install's, from the scrape target). */
-export const NAMESPACE_SOURCES = ["namespace_health_score", "devopspolicy_health_score", "webhook_denials_total", "webhook_warnings_total"] as const;
+export const NAMESPACE_SOURCES = ["namespace_health_score", "devopspolicy_health_score", "webhook_denials_total", "webhook_warnings_total", "webhook_exemptions_total"] as const;
 /** The matcher of the `namespace` variable (workload namespaces; All = every one), for per-namespace panels. */
 const NS = 'namespace=~"$namespace"';
 /**
@@ -125,11 +125,12 @@ export function dashboardRows(): RowSpec[] {
           q("histogram_quantile(0.99, sum by (le) (rate(webhook_request_duration_seconds_bucket[5m])))", "p99"),
           q("histogram_quantile(0.5, sum by (le) (rate(webhook_request_duration_seconds_bucket[5m])))", "p50"),
         ], { unit: "s" }),
-        ts("Warnings", "Admission warnings per second by violation (below the policy's admission threshold)", [q(`sum by (violation) (rate(webhook_warnings_total{${NS}}[5m]))`, "{{violation}}")]),
-        ts("Fail-open Errors", "Requests allowed because of an internal error", [q("sum by (reason) (rate(webhook_errors_total[5m]))", "{{reason}}")]),
+        ts("Warnings", "Admission warnings per second by violation (below the policy's admission threshold)", [q(`sum by (violation) (rate(webhook_warnings_total{${NS}}[5m]))`, "{{violation}}")], { width: 6 }),
+        ts("Exemptions", "Findings waived per second by a devops.stochastic.io/exempt* annotation (neither denied nor warned), by violation", [q(`sum by (violation) (rate(webhook_exemptions_total{${NS}}[5m]))`, "{{violation}}")], { width: 6 }),
+        ts("Fail-open Errors", "Requests allowed because of an internal error", [q("sum by (reason) (rate(webhook_errors_total[5m]))", "{{reason}}")], { width: 6 }),
         stat("Certificate Expiry", "Time left on the webhook's certificates", [q("min by (certificate) (webhook_certificate_expiration_timestamp_seconds) - time()", "{{certificate}}")], {
           unit: "s",
-          width: 8,
+          width: 6,
           steps: [
             { color: "red", value: null },
             { color: "orange", value: 3 * 86400 },

@@ -32,6 +32,8 @@ export interface AdmissionDecision {
   denials: readonly CheckId[];
   /** Check ids of the findings returned as warnings. */
   warnings: readonly CheckId[];
+  /** Check ids of the findings an exemption annotation waived (neither denied nor warned; counted). */
+  exempted: readonly CheckId[];
 }
 
 export interface AdmitOptions {
@@ -135,12 +137,13 @@ function violationsOf(old: PodTemplate | undefined, plan: AdmissionPlan): Set<st
   return keys;
 }
 
-/** What the findings come to: denying ones (check id, message) and warnings (check id, text). */
+/** What the findings come to: denying ones (check id, message), warnings (check id, text) and waived ones. */
 interface Findings {
   denials: CheckId[];
   denialMessages: string[];
   warningIds: CheckId[];
   warnings: string[];
+  exempted: CheckId[];
 }
 
 const NONE: readonly never[] = Object.freeze([]);
@@ -178,14 +181,18 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan
         const role = roleIn(l, c);
         for (const planned of group) {
           const { check } = planned;
-          if (!appliesTo(check.id, role, finishes) || !containerViolates(check.id, c) || isExempt(exemption, check.id)) continue;
+          if (!appliesTo(check.id, role, finishes) || !containerViolates(check.id, c)) continue;
           const name = containerName(c);
           if (seen) {
             const key = keyOf(check.id, name);
             if (seen.has(key)) continue; // a second container of the same name: one finding per (check, name)
             seen.add(key);
           }
-          found ??= { denials: [], denialMessages: [], warningIds: [], warnings: [] };
+          found ??= { denials: [], denialMessages: [], warningIds: [], warnings: [], exempted: [] };
+          if (isExempt(exemption, check.id)) {
+            found.exempted.push(check.id);
+            continue;
+          }
           const message = check.message(name, c, SUBJECT[role]);
           if (mayDeny && planned.denies && !existing?.has(keyOf(check.id, name))) {
             found.denials.push(check.id);
@@ -202,7 +209,7 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan
 }
 
 function skip(uid: string, namespace: string, outcome: Outcome): AdmissionDecision {
-  return { response: allowed(uid), namespace, outcome, denials: NONE, warnings: NONE };
+  return { response: allowed(uid), namespace, outcome, denials: NONE, warnings: NONE, exempted: NONE };
 }
 
 /** Decides one admission request against the namespace's policies. Never throws on odd objects. */
@@ -219,7 +226,7 @@ export function admitRequest(request: AdmissionRequest, options: AdmitOptions): 
   const old = request.operation === "UPDATE" ? podTemplateOf(request.oldObject, request.kind.kind, request.name) : undefined;
   const mayDeny = !isControllerCreated(request.object, request.userInfo?.username);
   const found = mergeFindings(template, old, admissionPlanOf(policies), mayDeny, options.exemptions !== false);
-  if (!found) return { response: allowed(uid), namespace, outcome: "evaluated", denials: NONE, warnings: NONE };
+  if (!found) return { response: allowed(uid), namespace, outcome: "evaluated", denials: NONE, warnings: NONE, exempted: NONE };
   const response = found.denials.length > 0 ? denied(uid, DENIAL_PREFIX + found.denialMessages.join(", "), found.warnings) : allowed(uid, found.warnings);
-  return { response, namespace, outcome: "evaluated", denials: found.denials, warnings: found.warningIds };
+  return { response, namespace, outcome: "evaluated", denials: found.denials, warnings: found.warningIds, exempted: found.exempted };
 }

@@ -57,6 +57,7 @@ const DEFS = [
   def("webhook_request_duration_seconds", "histogram", [], "Duration of admission webhook request processing in seconds", A, "reference"),
   // new: webhook warn mode, fail-open errors, certificate lifetime
   def("webhook_warnings_total", "counter", ["namespace", "violation"], "Total admission warnings returned (violations below the admission threshold) by namespace and violation", A, "new"),
+  def("webhook_exemptions_total", "counter", ["namespace", "violation"], "Total admission findings an exemption annotation waived (neither denied nor warned) by namespace and violation", A, "new"),
   def("webhook_errors_total", "counter", ["reason"], "Total admission requests allowed because of an internal error (fail-open)", A, "new"),
   def("webhook_certificate_reload_errors_total", "counter", [], "Times changed certificate files or Secret could not be loaded (the certificate in use stays)", A, "new"),
   def("webhook_policy_cache_age_seconds", "gauge", [], "How far the DevOpsPolicies this replica admits with may lag the API server: 0 while its policy watch is open, else seconds since it last heard from it", A, "new"),

@@ -47,7 +47,7 @@ function respond(apiVersion: AdmissionApiVersion, response: AdmissionResponse, s
 
 function record(metrics: WebhookMetrics, operation: string, decision: AdmissionDecision): void {
   metrics.countRequest(operation, decision.response.allowed);
-  metrics.countFindings(decision.namespace, decision.denials, decision.warnings);
+  metrics.countFindings(decision.namespace, decision.denials, decision.warnings, decision.exempted);
 }
 
 export interface WebhookHandlers {

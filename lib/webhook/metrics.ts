@@ -1,7 +1,7 @@
 /**
  * @module
  * The webhook's Prometheus metrics on its own registry: the reference's three
- * (same names, labels and help) plus warnings, fail-open errors, certificate
+ * (same names, labels and help) plus warnings, exemptions, fail-open errors, certificate
  * expiry and build info. Label values are bounded: operations are the four
  * Kubernetes verbs or UNKNOWN; violations are check ids. The per-request counters
  * are counted in plain maps and handed to prom-client when it is scraped: a
@@ -27,6 +27,7 @@ export interface WebhookMetrics {
   requests: Counter<"operation" | "allowed">;
   denials: Counter<"namespace" | "violation">;
   warnings: Counter<"namespace" | "violation">;
+  exemptions: Counter<"namespace" | "violation">;
   /** Started at 0 for every reason: a series born at 1 hides the first error from rate() and the fail-open alert. */
   errors: Counter<"reason">;
   certificateReloadErrors: Counter;
@@ -34,8 +35,8 @@ export interface WebhookMetrics {
   certificateExpiry: Gauge<"certificate">;
   /** `webhook_requests_total{operation, allowed}` += 1 (the hot path; exported at scrape time). */
   countRequest(operation: unknown, allowed: boolean): void;
-  /** `webhook_denials_total` and `webhook_warnings_total{namespace, violation}` += 1 per check id (exported at scrape time). */
-  countFindings(namespace: string, denials: readonly string[], warnings: readonly string[]): void;
+  /** `webhook_denials_total`, `webhook_warnings_total` and `webhook_exemptions_total{namespace, violation}` += 1 per check id (exported at scrape time). */
+  countFindings(namespace: string, denials: readonly string[], warnings: readonly string[], exempted?: readonly string[]): void;
 }
 
 interface Tally {
@@ -87,7 +88,7 @@ export function createWebhookMetrics(registry = new Registry(), sources: Webhook
   const registers = [registry];
   const buildInfo = new Gauge({ ...help("kube_devops_build_info"), labelNames: ["component", "version", "commit"], registers });
   buildInfo.set({ component: "webhook", version: VERSION, commit: COMMIT }, 1);
-  const pending = { requests: new PendingCounts(["operation", "allowed"]), denials: new PendingCounts(["namespace", "violation"]), warnings: new PendingCounts(["namespace", "violation"]) };
+  const pending = { requests: new PendingCounts(["operation", "allowed"]), denials: new PendingCounts(["namespace", "violation"]), warnings: new PendingCounts(["namespace", "violation"]), exemptions: new PendingCounts(["namespace", "violation"]) };
   const errors = new Counter({ ...help("webhook_errors_total"), labelNames: ["reason"], registers });
   for (const reason of ERROR_REASONS) errors.inc({ reason }, 0);
   const requests = new Counter({ ...help("webhook_requests_total"), labelNames: ["operation", "allowed"], registers, collect() { pending.requests.flush(this); } });
@@ -102,12 +103,14 @@ export function createWebhookMetrics(registry = new Registry(), sources: Webhook
     countRequest(operation, allowed) {
       pending.requests.add(operationLabel(operation), allowed ? "true" : "false");
     },
-    countFindings(namespace, denials, warnings) {
+    countFindings(namespace, denials, warnings, exempted = []) {
       for (const violation of denials) pending.denials.add(namespace, violation);
       for (const violation of warnings) pending.warnings.add(namespace, violation);
+      for (const violation of exempted) pending.exemptions.add(namespace, violation);
     },
     denials: new Counter({ ...help("webhook_denials_total"), labelNames: ["namespace", "violation"], registers, collect() { pending.denials.flush(this); } }),
     warnings: new Counter({ ...help("webhook_warnings_total"), labelNames: ["namespace", "violation"], registers, collect() { pending.warnings.flush(this); } }),
+    exemptions: new Counter({ ...help("webhook_exemptions_total"), labelNames: ["namespace", "violation"], registers, collect() { pending.exemptions.flush(this); } }),
     errors,
     certificateReloadErrors: new Counter({ ...help("webhook_certificate_reload_errors_total"), registers }),
     duration: new DurationHistogram({ ...help("webhook_request_duration_seconds"), buckets: DURATION_BUCKETS, registers }),

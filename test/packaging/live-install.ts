@@ -152,20 +152,21 @@ export async function startLiveInstall(): Promise<LiveInstall> {
 }
 
 /** An AdmissionReview (CREATE) of a one-container pod. */
-export function podReview(uid: string, namespace: string, container: Record<string, unknown>): string {
-  const object = { apiVersion: "v1", kind: "Pod", metadata: { name: `p-${uid}`, namespace }, spec: { containers: [{ name: "app", ...container }] } };
+export function podReview(uid: string, namespace: string, container: Record<string, unknown>, annotations?: Record<string, string>): string {
+  const object = { apiVersion: "v1", kind: "Pod", metadata: { name: `p-${uid}`, namespace, ...(annotations ? { annotations } : {}) }, spec: { containers: [{ name: "app", ...container }] } };
   return JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { uid, kind: { group: "", version: "v1", kind: "Pod" }, resource: { group: "", version: "v1", resource: "pods" }, namespace, operation: "CREATE", userInfo: { username: "alice" }, object } });
 }
 
 const PROBES = { livenessProbe: { tcpSocket: { port: 80 } }, readinessProbe: { tcpSocket: { port: 80 } } };
 
-/** One round of reviews: allowed, denied (:latest under enforce), warned (no probes; :latest under audit). */
+/** One round of reviews: allowed, denied (:latest under enforce), warned (no probes; :latest under audit), exempted (:latest waived). */
 export async function sendReviews(install: LiveInstall, round: number): Promise<{ allowed: boolean; warned: boolean }[]> {
   const bodies = [
     podReview(`ok-${round}`, "shop", { image: "nginx:1.27", ...PROBES }),
     podReview(`latest-${round}`, "shop", { image: "nginx:latest", ...PROBES }),
     podReview(`probes-${round}`, "shop", { image: "nginx:1.27" }),
     podReview(`audit-${round}`, "batch", { image: "nginx:latest", ...PROBES }),
+    podReview(`exempt-${round}`, "shop", { image: "nginx:latest", ...PROBES }, { "devops.stochastic.io/exempt-checks": "latest_tag", "devops.stochastic.io/exempt-reason": "vendor image, pinned by digest upstream" }),
   ];
   const verdicts = [];
   for (const body of bodies) {

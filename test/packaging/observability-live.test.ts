@@ -27,6 +27,7 @@ import { INSTALL_NAMESPACE, NAMESPACES, POLICY_ONLY_NAMESPACE, scrapeConfig, sen
 const IDLE_WITHOUT_DATA: Record<string, string> = {
   "Denial Breakdown": "no denial yet: its series are per namespace and violation, known only once one happens",
   Warnings: "no warning yet: per namespace and violation, like the denials",
+  Exemptions: "no exemption yet: per namespace and violation, like the denials",
   "Request Latency": "no request yet: the quantile of no observations is NaN",
 };
 const BUSY_WITHOUT_DATA: Record<string, string> = {};
@@ -135,12 +136,13 @@ describe("observability against a live install (compiled components, real Promet
     expect(await checkPanels(IDLE_WITHOUT_DATA)).toEqual({ failing: [], listedWithData: [] });
   });
 
-  test("reviews: allowed, denied (:latest under enforce), warned (no probes; :latest under audit)", async () => {
+  test("reviews: allowed, denied (:latest under enforce), warned (no probes; :latest under audit), exempted (:latest waived)", async () => {
     const expected = [
       { allowed: true, warned: false },
       { allowed: false, warned: false },
       { allowed: true, warned: true },
       { allowed: true, warned: true },
+      { allowed: true, warned: false },
     ];
     expect(await sendReviews(install, 1)).toEqual(expected);
     // a scrape between two rounds: every per-violation counter has an increase for rate() to see

@@ -29,6 +29,8 @@ function findingsOf(template: PodTemplate, namespace: string, policy: AdmissionP
 
 interface Merged {
   finding: Finding;
+  /** Waived by an exemption: counted, neither denied nor warned. */
+  exempt: boolean;
   deny: boolean;
   severity: Severity;
   policy: string;
@@ -43,11 +45,14 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, name
   for (const policy of policies) {
     const existing = old ? new Set(findingsOf(old, namespace, policy, exemptions).map(keyOf)) : undefined;
     for (const finding of findingsOf(template, namespace, policy, exemptions)) {
-      if (finding.exempt) continue;
       const key = keyOf(finding);
+      if (finding.exempt) {
+        if (!merged.has(key)) merged.set(key, { finding, exempt: true, deny: false, severity: finding.severity, policy: policy.name });
+        continue;
+      }
       const deny = mayDeny && policy.enforce && isAtLeast(finding.severity, policy.threshold) && !existing?.has(key);
       const prev = merged.get(key);
-      if (!prev) merged.set(key, { finding, deny, severity: finding.severity, policy: policy.name });
+      if (!prev) merged.set(key, { finding, exempt: false, deny, severity: finding.severity, policy: policy.name });
       else {
         prev.severity = maxSeverity(prev.severity, finding.severity);
         if (deny && !prev.deny) Object.assign(prev, { deny: true, policy: policy.name });
@@ -58,7 +63,7 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, name
 }
 
 function skip(uid: string, namespace: string, outcome: AdmissionDecision["outcome"]): AdmissionDecision {
-  return { response: allowed(uid), namespace, outcome, denials: [], warnings: [] };
+  return { response: allowed(uid), namespace, outcome, denials: [], warnings: [], exempted: [] };
 }
 
 /** The verdict, policy by policy. */
@@ -74,10 +79,11 @@ export function admitByPolicy(request: AdmissionRequest, options: { ownNamespace
   if (!template.spec) return skip(uid, namespace, "no-pod-spec");
   const old = request.operation === "UPDATE" ? podTemplateOf(request.oldObject, request.kind.kind, request.name) : undefined;
   const mayDeny = !isControllerCreated(request.object, request.userInfo?.username);
-  const merged = [...mergeFindings(template, old, namespace, policies, mayDeny, options.exemptions !== false).values()];
+  const all = [...mergeFindings(template, old, namespace, policies, mayDeny, options.exemptions !== false).values()];
+  const merged = all.filter((m) => !m.exempt);
   const denying = merged.filter((m) => m.deny);
   const warning = merged.filter((m) => !m.deny);
   const warnings = warning.map((m) => `DevOpsPolicy ${m.policy}: ${m.finding.message} (severity ${m.severity})`);
   const response = denying.length > 0 ? denied(uid, DENIAL_PREFIX + denying.map((m) => m.finding.message).join(", "), warnings) : allowed(uid, warnings);
-  return { response, namespace, outcome: "evaluated", denials: denying.map((m) => m.finding.check), warnings: warning.map((m) => m.finding.check) };
+  return { response, namespace, outcome: "evaluated", denials: denying.map((m) => m.finding.check), warnings: warning.map((m) => m.finding.check), exempted: all.filter((m) => m.exempt).map((m) => m.finding.check) };
 }

@@ -185,10 +185,14 @@ describe("admitRequest(): controller-created children", () => {
 });
 
 describe("admitRequest(): exemptions", () => {
-  test("an exempted check neither denies nor warns", () => {
+  test("an exempted check neither denies nor warns, and is counted as waived", () => {
     const exempt = pod([LATEST], { annotations: { "devops.stochastic.io/exempt-checks": "latest_tag" } });
     const d = admit(request(exempt), [ENFORCE_LATEST]);
     expect(d.response).toEqual({ uid: "3f1e6c2a-0000-4000-8000-000000000001", allowed: true });
+    expect({ denials: d.denials, warnings: d.warnings, exempted: d.exempted }).toEqual({ denials: [], warnings: [], exempted: ["latest_tag"] });
+    // only what the exemption actually waived: a compliant pod with the same annotation waives nothing
+    const clean = pod([goodContainer()], { annotations: { "devops.stochastic.io/exempt-checks": "latest_tag" } });
+    expect(admit(request(clean), [ENFORCE_LATEST]).exempted).toEqual([]);
   });
 
   test("with exemptions off (webhook serve --no-exemptions) a developer cannot exempt a workload: pod, template and workload annotations are ignored", () => {
