@@ -114,8 +114,11 @@ function assertPortFree(hostname: string, port: number): Promise<void> {
 export async function startTlsServer(options: TlsServerOptions): Promise<TlsServer> {
   const { hostname, port: requestedPort } = parseListenAddress(options.addr);
   const drainMs = options.drainMs ?? 5_000;
-  // 50 ms still let 1 of 12 rotation tests on a loaded 2-core machine see a reset; 100 ms none.
-  const handOverMs = options.handOverMs ?? 100;
+  // The longer, the fewer keep-alive connections are still idle (and closed under a client about
+  // to write) when the old listener stops; the shorter, the sooner every handshake gets the new
+  // certificate. 100 ms let 1 rotation test in ~40 on a loaded 2-core machine see a reset (a
+  // failed admission call); for 1 s the old certificate, still valid and trusted, is harmless.
+  const handOverMs = options.handOverMs ?? 1_000;
   const names = { tlsCert: options.certFile, tlsKey: options.keyFile };
   const read = options.loadPair ?? (() => readPair(options.certFile, options.keyFile));
   // Checked before Bun.serve, whose errors are bare OpenSSL codes naming no file.
@@ -241,8 +244,23 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
     return "failed";
   }
 
+  /** Set when a reload is asked for while one runs: the running one may have read the files before they changed. */
+  let again = false;
+
   function reload(): Promise<ReloadResult> {
-    reloading ??= handOver().finally(() => {
+    if (reloading) {
+      again = true;
+      return reloading;
+    }
+    reloading = (async () => {
+      let result = await handOver();
+      while (again && !stopped) {
+        again = false;
+        const next = await handOver();
+        if (next !== "unchanged") result = next;
+      }
+      return result;
+    })().finally(() => {
       reloading = undefined;
     });
     return reloading;

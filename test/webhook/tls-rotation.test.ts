@@ -143,6 +143,24 @@ describe("startTlsServer()", () => {
     expect(new Set(served)).toEqual(new Set([await serialOf(next.server.cert)]));
   });
 
+  test("a change during a hand-over is not lost: a reload asked for meanwhile runs again after it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
+    const ca = await createCertificateAuthority({ validityDays: 2, now: new Date() });
+    const paths = writeCertificateSet(dir, await issue(ca));
+    const { app } = makeApp();
+    const server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, logger: createLogger({ level: "silent" }), pollMs: 0 });
+    servers.push(server);
+    writeCertificateSet(dir, await issue(ca));
+    const first = server.reload(); // reads the second pair, then hands over for a while
+    await Bun.sleep(50);
+    const third = await issue(ca);
+    writeCertificateSet(dir, third);
+    const second = server.reload(); // asked for while the first runs
+    expect(await first).toBe("reloaded");
+    expect(await second).toBe("reloaded");
+    expect(await servedSerial(server.port, ca.cert)).toBe(await serialOf(third.server.cert));
+  });
+
   test("HTTP/1.0 requests without a Host header (load balancer health checks) reach the probe routes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kd-tls-"));
     const ca = await createCertificateAuthority({ validityDays: 2, now: new Date() });
