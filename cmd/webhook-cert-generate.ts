@@ -111,7 +111,8 @@ export default defineCommand({
     await withSignalsDeferred(() => writeCertificateFiles(dir, writes, removals));
 
     const applyBundle = `kube-devops webhook install-config --ca-bundle-path ${quoteShell(bundlePath)}${serviceName === WEBHOOK_SERVICE_NAME ? "" : ` --service-name ${serviceName}`}${namespace === WEBHOOK_NAMESPACE ? "" : ` --namespace ${namespace}`} | kubectl apply -f -`;
-    const sameFlags = "(add the --port, --failure-policy and --timeout-seconds you deployed with)";
+    // install-config prints the whole configuration: run without the settings it was deployed with, it resets them
+    const sameFlags = "(with the --port, --failure-policy, --timeout-seconds and --exclude-namespaces you deployed with: install-config prints the whole configuration, and without them it resets them to the defaults)";
     const previousUntil = previous && isCertificateValidAt(previous, now) ? (await describeCertificate(previous, previousPath)).notAfter.toISOString() : undefined;
     if (action === "stage-ca") {
       logger.warn(
@@ -122,7 +123,7 @@ export default defineCommand({
     } else if (action === "promote-ca") {
       logger.info(
         `Switched to the staged CA: ${names.caCert}, with the serving certificate re-issued under it; the old CA is kept as ${previousPath}${previousUntil ? ` and stays in ${bundlePath} until it expires (${previousUntil}), for webhook replicas still serving the old certificate` : ""}. ` +
-          `The caBundle published after --new-ca already trusts both; publish the new bundle too: ${applyBundle}`,
+          `The caBundle published after --new-ca holds the same two CAs, so nothing needs publishing now; to drop the old CA later (once ${previousPath} has expired or been deleted and cert-generate re-run): ${applyBundle} ${sameFlags}`,
       );
     } else if (action === "replace-ca") {
       const why = args["promote-ca"]

@@ -100,6 +100,8 @@ describe("kube-devops webhook cert-generate: CA rotation (binary)", () => {
     expect(stage.stderr).toContain(`WARN  Staged a new CA in ${join(dir, "ca-next.crt")}; the webhook still serves the certificate of ${join(dir, "ca.crt")}`);
     expect(stage.stderr).toContain(`1. kube-devops webhook install-config --ca-bundle-path ${join(dir, "ca-bundle.crt")} | kubectl apply -f -`);
     expect(stage.stderr).toContain(`2. then: kube-devops webhook cert-generate --output-dir ${dir} --promote-ca`);
+    // install-config prints the whole configuration: the printed command must not reset what was deployed
+    expect(stage.stderr).toContain("--exclude-namespaces you deployed with");
     expect(stage.stdout).toContain("(unchanged)");
     expect(stage.stderr).not.toContain("the serving certificate, which staging");
     expect(contentsOf(dir)).toEqual(staged); // nothing more to stage: the staged-twice refusal is tested below
@@ -122,6 +124,7 @@ describe("kube-devops webhook cert-generate: CA rotation (binary)", () => {
     expect(await verifies(promoted["tls.crt"] as string, promoted["ca.crt"] as string)).toBe(true);
     expect(certificatesIn(promoted["ca-bundle.crt"] as string)).toEqual([...certificatesIn(promoted["ca.crt"] as string), ...certificatesIn(first["ca.crt"] as string)]);
     expect(promote.stderr).toContain(`the old CA is kept as ${join(dir, "ca-previous.crt")} and stays in ${join(dir, "ca-bundle.crt")} until it expires`);
+    expect(promote.stderr).toContain("holds the same two CAs, so nothing needs publishing now");
 
     // deploy --tls-dir publishes the bundle, not ca.crt alone
     const deploy = runBinary(["deploy", "generate-all", "--tls-dir", dir]);
