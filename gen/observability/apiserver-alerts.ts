@@ -71,7 +71,7 @@ export function apiServerAlertRules(namespace: string): AlertRule[] {
       labels: { severity: "warning" },
       annotations: {
         summary: `More than 5% of the API server's calls to the webhook take over ${SLOW_CALL_BUCKET}s`,
-        description: `{{ $value | humanizePercentage }} of the API server's calls to ${WEBHOOK_NAME} take longer than ${SLOW_CALL_BUCKET}s (including network, TLS and calls that time out), close to the VWC timeout (3s by default): past it the API server gives up and admits (Ignore) or rejects (Fail) without a verdict. If KubeDevopsWebhookSlow is quiet the time is spent outside the webhook: network, DNS, NetworkPolicy drops (a dropped SYN waits for the timeout), or CPU throttling of the webhook pods. Needs the API server's /metrics scraped.`,
+        description: `{{ $value | humanizePercentage }} of the API server's calls to ${WEBHOOK_NAME} take longer than ${SLOW_CALL_BUCKET}s (including network, TLS and calls that time out), close to the VWC timeout (3s by default): past it the API server gives up and admits (Ignore) or rejects (Fail) without a verdict (with a timeout of ${SLOW_CALL_BUCKET}s or less, timed-out calls end inside this bucket and show only in KubeDevopsApiServerFailingOpen, KubeDevopsWebhookUnreachable or KubeDevopsApiServerFailingClosed). If KubeDevopsWebhookSlow is quiet the time is spent outside the webhook: network, DNS, NetworkPolicy drops (a dropped SYN waits for the timeout), or CPU throttling of the webhook pods. Needs the API server's /metrics scraped.`,
       },
     },
   ];

@@ -60,7 +60,8 @@ export function alertRules(namespace: string): AlertRule[] {
     alert(
       "KubeDevopsWebhookPoliciesStale",
       `max(webhook_policy_cache_age_seconds{${job("webhook")}}) > 300`,
-      "5m",
+      // the age only grows while the watch is broken: 1m confirms it, so this fires ~6 min after the break
+      "1m",
       "warning",
       "A webhook replica admits with DevOpsPolicies it has not refreshed for over 5 minutes",
       "A webhook replica has not heard from the API server's DevOpsPolicy watch for {{ $value | humanizeDuration }}. It keeps judging with the policies as it last saw them (it stays ready: replicas going unready together would leave nothing to ask), so policy changes since then are not applied. Check the webhook logs (policy watch failed) and its access to the API server.",

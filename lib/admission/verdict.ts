@@ -17,7 +17,11 @@ export const MAX_WARNING_LENGTH = 256;
 export const MAX_WARNINGS_TOTAL = 4096 - MAX_WARNING_LENGTH;
 
 function clip(warning: string): string {
-  return warning.length > MAX_WARNING_LENGTH ? `${warning.slice(0, MAX_WARNING_LENGTH - 3)}...` : warning;
+  if (warning.length <= MAX_WARNING_LENGTH) return warning;
+  let end = MAX_WARNING_LENGTH - 3;
+  const last = warning.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--; // never half a surrogate pair (an emoji in a container name)
+  return `${warning.slice(0, end)}...`;
 }
 
 function summary(left: number): string {

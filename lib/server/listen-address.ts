@@ -28,7 +28,10 @@ function canListenOnIpv6(): boolean {
   return ipv6;
 }
 
-/** What an empty host listens on: `::` (IPv6 and IPv4: Bun's sockets are dual-stack) or, without IPv6, `0.0.0.0`. */
+/**
+ * What an empty host listens on: `::` (IPv6 and IPv4: Bun turns IPV6_V6ONLY off itself, measured
+ * with Bun 1.4.5 even under net.ipv6.bindv6only=1) or, without IPv6, `0.0.0.0`.
+ */
 export function anyAddress(hasIpv6: () => boolean = canListenOnIpv6): string {
   return hasIpv6() ? "::" : "0.0.0.0";
 }

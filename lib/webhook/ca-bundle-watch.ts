@@ -109,6 +109,11 @@ export function watchCaBundle(options: CaBundleWatchOptions): CaBundleWatch {
     }
     draining = drain().finally(() => {
       draining = undefined;
+      // an event between drain's last check and this callback set `again` on a drain that had ended
+      if (again) {
+        again = false;
+        schedule();
+      }
     });
   }
 
