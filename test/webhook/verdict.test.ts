@@ -23,7 +23,6 @@ describe("admission warnings", () => {
   test("cutting a long warning never splits a surrogate pair", () => {
     const [w] = allowed("u", [`${"y".repeat(MAX_WARNING_LENGTH - 4)}😀 and more after it`]).warnings ?? [];
     expect(w).toBe(`${"y".repeat(MAX_WARNING_LENGTH - 4)}...`);
-    expect(w?.isWellFormed()).toBe(true);
   });
 
   test("exactly 20 warnings are all kept; 21 keep 19 and say how many more", () => {
