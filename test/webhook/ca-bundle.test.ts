@@ -1,23 +1,14 @@
 /** caBundle files: what install-config refuses (nothing valid, no certificate, keys, cut-off blocks), warns about, and how a rotation's bundle is composed. */
 import { describe, expect, test } from "bun:test";
-import { KubeDevopsError } from "../../lib/errors.ts";
 import { checkCaBundle, composeCaBundle, isCertificateValidAt, splitCertificates } from "../../lib/webhook/ca-bundle.ts";
 import { createCertificateAuthority, generateWebhookCertificates } from "../../lib/webhook/certs.ts";
+import { thrown } from "../support/thrown.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 const DAY = 86_400_000;
 const later = (days: number) => new Date(NOW.getTime() + days * DAY);
 const [a, b] = await Promise.all([createCertificateAuthority({ validityDays: 10, now: NOW }), createCertificateAuthority({ validityDays: 100, now: NOW })]);
 
-function thrown(fn: () => unknown): KubeDevopsError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof KubeDevopsError) return err;
-    throw err;
-  }
-  throw new Error("expected a KubeDevopsError");
-}
 
 describe("checkCaBundle()", () => {
   test("several CA certificates are one bundle, normalised; all valid: no warning", () => {

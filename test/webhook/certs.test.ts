@@ -12,6 +12,7 @@ import { KubeDevopsError } from "../../lib/errors.ts";
 import { readCertificateAuthority, writeCertificateSet } from "../../lib/webhook/cert-files.ts";
 import { checkCertificateAuthority, createCertificateAuthority, describeCertificate, generateWebhookCertificates, issueServingCertificate, normaliseSans } from "../../lib/webhook/certs.ts";
 import { runBinary } from "../support/binary.ts";
+import { thrown } from "../support/thrown.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 const DAY = 86_400_000;
@@ -24,15 +25,6 @@ function contentsOf(dir: string): Record<string, string> {
   }));
 }
 
-function thrown(fn: () => unknown): KubeDevopsError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof KubeDevopsError) return err;
-    throw err;
-  }
-  throw new Error("expected a KubeDevopsError");
-}
 
 /** A rename that fails on the given calls (1-based), as a full disk or a racing process would. */
 function failingRename(failOn: readonly number[]): (from: string, to: string) => void {
