@@ -68,6 +68,8 @@ export class PolicyOperator {
   private readonly policiesByNamespace = new Map<string, Set<string>>();
   private readonly pods = new PodIndex();
   private readonly failures = new Map<string, number>();
+  /** The missing CRD was reported since the policy watch last synced. */
+  private crdAbsentReported = false;
   private readonly audit = new AuditState();
   private readonly prunedStatus = new PrunedStatusFields();
   private queue: WorkQueue;
@@ -102,7 +104,11 @@ export class PolicyOperator {
       synced[which] = true;
       if (synced.policies && synced.pods) markSynced();
     };
-    const policies = this.deps.watch<PolicyObject>({ type: DEVOPS_POLICIES, project: projectPolicy, onEvent: (e) => (e.type === "synced" ? onSynced("policies") : this.onPolicyEvent(e)) });
+    const policies = this.deps.watch<PolicyObject>({ type: DEVOPS_POLICIES, project: projectPolicy, onEvent: (e) => {
+      if (e.type !== "synced") return this.onPolicyEvent(e);
+      this.crdAbsentReported = false;
+      onSynced("policies");
+    } });
     const pods = this.deps.watch<PodLike>({ type: PODS, project: (obj) => trimPod(obj), onEvent: (e) => (e.type === "synced" ? onSynced("pods") : this.onPodEvent(e)) });
     this.loops = { policies, pods, queueRunning: false };
     const runQueue = async (): Promise<void> => {
@@ -134,6 +140,12 @@ export class PolicyOperator {
       this.policiesByNamespace.get(event.previous.metadata?.namespace ?? "")?.delete(event.key);
       this.queue.schedule(event.key, 0);
     } else if (event.type === "error") {
+      if (isNotFound(event.error)) {
+        // a missing CRD fails every retry the same way: say what to do once, not one bare line per retry
+        if (!this.crdAbsentReported) this.deps.logger.warn("policies_crd_absent", { hint: "the DevOpsPolicy CRD is not installed: run kube-devops crd install; the operator waits and retries" });
+        this.crdAbsentReported = true;
+        return;
+      }
       this.deps.logger.warn("policy_watch_error", { error: String((event.error as Error)?.message ?? event.error), retry_in_ms: event.retryInMs });
     }
   }
