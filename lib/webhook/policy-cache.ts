@@ -7,6 +7,7 @@
  * unready at once would leave the API server nobody to ask, which admits everything under
  * failurePolicy Ignore and blocks every pod under Fail) and `ageSeconds` says how old they are.
  */
+import { isNotFound } from "../kube/api-errors.ts";
 import { listWatch, type ListWatch, type ListWatchEvent } from "../kube/list-watch.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { systemClock, type Clock } from "../kube/clock.ts";
@@ -56,6 +57,8 @@ export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
   const clock = options.clock ?? systemClock;
   const startedAt = clock.now();
 
+  /** The missing CRD was reported since the last sync. */
+  let crdAbsentReported = false;
   /** Policies already reported as inert: one warning each, not one per change. */
   const inert = new Set<string>();
 
@@ -99,12 +102,19 @@ export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
           break;
         }
         case "synced":
+          crdAbsentReported = false;
           logger.info("policy cache synced", { policies: index.size });
           break;
         case "relisted":
           rebuild(watch);
           break;
         case "error":
+          if (isNotFound(event.error)) {
+            // the same 404 on every retry: the fix once, not a line per retry
+            if (!crdAbsentReported) logger.warn("the DevOpsPolicy CRD is not installed: run kube-devops crd install; not ready until it is", { retryInMs: event.retryInMs });
+            crdAbsentReported = true;
+            break;
+          }
           logger.warn("policy watch failed; serving the last known policies", { phase: event.phase, retryInMs: event.retryInMs, failures: event.failures, error: event.error instanceof Error ? event.error.message : String(event.error) });
           break;
       }

@@ -74,6 +74,10 @@ describe("webhook serve (binary) against the emulator", () => {
     const notReady = await fetch(`${url}/readyz`, { tls: { ca } });
     expect(notReady.status).toBe(503);
     expect(JSON.stringify(await notReady.json())).toContain("first list");
+    // the fix is named once, however often the list is retried
+    await until("the missing-CRD warning", async () => (stderr.join("").includes("run kube-devops crd install") ? true : undefined));
+    expect(stderr.join("").split("\n").filter((l) => l.includes("DevOpsPolicy CRD is not installed"))).toHaveLength(1);
+    expect(stderr.join("")).not.toContain("policy watch failed");
     await emu.store.create("customresourcedefinitions.apiextensions.k8s.io", renderDevOpsPolicyCrd() as never);
     await until("ready", async () => ((await fetch(`${url}/readyz`, { tls: { ca } })).status === 200 ? true : undefined));
     expect((await validate("nginx:latest")).allowed).toBe(true); // no policy yet
