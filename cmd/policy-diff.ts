@@ -3,7 +3,8 @@
  * `kube-devops policy diff <file>`: compares a GitOps file with the cluster —
  * spec, labels and annotations of each policy, plus policies that exist only in
  * the cluster (in the namespaces the file covers). Exits 1 on any drift, so CI
- * can gate on it; 0 when the cluster matches the file.
+ * can gate on it; 0 when the cluster matches the file. A file with two documents
+ * for one namespace/name is refused, as `import` refuses it.
  */
 import { defineCommand } from "citty";
 import { readInput } from "../lib/cli/read-inputs.ts";
@@ -13,7 +14,7 @@ import { isNotFound } from "../lib/kube/api-errors.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
-import { diffPolicy, exportPolicy, policyKey, renderDriftLines, sortPolicies, type PolicyLike } from "../lib/policy/gitops.ts";
+import { diffPolicy, policyKey, renderDriftLines, sortPolicies, targetPolicies, type PolicyLike } from "../lib/policy/gitops.ts";
 import { parsePolicyDocuments } from "../lib/policy/parse-policy.ts";
 
 export default defineCommand({
@@ -26,8 +27,8 @@ export default defineCommand({
   async run({ args }) {
     const { globals, env, out } = cliRuntime();
     const { text, name } = await readInput(args.file);
-    const local = parsePolicyDocuments(text, name).flatMap((d) => (d.policy ? [exportPolicy(d.policy)] : []));
-    if (args.namespace) for (const p of local) p.metadata.namespace = args.namespace;
+    // Two documents with one target would make a clean import impossible: refused, as by import.
+    const local = targetPolicies(parsePolicyDocuments(text, name), name, args.namespace).map((t) => t.policy);
     const { client } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
     let drift = 0;
     const inFile = new Set(local.map(policyKey));

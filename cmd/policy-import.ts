@@ -1,76 +1,132 @@
 /**
  * @module
  * `kube-devops policy import <file> [--dry-run]`: validates every document first
- * (file:line and field path for each problem; nothing is applied if any is
- * wrong), then server-side applies each DevOpsPolicy with the field manager
- * `kube-devops-cli`. Prints one result per object (created / configured / unchanged, judged on
- * spec, labels and annotations, so a server dry run says what it would change); exits 1 if any
- * failed, or if any still differs from the file afterwards (fields another field manager set,
- * which server-side apply leaves in place), naming the fields.
+ * (file:line and field path for each problem; two documents with one namespace/name
+ * target are refused), asks the API server for a dry run of every policy, and only
+ * when all of them pass server-side applies each with the field manager
+ * `kube-devops-cli`. Prints one result per object (created / configured / unchanged,
+ * judged on spec, labels and annotations); exits 1 if any failed — naming which were
+ * applied and which not when a write fails after its dry run passed — or if any still
+ * differs from the file afterwards (fields another field manager set), naming the fields.
  */
 import { defineCommand } from "citty";
 import { readInput } from "../lib/cli/read-inputs.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError } from "../lib/errors.ts";
 import { isNotFound } from "../lib/kube/api-errors.ts";
+import type { KubeClient } from "../lib/kube/client.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
 import type { KubeObject } from "../lib/kube/types.ts";
-import { diffPolicy, exportPolicy, policyKey, renderDriftLines } from "../lib/policy/gitops.ts";
+import { diffPolicy, EXPORTED_FROM_ANNOTATION, policyKey, renderDriftLines, targetPolicies } from "../lib/policy/gitops.ts";
 import { parsePolicyDocuments } from "../lib/policy/parse-policy.ts";
+import type { DevOpsPolicy } from "../lib/policy/schema.ts";
 
 export const FIELD_MANAGER = "kube-devops-cli";
 
+interface Planned {
+  policy: DevOpsPolicy;
+  key: string;
+  /** The object before the import, undefined when it does not exist. */
+  before: KubeObject | undefined;
+  /** What the server's dry run answered, or why it refused. */
+  result: { after: KubeObject } | { error: Error };
+}
+
+async function getCurrent(client: KubeClient, policy: DevOpsPolicy): Promise<KubeObject | undefined> {
+  return client.get(DEVOPS_POLICIES, policy.metadata.name ?? "", { namespace: policy.metadata.namespace }).catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+}
+
+function applyPolicy(client: KubeClient, policy: DevOpsPolicy, dryRun: boolean): Promise<KubeObject> {
+  return client.apply(DEVOPS_POLICIES, policy as KubeObject, { fieldManager: FIELD_MANAGER, force: true, dryRun });
+}
+
+/** The server's dry run of every policy, none skipped after a failure, so all problems show at once. */
+async function dryRunAll(client: KubeClient, policies: readonly DevOpsPolicy[]): Promise<Planned[]> {
+  const planned: Planned[] = [];
+  for (const policy of policies) {
+    const key = policyKey(policy);
+    try {
+      const before = await getCurrent(client, policy);
+      planned.push({ policy, key, before, result: { after: await applyPolicy(client, policy, true) } });
+    } catch (err) {
+      planned.push({ policy, key, before: undefined, result: { error: err as Error } });
+    }
+  }
+  return planned;
+}
+
+/** Prints the result line; warns and returns true when the object still differs from the file. */
+function reportApplied(p: Planned, after: KubeObject, suffix: string): boolean {
+  const { logger, out } = cliRuntime();
+  // Not by resourceVersion: a dry run never moves it, and an ownership-only change does.
+  const verb = !p.before ? "created" : diffPolicy(after, p.before).length === 0 ? "unchanged" : "configured";
+  out(`devopspolicy ${p.key} ${verb}${suffix}\n`);
+  const remaining = diffPolicy(p.policy, after);
+  if (remaining.length === 0) return false;
+  logger.warn(`devopspolicy ${p.key} still differs from the file: fields another field manager set stay under server-side apply\n${renderDriftLines(remaining).join("\n")}`);
+  return true;
+}
+
+/** Applies for real, in file order, stopping at the first failure and naming what was and was not applied. */
+async function applyAll(client: KubeClient, planned: readonly Planned[]): Promise<number> {
+  let drifting = 0;
+  for (const [i, p] of planned.entries()) {
+    let after: KubeObject;
+    try {
+      after = await applyPolicy(client, p.policy, false);
+    } catch (err) {
+      cliRuntime().logger.error(`devopspolicy ${p.key} failed: ${(err as Error).message}`);
+      const applied = planned.slice(0, i).map((q) => q.key);
+      const notApplied = planned.slice(i).map((q) => q.key);
+      throw new KubeDevopsError("KUBE", `Import stopped at devopspolicy ${p.key}: applied ${applied.length} of ${planned.length}${applied.length ? ` (${applied.join(", ")})` : ""}; not applied: ${notApplied.join(", ")}`, {
+        hint: "the server's dry run of every policy had passed, so something changed in between (a namespace, a webhook, a quota); fix it and import the file again — the applied ones come back unchanged",
+        cause: err,
+      });
+    }
+    if (reportApplied(p, after, "")) drifting++;
+  }
+  return drifting;
+}
+
 export default defineCommand({
-  meta: { name: "import", description: "Validate, then server-side apply the DevOpsPolicies in a YAML file (- for stdin)" },
+  meta: { name: "import", description: "Validate, then server-side apply the DevOpsPolicies in a YAML file (- for stdin); nothing is applied unless all pass a server dry run" },
   args: {
     file: { type: "positional", required: true, description: "YAML file with DevOpsPolicy documents, or - for stdin" },
-    "dry-run": { type: "boolean", description: "Ask the API server to validate and report without persisting (server dry run)" },
+    "dry-run": { type: "boolean", description: "Only the API server's dry run: validate and report without persisting" },
     namespace: { type: "string", alias: "n", description: "Apply every policy into this namespace instead of the file's", valueHint: "ns" },
     ...rateLimitArgs,
   },
   async run({ args }) {
-    const { globals, env, logger, out } = cliRuntime();
+    const { globals, env, logger } = cliRuntime();
     const { text, name } = await readInput(args.file);
     const docs = parsePolicyDocuments(text, name);
     for (const doc of docs) if (!doc.policy) logger.warn(`${name}:${doc.line}: skipping a ${doc.kind ?? "document without kind"} (only DevOpsPolicy documents are imported)`);
-    const policies = docs.flatMap((d) => (d.policy ? [exportPolicy(d.policy)] : []));
-    if (args.namespace) for (const p of policies) p.metadata.namespace = args.namespace;
-    for (const p of policies) delete p.metadata.annotations?.["devops.stochastic.io/exported-from"];
+    const policies = targetPolicies(docs, name, args.namespace).map((t) => t.policy);
+    for (const p of policies) delete p.metadata.annotations?.[EXPORTED_FROM_ANNOTATION];
     if (policies.length === 0) {
       logger.warn(`${name}: no DevOpsPolicy documents to import`);
       return;
     }
     const { client } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
     const dryRun = args["dry-run"] === true;
-    const suffix = dryRun ? " (server dry run)" : "";
-    let failed = 0;
+    const planned = await dryRunAll(client, policies);
     let drifting = 0;
-    for (const policy of policies) {
-      const key = policyKey(policy);
-      try {
-        const before = await client.get(DEVOPS_POLICIES, policy.metadata.name ?? "", { namespace: policy.metadata.namespace }).catch((err: unknown) => {
-          if (isNotFound(err)) return undefined;
-          throw err;
-        });
-        const after = await client.apply(DEVOPS_POLICIES, policy as KubeObject, { fieldManager: FIELD_MANAGER, force: true, dryRun });
-        // Not by resourceVersion: a dry run never moves it, and an ownership-only change does.
-        const verb = !before ? "created" : diffPolicy(after, before).length === 0 ? "unchanged" : "configured";
-        out(`devopspolicy ${key} ${verb}${suffix}\n`);
-        const remaining = diffPolicy(policy, after);
-        if (remaining.length > 0) {
-          drifting++;
-          logger.warn(`devopspolicy ${key} still differs from the file: fields another field manager set stay under server-side apply\n${renderDriftLines(remaining).join("\n")}`);
-        }
-      } catch (err) {
+    let failed = 0;
+    for (const p of planned) {
+      if ("error" in p.result) {
         failed++;
-        logger.error(`devopspolicy ${key} failed: ${(err as Error).message}`);
-      }
+        logger.error(`devopspolicy ${p.key} failed the server dry run: ${p.result.error.message}`);
+      } else if (dryRun && reportApplied(p, p.result.after, " (server dry run)")) drifting++;
     }
-    if (failed > 0) throw new KubeDevopsError("KUBE", `${failed} of ${policies.length} DevOpsPolicies failed to apply`);
+    if (failed > 0) throw new KubeDevopsError("KUBE", `${failed} of ${policies.length} DevOpsPolicies failed the server dry run${dryRun ? "" : "; nothing was applied"}`);
+    if (!dryRun) drifting = await applyAll(client, planned);
     if (drifting > 0) {
-      throw new KubeDevopsError("KUBE", `${drifting} of ${policies.length} DevOpsPolicies still differ from the file after the import${suffix}`, {
+      throw new KubeDevopsError("KUBE", `${drifting} of ${policies.length} DevOpsPolicies still differ from the file after the import${dryRun ? " (server dry run)" : ""}`, {
         hint: "the fields above were set by another field manager (e.g. kubectl apply); remove them with kubectl edit, or delete the policy and import it again, then `policy diff` is clean",
       });
     }

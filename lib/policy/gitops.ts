@@ -5,6 +5,8 @@
  * cluster (spec, labels and annotations; policies only in one of them).
  */
 import * as v from "valibot";
+import { KubeDevopsError } from "../errors.ts";
+import type { YamlPolicyDocument } from "./parse-policy.ts";
 import { API_VERSION, DevOpsPolicySpecSchema, type DevOpsPolicy } from "./schema.ts";
 
 export const EXPORTED_FROM_ANNOTATION = "devops.stochastic.io/exported-from";
@@ -62,6 +64,37 @@ export function exportPolicy(obj: PolicyLike, options: { exportedAt?: string } =
 /** `namespace/name`, the identity GitOps compares by. */
 export function policyKey(obj: PolicyLike): string {
   return `${obj.metadata?.namespace ?? "default"}/${obj.metadata?.name ?? ""}`;
+}
+
+/** A policy of a GitOps file as `import` and `diff` target it, with the line its document starts on. */
+export interface PolicyTarget {
+  policy: DevOpsPolicy;
+  line: number;
+}
+
+/**
+ * The DevOpsPolicies of a parsed file in their exported form, re-targeted to `namespace` when
+ * given (`-n`). Throws an INPUT error naming file:line of both documents when two of them target
+ * the same namespace/name: applied one after the other, the last would silently win.
+ */
+export function targetPolicies(docs: readonly YamlPolicyDocument[], file: string, namespace?: string): PolicyTarget[] {
+  const targets = docs.flatMap((d) => (d.policy ? [{ policy: exportPolicy(d.policy), line: d.line }] : []));
+  if (namespace) for (const t of targets) t.policy.metadata.namespace = namespace;
+  const first = new Map<string, PolicyTarget>();
+  const problems: string[] = [];
+  for (const target of targets) {
+    const key = policyKey(target.policy);
+    const earlier = first.get(key);
+    if (earlier) problems.push(`${file}:${earlier.line} and ${file}:${target.line} both target devopspolicy ${key}`);
+    else first.set(key, target);
+  }
+  if (problems.length > 0) {
+    const why = namespace ? ` (-n ${namespace} puts every policy into one namespace)` : "";
+    throw new KubeDevopsError("INPUT", `Duplicate DevOpsPolicy targets in ${file}${why}:\n${problems.join("\n")}`, {
+      hint: "Nothing was changed in the cluster; each namespace/name may appear once in a file: rename or remove one of each pair",
+    });
+  }
+  return targets;
 }
 
 /** Sorts by namespace, then name. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { diffPolicy, exportPolicy, renderDriftLines } from "../../lib/policy/gitops.ts";
+import { diffPolicy, exportPolicy, renderDriftLines, targetPolicies } from "../../lib/policy/gitops.ts";
+import { parsePolicyDocuments } from "../../lib/policy/parse-policy.ts";
 
 const base = { apiVersion: "devops.stochastic.io/v1", kind: "DevOpsPolicy", metadata: { name: "p", namespace: "n" } };
 
@@ -42,5 +43,30 @@ describe("diffPolicy()", () => {
       "  - spec.forbidLatestTag: false",
       "  + spec.requireLivenessProbe: true",
     ]);
+  });
+});
+
+describe("targetPolicies()", () => {
+  const file = ["shop/x", "sock-shop/x", "shop/y"]
+    .map((key) => {
+      const [namespace, name] = key.split("/");
+      return `apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec: {}\n`;
+    })
+    .join("---\n");
+
+  test("keeps each document's line and re-targets with -n", () => {
+    const targets = targetPolicies(parsePolicyDocuments(file, "p.yaml"), "p.yaml");
+    expect(targets.map((t) => [t.policy.metadata.namespace, t.policy.metadata.name, t.line])).toEqual([["shop", "x", 1], ["sock-shop", "x", 8], ["shop", "y", 15]]);
+  });
+
+  test("refuses two documents that -n puts onto one namespace/name, naming both lines", () => {
+    expect(() => targetPolicies(parsePolicyDocuments(file, "p.yaml"), "p.yaml", "default")).toThrow(
+      "Duplicate DevOpsPolicy targets in p.yaml (-n default puts every policy into one namespace):\np.yaml:1 and p.yaml:8 both target devopspolicy default/x",
+    );
+  });
+
+  test("refuses a namespace/name given twice in a file", () => {
+    const twice = `${file}---\n${file}`;
+    expect(() => targetPolicies(parsePolicyDocuments(twice, "p.yaml"), "p.yaml")).toThrow("p.yaml:1 and p.yaml:22 both target devopspolicy shop/x\np.yaml:8 and p.yaml:29 both target devopspolicy sock-shop/x\np.yaml:15 and p.yaml:36 both target devopspolicy shop/y");
   });
 });

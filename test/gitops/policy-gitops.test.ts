@@ -2,7 +2,7 @@
  * `policy export | import | diff` end to end: the compiled binary against the API
  * emulator over HTTPS. export → import into an empty namespace → diff exits 0;
  * one edited field → diff exits 1 naming it; nothing is applied from a file
- * with any invalid document.
+ * with any invalid document, duplicate target, or policy the server's dry run refuses.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,6 +23,11 @@ function kd(args: string[]): Promise<{ code: number; stdout: string; stderr: str
 
 function policy(name: string, namespace: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return { apiVersion: "devops.stochastic.io/v1", kind: "DevOpsPolicy", metadata: { name, namespace, ...extra }, spec };
+}
+
+/** One DevOpsPolicy document of 7 lines. */
+function doc(name: string, namespace: string, specLine: string): string {
+  return `apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\nspec:\n  ${specLine}\n`;
 }
 
 beforeAll(async () => {
@@ -129,14 +134,72 @@ describe("policy import and diff", () => {
     expect(stderr).toContain("1 of 1 DevOpsPolicies still differ from the file after the import");
   });
 
-  test("a policy the server rejects makes the import exit 1 after reporting each object", async () => {
+  test("a policy the server rejects makes the import exit 1, naming the server's cause", async () => {
     const file = join(dir, "missing-ns.yaml");
     writeFileSync(file, "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: orphan\n  namespace: nowhere\nspec: {}\n");
     const { code, stderr } = await kd(["policy", "import", file]);
     expect(code).toBe(1);
-    expect(stderr).toContain("devopspolicy nowhere/orphan failed");
+    expect(stderr).toContain("devopspolicy nowhere/orphan failed the server dry run");
     expect(stderr).toContain('namespaces "nowhere" not found'); // the server's cause, not "the policy was not found"
-    expect(stderr).toContain("1 of 1 DevOpsPolicies failed to apply");
+    expect(stderr).toContain("1 of 1 DevOpsPolicies failed the server dry run; nothing was applied");
+  });
+
+  test("nothing is applied when any policy fails the server's dry run (a missing namespace after a good one)", async () => {
+    const file = join(dir, "half.yaml");
+    writeFileSync(file, [doc("a1", "dst", "forbidLatestTag: true"), doc("b1", "ghost", "forbidLatestTag: true"), doc("c1", "dst", "forbidLatestTag: true")].join("---\n"));
+    const { code, stdout, stderr } = await kd(["policy", "import", file]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain('devopspolicy ghost/b1 failed the server dry run: namespaces "ghost" not found');
+    expect(stderr).toContain("1 of 3 DevOpsPolicies failed the server dry run; nothing was applied");
+    for (const name of ["a1", "c1"]) expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "dst", name)).toThrow("not found");
+    const dry = await kd(["policy", "import", file, "--dry-run"]);
+    expect(dry.code).toBe(1);
+    expect(dry.stdout).toBe("devopspolicy dst/a1 created (server dry run)\ndevopspolicy dst/c1 created (server dry run)\n");
+    expect(dry.stderr).toContain("1 of 3 DevOpsPolicies failed the server dry run\n");
+  });
+
+  test("a write that fails after every dry run passed (a race) stops the import, naming what was applied and what not", async () => {
+    const file = join(dir, "race.yaml");
+    writeFileSync(file, [doc("r1", "dst", "forbidLatestTag: true"), doc("r2", "dst", "forbidLatestTag: true"), doc("r3", "dst", "forbidLatestTag: true")].join("---\n"));
+    // Admission that changes its mind between the dry run and the write, as a quota or a webhook can.
+    emu.hooks.admit = async (a) => (a.name === "r2" && !a.dryRun ? { allowed: false, status: { code: 403, message: "quota exceeded" } } : { allowed: true });
+    try {
+      const { code, stdout, stderr } = await kd(["policy", "import", file]);
+      expect(code).toBe(1);
+      expect(stdout).toBe("devopspolicy dst/r1 created\n");
+      expect(stderr).toMatch(/devopspolicy dst\/r2 failed: .*quota exceeded/);
+      expect(stderr).toContain("Import stopped at devopspolicy dst/r2: applied 1 of 3 (dst/r1); not applied: dst/r2, dst/r3");
+      expect(emu.store.get("devopspolicies.devops.stochastic.io", "dst", "r1")).toBeDefined();
+      expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "dst", "r3")).toThrow("not found");
+    } finally {
+      delete emu.hooks.admit;
+    }
+  });
+
+  test("two documents with one namespace/name target are refused before any write, naming both file:lines", async () => {
+    const file = join(dir, "dup.yaml");
+    writeFileSync(file, [doc("x", "dst", "forbidLatestTag: true"), doc("x", "dst", "requireLivenessProbe: true")].join("---\n"));
+    const { code, stdout, stderr } = await kd(["policy", "import", file]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(`${file}:1 and ${file}:9 both target devopspolicy dst/x`);
+    expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "dst", "x")).toThrow("not found");
+    const diff = await kd(["policy", "diff", file]);
+    expect(diff.code).toBe(1);
+    expect(diff.stdout).toBe("");
+    expect(diff.stderr).toContain(`${file}:1 and ${file}:9 both target devopspolicy dst/x`);
+  });
+
+  test("-n that puts two policies of different namespaces onto one target is refused", async () => {
+    const file = join(dir, "dup-n.yaml");
+    writeFileSync(file, [doc("y", "src", "forbidLatestTag: true"), doc("y", "other", "requireLivenessProbe: true")].join("---\n"));
+    const { code, stderr } = await kd(["policy", "import", file, "-n", "dst"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`Duplicate DevOpsPolicy targets in ${file} (-n dst puts every policy into one namespace)`);
+    expect(stderr).toContain(`${file}:1 and ${file}:9 both target devopspolicy dst/y`);
+    expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "dst", "y")).toThrow("not found");
+    expect((await kd(["policy", "import", file])).code).toBe(0); // without -n they are two policies
   });
 
   test("an unreadable file is an input error naming it", async () => {
