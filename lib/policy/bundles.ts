@@ -1,10 +1,10 @@
 /**
  * @module
- * The built-in policy bundles (baseline, restricted, permissive) exactly as the
- * reference ships them, their case-insensitive lookup, and the three renderings of
- * `policy bundle-list | bundle-show | bundle-apply`.
+ * The built-in policy bundles (baseline, restricted, permissive) with the reference's
+ * specs (descriptions that say what they check: decision 0031), their case-insensitive
+ * lookup, and the three renderings of `policy bundle-list | bundle-show | bundle-apply`.
  */
-import { KubeDevopsError } from "../errors.ts";
+import { usageError } from "../errors.ts";
 import { stringifyYaml } from "../yaml-stringify.ts";
 import { API_VERSION, type DevOpsPolicySpec } from "./schema.ts";
 
@@ -23,7 +23,7 @@ export const BUNDLES: readonly PolicyBundle[] = [
   },
   {
     name: "restricted",
-    description: "All checks enabled with strict thresholds. Enforce mode.",
+    description: "Forbid :latest, require both probes, max 3 restarts, 300s Pending (resources not checked). Enforce mode.",
     spec: {
       forbidLatestTag: true,
       requireLivenessProbe: true,
@@ -38,7 +38,7 @@ export const BUNDLES: readonly PolicyBundle[] = [
   },
   {
     name: "permissive",
-    description: "All checks enabled with lenient thresholds. Audit mode.",
+    description: "Forbid :latest, require both probes, max 10 restarts, 600s Pending (resources not checked). Audit mode.",
     spec: {
       forbidLatestTag: true,
       requireLivenessProbe: true,
@@ -60,12 +60,15 @@ export function findBundle(name: string): PolicyBundle | undefined {
   return BUNDLES.find((bundle) => bundle.name === lower);
 }
 
-/** The bundle, or the reference's `Unknown bundle '<n>'. Available bundles: ...` error (exit 1). */
+/**
+ * The bundle, or the reference's `Unknown bundle '<n>'. Available bundles: ...` as a usage error
+ * (exit 2; the reference exits 1): the name is a flag or argument the user must change.
+ */
 export function requireBundle(name: string): PolicyBundle {
   const bundle = findBundle(name);
   if (bundle) return bundle;
   const available = BUNDLES.map((b) => b.name).join(", ");
-  throw new KubeDevopsError("INPUT", `Unknown bundle '${name}'. Available bundles: ${available}`);
+  throw usageError(`Unknown bundle '${name}'. Available bundles: ${available}`, "kube-devops policy bundle-list describes them");
 }
 
 /** A deep copy of a bundle's spec, so callers may not change the built-in one. */

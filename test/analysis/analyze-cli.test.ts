@@ -103,7 +103,7 @@ describe("analyze -f", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`${join(dir, "nope.yaml")}: no such file or directory`);
     const unknownBundle = runBinary(["analyze", "-f", SNAPSHOT, "--bundle", "strict"]);
-    expect(unknownBundle.code).toBe(1);
+    expect(unknownBundle.code).toBe(2);
     expect(unknownBundle.stderr).toContain("Unknown bundle 'strict'. Available bundles: baseline, restricted, permissive");
   });
 

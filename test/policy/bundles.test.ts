@@ -1,9 +1,12 @@
 /**
- * Policy bundles: contents and texts exactly as the reference §10.2, valid against
- * the policy schema, and the three `policy bundle-*` commands end to end.
+ * Policy bundles: specs exactly as the reference §10.2, descriptions that say what
+ * they check (decision 0031), valid against the policy schema, and the three
+ * `policy bundle-*` commands end to end.
  */
 import { describe, expect, test } from "bun:test";
 import { parse } from "yaml";
+import { enabledChecks } from "../../lib/checks/check-set.ts";
+import { CHECK_IDS } from "../../lib/checks/registry.ts";
 import { BUNDLES, findBundle, renderBundleApply, renderBundleList, renderBundleShow, requireBundle } from "../../lib/policy/bundles.ts";
 import { checkPolicy, checkPolicySpec } from "../../lib/policy/parse-policy.ts";
 import { runBinary } from "../support/binary.ts";
@@ -23,8 +26,18 @@ describe("bundles", () => {
     expect(findBundle("strict")).toBeUndefined();
   });
 
-  test("an unknown bundle is the reference's message", () => {
+  test("an unknown bundle is the reference's message, as a usage error", () => {
     expect(() => requireBundle("Strict")).toThrow("Unknown bundle 'Strict'. Available bundles: baseline, restricted, permissive");
+    expect(() => requireBundle("Strict")).toThrow(expect.objectContaining({ code: "USAGE" }));
+  });
+
+  test("descriptions say what each bundle checks: all but the resource checks, not \"all checks\"", () => {
+    for (const bundle of BUNDLES) {
+      const enabled = enabledChecks(bundle.spec);
+      if (/all checks/i.test(bundle.description)) expect(enabled).toEqual([...CHECK_IDS]);
+      if (!enabled.includes("missing_requests") && bundle.name !== "baseline") expect(bundle.description).toContain("resources not checked");
+    }
+    expect(enabledChecks(requireBundle("restricted").spec)).toEqual(["latest_tag", "missing_liveness", "missing_readiness", "high_restarts", "pending"]);
   });
 
   test("restricted has no tcpPort and the reference's resources and severities", () => {
@@ -41,8 +54,8 @@ describe("renderings", () => {
       "NAME            DESCRIPTION\n" +
         `${"-".repeat(70)}\n` +
         "baseline        Forbid :latest tags and require readiness probes. Audit mode.\n" +
-        "restricted      All checks enabled with strict thresholds. Enforce mode.\n" +
-        "permissive      All checks enabled with lenient thresholds. Audit mode.\n",
+        "restricted      Forbid :latest, require both probes, max 3 restarts, 300s Pending (resources not checked). Enforce mode.\n" +
+        "permissive      Forbid :latest, require both probes, max 10 restarts, 600s Pending (resources not checked). Audit mode.\n",
     );
   });
 
@@ -50,7 +63,7 @@ describe("renderings", () => {
     expect(renderBundleShow(requireBundle("permissive"))).toBe(
       [
         "Bundle: permissive",
-        "Description: All checks enabled with lenient thresholds. Audit mode.",
+        "Description: Forbid :latest, require both probes, max 10 restarts, 600s Pending (resources not checked). Audit mode.",
         "",
         "Spec:",
         "  forbidLatestTag: true",
@@ -108,12 +121,15 @@ describe("kube-devops policy (compiled binary)", () => {
     expect([doc.metadata.namespace, doc.metadata.name]).toEqual(["default", "devops-policy"]);
   });
 
-  test("an unknown bundle exits 1 with the reference's message on stderr", () => {
-    const { code, stdout, stderr } = runBinary(["policy", "bundle-show", "nope"]);
-    expect(code).toBe(1);
-    expect(stdout).toBe("");
-    expect(stderr).toContain("Unknown bundle 'nope'. Available bundles: baseline, restricted, permissive");
+  test("an unknown bundle is a usage error (exit 2) with the reference's message on stderr", () => {
+    for (const args of [["policy", "bundle-show", "nope"], ["policy", "bundle-apply", "nope"]]) {
+      const { code, stdout, stderr } = runBinary(args);
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr).toContain("Unknown bundle 'nope'. Available bundles: baseline, restricted, permissive");
+    }
   });
+
 
   test("a namespace that would break the YAML is a usage error", () => {
     const { code, stdout } = runBinary(["policy", "bundle-apply", "baseline", "--namespace", "prod\nspec: {}"]);
