@@ -18,7 +18,8 @@ import { listLivePods, listOwners, type LiveScope } from "../lib/cli/live-object
 import { describeRepeats, expandInputPaths, policiesFromFile, readInput } from "../lib/cli/read-inputs.ts";
 import { collectFlagValues, collectListFlag } from "../lib/cli/repeated-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
-import { usageError } from "../lib/errors.ts";
+import { isErrorCode, KubeDevopsError, usageError } from "../lib/errors.ts";
+import { isNotFound } from "../lib/kube/api-errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
@@ -78,6 +79,29 @@ async function readOffline(paths: readonly string[]): Promise<SourcedObject[]> {
   return objects;
 }
 
+/** A --policy value that reads as a file name (`team.yaml`, `./p`, `/etc/p`, `a/b/c`), not as `<namespace>/<name>`. */
+function looksLikePath(ref: string): boolean {
+  return /\.(ya?ml|json)$/i.test(ref) || /^(\.{1,2}\/|\/|~)/.test(ref) || ref.split("/").length > 2;
+}
+
+/**
+ * Looks `ref` up as a policy name; when that fails and `ref` reads as a file name, says the file
+ * does not exist (the lookup alone said "DevOpsPolicy default/nope.yaml not found"). A name with
+ * dots is a valid policy name, so the lookup still comes first.
+ */
+async function lookUpPolicy(ref: string, lookUp: () => NamedPolicy | Promise<NamedPolicy>): Promise<NamedPolicy> {
+  try {
+    return await lookUp();
+  } catch (err) {
+    // Not found in the cluster (404), among the -f input, or not a <namespace>/<name> at all.
+    const missing = isNotFound(err) || isErrorCode(err, "USAGE") || (isErrorCode(err, "INPUT") && err.message.endsWith("not found in the input files"));
+    if (!missing || !looksLikePath(ref)) throw err;
+    throw new KubeDevopsError("INPUT", `--policy ${ref}: no such file, and no DevOpsPolicy by that name`, {
+      hint: "--policy takes a file of DevOpsPolicies (- for stdin) or <namespace>/<name> of a DevOpsPolicy in the cluster (with -f: in the input files)",
+    });
+  }
+}
+
 function progress(count: number): void {
   process.stderr.write(`\rListing pods... ${count}`);
 }
@@ -96,9 +120,13 @@ async function analyzeLive(refs: readonly string[], bundles: readonly string[], 
   for (const ref of refs) {
     if (ref === "-" || existsSync(ref)) policies.push(...(await policiesFromFile(ref))); // - is stdin, as for multi-cluster
     else {
-      const { namespace, name } = parsePolicyRef(ref, scope.namespace ?? "default");
-      const object = await client.get(DEVOPS_POLICIES, name, { namespace });
-      policies.push({ label: `${namespace}/${name}`, policy: parsePolicy(object, `${namespace}/${name}`) });
+      policies.push(
+        await lookUpPolicy(ref, async () => {
+          const { namespace, name } = parsePolicyRef(ref, scope.namespace ?? "default");
+          const object = await client.get(DEVOPS_POLICIES, name, { namespace });
+          return { label: `${namespace}/${name}`, policy: parsePolicy(object, `${namespace}/${name}`) };
+        }),
+      );
     }
   }
   const selection = selectChecks(bundles, policies);
@@ -119,7 +147,7 @@ async function analyzeOffline(paths: readonly string[], refs: readonly string[],
   const policies: NamedPolicy[] = [];
   for (const ref of refs) {
     if (ref === "-" || existsSync(ref)) policies.push(...(await policiesFromFile(ref))); // - is stdin, as for multi-cluster
-    else policies.push(findPolicyInObjects(ref, objects));
+    else policies.push(await lookUpPolicy(ref, () => findPolicyInObjects(ref, objects)));
   }
   const report = analyzeObjects(objects, { ...base, ...selectChecks(bundles, policies), scoreTemplates: true });
   if (report.duplicates.length > 0) cliRuntime().logger.warn(describeDuplicates(report.duplicates));

@@ -93,6 +93,21 @@ describe("analyze -f", () => {
     expect(bad.stderr).toContain("<stdin>:11: spec.maxRestartCount: Invalid type: Expected number");
   });
 
+  test("--policy naming a file that does not exist says so, not that a policy of that name is missing", () => {
+    for (const ref of ["nonexistent.yaml", "./policies/team.yml", join(dir, "nope", "p.yaml")]) {
+      const { code, stderr } = runBinary(["analyze", "-f", join(dir, "good.yaml"), "--policy", ref]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`error: --policy ${ref}: no such file, and no DevOpsPolicy by that name\nhint: --policy takes a file of DevOpsPolicies`);
+    }
+    // A name with a dot is a valid policy name: found among the input, it is used.
+    const dotted = "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata: {name: team.yaml, namespace: team}\nspec: {requireResourceLimits: true}\n";
+    const found = runBinary(["analyze", "-f", "-", "--policy", "team/team.yaml", "-o", "json"], { stdin: `${goodPod}---\n${dotted}` });
+    expect(found.code).toBe(0);
+    expect(JSON.parse(found.stdout).source).toBe("policy team/team.yaml");
+    // A <namespace>/<name> that is not there keeps its message.
+    expect(runBinary(["analyze", "-f", join(dir, "good.yaml"), "--policy", "team/absent"]).stderr).toContain("DevOpsPolicy team/absent not found in the input files");
+  });
+
   test("usage errors exit 2; a missing file exits 1 naming it", () => {
     expect(runBinary(["analyze", "-f", SNAPSHOT, "-o", "xml"]).code).toBe(2);
     expect(runBinary(["analyze", "-f", SNAPSHOT, "--fail-on", "severe"]).code).toBe(2);

@@ -119,6 +119,9 @@ describe("analyze live", () => {
     const missing = await kd("analyze", "--policy", "shop/nope");
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^error: .*nope/);
+    const missingFile = await kd("analyze", "--policy", "nonexistent.yaml");
+    expect(missingFile.code).toBe(1);
+    expect(missingFile.stderr).toContain("error: --policy nonexistent.yaml: no such file, and no DevOpsPolicy by that name");
   });
 
   test("owners the identity may not list are left unresolved with a warning, not a failure", async () => {
