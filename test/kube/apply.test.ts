@@ -80,6 +80,17 @@ describe("server-side apply", () => {
     expect(again.body.spec.template.spec.containers.map((c: any) => c.name)).toEqual(["app"]);
   });
 
+  test("dryRun=All: an apply that would create answers as a create and persists nothing; a missing namespace is the real NotFound", async () => {
+    // policy import relies on this: its dry run of every object must meet what the write would meet.
+    const dry = await call(emu, "/api/v1/namespaces/default/configmaps/dry-ssa?fieldManager=tool-a&dryRun=All", { method: "PATCH", body: { ...cm({ a: "1" }), metadata: { name: "dry-ssa" } }, contentType: APPLY });
+    expect(dry.status).toBe(201);
+    expect(dry.body.data).toEqual({ a: "1" });
+    expect((await call(emu, "/api/v1/namespaces/default/configmaps/dry-ssa")).status).toBe(404);
+    const ghost = await call(emu, "/api/v1/namespaces/ghost/configmaps/dry-ssa?fieldManager=tool-a&dryRun=All", { method: "PATCH", body: { ...cm({ a: "1" }), metadata: { name: "dry-ssa" } }, contentType: APPLY });
+    expect(ghost.status).toBe(404);
+    expect(ghost.body).toMatchObject({ reason: "NotFound", message: 'namespaces "ghost" not found', details: { name: "ghost", kind: "namespaces" } });
+  });
+
   test("apply without a fieldManager is 400", async () => {
     const r = await call(emu, "/api/v1/namespaces/default/configmaps/ssa", { method: "PATCH", body: cm({}), contentType: APPLY });
     expect(r.status).toBe(400);
