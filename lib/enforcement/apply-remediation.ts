@@ -105,15 +105,16 @@ export async function enforceNamespace(client: KubeClient, options: EnforceOptio
       report.results.push({ plan, status: plan.outcome });
       continue;
     }
-    if (options.dryRun === "client") {
-      report.results.push({ plan, status: "planned" });
-      continue;
-    }
+    // The budget comes first so that a client dry run shows what a real run would do (and what it would defer).
     if (budget <= 0) {
       report.results.push({ plan, status: "deferred" });
       continue;
     }
     budget--;
+    if (options.dryRun === "client") {
+      report.results.push({ plan, status: "planned" });
+      continue;
+    }
     try {
       const result = await patchWithRetry(client, plan, options);
       if (!result.applied) {

@@ -145,6 +145,21 @@ describe("kube-devops enforce", () => {
     expect(stdout).toContain("1 deferred");
   });
 
+  test("--max-patches defers the same workloads in a client dry run, a server dry run and a real run", async () => {
+    const summaries: string[] = [];
+    for (const mode of ["--dry-run=client", "--dry-run=server", undefined]) {
+      const { stdout } = await kd(["enforce", "-n", ns, "--bundle", "restricted", "--max-patches", "1", ...(mode ? [mode] : [])]);
+      summaries.push(stdout.slice(stdout.indexOf("Summary:")).trim());
+      expect(stdout).toContain(`deployment/${ns}/web: ${mode ? "planned" : "applied"}`);
+      expect(stdout).toContain(`deployment/${ns}/worker: deferred`);
+    }
+    expect(summaries).toEqual([
+      "Summary: 0 applied, 0 failed, 1 planned (dry run: client), 1 deferred, 0 compliant, 0 unresolved, 1 skipped",
+      "Summary: 0 applied, 0 failed, 1 planned (dry run: server), 1 deferred, 0 compliant, 0 unresolved, 1 skipped",
+      "Summary: 1 applied, 0 failed, 0 planned, 1 deferred, 0 compliant, 0 unresolved, 1 skipped",
+    ]);
+  });
+
   test("protected namespaces are never touched", async () => {
     await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-tools" } }).catch(() => undefined);
     const { stdout } = await kd(["enforce", "-n", "kube-tools", "--bundle", "restricted"]);
