@@ -2,10 +2,11 @@
  * @module
  * The operator's enforcement step (issue 8): in enforce mode, remediate the
  * policy's namespace within a per-cycle budget, count and log what happened,
- * and turn it into the status fields. `remediationsApplied` and
+ * and turn it into the status fields. `remediationsApplied` (`totalApplied`) and
  * `remediatedWorkloads` accumulate across cycles (a continuous operator would
  * otherwise reset them to 0 one cycle after fixing everything);
  * `remediationsFailed` is the current cycle's count, so it clears once fixed.
+ * `applied`/`failed` are this cycle's, for the `Enforced` Event.
  * `unresolved` is what this cycle's plans leave violating the policy, with why
  * (lib/operator/status.ts bounds it and turns a change into one Event).
  */
@@ -53,6 +54,6 @@ export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
     const unresolved = report.results
       .filter((r) => r.status !== "skipped")
       .flatMap((r) => r.plan.unresolved.map((u) => ({ workload: r.plan.key, container: u.container, reason: u.reason })));
-    return { applied: (previous?.remediationsApplied ?? 0) + report.applied, failed: report.failed, workloads, unresolved };
+    return { applied: report.applied, failed: report.failed, totalApplied: (previous?.remediationsApplied ?? 0) + report.applied, workloads, unresolved };
   };
 }

@@ -21,7 +21,7 @@ import { emitPolicyEvent } from "./events.ts";
 import { planFinalizer, removeFinalizerPatch, type JsonPatchOp } from "./finalizer.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import type { PrunedStatusFields } from "./pruned-status.ts";
-import { desiredStatus, statusMergePatch, statusNeedsWrite, unresolvedEvent, type EnforcementOutcome } from "./status.ts";
+import { desiredStatus, enforcedEvent, statusMergePatch, statusNeedsWrite, unresolvedEvent, type EnforcementOutcome } from "./status.ts";
 
 export const FIELD_MANAGER = "kube-devops-operator";
 
@@ -150,9 +150,8 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
     deps.logger.info("class_changed", { namespace, policy: name, from: previous.classification, to: evaluation.classification, health_score: evaluation.score });
     await emitPolicyEvent(deps, policy, { type: worse ? "Warning" : "Normal", reason: "ClassChanged", message: `Class changed from ${previous.classification} to ${evaluation.classification}: ${evaluation.message}`, now });
   }
-  if (enforcement && enforcement.applied + enforcement.failed > 0) {
-    await emitPolicyEvent(deps, policy, { type: enforcement.failed > 0 ? "Warning" : "Normal", reason: "Enforced", message: `Remediated ${enforcement.applied} workload(s), ${enforcement.failed} failed`, now });
-  }
+  const enforced = enforcedEvent(enforcement);
+  if (enforced) await emitPolicyEvent(deps, policy, { ...enforced, now });
   const unresolved = unresolvedEvent(previous, next);
   if (unresolved) await emitPolicyEvent(deps, policy, { ...unresolved, now });
   await deps.reports?.write(policy, pods, evaluation, now);

@@ -12,8 +12,12 @@ import { MAX_STATUS_UNRESOLVED, MAX_UNRESOLVED_REASON, type Condition, type Enfo
 import type { PolicyEvaluation } from "./evaluate-policy.ts";
 
 export interface EnforcementOutcome {
+  /** Workloads patched in this cycle (the `Enforced` Event reports these). */
   applied: number;
+  /** Workloads whose patch failed in this cycle (`status.remediationsFailed`, and the Event). */
   failed: number;
+  /** Workloads patched since enforcement began: `status.remediationsApplied`, which accumulates. */
+  totalApplied: number;
   /** `<kind-lowercase>/<namespace>/<name>` of each patched workload. */
   workloads: string[];
   /** Every container enforcement leaves violating the policy, with why (status keeps the first few). */
@@ -63,7 +67,7 @@ export function desiredStatus(previous: DevOpsPolicyStatus | undefined, input: S
     conditions: [ready, ...others],
   };
   if (input.enforcement) {
-    status.remediationsApplied = input.enforcement.applied;
+    status.remediationsApplied = input.enforcement.totalApplied;
     status.remediationsFailed = input.enforcement.failed;
     if (input.enforcement.workloads.length > 0) status.remediatedWorkloads = [...input.enforcement.workloads].sort();
     const unresolved = input.enforcement.unresolved ?? [];
@@ -102,6 +106,16 @@ export function unresolvedEvent(previous: DevOpsPolicyStatus | undefined, next: 
   }
   if (listed < total) message += ` … and ${total - listed} more (status.unresolved)`;
   return { type: "Warning", reason: "Unresolved", message: message.replace(/;$/, "") };
+}
+
+/**
+ * The `Enforced` Event of one cycle: what this cycle patched or failed to patch, nothing when it did
+ * neither. Never the running total (`status.remediationsApplied`), or every requeue of an enforced
+ * namespace would repeat "Remediated N workload(s)" with nothing patched.
+ */
+export function enforcedEvent(enforcement: EnforcementOutcome | undefined): { type: "Normal" | "Warning"; reason: "Enforced"; message: string } | undefined {
+  if (!enforcement || enforcement.applied + enforcement.failed === 0) return undefined;
+  return { type: enforcement.failed > 0 ? "Warning" : "Normal", reason: "Enforced", message: `Remediated ${enforcement.applied} workload(s), ${enforcement.failed} failed` };
 }
 
 function withoutTimestamp(status: DevOpsPolicyStatus | undefined): unknown {

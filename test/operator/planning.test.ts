@@ -9,7 +9,7 @@ import { buildAuditResult, lastAuditOf, planRetention, resultFingerprint, should
 import { evaluatePolicy } from "../../lib/operator/evaluate-policy.ts";
 import { FINALIZER, planFinalizer, removeFinalizerPatch } from "../../lib/operator/finalizer.ts";
 import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
-import { desiredStatus, statusMergePatch, statusNeedsWrite, unresolvedEvent } from "../../lib/operator/status.ts";
+import { desiredStatus, enforcedEvent, statusMergePatch, statusNeedsWrite, unresolvedEvent } from "../../lib/operator/status.ts";
 import { DevOpsPolicyStatusSchema } from "../../lib/policy/schema.ts";
 
 const NOW = Date.parse("2026-11-25T12:00:00Z");
@@ -78,7 +78,7 @@ describe("status", () => {
   test("status says the mode it evaluated in, for kubectl get dop's MODE column; a mode switch is a status change", () => {
     const audit = desiredStatus(undefined, { generation: 1, now: new Date(NOW), result: { evaluation: e }, mode: "audit" });
     expect(audit.enforcementMode).toBe("audit");
-    const enforce = desiredStatus(audit, { generation: 2, now: new Date(NOW), result: { evaluation: e }, mode: "enforce", enforcement: { applied: 0, failed: 0, workloads: [] } });
+    const enforce = desiredStatus(audit, { generation: 2, now: new Date(NOW), result: { evaluation: e }, mode: "enforce", enforcement: { applied: 0, failed: 0, totalApplied: 0, workloads: [] } });
     expect(enforce.enforcementMode).toBe("enforce");
     expect(statusNeedsWrite(audit, enforce, new Date(NOW), 600_000)).toBe(true);
     // an invalid spec keeps the mode of the last evaluation
@@ -86,7 +86,7 @@ describe("status", () => {
   });
 
   test("switching enforce → audit nulls the remediation fields in the merge patch (W-R5)", () => {
-    const enforced = desiredStatus(undefined, { generation: 1, now: new Date(NOW), result: { evaluation: e }, enforcement: { applied: 2, failed: 0, workloads: ["deployment/prod/web"] } });
+    const enforced = desiredStatus(undefined, { generation: 1, now: new Date(NOW), result: { evaluation: e }, enforcement: { applied: 2, failed: 0, totalApplied: 2, workloads: ["deployment/prod/web"] } });
     expect(enforced.remediatedWorkloads).toEqual(["deployment/prod/web"]);
     const audit = desiredStatus(enforced, { generation: 2, now: new Date(NOW), result: { evaluation: e } });
     const patch = statusMergePatch(enforced, audit);
@@ -94,11 +94,24 @@ describe("status", () => {
   });
 });
 
+describe("the Enforced Event", () => {
+  test("reports this cycle's patches, never the running total: nothing patched or failed, no Event", () => {
+    const e = evaluatePolicy({ requireReadinessProbe: true }, [pod("a", "prod", [{ name: "w", image: "w:1" }])], NOW);
+    // remediationsApplied keeps counting for status while an idle cycle says nothing
+    const idle = { applied: 0, failed: 0, totalApplied: 2, workloads: ["deployment/prod/web"] };
+    expect(desiredStatus(undefined, { generation: 1, now: new Date(NOW), result: { evaluation: e }, enforcement: idle }).remediationsApplied).toBe(2);
+    expect(enforcedEvent(idle)).toBeUndefined();
+    expect(enforcedEvent(undefined)).toBeUndefined();
+    expect(enforcedEvent({ ...idle, applied: 1, totalApplied: 3 })).toEqual({ type: "Normal", reason: "Enforced", message: "Remediated 1 workload(s), 0 failed" });
+    expect(enforcedEvent({ ...idle, failed: 1 })).toEqual({ type: "Warning", reason: "Enforced", message: "Remediated 0 workload(s), 1 failed" });
+  });
+});
+
 describe("unresolved in status (decision 0010)", () => {
   const e = evaluatePolicy({ requireReadinessProbe: true }, [pod("b", "prod", [{ name: "w", image: "w:1" }])], NOW);
   const item = (i: number, reason = "needs a readiness probe, port unknown") => ({ workload: `deployment/prod/w${i}`, container: "w", reason });
   const enforced = (unresolved: ReturnType<typeof item>[], previous?: Parameters<typeof desiredStatus>[0]) =>
-    desiredStatus(previous, { generation: 1, now: new Date(NOW), result: { evaluation: e }, enforcement: { applied: 0, failed: 0, workloads: [], unresolved } });
+    desiredStatus(previous, { generation: 1, now: new Date(NOW), result: { evaluation: e }, enforcement: { applied: 0, failed: 0, totalApplied: 0, workloads: [], unresolved } });
 
   test("lists what enforcement cannot fix, at most 20 items with reasons cut to the schema's bound, and counts them all", () => {
     expect(enforced([item(1)])).toMatchObject({ unresolved: [item(1)], unresolvedCount: 1 });

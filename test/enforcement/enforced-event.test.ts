@@ -1,0 +1,84 @@
+/**
+ * The `Enforced` Event on a policy against the API emulator: reconcile cycles that patch nothing
+ * create none (the trial saw "Remediated 2 workload(s), 0 failed" on every requeue, from the running
+ * total), and a cycle that patches creates exactly one, counting only that cycle's patches.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { Registry } from "prom-client";
+import { createEnforceStep } from "../../lib/enforcement/operator-step.ts";
+import { systemClock } from "../../lib/kube/clock.ts";
+import { DEPLOYMENTS, DEVOPS_POLICIES, EVENTS } from "../../lib/kube/resources.ts";
+import type { KubeObject } from "../../lib/kube/types.ts";
+import { createLogger } from "../../lib/log.ts";
+import { isProtectedNamespace } from "../../lib/namespaces.ts";
+import { AuditState } from "../../lib/operator/audit-writer.ts";
+import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
+import { reconcilePolicy, type PolicyObject, type ReconcileDeps } from "../../lib/operator/reconcile-policy.ts";
+import { startEmulator, type Emulator } from "../kube/emulator.ts";
+import { prepareCluster, testPolicy, type Cluster } from "../operator/support.ts";
+import { deployment } from "./workloads.ts";
+
+const NS = "shop";
+let emu: Emulator;
+let cluster: Cluster;
+let deps: ReconcileDeps;
+let latest: PolicyObject | undefined;
+
+type EventLike = KubeObject & { reason?: string; message?: string; type?: string };
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  cluster = await prepareCluster(emu, [NS]);
+  const logger = createLogger({ level: "silent" });
+  const metrics = createOperatorMetrics(new Registry());
+  deps = {
+    client: cluster.client,
+    clock: systemClock,
+    logger,
+    metrics,
+    options: { requeueMs: 30_000, auditIntervalMs: 3_600_000, auditRetention: 0, statusHeartbeatMs: 600_000 },
+    policy: () => latest,
+    podsIn: () => [],
+    audit: new AuditState(),
+    enforce: createEnforceStep({ client: cluster.client, logger, metrics, maxPatchesPerCycle: 10, isProtectedNamespace }),
+  };
+  const app = (name: string) => deployment(name, NS, [{ name: "app", image: `${name}:1.0`, ports: [{ containerPort: 8080 }] }]);
+  await cluster.client.create(DEPLOYMENTS, app("web"), { namespace: NS });
+  await cluster.client.create(DEPLOYMENTS, app("cart"), { namespace: NS });
+  await cluster.client.create(DEVOPS_POLICIES, testPolicy("strict", NS, { enforcementMode: "enforce", requireReadinessProbe: true }));
+});
+
+afterAll(() => emu.stop());
+
+/** One reconcile cycle from the stored policy, as the operator's watch cache would hold it. */
+async function cycle(): Promise<void> {
+  latest = await cluster.client.get<PolicyObject>(DEVOPS_POLICIES, "strict", { namespace: NS });
+  await reconcilePolicy(`${NS}/strict`, deps);
+}
+
+async function enforcedEvents(): Promise<EventLike[]> {
+  const { items } = await cluster.client.listAll<EventLike>(EVENTS, { namespace: NS });
+  return items.filter((e) => e.reason === "Enforced");
+}
+
+async function remediationsApplied(): Promise<number | undefined> {
+  return (await cluster.client.get<PolicyObject>(DEVOPS_POLICIES, "strict", { namespace: NS })).status?.remediationsApplied;
+}
+
+test("idle cycles create no Enforced Event; a cycle that patches creates one with only its own count", async () => {
+  await cycle();
+  expect((await enforcedEvents()).map((e) => [e.type, e.message])).toEqual([["Normal", "Remediated 2 workload(s), 0 failed"]]);
+  expect(await remediationsApplied()).toBe(2);
+
+  for (let i = 0; i < 5; i++) await cycle();
+  expect(await enforcedEvents()).toHaveLength(1);
+  expect(await remediationsApplied()).toBe(2); // the running total stays in status
+
+  const extra = deployment("search", NS, [{ name: "app", image: "search:1.0", ports: [{ containerPort: 9200 }] }]);
+  await cluster.client.create(DEPLOYMENTS, extra, { namespace: NS });
+  await cycle();
+  await cycle();
+  const messages = (await enforcedEvents()).map((e) => e.message).sort();
+  expect(messages).toEqual(["Remediated 1 workload(s), 0 failed", "Remediated 2 workload(s), 0 failed"]);
+  expect(await remediationsApplied()).toBe(3);
+});
