@@ -6,13 +6,15 @@
  * The command is the decision to enforce: the policy's rules are enforced even
  * when the policy itself is in audit mode. Exit 1 when a patch failed, else 3 when
  * violations enforcement cannot fix remain (the `!` lines), as a gate would.
- * Exempt checks get nothing added unless `--no-exemptions`.
+ * Exempt checks get nothing added unless `--no-exemptions`. A namespace that does not exist is
+ * a usage error (exit 2), as for analyze: a write command that does nothing is a mistake.
  */
 import { defineCommand } from "citty";
 import { defineExemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
+import { lookupNamespace } from "../lib/cli/lookup-namespace.ts";
 import { enforceNamespace, type DryRun, type WorkloadResult } from "../lib/enforcement/apply-remediation.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
@@ -50,11 +52,16 @@ export default defineCommand({
   },
   async run({ args }) {
     if (!args.policy === !args.bundle) throw usageError("Give exactly one of --policy <name> or --bundle <name>");
+    if (args.namespace === "") throw usageError(`-n "" names no namespace`);
     const dryRun = parseDryRun(args["dry-run"]);
     const maxPatches = integerFlag("--max-patches", args["max-patches"], { min: 0 });
     const { globals, env, out, logger } = cliRuntime();
     const { client, namespace: contextNamespace } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
     const namespace = args.namespace ?? contextNamespace;
+    // A typo'd namespace lists no workloads and would "succeed" doing nothing: refuse it, as analyze does (decision 0014).
+    const where = args.namespace === undefined ? `the context's namespace "${namespace}"` : `-n ${namespace}`;
+    const found = await lookupNamespace(client, namespace);
+    if (found.kind === "missing") throw usageError(`${where}: namespace "${namespace}" not found, nothing to enforce`, "kubectl get namespaces");
     let spec: DevOpsPolicySpec;
     let source: string;
     if (args.bundle) {
@@ -75,6 +82,7 @@ export default defineCommand({
       isProtectedNamespace,
       exemptions: args.exemptions !== false,
     });
+    if (found.kind === "unknown" && report.results.length === 0) logger.warn(`no workloads in namespace "${namespace}", which may not exist (cannot get it: ${found.reason})`);
     for (const r of report.results) out(`${renderResult(r).join("\n")}\n`);
     const count = (s: WorkloadResult["status"]): number => report.results.filter((r) => r.status === s).length;
     out(`Summary: ${report.applied} applied, ${report.failed} failed, ${count("planned")} planned${dryRun === "none" ? "" : ` (dry run: ${dryRun})`}, ${count("deferred")} deferred, ${count("compliant")} compliant, ${count("unresolved")} unresolved, ${count("skipped")} skipped\n`);
