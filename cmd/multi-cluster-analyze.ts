@@ -9,6 +9,7 @@
  * (and it always does when every cluster failed); then `--fail-on` exits 3 as
  * in `analyze`, judged over the clusters that were analyzed.
  */
+import { readFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { analyzeObjects } from "../lib/analysis/build-report.ts";
 import { countBySeverity, parseFailOn, parseMinScore } from "../lib/analysis/render-report.ts";
@@ -22,6 +23,7 @@ import { KubeDevopsError, usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
+import type { LoadedKubeconfig } from "../lib/kube/loaded-kubeconfig.ts";
 import { CLI_RATE_LIMIT, type RateLimit } from "../lib/kube/rate-limiter.ts";
 import { parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import {
@@ -34,6 +36,7 @@ import {
   type ClusterResult,
 } from "../lib/multi-cluster/aggregate.ts";
 import { mapBounded, withDeadline } from "../lib/multi-cluster/run-bounded.ts";
+import { parseContextsFlag, selectClusters, type ContextTarget } from "../lib/multi-cluster/select-contexts.ts";
 import { findBundle } from "../lib/policy/bundles.ts";
 import { durationFlag } from "../lib/duration.ts";
 import { stringifyYaml } from "../lib/yaml-stringify.ts";
@@ -45,6 +48,22 @@ interface ClusterChecks {
   exemptions: boolean;
   timeoutMs: number;
   rateLimit: RateLimit;
+}
+
+/** The cluster a context points at: its server and CA text (a CA file that cannot be read is keyed by its path). */
+function contextTarget(kc: LoadedKubeconfig, context: string): ContextTarget {
+  const name = kc.getContextObject(context)?.cluster;
+  const cluster = name === undefined ? undefined : kc.getCluster(name);
+  let ca = "";
+  if (cluster?.caData) ca = Buffer.from(cluster.caData, "base64").toString("utf8");
+  else if (cluster?.caFile) {
+    try {
+      ca = readFileSync(cluster.caFile, "utf8");
+    } catch {
+      ca = `file:${cluster.caFile}`;
+    }
+  }
+  return { context, server: cluster?.server ?? "", ca };
 }
 
 async function analyzeContext(context: string, { selection, exemptions, timeoutMs, rateLimit }: ClusterChecks): Promise<ClusterResult> {
@@ -78,7 +97,7 @@ async function analyzeContext(context: string, { selection, exemptions, timeoutM
 export default defineCommand({
   meta: { name: "analyze", description: "Score several clusters (kubeconfig contexts) with the same bundle or policies and aggregate" },
   args: {
-    contexts: { type: "string", description: "Comma-separated contexts (default: every context of the kubeconfig)", valueHint: "a,b" },
+    contexts: { type: "string", description: "Comma-separated contexts (default: every context of the kubeconfig); a cluster reached by several contexts is analyzed once", valueHint: "a,b" },
     bundle: { type: "string", description: "Check with a bundle: baseline|restricted|permissive (repeatable; strictest wins; default baseline unless --policy is given)", valueHint: "name" },
     policy: { type: "string", description: "Check with the DevOpsPolicies of a file, in every cluster (repeatable; with --bundle, strictest wins)", valueHint: "file" },
     "per-cluster": { type: "boolean", description: "Print a row per cluster before the aggregate" },
@@ -109,9 +128,14 @@ export default defineCommand({
     const bundle = policies.length === 0 && selection.bundles.length === 1 ? selection.bundles[0] : undefined;
     const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, env });
     const known = kc.getContexts().map((c) => c.name);
-    const wanted = args.contexts ? args.contexts.split(",").map((s) => s.trim()).filter(Boolean) : known;
-    const unknown = wanted.filter((c) => !known.includes(c));
+    const named = parseContextsFlag(args.contexts) ?? known;
+    const unknown = named.filter((c) => !known.includes(c));
     if (unknown.length) throw usageError(`Unknown context(s) ${unknown.join(", ")}: the kubeconfig has ${known.join(", ") || "none"}`);
+    const { contexts: wanted, repeated, sameCluster } = selectClusters(named.map((context) => contextTarget(kc, context)));
+    if (repeated.length) logger.warn(`--contexts names ${repeated.join(", ")} more than once; each context is analyzed once`);
+    for (const s of sameCluster) {
+      logger.warn(`contexts ${s.kept} and ${s.skipped} point at the same cluster (${s.server}, same CA); it is counted once, through ${s.kept}`);
+    }
     if (wanted.length === 0) {
       logger.info("No kubeconfig contexts to analyze.");
       return;

@@ -1,0 +1,73 @@
+/**
+ * multi-cluster analyze counts each cluster once: the emulator's own kubeconfig has two
+ * contexts on one server (`emulator` with a token, `emulator-cert` with a client certificate),
+ * and a repeated `--contexts` name or an empty `--contexts` must not double or widen the fleet.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEmulator } from "../kube/emulator.ts";
+import { runBinaryAsync } from "../support/binary.ts";
+
+type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+let emu: Emulator;
+const kubeconfig = join(mkdtempSync(join(tmpdir(), "kd-mc-same-")), "kubeconfig");
+const kd = (args: string[]) => runBinaryAsync([...args, "--kubeconfig", kubeconfig], { timeoutMs: 60_000 });
+
+interface Doc {
+  clusters: Array<{ context: string; pods: number }>;
+  aggregate: { pods: number; violations: number };
+}
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } });
+  for (const name of ["a", "b"]) {
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "shop" }, spec: { containers: [{ name: "c", image: "web:latest" }] }, status: { phase: "Running" } };
+    await emu.store.create("pods", pod as never, { namespace: "shop" });
+  }
+  writeFileSync(kubeconfig, emu.kubeconfigYaml("admin"));
+});
+
+afterAll(async () => {
+  await emu.stop();
+});
+
+describe("multi-cluster analyze: one cluster, counted once", () => {
+  test("two contexts on the same server and CA (token and client certificate) are one cluster, with a warning naming both", async () => {
+    const { code, stdout, stderr } = await kd(["multi-cluster", "analyze", "-o", "json"]);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as Doc;
+    expect(doc.clusters.map((c) => c.context)).toEqual(["emulator"]);
+    expect(doc.aggregate.pods).toBe(2);
+    expect(stderr).toContain("contexts emulator and emulator-cert point at the same cluster");
+  });
+
+  test("the same holds when both are named; the table says one cluster", async () => {
+    const { code, stdout, stderr } = await kd(["multi-cluster", "analyze", "--contexts", "emulator-cert,emulator", "--per-cluster"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Analyzing 1 cluster(s)");
+    expect(stdout).toContain("Aggregate: ");
+    expect(stdout).toMatch(/emulator-cert\s+\d+\s+2\s/);
+    expect(stderr).toContain("contexts emulator-cert and emulator point at the same cluster");
+  });
+
+  test("a context named twice is analyzed once, and stderr says so", async () => {
+    const { code, stdout, stderr } = await kd(["multi-cluster", "analyze", "--contexts", "emulator,emulator", "-o", "json"]);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as Doc;
+    expect(doc.clusters).toHaveLength(1);
+    expect(doc.aggregate.pods).toBe(2);
+    expect(stderr).toContain("--contexts names emulator more than once");
+  });
+
+  test("an empty --contexts is a usage error, not every context", async () => {
+    for (const value of ["", ","]) {
+      const { code, stdout, stderr } = await kd(["multi-cluster", "analyze", "--contexts", value]);
+      expect(code).toBe(2);
+      expect(stderr).toContain("Invalid --contexts");
+      expect(stdout).toBe("");
+    }
+  });
+});
