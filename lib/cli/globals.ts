@@ -1,16 +1,19 @@
 /**
  * @module
- * Global options (`--kubeconfig`, `--context`, `--log-level`, `--log-format`).
+ * Global options (`--kubeconfig`, `--context`, `--request-timeout`, `--log-level`, `--log-format`).
  * They may appear anywhere on the command line, kubectl-style, so the root lifts
  * them out of argv before citty dispatches to a subcommand.
  */
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "../log.ts";
 import { usageError } from "../errors.ts";
+import { durationFlag } from "../duration.ts";
 import type { ArgsDef } from "citty";
 
 export interface GlobalOptions {
   kubeconfig: string | undefined;
   context: string | undefined;
+  /** kubectl's --request-timeout, ms (0 = no per-request timeout); undefined = each command's own (30 s by default). */
+  requestTimeoutMs: number | undefined;
   logLevel: LogLevel;
   logFormat: LogFormat;
 }
@@ -19,11 +22,12 @@ export interface GlobalOptions {
 export const globalArgs = {
   kubeconfig: { type: "string", description: "Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)", valueHint: "path" },
   context: { type: "string", description: "The kubeconfig context to use", valueHint: "name" },
+  "request-timeout": { type: "string", description: "Give up on one API request after this long, e.g. 10s (0 = never; default 30s); it is retried, so a command may take longer", valueHint: "duration" },
   "log-level": { type: "enum", options: [...LOG_LEVELS], default: "info", description: "Log verbosity (logs go to stderr)" },
   "log-format": { type: "enum", options: [...LOG_FORMATS], default: "text", description: "Log format: text for humans, json for controllers" },
 } satisfies ArgsDef;
 
-const GLOBAL_FLAGS = new Set(["--kubeconfig", "--context", "--log-level", "--log-format"]);
+const GLOBAL_FLAGS = new Set(["--kubeconfig", "--context", "--request-timeout", "--log-level", "--log-format"]);
 
 /** Splits argv into global options and the rest (what the subcommand sees). */
 export function extractGlobalOptions(argv: readonly string[]): { globals: GlobalOptions; rest: string[] } {
@@ -78,6 +82,7 @@ function validateGlobals(found: Record<string, string>): GlobalOptions {
   return {
     kubeconfig: found["--kubeconfig"],
     context: found["--context"],
+    requestTimeoutMs: found["--request-timeout"] === undefined ? undefined : durationFlag("--request-timeout", found["--request-timeout"]),
     logLevel: level as LogLevel,
     logFormat: format as LogFormat,
   };

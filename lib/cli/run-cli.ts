@@ -9,6 +9,7 @@ import { KubeDevopsError, exitCodeOf, usageError } from "../errors.ts";
 import { createLogger, formatJsonRecord, type LogFormat, type Logger } from "../log.ts";
 import { formatVersion } from "../version.ts";
 import { extractGlobalOptions, peekLogFormat } from "./globals.ts";
+import { describeTimeoutRetry, setRequestDefaults } from "../kube/request-defaults.ts";
 import { renderHelp } from "./help.ts";
 import { createOutputWriter, isBrokenPipe, type OutputWriter } from "./output.ts";
 import { type ArgvProblem, findArgvProblem, normalizeNegations } from "./strict-flags.ts";
@@ -93,6 +94,15 @@ export async function runCli(root: AnyCommand, argv: readonly string[]): Promise
     format = globals.logFormat;
     logger = createLogger({ level: globals.logLevel, format });
     setCliRuntime({ globals, logger, out: stdout.write, env: process.env });
+    const retryLogger = logger;
+    // A hung API server must show within seconds: say so each time a call is retried after a timeout.
+    setRequestDefaults({
+      requestTimeoutMs: globals.requestTimeoutMs,
+      onRetry: (event) => {
+        const line = describeTimeoutRetry(event);
+        if (line) retryLogger.warn(line);
+      },
+    });
     code = await dispatch(root, rest, stdout, format);
   } catch (err) {
     code = reportError(err, format, logger);

@@ -26,7 +26,7 @@ export function setCliRuntime(runtime: CliRuntime): void {
 /** The runtime of the running command (a default one when none was set). */
 export function cliRuntime(): CliRuntime {
   current ??= {
-    globals: { kubeconfig: undefined, context: undefined, logLevel: "info", logFormat: "text" },
+    globals: { kubeconfig: undefined, context: undefined, requestTimeoutMs: undefined, logLevel: "info", logFormat: "text" },
     logger: createLogger(),
     out: (text) => void process.stdout.write(text),
     env: process.env,

@@ -25,16 +25,16 @@ type CrdObject = KubeObject & { status?: { conditions?: CrdCondition[] } };
 const FIELD_MANAGER = "kube-devops-cli";
 
 /** Creates or replaces one CRD; returns what happened. */
-export async function upsertCrd(client: KubeClient, crd: KubeObject): Promise<InstallOutcome> {
+export async function upsertCrd(client: KubeClient, crd: KubeObject, signal?: AbortSignal): Promise<InstallOutcome> {
   const name = crd.metadata?.name as string;
   for (let attempt = 1; ; attempt++) {
     let existing: CrdObject;
     try {
-      existing = await client.get<CrdObject>(CUSTOM_RESOURCE_DEFINITIONS, name);
+      existing = await client.get<CrdObject>(CUSTOM_RESOURCE_DEFINITIONS, name, { signal });
     } catch (err) {
       if (!isNotFound(err)) throw err;
       try {
-        await client.create(CUSTOM_RESOURCE_DEFINITIONS, crd, { fieldManager: FIELD_MANAGER });
+        await client.create(CUSTOM_RESOURCE_DEFINITIONS, crd, { fieldManager: FIELD_MANAGER, signal });
         return "created";
       } catch (createErr) {
         if (isAlreadyExists(createErr) && attempt < 3) continue;
@@ -44,7 +44,7 @@ export async function upsertCrd(client: KubeClient, crd: KubeObject): Promise<In
     const before = existing.metadata?.resourceVersion;
     const replacement = { ...crd, metadata: { ...existing.metadata, ...crd.metadata, labels: { ...existing.metadata?.labels, ...crd.metadata?.labels }, resourceVersion: before } };
     try {
-      const after = await client.update(CUSTOM_RESOURCE_DEFINITIONS, replacement, { fieldManager: FIELD_MANAGER });
+      const after = await client.update(CUSTOM_RESOURCE_DEFINITIONS, replacement, { fieldManager: FIELD_MANAGER, signal });
       return after.metadata?.resourceVersion === before ? "unchanged" : "updated";
     } catch (err) {
       if (isConflict(err) && attempt < 3) continue;
@@ -62,13 +62,13 @@ export function crdReadiness(crd: CrdObject): { established: boolean; refused?: 
 }
 
 /** Polls until every CRD is Established or `timeoutMs` passes; throws naming the ones that are not. */
-export async function waitEstablished(client: KubeClient, names: readonly string[], options: { timeoutMs: number; clock: Clock; pollMs?: number }): Promise<void> {
+export async function waitEstablished(client: KubeClient, names: readonly string[], options: { timeoutMs: number; clock: Clock; pollMs?: number; signal?: AbortSignal }): Promise<void> {
   const deadline = options.clock.now() + options.timeoutMs;
   let pending = [...names];
   for (;;) {
     const still: string[] = [];
     for (const name of pending) {
-      const readiness = crdReadiness(await client.get<CrdObject>(CUSTOM_RESOURCE_DEFINITIONS, name));
+      const readiness = crdReadiness(await client.get<CrdObject>(CUSTOM_RESOURCE_DEFINITIONS, name, { signal: options.signal }));
       if (readiness.refused) throw new KubeDevopsError("KUBE", `CRD '${name}' was not accepted: ${readiness.refused}`);
       if (!readiness.established) still.push(name);
     }
@@ -79,6 +79,6 @@ export async function waitEstablished(client: KubeClient, names: readonly string
         hint: "Check `kubectl describe crd <name>`; raise --timeout on a slow API server",
       });
     }
-    await options.clock.sleep(options.pollMs ?? 250);
+    await options.clock.sleep(options.pollMs ?? 250, options.signal);
   }
 }

@@ -9,7 +9,7 @@ import { RequestExecutor, type ApiCall, type ExecutorOptions } from "./request-e
 import { listPages, type ListOptions, type ListPage } from "./list-pages.ts";
 import type { LoadedKubeconfig } from "./loaded-kubeconfig.ts";
 import { resourceName, resourcePath, type ResourceType } from "./resources.ts";
-import { createTransport, type Transport } from "./transport.ts";
+import { createTransport, type Transport, type TransportOptions } from "./transport.ts";
 import type { KubeList, KubeObject } from "./types.ts";
 
 /** One RFC 6902 operation; `test` makes a patch fail (422/409) if the object moved on. */
@@ -201,6 +201,7 @@ function requireName(type: ResourceType, object: KubeObject): string {
 }
 
 /** A client for the current context of `kc` with the given rate limit, retries and clock. */
-export function createKubeClient(kc: LoadedKubeconfig, options: ExecutorOptions = {}): KubeClient {
-  return new KubeClient(new RequestExecutor(createTransport(kc), options));
+export function createKubeClient(kc: LoadedKubeconfig, options: ExecutorOptions & TransportOptions = {}): KubeClient {
+  const { handshakeTimeoutMs, ...executor } = options;
+  return new KubeClient(new RequestExecutor(createTransport(kc, handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }), executor));
 }

@@ -11,6 +11,7 @@ import { computeBackoff, parseRetryAfter } from "./backoff.ts";
 import { systemClock, type Clock, type Random } from "./clock.ts";
 import { KubeApiError, parseStatus, toApiError, type RequestContext } from "./api-errors.ts";
 import { CONTROLLER_RATE_LIMIT, TokenBucket, type RateLimit } from "./rate-limiter.ts";
+import { requestDefaults } from "./request-defaults.ts";
 import { describeTransportError, KubeTransportError } from "./transport-errors.ts";
 import type { RequestOptions, Transport } from "./transport.ts";
 
@@ -57,7 +58,7 @@ export interface ExecutorOptions {
   retry?: Partial<RetryPolicy>;
   clock?: Clock;
   random?: Random;
-  /** Per-request timeout for non-streaming calls, ms (default 30 s). */
+  /** Per-request timeout for non-streaming calls, ms (default 30 s; the global --request-timeout overrides it). */
   timeoutMs?: number;
   onRetry?: (event: RetryEvent) => void;
 }
@@ -78,7 +79,8 @@ export class RequestExecutor {
     this.random = options.random ?? Math.random;
     this.retry = { ...DEFAULT_RETRY, ...(options.retry ?? {}) };
     this.limiter = options.rateLimit === false ? undefined : new TokenBucket(options.rateLimit ?? CONTROLLER_RATE_LIMIT, this.clock);
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    // kubectl's --request-timeout, when given, is the user's word for every call.
+    this.timeoutMs = requestDefaults().requestTimeoutMs ?? options.timeoutMs ?? 30_000;
     this.onRetry = options.onRetry;
   }
 
@@ -144,7 +146,9 @@ export class RequestExecutor {
       }
       if (!retryable || attempt + 1 >= this.retry.maxAttempts || call.signal?.aborted) throw error;
       const delayMs = retryAfter !== undefined ? Math.min(retryAfter, this.retry.maxRetryAfterMs) : computeBackoff(attempt, this.retry, this.random);
-      this.onRetry?.({ call, attempt: attempt + 1, delayMs, error });
+      const event: RetryEvent = { call, attempt: attempt + 1, delayMs, error };
+      this.onRetry?.(event);
+      requestDefaults().onRetry?.(event);
       await this.clock.sleep(delayMs, call.signal);
     }
   }

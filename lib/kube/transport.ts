@@ -12,6 +12,7 @@ import { KubeDevopsError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { ExecPluginError, invalidateCredentials, resolveCredentials } from "./credentials.ts";
 import type { LoadedKubeconfig } from "./loaded-kubeconfig.ts";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, probeHandshake } from "./handshake-probe.ts";
 import { describeTransportError } from "./transport-errors.ts";
 
 export interface TlsMaterial {
@@ -84,20 +85,40 @@ function buildUrl(server: string, path: string, query: RequestOptions["query"]):
   return url.toString();
 }
 
+export interface TransportOptions {
+  /** Connect + TLS handshake deadline, checked before the first request and after a failed one (default 10 s); 0 turns it off. */
+  handshakeTimeoutMs?: number;
+}
+
+function usesProxy(proxy: string | undefined): boolean {
+  // Through a proxy the TCP peer is the proxy, so a direct probe would judge the wrong host.
+  const env = process.env;
+  return Boolean(proxy || env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy);
+}
+
 /** Creates a transport for the current context of `kc`. Auth is refreshed per request. */
-export function createTransport(kc: LoadedKubeconfig): Transport {
+export function createTransport(kc: LoadedKubeconfig, options: TransportOptions = {}): Transport {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new KubeDevopsError("CONFIG", "The kubeconfig has no current cluster");
   const server = cluster.server;
   const contextName = kc.getCurrentContext();
   // kubeconfig `proxy-url` (kubectl honours it; Bun's fetch also reads HTTPS_PROXY/NO_PROXY itself).
   const proxy = cluster.proxyUrl || undefined;
+  const handshakeTimeoutMs = usesProxy(proxy) ? 0 : (options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
+  // Proven once per transport; a failed request (the server may have gone) makes the next one probe again.
+  let reachable = false;
   return {
     server,
     contextName,
     invalidateCredentials: () => invalidateCredentials(kc),
     async request(path, options = {}) {
       const { tls, headers } = await resolveAuth(kc);
+      if (handshakeTimeoutMs > 0 && !reachable) {
+        const deadline = Math.min(handshakeTimeoutMs, options.timeoutMs || Number.POSITIVE_INFINITY);
+        // Per request, not shared: a caller's abort (a deadline) then ends its own probe and socket.
+        await probeHandshake({ server, context: contextName, serverName: tls.serverName }, deadline, options.signal);
+        reachable = true;
+      }
       const allHeaders: Record<string, string> = { ...headers, ...(options.headers ?? {}) };
       allHeaders.Accept = options.accept ?? "application/json";
       if (options.contentType) allHeaders["Content-Type"] = options.contentType;
@@ -115,6 +136,7 @@ export function createTransport(kc: LoadedKubeconfig): Transport {
         return await fetch(buildUrl(server, path, options.query), init);
       } catch (err) {
         // The caller's own abort is not a transport failure: let it through.
+        reachable = false;
         if (options.signal?.aborted) throw err;
         throw describeTransportError(err, { server, context: contextName, sentClientCert: tls.cert !== undefined, serverName: tls.serverName });
       }
