@@ -8,7 +8,9 @@
  */
 import { defineCommand } from "citty";
 import { CERT_MODES } from "../gen/options.ts";
-import { canIHint, CHECK_COMPONENTS, plannedChecks, resourceLabel, reviewAccess, type AccessResult, type CheckComponent } from "../lib/cli/access-review.ts";
+import { canIHint, CHECK_COMPONENTS, plannedChecks, resourceLabel, reviewAccess, reviewSelf, type AccessResult, type CheckComponent } from "../lib/cli/access-review.ts";
+import { CLI_CLUSTER_ROLE, renderCliGrant, shellWord, subjectOf } from "../lib/cli/cli-grant.ts";
+import { toYaml } from "../gen/to-yaml.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
 import { createKubeClient, type KubeClient } from "../lib/kube/client.ts";
@@ -47,9 +49,14 @@ export default defineCommand({
     "cert-mode": { type: "string", default: "self-managed", description: `Webhook certificates as deployed (deploy --cert-mode): ${CERT_MODES.join("|")}; only self-managed needs the Secret and caBundle grants`, valueHint: "mode" },
     "metrics-auth": { type: "string", default: "kubernetes", description: `The components' /metrics as deployed (deploy --metrics-auth): ${METRICS_AUTH_MODES.join("|")}; only kubernetes needs the TokenReview and SubjectAccessReview grants (watch, reconcile and webhook)`, valueHint: "mode" },
     component: { type: "string", default: "all", description: `Which permissions to check: all|${CHECK_COMPONENTS.join("|")}`, valueHint: "name" },
+    "cli-rbac-for": { type: "string", description: "Print (and do nothing else) the kube-devops-cli ClusterRole and its binding to this username (`system:serviceaccount:<ns>:<name>` for a ServiceAccount), for `| kubectl apply -f -` by a cluster admin", valueHint: "username" },
   },
   async run({ args }) {
     const { globals, env, out } = cliRuntime();
+    if (args["cli-rbac-for"] !== undefined) {
+      out(toYaml(renderCliGrant(subjectOf(args["cli-rbac-for"]))));
+      return;
+    }
     const reports = args.reports as ReportsSetting;
     if (!REPORTS_SETTINGS.includes(reports)) throw usageError(`Invalid --reports "${args.reports}": expected one of ${REPORTS_SETTINGS.join(", ")}`);
     const certMode = args["cert-mode"];
@@ -108,12 +115,23 @@ export default defineCommand({
     const denied = results.filter((r) => !r.allowed);
     for (const r of denied) {
       out(`  DENIED ${r.component}: ${r.verb} ${resourceLabel(r)}${r.name ? `/${r.name}` : ""} (${r.namespace ? `namespace ${r.namespace}` : "all namespaces"}) — needed by ${r.usedBy}\n`);
-      out(`    hint: reproduce with \`${canIHint(r)}\`; grant it with \`kube-devops deploy generate-rbac | kubectl apply -f -\`\n`);
+      // generate-rbac binds the components' ServiceAccounts only: for the CLI it would fix nothing.
+      const grant = r.component === "cli" ? "see the CLI grant below" : "grant it with `kube-devops deploy generate-rbac | kubectl apply -f -`";
+      out(`    hint: reproduce with \`${canIHint(r)}\`; ${grant}\n`);
+    }
+    const cliReadsDenied = cliChecked && (denied.some((r) => r.component === "cli") || problems.length > 0);
+    if (cliReadsDenied) {
+      const username = await reviewSelf(client);
+      const who = username ? shellWord(username) : "<your username: kubectl auth whoami>";
+      out(`\n  The CLI's reads are granted by the ${CLI_CLUSTER_ROLE} ClusterRole, bound to the identity that runs it (${username ?? "unknown: SelfSubjectReview unavailable"}).\n`);
+      out(`  A cluster admin grants them with:\n    kube-devops check --cli-rbac-for ${who} | kubectl apply -f -\n`);
     }
     if (denied.length > 0) problems.push(`${denied.length} of ${results.length} permissions denied`);
     if (problems.length > 0) {
       out("\n");
-      throw new KubeDevopsError("CHECK_FAILED", `check failed: ${problems.join("; ")}`, { hint: "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount)" });
+      const onlyCli = components.length === 1 && cliChecked;
+      const hint = onlyCli ? "apply the CLI grant above, then run check again" : "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount); for the CLI, apply the grant above";
+      throw new KubeDevopsError("CHECK_FAILED", `check failed: ${problems.join("; ")}`, { hint: cliReadsDenied ? hint : "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount)" });
     }
     out("All checks completed.\n");
   },

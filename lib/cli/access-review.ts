@@ -5,7 +5,7 @@
  * grants of lib/rbac/permissions.ts plus what the one-shot CLI reads).
  */
 import type { KubeClient } from "../kube/client.ts";
-import { SELF_SUBJECT_ACCESS_REVIEWS } from "../kube/resources.ts";
+import { SELF_SUBJECT_ACCESS_REVIEWS, SELF_SUBJECT_REVIEWS } from "../kube/resources.ts";
 import { accessChecks, COMPONENTS, DEFAULT_OBJECT_NAMES, DEFAULT_PERMISSION_OPTIONS, type AccessCheck, type PermissionOptions } from "../rbac/permissions.ts";
 import { API_GROUP } from "../policy/schema.ts";
 
@@ -69,4 +69,15 @@ export function canIHint(c: AccessCheck): string {
   const scope = c.namespace ? `-n ${c.namespace}` : "--all-namespaces";
   const resource = `${c.resource}${c.group ? `.${c.group}` : ""}${c.name ? `/${c.name}` : ""}`;
   return `kubectl auth can-i ${c.verb} ${resource}${c.subresource ? ` --subresource=${c.subresource}` : ""} ${scope}`;
+}
+
+/** Who the API server says we are (SelfSubjectReview, `kubectl auth whoami`); undefined when it will not say. */
+export async function reviewSelf(client: KubeClient): Promise<string | undefined> {
+  try {
+    const review = await client.create<{ apiVersion: string; kind: string; status?: { userInfo?: { username?: string } } }>(SELF_SUBJECT_REVIEWS, { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" });
+    return review.status?.userInfo?.username || undefined;
+  } catch {
+    // Before 1.28 (or with the API off) there is no SelfSubjectReview: the remedy then names a placeholder.
+    return undefined;
+  }
 }

@@ -36,6 +36,7 @@ export const CUSTOM_RESOURCE_DEFINITIONS = rt("apiextensions.k8s.io", "v1", "cus
 export const VALIDATING_WEBHOOK_CONFIGURATIONS = rt("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false);
 export const POD_DISRUPTION_BUDGETS = rt("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true);
 export const SELF_SUBJECT_ACCESS_REVIEWS = rt("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false);
+export const SELF_SUBJECT_REVIEWS = rt("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false);
 export const SUBJECT_ACCESS_REVIEWS = rt("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false);
 export const TOKEN_REVIEWS = rt("authentication.k8s.io", "v1", "tokenreviews", "TokenReview", false);
 export const DEVOPS_POLICIES = rt("devops.stochastic.io", "v1", "devopspolicies", "DevOpsPolicy", true);
