@@ -9,7 +9,8 @@ import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { analyzeObjects, type AnalysisReport, type AnalyzeOptions } from "../lib/analysis/build-report.ts";
 import { describeDuplicates } from "../lib/analysis/dedupe-objects.ts";
-import { describeEmptyScope, type EmptyLiveScope, type EmptyScopeVerdict } from "../lib/analysis/describe-empty-scope.ts";
+import { formatObjectNote } from "../lib/analysis/collect-units.ts";
+import { describeEmptyScope, describeNothingScored, type EmptyLiveScope, type EmptyScopeVerdict } from "../lib/analysis/describe-empty-scope.ts";
 import { describeFilteredToNothing, describeFilters, describeGates, enforceGates, filteredToNothing, OUTPUT_FORMATS, parseFailOn, parseMinScore, renderReport, type OutputFormat } from "../lib/analysis/render-report.ts";
 import { findPolicyInObjects, parsePolicyRef, selectChecks, type NamedPolicy } from "../lib/analysis/select-checks.ts";
 import { explainEmptyLiveScope } from "../lib/cli/empty-live-scope.ts";
@@ -27,7 +28,7 @@ import { CLI_RATE_LIMIT, type RateLimit } from "../lib/kube/rate-limiter.ts";
 import { parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
 import { parseLabelSelector } from "../lib/label-selector.ts";
-import { parseManifests, STDIN_NAME, type SourcedObject } from "../lib/manifests/parse-manifests.ts";
+import { parseManifests, sourceLocation, STDIN_NAME, type NonObjectDocument, type SourcedObject } from "../lib/manifests/parse-manifests.ts";
 import { parsePolicy } from "../lib/policy/parse-policy.ts";
 import type { Severity } from "../lib/policy/schema.ts";
 import { parseRfc3339 } from "../lib/rfc3339.ts";
@@ -67,16 +68,34 @@ function parseFlags(a: { output: string; "fail-on"?: string | undefined; "min-sc
   return { format: a.output as OutputFormat, failOn, minScore, top, now: now.ms };
 }
 
-async function readOffline(paths: readonly string[]): Promise<SourcedObject[]> {
+async function readOffline(paths: readonly string[]): Promise<{ objects: SourcedObject[]; notObjects: NonObjectDocument[] }> {
   const { files, repeats } = expandInputPaths(paths);
   if (repeats.length > 0) cliRuntime().logger.warn(describeRepeats(repeats));
   if (files.length === 0) throw usageError(`No .yaml, .yml or .json files under ${paths.join(", ")}`);
   const objects: SourcedObject[] = [];
+  const notObjects: NonObjectDocument[] = [];
   for (const file of files) {
     const { name, text } = await readInput(file);
-    for (const o of parseManifests(text, name)) objects.push(o);
+    for (const o of parseManifests(text, name, notObjects)) objects.push(o);
   }
-  return objects;
+  return { objects, notObjects };
+}
+
+/** The -f inputs as messages name them (stdin as <stdin>). */
+function describeInputs(paths: readonly string[]): string {
+  return paths.map((p) => (p === "-" ? STDIN_NAME : p)).join(", ");
+}
+
+/** How many located notes of one kind are logged (the JSON output holds them all). */
+const MAX_NOTES = 10;
+
+/** Logs what the report did not score or honour as written, each note naming object and place. */
+function warnNotes(report: AnalysisReport): void {
+  const { logger } = cliRuntime();
+  for (const n of report.exemptionWarnings.slice(0, MAX_NOTES)) logger.warn(formatObjectNote(n));
+  if (report.exemptionWarnings.length > MAX_NOTES) logger.warn(`… and ${report.exemptionWarnings.length - MAX_NOTES} more exemption annotations not honoured as written`);
+  for (const n of report.incomplete.slice(0, MAX_NOTES)) logger.warn(`not scored (no containers): ${formatObjectNote(n)}`);
+  if (report.incomplete.length > MAX_NOTES) logger.warn(`… and ${report.incomplete.length - MAX_NOTES} more pods or controllers without containers (-o json lists them)`);
 }
 
 /** A --policy value that reads as a file name (`team.yaml`, `./p`, `/etc/p`, `a/b/c`), not as `<namespace>/<name>`. */
@@ -143,17 +162,19 @@ async function analyzeLive(refs: readonly string[], bundles: readonly string[], 
 }
 
 async function analyzeOffline(paths: readonly string[], refs: readonly string[], bundles: readonly string[], base: Omit<AnalyzeOptions, "checkSet" | "source" | "scoreTemplates">): Promise<AnalysisReport> {
-  const objects = await readOffline(paths);
+  const { objects, notObjects } = await readOffline(paths);
+  const { logger } = cliRuntime();
+  for (const d of notObjects.slice(0, MAX_NOTES)) logger.warn(`${sourceLocation(d)}: ignored: the document is ${d.value}, not a Kubernetes object`);
   const policies: NamedPolicy[] = [];
   for (const ref of refs) {
     if (ref === "-" || existsSync(ref)) policies.push(...(await policiesFromFile(ref))); // - is stdin, as for multi-cluster
     else policies.push(await lookUpPolicy(ref, () => findPolicyInObjects(ref, objects)));
   }
-  const report = analyzeObjects(objects, { ...base, ...selectChecks(bundles, policies), scoreTemplates: true });
-  if (report.duplicates.length > 0) cliRuntime().logger.warn(describeDuplicates(report.duplicates));
-  if (report.tally.pods === 0 && Object.values(report.skipped).every((n) => n === 0)) {
+  const report = analyzeObjects(objects, { ...base, ...selectChecks(bundles, policies), scoreTemplates: true, checkShape: true, nonObjectDocuments: notObjects.length });
+  if (report.duplicates.length > 0) logger.warn(describeDuplicates(report.duplicates));
+  if (report.tally.pods === 0 && report.ignoredObjects === 0 && Object.values(report.skipped).every((n) => n === 0)) {
     // A score of 100 for nothing must not look like a clean bill of health.
-    cliRuntime().logger.warn(`no pods or pod controllers found in ${paths.map((p) => (p === "-" ? STDIN_NAME : p)).join(", ")} (${report.ignoredObjects} other objects)`);
+    cliRuntime().logger.warn(`no pods or pod controllers found in ${describeInputs(paths)}`);
   }
   return report;
 }
@@ -185,17 +206,19 @@ export default defineCommand({
     const anyFilter = Boolean(a.namespace || a.selector) || excluded.length > 0;
     const verdict: EmptyScopeVerdict | undefined = empty
       ? describeEmptyScope(empty, anyFilter ? filters : "")
-      : filteredToNothing(report) ? { refuse: true, message: describeFilteredToNothing(report, filters) } : undefined;
+      : filteredToNothing(report) ? { refuse: true, message: describeFilteredToNothing(report, filters) } : describeNothingScored(report, anyFilter ? filters : "", files.length > 0 ? describeInputs(files) : undefined);
     const gated = describeGates(flags) !== "";
+    warnNotes(report);
     // A refused gate says it in its error; anything else about an empty selection is a warning.
     if (verdict && !(verdict.refuse && gated)) cliRuntime().logger.warn(verdict.message);
-    cliRuntime().out(renderReport(report, flags.format, { top: flags.top }));
+    // A gate that judged nothing prints no report: a CI log must not show "100/100 Healthy" beside exit 2.
+    if (!(verdict?.refuse && gated)) cliRuntime().out(renderReport(report, flags.format, { top: flags.top }));
     enforceGates(report, {
       failOn: flags.failOn,
       minScore: flags.minScore,
       filters,
       judgedNothing: verdict?.refuse ? verdict.message : undefined,
-      hint: empty ? "check -n and -l against the cluster: kubectl get namespaces; kubectl get pods -n <ns> --show-labels" : undefined,
+      hint: empty ? "check -n and -l against the cluster: kubectl get namespaces; kubectl get pods -n <ns> --show-labels" : verdict?.hint,
     });
   },
 });

@@ -12,7 +12,8 @@ import { matchesLabels, type LabelSelector } from "../label-selector.ts";
 import type { SourcedObject } from "../manifests/parse-manifests.ts";
 import { formatWorkload, type WorkloadRef } from "../owners.ts";
 import { addTallyInto, classify, emptyTally, scoreGain, scoreTally, type Classification, type Tally } from "../score.ts";
-import { collectUnits, type Unit } from "./collect-units.ts";
+import { KubeDevopsError } from "../errors.ts";
+import { collectUnits, describeObject, formatObjectNote, type ObjectNote, type Unit } from "./collect-units.ts";
 import { dedupeObjects, type DuplicateObject } from "./dedupe-objects.ts";
 
 export interface LocatedFinding extends Finding {
@@ -60,6 +61,8 @@ export interface SkipCounts {
   systemNamespace: number;
   /** Left out by -n, --exclude-namespaces or -l. */
   filtered: number;
+  /** Pods and controllers with nothing to score: no pod template, no containers (fragments, kustomize patches). */
+  incomplete: number;
 }
 
 export interface AnalysisReport {
@@ -80,6 +83,12 @@ export interface AnalysisReport {
   skipped: SkipCounts;
   /** Objects that are neither pods nor pod controllers. */
   ignoredObjects: number;
+  /** Ignored objects per kind ("no kind" for documents without one). */
+  ignoredKinds: Record<string, number>;
+  /** The units counted in `skipped.incomplete`, each with what it lacks. */
+  incomplete: ObjectNote[];
+  /** Exemption annotations that are not honoured as written (not strings, unknown check ids). */
+  exemptionWarnings: ObjectNote[];
   /** Controllers represented by their pods or owner in the same input. */
   representedTemplates: number;
   /** Objects given more than once (same identity): only the first was scored. */
@@ -100,6 +109,21 @@ export interface AnalyzeOptions {
   namespaces?: ReadonlySet<string> | undefined;
   excludeNamespaces?: ReadonlySet<string> | undefined;
   selector?: LabelSelector | undefined;
+  /**
+   * Check pods and controllers structurally (offline input): a type no decoder accepts is an
+   * INPUT error, a unit without containers is not scored. API objects are validated by the server.
+   */
+  checkShape?: boolean;
+  /** Documents of the input that were no object (scalars): counted as ignored, kind "not an object". */
+  nonObjectDocuments?: number;
+}
+
+/** The INPUT error for malformed pods and controllers: each named by file:line and field path. */
+function malformedError(notes: readonly ObjectNote[]): KubeDevopsError {
+  const shown = notes.slice(0, 5).map(formatObjectNote);
+  const more = notes.length > shown.length ? `\n  … and ${notes.length - shown.length} more` : "";
+  const message = notes.length === 1 ? `invalid workload: ${shown[0]}` : `${notes.length} invalid workloads:\n  ${shown.join("\n  ")}${more}`;
+  return new KubeDevopsError("INPUT", message, { hint: "kubectl would refuse these objects too: fix them, or leave the files out of -f" });
 }
 
 function isFiltered(unit: Unit, options: AnalyzeOptions): boolean {
@@ -131,11 +155,14 @@ function evaluateUnit(unit: Unit, options: AnalyzeOptions) {
 /** Scores parsed objects into a report. */
 export function analyzeObjects(objects: readonly SourcedObject[], options: AnalyzeOptions): AnalysisReport {
   const unique = dedupeObjects(objects);
-  const { units, ignored, represented } = collectUnits(unique.objects, options.scoreTemplates);
+  const collected = collectUnits(unique.objects, options.scoreTemplates, options.checkShape === true);
+  if (collected.malformed.length > 0) throw malformedError(collected.malformed);
+  const { units, ignored, represented } = collected;
+  const incomplete: ObjectNote[] = [];
   const tally = emptyTally();
   const byNamespace = new Map<string, Tally>();
   const byWorkload = new Map<string, WorkloadResult>();
-  const skipped: SkipCounts = { succeeded: 0, evicted: 0, terminating: 0, systemNamespace: 0, filtered: 0 };
+  const skipped: SkipCounts = { succeeded: 0, evicted: 0, terminating: 0, systemNamespace: 0, filtered: 0, incomplete: 0 };
   const filteredNamespaces = new Set<string>();
   /** Workloads with a unit without findings. */
   const clean = new Set<string>();
@@ -144,6 +171,12 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
     if (isFiltered(unit, options)) {
       skipped.filtered++;
       filteredNamespaces.add(unit.namespace);
+      continue;
+    }
+    if (unit.incomplete) {
+      // Scored, a unit without containers would be a perfect 100: say it was not scored instead.
+      skipped.incomplete++;
+      incomplete.push({ object: describeObject(unit.source.object), file: unit.source.file, line: unit.source.line, message: unit.incomplete.message });
       continue;
     }
     const result = evaluateUnit(unit, options);
@@ -198,7 +231,10 @@ export function analyzeObjects(objects: readonly SourcedObject[], options: Analy
     workloads,
     passingWorkloads: [...clean].filter((key) => !byWorkload.has(key)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
     skipped,
-    ignoredObjects: ignored,
+    ignoredObjects: ignored + (options.nonObjectDocuments ?? 0),
+    ignoredKinds: options.nonObjectDocuments ? { ...collected.ignoredKinds, "not an object": options.nonObjectDocuments } : collected.ignoredKinds,
+    incomplete,
+    exemptionWarnings: collected.exemptionWarnings,
     representedTemplates: represented,
     duplicates: unique.duplicates,
     filteredNamespaces: [...filteredNamespaces].sort(),

@@ -10,7 +10,9 @@
 import { asRecord, type KubeObjectLike, type PodSpecLike } from "../k8s-objects.ts";
 import { chainExemption, controllerRef, indexOwners, resolveOwner, type WorkloadRef } from "../owners.ts";
 import type { Exemption } from "../checks/exemptions.ts";
-import type { SourcedObject } from "../manifests/parse-manifests.ts";
+import { sourceLocation, type SourcedObject } from "../manifests/parse-manifests.ts";
+import { lintExemptionAnnotations } from "../checks/exemptions.ts";
+import { checkPodShape, type ShapeProblem } from "./check-pod-shape.ts";
 
 export interface PodTemplate {
   annotations: unknown;
@@ -26,12 +28,29 @@ export interface Unit {
   /** Exemption annotations of the owner chain (the template's own are read by the evaluator). */
   workloadExemption: Exemption | undefined;
   template: PodTemplate | undefined;
+  /** Set when the unit has nothing to score (no pod template, no containers): skipped, and said so. */
+  incomplete?: ShapeProblem | undefined;
+}
+
+/** An object and what is wrong with it, located: `deploy.yaml:3: Deployment shop/cart: spec.template: …`. */
+export interface ObjectNote {
+  /** `Deployment shop/cart`. */
+  object: string;
+  file: string | undefined;
+  line: number | undefined;
+  message: string;
 }
 
 export interface CollectedUnits {
   units: Unit[];
   /** Objects that are neither pods nor pod controllers (Services, ConfigMaps, CRDs...). */
   ignored: number;
+  /** How many of them per kind ("no kind" for documents without one). */
+  ignoredKinds: Record<string, number>;
+  /** Pods and controllers with a type no decoder accepts on the way to their containers (only when shapes are checked). */
+  malformed: ObjectNote[];
+  /** Exemption annotations that cannot mean what their author wanted (not strings, unknown check ids). */
+  exemptionWarnings: ObjectNote[];
   /** Templates represented by their pods or their owning controller in the same input. */
   represented: number;
 }
@@ -64,15 +83,64 @@ export function namespaceOf(obj: KubeObjectLike): string {
   return typeof ns === "string" && ns !== "" ? ns : "default";
 }
 
-/** Splits objects into units; owners are looked up among the same objects. */
-export function collectUnits(objects: readonly SourcedObject[], scoreTemplates: boolean): CollectedUnits {
+/** `Deployment shop/cart` (the namespace as given; none for cluster-scoped or unset). */
+export function describeObject(obj: KubeObjectLike): string {
+  const meta = asRecord(obj.metadata);
+  const name = typeof meta?.name === "string" ? meta.name : "(no name)";
+  const ns = typeof meta?.namespace === "string" && meta.namespace !== "" ? `${meta.namespace}/` : "";
+  return `${typeof obj.kind === "string" ? obj.kind : "(no kind)"} ${ns}${name}`;
+}
+
+/** Key of an ignored object's kind in {@link CollectedUnits.ignoredKinds}. */
+function ignoredKindOf(obj: KubeObjectLike): string {
+  return typeof obj.kind === "string" && obj.kind !== "" ? obj.kind : "no kind";
+}
+
+function noteOf(source: SourcedObject, message: string): ObjectNote {
+  return { object: describeObject(source.object), file: source.file, line: source.line, message };
+}
+
+/** One line per note: `deploy.yaml:3: Deployment shop/cart: <message>` (API objects have no location). */
+export function formatObjectNote(note: ObjectNote): string {
+  const where = sourceLocation(note);
+  return `${where ? `${where}: ` : ""}${note.object}: ${note.message}`;
+}
+
+/** Exemption annotations of a pod or controller and of its pod template: what parseExemption would drop. */
+function lintExemptions(source: SourcedObject, out: ObjectNote[]): void {
+  const obj = source.object;
+  for (const m of lintExemptionAnnotations(asRecord(obj.metadata)?.annotations)) out.push(noteOf(source, m));
+  if (obj.kind === "Pod") return;
+  const template = podTemplateOf(obj);
+  for (const m of lintExemptionAnnotations(template?.annotations)) out.push(noteOf(source, `pod template: ${m}`));
+}
+
+/**
+ * Splits objects into units; owners are looked up among the same objects. With `checkShape`
+ * (offline input), pods and controllers are checked structurally: see check-pod-shape.ts.
+ */
+export function collectUnits(objects: readonly SourcedObject[], scoreTemplates: boolean, checkShape = false): CollectedUnits {
   const controllers: KubeObjectLike[] = [];
   for (const s of objects) if (s.object.kind !== "Pod" && TEMPLATE_KINDS.has(String(s.object.kind))) controllers.push(s.object);
   const lookup = indexOwners(controllers);
   const represented = new Set<KubeObjectLike>();
   const units: Unit[] = [];
   let ignored = 0;
+  const ignoredKinds: Record<string, number> = {};
+  const malformed: ObjectNote[] = [];
+  const exemptionWarnings: ObjectNote[] = [];
   let representedTemplates = 0;
+  /** The shape problem of every pod and controller (checked once each). */
+  const shapes = new Map<KubeObjectLike, ShapeProblem>();
+  for (const source of objects) {
+    const obj = source.object;
+    if (obj.kind !== "Pod" && !TEMPLATE_KINDS.has(String(obj.kind))) continue;
+    lintExemptions(source, exemptionWarnings);
+    if (!checkShape) continue;
+    const problem = checkPodShape(obj);
+    if (problem?.kind === "malformed") malformed.push(noteOf(source, problem.message));
+    else if (problem) shapes.set(obj, problem);
+  }
 
   for (const source of objects) {
     if (source.object.kind !== "Pod") continue;
@@ -85,6 +153,7 @@ export function collectUnits(objects: readonly SourcedObject[], scoreTemplates: 
       workload: owner.workload,
       workloadExemption: chainExemption(owner.chain),
       template: undefined,
+      incomplete: shapes.get(source.object),
     });
   }
 
@@ -93,6 +162,8 @@ export function collectUnits(objects: readonly SourcedObject[], scoreTemplates: 
     if (obj.kind === "Pod") continue;
     if (!TEMPLATE_KINDS.has(String(obj.kind))) {
       ignored++;
+      const kind = ignoredKindOf(obj);
+      ignoredKinds[kind] = (ignoredKinds[kind] ?? 0) + 1;
       continue;
     }
     if (!scoreTemplates) continue;
@@ -116,7 +187,8 @@ export function collectUnits(objects: readonly SourcedObject[], scoreTemplates: 
       workload,
       workloadExemption: chainExemption([obj]),
       template: podTemplateOf(obj) ?? { annotations: undefined, labels: undefined, spec: undefined },
+      incomplete: shapes.get(obj),
     });
   }
-  return { units, ignored, represented: representedTemplates };
+  return { units, ignored, ignoredKinds, malformed, exemptionWarnings, represented: representedTemplates };
 }

@@ -5,6 +5,7 @@
  * live form of "the filter left nothing" and refuses; an existing namespace without pods is an
  * empty input and only warns, as an empty `-f` file does.
  */
+import { NAMED_SYSTEM_NAMESPACES } from "../namespaces.ts";
 import { visibleLine } from "./visible-text.ts";
 
 /** What the server says about a live scope that listed no pods. */
@@ -22,6 +23,8 @@ export interface EmptyScopeVerdict {
   /** True when a gate must not pass: the flags, not the cluster, made the selection empty (or may have). */
   refuse: boolean;
   message: string;
+  /** What to do about it, when the flags' usual hint does not fit. */
+  hint?: string;
 }
 
 /** `-n shopp left nothing to score: namespace "shopp" not found`; `filters` as describeFilters gives them, "" when none. */
@@ -38,4 +41,41 @@ export function describeEmptyScope(scope: EmptyLiveScope, filters: string): Empt
     case "empty":
       return { refuse: false, message: visibleLine(`${by}found nothing to score: ${where} has no pods`) };
   }
+}
+
+/** The parts of a report that say why nothing was scored. */
+export interface ScoredNothing {
+  tally: { pods: number };
+  skipped: { succeeded: number; evicted: number; terminating: number; systemNamespace: number; filtered: number; incomplete: number };
+  ignoredObjects: number;
+  ignoredKinds: Record<string, number>;
+}
+
+/** `Rollout 3, PodTemplate 1, no kind 1`: most first, at most `limit` kinds. */
+export function describeIgnoredKinds(kinds: Record<string, number>, limit = 6): string {
+  const sorted = Object.entries(kinds).sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0));
+  const shown = sorted.slice(0, limit).map(([k, n]) => `${k} ${n}`);
+  if (sorted.length > limit) shown.push(`${sorted.length - limit} more kinds`);
+  return shown.join(", ");
+}
+
+/**
+ * When a report scored nothing although its input held something — pods only in system
+ * namespaces, workloads without containers, objects analyze does not read — a gate has nothing
+ * to judge and must not pass (decision 0014: exit 2). `filters` as describeFilters gives them,
+ * "" when none; `input` names the files read (offline); undefined when something was scored or
+ * there was nothing at all to miss.
+ */
+export function describeNothingScored(report: ScoredNothing, filters: string, input?: string): EmptyScopeVerdict | undefined {
+  if (report.tally.pods > 0) return undefined;
+  const s = report.skipped;
+  const reasons: string[] = [];
+  if (s.systemNamespace > 0) reasons.push(`${s.systemNamespace} pod(s) in system namespaces (kube-*, *-system, ${NAMED_SYSTEM_NAMESPACES.join(", ")}), which analyze never scores`);
+  if (s.incomplete > 0) reasons.push(`${s.incomplete} pod(s) or controller(s) without containers`);
+  if (report.ignoredObjects > 0) reasons.push(`${report.ignoredObjects} object(s) that are no pod or pod controller (${describeIgnoredKinds(report.ignoredKinds)})`);
+  if (reasons.length === 0) return undefined;
+  const hint = s.systemNamespace > 0
+    ? "analyze judges application namespaces: choose one with -n, or leave -n out"
+    : "give -f the pods and pod controllers (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, DeploymentConfig) to judge";
+  return { refuse: true, hint, message: visibleLine(`${filters ? `${filters} left nothing` : "nothing"} to score${input ? ` in ${input}` : ""}: ${reasons.join("; ")}`) };
 }

@@ -6,6 +6,7 @@
  */
 import { CHECK_BY_ID, type CheckId } from "../checks/registry.ts";
 import type { AnalysisReport, LocatedFinding, WorkloadResult } from "./build-report.ts";
+import { describeIgnoredKinds } from "./describe-empty-scope.ts";
 import { visibleLine } from "./visible-text.ts";
 
 /** The reference's block (§1.4), followed by its blank line. */
@@ -63,8 +64,11 @@ function renderDetails(report: AnalysisReport): string[] {
     s.terminating ? `${s.terminating} terminating` : "",
     s.systemNamespace ? `${s.systemNamespace} in system namespaces` : "",
     s.filtered ? `${s.filtered} filtered out` : "",
+    s.incomplete ? `${s.incomplete} without containers` : "",
   ].filter((x) => x !== "");
   if (skipped.length) lines.push(`Not scored                 : ${skipped.join(", ")}`);
+  // Kinds analyze does not read (an Argo Rollout, a PodTemplate) must not vanish without a word.
+  if (report.ignoredObjects > 0) lines.push(`Ignored                    : ${report.ignoredObjects} objects (${visibleLine(describeIgnoredKinds(report.ignoredKinds))}): not pods or pod controllers`);
   lines.push(`Checks                     : ${report.checks.join(", ") || "none"} (${visibleLine(report.source)})`);
   return lines;
 }

@@ -34,6 +34,9 @@ export function reportDocument(report: AnalysisReport) {
     },
     skipped: report.skipped,
     ignoredObjects: report.ignoredObjects,
+    ignoredKinds: report.ignoredKinds,
+    incomplete: report.incomplete,
+    exemptionWarnings: report.exemptionWarnings,
     representedTemplates: report.representedTemplates,
     namespaces: report.namespaces.map((n) => ({
       namespace: n.namespace,

@@ -53,6 +53,29 @@ export function parseExemption(annotations: unknown): Exemption | undefined {
   return { all, checks, reason: typeof reason === "string" && reason !== "" ? reason : undefined, unknown };
 }
 
+/**
+ * What in an object's exemption annotations cannot mean what its author wanted, one message
+ * each: a value that is not a string (`exempt: true` unquoted is a YAML boolean; the API server
+ * refuses it, and it is not honoured here) and exempt-checks entries that name no check (a
+ * typo such as `missing_livness` would otherwise leave the check scored without a word).
+ */
+export function lintExemptionAnnotations(annotations: unknown): string[] {
+  const map = asRecord(annotations);
+  if (!map) return [];
+  const problems: string[] = [];
+  for (const key of [EXEMPT_ANNOTATION, EXEMPT_CHECKS_ANNOTATION, EXEMPT_REASON_ANNOTATION]) {
+    const value = map[key];
+    if (value === undefined || typeof value === "string") continue;
+    const shown = typeof value === "object" ? JSON.stringify(value) : String(value);
+    problems.push(`annotation ${key}: ${shown} is not a string, so it is not honoured (annotation values must be strings, kubectl refuses others): quote it, e.g. "${shown}"`);
+  }
+  const unknown = parseExemption(map)?.unknown ?? [];
+  if (unknown.length > 0) {
+    problems.push(`annotation ${EXEMPT_CHECKS_ANNOTATION} names no check: ${unknown.map((u) => JSON.stringify(u)).join(", ")} (known: ${CHECKS.map((c) => c.id).join(", ")})`);
+  }
+  return problems;
+}
+
 /** The union of several exemptions (pod and workload); undefined when none applies. */
 export function mergeExemptions(...items: (Exemption | undefined)[]): Exemption | undefined {
   const present = items.filter((e): e is Exemption => e !== undefined);

@@ -186,14 +186,31 @@ function itemKindOf(listKind: unknown, item: Record<string, unknown>): string | 
   return Array.isArray(spec?.containers) ? "Pod" : undefined;
 }
 
-function unwrap(value: unknown, file: string, line: number | undefined, out: SourcedObject[], depth = 0, itemLines?: readonly number[]): void {
+/** A document (or an element of a top-level sequence) that is not an object: a scalar such as `oops`. */
+export interface NonObjectDocument {
+  file: string;
+  line: number | undefined;
+  /** `the string "oops"`, `number 3`. */
+  value: string;
+}
+
+function describeScalar(value: unknown): string {
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function unwrap(value: unknown, file: string, line: number | undefined, out: SourcedObject[], depth = 0, itemLines?: readonly number[], notObjects?: NonObjectDocument[]): void {
   if (depth > 4) return;
   if (Array.isArray(value)) {
-    for (const v of value) unwrap(v, file, line, out, depth + 1);
+    for (const v of value) unwrap(v, file, line, out, depth + 1, undefined, notObjects);
     return;
   }
   const rec = asRecord(value);
-  if (!rec) return;
+  if (!rec) {
+    // An empty document (`---` alone, comments only) is nothing; a scalar is something that was not read.
+    if (value !== null && value !== undefined) notObjects?.push({ file, line, value: describeScalar(value) });
+    return;
+  }
   if (Array.isArray(rec.items) && (typeof rec.kind !== "string" || rec.kind.endsWith("List"))) {
     // Each item at its own line when the scan found exactly one per item, else at the List's.
     const lines = itemLines?.length === rec.items.length ? itemLines : undefined;
@@ -223,9 +240,12 @@ function unwrap(value: unknown, file: string, line: number | undefined, out: Sou
   out.push({ object: rec as KubeObjectLike, file, line });
 }
 
-/** Parses one input's text into objects; throws an INPUT error naming `file:line:column`. */
-export function parseManifests(text: string, file: string): SourcedObject[] {
+/**
+ * Parses one input's text into objects; throws an INPUT error naming `file:line:column`.
+ * Documents that are no object (scalars) are left out, and added to `notObjects` when given.
+ */
+export function parseManifests(text: string, file: string, notObjects?: NonObjectDocument[]): SourcedObject[] {
   const out: SourcedObject[] = [];
-  for (const doc of parseDocuments(text, file)) unwrap(doc.value, file, doc.line, out, 0, doc.itemLines);
+  for (const doc of parseDocuments(text, file)) unwrap(doc.value, file, doc.line, out, 0, doc.itemLines, notObjects);
   return out;
 }

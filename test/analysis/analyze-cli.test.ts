@@ -32,7 +32,7 @@ describe("analyze -f", () => {
   test("stdin without workloads is named <stdin> in the warning, as in every other message", () => {
     const { code, stderr } = runBinary(["analyze", "-f", "-"], { stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n" });
     expect(code).toBe(0);
-    expect(stderr).toContain("no pods or pod controllers found in <stdin> (1 other objects)");
+    expect(stderr).toContain("nothing to score in <stdin>: 1 object(s) that are no pod or pod controller (ConfigMap 1)");
   });
 
   test("repeated -f and a directory read every file; - reads stdin", () => {

@@ -95,7 +95,7 @@ describe("analyzeObjects", () => {
     ]);
     const all = analyzeObjects(objects, options());
     expect(all.tally.pods).toBe(2);
-    expect(all.skipped).toEqual({ succeeded: 1, evicted: 1, terminating: 1, systemNamespace: 1, filtered: 0 });
+    expect(all.skipped).toEqual({ succeeded: 1, evicted: 1, terminating: 1, systemNamespace: 1, filtered: 0, incomplete: 0 });
     expect(analyzeObjects(objects, options({ namespaces: new Set(["dev"]) })).tally.pods).toBe(1);
     expect(analyzeObjects(objects, options({ excludeNamespaces: new Set(["shop"]) })).tally.pods).toBe(1);
     const labelled = sourced([{ ...makePod({ name: "l" }), metadata: { name: "l", labels: { app: "web" } } }, makePod({ name: "m" })]);

@@ -50,10 +50,10 @@ describe("filteredToNothing", () => {
 });
 
 describe("analyze -n <typo>", () => {
-  test("with --min-score and --fail-on: exit 2, the report still printed, the reason on stderr", () => {
+  test("with --min-score and --fail-on: exit 2, no report on stdout (no 100/100 Healthy beside the refusal), the reason on stderr", () => {
     const { code, stdout, stderr } = runBinary(["analyze", "-f", SNAPSHOT, "-n", "shopp", "--min-score", "95", "--fail-on", "low"]);
     expect(code).toBe(2);
-    expect(stdout).toContain("Not scored                 : 23 filtered out");
+    expect(stdout).toBe("");
     expect(stderr).toContain(`error: --fail-on low and --min-score 95 judged nothing: -n shopp left nothing to score: all 23 pods and pod controllers were filtered out (namespaces present: ${NAMESPACES})`);
   });
 

@@ -54,10 +54,10 @@ afterAll(() => emu.stop());
 const kd = (...args: string[]) => runBinaryAsync(["--kubeconfig", kubeconfig, ...args]);
 
 describe("analyze live, -n or -l selecting no pods", () => {
-  test("a mistyped -n with --min-score: exit 2, the report still printed, the namespace named as not found", async () => {
+  test("a mistyped -n with --min-score: exit 2, no report on stdout, the namespace named as not found", async () => {
     const r = await kd("analyze", "-n", "shopp", "--min-score", "95");
     expect(r.code).toBe(2);
-    expect(r.stdout.startsWith("===== DevOps Governance Summary =====")).toBe(true);
+    expect(r.stdout).toBe("");
     expect(r.stderr).toContain('error: --min-score 95 judged nothing: -n shopp left nothing to score: namespace "shopp" not found');
     expect(r.stderr).toContain("kubectl get namespaces");
   });
@@ -86,6 +86,17 @@ describe("analyze live, -n or -l selecting no pods", () => {
     const selected = await kd("analyze", "-n", "quiet", "-l", "app=web", "--min-score", "95");
     expect(selected.code).toBe(0);
     expect(selected.stderr).toContain('-n quiet -l app=web found nothing to score: namespace "quiet" has no pods');
+  });
+
+  test("a system namespace: its pods are listed but never scored, so a gate judged nothing (exit 2, no report); without one, a warning", async () => {
+    const gated = await kd("analyze", "-n", "kube-system", "--fail-on", "low");
+    expect(gated.code).toBe(2);
+    expect(gated.stdout).toBe("");
+    expect(gated.stderr).toContain("error: --fail-on low judged nothing: -n kube-system left nothing to score: 2 pod(s) in system namespaces (kube-*, *-system,");
+    const plain = await kd("analyze", "-n", "kube-system", "-o", "json");
+    expect(plain.code).toBe(0);
+    expect(JSON.parse(plain.stdout).skipped.systemNamespace).toBe(2);
+    expect(plain.stderr).toContain("which analyze never scores");
   });
 
   test("an existing namespace with pods: gates judge as before, no warning", async () => {
