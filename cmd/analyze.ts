@@ -212,7 +212,7 @@ export default defineCommand({
     // A refused gate says it in its error; anything else about an empty selection is a warning.
     if (verdict && !(verdict.refuse && gated)) cliRuntime().logger.warn(verdict.message);
     // A gate that judged nothing prints no report: a CI log must not show "100/100 Healthy" beside exit 2.
-    if (!(verdict?.refuse && gated)) cliRuntime().out(renderReport(report, flags.format, { top: flags.top }));
+    if (!(verdict?.refuse && gated)) cliRuntime().out(renderReport(report, flags.format, { top: flags.top, cwd: process.cwd() }));
     enforceGates(report, {
       failOn: flags.failOn,
       minScore: flags.minScore,

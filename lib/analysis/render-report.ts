@@ -21,7 +21,7 @@ export const OUTPUT_FORMATS = ["table", "json", "yaml", "sarif", "junit", "polic
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** The report in the requested format, newline-terminated. */
-export function renderReport(report: AnalysisReport, format: OutputFormat, options: { top?: number } = {}): string {
+export function renderReport(report: AnalysisReport, format: OutputFormat, options: { top?: number; cwd?: string } = {}): string {
   switch (format) {
     case "table":
       return renderTable(report, options.top);
@@ -30,7 +30,7 @@ export function renderReport(report: AnalysisReport, format: OutputFormat, optio
     case "yaml":
       return stringifyYaml(reportDocument(report));
     case "sarif":
-      return `${JSON.stringify(renderSarif(report), null, 2)}\n`;
+      return `${JSON.stringify(renderSarif(report, options.cwd), null, 2)}\n`;
     case "junit":
       return renderJunit(report);
     case "policyreport":
