@@ -1,6 +1,6 @@
 /**
  * @module
- * The structural check offline input gets before it is scored (decision 0031): the path from a
+ * The structural check offline input gets before it is scored (decision 0032): the path from a
  * Pod or pod controller to its containers must have the types Kubernetes gives it, and a unit
  * must have containers to be scored. Not an OpenAPI validation: only what scoring reads.
  */

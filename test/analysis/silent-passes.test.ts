@@ -1,5 +1,5 @@
 /**
- * What used to pass a gate silently (decision 0031): malformed workloads are INPUT errors naming
+ * What used to pass a gate silently (decision 0032): malformed workloads are INPUT errors naming
  * file:line and field path; workloads without containers, objects analyze does not read and pods
  * only in system namespaces are said so, and a gate over nothing else exits 2 with no report on
  * stdout; exemption annotations that cannot work are warned about. Pure first, then the binary.
