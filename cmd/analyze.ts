@@ -206,7 +206,7 @@ export default defineCommand({
     const anyFilter = Boolean(a.namespace || a.selector) || excluded.length > 0;
     const verdict: EmptyScopeVerdict | undefined = empty
       ? describeEmptyScope(empty, anyFilter ? filters : "")
-      : filteredToNothing(report) ? { refuse: true, message: describeFilteredToNothing(report, filters) } : describeNothingScored(report, anyFilter ? filters : "", files.length > 0 ? describeInputs(files) : undefined);
+      : filteredToNothing(report) ? { refuse: true, message: describeFilteredToNothing(report, filters) } : describeNothingScored(report, anyFilter ? filters : "", files.length > 0 ? describeInputs(files) : undefined, { wholeCluster: files.length === 0 && !anyFilter });
     const gated = describeGates(flags) !== "";
     warnNotes(report);
     // A refused gate says it in its error; anything else about an empty selection is a warning.

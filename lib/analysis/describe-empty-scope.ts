@@ -64,16 +64,22 @@ export function describeIgnoredKinds(kinds: Record<string, number>, limit = 6): 
  * namespaces, workloads without containers, objects analyze does not read — a gate has nothing
  * to judge and must not pass (decision 0014: exit 2). `filters` as describeFilters gives them,
  * "" when none; `input` names the files read (offline); undefined when something was scored or
- * there was nothing at all to miss.
+ * there was nothing at all to miss. `wholeCluster` (live, no filter): a cluster whose only pods
+ * are the system's is a cluster without workloads yet, which 0014 lets a gate judge (a pipeline
+ * that gates before its first deploy): a warning, not a refusal.
  */
-export function describeNothingScored(report: ScoredNothing, filters: string, input?: string): EmptyScopeVerdict | undefined {
+export function describeNothingScored(report: ScoredNothing, filters: string, input?: string, options: { wholeCluster?: boolean } = {}): EmptyScopeVerdict | undefined {
   if (report.tally.pods > 0) return undefined;
   const s = report.skipped;
+  const system = `${s.systemNamespace} pod(s) in system namespaces (kube-*, *-system, ${NAMED_SYSTEM_NAMESPACES.join(", ")}), which analyze never scores`;
   const reasons: string[] = [];
-  if (s.systemNamespace > 0) reasons.push(`${s.systemNamespace} pod(s) in system namespaces (kube-*, *-system, ${NAMED_SYSTEM_NAMESPACES.join(", ")}), which analyze never scores`);
+  if (s.systemNamespace > 0) reasons.push(system);
   if (s.incomplete > 0) reasons.push(`${s.incomplete} pod(s) or controller(s) without containers`);
   if (report.ignoredObjects > 0) reasons.push(`${report.ignoredObjects} object(s) that are no pod or pod controller (${describeIgnoredKinds(report.ignoredKinds)})`);
   if (reasons.length === 0) return undefined;
+  if (options.wholeCluster && reasons.length === 1 && s.systemNamespace > 0) {
+    return { refuse: false, message: visibleLine(`found nothing to score: the cluster's only pods are ${system}`) };
+  }
   const hint = s.systemNamespace > 0
     ? "analyze judges application namespaces: choose one with -n, or leave -n out"
     : "give -f the pods and pod controllers (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, DeploymentConfig) to judge";

@@ -143,6 +143,16 @@ describe("describeNothingScored", () => {
     expect(describeNothingScored(base, "")).toBeUndefined();
     expect(describeNothingScored({ ...base, skipped: { ...base.skipped, succeeded: 2 } }, "")).toBeUndefined();
   });
+
+  test("live over the whole cluster, system pods alone are a cluster without workloads yet: a warning, the gate judges it (0014)", () => {
+    const systemOnly = { ...base, skipped: { ...base.skipped, systemNamespace: 9 } };
+    expect(describeNothingScored(systemOnly, "", undefined, { wholeCluster: true })).toEqual({
+      refuse: false,
+      message: "found nothing to score: the cluster's only pods are 9 pod(s) in system namespaces (kube-*, *-system, cert-manager, istio-system, monitoring, observability, argocd), which analyze never scores",
+    });
+    expect(describeNothingScored(systemOnly, "-n kube-system", undefined, { wholeCluster: false })?.refuse).toBe(true);
+    expect(describeNothingScored(systemOnly, "", "dump.yaml")?.refuse).toBe(true); // offline: the input given held only system pods
+  });
 });
 
 describe("the binary", () => {
