@@ -122,7 +122,8 @@ export default defineCommand({
     const policies: NamedPolicy[] = [];
     for (const file of files) policies.push(...(await policiesFromFile(file)));
     const given = collectFlagValues(rawArgs, ["--bundle"]);
-    for (const name of given) if (!findBundle(name)) throw new KubeDevopsError("INPUT", `Unknown bundle '${name}'. Use 'policy bundle-list' to see available bundles.`);
+    // the reference's message; a usage error (exit 2) like every other unknown bundle name (decision 0031)
+    for (const name of given) if (!findBundle(name)) throw usageError(`Unknown bundle '${name}'. Use 'policy bundle-list' to see available bundles.`);
     const selection = selectChecks(given.length === 0 && files.length === 0 ? ["baseline"] : given, policies);
     // The reference's JSON names its one bundle; kept whenever the checks are exactly one bundle.
     const bundle = policies.length === 0 && selection.bundles.length === 1 ? selection.bundles[0] : undefined;

@@ -4,6 +4,7 @@
  * YAML (no server-set fields, sorted, stable key order) for a Git repository.
  * With none to export, stdout stays empty and a note goes to stderr.
  */
+import { lookupNamespace } from "../lib/cli/lookup-namespace.ts";
 import { defineCommand } from "citty";
 import { toYaml } from "../gen/to-yaml.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
@@ -28,7 +29,9 @@ export default defineCommand({
     const namespace = args["all-namespaces"] ? undefined : (args.namespace ?? contextNamespace);
     const { items } = await client.listAll<PolicyLike>(DEVOPS_POLICIES, { namespace });
     if (items.length === 0) {
-      logger.info(namespace ? `No DevOpsPolicies found in namespace '${namespace}'` : "No DevOpsPolicies found in any namespace");
+      // as kubectl and `list pods`: nothing found is not an error, but a -n that names no namespace is said on stderr
+      if (namespace && args.namespace && (await lookupNamespace(client, namespace)).kind === "missing") logger.warn(`No DevOpsPolicies found in ${namespace} namespace: namespace "${namespace}" not found`);
+      else logger.info(namespace ? `No DevOpsPolicies found in namespace '${namespace}'` : "No DevOpsPolicies found in any namespace");
       return;
     }
     const exportedAt = args.stamp ? new Date().toISOString() : undefined;

@@ -6,9 +6,9 @@
  * then the namespace itself.
  */
 import type { EmptyLiveScope } from "../analysis/describe-empty-scope.ts";
-import { isForbidden, isNotFound } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { NAMESPACES, PODS } from "../kube/resources.ts";
+import { PODS } from "../kube/resources.ts";
+import { lookupNamespace } from "./lookup-namespace.ts";
 import type { LiveScope } from "./live-objects.ts";
 
 /** Asks the server why `scope` listed no pods (call it only then). */
@@ -19,12 +19,7 @@ export async function explainEmptyLiveScope(client: KubeClient, scope: LiveScope
     if (page.items.length > 0) return { kind: "unselected", namespace: scope.namespace };
   }
   if (scope.namespace === undefined) return { kind: "empty", namespace: undefined };
-  try {
-    await client.get(NAMESPACES, scope.namespace, { signal: scope.signal });
-    return { kind: "empty", namespace: scope.namespace };
-  } catch (err) {
-    if (isNotFound(err)) return { kind: "missing", namespace: scope.namespace };
-    if (isForbidden(err)) return { kind: "unknown", namespace: scope.namespace, reason: err.message };
-    throw err;
-  }
+  const found = await lookupNamespace(client, scope.namespace, scope.signal);
+  if (found.kind === "unknown") return { kind: "unknown", namespace: scope.namespace, reason: found.reason };
+  return { kind: found.kind === "missing" ? "missing" : "empty", namespace: scope.namespace };
 }

@@ -11,9 +11,9 @@ import { NAMESPACES } from "../kube/resources.ts";
 export type NamespaceLookup = { kind: "found" } | { kind: "missing" } | { kind: "unknown"; reason: string };
 
 /** GETs the namespace; any error but 404 and 403 propagates. */
-export async function lookupNamespace(client: KubeClient, namespace: string): Promise<NamespaceLookup> {
+export async function lookupNamespace(client: KubeClient, namespace: string, signal?: AbortSignal): Promise<NamespaceLookup> {
   try {
-    await client.get(NAMESPACES, namespace);
+    await client.get(NAMESPACES, namespace, signal ? { signal } : {});
     return { kind: "found" };
   } catch (err) {
     if (isNotFound(err)) return { kind: "missing" };

@@ -60,6 +60,12 @@ describe("policy export", () => {
     expect(stdout).toBe("");
     expect(stderr).toContain("No DevOpsPolicies found in namespace 'empty'");
   });
+
+  test("a namespace that does not exist: empty stdout, exit 0 as kubectl, and stderr says the namespace is not there", async () => {
+    const { code, stdout, stderr } = await kd(["policy", "export", "-n", "emtpy"]);
+    expect({ code, stdout }).toEqual({ code: 0, stdout: "" });
+    expect(stderr).toContain('No DevOpsPolicies found in emtpy namespace: namespace "emtpy" not found');
+  });
 });
 
 describe("policy import and diff", () => {

@@ -240,9 +240,9 @@ describe("multi-cluster", () => {
     expect(none.stderr).toContain("No clusters could be analyzed (west)");
   });
 
-  test("an unknown bundle gets the reference's message and exit 1", async () => {
+  test("an unknown bundle gets the reference's message and exit 2, a usage error like every unknown bundle name", async () => {
     const { code, stderr } = await kd(["multi-cluster", "analyze", "--bundle", "strictest"]);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toContain("Unknown bundle 'strictest'. Use 'policy bundle-list' to see available bundles.");
   });
 
