@@ -11,6 +11,7 @@ import { DEVOPS_POLICIES, PODS, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { PodLike } from "../k8s-objects.ts";
 import type { Logger } from "../log.ts";
+import { PolicyEvents } from "./events.ts";
 import { PrunedStatusFields } from "./pruned-status.ts";
 import { AuditState } from "./audit-writer.ts";
 import type { OperatorMetrics } from "./metrics.ts";
@@ -68,6 +69,8 @@ export class PolicyOperator {
   private readonly policiesByNamespace = new Map<string, Set<string>>();
   private readonly pods = new PodIndex();
   private readonly failures = new Map<string, number>();
+  /** Events with repeats folded (one per policy and message, count bumped). */
+  private readonly events: PolicyEvents;
   /** The missing CRD was reported since the policy watch last synced. */
   private crdAbsentReported = false;
   private readonly audit = new AuditState();
@@ -77,6 +80,7 @@ export class PolicyOperator {
 
   constructor(private readonly deps: OperatorDeps) {
     this.queue = new WorkQueue(deps.clock);
+    this.events = new PolicyEvents(deps);
   }
 
   /** Ready while leading: both watches synced and healthy, and the queue running. */
@@ -172,6 +176,7 @@ export class PolicyOperator {
         podsIn: (ns) => this.pods.podsIn(ns),
         audit: this.audit,
         prunedStatus: this.prunedStatus,
+        events: this.events,
       });
       this.failures.delete(key);
       if ("requeueAfterMs" in result) this.queue.schedule(key, result.requeueAfterMs);

@@ -17,7 +17,7 @@ import { checkPolicySpec } from "../policy/parse-policy.ts";
 import type { DevOpsPolicySpec, DevOpsPolicyStatus } from "../policy/schema.ts";
 import { recordAudit, type AuditState } from "./audit-writer.ts";
 import { evaluatePolicy, type PolicyEvaluation } from "./evaluate-policy.ts";
-import { emitPolicyEvent } from "./events.ts";
+import { emitPolicyEvent, type PolicyEvents } from "./events.ts";
 import { planFinalizer, removeFinalizerPatch, type JsonPatchOp } from "./finalizer.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import type { PrunedStatusFields } from "./pruned-status.ts";
@@ -55,6 +55,8 @@ export interface ReconcileDeps {
   reports?: ReportStep | undefined;
   /** Status fields an older installed CRD prunes (shared across policies; lib/operator/pruned-status.ts). */
   prunedStatus?: PrunedStatusFields | undefined;
+  /** Writes Events with repeats folded into one (lib/operator/events.ts); plain creates without it. */
+  events?: PolicyEvents | undefined;
 }
 
 /** The reports seam (lib/operator/report-writer.ts `ReportWriter`). */
