@@ -12,6 +12,7 @@ import { CHECKS, isCheckId, type CheckId } from "./registry.ts";
 export const EXEMPT_ANNOTATION = "devops.stochastic.io/exempt";
 export const EXEMPT_CHECKS_ANNOTATION = "devops.stochastic.io/exempt-checks";
 export const EXEMPT_REASON_ANNOTATION = "devops.stochastic.io/exempt-reason";
+const KNOWN_KEYS: ReadonlySet<string> = new Set([EXEMPT_ANNOTATION, EXEMPT_CHECKS_ANNOTATION, EXEMPT_REASON_ANNOTATION]);
 
 export interface Exemption {
   /** Every check is exempt. */
@@ -63,11 +64,17 @@ export function lintExemptionAnnotations(annotations: unknown): string[] {
   const map = asRecord(annotations);
   if (!map) return [];
   const problems: string[] = [];
-  for (const key of [EXEMPT_ANNOTATION, EXEMPT_CHECKS_ANNOTATION, EXEMPT_REASON_ANNOTATION]) {
+  for (const key of KNOWN_KEYS) {
     const value = map[key];
     if (value === undefined || typeof value === "string") continue;
     const shown = typeof value === "object" ? JSON.stringify(value) : String(value);
     problems.push(`annotation ${key}: ${shown} is not a string, so it is not honoured (annotation values must be strings, kubectl refuses others): quote it, e.g. "${shown}"`);
+  }
+  // a misspelt key (`exempt-check`, `exempt_checks`) is read by nothing: the checks stay on without a word
+  for (const key of Object.keys(map)) {
+    if (key.startsWith(EXEMPT_ANNOTATION) && !KNOWN_KEYS.has(key)) {
+      problems.push(`annotation ${key} is not one kube-devops reads, so it exempts nothing (known: ${[...KNOWN_KEYS].join(", ")})`);
+    }
   }
   const unknown = parseExemption(map)?.unknown ?? [];
   if (unknown.length > 0) {

@@ -123,6 +123,12 @@ describe("lintExemptionAnnotations", () => {
     expect(lintExemptionAnnotations({ "devops.stochastic.io/exempt": "true", "devops.stochastic.io/exempt-checks": "latest_tag,missingLiveness" })).toEqual([]);
     expect(lintExemptionAnnotations(undefined)).toEqual([]);
   });
+
+  test("a misspelt exemption key is named: nothing reads it, so nothing is exempted", () => {
+    expect(lintExemptionAnnotations({ "devops.stochastic.io/exempt-check": "latest_tag", "devops.stochastic.io/exempt-reason": "vendor image", "app.kubernetes.io/name": "web" })).toEqual([
+      "annotation devops.stochastic.io/exempt-check is not one kube-devops reads, so it exempts nothing (known: devops.stochastic.io/exempt, devops.stochastic.io/exempt-checks, devops.stochastic.io/exempt-reason)",
+    ]);
+  });
 });
 
 describe("describeNothingScored", () => {
