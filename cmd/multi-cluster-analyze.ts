@@ -151,7 +151,10 @@ export default defineCommand({
       if (args["per-cluster"]) out(renderPerClusterTable(results) + renderSeverityTable(results));
       out(renderSeverityLine(aggregate) + renderAggregateLine(aggregate));
     } else {
-      const doc = { ...(bundle ? { bundle } : {}), checks: selection.source, clusters: results, aggregate };
+      // a context left out as a second way into an analyzed cluster is named in the document too:
+      // a fleet report read later, without stderr, would otherwise look one cluster short
+      const skipped = sameCluster.map((s) => ({ context: s.skipped, sameClusterAs: s.kept, server: s.server }));
+      const doc = { ...(bundle ? { bundle } : {}), checks: selection.source, clusters: results, ...(skipped.length ? { skippedContexts: skipped } : {}), aggregate };
       out(args.output === "json" ? `${JSON.stringify(doc, null, 2)}\n` : stringifyYaml(doc));
     }
     if (failed.length === results.length) throw new KubeDevopsError("UNREACHABLE", `No clusters could be analyzed (${failed.map((f) => f.context).join(", ")})`);

@@ -17,6 +17,7 @@ const kd = (args: string[]) => runBinaryAsync([...args, "--kubeconfig", kubeconf
 
 interface Doc {
   clusters: Array<{ context: string; pods: number }>;
+  skippedContexts?: Array<{ context: string; sameClusterAs: string; server: string }>;
   aggregate: { pods: number; violations: number };
 }
 
@@ -42,6 +43,8 @@ describe("multi-cluster analyze: one cluster, counted once", () => {
     expect(doc.clusters.map((c) => c.context)).toEqual(["emulator"]);
     expect(doc.aggregate.pods).toBe(2);
     expect(stderr).toContain("contexts emulator and emulator-cert point at the same cluster");
+    // the report itself says which context was left out and why, for a reader without stderr
+    expect(doc.skippedContexts).toEqual([{ context: "emulator-cert", sameClusterAs: "emulator", server: emu.url }]);
   });
 
   test("the same holds when both are named; the table says one cluster", async () => {
@@ -60,6 +63,7 @@ describe("multi-cluster analyze: one cluster, counted once", () => {
     expect(doc.clusters).toHaveLength(1);
     expect(doc.aggregate.pods).toBe(2);
     expect(stderr).toContain("--contexts names emulator more than once");
+    expect(doc.skippedContexts).toBeUndefined(); // a repeated name is not a second context
   });
 
   test("an empty --contexts is a usage error, not every context", async () => {
