@@ -9,12 +9,14 @@
  * compare-and-patch with a resourceVersion `test`). It repairs a bundle that *lacks* a certificate
  * this replica must publish, never one that merely has more, so replicas whose views differ during
  * a rotation cannot undo each other; and repairs in a row (someone keeps resetting it) slow down.
+ * A configuration that calls another install's Service is never repaired, only reported (decision 0035).
  */
 import type { KubeClient } from "../kube/client.ts";
 import { systemClock, type Clock } from "../kube/clock.ts";
 import { listWatch, type ListWatchEvent } from "../kube/list-watch.ts";
 import { VALIDATING_WEBHOOK_CONFIGURATIONS } from "../kube/resources.ts";
 import type { Logger } from "../log.ts";
+import { foreignWebhookService } from "../install/foreign-install.ts";
 import { configurationCarries, ownCaBundles, type ServiceRef } from "./published-bundle.ts";
 
 /** How repairs in a row are spaced: the first at once, then base, 2·base, … up to max, until quiet for `quietMs`. */
@@ -37,6 +39,8 @@ export interface CaBundleWatchOptions {
   logger: Logger;
   /** The PEM bundle this replica publishes now; undefined before its first check. */
   desired: () => string | undefined;
+  /** Told, on every version seen, the Service of another install the configuration calls instead of ours (undefined: ours). */
+  onOwner?: (owner: ServiceRef | undefined) => void;
   /** Brings the configuration up to date (the manager's check); may throw. */
   repair: () => Promise<void>;
   pacing?: RepairPacing;
@@ -59,7 +63,7 @@ function message(err: unknown): string {
 }
 
 /** What the watch keeps of the configuration. */
-type Seen = { resourceVersion: string; bundles: string[] };
+type Seen = { resourceVersion: string; bundles: string[]; owner: ServiceRef | undefined };
 
 /** Creates the watch (call `start`). */
 export function watchCaBundle(options: CaBundleWatchOptions): CaBundleWatch {
@@ -121,12 +125,14 @@ export function watchCaBundle(options: CaBundleWatchOptions): CaBundleWatch {
     client: options.client,
     type: VALIDATING_WEBHOOK_CONFIGURATIONS,
     fieldSelector: `metadata.name=${name}`,
-    project: (obj) => ({ resourceVersion: obj.metadata?.resourceVersion ?? "", bundles: ownCaBundles(obj, options.service) }),
+    project: (obj) => ({ resourceVersion: obj.metadata?.resourceVersion ?? "", bundles: ownCaBundles(obj, options.service), owner: foreignWebhookService(obj, options.service) }),
     onEvent(event: ListWatchEvent<Seen>) {
       switch (event.type) {
         case "added":
         case "modified":
           published = event.value.bundles;
+          // another install's configuration has none of our webhooks, so nothing is repaired: only said
+          options.onOwner?.(event.value.owner);
           // one line per version seen, with the verdict: what an operator (and the tests) can follow
           logger.debug("webhook configuration seen", { configuration: name, resourceVersion: event.value.resourceVersion, lacksBundle: needsRepair() });
           schedule();

@@ -7,7 +7,9 @@
  * configuration that was replaced without the bundle (ca-bundle-watch.ts). Checks never
  * overlap. Serving certificates live in memory: the Secret volume, if mounted, is not needed.
  */
+import { installConflictHint } from "../install/foreign-install.ts";
 import type { Logger } from "../log.ts";
+import type { ServiceRef } from "./published-bundle.ts";
 import { watchCaBundle, type RepairPacing } from "./ca-bundle-watch.ts";
 import { ensureCaBundle, ensureWebhookCertificates, type CertificateState, type SelfManagedOptions } from "./self-managed-certs.ts";
 
@@ -48,12 +50,37 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
   const { logger } = options;
   let state: CertificateState | undefined;
   let missingLogged = false;
+  /** The other install's Service the configuration calls, as last reported ("" when it calls ours). */
+  let reportedOwner = "";
+
+  /**
+   * Says once, as an error, that the configuration serves another install (and once when it is
+   * ours again): the watch and the periodic check both call this, each time they look.
+   */
+  function reportOwner(owner: ServiceRef | undefined): void {
+    const key = owner ? `${owner.namespace}/${owner.name}` : "";
+    if (key === reportedOwner) return;
+    const configuration = options.webhookConfigurationName;
+    const ours = `${options.namespace}/${options.serviceName}`;
+    if (owner) {
+      logger.error(`the webhook configuration ${configuration} calls the Service ${key}, not this install's ${ours}: it belongs to the kube-devops install in namespace ${owner.namespace}, so this webhook leaves its caBundle alone and receives no admission requests`, {
+        configuration,
+        service: ours,
+        owner: key,
+        hint: installConflictHint(options.namespace, owner.namespace),
+      });
+    } else if (reportedOwner) {
+      logger.info(`the webhook configuration ${configuration} calls this install's Service ${ours} again`, { configuration, previousOwner: reportedOwner });
+    }
+    reportedOwner = key;
+  }
 
   async function publish(current: CertificateState): Promise<void> {
     const result = await ensureCaBundle(options, current.caBundle);
-    if (result === "updated") logger.info("caBundle of the webhook configuration updated", { configuration: options.webhookConfigurationName });
-    if (result === "missing" && !missingLogged) logger.warn("webhook configuration not found; its caBundle will be set once it exists", { configuration: options.webhookConfigurationName });
-    missingLogged = result === "missing";
+    if (result.outcome === "updated") logger.info("caBundle of the webhook configuration updated", { configuration: options.webhookConfigurationName });
+    if (result.outcome === "missing" && !missingLogged) logger.warn("webhook configuration not found; its caBundle will be set once it exists", { configuration: options.webhookConfigurationName });
+    missingLogged = result.outcome === "missing";
+    if (result.outcome !== "conflict" && result.outcome !== "missing") reportOwner(result.outcome === "foreign" ? result.owner : undefined);
   }
 
   async function check(): Promise<void> {
@@ -113,6 +140,7 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
         service: { name: options.serviceName, namespace: options.namespace },
         logger,
         desired: () => state?.caBundle,
+        onOwner: reportOwner,
         // the whole check, which re-reads the Secret first: a replica that missed a rotation publishes the current bundle, not its stale one
         repair: checkExclusively,
         ...(options.repairPacing ? { pacing: options.repairPacing } : {}),

@@ -14,7 +14,8 @@ import { KubeDevopsError } from "../errors.ts";
 import { caBundleOf, planCertificates, readSecretData, toSecretData, type CertAction, type StoredCertificates } from "./cert-plan.ts";
 import { createCertificateAuthority, describeCertificate, issueServingCertificate, type CertificateInfo } from "./certs.ts";
 import { serviceDnsNames } from "./constants.ts";
-import { isOwnWebhook } from "./published-bundle.ts";
+import { foreignWebhookService } from "../install/foreign-install.ts";
+import { isOwnWebhook, type ServiceRef } from "./published-bundle.ts";
 
 export interface SelfManagedOptions {
   client: KubeClient;
@@ -99,29 +100,38 @@ export async function ensureWebhookCertificates(options: SelfManagedOptions): Pr
 
 type Webhook = { clientConfig?: { service?: { name?: string; namespace?: string }; caBundle?: string } };
 
-/** Sets caBundle on our webhooks in the VWC; "missing" when the VWC does not exist (yet). */
-export async function ensureCaBundle(options: SelfManagedOptions, caBundlePem: string): Promise<"updated" | "unchanged" | "missing" | "conflict"> {
+/**
+ * What `ensureCaBundle` did: "missing" when the VWC does not exist (yet); "foreign" when none of
+ * its webhooks calls our Service but one calls `owner`, another install's (decision 0035): then
+ * nothing is patched, so two installs never fight over the bundle.
+ */
+export type CaBundleOutcome = { outcome: "updated" | "unchanged" | "missing" | "conflict" } | { outcome: "foreign"; owner: ServiceRef };
+
+/** Sets caBundle on our webhooks in the VWC, and only on those. */
+export async function ensureCaBundle(options: SelfManagedOptions, caBundlePem: string): Promise<CaBundleOutcome> {
   let vwc: KubeObject & { webhooks?: Webhook[] };
   try {
     vwc = await options.client.get(VALIDATING_WEBHOOK_CONFIGURATIONS, options.webhookConfigurationName);
   } catch (err) {
-    if (isNotFound(err)) return "missing";
+    if (isNotFound(err)) return { outcome: "missing" };
     throw err;
   }
+  const service = { name: options.serviceName, namespace: options.namespace };
+  const owner = foreignWebhookService(vwc, service);
+  if (owner) return { outcome: "foreign", owner };
   const desired = Buffer.from(caBundlePem, "utf8").toString("base64");
   const ops: Array<{ op: "test" | "add"; path: string; value: unknown }> = [];
-  const service = { name: options.serviceName, namespace: options.namespace };
   (vwc.webhooks ?? []).forEach((hook, i) => {
     if (isOwnWebhook(hook, service) && hook.clientConfig?.caBundle !== desired) {
       ops.push({ op: "add", path: `/webhooks/${i}/clientConfig/caBundle`, value: desired });
     }
   });
-  if (ops.length === 0) return "unchanged";
+  if (ops.length === 0) return { outcome: "unchanged" };
   try {
     await options.client.patch(VALIDATING_WEBHOOK_CONFIGURATIONS, options.webhookConfigurationName, { type: "json", ops: [{ op: "test", path: "/metadata/resourceVersion", value: vwc.metadata?.resourceVersion }, ...ops] });
   } catch (err) {
-    if (isConflict(err) || (err as { httpStatus?: number }).httpStatus === 422) return "conflict"; // changed meanwhile: next round
+    if (isConflict(err) || (err as { httpStatus?: number }).httpStatus === 422) return { outcome: "conflict" }; // changed meanwhile: next round
     throw err;
   }
-  return "updated";
+  return { outcome: "updated" };
 }
