@@ -4,7 +4,8 @@
  * reference's dot-leader lines), then every permission the components need as
  * SelfSubjectAccessReviews of the current identity. Exits 1 — with a hint per
  * failure — when the cluster is unreachable or a permission is missing
- * (the reference exited 0: W-C3).
+ * (the reference exited 0: W-C3), or when kube-devops is installed in another
+ * namespace than -n (its cluster-scoped objects would be taken over: decision 0035).
  */
 import { defineCommand } from "citty";
 import { CERT_MODES } from "../gen/options.ts";
@@ -13,11 +14,19 @@ import { CLI_CLUSTER_ROLE, renderCliGrant, shellWord, subjectOf } from "../lib/c
 import { toYaml } from "../gen/to-yaml.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
+import { describeConflicts, installConflictHint } from "../lib/install/foreign-install.ts";
+import { preflightInstall, type InstallClaims } from "../lib/install/install-preflight.ts";
+import { COMPONENTS } from "../lib/rbac/permissions.ts";
+import { componentName } from "../gen/options.ts";
+import { METRICS_READER } from "../gen/rbac.ts";
 import { createKubeClient, type KubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
 import { NODES, PODS } from "../lib/kube/resources.ts";
 import { REPORTS_SETTINGS, type ReportsSetting } from "../lib/reports/policy-report.ts";
-import { METRICS_AUTH_MODES, parseMetricsAuthMode } from "../lib/webhook/constants.ts";
+import { METRICS_AUTH_MODES, parseMetricsAuthMode, WEBHOOK_SERVICE_NAME } from "../lib/webhook/constants.ts";
+
+/** Every ClusterRoleBinding and the webhook configuration any install writes, whatever its flags. */
+const INSTALL_CLAIMS: InstallClaims = { bindings: [...COMPONENTS.map(componentName), METRICS_READER], webhookConfiguration: WEBHOOK_SERVICE_NAME };
 
 /** `  Label ........ value`: the value starts at column 33, as in the reference. */
 function dots(label: string, value: string): string {
@@ -107,6 +116,20 @@ export default defineCommand({
       out(`${dots("List nodes permission", `FAIL (${errorText(err)}${notNeeded})`)}\n`);
       if (cliChecked) problems.push("cannot list nodes");
     }
+    try {
+      const { conflicts, unreadable } = await preflightInstall(client, INSTALL_CLAIMS, args.namespace);
+      const theirs = [...new Set(conflicts.map((c) => c.namespace))].join(", ");
+      if (conflicts.length > 0) {
+        out(`${dots("Other installs", `CONFLICT (kube-devops is installed in ${theirs})`)}\n    ${describeConflicts(conflicts)} serve ${theirs}, not ${args.namespace}\n    hint: ${installConflictHint(args.namespace, theirs)}\n`);
+        problems.push(`kube-devops is installed in namespace ${theirs}, not ${args.namespace}`);
+      } else if (unreadable.length > 0) {
+        out(`${dots("Other installs", `UNKNOWN (not allowed to get ${unreadable.join(", ")})`)}\n`);
+      } else {
+        out(`${dots("Other installs", "OK (none in another namespace)")}\n`);
+      }
+    } catch (err) {
+      out(`${dots("Other installs", `UNKNOWN (${errorText(err)})`)}\n`);
+    }
     out(`\n  Kubernetes version: ${version.major}.${version.minor} (${version.gitVersion}, context ${kc.getCurrentContext()})\n\n`);
 
     const results = await reviewAccess(client, plannedChecks(components, args.namespace, { reports, selfManagedCertificates: certMode === "self-managed", metricsAuth: metricsAuth === "kubernetes" }));
@@ -131,7 +154,9 @@ export default defineCommand({
       out("\n");
       const onlyCli = components.length === 1 && cliChecked;
       const hint = onlyCli ? "apply the CLI grant above, then run check again" : "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount); for the CLI, apply the grant above";
-      throw new KubeDevopsError("CHECK_FAILED", `check failed: ${problems.join("; ")}`, { hint: cliReadsDenied ? hint : "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount)" });
+      // a conflict alone is not fixed by another identity: its own hint was printed above
+      const conflictOnly = denied.length === 0 && !cliReadsDenied;
+      throw new KubeDevopsError("CHECK_FAILED", `check failed: ${problems.join("; ")}`, { hint: conflictOnly ? "see the Other installs line above" : cliReadsDenied ? hint : "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount)" });
     }
     out("All checks completed.\n");
   },

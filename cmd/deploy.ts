@@ -2,6 +2,8 @@
  * @module
  * `kube-devops deploy generate-all|generate-rbac|generate-deployments`: the manifests that run
  * kube-devops in a cluster, printed as YAML for `kubectl apply -f -` (logs never go to stdout).
+ * Offline, unless --kubeconfig or --context names a cluster: then generate-all and generate-rbac
+ * first refuse (exit 2, nothing printed) to take over an install in another namespace (decision 0035).
  */
 import { defineCommand } from "citty";
 import { parseDeployArgs, rbacArgs, webhookConfigArgs, workloadArgs } from "../gen/deploy-args.ts";
@@ -16,6 +18,10 @@ import { join } from "node:path";
 import type { WebhookTlsFiles } from "../gen/webhook-tls-secret.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { usageError } from "../lib/errors.ts";
+import { installConflictError } from "../lib/install/foreign-install.ts";
+import { claimsOf, preflightInstall } from "../lib/install/install-preflight.ts";
+import { connect } from "../lib/kube/connect.ts";
+import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { CERT_FILES, readTextFile, ROTATION_FILES } from "../lib/webhook/cert-files.ts";
 import { checkServingFiles } from "../lib/webhook/check-serving-files.ts";
 import { WEBHOOK_TIMEOUT_SECONDS } from "../lib/webhook/constants.ts";
@@ -35,6 +41,20 @@ function readWebhookTls(dir: string, namespace: string): WebhookTlsFiles {
   return files;
 }
 
+/**
+ * With a cluster named on the command line, refuses manifests whose ClusterRoleBindings or webhook
+ * configuration would take over an install in another namespace. Without one generating stays
+ * offline (CI, GitOps repositories): a KUBECONFIG in the environment alone is not asked.
+ */
+async function refuseForeignInstall(objects: readonly unknown[], namespace: string): Promise<void> {
+  const { globals, env, logger } = cliRuntime();
+  if (globals.kubeconfig === undefined && globals.context === undefined) return;
+  const { client, contextName } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: CLI_RATE_LIMIT, retry: { maxAttempts: 1 }, timeoutMs: 10_000 });
+  const { conflicts, unreadable } = await preflightInstall(client, claimsOf(objects), namespace);
+  if (conflicts.length > 0) throw installConflictError(conflicts, namespace);
+  if (unreadable.length > 0) logger.warn(`cannot tell whether kube-devops is installed in another namespace of context ${contextName}: not allowed to get ${unreadable.join(", ")}`);
+}
+
 const generateAll = defineCommand({
   meta: { name: "generate-all", description: "Print every manifest: CRDs, RBAC, Services, Deployments, PDBs, webhook configuration (and the Namespace with --create-namespace)" },
   args: {
@@ -43,22 +63,27 @@ const generateAll = defineCommand({
     "create-namespace": { type: "boolean", default: false, description: "Also print the Namespace object" },
     "tls-dir": { type: "string", description: "Use the certificates `webhook cert-generate` wrote (ca-bundle.crt or ca.crt, tls.crt, tls.key; checked: key, CA, Service name, validity): prints the TLS Secret and the caBundle; the webhook serves them as they are (renew: re-run cert-generate)", valueHint: "dir" },
   },
-  run({ args, rawArgs }) {
+  async run({ args, rawArgs }) {
     const options = parseDeployArgs(args, VERSION, collectListFlag(rawArgs, ["--webhook-exclude-namespaces"]));
     if (options.webhook.timeoutSeconds > WEBHOOK_TIMEOUT_SECONDS) {
       cliRuntime().logger.warn(`--webhook-timeout-seconds ${options.webhook.timeoutSeconds} is above ${WEBHOOK_TIMEOUT_SECONDS}: a slow webhook then delays every pod creation that long`);
     }
     if (args["tls-dir"] && options.webhook.certMode === "cert-manager") throw usageError("--tls-dir and --cert-mode cert-manager exclude each other: cert-manager issues the certificate");
     const webhookTls = args["tls-dir"] ? readWebhookTls(args["tls-dir"], options.namespace) : undefined;
-    cliRuntime().out(toYaml(renderDeployManifests(options, { createNamespace: args["create-namespace"], ...(webhookTls ? { webhookTls } : {}) })));
+    const manifests = renderDeployManifests(options, { createNamespace: args["create-namespace"], ...(webhookTls ? { webhookTls } : {}) });
+    await refuseForeignInstall(manifests, options.namespace);
+    cliRuntime().out(toYaml(manifests));
   },
 });
 
 const generateRbac = defineCommand({
   meta: { name: "generate-rbac", description: "Print one ServiceAccount and least-privilege roles per component" },
   args: rbacArgs,
-  run({ args }) {
-    cliRuntime().out(toYaml(renderRbac(parseDeployArgs(args, VERSION))));
+  async run({ args }) {
+    const options = parseDeployArgs(args, VERSION);
+    const rbac = renderRbac(options);
+    await refuseForeignInstall(rbac, options.namespace);
+    cliRuntime().out(toYaml(rbac));
   },
 });
 

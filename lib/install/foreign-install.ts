@@ -67,9 +67,9 @@ export function findInstallConflicts(live: LiveInstallObjects, namespace: string
 /** What to do about an install in `theirs` when this one is (to be) in `ours`. */
 export function installConflictHint(ours: string, theirs: string): string {
   return (
-    `kube-devops runs once per cluster: its ClusterRoleBindings and webhook configuration have fixed names. ` +
-    `Keep the install in ${theirs} (remove the one in ${ours} by deleting its namespace only — never \`deploy generate-all --namespace ${ours} | kubectl delete -f -\`, whose cluster-scoped objects are ${theirs}'s), ` +
-    `or move it: delete the Deployments in ${theirs}, then apply \`kube-devops deploy generate-all --namespace ${ours}\``
+    `kube-devops runs once per cluster (its ClusterRoleBindings and webhook configuration have fixed names). ` +
+    `Keep the install in ${theirs}: remove the one in ${ours} by deleting namespace ${ours} only (not with \`deploy generate-all --namespace ${ours} | kubectl delete -f -\`: the cluster-scoped objects are ${theirs}'s). ` +
+    `Or move it to ${ours}: delete namespace ${theirs}, the kube-devops ClusterRoleBindings and ValidatingWebhookConfiguration (not the CRDs: that deletes every DevOpsPolicy), then apply ${ours}'s manifests`
   );
 }
 

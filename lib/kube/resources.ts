@@ -34,6 +34,7 @@ export const LEASES = rt("coordination.k8s.io", "v1", "leases", "Lease", true);
 export const EVENTS_V1 = rt("events.k8s.io", "v1", "events", "Event", true);
 export const CUSTOM_RESOURCE_DEFINITIONS = rt("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false);
 export const VALIDATING_WEBHOOK_CONFIGURATIONS = rt("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false);
+export const CLUSTER_ROLE_BINDINGS = rt("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false);
 export const POD_DISRUPTION_BUDGETS = rt("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true);
 export const SELF_SUBJECT_ACCESS_REVIEWS = rt("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false);
 export const SELF_SUBJECT_REVIEWS = rt("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false);

@@ -68,7 +68,7 @@ describe("findInstallConflicts and the error", () => {
     expect(exitCodeOf(err)).toBe(2);
     expect(err.message).toBe("kube-devops is already installed in namespace team-a: installing it in team-b would take over ClusterRoleBinding kube-devops-watch (subject team-a/kube-devops-watch), ValidatingWebhookConfiguration kube-devops-webhook (service team-a/kube-devops-webhook) and leave that install without its permissions and admission");
     expect(err.hint).toContain("kube-devops runs once per cluster");
-    expect(err.hint).toContain("Keep the install in team-a (remove the one in team-b by deleting its namespace only");
-    expect(err.hint).toContain("apply `kube-devops deploy generate-all --namespace team-b`");
+    expect(err.hint).toContain("Keep the install in team-a: remove the one in team-b by deleting namespace team-b only");
+    expect(err.hint).toContain("Or move it to team-b: delete namespace team-a, the kube-devops ClusterRoleBindings and ValidatingWebhookConfiguration (not the CRDs");
   });
 });
