@@ -52,6 +52,9 @@ helm install kube-devops ./chart --namespace kube-devops --create-namespace \\
 \`\`\`
 
 The chart never renders a Namespace object: \`--create-namespace\` (or your GitOps tool) owns it.
+kube-devops runs once per cluster: the ClusterRoles, ClusterRoleBindings and webhook configuration
+have fixed names, so Helm refuses a second release in another namespace (its objects carry the
+first release's \`meta.helm.sh/release-namespace\`; decision 0035).
 Upgrade with \`helm upgrade\`; the CRDs are templates (annotated \`helm.sh/resource-policy: keep\`),
 so an upgrade also updates their schemas and an uninstall keeps your DevOpsPolicies. Set
 \`crds.install=false\` when CRDs are managed elsewhere (\`kube-devops crd install\`).
