@@ -93,10 +93,11 @@ export default defineCommand({
     if (ignored.length > 0) logger.warn("ignored without --self-managed: the certificates come from --tls-cert and --tls-key", { flags: ignored });
     const conn = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CONTROLLER_RATE_LIMIT) });
     const cache = createPolicyCache({ client: conn.client, logger, ownNamespace });
-    const metrics = createWebhookMetrics(undefined, { policyCacheAgeSeconds: cache.ageSeconds });
+    const exemptions = args.exemptions !== false;
+    const metrics = createWebhookMetrics(undefined, { policyCacheAgeSeconds: cache.ageSeconds, expectedFindings: () => cache.expectedFindings(exemptions) });
     const metricsAuth = args["metrics-auth"];
     const access = metricsAuth === "kubernetes" ? createMetricsAccess({ client: conn.client, logger, path: METRICS_PATH }) : undefined;
-    const { app, validate } = createWebhookHandlers({ ownNamespace, policiesFor: cache.policiesFor, exemptions: args.exemptions !== false, metrics, logger, readiness: cache.readiness, ...(access ? { metricsAccess: access.check } : {}) });
+    const { app, validate } = createWebhookHandlers({ ownNamespace, policiesFor: cache.policiesFor, exemptions, metrics, logger, readiness: cache.readiness, ...(access ? { metricsAccess: access.check } : {}) });
     const caFile = join(dirname(args["tls-cert"]), "ca.crt");
     await runUntilSignal(
       "webhook",

@@ -7,7 +7,7 @@
  * strictest severity, the policy a warning names, whether some policy denies it. A
  * request then walks its containers once instead of once per policy.
  */
-import type { ContainerCheck } from "../checks/registry.ts";
+import type { CheckId, ContainerCheck } from "../checks/registry.ts";
 import { isAtLeast, maxSeverity } from "../checks/severity.ts";
 import type { Severity } from "../policy/schema.ts";
 import type { AdmissionPolicy } from "./policy-index.ts";
@@ -31,11 +31,18 @@ export interface AdmissionPlan {
   groups: readonly (readonly PlannedCheck[])[];
   /** True when some check can deny (else the old object of an UPDATE need not be read). */
   mayDeny: boolean;
+  /**
+   * The check ids a request may report: any finding can come back as a warning (below the
+   * threshold, audit mode, already there before an UPDATE, a controller's pod) or be exempted.
+   */
+  checkIds: readonly CheckId[];
+  /** The check ids a request may be denied for (some enforce-mode policy rates them at or above its threshold). */
+  denyingIds: readonly CheckId[];
 }
 
 /** Folds `policies` (sorted by name) into a plan. */
 export function compileAdmissionPlan(policies: readonly AdmissionPolicy[]): AdmissionPlan {
-  const byId = new Map<string, PlannedCheck>();
+  const byId = new Map<CheckId, PlannedCheck>();
   const groups: PlannedCheck[][] = [];
   let mayDeny = false;
   for (const policy of policies) {
@@ -56,7 +63,8 @@ export function compileAdmissionPlan(policies: readonly AdmissionPolicy[]): Admi
     }
     if (group.length > 0) groups.push(group);
   }
-  return { groups, mayDeny };
+  const planned = [...byId.values()];
+  return { groups, mayDeny, checkIds: planned.map((p) => p.check.id), denyingIds: planned.filter((p) => p.denies).map((p) => p.check.id) };
 }
 
 const plans = new WeakMap<readonly AdmissionPolicy[], AdmissionPlan>();

@@ -76,6 +76,11 @@ export class PolicyIndex {
     return sorted;
   }
 
+  /** The namespaces that hold at least one policy. */
+  namespaces(): IterableIterator<string> {
+    return this.#byNamespace.keys();
+  }
+
   get size(): number {
     let n = 0;
     for (const names of this.#byNamespace.values()) n += names.size;

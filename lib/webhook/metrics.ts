@@ -7,7 +7,8 @@
  * are counted in plain maps and handed to prom-client when it is scraped: a
  * labelled `inc` hashes its label set on every call, which showed in the
  * webhook's per-request cost; the duration histogram is plain bucket counts for
- * the same reason (duration-histogram.ts).
+ * the same reason (duration-histogram.ts). The finding counters of every namespace
+ * with a policy start at 0 (`expectedFindings`), so rate() sees its first denial.
  */
 import { Counter, Gauge, Registry } from "prom-client";
 import { METRICS } from "../metrics/names.ts";
@@ -42,31 +43,48 @@ export interface WebhookMetrics {
 interface Tally {
   labels: Record<string, string>;
   count: number;
-  pushed: number;
+  /** What prom-client holds; undefined until the series exists there. */
+  pushed: number | undefined;
 }
 
-/** Counts by two label values in plain maps; `flush` adds what is new to the prom-client counter. */
+/**
+ * Counts by two label values in plain maps; `flush` adds what is new to the prom-client counter.
+ * Nothing is ever removed: a series that vanished and came back would read to rate() as a
+ * counter reset, and the increase before it would be lost.
+ */
 class PendingCounts {
   #byFirst = new Map<string, Map<string, Tally>>();
 
   constructor(private readonly names: readonly [string, string]) {}
 
-  add(first: string, second: string): void {
+  #tally(first: string, second: string): Tally {
     let inner = this.#byFirst.get(first);
     if (!inner) {
       inner = new Map();
       this.#byFirst.set(first, inner);
     }
-    const tally = inner.get(second);
-    if (tally) tally.count++;
-    else inner.set(second, { labels: { [this.names[0]]: first, [this.names[1]]: second }, count: 1, pushed: 0 });
+    let tally = inner.get(second);
+    if (!tally) {
+      tally = { labels: { [this.names[0]]: first, [this.names[1]]: second }, count: 0, pushed: undefined };
+      inner.set(second, tally);
+    }
+    return tally;
+  }
+
+  add(first: string, second: string): void {
+    this.#tally(first, second).count++;
+  }
+
+  /** Makes the series exist (at 0 until something is added): two map lookups once it does. */
+  declare(first: string, second: string): void {
+    this.#tally(first, second);
   }
 
   flush(counter: Counter<string>): void {
     for (const inner of this.#byFirst.values()) {
       for (const tally of inner.values()) {
         if (tally.count === tally.pushed) continue;
-        counter.inc(tally.labels, tally.count - tally.pushed);
+        counter.inc(tally.labels, tally.count - (tally.pushed ?? 0));
         tally.pushed = tally.count;
       }
     }
@@ -77,11 +95,27 @@ function help(name: keyof typeof METRICS): { name: string; help: string } {
   return { name, help: METRICS[name].help };
 }
 
+/** The finding series a namespace's policies can move (check ids per counter). */
+export interface ExpectedFindings {
+  namespace: string;
+  denials: readonly string[];
+  warnings: readonly string[];
+  exemptions: readonly string[];
+}
+
 /** What the metrics read when scraped. */
 export interface WebhookMetricSources {
   /** webhook_policy_cache_age_seconds (exported only when given). */
   policyCacheAgeSeconds?: () => number;
+  /**
+   * The series to create at 0 before their first finding: a counter born at 1 hides that
+   * finding from rate() and increase() (and so from the dashboard and alerts). Read at scrape
+   * time, not per request; series whose policy went away stay (see PendingCounts).
+   */
+  expectedFindings?: () => Iterable<ExpectedFindings>;
 }
+
+type FindingKind = "denials" | "warnings" | "exemptions";
 
 /** Creates the metrics on `registry` (a fresh one by default). */
 export function createWebhookMetrics(registry = new Registry(), sources: WebhookMetricSources = {}): WebhookMetrics {
@@ -95,7 +129,13 @@ export function createWebhookMetrics(registry = new Registry(), sources: Webhook
   // the verdicts of what the generated VWC sends start at 0: an idle webhook's request panels show
   // 0 rather than "No data", and rate() sees the first request of each kind
   for (const operation of ["CREATE", "UPDATE"]) for (const allowed of ["true", "false"]) requests.inc({ operation, allowed }, 0);
-  const { policyCacheAgeSeconds } = sources;
+  const { policyCacheAgeSeconds, expectedFindings } = sources;
+  /** Declares the expected series of one counter, then hands it what was counted. */
+  function collectFindings(kind: FindingKind, counter: Counter<string>): void {
+    const counts = pending[kind];
+    if (expectedFindings) for (const expected of expectedFindings()) for (const violation of expected[kind]) counts.declare(expected.namespace, violation);
+    counts.flush(counter);
+  }
   if (policyCacheAgeSeconds) new Gauge({ ...help("webhook_policy_cache_age_seconds"), registers, collect() { this.set(policyCacheAgeSeconds()); } });
   return {
     registry,
@@ -108,9 +148,9 @@ export function createWebhookMetrics(registry = new Registry(), sources: Webhook
       for (const violation of warnings) pending.warnings.add(namespace, violation);
       for (const violation of exempted) pending.exemptions.add(namespace, violation);
     },
-    denials: new Counter({ ...help("webhook_denials_total"), labelNames: ["namespace", "violation"], registers, collect() { pending.denials.flush(this); } }),
-    warnings: new Counter({ ...help("webhook_warnings_total"), labelNames: ["namespace", "violation"], registers, collect() { pending.warnings.flush(this); } }),
-    exemptions: new Counter({ ...help("webhook_exemptions_total"), labelNames: ["namespace", "violation"], registers, collect() { pending.exemptions.flush(this); } }),
+    denials: new Counter({ ...help("webhook_denials_total"), labelNames: ["namespace", "violation"], registers, collect() { collectFindings("denials", this); } }),
+    warnings: new Counter({ ...help("webhook_warnings_total"), labelNames: ["namespace", "violation"], registers, collect() { collectFindings("warnings", this); } }),
+    exemptions: new Counter({ ...help("webhook_exemptions_total"), labelNames: ["namespace", "violation"], registers, collect() { collectFindings("exemptions", this); } }),
     errors,
     certificateReloadErrors: new Counter({ ...help("webhook_certificate_reload_errors_total"), registers }),
     duration: new DurationHistogram({ ...help("webhook_request_duration_seconds"), buckets: DURATION_BUCKETS, registers }),

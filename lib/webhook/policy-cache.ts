@@ -15,7 +15,9 @@ import { DEVOPS_POLICIES } from "../kube/resources.ts";
 import type { Logger } from "../log.ts";
 import { isSystemNamespace } from "../namespaces.ts";
 import type { Readiness } from "../server/probe-app.ts";
+import { admissionPlanOf } from "../admission/admission-plan.ts";
 import { PolicyIndex, projectAdmissionPolicy, type AdmissionPolicy } from "../admission/policy-index.ts";
+import type { ExpectedFindings } from "./metrics.ts";
 
 type Projected = ReturnType<typeof projectAdmissionPolicy>;
 
@@ -24,6 +26,11 @@ export interface PolicyCache {
   readiness(): Readiness;
   /** Seconds the policies served may lag the API server: 0 while the watch is open (webhook_policy_cache_age_seconds). */
   ageSeconds(): number;
+  /**
+   * Per namespace whose policies admission applies (not a system one, not ours): the check ids
+   * its verdicts can count as denials, warnings and, when `exemptions` are honoured, exemptions.
+   */
+  expectedFindings(exemptions: boolean): Iterable<ExpectedFindings>;
   /** Runs the list+watch loop until `signal` aborts. */
   start(signal: AbortSignal): Promise<void>;
   readonly size: number;
@@ -43,6 +50,20 @@ function inertBecause(namespace: string, ownNamespace: string | undefined): stri
   if (namespace === ownNamespace) return "the webhook's own namespace is always admitted";
   if (isSystemNamespace(namespace)) return "system namespaces (kube-*, *-system, cert-manager, monitoring, observability, argocd) are always admitted";
   return undefined;
+}
+
+/**
+ * Per namespace of `index` whose policies admission applies: the check ids its verdicts can
+ * count. Only namespaces with a policy and only the checks they enable, so the series stay
+ * bounded by the policies.
+ */
+export function* expectedFindingsOf(index: PolicyIndex, options: { ownNamespace?: string | undefined; exemptions: boolean }): Generator<ExpectedFindings> {
+  for (const namespace of index.namespaces()) {
+    if (inertBecause(namespace, options.ownNamespace)) continue;
+    // the plan admission compiles for the namespace anyway (cached per policy list)
+    const plan = admissionPlanOf(index.forNamespace(namespace));
+    yield { namespace, denials: plan.denyingIds, warnings: plan.checkIds, exemptions: options.exemptions ? plan.checkIds : [] };
+  }
 }
 
 function splitKey(key: string): { namespace: string; name: string } {
@@ -133,6 +154,7 @@ export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
       if (synced && watching) return 0;
       return Math.max(0, (clock.now() - (synced && lastActivity !== undefined ? lastActivity : startedAt)) / 1000);
     },
+    expectedFindings: (exemptions) => expectedFindingsOf(index, { ownNamespace: options.ownNamespace, exemptions }),
     start: (signal) => watch.start(signal),
     get size() {
       return index.size;

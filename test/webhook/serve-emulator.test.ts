@@ -121,6 +121,19 @@ describe("webhook serve (binary) against the emulator", () => {
     expect(inert()).toHaveLength(1);
   });
 
+  test("a policy's finding series exist at 0 before its namespace's first request; none for a namespace admission always admits", async () => {
+    await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "staging" } });
+    await emu.store.create("devopspolicies.devops.stochastic.io", { ...policy("gate", { forbidLatestTag: true, enforcementMode: "enforce" }), metadata: { name: "gate", namespace: "staging" } } as never, { namespace: "staging" });
+    const scrape = async () => (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${emu.adminToken}` }, tls: { ca } })).text();
+    const text = await until("the staging series", async () => {
+      const t = await scrape();
+      return t.includes('namespace="staging"') ? t : undefined;
+    });
+    expect(text).toContain('webhook_denials_total{namespace="staging",violation="latest_tag"} 0');
+    expect(text).toContain('webhook_warnings_total{namespace="staging",violation="latest_tag"} 0');
+    expect(text).not.toContain('namespace="payments-system"'); // its policy is inert (previous test)
+  });
+
   test("a broken policy watch keeps the replica ready with the last known policies; webhook_policy_cache_age_seconds says how old they are", async () => {
     const age = async () => {
       const text = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${emu.adminToken}` }, tls: { ca } })).text();
