@@ -19,7 +19,7 @@ import { runUntilSignal } from "../lib/kube/lifecycle.ts";
 import { CONTROLLER_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { createWebhookHandlers, DEFAULT_MAX_BODY_BYTES } from "../lib/webhook/app.ts";
 import { readTextFile } from "../lib/webhook/cert-files.ts";
-import { describeCertificate } from "../lib/webhook/certs.ts";
+import { recordCertificateExpiry } from "../lib/webhook/certificate-expiry.ts";
 import { createMetricsAccess } from "../lib/server/metrics-auth.ts";
 import { createCertificateManager } from "../lib/webhook/certificate-manager.ts";
 import { METRICS_AUTH_MODES, METRICS_PATH, WEBHOOK_CONTAINER_PORT, WEBHOOK_NAMESPACE, WEBHOOK_PATH, WEBHOOK_SERVICE_NAME, WEBHOOK_TLS_DIR, WEBHOOK_TLS_SECRET } from "../lib/webhook/constants.ts";
@@ -28,15 +28,14 @@ import { createPolicyCache } from "../lib/webhook/policy-cache.ts";
 import { startTlsServer } from "../lib/webhook/tls-server.ts";
 import type { Logger } from "../lib/log.ts";
 
-/** Sets the expiry gauges from the serving certificate and the CA (given, or mounted beside it). */
-async function recordExpiry(metrics: WebhookMetrics, logger: Logger, certPem: string, caFile: string, caPem?: () => string): Promise<void> {
+/**
+ * Sets the expiry gauges from the serving certificate and the CA bundle (given, or mounted beside
+ * it): `ca` is the bundle's CA that verifies the served certificate (lib/webhook/certificate-expiry.ts).
+ */
+async function recordExpiry(metrics: WebhookMetrics, logger: Logger, certPem: string, caFile: string, caBundle?: { pem: () => string; source: string }): Promise<void> {
   try {
-    const serving = await describeCertificate(certPem, "the serving certificate");
-    metrics.certificateExpiry.set({ certificate: "serving" }, Math.floor(serving.notAfter.getTime() / 1000));
-    if (caPem || existsSync(caFile)) {
-      const ca = await describeCertificate(caPem ? caPem() : readTextFile(caFile), caFile);
-      metrics.certificateExpiry.set({ certificate: "ca" }, Math.floor(ca.notAfter.getTime() / 1000));
-    }
+    const ca = caBundle ? { pem: caBundle.pem(), source: caBundle.source } : existsSync(caFile) ? { pem: readTextFile(caFile), source: caFile } : undefined;
+    await recordCertificateExpiry(metrics.certificateExpiry, logger, certPem, ca);
   } catch (err) {
     logger.warn("cannot read the certificate expiry", { error: (err as Error).message });
   }
@@ -125,7 +124,7 @@ export default defineCommand({
           postRoutes: { [WEBHOOK_PATH]: validate },
           logger,
           maxRequestBodySize: DEFAULT_MAX_BODY_BYTES,
-          onCertificate: (pem) => void recordExpiry(metrics, logger, pem, caFile, manager ? () => manager.current().caBundle : undefined),
+          onCertificate: (pem) => void recordExpiry(metrics, logger, pem, caFile, manager ? { pem: () => manager.current().caBundle, source: `the caBundle kept in Secret ${ownNamespace}/${args["tls-secret"]}` } : undefined),
           onReloadError: () => metrics.certificateReloadErrors.inc(), // not webhook_errors_total: no request was let through
         });
         const running = server;

@@ -61,7 +61,7 @@ const DEFS = [
   def("webhook_errors_total", "counter", ["reason"], "Total admission requests allowed because of an internal error (fail-open)", A, "new"),
   def("webhook_certificate_reload_errors_total", "counter", [], "Times changed certificate files or Secret could not be loaded (the certificate in use stays)", A, "new"),
   def("webhook_policy_cache_age_seconds", "gauge", [], "How far the DevOpsPolicies this replica admits with may lag the API server: 0 while its policy watch is open, else seconds since it last heard from it", A, "new"),
-  def("webhook_certificate_expiration_timestamp_seconds", "gauge", ["certificate"], "Expiry of the certificate in use (certificate=serving|ca), Unix seconds", A, "new"),
+  def("webhook_certificate_expiration_timestamp_seconds", "gauge", ["certificate"], "Expiry of the webhook's certificates, Unix seconds: certificate=serving the one served, certificate=ca the CA of the bundle that verifies it (absent when none does)", A, "new"),
   // new: every long-running component (leader metrics: the leader-elected ones)
   def("kube_devops_build_info", "gauge", ["component", "version", "commit"], "Always 1; labels carry the build's version and commit", ALL, "new"),
   def("kube_devops_leader_status", "gauge", ["component"], "1 while this replica holds the component's leader lease, else 0", ELECTED, "new"),

@@ -5,6 +5,7 @@
  * certificate and count a reload error, and SIGTERM shuts down cleanly.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { X509Certificate } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -102,6 +103,8 @@ describe("webhook serve (binary) against the emulator", () => {
     const metrics = await (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${emu.adminToken}` }, tls: { ca } })).text();
     expect(metrics).toContain('webhook_denials_total{namespace="prod",violation="latest_tag"}');
     expect(metrics).toMatch(/webhook_certificate_expiration_timestamp_seconds\{certificate="serving"\} \d{10}/);
+    // the CA beside tls.crt (ca.crt) that verifies it
+    expect(metrics).toContain(`webhook_certificate_expiration_timestamp_seconds{certificate="ca"} ${Math.floor(new X509Certificate(ca).validToDate.getTime() / 1000)}`);
   });
 
   test("a policy in a namespace admission always admits is named once in a warning, not silently inert", async () => {
