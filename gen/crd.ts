@@ -103,7 +103,7 @@ function crd(names: CrdNames, schema: Schema, columns: PrinterColumn[], subresou
   };
 }
 
-/** The DevOpsPolicy CRD: status subresource, printer columns Mode, Score, Class, Violations, Age. */
+/** The DevOpsPolicy CRD: status subresource, printer columns Mode, Score, Class, Violations, Ready, Reason, Age. */
 export function renderDevOpsPolicyCrd(): CustomResourceDefinition {
   const schema = rootSchema("DevOpsPolicy declares the DevOps checks for the workloads of its namespace", {
     spec: describe(toStructuralSchema(DevOpsPolicySpecSchema), "The checks, their severities and the enforcement mode"),
@@ -115,7 +115,10 @@ export function renderDevOpsPolicyCrd(): CustomResourceDefinition {
     column("Score", "integer", ".status.healthScore", "Governance score 0-100"),
     column("Class", "string", ".status.classification", "Healthy, Stable, Degraded or Critical"),
     column("Violations", "integer", ".status.violations", "Number of violations"),
-    column("Ready", "string", '.status.conditions[?(@.type=="Ready")].status', "Whether the last evaluation succeeded", 1),
+    // Ready and its reason by default: a policy that checks nothing (InertNamespace, InvalidSpec) has
+    // no score, and an empty Score column alone does not say why (decision 0034)
+    column("Ready", "string", '.status.conditions[?(@.type=="Ready")].status', "Whether the policy is evaluated: False for a spec that cannot be read or a system namespace"),
+    column("Reason", "string", '.status.conditions[?(@.type=="Ready")].reason', "Evaluated, InertNamespace (a system namespace: nothing is evaluated), InvalidSpec"),
     column("Message", "string", ".status.message", "The evaluation summary", 1),
     AGE,
   ], { status: {} });

@@ -126,7 +126,7 @@ describe("kubectl surface", () => {
     const version = versionOf(crd);
     expect(version.subresources).toEqual({ status: {} });
     const columns = (version.additionalPrinterColumns as Node[]).filter((c) => c.priority === undefined).map((c) => c.name);
-    expect(columns).toEqual(["Mode", "Score", "Class", "Violations", "Age"]);
+    expect(columns).toEqual(["Mode", "Score", "Class", "Violations", "Ready", "Reason", "Age"]);
     const names = crd.spec.names as Node;
     expect(names.shortNames).toEqual(["dop", "devpol"]);
     expect(names.categories).toEqual(["kube-devops"]);

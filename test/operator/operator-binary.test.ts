@@ -105,7 +105,7 @@ describe("two reconcile replicas", () => {
     // Ready once it has read the lease; right after start that first read can still be in flight.
     expect(await eventually(async () => ((await fetch(`${standby.url}/readyz`)).status === 200 ? 200 : undefined), "the standby to be Ready")).toBe(200);
 
-    expect(await printedPolicies()).toMatch(/^NAME\s+MODE\s+SCORE\s+CLASS\s+VIOLATIONS\s+AGE\nteam\s+audit\s+100\s+Healthy\s+0\s+\S+\n$/);
+    expect(await printedPolicies()).toMatch(/^NAME\s+MODE\s+SCORE\s+CLASS\s+VIOLATIONS\s+READY\s+REASON\s+AGE\nteam\s+audit\s+100\s+Healthy\s+0\s+True\s+Evaluated\s+\S+\n$/);
 
     leader.proc.kill("SIGKILL");
     await cluster.client.create(PODS, testPod("bad", "prod", true));
