@@ -4,7 +4,9 @@
  * where found (finalizer.ts), full evaluation of
  * its namespace's pods (never "skip because the generation is unchanged"), the
  * enforcement seam, status (only when changed), metrics, a class-change Event
- * and audit history. Returns when to run again.
+ * and audit history. The spec is read field by field as admission and watch read it, and
+ * a policy in a system namespace is reported inert instead of scored (conditions.ts,
+ * decision 0034). Returns when to run again.
  */
 import { ConflictError, InvalidError, isNotFound } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -13,9 +15,9 @@ import { DEVOPS_POLICIES } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { PodLike } from "../k8s-objects.ts";
 import type { Logger } from "../log.ts";
-import { checkPolicySpec } from "../policy/parse-policy.ts";
 import type { DevOpsPolicySpec, DevOpsPolicyStatus } from "../policy/schema.ts";
 import { recordAudit, type AuditState } from "./audit-writer.ts";
+import { conditionEvents, inertNamespaceMessage, readOperatorSpec } from "./conditions.ts";
 import { evaluatePolicy, type PolicyEvaluation } from "./evaluate-policy.ts";
 import { emitPolicyEvent, type PolicyEvents } from "./events.ts";
 import { planFinalizer, removeFinalizerPatch, type JsonPatchOp } from "./finalizer.ts";
@@ -129,23 +131,37 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   const now = new Date(deps.clock.now());
   const previous = policy.status;
   const generation = policy.metadata?.generation;
-  const checked = checkPolicySpec(policy.spec ?? {});
-  if (!checked.ok) {
-    const error = `invalid spec: ${checked.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`;
-    await writeStatus(deps, namespace, name, previous, desiredStatus(previous, { generation, now, result: { error, reason: "InvalidSpec" } }), now);
+  // Read field by field, as the webhook and the watch controller do (decision 0034): a field the
+  // schema refuses is left out and named in SpecValid, the rest applies.
+  const read = readOperatorSpec(policy.spec, generation);
+  if (!read.ok) {
+    const next = desiredStatus(previous, { generation, now, result: { error: read.error, reason: "InvalidSpec" }, specCondition: read.specCondition });
+    await writeStatus(deps, namespace, name, previous, next, now);
+    await emitConditionEvents(deps, policy, previous, next, now);
     return { requeueAfterMs: deps.options.requeueMs };
   }
-  const spec = checked.value;
+  const { spec, specCondition } = read;
+  const enforceMode = spec.enforcementMode === "enforce";
+  const mode = enforceMode ? "enforce" : "audit";
+  const inert = inertNamespaceMessage(namespace);
+  if (inert) {
+    // Its pods are never evaluated: no score series (a 100 there reads as "governed"), no audit, no report.
+    deps.metrics.removePolicy(namespace, name);
+    const next = desiredStatus(previous, { generation, now, result: { inert }, mode, specCondition });
+    await writeStatus(deps, namespace, name, previous, next, now);
+    await emitConditionEvents(deps, policy, previous, next, now);
+    return { requeueAfterMs: deps.options.requeueMs };
+  }
   const pods = deps.podsIn(namespace);
   deps.metrics.podsScanned.inc(pods.length);
   const evaluation = evaluatePolicy(spec, pods, now.getTime(), deps.options.exemptions !== false);
-  const enforceMode = spec.enforcementMode === "enforce";
   deps.metrics.recordEvaluation(namespace, name, evaluation, enforceMode);
-  deps.logger.debug("reconcile_evaluated", { namespace, policy: name, health_score: evaluation.score, violations: evaluation.violations, pods: evaluation.totalPods, classification: evaluation.classification, mode: enforceMode ? "enforce" : "audit" });
+  deps.logger.debug("reconcile_evaluated", { namespace, policy: name, health_score: evaluation.score, violations: evaluation.violations, pods: evaluation.totalPods, classification: evaluation.classification, mode });
 
-  const enforcement = enforceMode && deps.enforce ? await deps.enforce({ ...policy, spec }, pods, evaluation) : undefined;
-  const next = desiredStatus(previous, { generation, now, result: { evaluation }, mode: enforceMode ? "enforce" : "audit", enforcement });
+  const enforcement = !enforceMode || !deps.enforce ? undefined : read.holdEnforcement ? heldEnforcement(previous) : await deps.enforce({ ...policy, spec }, pods, evaluation);
+  const next = desiredStatus(previous, { generation, now, result: { evaluation }, mode, enforcement, specCondition });
   await writeStatus(deps, namespace, name, previous, next, now);
+  await emitConditionEvents(deps, policy, previous, next, now);
 
   if (previous?.classification && previous.classification !== evaluation.classification) {
     const worse = (previous.healthScore ?? 100) > evaluation.score;
@@ -159,6 +175,23 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   await deps.reports?.write(policy, pods, evaluation, now);
   await recordAudit(deps, policy, evaluation, now);
   return { requeueAfterMs: deps.options.requeueMs };
+}
+
+/**
+ * Enforcement while a field it builds patches from is ignored: nothing patched (a probe or resources
+ * injected from defaults in place of the refused values is a write nobody asked for); the totals so
+ * far stay, and what it cannot fix is not computed (SpecValid says why).
+ */
+function heldEnforcement(previous: DevOpsPolicyStatus | undefined): EnforcementOutcome {
+  return { applied: 0, failed: 0, totalApplied: previous?.remediationsApplied ?? 0, workloads: previous?.remediatedWorkloads ?? [], unresolved: [] };
+}
+
+/** The Warning Events of conditions that appeared or changed, each logged once as well. */
+async function emitConditionEvents(deps: ReconcileDeps, policy: PolicyObject, previous: DevOpsPolicyStatus | undefined, next: DevOpsPolicyStatus, now: Date): Promise<void> {
+  for (const event of conditionEvents(previous, next)) {
+    deps.logger.warn("policy_condition", { namespace: policy.metadata?.namespace, policy: policy.metadata?.name, reason: event.reason, message: event.message });
+    await emitPolicyEvent(deps, policy, { ...event, now });
+  }
 }
 
 async function writeStatus(deps: ReconcileDeps, namespace: string, name: string, previous: DevOpsPolicyStatus | undefined, next: DevOpsPolicyStatus, now: Date): Promise<void> {

@@ -8,7 +8,8 @@
  * so in one Event when that list changes.
  */
 import { EVENT_MESSAGE_LIMIT } from "../event-object.ts";
-import { MAX_STATUS_UNRESOLVED, MAX_UNRESOLVED_REASON, type Condition, type EnforcementMode, type DevOpsPolicyStatus, type UnresolvedItemStatus } from "../policy/schema.ts";
+import { MAX_STATUS_UNRESOLVED, MAX_UNRESOLVED_REASON, type EnforcementMode, type DevOpsPolicyStatus, type UnresolvedItemStatus } from "../policy/schema.ts";
+import { READY, setCondition, type ConditionInput } from "./conditions.ts";
 import type { PolicyEvaluation } from "./evaluate-policy.ts";
 
 export interface EnforcementOutcome {
@@ -27,34 +28,39 @@ export interface EnforcementOutcome {
 export interface StatusInput {
   generation: number | undefined;
   now: Date;
-  /** The evaluation, or the error that prevented it. */
-  /** `reason` is a CamelCase condition reason (default EvaluationFailed; InvalidSpec for a spec the schema refuses). */
-  result: { evaluation: PolicyEvaluation } | { error: string; reason?: string };
+  /**
+   * The evaluation; the error that prevented it (`reason` is a CamelCase condition reason: default
+   * EvaluationFailed, InvalidSpec for a spec that cannot be read at all); or why nothing can be
+   * evaluated (`inert`: a policy in a system namespace, decision 0034).
+   */
+  result: { evaluation: PolicyEvaluation } | { error: string; reason?: string } | { inert: string };
+  /** SpecValid (lib/operator/conditions.ts); left as it was when absent. */
+  specCondition?: ConditionInput | undefined;
   /** The mode of this evaluation (spec.enforcementMode, audit when absent); status shows it for `kubectl get dop`. */
   mode?: EnforcementMode | undefined;
   /** Present in enforce mode only; in audit mode the remediation fields are cleared (W-R5). */
   enforcement?: EnforcementOutcome | undefined;
 }
 
-const READY = "Ready";
-
-function readyCondition(previous: Condition | undefined, next: Omit<Condition, "lastTransitionTime">, now: Date): Condition {
-  const unchanged = previous && previous.status === next.status && previous.reason === next.reason;
-  return { ...next, lastTransitionTime: unchanged ? previous.lastTransitionTime : now.toISOString() };
-}
-
 /** The desired status. An error keeps the last evaluation's numbers and turns Ready False. */
 export function desiredStatus(previous: DevOpsPolicyStatus | undefined, input: StatusInput): DevOpsPolicyStatus {
-  const prevReady = previous?.conditions?.find((c) => c.type === READY);
-  const others = (previous?.conditions ?? []).filter((c) => c.type !== READY);
   const observed = input.generation === undefined ? {} : { observedGeneration: input.generation };
+  const withSpec = input.specCondition ? setCondition(previous?.conditions, input.specCondition, input.now) : previous?.conditions;
   if ("error" in input.result) {
     const reason = input.result.reason ?? "EvaluationFailed";
-    const ready = readyCondition(prevReady, { type: READY, status: "False", reason, message: input.result.error, ...observed }, input.now);
-    return { ...previous, ...observed, conditions: [ready, ...others] };
+    return { ...previous, ...observed, conditions: setCondition(withSpec, { type: READY, status: "False", reason, message: input.result.error, ...observed }, input.now) };
+  }
+  if ("inert" in input.result) {
+    // No pods are evaluated, so no score, class or count: 100 over 0 pods read as "governed and healthy".
+    return {
+      ...observed,
+      lastEvaluated: input.now.toISOString(),
+      message: input.result.inert,
+      ...(input.mode ? { enforcementMode: input.mode } : {}),
+      conditions: setCondition(withSpec, { type: READY, status: "False", reason: "InertNamespace", message: input.result.inert, ...observed }, input.now),
+    };
   }
   const e = input.result.evaluation;
-  const ready = readyCondition(prevReady, { type: READY, status: "True", reason: "Evaluated", message: e.message, ...observed }, input.now);
   const status: DevOpsPolicyStatus = {
     ...observed,
     healthy: e.healthy,
@@ -64,7 +70,7 @@ export function desiredStatus(previous: DevOpsPolicyStatus | undefined, input: S
     message: e.message,
     classification: e.classification,
     ...(input.mode ? { enforcementMode: input.mode } : {}),
-    conditions: [ready, ...others],
+    conditions: setCondition(withSpec, { type: READY, status: "True", reason: "Evaluated", message: e.message, ...observed }, input.now),
   };
   if (input.enforcement) {
     status.remediationsApplied = input.enforcement.totalApplied;
