@@ -16,6 +16,7 @@ import type { Readiness } from "../server/probe-app.ts";
 import type { KubeClient } from "./client.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { leaderElection, type LeaderElector } from "./leader-election.ts";
+import { leaseIdentity } from "./lease-record.ts";
 
 /** The leader election flags, with the component's default Lease name. */
 export function leaderElectionArgs(defaultLeaseName: string) {
@@ -26,7 +27,7 @@ export function leaderElectionArgs(defaultLeaseName: string) {
     "lease-duration": { type: "string", default: "15s", description: "How long a standby waits before taking over from a silent leader", valueHint: "duration" },
     "renew-deadline": { type: "string", default: "10s", description: "How long the leader retries renewing before it steps down", valueHint: "duration" },
     "retry-period": { type: "string", default: "2s", description: "Interval of lease acquire and renew attempts", valueHint: "duration" },
-    identity: { type: "string", description: "This replica's identity in the Lease (default: $POD_NAME, else hostname_pid)", valueHint: "id" },
+    identity: { type: "string", description: "This replica's identity in the Lease (default: $POD_NAME, else hostname_<random hex>)", valueHint: "id" },
   } as const satisfies ArgsDef;
 }
 
@@ -66,7 +67,7 @@ export function parseLeaderElectionArgs(args: ElectionArgValues, env: Record<str
     enabled: args["leader-elect"] !== false,
     name: args["lease-name"],
     namespace: args["lease-namespace"] ?? env.POD_NAMESPACE,
-    identity: args.identity ?? env.POD_NAME ?? `${hostname()}_${process.pid}`,
+    identity: args.identity ?? leaseIdentity(env, hostname(), Math.random),
     leaseDurationMs,
     renewDeadlineMs,
     retryPeriodMs,
