@@ -42,7 +42,7 @@ function optionalBool(description: string) {
 }
 
 export const DefaultProbeSchema = v.object({
-  tcpPort: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("TCP port of the injected probes; the container's first declared port (then 8080) when absent"))),
+  tcpPort: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535), v.description("TCP port of the injected probes for a container that declares no TCP port (one that does is probed on this port if it declares it, else on its first); without it such a container is left unresolved, never probed on a guessed port"))),
   initialDelaySeconds: v.optional(v.pipe(int32, v.minValue(0), v.description("initialDelaySeconds of the injected probes"))),
   periodSeconds: v.optional(v.pipe(int32, v.minValue(1), v.description("periodSeconds of the injected probes"))),
 });
