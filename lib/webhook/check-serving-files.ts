@@ -2,9 +2,10 @@
  * @module
  * Checks a webhook certificate set (`ca.crt`, `tls.crt`, `tls.key`, as `webhook cert-generate`
  * writes it) before manifests ship it: the key is the certificate's, the certificate chains to
- * a CA of the bundle, names the Service host the API server calls, is valid now and may serve
- * TLS. Shipped unchecked, any of these fails every admission call, and `failurePolicy: Ignore`
- * turns that into admission control that is silently off. `checkServingPair` is the part a
+ * a CA of the bundle (directly, or through unexpired intermediates served after it in tls.crt),
+ * names the Service host the API server calls, is valid now and may serve TLS. Shipped
+ * unchecked, any of these fails every admission call, and `failurePolicy: Ignore` turns that
+ * into admission control that is silently off. `checkServingPair` is the part a
  * server checks before it listens (the pair itself, not the CA, host or dates).
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
@@ -66,15 +67,43 @@ function checkServerAuth(cert: X509Certificate, file: string, hint: string): voi
   if (usages !== undefined && !usages.includes(SERVER_AUTH)) throw invalid(`${file} may not be used by a TLS server (no serverAuth extended key usage)`, hint);
 }
 
+/** Intermediates a served chain may pass through before a bundle CA (as certificate-expiry.ts). */
+const MAX_INTERMEDIATES = 4;
+
+function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+}
+
+/**
+ * The intermediates (served after the certificate in tls.crt, as a CA's PKI hands them out)
+ * through which `cert` reaches a CA of the bundle: [] when a bundle CA signed it, undefined when
+ * no path does.
+ */
+function pathToBundle(cert: X509Certificate, intermediates: readonly X509Certificate[], cas: readonly X509Certificate[], depth = 0): X509Certificate[] | undefined {
+  if (cas.some((ca) => issuedBy(cert, ca))) return [];
+  if (depth >= MAX_INTERMEDIATES) return undefined;
+  for (const intermediate of intermediates) {
+    if (intermediate === cert || !intermediate.ca || !issuedBy(cert, intermediate)) continue;
+    const above = pathToBundle(intermediate, intermediates, cas, depth + 1);
+    if (above) return [intermediate, ...above];
+  }
+  return undefined;
+}
+
 /** Throws an INPUT error naming the file and what is wrong; returns when the set can serve `host`. */
 export function checkServingFiles(files: ServingFiles, names: ServingFileNames, host: string, now: Date): void {
   const regenerate = `re-run \`webhook cert-generate\` for this namespace (--namespace) into an empty directory`;
-  const [serving] = parseCertificates(files.tlsCert, names.tlsCert);
+  const [serving, ...intermediates] = parseCertificates(files.tlsCert, names.tlsCert);
   const cas = parseCertificates(files.caCert, names.caCert);
   const key = parsePrivateKey(files.tlsKey, names.tlsKey, regenerate);
   checkKeyOf(serving!, key, names, `the files come from different runs: ${regenerate}`);
-  if (!cas.some((ca) => serving!.checkIssued(ca) && serving!.verify(ca.publicKey))) {
-    throw invalid(`${names.tlsCert} is not signed by a CA in ${names.caCert}`, `the API server trusts only ${names.caCert} (the caBundle): ${regenerate}`);
+  const path = pathToBundle(serving!, intermediates, cas);
+  if (!path) {
+    const through = intermediates.length ? `, directly or through the ${intermediates.length} intermediate(s) after it` : "";
+    throw invalid(`${names.tlsCert} is not signed by a CA in ${names.caCert}${through}`, `the API server trusts only ${names.caCert} (the caBundle): ${regenerate}`);
+  }
+  for (const intermediate of path) {
+    if (new Date(intermediate.validTo) <= now) throw invalid(`${names.tlsCert}: the intermediate CA ${intermediate.subject.replace(/\n/g, ", ")} expired on ${intermediate.validTo}`, "serve the chain your CA issues now");
   }
   if (serving!.checkHost(host) === undefined) {
     throw invalid(`${names.tlsCert} is not valid for ${host}, the Service the webhook configuration calls (it names ${serving!.subjectAltName ?? "no DNS names"})`, regenerate);

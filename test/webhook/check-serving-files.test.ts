@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { generateWebhookCertificates, type WebhookCertificates } from "../../lib/webhook/certs.ts";
 import { X509Certificate } from "node:crypto";
 import { checkServingFiles, checkServingPair, describeServingValidity, type ServingFiles } from "../../lib/webhook/check-serving-files.ts";
+import { loadX509 } from "../../lib/webhook/x509.ts";
 
 const NOW = new Date("2026-06-01T00:00:00Z");
 const NAMES = { caCert: "d/ca.crt", tlsCert: "d/tls.crt", tlsKey: "d/tls.key" };
@@ -96,5 +97,60 @@ describe("describeServingValidity", async () => {
     expect(notice(new Date(NOW.getTime() + 25 * DAY))).toMatchObject({ level: "warn", message: "d/tls.crt expires on 2026-07-01T00:00:00.000Z (in 5 days)", notAfter: "2026-07-01T00:00:00.000Z" });
     expect(notice(new Date(NOW.getTime() + 31 * DAY))).toMatchObject({ level: "error", message: "d/tls.crt expired on 2026-07-01T00:00:00.000Z: TLS clients refuse it" });
     expect(notice(new Date(NOW.getTime() - DAY))).toMatchObject({ level: "error", message: "d/tls.crt is not valid before 2026-05-31T23:55:00.000Z: TLS clients refuse it" });
+  });
+});
+
+describe("checkServingFiles with an intermediate CA (tls.crt = serving certificate, then the intermediate; ca.crt = the root)", async () => {
+  const x509 = await loadX509();
+  const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
+  const root = await generate("ops");
+  const rootCert = new x509.X509Certificate(root.ca.cert);
+  const rootKey = await crypto.subtle.importKey("pkcs8", x509.PemConverter.decodeFirst(root.ca.key), { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+  const issueIntermediate = async (serialNumber: string, days: number) => {
+    const keys = (await crypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber,
+      subject: `CN=intermediate-${serialNumber}`,
+      issuer: rootCert.subject,
+      notBefore: new Date(NOW.getTime() - DAY),
+      notAfter: new Date(NOW.getTime() + days * DAY),
+      signingKey: rootKey,
+      publicKey: keys.publicKey,
+      signingAlgorithm: alg,
+      extensions: [new x509.BasicConstraintsExtension(true, 0, true)],
+    });
+    return { cert, keys };
+  };
+  const issueLeaf = async (intermediate: Awaited<ReturnType<typeof issueIntermediate>>) => {
+    const keys = (await crypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: "0b01",
+      subject: `CN=${HOST}`,
+      issuer: intermediate.cert.subject,
+      notBefore: new Date(NOW.getTime() - DAY),
+      notAfter: new Date(NOW.getTime() + 30 * DAY),
+      signingKey: intermediate.keys.privateKey,
+      publicKey: keys.publicKey,
+      signingAlgorithm: alg,
+      extensions: [new x509.SubjectAlternativeNameExtension([{ type: "dns", value: HOST }]), new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth])],
+    });
+    const key = x509.PemConverter.encode(await crypto.subtle.exportKey("pkcs8", keys.privateKey), "PRIVATE KEY");
+    return { cert: cert.toString("pem"), key };
+  };
+  const intermediate = await issueIntermediate("0a01", 90);
+  const leaf = await issueLeaf(intermediate);
+  const otherRoot = (await generate("ops")).ca.cert;
+
+  test("a serving certificate signed by an intermediate served after it passes; without the intermediate it is refused", () => {
+    expect(refusal({ caCert: root.ca.cert, tlsCert: `${leaf.cert}\n${intermediate.cert.toString("pem")}\n`, tlsKey: leaf.key })).toBe("");
+    expect(refusal({ caCert: root.ca.cert, tlsCert: leaf.cert, tlsKey: leaf.key })).toBe("d/tls.crt is not signed by a CA in d/ca.crt");
+    expect(refusal({ caCert: otherRoot, tlsCert: `${leaf.cert}\n${intermediate.cert.toString("pem")}\n`, tlsKey: leaf.key })).toBe("d/tls.crt is not signed by a CA in d/ca.crt, directly or through the 1 intermediate(s) after it");
+  });
+
+  test("an expired intermediate on the path is named", async () => {
+    const old = await issueIntermediate("0a02", 1);
+    const under = await issueLeaf(old);
+    const message = refusal({ caCert: root.ca.cert, tlsCert: `${under.cert}\n${old.cert.toString("pem")}\n`, tlsKey: under.key }, new Date(NOW.getTime() + 2 * DAY));
+    expect(message).toContain("d/tls.crt: the intermediate CA CN=intermediate-0a02 expired on");
   });
 });
