@@ -116,6 +116,8 @@ export default defineCommand({
       out(`${dots("List nodes permission", `FAIL (${errorText(err)}${notNeeded})`)}\n`);
       if (cliChecked) problems.push("cannot list nodes");
     }
+    // only the two reads above are the CLI's; an install conflict below is not fixed by its grant
+    const cliProbesFailed = problems.length > 0;
     try {
       const { conflicts, unreadable } = await preflightInstall(client, INSTALL_CLAIMS, args.namespace);
       const theirs = [...new Set(conflicts.map((c) => c.namespace))].join(", ");
@@ -142,7 +144,7 @@ export default defineCommand({
       const grant = r.component === "cli" ? "see the CLI grant below" : "grant it with `kube-devops deploy generate-rbac | kubectl apply -f -`";
       out(`    hint: reproduce with \`${canIHint(r)}\`; ${grant}\n`);
     }
-    const cliReadsDenied = cliChecked && (denied.some((r) => r.component === "cli") || problems.length > 0);
+    const cliReadsDenied = cliChecked && (denied.some((r) => r.component === "cli") || cliProbesFailed);
     if (cliReadsDenied) {
       const username = await reviewSelf(client);
       const who = username ? shellWord(username) : "<your username: kubectl auth whoami>";

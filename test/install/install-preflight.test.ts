@@ -96,6 +96,9 @@ describe("check", () => {
     expect(b.stdout).toMatch(/ {2}Other installs \.+ CONFLICT \(kube-devops is installed in team-a\)/);
     expect(b.stdout).toContain("ClusterRoleBinding kube-devops-watch (subject team-a/kube-devops-watch)");
     expect(b.stderr).toContain("kube-devops is installed in namespace team-a, not team-b");
+    // every read is allowed here: a conflict is not fixed by a CLI grant or another identity
+    expect(b.stdout).not.toContain("--cli-rbac-for");
+    expect(b.stderr).toContain("see the Other installs line above");
     const a = await run(["--kubeconfig", kubeconfig, "check", "-n", "team-a"]);
     expect(a.stdout).toMatch(/ {2}Other installs \.+ OK \(none in another namespace\)/);
     expect(a.code).toBe(0);
