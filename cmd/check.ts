@@ -118,19 +118,22 @@ export default defineCommand({
     }
     // only the two reads above are the CLI's; an install conflict below is not fixed by its grant
     const cliProbesFailed = problems.length > 0;
-    try {
-      const { conflicts, unreadable } = await preflightInstall(client, INSTALL_CLAIMS, args.namespace);
-      const theirs = [...new Set(conflicts.map((c) => c.namespace))].join(", ");
-      if (conflicts.length > 0) {
-        out(`${dots("Other installs", `CONFLICT (kube-devops is installed in ${theirs})`)}\n    ${describeConflicts(conflicts)} serve ${theirs}, not ${args.namespace}\n    hint: ${installConflictHint(args.namespace, theirs)}\n`);
-        problems.push(`kube-devops is installed in namespace ${theirs}, not ${args.namespace}`);
-      } else if (unreadable.length > 0) {
-        out(`${dots("Other installs", `UNKNOWN (not allowed to get ${unreadable.join(", ")})`)}\n`);
-      } else {
-        out(`${dots("Other installs", "OK (none in another namespace)")}\n`);
+    // the CLI installs nothing in -n: only the components' check asks whether -n's install can be theirs
+    if (components.some((c) => c !== "cli")) {
+      try {
+        const { conflicts, unreadable } = await preflightInstall(client, INSTALL_CLAIMS, args.namespace);
+        const theirs = [...new Set(conflicts.map((c) => c.namespace))].join(", ");
+        if (conflicts.length > 0) {
+          out(`${dots("Other installs", `CONFLICT (kube-devops is installed in ${theirs})`)}\n    ${describeConflicts(conflicts)} serve ${theirs}, not ${args.namespace}\n    hint: ${installConflictHint(args.namespace, theirs)}\n`);
+          problems.push(`kube-devops is installed in namespace ${theirs}, not ${args.namespace}`);
+        } else if (unreadable.length > 0) {
+          out(`${dots("Other installs", `UNKNOWN (not allowed to get ${unreadable.join(", ")})`)}\n`);
+        } else {
+          out(`${dots("Other installs", "OK (none in another namespace)")}\n`);
+        }
+      } catch (err) {
+        out(`${dots("Other installs", `UNKNOWN (${errorText(err)})`)}\n`);
       }
-    } catch (err) {
-      out(`${dots("Other installs", `UNKNOWN (${errorText(err)})`)}\n`);
     }
     out(`\n  Kubernetes version: ${version.major}.${version.minor} (${version.gitVersion}, context ${kc.getCurrentContext()})\n\n`);
 

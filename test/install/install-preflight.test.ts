@@ -103,4 +103,10 @@ describe("check", () => {
     expect(a.stdout).toMatch(/ {2}Other installs \.+ OK \(none in another namespace\)/);
     expect(a.code).toBe(0);
   });
+
+  test("--component cli installs nothing in -n: another namespace's install is no failure of the CLI's check", async () => {
+    const cli = await run(["--kubeconfig", kubeconfig, "check", "--component", "cli", "-n", "team-b"]);
+    expect(cli.stdout).not.toContain("CONFLICT");
+    expect(cli.code).toBe(0);
+  });
 });
