@@ -73,6 +73,25 @@ export function installConflictHint(ours: string, theirs: string): string {
   );
 }
 
+/**
+ * The self-managed webhook's error for a configuration that calls `owner` instead of `ours`: another
+ * namespace's Service is another install (decision 0035); another Service of our own namespace is
+ * not, but a --service-name that does not match the configuration, so the way out differs.
+ */
+export function describeForeignConfiguration(configuration: string, ours: ServiceRef, owner: ServiceRef): { message: string; hint: string } {
+  const calls = `the webhook configuration ${configuration} calls the Service ${owner.namespace}/${owner.name}`;
+  if (owner.namespace !== ours.namespace) {
+    return {
+      message: `${calls}, not this install's ${ours.namespace}/${ours.name}: it belongs to the kube-devops install in namespace ${owner.namespace}, so this webhook leaves its caBundle alone and receives no admission requests`,
+      hint: installConflictHint(ours.namespace, owner.namespace),
+    };
+  }
+  return {
+    message: `${calls}, not this webhook's ${ours.namespace}/${ours.name}: this webhook leaves its caBundle alone and receives no admission requests`,
+    hint: `serve with --service-name ${owner.name} if that Service selects this webhook, or point the configuration at ${ours.name} (webhook install-config --service-name ${ours.name} --namespace ${ours.namespace})`,
+  };
+}
+
 /** One line per conflict, e.g. `ClusterRoleBinding kube-devops-watch (subject team-a/kube-devops-watch)`. */
 export function describeConflicts(conflicts: readonly InstallConflict[]): string {
   return conflicts.map((c) => `${c.kind} ${c.name} (${c.via})`).join(", ");

@@ -7,7 +7,7 @@
  * configuration that was replaced without the bundle (ca-bundle-watch.ts). Checks never
  * overlap. Serving certificates live in memory: the Secret volume, if mounted, is not needed.
  */
-import { installConflictHint } from "../install/foreign-install.ts";
+import { describeForeignConfiguration } from "../install/foreign-install.ts";
 import type { Logger } from "../log.ts";
 import type { ServiceRef } from "./published-bundle.ts";
 import { watchCaBundle, type RepairPacing } from "./ca-bundle-watch.ts";
@@ -63,12 +63,8 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
     const configuration = options.webhookConfigurationName;
     const ours = `${options.namespace}/${options.serviceName}`;
     if (owner) {
-      logger.error(`the webhook configuration ${configuration} calls the Service ${key}, not this install's ${ours}: it belongs to the kube-devops install in namespace ${owner.namespace}, so this webhook leaves its caBundle alone and receives no admission requests`, {
-        configuration,
-        service: ours,
-        owner: key,
-        hint: installConflictHint(options.namespace, owner.namespace),
-      });
+      const { message, hint } = describeForeignConfiguration(configuration, { name: options.serviceName, namespace: options.namespace }, owner);
+      logger.error(message, { configuration, service: ours, owner: key, hint });
     } else if (reportedOwner) {
       logger.info(`the webhook configuration ${configuration} calls this install's Service ${ours} again`, { configuration, previousOwner: reportedOwner });
     }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { renderWebhookConfiguration } from "../../gen/webhook-configuration.ts";
-import { findInstallConflicts, foreignSubjects, foreignWebhookService, installConflictError } from "../../lib/install/foreign-install.ts";
+import { describeForeignConfiguration, findInstallConflicts, foreignSubjects, foreignWebhookService, installConflictError } from "../../lib/install/foreign-install.ts";
 import { exitCodeOf } from "../../lib/errors.ts";
 
 const binding = (namespace: string, name = "kube-devops-watch") => ({ apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name }, subjects: [{ kind: "ServiceAccount", name, namespace }] });
@@ -39,6 +39,22 @@ describe("foreignWebhookService", () => {
   test("another Service name in our own namespace is not ours either", () => {
     const vwc = renderWebhookConfiguration({ caBundle: "", namespace: "team-b", serviceName: "other-webhook" });
     expect(foreignWebhookService(vwc, ourService("team-b"))).toEqual({ name: "other-webhook", namespace: "team-b" });
+  });
+});
+
+describe("describeForeignConfiguration (the self-managed webhook's error)", () => {
+  test("another namespace's Service: that install's, with the way out of two installs", () => {
+    const said = describeForeignConfiguration("kube-devops-webhook", ourService("team-b"), ourService("team-a"));
+    expect(said.message).toBe("the webhook configuration kube-devops-webhook calls the Service team-a/kube-devops-webhook, not this install's team-b/kube-devops-webhook: it belongs to the kube-devops install in namespace team-a, so this webhook leaves its caBundle alone and receives no admission requests");
+    expect(said.hint).toContain("kube-devops runs once per cluster");
+  });
+
+  test("another Service of our own namespace is no second install: no advice to delete our own namespace", () => {
+    const said = describeForeignConfiguration("kube-devops-webhook", { name: "custom-webhook", namespace: "team-b" }, ourService("team-b"));
+    expect(said.message).not.toContain("install in namespace");
+    expect(said.message).toContain("calls the Service team-b/kube-devops-webhook, not this webhook's team-b/custom-webhook");
+    expect(said.hint).not.toContain("deleting namespace");
+    expect(said.hint).toContain("--service-name kube-devops-webhook");
   });
 });
 
