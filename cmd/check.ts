@@ -124,7 +124,9 @@ export default defineCommand({
         const { conflicts, unreadable } = await preflightInstall(client, INSTALL_CLAIMS, args.namespace);
         const theirs = [...new Set(conflicts.map((c) => c.namespace))].join(", ");
         if (conflicts.length > 0) {
-          out(`${dots("Other installs", `CONFLICT (kube-devops is installed in ${theirs})`)}\n    ${describeConflicts(conflicts)} serve ${theirs}, not ${args.namespace}\n    hint: ${installConflictHint(args.namespace, theirs)}\n`);
+          // -n defaults to kube-devops: checking an install elsewhere without -n reads as a conflict too
+          const elsewhere = theirs.includes(",") ? "" : `if the install in ${theirs} is the one to check, run kube-devops check -n ${theirs}; else `;
+          out(`${dots("Other installs", `CONFLICT (kube-devops is installed in ${theirs})`)}\n    ${describeConflicts(conflicts)} serve ${theirs}, not ${args.namespace}\n    hint: ${elsewhere}${installConflictHint(args.namespace, theirs)}\n`);
           problems.push(`kube-devops is installed in namespace ${theirs}, not ${args.namespace}`);
         } else if (unreadable.length > 0) {
           out(`${dots("Other installs", `UNKNOWN (not allowed to get ${unreadable.join(", ")})`)}\n`);

@@ -99,6 +99,8 @@ describe("check", () => {
     // every read is allowed here: a conflict is not fixed by a CLI grant or another identity
     expect(b.stdout).not.toContain("--cli-rbac-for");
     expect(b.stderr).toContain("see the Other installs line above");
+    // a plain `check` defaults -n to kube-devops: the likeliest cause is the namespace not given
+    expect(b.stdout).toContain("if the install in team-a is the one to check, run kube-devops check -n team-a");
     const a = await run(["--kubeconfig", kubeconfig, "check", "-n", "team-a"]);
     expect(a.stdout).toMatch(/ {2}Other installs \.+ OK \(none in another namespace\)/);
     expect(a.code).toBe(0);
