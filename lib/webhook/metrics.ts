@@ -49,8 +49,10 @@ interface Tally {
 
 /**
  * Counts by two label values in plain maps; `flush` adds what is new to the prom-client counter.
- * Nothing is ever removed: a series that vanished and came back would read to rate() as a
- * counter reset, and the increase before it would be lost.
+ * A series that counted something is never removed: one that vanished and came back would read
+ * to rate() as a counter reset, and the increase before it would be lost. A series declared at 0
+ * that is no longer expected (its namespace lost its policies) goes: it lost no increase, and
+ * namespaces that come and go (preview environments) must not grow the series for good.
  */
 class PendingCounts {
   #byFirst = new Map<string, Map<string, Tally>>();
@@ -78,6 +80,19 @@ class PendingCounts {
   /** Makes the series exist (at 0 until something is added): two map lookups once it does. */
   declare(first: string, second: string): void {
     this.#tally(first, second);
+  }
+
+  /** Removes the series still at 0 that `expected` (first → seconds) no longer names. */
+  retire(expected: ReadonlyMap<string, ReadonlySet<string>>, counter: Counter<string>): void {
+    for (const [first, inner] of this.#byFirst) {
+      const wanted = expected.get(first);
+      for (const [second, tally] of inner) {
+        if (tally.count !== 0 || wanted?.has(second)) continue;
+        if (tally.pushed !== undefined) counter.remove(tally.labels);
+        inner.delete(second);
+      }
+      if (inner.size === 0) this.#byFirst.delete(first);
+    }
   }
 
   flush(counter: Counter<string>): void {
@@ -110,7 +125,8 @@ export interface WebhookMetricSources {
   /**
    * The series to create at 0 before their first finding: a counter born at 1 hides that
    * finding from rate() and increase() (and so from the dashboard and alerts). Read at scrape
-   * time, not per request; series whose policy went away stay (see PendingCounts).
+   * time, not per request. When the policy goes away, a series that counted something stays
+   * and one still at 0 goes (see PendingCounts).
    */
   expectedFindings?: () => Iterable<ExpectedFindings>;
 }
@@ -133,7 +149,14 @@ export function createWebhookMetrics(registry = new Registry(), sources: Webhook
   /** Declares the expected series of one counter, then hands it what was counted. */
   function collectFindings(kind: FindingKind, counter: Counter<string>): void {
     const counts = pending[kind];
-    if (expectedFindings) for (const expected of expectedFindings()) for (const violation of expected[kind]) counts.declare(expected.namespace, violation);
+    if (expectedFindings) {
+      const wanted = new Map<string, Set<string>>();
+      for (const expected of expectedFindings()) {
+        wanted.set(expected.namespace, new Set(expected[kind]));
+        for (const violation of expected[kind]) counts.declare(expected.namespace, violation);
+      }
+      counts.retire(wanted, counter);
+    }
     counts.flush(counter);
   }
   if (policyCacheAgeSeconds) new Gauge({ ...help("webhook_policy_cache_age_seconds"), registers, collect() { this.set(policyCacheAgeSeconds()); } });

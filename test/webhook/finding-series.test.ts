@@ -1,8 +1,8 @@
 /**
  * The finding counters (webhook_denials_total, _warnings_total, _exemptions_total) of a namespace
  * with a policy exist at 0 before its first finding, so rate()/increase() see that finding; only
- * for namespaces admission judges and the checks their policies enable; and they stay when the
- * policy goes away.
+ * for namespaces admission judges and the checks their policies enable; and when the policy goes
+ * away they stay if they counted something and go if they are still 0.
  */
 import { describe, expect, test } from "bun:test";
 import { compileAdmissionPlan } from "../../lib/admission/admission-plan.ts";
@@ -76,6 +76,31 @@ describe("createWebhookMetrics with expectedFindings", () => {
     expect(await findingSamples(metrics)).toEqual([
       'webhook_denials_total{namespace="prod",violation="latest_tag"} 1',
       'webhook_exemptions_total{namespace="staging",violation="missing_limits"} 0',
+    ]);
+  });
+
+  test("series still at 0 go with their namespace's policies (preview namespaces do not pile up), and come back with a new policy", async () => {
+    let expected: ExpectedFindings[] = [
+      { namespace: "pr-1", denials: ["latest_tag"], warnings: ["missing_readiness"], exemptions: [] },
+      { namespace: "prod", denials: ["latest_tag"], warnings: [], exemptions: [] },
+    ];
+    const metrics = createWebhookMetrics(undefined, { expectedFindings: () => expected });
+    metrics.countFindings("pr-1", [], ["missing_readiness"]);
+    expect(await findingSamples(metrics)).toEqual([
+      'webhook_denials_total{namespace="pr-1",violation="latest_tag"} 0',
+      'webhook_denials_total{namespace="prod",violation="latest_tag"} 0',
+      'webhook_warnings_total{namespace="pr-1",violation="missing_readiness"} 1',
+    ]);
+    expected = [{ namespace: "prod", denials: ["latest_tag"], warnings: [], exemptions: [] }];
+    expect(await findingSamples(metrics)).toEqual([
+      'webhook_denials_total{namespace="prod",violation="latest_tag"} 0',
+      'webhook_warnings_total{namespace="pr-1",violation="missing_readiness"} 1',
+    ]);
+    expected = [{ namespace: "pr-1", denials: ["latest_tag"], warnings: [], exemptions: [] }];
+    metrics.countFindings("pr-1", ["latest_tag"], []);
+    expect(await findingSamples(metrics)).toEqual([
+      'webhook_denials_total{namespace="pr-1",violation="latest_tag"} 1',
+      'webhook_warnings_total{namespace="pr-1",violation="missing_readiness"} 1',
     ]);
   });
 
