@@ -19,10 +19,14 @@ export type ConditionInput = Omit<Condition, "lastTransitionTime">;
 /** The top-level spec fields enforcement builds its patches from: while one is ignored, enforcement holds. */
 export const ENFORCEMENT_INPUTS: ReadonlySet<string> = new Set(["defaultProbe", "defaultResources"]);
 
-/** `conditions` with `next` in place of its type; lastTransitionTime moves only when status or reason changes. */
+/**
+ * `conditions` with `next` in place of its type; lastTransitionTime moves only when the status
+ * changes ("the last time the condition transitioned from one status to another", the API
+ * conventions; apimachinery's meta.SetStatusCondition), not when only reason or message do.
+ */
 export function setCondition(conditions: readonly Condition[] | undefined, next: ConditionInput, now: Date): Condition[] {
   const previous = conditions?.find((c) => c.type === next.type);
-  const unchanged = previous && previous.status === next.status && previous.reason === next.reason;
+  const unchanged = previous && previous.status === next.status;
   const condition = { ...next, lastTransitionTime: unchanged ? previous.lastTransitionTime : now.toISOString() };
   return [...(conditions ?? []).filter((c) => c.type !== next.type), condition].sort((a, b) => conditionRank(a.type) - conditionRank(b.type));
 }

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { projectAdmissionPolicy } from "../../lib/admission/policy-index.ts";
 import { checkSetFromPolicy } from "../../lib/checks/check-set.ts";
-import { conditionEvents, inertNamespaceMessage, readOperatorSpec } from "../../lib/operator/conditions.ts";
+import { conditionEvents, inertNamespaceMessage, readOperatorSpec, setCondition } from "../../lib/operator/conditions.ts";
 import { evaluatePolicy } from "../../lib/operator/evaluate-policy.ts";
 import { desiredStatus, statusMergePatch, statusNeedsWrite } from "../../lib/operator/status.ts";
 import { checkPolicySpec } from "../../lib/policy/parse-policy.ts";
@@ -147,5 +147,17 @@ describe("operator, webhook and watch read a stored spec the same way", () => {
     const e = evaluatePolicy({}, [], NOW);
     const next = desiredStatus({ conditions: [other] }, { generation: 1, now: at(0), result: { evaluation: e }, specCondition: readOperatorSpec({}, 1).specCondition });
     expect(next.conditions?.map((c) => c.type)).toEqual(["Ready", "SpecValid", "Synced"]);
+  });
+});
+
+describe("setCondition", () => {
+  const t0 = new Date("2026-11-26T12:00:00Z");
+  const t1 = new Date("2026-11-26T12:05:00Z");
+  test("lastTransitionTime moves when the status changes, not when only reason or message do (meta.SetStatusCondition)", () => {
+    const failed = setCondition(undefined, { type: "Ready", status: "False", reason: "EvaluationFailed", message: "pods is forbidden" }, t0);
+    const inert = setCondition(failed, { type: "Ready", status: "False", reason: "InertNamespace", message: "Not evaluated" }, t1);
+    expect(inert[0]).toMatchObject({ reason: "InertNamespace", message: "Not evaluated", lastTransitionTime: t0.toISOString() });
+    const ready = setCondition(inert, { type: "Ready", status: "True", reason: "Evaluated", message: "ok" }, t1);
+    expect(ready[0]?.lastTransitionTime).toBe(t1.toISOString());
   });
 });
