@@ -7,7 +7,7 @@
  */
 import type { Api } from "./api.ts";
 import { ADMIN_TOKEN, type AdmissionAttributes, type Hooks, type ResolvedRequest } from "./hooks.ts";
-import { StatusError, notFound } from "./status.ts";
+import { StatusError, invalid, notFound } from "./status.ts";
 import type { KubeObject } from "./types.ts";
 import { answerSelfSubjectRulesReview } from "./auth/access-reviews.ts";
 import { createAuthenticator, userFromCertificateSubject, type Authenticator, type TokenRequestSpec } from "./auth/authenticator.ts";
@@ -17,6 +17,7 @@ import { applyImpersonation } from "./auth/impersonation.ts";
 import { createRbacAuthorizer, type RbacSource } from "./auth/rbac-authorizer.ts";
 import type { Binding, ClusterRole, Role } from "./auth/rbac-rules.ts";
 import { createAdmissionMetrics, type AdmissionMetrics } from "./admission/admission-metrics.ts";
+import { webhookConfigurationErrors } from "./admission/match-conditions.ts";
 import { createValidatingAdmission, type ValidatingWebhookConfiguration } from "./admission/validating-admission.ts";
 import { startClusterRoleAggregation } from "./controllers/clusterrole-aggregation.ts";
 import type { ControllerApi } from "./controllers/controller-api.ts";
@@ -101,6 +102,12 @@ export function installSecurity(api: Api, hooks: Hooks, opts: SecurityOptions): 
     configurations: () => objects<ValidatingWebhookConfiguration>(api, VWC),
     namespaceLabels: (ns) => api.storage.get("namespaces", ns)?.obj.metadata.labels,
     resolveService: (ns, name, port) => (typeof services === "function" ? services(ns, name, port) : services?.[`${ns}/${name}`]),
+  });
+
+  // as ValidateValidatingWebhookConfiguration: a matchCondition that does not compile to bool is a 422
+  api.validators.set(VWC, (obj) => {
+    const errors = webhookConfigurationErrors(obj as { webhooks?: unknown });
+    if (errors.length > 0) throw invalid({ group: "admissionregistration.k8s.io", kind: "ValidatingWebhookConfiguration" }, obj.metadata.name ?? "", errors);
   });
 
   hooks.authenticate ??= (req) => {

@@ -143,4 +143,24 @@ describe("validating admission over TLS", () => {
     expect(await admission({}).admit({ ...attrs(), operation: "UPDATE", oldObject: {} })).toEqual({ allowed: true, warnings: [] });
     expect(hook.received.length).toBe(before);
   });
+
+  test("matchConditions: a false condition skips the call; true ones call; errors follow the failure policy without a call", async () => {
+    mode = "deny";
+    const before = hook.received.length;
+    const notAlice = [{ name: "not-alice", expression: "request.userInfo.username != 'alice'" }];
+    expect(await admission({ matchConditions: notAlice }).admit(attrs())).toEqual({ allowed: true, warnings: [] });
+    // any false wins, even beside a condition that fails to evaluate
+    expect(await admission({ matchConditions: [{ name: "broken", expression: "object.nope == 1" }, ...notAlice] }).admit(attrs())).toEqual({ allowed: true, warnings: [] });
+    expect(hook.received.length).toBe(before);
+    const called = await admission({ matchConditions: [{ name: "is-alice", expression: "request.userInfo.username == 'alice' && has(object.metadata.name)" }] }).admit(attrs());
+    expect(called.allowed).toBe(false);
+    expect(hook.received.length).toBe(before + 1);
+
+    const broken = [{ name: "broken", expression: "object.metadata.labels['x'] == 'y'" }];
+    expect(await admission({ failurePolicy: "Ignore", matchConditions: broken }).admit(attrs())).toEqual({ allowed: true, warnings: [] });
+    const closed = await admission({ failurePolicy: "Fail", matchConditions: broken }).admit(attrs());
+    expect(closed).toMatchObject({ allowed: false, status: { code: 403, reason: "Forbidden", details: { name: "web", kind: "pods" } } });
+    expect(closed.allowed ? "" : closed.status.message).toStartWith(`pods "web" is forbidden: expression 'object.metadata.labels['x'] == 'y'' resulted in error: `);
+    expect(hook.received.length).toBe(before + 1);
+  });
 });

@@ -4,9 +4,11 @@
  * webhook of every ValidatingWebhookConfiguration in parallel, over TLS verified with
  * the caBundle and the service DNS name, and turns the answers (or call failures under
  * the failure policy) into one verdict with warnings, as the API server does; each call is
- * reported to `observe` as the API server's admission metrics record it.
+ * reported to `observe` as the API server's admission metrics record it. A webhook whose
+ * matchConditions exclude the request is not called (and not observed).
  */
-import type { StatusBody } from "../auth/forbidden-status.ts";
+import { forbiddenFor, type StatusBody } from "../auth/forbidden-status.ts";
+import { evaluateMatchConditions } from "./match-conditions.ts";
 import { buildAdmissionReview, callFailureStatus, rejectionStatus, verifyAdmissionResponse } from "./admission-review.ts";
 import {
   isExemptFromWebhooks,
@@ -14,6 +16,7 @@ import {
   namespaceSelectorMatches,
   objectSelectorMatches,
   type AdmissionAttributes,
+  type GroupVersionResource,
   type ValidatingWebhook,
 } from "./webhook-matching.ts";
 
@@ -51,6 +54,8 @@ export interface WebhookCall {
 export type AdmissionOutcome = { allowed: true; warnings: string[] } | { allowed: false; status: StatusBody; warnings: string[] };
 
 type CallOutcome = { ok: true; allowed: boolean; status?: StatusBody; warnings: string[] } | { ok: false; error: string; code: number };
+/** matchConditions that failed to evaluate under failurePolicy Fail: the request is refused without a call. */
+type MatchError = { matchError: StatusBody };
 
 /** apierrors.NewBadRequest: what the API server records for a call that got no usable HTTP answer. */
 const CALL_ERROR_CODE = 400;
@@ -95,9 +100,7 @@ function describeFetchError(err: unknown, target: Target, timedOut: boolean): st
   return `Post "${target.display}": ${detail}`;
 }
 
-async function callWebhook(hook: ValidatingWebhook, attrs: AdmissionAttributes, opts: ValidatingAdmissionOptions): Promise<CallOutcome | undefined> {
-  const gvr = matchingResource(hook, attrs);
-  if (!gvr) return undefined;
+async function callWebhook(hook: ValidatingWebhook, attrs: AdmissionAttributes, opts: ValidatingAdmissionOptions, gvr: GroupVersionResource): Promise<CallOutcome> {
   const timeoutSeconds = Math.min(Math.max(hook.timeoutSeconds ?? 10, 1), 30);
   const target = resolveTarget(hook, timeoutSeconds, opts);
   if (!target.connect) return { ok: false, code: CALL_ERROR_CODE, error: `failed to call webhook: ${target.display ? `Post "${target.display}": ` : ""}${target.missing}` };
@@ -147,12 +150,20 @@ async function callWebhook(hook: ValidatingWebhook, attrs: AdmissionAttributes, 
     : { ok: true, allowed: false, status: rejectionStatus(hook.name, verified.status), warnings: verified.warnings };
 }
 
-/** Calls one webhook and reports the call, as the dispatcher's ObserveWebhook* calls do. */
-async function timedCall(hook: ValidatingWebhook, attrs: AdmissionAttributes, opts: ValidatingAdmissionOptions): Promise<CallOutcome | undefined> {
+/**
+ * Calls one webhook when its rules and matchConditions select the request (ShouldCallHook) and
+ * reports the call, as the dispatcher's ObserveWebhook* calls do.
+ */
+async function timedCall(hook: ValidatingWebhook, attrs: AdmissionAttributes, opts: ValidatingAdmissionOptions): Promise<CallOutcome | MatchError | undefined> {
+  const gvr = matchingResource(hook, attrs);
+  if (!gvr) return undefined;
+  const match = evaluateMatchConditions(hook, attrs, gvr);
+  if ("error" in match) return { matchError: forbiddenFor(attrs.resource.group, attrs.resource.resource, attrs.name, match.error) };
+  if (!match.matches) return undefined;
   const now = opts.now ?? (() => performance.now() / 1000);
   const started = now();
-  const outcome = await callWebhook(hook, attrs, opts).catch((err: unknown): CallOutcome => ({ ok: false, code: CALL_ERROR_CODE, error: String(err) }));
-  if (!outcome || !opts.observe) return outcome;
+  const outcome = await callWebhook(hook, attrs, opts, gvr).catch((err: unknown): CallOutcome => ({ ok: false, code: CALL_ERROR_CODE, error: String(err) }));
+  if (!opts.observe) return outcome;
   const failOpen = (hook.failurePolicy ?? "Fail") === "Ignore";
   const code = outcome.ok ? (outcome.allowed ? 200 : (outcome.status?.code ?? 400)) : outcome.code;
   const result: WebhookCall["outcome"] = outcome.ok ? (outcome.allowed ? "allowed" : "denied") : failOpen ? "failed-open" : "failed-closed";
@@ -178,7 +189,9 @@ export function createValidatingAdmission(opts: ValidatingAdmissionOptions) {
       outcomes.forEach((o, i) => {
         const hook = hooks[i];
         if (!o || !hook) return;
-        if (o.ok) {
+        if ("matchError" in o) {
+          denial ??= o.matchError;
+        } else if (o.ok) {
           warnings.push(...o.warnings);
           if (!o.allowed && !denial) denial = o.status;
         } else if ((hook.failurePolicy ?? "Fail") === "Fail" && !denial) {

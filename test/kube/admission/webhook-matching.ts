@@ -57,6 +57,8 @@ export interface ValidatingWebhook {
   sideEffects?: string;
   timeoutSeconds?: number;
   admissionReviewVersions?: string[];
+  /** CEL; all must be true for the webhook to be called (match-conditions.ts). */
+  matchConditions?: { name: string; expression: string }[];
 }
 
 /** Resources served under several group/versions that the API server treats as one. */
