@@ -2,8 +2,10 @@
  * @module
  * The ValidatingWebhookConfiguration for `validate.devops.stochastic.io`: fail open
  * (`Ignore`), a short timeout, our namespace and the control plane's excluded by name,
- * and rules only for Pods and the workload kinds whose pod templates we validate.
+ * rules only for Pods and the workload kinds whose pod templates we validate, and matchConditions
+ * that keep the API server from calling it when the verdict can only be a warning (decision 0036).
  */
+import { WEBHOOK_MATCH_CONDITIONS } from "../lib/admission/match-conditions.ts";
 import {
   WEBHOOK_EXCLUDED_NAMESPACES,
   WEBHOOK_NAME,
@@ -78,6 +80,8 @@ export function renderWebhookConfiguration(options: WebhookConfigurationOptions)
         namespaceSelector: {
           matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: excluded }],
         },
+        // pruned by API servers before 1.28 (the field unknown or its gate off): every request is sent, as before
+        matchConditions: WEBHOOK_MATCH_CONDITIONS.map((c) => ({ name: c.name, expression: c.expression })),
       },
     ],
   };

@@ -52,7 +52,15 @@ export interface AdmitOptions {
 }
 
 /** Owners whose controllers create pods/ReplicaSets/Jobs from a template that admission already saw. */
-const TEMPLATE_OWNERS = new Set(["ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]);
+export const TEMPLATE_OWNER_KINDS = ["ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"] as const;
+const TEMPLATE_OWNERS = new Set<string>(TEMPLATE_OWNER_KINDS);
+
+/** kube-controller-manager's own identity (without --use-service-account-credentials). */
+export const CONTROLLER_MANAGER_USER = "system:kube-controller-manager";
+/** Each controller's ServiceAccount (with --use-service-account-credentials, kubeadm's default). */
+export const KUBE_SYSTEM_SERVICE_ACCOUNT_PREFIX = "system:serviceaccount:kube-system:";
+/** A kubelet's identity (Node authorizer, NodeRestriction). */
+export const NODE_USER_PREFIX = "system:node:";
 
 /** The annotation the kubelet puts on the API copy ("mirror pod") of a static pod. */
 export const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
@@ -63,19 +71,20 @@ export const MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror";
  * from the API (and from scoring). NodeRestriction lets a node create nothing but mirror pods.
  */
 function isMirrorPod(object: unknown, username: string): boolean {
-  return username.startsWith("system:node:") && asRecord(asRecord(asRecord(object)?.metadata)?.annotations)?.[MIRROR_POD_ANNOTATION] !== undefined;
+  return username.startsWith(NODE_USER_PREFIX) && asRecord(asRecord(asRecord(object)?.metadata)?.annotations)?.[MIRROR_POD_ANNOTATION] !== undefined;
 }
 
 /**
  * True when a built-in controller is creating this object for its owner: the owner's
  * template was validated when it was admitted, and denying its children now would
  * stall scale-ups and reschedules of workloads that predate the policy. Also true for a
- * kubelet's mirror pod (isMirrorPod). Such objects get warnings, never a denial.
+ * kubelet's mirror pod (isMirrorPod). Such objects get warnings, never a denial, so the generated
+ * VWC's matchConditions (match-conditions.ts, the same rule in CEL) spare the API server the call.
  */
 export function isControllerCreated(object: unknown, username: string | undefined): boolean {
-  if (username?.startsWith("system:node:")) return isMirrorPod(object, username);
+  if (username?.startsWith(NODE_USER_PREFIX)) return isMirrorPod(object, username);
   // The identity first: for people and CI it settles the question without reading the owners.
-  if (username !== "system:kube-controller-manager" && !(username?.startsWith("system:serviceaccount:kube-system:") ?? false)) return false;
+  if (username !== CONTROLLER_MANAGER_USER && !(username?.startsWith(KUBE_SYSTEM_SERVICE_ACCOUNT_PREFIX) ?? false)) return false;
   const ref = controllerRef(object as KubeObjectLike);
   return ref !== undefined && Boolean(ref.controller) && typeof ref.kind === "string" && TEMPLATE_OWNERS.has(ref.kind);
 }
