@@ -15,7 +15,7 @@ import { parse, YAMLParseError } from "yaml";
 
 export type { Cluster, Context };
 
-/** A kubeconfig user as client-node maps it, plus `token-file` (kept as a path, read per request). */
+/** A kubeconfig user as client-node maps it, plus `tokenFile` / `token-file` (kept as a path, read per request). */
 export interface KubeUser extends User {
   readonly tokenFile?: string;
 }
@@ -65,13 +65,15 @@ function absolute(base: string | undefined, file: string | undefined): string | 
 function mapUsers(raw: Record<string, unknown>[], base: string | undefined): KubeUser[] {
   // client-node would read `token-file` once, at load time, relative to the working directory;
   // we keep the path (resolved like kubectl) and read it per request, re-reading when it changes.
+  // kubectl's own key is `tokenFile` (client-go's AuthInfo), which client-node ignores: a
+  // kubeconfig written for kubectl then silently authenticated as system:anonymous.
   const tokenFiles: (string | undefined)[] = [];
   const withoutTokenFile = raw.map((entry) => {
     const user = entry.user as Record<string, unknown> | null | undefined;
-    const tokenFile = user && typeof user["token-file"] === "string" ? user["token-file"] : undefined;
+    const tokenFile = user ? [user.tokenFile, user["token-file"]].find((v): v is string => typeof v === "string" && v !== "") : undefined;
     tokenFiles.push(tokenFile);
     if (!user || tokenFile === undefined) return entry;
-    const { "token-file": _dropped, ...rest } = user;
+    const { "token-file": _dropped, tokenFile: _kubectls, ...rest } = user;
     return { ...entry, user: rest };
   });
   return newUsers(withoutTokenFile).map((user, i) => {

@@ -181,6 +181,22 @@ describe("credentials", () => {
     expect((await headersOf(both)).auth).toBe("Bearer static");
   });
 
+  test("kubectl's key tokenFile is read (relative to the kubeconfig) and re-read after rotation, not dropped", async () => {
+    // client-go spells it tokenFile; client-node only knew token-file, so this user used to go out anonymous.
+    const path = write(single({ server: echoUrl, "certificate-authority-data": b64(pki.ca.cert) }, { tokenFile: "sa/token" }));
+    const tokenPath = join(path, "..", "sa", "token");
+    mkdirSync(join(path, "..", "sa"));
+    writeFileSync(tokenPath, "first\n");
+    const loaded = loadKubeConfig({ kubeconfig: path, env: {} });
+    expect(loaded.getCurrentUser()?.tokenFile).toBe(tokenPath);
+    const transport = createTransport(loaded);
+    const auth = async () => ((await (await transport.request("/x")).json()) as { auth: string }).auth;
+    expect(await auth()).toBe("Bearer first");
+    writeFileSync(`${tokenPath}.new`, "rotated");
+    renameSync(`${tokenPath}.new`, tokenPath);
+    expect(await auth()).toBe("Bearer rotated");
+  });
+
   test("a missing token-file is a CONFIG error naming the file and the user", async () => {
     const path = write(single({ server: echoUrl, "certificate-authority-data": b64(pki.ca.cert) }, { "token-file": "nope" }));
     const err = await asyncConfigError(createTransport(loadKubeConfig({ kubeconfig: path, env: {} })).request("/x"));
