@@ -51,6 +51,11 @@ export interface EnforceOptions extends PlanOptions {
   /** Why the patch happened, for the Event on each patched workload. */
   reason?: string;
   now?: () => Date;
+  /**
+   * Once aborted (shutdown, or the operator lost its lease), no further patch is started: the
+   * rest are deferred to whoever leads next. A patch in flight completes; each is atomic.
+   */
+  signal?: AbortSignal;
 }
 
 type Enforceable = WorkloadObject & KubeObject;
@@ -106,7 +111,7 @@ export async function enforceNamespace(client: KubeClient, options: EnforceOptio
       continue;
     }
     // The budget comes first so that a client dry run shows what a real run would do (and what it would defer).
-    if (budget <= 0) {
+    if (budget <= 0 || options.signal?.aborted) {
       report.results.push({ plan, status: "deferred" });
       continue;
     }

@@ -31,7 +31,7 @@ export interface EnforceStepOptions {
 
 /** Builds the step the operator calls for a policy in enforce mode. */
 export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
-  return async (policy) => {
+  return async (policy, _pods, _evaluation, signal) => {
     const namespace = policy.metadata?.namespace ?? "default";
     const name = policy.metadata?.name ?? "";
     const report = await enforceNamespace(options.client, {
@@ -41,6 +41,7 @@ export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
       isProtectedNamespace: options.isProtectedNamespace,
       exemptions: options.exemptions,
       reason: `DevOpsPolicy ${namespace}/${name}`,
+      signal,
     });
     if (report.applied > 0) options.metrics.remediationsApplied.inc(report.applied);
     if (report.failed > 0) options.metrics.remediationsFailed.inc(report.failed);

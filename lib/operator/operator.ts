@@ -119,7 +119,7 @@ export class PolicyOperator {
       await Promise.race([bothSynced, new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }))]);
       if (signal.aborted) return;
       this.loops.queueRunning = true;
-      await this.queue.run((key) => this.work(key), { concurrency: this.deps.options.workers, signal });
+      await this.queue.run((key) => this.work(key, signal), { concurrency: this.deps.options.workers, signal });
     };
     await Promise.allSettled([policies.start(signal), pods.start(signal), runQueue()]);
     this.loops = { queueRunning: false };
@@ -167,11 +167,12 @@ export class PolicyOperator {
     for (const key of this.policiesByNamespace.get(ns) ?? []) this.queue.schedule(key, this.deps.options.podDebounceMs);
   }
 
-  private async work(key: string): Promise<void> {
+  private async work(key: string, signal: AbortSignal): Promise<void> {
     const { logger, metrics, options } = this.deps;
     try {
       const result = await reconcilePolicy(key, {
         ...this.deps,
+        signal,
         policy: (k) => this.policies.get(k),
         podsIn: (ns) => this.pods.podsIn(ns),
         audit: this.audit,

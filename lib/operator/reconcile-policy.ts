@@ -31,7 +31,7 @@ export const FIELD_MANAGER = "kube-devops-operator";
 export type PolicyObject = KubeObject & { spec?: unknown; status?: DevOpsPolicyStatus };
 
 /** The enforcement seam (issue 8): called in enforce mode with the evaluated pods. */
-export type EnforceStep = (policy: PolicyObject & { spec: DevOpsPolicySpec }, pods: readonly PodLike[], evaluation: PolicyEvaluation) => Promise<EnforcementOutcome>;
+export type EnforceStep = (policy: PolicyObject & { spec: DevOpsPolicySpec }, pods: readonly PodLike[], evaluation: PolicyEvaluation, signal?: AbortSignal) => Promise<EnforcementOutcome>;
 
 export interface ReconcileOptions {
   requeueMs: number;
@@ -59,6 +59,8 @@ export interface ReconcileDeps {
   prunedStatus?: PrunedStatusFields | undefined;
   /** Writes Events with repeats folded into one (lib/operator/events.ts); plain creates without it. */
   events?: PolicyEvents | undefined;
+  /** The leader term: once aborted, enforcement starts no further patch and nothing more is written. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The reports seam (lib/operator/report-writer.ts `ReportWriter`). */
@@ -158,7 +160,12 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   deps.metrics.recordEvaluation(namespace, name, evaluation, enforceMode);
   deps.logger.debug("reconcile_evaluated", { namespace, policy: name, health_score: evaluation.score, violations: evaluation.violations, pods: evaluation.totalPods, classification: evaluation.classification, mode });
 
-  const enforcement = !enforceMode || !deps.enforce ? undefined : read.holdEnforcement ? heldEnforcement(previous) : await deps.enforce({ ...policy, spec }, pods, evaluation);
+  const enforcement = !enforceMode || !deps.enforce ? undefined : read.holdEnforcement ? heldEnforcement(previous) : await deps.enforce({ ...policy, spec }, pods, evaluation, deps.signal);
+  if (deps.signal?.aborted) {
+    // Shutting down or no longer leading: the next leader re-evaluates and writes status; two writers never.
+    deps.logger.info("reconcile_interrupted", { namespace, policy: name, remediations_applied: enforcement?.applied ?? 0 });
+    return { requeueAfterMs: 0 };
+  }
   const next = desiredStatus(previous, { generation, now, result: { evaluation }, mode, enforcement, specCondition });
   await writeStatus(deps, namespace, name, previous, next, now);
   await emitConditionEvents(deps, policy, previous, next, now);
