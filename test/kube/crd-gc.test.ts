@@ -91,14 +91,18 @@ describe("custom resources", () => {
     expect(bad.status).toBe(422);
   });
 
-  test("deleting a CRD deletes its objects (watchers see DELETED) and stops serving it", async () => {
+  test("deleting a CRD deletes its objects (watchers see DELETED), ends its watches and stops serving it", async () => {
     const rv = (await call(emu, "/apis/example.com/v1/namespaces/default/gadgets")).body.metadata.resourceVersion;
     const w = await watch(emu, `/apis/example.com/v1/gadgets?watch=true&resourceVersion=${rv}`);
+    const pods = await watch(emu, "/api/v1/pods?watch=true");
     await call(emu, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com", { method: "DELETE" });
     const ev = await w.next();
     expect(ev?.type).toBe("DELETED");
     expect(ev?.object.metadata.name).toBe("g1");
-    w.close();
+    // The real server tears the resource's storage and watch cache down: the stream ends cleanly.
+    expect(await w.rest()).toEqual([]);
+    expect(emu.watchCount).toBe(1); // other resources' watches go on
+    pods.close();
     await emu.settle();
     expect((await call(emu, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com")).status).toBe(404);
     expect((await call(emu, "/apis/example.com/v1/namespaces/default/gadgets")).status).toBe(404);

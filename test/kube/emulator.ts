@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { Api } from "./api.ts";
-import { registerCrdController } from "./crds.ts";
+import { CRD_GR, registerCrdController } from "./crds.ts";
 import { FaultRules, type FailureSpec, type RequestMatch } from "./faults.ts";
 import { startControllers, type Controllers } from "./gc.ts";
 import { ADMIN_TOKEN, type Hooks } from "./hooks.ts";
@@ -123,6 +123,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const obj of options.seed ?? []) api.load(obj, { quiet: !options.controllers });
   const faultRules = new FaultRules();
   const hub = new WatchHub(api, { bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000, expiredAs: options.expiredWatchAs ?? "event" });
+  // A deleted CRD's watches end (after the DELETED events of its objects), as on a real server.
+  api.afterCommit.push((ev) => {
+    if (ev.gr !== CRD_GR || ev.type !== "DELETED") return;
+    const names = (ev.entry.obj.spec as { group?: string; names?: { plural?: string } } | undefined) ?? {};
+    hub.dropResource(`${names.names?.plural}.${names.group}`);
+  });
 
   let front: HttpsServer | undefined;
   const handler = createHandler({ api, hub, hooks, faults: faultRules, serverAddress: () => `127.0.0.1:${front?.port ?? 0}`, clock });

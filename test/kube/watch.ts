@@ -33,6 +33,7 @@ export interface WatchHubOptions {
 }
 
 interface Active {
+  gr: string;
   close(abrupt: boolean): void;
 }
 
@@ -55,6 +56,16 @@ export class WatchHub {
     const n = this.active.size;
     for (const w of [...this.active]) w.close(abrupt);
     return n;
+  }
+
+  /**
+   * Ends the watches of one resource cleanly, as the real server does when a CRD is deleted (its
+   * storage and watch cache are torn down; the client's next request gets 404).
+   */
+  dropResource(gr: string): number {
+    const watches = [...this.active].filter((w) => w.gr === gr);
+    for (const w of watches) w.close(false);
+    return watches.length;
   }
 
   /** Starts a watch; throws StatusError for an HTTP-level failure. */
@@ -98,6 +109,7 @@ export class WatchHub {
     let unlisten = (): void => {};
     let done = false;
     const self: Active = {
+      gr: req.gr,
       close: (abrupt) => {
         if (done) return;
         done = true;
