@@ -8,7 +8,7 @@
  */
 import { Backoff, type BackoffPolicy } from "./backoff.ts";
 import { systemClock, type Clock, type Random } from "./clock.ts";
-import { GoneError, toApiError, type KubeStatus } from "./api-errors.ts";
+import { GoneError, NotFoundError, toApiError, type KubeStatus } from "./api-errors.ts";
 import type { KubeClient } from "./client.ts";
 import { resourceName, resourcePath, type ResourceType } from "./resources.ts";
 import type { KubeObject } from "./types.ts";
@@ -146,6 +146,7 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
         }
       }
       const outcome = await this.watchOnce();
+      if (outcome === "missing") needList = "error";
       if (outcome === "gone") {
         needList = "expired";
         // A server answering 410 right after every fresh list would make list+watch spin.
@@ -188,8 +189,12 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
     }
   }
 
-  /** One watch connection. Returns "gone" when a relist is needed, "ended" otherwise. */
-  private async watchOnce(): Promise<"gone" | "ended"> {
+  /**
+   * One watch connection. Returns "gone" when the resourceVersion expired, "missing" when the
+   * resource is not served (a deleted CRD: list again, so its return is a `relisted`, as client-go's
+   * reflector relists after a failed watch), "ended" otherwise.
+   */
+  private async watchOnce(): Promise<"gone" | "missing" | "ended"> {
     const { client, type, namespace, labelSelector, fieldSelector } = this.options;
     const range = this.options.watchTimeoutSeconds ?? { min: 300, max: 600 };
     const timeoutSeconds = Math.floor(range.min + this.random() * (range.max - range.min));
@@ -223,7 +228,7 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
       if (this.abort.signal.aborted) return "ended";
       if (err instanceof GoneError) return "gone";
       await this.fail(err, "watch");
-      return "ended";
+      return err instanceof NotFoundError ? "missing" : "ended";
     }
     this.state.watching = false;
     // A server that closes watches at once would make us spin: treat an empty, short watch as a failure.

@@ -143,6 +143,10 @@ export class PolicyOperator {
       this.policies.delete(event.key);
       this.policiesByNamespace.get(event.previous.metadata?.namespace ?? "")?.delete(event.key);
       this.queue.schedule(event.key, 0);
+    } else if (event.type === "relisted") {
+      // A list succeeded again: a CRD deleted meanwhile is back, and a later deletion is reported again.
+      if (this.crdAbsentReported) this.deps.logger.info("policies_crd_restored", { policies: event.keys.size });
+      this.crdAbsentReported = false;
     } else if (event.type === "error") {
       if (isNotFound(event.error)) {
         // a missing CRD fails every retry the same way: say what to do once, not one bare line per retry

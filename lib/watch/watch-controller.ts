@@ -183,6 +183,10 @@ export class WatchController {
         settled();
         return;
       case "relisted":
+        // A list succeeded: a CRD deleted meanwhile is back (readiness watches the policies again,
+        // and a later deletion is reported again).
+        if (this.policiesAbsent) logger.info("policies_crd_restored", { policies: e.keys.size });
+        this.policiesAbsent = false;
         return;
       case "error":
         if (e.error instanceof NotFoundError) {

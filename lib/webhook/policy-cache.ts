@@ -128,11 +128,18 @@ export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
           break;
         case "relisted":
           rebuild(watch);
+          // A list succeeded again: a CRD deleted meanwhile is back, and a later deletion is reported again.
+          if (crdAbsentReported) logger.info("the DevOpsPolicy CRD is installed again: policies apply from the watch", { policies: index.size });
+          crdAbsentReported = false;
           break;
         case "error":
           if (isNotFound(event.error)) {
             // the same 404 on every retry: the fix once, not a line per retry
-            if (!crdAbsentReported) logger.warn("the DevOpsPolicy CRD is not installed: run kube-devops crd install; not ready until it is", { retryInMs: event.retryInMs });
+            if (!crdAbsentReported) {
+              // Ready stays as it is: before the first list it is not, after it the (now empty) policies keep applying.
+              if (watch.health().synced) logger.warn("the DevOpsPolicy CRD was deleted: no policy applies at admission until it is installed again (kube-devops crd install)", { retryInMs: event.retryInMs });
+              else logger.warn("the DevOpsPolicy CRD is not installed: run kube-devops crd install; not ready until it is", { retryInMs: event.retryInMs });
+            }
             crdAbsentReported = true;
             break;
           }

@@ -191,6 +191,24 @@ describe("list+watch", () => {
     expect(events.find((e) => e.type === "error")).toMatchObject({ phase: "watch", failures: 1 });
   });
 
+  test("a watch answered 404 (the CRD was deleted) lists next: the resource's return is a relisted event with the store reconciled", async () => {
+    api = await MiniApi.start();
+    api.upsertPod("a", "kept");
+    api.upsertPod("a", "gone");
+    const { model, problems, events, synced } = startLoop(api, { maxAttempts: 1 });
+    await synced;
+    api.failures.push({ match: "watch=true", status: 404, reason: "NotFound" });
+    api.deletePod("a", "gone"); // deleted while nothing watched: only a list can tell
+    api.dropWatches();
+    await until("the relist after the 404", () => events.some((e) => e.type === "relisted"));
+    const afterWatch404 = events.slice(events.findIndex((e) => e.type === "error"));
+    expect(afterWatch404[0]).toMatchObject({ type: "error", phase: "watch" });
+    expect(afterWatch404.find((e) => e.type === "relisted")).toMatchObject({ reason: "error" });
+    expect(api.requests.slice(-3).some((r) => !r.includes("watch=true"))).toBe(true);
+    await until("the store to equal the server", () => equalMaps(model, serverState(api)));
+    expect(problems).toEqual([]);
+  });
+
   test("a projection that throws is reported as an error event and the loop carries on", async () => {
     api = await MiniApi.start();
     api.upsertPod("a", "good", 1);
