@@ -40,6 +40,8 @@ export interface ListWatchOptions<P, S extends ObjectStore<P> = WatchStore<P>> {
   watchTimeoutSeconds?: { min: number; max: number };
   /** Reconnect when the stream is silent this long, ms (default: 3 min, bookmarks arrive ~1/min). */
   idleTimeoutMs?: number;
+  /** A watch request without response headers this long is an error, ms (default 30 s). */
+  watchHeaderTimeoutMs?: number;
   backoff?: BackoffPolicy & { minMs?: number };
   clock?: Clock;
   random?: Random;
@@ -208,6 +210,7 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
         query: { watch: true, resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds, labelSelector, fieldSelector },
         // Servers send a bookmark about once a minute: three silent minutes mean a dead connection.
         idleTimeoutMs: this.options.idleTimeoutMs ?? Math.min(timeoutSeconds * 1000 + 30_000, 180_000),
+        headerTimeoutMs: this.options.watchHeaderTimeoutMs,
         signal: this.abort.signal,
         onOpen: () => {
           this.state.watching = true;

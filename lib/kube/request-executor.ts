@@ -42,8 +42,10 @@ export interface ApiCall {
   /** Safe to repeat after a 5xx or a dropped connection. */
   idempotent: boolean;
   signal?: AbortSignal | undefined;
-  /** A long-lived stream (watch): no header timeout. */
+  /** A long-lived stream (watch): no request timeout. */
   stream?: boolean;
+  /** No response headers within this long (ms) fails the attempt at once, not retried (a stream's header deadline). */
+  headerTimeoutMs?: number | undefined;
 }
 
 export interface RetryEvent {
@@ -115,6 +117,7 @@ export class RequestExecutor {
           ...(call.accept ? { accept: call.accept } : {}),
           ...(call.signal ? { signal: call.signal } : {}),
           ...(call.stream ? {} : { timeoutMs: this.timeoutMs }),
+          ...(call.headerTimeoutMs ? { headerTimeoutMs: call.headerTimeoutMs } : {}),
         });
         if (res.ok) {
           try {

@@ -13,7 +13,7 @@ import { VERSION } from "../version.ts";
 import { ExecPluginError, invalidateCredentials, resolveCredentials } from "./credentials.ts";
 import type { LoadedKubeconfig } from "./loaded-kubeconfig.ts";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, probeHandshake } from "./handshake-probe.ts";
-import { describeTransportError } from "./transport-errors.ts";
+import { describeTransportError, KubeTransportError } from "./transport-errors.ts";
 
 export interface TlsMaterial {
   ca?: string;
@@ -34,6 +34,17 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Abort if no response headers arrive within this many ms (not for watches). */
   timeoutMs?: number;
+  /**
+   * Abort if no response headers arrive within this many ms, without bounding the body (a watch):
+   * a non-retriable UNREACHABLE error that says the server did not answer.
+   */
+  headerTimeoutMs?: number;
+}
+
+class HeaderTimeout extends Error {}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
 
 /** A transport bound to one kubeconfig context. */
@@ -123,7 +134,9 @@ export function createTransport(kc: LoadedKubeconfig, options: TransportOptions 
       allHeaders.Accept = options.accept ?? "application/json";
       if (options.contentType) allHeaders["Content-Type"] = options.contentType;
       allHeaders["User-Agent"] ??= `kube-devops/${VERSION}`;
-      const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined].filter((s): s is AbortSignal => s !== undefined);
+      const headerDeadline = options.headerTimeoutMs ? new AbortController() : undefined;
+      const headerTimer = headerDeadline ? setTimeout(() => headerDeadline.abort(new HeaderTimeout()), options.headerTimeoutMs) : undefined;
+      const signals = [options.signal, options.timeoutMs ? AbortSignal.timeout(options.timeoutMs) : undefined, headerDeadline?.signal].filter((s): s is AbortSignal => s !== undefined);
       const init: RequestInit & { tls: TlsMaterial; proxy?: string } = {
         method: options.method ?? "GET",
         headers: allHeaders,
@@ -138,7 +151,14 @@ export function createTransport(kc: LoadedKubeconfig, options: TransportOptions 
         // The caller's own abort is not a transport failure: let it through.
         reachable = false;
         if (options.signal?.aborted) throw err;
+        if (headerDeadline?.signal.reason instanceof HeaderTimeout) {
+          const where = `the API server at ${server}${contextName ? ` (context "${contextName}")` : ""}`;
+          const message = `Cannot reach ${where}: no response within ${formatMs(options.headerTimeoutMs ?? 0)} (the connection is open, nothing answers)`;
+          throw new KubeTransportError("UNREACHABLE", message, { retriable: false, notSent: false, errorCode: "HeaderTimeout", cause: err, hint: "The API server may be overloaded, or a load balancer in front of it accepts connections it cannot forward" });
+        }
         throw describeTransportError(err, { server, context: contextName, sentClientCert: tls.cert !== undefined, serverName: tls.serverName });
+      } finally {
+        clearTimeout(headerTimer);
       }
     },
   };

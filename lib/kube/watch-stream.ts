@@ -22,12 +22,19 @@ export interface WatchRequest {
   namespace?: string | undefined;
   query: RequestOptions["query"];
   idleTimeoutMs: number;
+  /**
+   * The server answers a watch's headers at once; none within this long (ms) is an error (an
+   * overloaded or blackholed API server), not a quiet idle reconnect. Default 30 s.
+   */
+  headerTimeoutMs?: number | undefined;
   signal: AbortSignal;
   /** Called once the server accepted the watch (HTTP 200). */
   onOpen?: () => void;
 }
 
 class IdleTimeout extends Error {}
+
+const DEFAULT_HEADER_TIMEOUT_MS = 30_000;
 
 /** Streams the events of one watch; ends when the server closes it or it idles out. */
 export async function* streamWatch(client: KubeClient, req: WatchRequest): AsyncGenerator<WatchLine> {
@@ -41,7 +48,7 @@ export async function* streamWatch(client: KubeClient, req: WatchRequest): Async
   };
   try {
     arm();
-    const res = await client.executor.send({ method: "GET", path: req.path, query: req.query, verb: "watch", resource: req.resource, namespace: req.namespace, idempotent: true, stream: true, signal: ctrl.signal });
+    const res = await client.executor.send({ method: "GET", path: req.path, query: req.query, verb: "watch", resource: req.resource, namespace: req.namespace, idempotent: true, stream: true, headerTimeoutMs: Math.min(req.headerTimeoutMs ?? DEFAULT_HEADER_TIMEOUT_MS, req.idleTimeoutMs), signal: ctrl.signal });
     req.onOpen?.();
     arm();
     if (!res.body) return;

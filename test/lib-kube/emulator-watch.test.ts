@@ -116,3 +116,41 @@ async function chaos(expiredWatchAs: "event" | "http"): Promise<void> {
 
 test("chaos against the emulator (expired watch as an in-stream ERROR event)", () => chaos("event"), 60_000);
 test("chaos against the emulator (expired watch as HTTP 410)", () => chaos("http"), 60_000);
+
+test("a watch request the server never answers is an error after the header timeout (logged, backed off, readiness says why), and recovers", async () => {
+  const e = await startEmulator();
+  emu = e;
+  await e.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "chaos" } });
+  await e.store.create("pods", pod("p0", "v0"), { namespace: "chaos" });
+  const kubeconfig = e.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-emu-hung-")), "config"));
+  const { client } = connect({ kubeconfig, env: {}, rateLimit: false });
+  const errors: { phase: string; error: unknown }[] = [];
+  const images = new Map<string, string>();
+  let synced = false;
+  // Every watch hangs before its response headers: an overloaded API server, or a load balancer blackholing it.
+  e.faults.addLatency(600_000, { verb: "watch" });
+  loop = listWatch<string>({
+    client,
+    type: PODS,
+    namespace: "chaos",
+    project: imageOf,
+    watchHeaderTimeoutMs: 300,
+    backoff: { baseMs: 20, maxMs: 50, minMs: 5 },
+    onEvent(ev) {
+      if (ev.type === "error") errors.push({ phase: ev.phase, error: ev.error });
+      if (ev.type === "synced") synced = true;
+      if (ev.type === "added" || ev.type === "modified") images.set(ev.key, ev.value);
+    },
+  });
+  void loop.start();
+  await until("two watch failures", () => errors.length >= 2);
+  expect(synced).toBe(true);
+  expect(errors[0]!.phase).toBe("watch");
+  expect(String((errors[0]!.error as Error).message)).toContain("no response within 300 ms");
+  expect(loop.health()).toMatchObject({ watching: false });
+  expect(String((loop.health().lastError as Error).message)).toContain("nothing answers");
+  e.faults.clear();
+  await until("the watch to open again", () => loop!.health().watching);
+  await e.store.create("pods", pod("p1", "v1"), { namespace: "chaos" });
+  await until("the new pod through the watch", () => images.get("chaos/p1") === "v1");
+}, 30_000);
