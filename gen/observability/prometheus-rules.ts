@@ -67,6 +67,15 @@ export function alertRules(namespace: string): AlertRule[] {
       "A webhook replica has not heard from the API server's DevOpsPolicy watch for {{ $value | humanizeDuration }}. It keeps judging with the policies as it last saw them (it stays ready: replicas going unready together would leave nothing to ask), so policy changes since then are not applied. Check the webhook logs (policy watch failed) and its access to the API server.",
     ),
     alert(
+      "KubeDevopsWatchScoresStale",
+      `max(watch_cache_age_seconds{${job("watch")}}) > 300`,
+      // the age only grows while the pod watch is broken: 1m confirms it, so this fires ~6 min after the break
+      "1m",
+      "warning",
+      "The governance scores kube-devops watch exports are over 5 minutes old",
+      "The watch leader has not heard from the API server's pod watch for {{ $value | humanizeDuration }}. It keeps exporting the scores as it last computed them (cluster_health_score, namespace_health_score, namespace_violations), so pods changed since then are not reflected. Check the watch logs (pod_watch_error) and its access to the API server.",
+    ),
+    alert(
       "KubeDevopsWebhookCertificateReloadFailing",
       "sum(increase(webhook_certificate_reload_errors_total[15m])) > 0",
       "15m",

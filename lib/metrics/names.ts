@@ -37,6 +37,7 @@ const DEFS = [
   def("pods_tracked_total", "gauge", [], "Total pods currently tracked by the watch controller", W, "reference"),
   // new: watch violations (the reference only logs them)
   def("namespace_violations", "gauge", ["namespace", "check", "severity"], "Open governance violations per namespace, check and severity (one per offending container and check, one per Pending pod)", W, "new"),
+  def("watch_cache_age_seconds", "gauge", [], "How far the scores this leader exports may lag the API server: 0 while its pod watch is open, else seconds since it last heard from it", W, "new"),
   // reconcile (reference §7.2)
   def("devopspolicy_reconcile_total", "counter", [], "Total DevOpsPolicy reconciliation cycles", R, "reference"),
   def("devopspolicy_reconcile_errors_total", "counter", [], "Total DevOpsPolicy reconciliation errors", R, "reference"),

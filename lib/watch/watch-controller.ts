@@ -83,6 +83,13 @@ export class WatchController {
     return { ready: reasons.length === 0, reasons };
   }
 
+  /** 0 while the pod watch is open, else seconds since the pod loop last heard from the API server. */
+  podCacheAgeSeconds(): number {
+    const health = this.pods?.health();
+    if (!health || health.watching || health.lastActivity === undefined) return 0;
+    return Math.max(0, (this.options.clock.now() - health.lastActivity) / 1000);
+  }
+
   /** Runs one leader term until `signal` aborts; stops exporting scores when it ends. */
   async run(signal: AbortSignal): Promise<void> {
     const { client, clock, logger, metrics } = this.options;
@@ -254,7 +261,7 @@ export class WatchController {
           cluster_health_score: aggregator.clusterScore(),
           violations: total.violations,
         });
-        metrics.exportScores(aggregator);
+        metrics.exportScores(aggregator, () => this.podCacheAgeSeconds());
         this.options.collectGarbage?.();
         return;
       }

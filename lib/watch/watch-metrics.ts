@@ -22,8 +22,11 @@ export interface WatchMetrics {
   podEvents: Counter<Labels>;
   leader: Gauge<Labels>;
   leaderTransitions: Counter<Labels>;
-  /** Starts exporting the scores of `source` (leader and synced), or stops (undefined). */
-  exportScores(source: HealthAggregator | undefined): void;
+  /**
+   * Starts exporting the scores of `source` (leader and synced), or stops (undefined); `ageSeconds`
+   * says how far they may lag the API server (watch_cache_age_seconds).
+   */
+  exportScores(source: HealthAggregator | undefined, ageSeconds?: () => number): void;
   readonly exporting: boolean;
 }
 
@@ -46,9 +49,14 @@ export function createWatchMetrics(registry: Registry): WatchMetrics {
     if (!source) return;
     for (const v of source.violations()) this.set({ namespace: v.namespace, check: v.check, severity: v.severity }, v.count);
   });
+  // Scores outlive an outage of the pod watch (they are its last known state): this says so.
+  let age: (() => number) | undefined;
+  const cacheAge = gauge("watch_cache_age_seconds", [], function () {
+    this.set(source && age ? age() : 0);
+  });
   const podEvents = new Counter<Labels>({ name: "pod_events_total", help: METRICS.pod_events_total.help, registers: [] });
-  const scoreMetrics = [cluster, namespaces, tracked, violations, podEvents];
-  const scoreNames: MetricName[] = ["cluster_health_score", "namespace_health_score", "pods_tracked_total", "namespace_violations", "pod_events_total"];
+  const scoreMetrics = [cluster, namespaces, tracked, violations, cacheAge, podEvents];
+  const scoreNames: MetricName[] = ["cluster_health_score", "namespace_health_score", "pods_tracked_total", "namespace_violations", "watch_cache_age_seconds", "pod_events_total"];
   const leader = gauge("kube_devops_leader_status", [registry]);
   leader.set({ component: "watch" }, 0);
   const leaderTransitions = new Counter<Labels>({
@@ -66,10 +74,11 @@ export function createWatchMetrics(registry: Registry): WatchMetrics {
     get exporting() {
       return source !== undefined;
     },
-    exportScores(next) {
+    exportScores(next, ageSeconds) {
       if (next && !source) for (const m of scoreMetrics) registry.registerMetric(m);
       if (!next && source) for (const name of scoreNames) registry.removeSingleMetric(name);
       source = next;
+      age = next ? ageSeconds : undefined;
     },
   };
 }

@@ -167,6 +167,18 @@ describe("watch controller against the emulator", () => {
     expect(appeared.fields.violations).toEqual(["pending"]);
   }, 20_000);
 
+  test("an outage of the pod watch: the last known scores stay, and watch_cache_age_seconds says how old they are", async () => {
+    const age = async () => Number(/^watch_cache_age_seconds (\S+)$/m.exec(await (await app.request("/metrics")).text())?.[1]);
+    expect(await age()).toBe(0);
+    emu.faults.failNext(100_000, { resource: "pods", status: 503 });
+    emu.faults.dropWatches();
+    const stale = await eventually(async () => ((await age()) > 1 ? await age() : undefined), "the age to grow during the outage");
+    expect(stale).toBeGreaterThan(1);
+    expect(await (await app.request("/metrics")).text()).toContain("cluster_health_score ");
+    emu.faults.clear();
+    expect(await eventually(async () => ((await age()) === 0 ? 0 : undefined), "the age back to 0 once the watch is open again", 20_000)).toBe(0);
+  }, 30_000);
+
   test("a new leader term starts fresh: a policy deleted while not leading no longer applies", async () => {
     stop.abort();
     await running;

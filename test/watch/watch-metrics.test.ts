@@ -20,9 +20,10 @@ test("a standby exports its role only; the leader exports live scores without st
   expect(text).not.toContain("cluster_health_score");
 
   const agg = new HealthAggregator();
-  metrics.exportScores(agg);
+  metrics.exportScores(agg, () => 42);
   text = await registry.metrics();
   expect(text).toContain("cluster_health_score 100");
+  expect(text).toContain("watch_cache_age_seconds 42");
   expect(text).toContain("pods_tracked_total 0");
 
   agg.apply("a/1", agg.project(pod("a", "1", "x:latest"), NOW), NOW);
@@ -42,4 +43,5 @@ test("a standby exports its role only; the leader exports live scores without st
   text = await registry.metrics();
   expect(text).not.toContain("cluster_health_score");
   expect(text).not.toContain("namespace_health_score");
+  expect(text).not.toContain("watch_cache_age_seconds");
 });
