@@ -7,7 +7,7 @@
  */
 import type { KubeClient } from "../kube/client.ts";
 import type { Clock } from "../kube/clock.ts";
-import { DEVOPS_POLICIES, PODS, type ResourceType } from "../kube/resources.ts";
+import { DEVOPS_POLICIES, PODS, resourceName, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { PodLike } from "../k8s-objects.ts";
 import type { Logger } from "../log.ts";
@@ -16,7 +16,7 @@ import { PrunedStatusFields } from "./pruned-status.ts";
 import { AuditState } from "./audit-writer.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { PodIndex, trimPod } from "./pod-index.ts";
-import { isNotFound } from "../kube/api-errors.ts";
+import { isNotFound, KubeApiError } from "../kube/api-errors.ts";
 import { reconcilePolicy, StaleObjectError, type EnforceStep, type PolicyObject, type ReportStep, type ReconcileOptions } from "./reconcile-policy.ts";
 import { WorkQueue } from "./work-queue.ts";
 
@@ -186,7 +186,8 @@ export class PolicyOperator {
       this.failures.delete(key);
       if ("requeueAfterMs" in result) this.queue.schedule(key, result.requeueAfterMs);
     } catch (err) {
-      if (err instanceof StaleObjectError || isNotFound(err)) {
+      // Only a 404 about the policy itself means it went: any other (a CRD we write to is gone) is an error with backoff, not a 200 ms loop.
+      if (err instanceof StaleObjectError || (isNotFound(err) && err instanceof KubeApiError && err.request.resource.startsWith(resourceName(DEVOPS_POLICIES)))) {
         // Optimistic concurrency at work, or the policy was deleted under us: the watch event follows.
         logger.debug("reconcile_stale", { policy: key, error: (err as Error).message });
         this.queue.schedule(key, 200);
