@@ -32,6 +32,7 @@ export type WatchEvent<P> =
 export interface WatchLoop {
   start(signal?: AbortSignal): Promise<void>;
   isReady(maxStalenessMs?: number): boolean;
+  health?(): { lastError: unknown };
 }
 
 /** Builds a list+watch loop (lib/kube's `listWatch` in production). */
@@ -40,6 +41,8 @@ export type WatchFactory = <P>(options: { type: ResourceType; project: (obj: Kub
 export interface OperatorOptions extends ReconcileOptions {
   podDebounceMs: number;
   workers: number;
+  /** The pod watch may be silent this long before readiness fails and statuses say so, ms (default 120 s). */
+  podStalenessMs?: number;
 }
 
 export interface OperatorDeps {
@@ -87,7 +90,7 @@ export class PolicyOperator {
   readiness(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
     if (!this.loops.policies?.isReady()) reasons.push("policy watch not synced or unhealthy");
-    if (!this.loops.pods?.isReady()) reasons.push("pod watch not synced or unhealthy");
+    if (!this.loops.pods?.isReady(this.deps.options.podStalenessMs)) reasons.push("pod watch not synced or unhealthy");
     if (!this.loops.queueRunning) reasons.push("work queue not running");
     return { ready: reasons.length === 0, reasons };
   }
@@ -171,12 +174,22 @@ export class PolicyOperator {
     for (const key of this.policiesByNamespace.get(ns) ?? []) this.queue.schedule(key, this.deps.options.podDebounceMs);
   }
 
+  /** Why the pod cache cannot be trusted (its watch has failed for longer than the staleness), or undefined. */
+  private podsStale(): string | undefined {
+    const pods = this.loops.pods;
+    if (!pods || pods.isReady(this.deps.options.podStalenessMs)) return undefined;
+    const error = pods.health?.().lastError;
+    const why = error === undefined ? "no answer" : error instanceof Error ? error.message : String(error);
+    return `the operator's pod watch is failing (${why}): the last evaluation stands until it recovers`;
+  }
+
   private async work(key: string, signal: AbortSignal): Promise<void> {
     const { logger, metrics, options } = this.deps;
     try {
       const result = await reconcilePolicy(key, {
         ...this.deps,
         signal,
+        podsStale: () => this.podsStale(),
         policy: (k) => this.policies.get(k),
         podsIn: (ns) => this.pods.podsIn(ns),
         audit: this.audit,

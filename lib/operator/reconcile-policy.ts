@@ -61,6 +61,8 @@ export interface ReconcileDeps {
   events?: PolicyEvents | undefined;
   /** The leader term: once aborted, enforcement starts no further patch and nothing more is written. */
   signal?: AbortSignal | undefined;
+  /** Why the pod cache is stale (its watch keeps failing), or undefined: then status says so instead of a fresh evaluation. */
+  podsStale?: (() => string | undefined) | undefined;
 }
 
 /** The reports seam (lib/operator/report-writer.ts `ReportWriter`). */
@@ -152,6 +154,12 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
     const next = desiredStatus(previous, { generation, now, result: { inert }, mode, specCondition });
     await writeStatus(deps, namespace, name, previous, next, now);
     await emitConditionEvents(deps, policy, previous, next, now);
+    return { requeueAfterMs: deps.options.requeueMs };
+  }
+  const stale = deps.podsStale?.();
+  if (stale) {
+    // Evaluating a cache the watch no longer refreshes would stamp old numbers with a new lastEvaluated.
+    await writeStatus(deps, namespace, name, previous, desiredStatus(previous, { generation, now, result: { error: stale, reason: "PodsUnavailable" }, mode, specCondition }), now);
     return { requeueAfterMs: deps.options.requeueMs };
   }
   const pods = deps.podsIn(namespace);
