@@ -109,7 +109,11 @@ export class ElectedComponent {
     if (this.#leading) return leaderReadiness();
     const seen = this.#elector?.lastObservedAt ?? 0;
     const age = this.#clock.now() - seen;
-    if (seen > 0 && age <= 2 * this.#options.settings.leaseDurationMs) return { ready: true, reasons: [`standby: ${this.#holder || "another replica"} leads`] };
+    if (seen > 0 && age <= 2 * this.#options.settings.leaseDurationMs) {
+      // After a failed renewal the lease still names this replica until it expires: it leads nothing.
+      if (this.#holder === this.#options.settings.identity) return { ready: true, reasons: ["standby: its lease renewal failed; re-acquiring the lease it held"] };
+      return { ready: true, reasons: [`standby: ${this.#holder || "another replica"} leads`] };
+    }
     return { ready: false, reasons: [seen > 0 ? `standby: the lease could not be read for ${Math.round(age / 1000)} s` : "standby: the lease has not been read yet"] };
   }
 

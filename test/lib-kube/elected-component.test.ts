@@ -1,0 +1,52 @@
+/**
+ * ElectedComponent's readiness against the emulator: a leader whose lease renewal fails steps
+ * down, and its /readyz reason must not name itself as the leader (the Lease still does, until
+ * it expires); it leads again once the API server takes the renewal.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Counter, Gauge, Registry } from "prom-client";
+import { connect } from "../../lib/kube/connect.ts";
+import { ElectedComponent } from "../../lib/kube/elected-component.ts";
+import { createLogger } from "../../lib/log.ts";
+import { startEmulator, type Emulator } from "../kube/emulator.ts";
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startEmulator();
+});
+afterAll(() => emu.stop());
+
+async function until(what: string, cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await Bun.sleep(10);
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+}
+
+test("after a failed renewal the standby's readiness says so instead of naming itself leader; it leads again after", async () => {
+  const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-elected-")), "config"));
+  const { client } = connect({ kubeconfig, env: {}, rateLimit: false, retry: { maxAttempts: 1 } });
+  const registry = new Registry();
+  const elected = new ElectedComponent({
+    component: "watch",
+    client,
+    settings: { enabled: true, name: "elected-test", namespace: "default", identity: "replica-a", leaseDurationMs: 1_000, renewDeadlineMs: 800, retryPeriodMs: 200 },
+    logger: createLogger({ level: "silent" }),
+    leaderGauge: new Gauge({ name: "leader", help: "h", labelNames: ["component"], registers: [registry] }),
+    transitions: new Counter({ name: "transitions", help: "h", labelNames: ["component"], registers: [registry] }),
+    work: (signal) => new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true })),
+  });
+  const stop = new AbortController();
+  const running = elected.run(stop.signal);
+  await until("leading", () => elected.leading);
+  emu.faults.failNext(1_000_000, { verb: "update", resource: "leases", status: 500 });
+  await until("stepping down", () => !elected.leading);
+  const standby = elected.readiness(() => ({ ready: true, reasons: [] }));
+  expect(standby.reasons.join()).not.toContain("replica-a leads");
+  expect(standby.reasons).toEqual(["standby: its lease renewal failed; re-acquiring the lease it held"]);
+  emu.faults.clear();
+  await until("leading again", () => elected.leading);
+  stop.abort();
+  await running;
+});
