@@ -54,19 +54,22 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
   let reportedOwner = "";
 
   /**
-   * Says once, as an error, that the configuration serves another install (and once when it is
-   * ours again): the watch and the periodic check both call this, each time they look.
+   * Says once that the configuration serves another install (an error) or calls no Service at
+   * all (a warning), and once when it calls ours again: the watch and the periodic check both
+   * call this, each time they look. `owner` undefined: ours; "none": no Service.
    */
-  function reportOwner(owner: ServiceRef | undefined): void {
-    const key = owner ? `${owner.namespace}/${owner.name}` : "";
+  function reportOwner(owner: ServiceRef | "none" | undefined): void {
+    const key = owner === "none" ? "none" : owner ? `${owner.namespace}/${owner.name}` : "";
     if (key === reportedOwner) return;
     const configuration = options.webhookConfigurationName;
     const ours = `${options.namespace}/${options.serviceName}`;
-    if (owner) {
+    if (owner === "none") {
+      logger.warn(`the webhook configuration ${configuration} calls no Service (its webhooks are gone or use url): the API server sends this webhook nothing`, { configuration, service: ours, hint: `re-apply it: kube-devops webhook install-config --service-name ${options.serviceName} --namespace ${options.namespace} (or the deploy manifests)` });
+    } else if (owner) {
       const { message, hint } = describeForeignConfiguration(configuration, { name: options.serviceName, namespace: options.namespace }, owner);
       logger.error(message, { configuration, service: ours, owner: key, hint });
     } else if (reportedOwner) {
-      logger.info(`the webhook configuration ${configuration} calls this install's Service ${ours} again`, { configuration, previousOwner: reportedOwner });
+      logger.info(`the webhook configuration ${configuration} calls this install's Service ${ours} again`, { configuration, previous: reportedOwner });
     }
     reportedOwner = key;
   }
@@ -76,7 +79,7 @@ export function createCertificateManager(options: CertificateManagerOptions): Ce
     if (result.outcome === "updated") logger.info("caBundle of the webhook configuration updated", { configuration: options.webhookConfigurationName });
     if (result.outcome === "missing" && !missingLogged) logger.warn("webhook configuration not found; its caBundle will be set once it exists", { configuration: options.webhookConfigurationName });
     missingLogged = result.outcome === "missing";
-    if (result.outcome !== "conflict" && result.outcome !== "missing") reportOwner(result.outcome === "foreign" ? result.owner : undefined);
+    if (result.outcome !== "conflict" && result.outcome !== "missing") reportOwner(result.outcome === "foreign" ? result.owner : result.outcome === "none" ? "none" : undefined);
   }
 
   async function check(): Promise<void> {

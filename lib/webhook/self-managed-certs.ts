@@ -103,9 +103,10 @@ type Webhook = { clientConfig?: { service?: { name?: string; namespace?: string 
 /**
  * What `ensureCaBundle` did: "missing" when the VWC does not exist (yet); "foreign" when none of
  * its webhooks calls our Service but one calls `owner`, another install's (decision 0035): then
- * nothing is patched, so two installs never fight over the bundle.
+ * nothing is patched, so two installs never fight over the bundle; "none" when no webhook of it
+ * calls a Service at all (emptied, or `url` webhooks only): nothing to patch, and nothing calls us.
  */
-export type CaBundleOutcome = { outcome: "updated" | "unchanged" | "missing" | "conflict" } | { outcome: "foreign"; owner: ServiceRef };
+export type CaBundleOutcome = { outcome: "updated" | "unchanged" | "missing" | "conflict" | "none" } | { outcome: "foreign"; owner: ServiceRef };
 
 /** Sets caBundle on our webhooks in the VWC, and only on those. */
 export async function ensureCaBundle(options: SelfManagedOptions, caBundlePem: string): Promise<CaBundleOutcome> {
@@ -119,6 +120,7 @@ export async function ensureCaBundle(options: SelfManagedOptions, caBundlePem: s
   const service = { name: options.serviceName, namespace: options.namespace };
   const owner = foreignWebhookService(vwc, service);
   if (owner) return { outcome: "foreign", owner };
+  if (!(vwc.webhooks ?? []).some((hook) => isOwnWebhook(hook, service))) return { outcome: "none" };
   const desired = Buffer.from(caBundlePem, "utf8").toString("base64");
   const ops: Array<{ op: "test" | "add"; path: string; value: unknown }> = [];
   (vwc.webhooks ?? []).forEach((hook, i) => {

@@ -103,4 +103,21 @@ describe("webhook serve --self-managed of a second install (team-b) beside team-
     expect(vwcPatches().length).toBeGreaterThanOrEqual(1);
     expect(ownerErrors()).toHaveLength(1);
   });
+
+  test("a configuration emptied of Service webhooks (url only) is named once as a warning, not greeted as ours; its return is", async () => {
+    const current = getVwc() as unknown as { metadata: object; webhooks: Array<Record<string, unknown>> };
+    const urlOnly = { ...current, webhooks: current.webhooks.map((w) => ({ ...w, clientConfig: { url: "https://example.invalid/validate" } })) };
+    await emu.store.update(VWCS, urlOnly as never);
+    const none = () => records().filter((l) => l.level === "warn" && l.msg === `the webhook configuration ${NAME} calls no Service (its webhooks are gone or use url): the API server sends this webhook nothing`);
+    await until("the warning", () => (none().length === 1 ? true : undefined));
+    const agains = () => records().filter((l) => typeof l.msg === "string" && l.msg.endsWith("calls this install's Service team-b/kube-devops-webhook again"));
+    const before = agains().length;
+    const secretReadsAt = secretReads();
+    await until("two more periodic checks", () => (secretReads() >= 2 + secretReadsAt ? true : undefined));
+    expect(none()).toHaveLength(1);
+    expect(agains()).toHaveLength(before);
+    const now = getVwc();
+    await emu.store.update(VWCS, { ...renderWebhookConfiguration({ caBundle: "", namespace: "team-b" }), metadata: { ...(now.metadata as object), name: NAME } } as never);
+    await until("the all-clear after the warning", () => (agains().length === before + 1 ? true : undefined));
+  });
 });
