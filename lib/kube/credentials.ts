@@ -75,6 +75,16 @@ class CredentialCache {
     return file.read();
   }
 
+  /** The token file's token; `fallback` (the user's static token) when there is one and the file cannot be read. */
+  private tokenOrFallback(path: string, user: string, fallback: string | undefined): string {
+    try {
+      return this.tokenFile(path, user);
+    } catch (err) {
+      if (fallback) return fallback;
+      throw err;
+    }
+  }
+
   async resolve(): Promise<ResolvedCredentials> {
     const kc = this.kc;
     const context = kc.getCurrentContext();
@@ -110,9 +120,11 @@ class CredentialCache {
       Object.assign(out.headers, await (await this.provider)());
     }
 
-    // A static token overrides a plugin's, as in client-node; token-file only when there is no token.
-    if (user.token) out.headers.Authorization = `Bearer ${user.token}`;
-    else if (user.tokenFile) out.headers.Authorization = `Bearer ${this.tokenFile(user.tokenFile, user.name)}`;
+    // A token overrides a plugin's. Of the two tokens the file wins, re-read as it rotates; the
+    // static one is used when the file cannot be read (kubectl's rule: client-go's BearerTokenFile,
+    // "the last successfully read value takes precedence over Token"; client-node preferred token).
+    if (user.tokenFile) out.headers.Authorization = `Bearer ${this.tokenOrFallback(user.tokenFile, user.name, user.token)}`;
+    else if (user.token) out.headers.Authorization = `Bearer ${user.token}`;
     if (user.username) {
       if (user.token || user.tokenFile) {
         throw new KubeDevopsError("CONFIG", `The ${owner} sets both a token and username/password; use one`, { hint: "kubectl refuses this combination too" });

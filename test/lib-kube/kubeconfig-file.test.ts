@@ -167,7 +167,7 @@ test("KUBECONFIG merge: first definition of each name and first current-context 
 });
 
 describe("credentials", () => {
-  test("token-file is re-read when the file is replaced; token wins over token-file", async () => {
+  test("token-file is re-read when the file is replaced; with a token beside it the file wins, the token is its fallback (kubectl's rule)", async () => {
     const path = write(single({ server: echoUrl, "certificate-authority-data": b64(pki.ca.cert) }, { "token-file": "token" }));
     const tokenPath = join(path, "..", "token");
     writeFileSync(tokenPath, "one\n");
@@ -178,7 +178,9 @@ describe("credentials", () => {
     renameSync(`${tokenPath}.new`, tokenPath);
     expect(await auth()).toBe("Bearer two");
     const both = write(single({ server: echoUrl, "certificate-authority-data": b64(pki.ca.cert) }, { token: "static", "token-file": tokenPath }));
-    expect((await headersOf(both)).auth).toBe("Bearer static");
+    expect((await headersOf(both)).auth).toBe("Bearer two");
+    const unreadable = write(single({ server: echoUrl, "certificate-authority-data": b64(pki.ca.cert) }, { token: "static", tokenFile: join(tokenPath, "..", "missing") }));
+    expect((await headersOf(unreadable)).auth).toBe("Bearer static");
   });
 
   test("kubectl's key tokenFile is read (relative to the kubeconfig) and re-read after rotation, not dropped", async () => {
