@@ -53,7 +53,8 @@ export interface EnforceOptions extends PlanOptions {
   now?: () => Date;
   /**
    * Once aborted (shutdown, or the operator lost its lease), no further patch is started: the
-   * rest are deferred to whoever leads next. A patch in flight completes; each is atomic.
+   * rest are deferred to whoever leads next. A patch in flight completes (each is atomic); one that
+   * meets a concurrent edit is not re-planned and sent again, but deferred too.
    */
   signal?: AbortSignal;
 }
@@ -73,7 +74,7 @@ function isStale(err: unknown): boolean {
   return isConflict(err) || err instanceof InvalidError;
 }
 
-async function patchWithRetry(client: KubeClient, first: WorkloadPlan, options: EnforceOptions): Promise<{ plan: WorkloadPlan; applied: boolean }> {
+async function patchWithRetry(client: KubeClient, first: WorkloadPlan, options: EnforceOptions): Promise<{ plan: WorkloadPlan; applied: boolean; deferred?: boolean }> {
   let plan = first;
   const type = TYPES[plan.kind] as ResourceType;
   for (let attempt = 1; ; attempt++) {
@@ -82,6 +83,8 @@ async function patchWithRetry(client: KubeClient, first: WorkloadPlan, options: 
       return { plan, applied: true };
     } catch (err) {
       if (!isStale(err) || attempt >= MAX_ATTEMPTS) throw err;
+      // A re-planned patch is a new patch: none starts once the leader term has ended.
+      if (options.signal?.aborted) return { plan, applied: false, deferred: true };
       // The workload moved on between plan and patch: plan again from what it is now.
       const fresh = await client.get<Enforceable>(type, plan.name, { namespace: plan.namespace }).catch((e: unknown) => {
         if (isNotFound(e)) return undefined;
@@ -122,6 +125,10 @@ export async function enforceNamespace(client: KubeClient, options: EnforceOptio
     }
     try {
       const result = await patchWithRetry(client, plan, options);
+      if (result.deferred) {
+        report.results.push({ plan, status: "deferred" });
+        continue;
+      }
       if (!result.applied) {
         report.results.push({ plan: result.plan, status: result.plan.outcome === "planned" ? "failed" : (result.plan.outcome as "compliant" | "unresolved" | "skipped") });
         continue;

@@ -199,4 +199,34 @@ describe("enforceNamespace()", () => {
     expect(container("web", "app").readinessProbe).toEqual({ httpGet: { path: "/ready", port: 8080 } });
     expect(container("web", "app").livenessProbe).toMatchObject({ tcpSocket: { port: 8080 } });
   });
+
+  test("once the leader term ends, a patch that met a concurrent edit is not retried: the workload is deferred, not re-planned and patched", async () => {
+    const { client } = connect({ kubeconfig, env: {}, rateLimit: false });
+    const original = client.patch.bind(client);
+    const term = new AbortController();
+    const patched: string[] = [];
+    client.patch = (async (...args: Parameters<typeof original>) => {
+      patched.push(String(args[1]));
+      if (args[1] === "web" && patched.length === 1) {
+        // A user edits the workload while our patch is on its way, and the lease is lost meanwhile.
+        const d = emu.store.get(DEPLOY, ns, "web") as Record<string, any>;
+        d.spec.template.spec.containers[0].readinessProbe = { httpGet: { path: "/ready", port: 8080 } };
+        await emu.store.update(DEPLOY, d as never, { namespace: ns, name: "web" });
+        term.abort();
+      }
+      return original(...args);
+    }) as typeof client.patch;
+    const report = await enforceNamespace(client, {
+      namespace: ns,
+      spec: { enforcementMode: "enforce", requireReadinessProbe: true, requireLivenessProbe: true },
+      maxPatches: 10,
+      isProtectedNamespace,
+      signal: term.signal,
+    });
+    // the one in flight went out (and failed its `test`); no re-planned patch after the signal
+    expect(patched).toEqual(["web"]);
+    expect(container("web", "app").livenessProbe).toBeUndefined();
+    expect(report.applied).toBe(0);
+    expect(report.results.find((r) => r.plan.name === "web")?.status).toBe("deferred");
+  });
 });
