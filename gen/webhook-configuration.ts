@@ -80,7 +80,7 @@ export function renderWebhookConfiguration(options: WebhookConfigurationOptions)
         namespaceSelector: {
           matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: excluded }],
         },
-        // pruned by API servers before 1.28 (the field unknown or its gate off): every request is sent, as before
+        // 1.28+ (GA 1.30); dropped by 1.27 with its gate off; refused by strict validation before 1.27 (decision 0036)
         matchConditions: WEBHOOK_MATCH_CONDITIONS.map((c) => ({ name: c.name, expression: c.expression })),
       },
     ],

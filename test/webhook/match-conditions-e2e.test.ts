@@ -104,7 +104,7 @@ describe("matchConditions of the generated VWC, end to end", () => {
     expect(sent(since)).toEqual(["CREATE Pod/not-mirror"]);
   });
 
-  test("without the conditions (an API server before 1.28 prunes them) the same rollout costs the ReplicaSet and every pod too", async () => {
+  test("without the conditions (a 1.27 API server drops them) the same rollout costs the ReplicaSet and every pod too", async () => {
     const vwc = (await emu.store.get(VWC, undefined, "kube-devops-webhook")) as unknown as { webhooks: Record<string, unknown>[] };
     for (const webhook of vwc.webhooks) delete webhook.matchConditions;
     await emu.store.update(VWC, vwc as never, { name: "kube-devops-webhook" });
