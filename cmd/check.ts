@@ -121,7 +121,7 @@ export default defineCommand({
     // the CLI installs nothing in -n: only the components' check asks whether -n's install can be theirs
     if (components.some((c) => c !== "cli")) {
       try {
-        const { conflicts, unreadable } = await preflightInstall(client, INSTALL_CLAIMS, args.namespace);
+        const { conflicts, leftovers, unreadable } = await preflightInstall(client, INSTALL_CLAIMS, args.namespace);
         const theirs = [...new Set(conflicts.map((c) => c.namespace))].join(", ");
         if (conflicts.length > 0) {
           // -n defaults to kube-devops: checking an install elsewhere without -n reads as a conflict too
@@ -130,6 +130,9 @@ export default defineCommand({
           problems.push(`kube-devops is installed in namespace ${theirs}, not ${args.namespace}`);
         } else if (unreadable.length > 0) {
           out(`${dots("Other installs", `UNKNOWN (not allowed to get ${unreadable.join(", ")})`)}\n`);
+        } else if (leftovers.length > 0) {
+          const gone = [...new Set(leftovers.map((c) => c.namespace))].join(", ");
+          out(`${dots("Other installs", `OK (only leftovers of one in ${gone}, which no longer exists)`)}\n    ${describeConflicts(leftovers)}: ${args.namespace}'s manifests take them over\n`);
         } else {
           out(`${dots("Other installs", "OK (none in another namespace)")}\n`);
         }

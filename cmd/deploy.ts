@@ -3,7 +3,9 @@
  * `kube-devops deploy generate-all|generate-rbac|generate-deployments`: the manifests that run
  * kube-devops in a cluster, printed as YAML for `kubectl apply -f -` (logs never go to stdout).
  * Offline, unless --kubeconfig or --context names a cluster: then generate-all and generate-rbac
- * first refuse (exit 2, nothing printed) to take over an install in another namespace (decision 0035).
+ * first refuse (exit 2, nothing printed) to take over an install in another namespace (decision 0035),
+ * or to print manifests for a namespace that does not exist (without --create-namespace), which
+ * `kubectl apply` would apply only the cluster-scoped half of.
  */
 import { defineCommand } from "citty";
 import { parseDeployArgs, rbacArgs, webhookConfigArgs, workloadArgs } from "../gen/deploy-args.ts";
@@ -18,8 +20,8 @@ import { join } from "node:path";
 import type { WebhookTlsFiles } from "../gen/webhook-tls-secret.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { usageError } from "../lib/errors.ts";
-import { installConflictError } from "../lib/install/foreign-install.ts";
-import { claimsOf, preflightInstall } from "../lib/install/install-preflight.ts";
+import { describeConflicts, installConflictError } from "../lib/install/foreign-install.ts";
+import { claimsOf, namespaceState, preflightInstall } from "../lib/install/install-preflight.ts";
 import { connect } from "../lib/kube/connect.ts";
 import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { CERT_FILES, readTextFile, ROTATION_FILES } from "../lib/webhook/cert-files.ts";
@@ -43,15 +45,32 @@ function readWebhookTls(dir: string, namespace: string): WebhookTlsFiles {
 
 /**
  * With a cluster named on the command line, refuses manifests whose ClusterRoleBindings or webhook
- * configuration would take over an install in another namespace. Without one generating stays
- * offline (CI, GitOps repositories): a KUBECONFIG in the environment alone is not asked.
+ * configuration would take over an install in another namespace, and manifests for a namespace that
+ * does not exist unless they create it: `kubectl apply` would create the CRDs, ClusterRoleBindings
+ * and webhook configuration, then fail on every namespaced object. Without a cluster named
+ * generating stays offline (CI, GitOps repositories): a KUBECONFIG in the environment alone is not asked.
  */
-async function refuseForeignInstall(objects: readonly unknown[], namespace: string): Promise<void> {
+async function refuseForeignInstall(objects: readonly unknown[], namespace: string, createsNamespace: boolean): Promise<void> {
   const { globals, env, logger } = cliRuntime();
   if (globals.kubeconfig === undefined && globals.context === undefined) return;
   const { client, contextName } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: CLI_RATE_LIMIT, retry: { maxAttempts: 1 }, timeoutMs: 10_000 });
-  const { conflicts, unreadable } = await preflightInstall(client, claimsOf(objects), namespace);
+  const { conflicts, leftovers, unreadable } = await preflightInstall(client, claimsOf(objects), namespace);
   if (conflicts.length > 0) throw installConflictError(conflicts, namespace);
+  if (!createsNamespace) {
+    const state = await namespaceState(client, namespace);
+    if (state === "absent") {
+      const fix = objects.some((o) => (o as { kind?: string })?.kind === "CustomResourceDefinition") ? "add --create-namespace, or create it first" : "create it first";
+      throw usageError(
+        `namespace "${namespace}" not found in context ${contextName}: kubectl apply would create only the cluster-scoped objects (ClusterRoleBindings, webhook configuration, ...) and fail on every namespaced one`,
+        `${fix}: kubectl create namespace ${namespace}`,
+      );
+    }
+    if (state === "unknown") logger.warn(`cannot tell whether namespace ${namespace} exists in context ${contextName} (not allowed to get namespaces): kubectl apply fails on every namespaced object if it does not`);
+  }
+  if (leftovers.length > 0) {
+    const gone = [...new Set(leftovers.map((c) => c.namespace))].join(", ");
+    logger.warn(`taking over ${describeConflicts(leftovers)}: left over from an install in namespace ${gone}, which no longer exists`);
+  }
   if (unreadable.length > 0) logger.warn(`cannot tell whether kube-devops is installed in another namespace of context ${contextName}: not allowed to get ${unreadable.join(", ")}`);
 }
 
@@ -71,7 +90,7 @@ const generateAll = defineCommand({
     if (args["tls-dir"] && options.webhook.certMode === "cert-manager") throw usageError("--tls-dir and --cert-mode cert-manager exclude each other: cert-manager issues the certificate");
     const webhookTls = args["tls-dir"] ? readWebhookTls(args["tls-dir"], options.namespace) : undefined;
     const manifests = renderDeployManifests(options, { createNamespace: args["create-namespace"], ...(webhookTls ? { webhookTls } : {}) });
-    await refuseForeignInstall(manifests, options.namespace);
+    await refuseForeignInstall(manifests, options.namespace, args["create-namespace"]);
     cliRuntime().out(toYaml(manifests));
   },
 });
@@ -82,7 +101,7 @@ const generateRbac = defineCommand({
   async run({ args }) {
     const options = parseDeployArgs(args, VERSION);
     const rbac = renderRbac(options);
-    await refuseForeignInstall(rbac, options.namespace);
+    await refuseForeignInstall(rbac, options.namespace, false);
     cliRuntime().out(toYaml(rbac));
   },
 });

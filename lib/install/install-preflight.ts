@@ -2,11 +2,12 @@
  * @module
  * The preflight of `deploy generate-*` (with --kubeconfig or --context) and `check`: reads, by
  * name, the live ClusterRoleBindings and webhook configuration that manifests for a namespace
- * would write, and judges whether they serve an install in another namespace (decision 0035).
+ * would write, and judges whether they serve an install in another namespace (decision 0035), or
+ * are only what an install whose namespace is gone left behind; and whether a namespace exists.
  */
 import { isForbidden, isNotFound } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { CLUSTER_ROLE_BINDINGS, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
+import { CLUSTER_ROLE_BINDINGS, NAMESPACES, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
 import { WEBHOOK_SERVICE_NAME } from "../webhook/constants.ts";
 import { findInstallConflicts, type InstallConflict, type LiveInstallObjects } from "./foreign-install.ts";
 
@@ -27,6 +28,12 @@ export function claimsOf(objects: readonly unknown[]): InstallClaims {
 
 export interface InstallPreflight {
   conflicts: InstallConflict[];
+  /**
+   * Objects naming an install whose namespace does not exist: deleting an install's namespace
+   * leaves its ClusterRoleBindings and webhook configuration behind (as does a `kubectl apply`
+   * that failed on the missing namespace). Nothing runs under them, so taking them over harms no one.
+   */
+  leftovers: InstallConflict[];
   /** `clusterrolebindings/<name>` the identity may not get: the judgement is incomplete without them. */
   unreadable: string[];
 }
@@ -47,5 +54,23 @@ export async function preflightInstall(client: KubeClient, claims: InstallClaims
   const bindings = await Promise.all(claims.bindings.map(async (name) => ({ name, object: await read(CLUSTER_ROLE_BINDINGS, name) })));
   const live: LiveInstallObjects = { bindings };
   if (claims.webhookConfiguration) live.webhookConfiguration = { name: claims.webhookConfiguration, object: await read(VALIDATING_WEBHOOK_CONFIGURATIONS, claims.webhookConfiguration) };
-  return { conflicts: findInstallConflicts(live, namespace, { name: WEBHOOK_SERVICE_NAME, namespace }), unreadable };
+  const found = findInstallConflicts(live, namespace, { name: WEBHOOK_SERVICE_NAME, namespace });
+  const gone = new Set<string>();
+  for (const theirs of new Set(found.map((c) => c.namespace))) if ((await namespaceState(client, theirs)) === "absent") gone.add(theirs);
+  return { conflicts: found.filter((c) => !gone.has(c.namespace)), leftovers: found.filter((c) => gone.has(c.namespace)), unreadable };
+}
+
+/**
+ * Whether a namespace exists: `unknown` when the identity may not get it. A Terminating namespace
+ * still exists: its install is not gone until the namespace is.
+ */
+export async function namespaceState(client: KubeClient, namespace: string): Promise<"present" | "absent" | "unknown"> {
+  try {
+    await client.get(NAMESPACES, namespace);
+    return "present";
+  } catch (err) {
+    if (isNotFound(err)) return "absent";
+    if (isForbidden(err)) return "unknown";
+    throw err;
+  }
 }

@@ -30,7 +30,9 @@ beforeAll(async () => {
   emu = await startEmulator();
   dir = mkdtempSync(join(tmpdir(), "kd-install-preflight-"));
   kubeconfig = emu.writeKubeconfig(join(dir, "kubeconfig"));
-  // team-a's install, as `deploy generate-all --namespace team-a | kubectl apply -f -` leaves it (cluster-scoped part)
+  // team-a's install, as `deploy generate-all --namespace team-a | kubectl apply -f -` leaves it (cluster-scoped part);
+  // its namespace exists (an install whose namespace is gone left only leftovers: install-namespace.test.ts), as does team-b
+  for (const name of ["team-a", "team-b"]) await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name } } as never);
   for (const obj of manifestsFor("team-a")) {
     if (obj.kind === "ClusterRoleBinding") await emu.store.create("clusterrolebindings.rbac.authorization.k8s.io", obj as never);
     if (obj.kind === "ValidatingWebhookConfiguration") await emu.store.create("validatingwebhookconfigurations.admissionregistration.k8s.io", obj as never);
