@@ -1,7 +1,8 @@
 /**
  * kubectl's typed commands send protobuf bodies (kubectl-wire-notes.md); the emulator decodes
  * those kinds so `create namespace|configmap|secret|serviceaccount|role|rolebinding|
- * clusterrole|clusterrolebinding`, `auth can-i` and `auth whoami` work as on a real cluster.
+ * clusterrole|clusterrolebinding|deployment|job|cronjob`, `auth can-i` and `auth whoami` work as
+ * on a real cluster.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
@@ -60,6 +61,38 @@ describe("protobuf request bodies", () => {
     expect(token.split(".")).toHaveLength(3);
     const who = await kubectl("--token", token, "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}");
     expect(who.stdout).toBe("system:serviceaccount:pb:bot");
+  });
+
+  test("kubectl create deployment, job and cronjob: the pod template as kubectl -o json prints it", async () => {
+    const dep = await kubectl("create", "deployment", "web", "-n", "pb", "--image=nginx:1.27", "--port=8080", "--replicas=3", "--", "nginx", "-g", "daemon off;");
+    expect(dep.stderr).toBe("");
+    expect(dep.stdout).toContain("deployment.apps/web created");
+    const d = emu.store.get("deployments.apps", "pb", "web") as unknown as { spec: Record<string, any> };
+    expect(d.spec.replicas).toBe(3);
+    expect(d.spec.selector).toEqual({ matchLabels: { app: "web" } });
+    expect(d.spec.template.metadata.labels).toEqual({ app: "web" });
+    expect(d.spec.template.spec.containers).toEqual([
+      expect.objectContaining({ name: "nginx", image: "nginx:1.27", command: ["nginx", "-g", "daemon off;"], ports: [{ containerPort: 8080, protocol: "TCP" }] }),
+    ]);
+    expect((await kubectl("create", "job", "once", "-n", "pb", "--image=busybox:1.36", "--", "date")).code).toBe(0);
+    const job = emu.store.get("jobs.batch", "pb", "once") as unknown as { spec: Record<string, any> };
+    expect(job.spec.template.spec.containers[0]).toEqual(expect.objectContaining({ name: "once", image: "busybox:1.36", command: ["date"] }));
+    expect(job.spec.template.spec.restartPolicy).toBe("Never");
+    expect((await kubectl("create", "cronjob", "tick", "-n", "pb", "--image=busybox:1.36", "--schedule=*/5 * * * *")).code).toBe(0);
+    const cj = emu.store.get("cronjobs.batch", "pb", "tick") as unknown as { spec: Record<string, any> };
+    expect(cj.spec.schedule).toBe("*/5 * * * *");
+    expect(cj.spec.jobTemplate.spec.template.spec.containers[0]).toEqual(expect.objectContaining({ name: "tick", image: "busybox:1.36" }));
+  });
+
+  test("resources arrive as quantities", () => {
+    // Container{name: "c", resources: {limits: {cpu: Quantity{"500m"}}}} in a Deployment's template
+    const enc = (field: number, bytes: number[]): number[] => [(field << 3) | 2, bytes.length, ...bytes];
+    const str = (field: number, s: string): number[] => enc(field, [...Buffer.from(s)]);
+    const container = [...str(1, "c"), ...enc(8, enc(1, [...str(1, "cpu"), ...enc(2, str(1, "500m"))]))];
+    const raw = enc(2, enc(3, enc(2, enc(2, container))));
+    const typeMeta = enc(1, [...str(1, "apps/v1"), ...str(2, "Deployment")]);
+    const obj = decodeKubeProtobuf(new Uint8Array([0x6b, 0x38, 0x73, 0x00, ...typeMeta, ...enc(2, raw)])) as { spec: { template: { spec: { containers: unknown[] } } } };
+    expect(obj.spec.template.spec.containers).toEqual([{ name: "c", resources: { limits: { cpu: "500m" } } }]);
   });
 
   test("a body without the k8s envelope or of an unsupported kind is 415", () => {

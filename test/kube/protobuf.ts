@@ -1,14 +1,14 @@
 /**
  * @module
  * Decodes the protobuf request bodies kubectl's typed commands send (`create namespace|
- * configmap|secret|serviceaccount|role|rolebinding|clusterrole|clusterrolebinding`,
+ * configmap|secret|serviceaccount|role|rolebinding|clusterrole|clusterrolebinding|deployment|job|cronjob`,
  * `auth can-i`, `auth whoami`, `create token`): the `k8s\0` envelope (runtime.Unknown) and the
  * k8s.io/api generated.proto messages of those kinds, into the JSON objects the API serves.
  * Responses stay JSON, which kubectl accepts.
  */
 import { unsupportedMediaType } from "./status.ts";
 
-type Kind = "string" | "bytes" | "int" | "bool" | "time" | Schema | { map: "string" | "bytes" };
+type Kind = "string" | "bytes" | "int" | "bool" | "time" | Schema | { map: "string" | "bytes" | "quantity" };
 interface Field {
   name: string;
   type: Kind;
@@ -42,6 +42,27 @@ const ROLE_REF: Schema = { 1: f("apiGroup", "string"), 2: f("kind", "string"), 3
 const OBJECT_REFERENCE: Schema = { 1: f("kind", "string"), 2: f("namespace", "string"), 3: f("name", "string"), 4: f("uid", "string"), 5: f("apiVersion", "string"), 6: f("resourceVersion", "string"), 7: f("fieldPath", "string") };
 const RESOURCE_ATTRIBUTES: Schema = { 1: f("namespace", "string"), 2: f("verb", "string"), 3: f("group", "string"), 4: f("version", "string"), 5: f("resource", "string"), 6: f("subresource", "string"), 7: f("name", "string") };
 
+// The pod template fields `kubectl create deployment|job|cronjob` can send (image, --port, command, env, resources)
+const QUANTITY: Schema = { 1: f("string", "string") };
+const CONTAINER: Schema = {
+  1: f("name", "string"),
+  2: f("image", "string"),
+  3: f("command", "string", true),
+  4: f("args", "string", true),
+  5: f("workingDir", "string"),
+  6: f("ports", { 1: f("name", "string"), 2: f("hostPort", "int"), 3: f("containerPort", "int"), 4: f("protocol", "string"), 5: f("hostIP", "string") }, true),
+  7: f("env", { 1: f("name", "string"), 2: f("value", "string") }, true),
+  8: f("resources", { 1: f("limits", { map: "quantity" }), 2: f("requests", { map: "quantity" }) }),
+  13: f("terminationMessagePath", "string"),
+  14: f("imagePullPolicy", "string"),
+  20: f("terminationMessagePolicy", "string"),
+};
+const POD_TEMPLATE: Schema = {
+  1: f("metadata", OBJECT_META),
+  2: f("spec", { 2: f("containers", CONTAINER, true), 3: f("restartPolicy", "string"), 4: f("terminationGracePeriodSeconds", "int"), 6: f("dnsPolicy", "string"), 8: f("serviceAccountName", "string"), 19: f("schedulerName", "string"), 20: f("initContainers", CONTAINER, true) }),
+};
+const JOB_SPEC: Schema = { 1: f("parallelism", "int"), 2: f("completions", "int"), 3: f("activeDeadlineSeconds", "int"), 4: f("selector", LABEL_SELECTOR), 5: f("manualSelector", "bool"), 6: f("template", POD_TEMPLATE), 7: f("backoffLimit", "int"), 8: f("ttlSecondsAfterFinished", "int"), 10: f("suspend", "bool") };
+
 /** Messages by `apiVersion/kind`. */
 const KINDS: Record<string, Schema> = {
   "v1/Namespace": { 1: f("metadata", OBJECT_META), 2: f("spec", { 1: f("finalizers", "string", true) }) },
@@ -55,6 +76,15 @@ const KINDS: Record<string, Schema> = {
   "authorization.k8s.io/v1/SelfSubjectAccessReview": { 1: f("metadata", OBJECT_META), 2: f("spec", { 1: f("resourceAttributes", RESOURCE_ATTRIBUTES), 2: f("nonResourceAttributes", { 1: f("path", "string"), 2: f("verb", "string") }) }) },
   "authorization.k8s.io/v1/SelfSubjectRulesReview": { 1: f("metadata", OBJECT_META), 2: f("spec", { 1: f("namespace", "string") }) },
   "authentication.k8s.io/v1/SelfSubjectReview": { 1: f("metadata", OBJECT_META) },
+  "apps/v1/Deployment": {
+    1: f("metadata", OBJECT_META),
+    2: f("spec", { 1: f("replicas", "int"), 2: f("selector", LABEL_SELECTOR), 3: f("template", POD_TEMPLATE), 4: f("strategy", { 1: f("type", "string") }), 5: f("minReadySeconds", "int"), 6: f("revisionHistoryLimit", "int"), 7: f("paused", "bool"), 9: f("progressDeadlineSeconds", "int") }),
+  },
+  "batch/v1/Job": { 1: f("metadata", OBJECT_META), 2: f("spec", JOB_SPEC) },
+  "batch/v1/CronJob": {
+    1: f("metadata", OBJECT_META),
+    2: f("spec", { 1: f("schedule", "string"), 2: f("startingDeadlineSeconds", "int"), 3: f("concurrencyPolicy", "string"), 4: f("suspend", "bool"), 5: f("jobTemplate", { 1: f("metadata", OBJECT_META), 2: f("spec", JOB_SPEC) }), 6: f("successfulJobsHistoryLimit", "int"), 7: f("failedJobsHistoryLimit", "int"), 8: f("timeZone", "string") }),
+  },
   "authentication.k8s.io/v1/TokenRequest": { 1: f("metadata", OBJECT_META), 2: f("spec", { 1: f("audiences", "string", true), 4: f("expirationSeconds", "int"), 3: f("boundObjectRef", { 1: f("kind", "string"), 2: f("apiVersion", "string"), 3: f("name", "string"), 4: f("uid", "string") }) }) },
 };
 
@@ -114,9 +144,9 @@ function decodeMessage(buf: Uint8Array, schema: Schema): Record<string, unknown>
       const ts = decodeMessage(r.bytes(), { 1: f("seconds", "int"), 2: f("nanos", "int") });
       value = ts.seconds ? new Date(Number(ts.seconds) * 1000).toISOString().replace(/\.\d+Z$/, "Z") : null;
     } else if ("map" in t) {
-      const entry = decodeMessage(r.bytes(), { 1: f("key", "string"), 2: f("value", t.map) });
+      const entry = decodeMessage(r.bytes(), { 1: f("key", "string"), 2: f("value", t.map === "quantity" ? QUANTITY : t.map) });
       const m = (out[field.name] ??= {}) as Record<string, unknown>;
-      m[String(entry.key ?? "")] = entry.value ?? "";
+      m[String(entry.key ?? "")] = t.map === "quantity" ? ((entry.value as { string?: string } | undefined)?.string ?? "") : (entry.value ?? "");
       continue;
     } else value = decodeMessage(r.bytes(), t as Schema);
     if (field.repeated) ((out[field.name] ??= []) as unknown[]).push(value);
@@ -130,7 +160,7 @@ const MAGIC = [0x6b, 0x38, 0x73, 0x00];
 
 /** Decodes a `k8s\0`-enveloped protobuf object of a supported kind; 415 otherwise. */
 export function decodeKubeProtobuf(body: Uint8Array): Record<string, unknown> {
-  const supported = "application/json, application/yaml (protobuf only for namespaces, configmaps, secrets, serviceaccounts, RBAC and reviews)";
+  const supported = "application/json, application/yaml (protobuf only for namespaces, configmaps, secrets, serviceaccounts, RBAC, reviews, deployments, jobs and cronjobs)";
   if (body.length < 4 || MAGIC.some((b, i) => body[i] !== b)) throw unsupportedMediaType(supported);
   let unknown: Record<string, unknown>;
   try {
