@@ -115,6 +115,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   loadBootstrapPolicy(api, ["cert-group"]);
   const security = installSecurity(api, hooks, {
     clock,
+    caPem: pki.ca.cert,
     ...(options.rbac !== undefined ? { rbac: options.rbac } : {}),
     ...(options.controllers !== undefined ? { controllers: options.controllers } : {}),
     ...(options.webhookServices ? { webhookServices: options.webhookServices } : {}),

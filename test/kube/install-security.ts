@@ -21,6 +21,7 @@ import { webhookConfigurationErrors } from "./admission/match-conditions.ts";
 import { createValidatingAdmission, type ValidatingWebhookConfiguration } from "./admission/validating-admission.ts";
 import { startClusterRoleAggregation } from "./controllers/clusterrole-aggregation.ts";
 import type { ControllerApi } from "./controllers/controller-api.ts";
+import { startTokenController } from "./controllers/token-controller.ts";
 import { startWorkloadControllers, type WorkloadControllers } from "./controllers/workload-controllers.ts";
 
 const RBAC = "rbac.authorization.k8s.io";
@@ -37,6 +38,8 @@ export interface SecurityOptions {
    */
   webhookServices?: Record<string, string> | ((namespace: string, name: string, port: number) => string | undefined);
   clock: () => Date;
+  /** The cluster CA, which the tokens controller puts in service-account-token Secrets as ca.crt. */
+  caPem?: string;
 }
 
 export interface Security {
@@ -130,6 +133,9 @@ export function installSecurity(api: Api, hooks: Hooks, opts: SecurityOptions): 
 
   const controllers = opts.controllers ? startWorkloadControllers(api as unknown as ControllerApi, { now: opts.clock }) : undefined;
   const aggregation = startClusterRoleAggregation(api as unknown as ControllerApi, (err) => console.error("emulator clusterrole aggregation:", err));
+  // legacy tokens never expire: ten years stands in for that
+  const mintLongLived = (ns: string, name: string, uid: string) => authenticator.mintServiceAccountToken(ns, name, { expirationSeconds: 10 * 365 * 86_400 }, uid).token;
+  const tokens = startTokenController(api as unknown as ControllerApi, mintLongLived, opts.caPem ?? "", (err) => console.error("emulator tokens controller:", err));
 
   return {
     authenticator,
@@ -142,11 +148,13 @@ export function installSecurity(api: Api, hooks: Hooks, opts: SecurityOptions): 
     },
     settle: async () => {
       await aggregation.idle();
+      await tokens.idle();
       await controllers?.idle();
     },
     stop() {
       controllers?.stop();
       aggregation.stop();
+      tokens.stop();
     },
   };
 }
