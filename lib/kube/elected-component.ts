@@ -90,7 +90,6 @@ export interface ElectedComponentOptions {
 export class ElectedComponent {
   #leading: boolean;
   #elector: LeaderElector | undefined;
-  #holder = "";
   readonly #options: ElectedComponentOptions;
   readonly #clock: Clock;
 
@@ -110,9 +109,12 @@ export class ElectedComponent {
     const seen = this.#elector?.lastObservedAt ?? 0;
     const age = this.#clock.now() - seen;
     if (seen > 0 && age <= 2 * this.#options.settings.leaseDurationMs) {
+      const holder = this.#elector?.observedHolder ?? "";
       // After a failed renewal the lease still names this replica until it expires: it leads nothing.
-      if (this.#holder === this.#options.settings.identity) return { ready: true, reasons: ["standby: its lease renewal failed; re-acquiring the lease it held"] };
-      return { ready: true, reasons: [`standby: ${this.#holder || "another replica"} leads`] };
+      if (holder === this.#options.settings.identity) return { ready: true, reasons: ["standby: its lease renewal failed; re-acquiring the lease it held"] };
+      // A released lease (holder cleared on graceful shutdown) names nobody: the last leader is gone.
+      if (holder === "") return { ready: true, reasons: ["standby: the lease is free (released, or not taken yet); acquiring it"] };
+      return { ready: true, reasons: [`standby: ${holder} leads`] };
     }
     return { ready: false, reasons: [seen > 0 ? `standby: the lease could not be read for ${Math.round(age / 1000)} s` : "standby: the lease has not been read yet"] };
   }
@@ -144,10 +146,7 @@ export class ElectedComponent {
       retryPeriodMs: settings.retryPeriodMs,
       onStartedLeading: lead,
       onStoppedLeading: () => logger.info("leader_lost", { identity: settings.identity }),
-      onNewLeader: (holder) => {
-        this.#holder = holder;
-        logger.info("leader_observed", { holder });
-      },
+      onNewLeader: (holder) => logger.info("leader_observed", { holder }),
       onError: (err, phase) => logger.warn(phase === "renew" ? "lease_renewal_failed" : "leader_election_error", { phase, error: err instanceof Error ? err.message : String(err) }),
     });
     await this.#elector.run(signal);

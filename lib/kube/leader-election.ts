@@ -76,6 +76,11 @@ export class LeaderElector {
     return this.lastRead;
   }
 
+  /** The holder named by the last lease read or written ("" when the lease is free: released, or none yet). */
+  get observedHolder(): string {
+    return this.observed.lease?.spec?.holderIdentity ?? "";
+  }
+
   /**
    * Contends, leads, steps down and contends again until `signal` aborts; then
    * releases. `onStartedLeading` may return at once or run until its signal

@@ -1,7 +1,8 @@
 /**
  * ElectedComponent's readiness against the emulator: a leader whose lease renewal fails steps
  * down, and its /readyz reason must not name itself as the leader (the Lease still does, until
- * it expires); it leads again once the API server takes the renewal.
+ * it expires); it leads again once the API server takes the renewal. After a graceful release the
+ * standby says the lease is free rather than naming the replica that let it go.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
@@ -47,6 +48,39 @@ test("after a failed renewal the standby's readiness says so instead of naming i
   expect(standby.reasons).toEqual(["standby: its lease renewal failed; re-acquiring the lease it held"]);
   emu.faults.clear();
   await until("leading again", () => elected.leading);
+  stop.abort();
+  await running;
+});
+
+test("after the leader released the lease, the standby's readiness says the lease is free instead of naming the old leader", async () => {
+  const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-elected-")), "config"));
+  const { client } = connect({ kubeconfig, env: {}, rateLimit: false, retry: { maxAttempts: 1 } });
+  const now = new Date().toISOString();
+  await emu.store.create("leases.coordination.k8s.io", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "released-test", namespace: "default" }, spec: { holderIdentity: "replica-old", leaseDurationSeconds: 3600, acquireTime: now, renewTime: now, leaseTransitions: 0 } } as never, { namespace: "default" });
+  const registry = new Registry();
+  const elected = new ElectedComponent({
+    component: "reconcile",
+    client,
+    settings: { enabled: true, name: "released-test", namespace: "default", identity: "replica-b", leaseDurationMs: 1_000, renewDeadlineMs: 800, retryPeriodMs: 100 },
+    logger: createLogger({ level: "silent" }),
+    leaderGauge: new Gauge({ name: "leader", help: "h", labelNames: ["component"], registers: [registry] }),
+    transitions: new Counter({ name: "transitions", help: "h", labelNames: ["component"], registers: [registry] }),
+    work: (signal) => new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true })),
+  });
+  const stop = new AbortController();
+  const running = elected.run(stop.signal);
+  const reasons = (): string[] => elected.readiness(() => ({ ready: true, reasons: [] })).reasons;
+  await until("the standby reads the lease", () => reasons()[0] === "standby: replica-old leads");
+  // The API server refuses this replica's takeover writes, so it stays a standby while the lease is free.
+  emu.faults.failNext(1_000_000, { verb: "update", resource: "leases", status: 500 });
+  // The old leader's graceful release, as client-go and our elector write it: holder cleared, 1 s duration.
+  const held = (await emu.store.get("leases.coordination.k8s.io", "default", "released-test")) as unknown as { spec: Record<string, unknown> };
+  await emu.store.update("leases.coordination.k8s.io", { ...held, spec: { ...held.spec, holderIdentity: null, leaseDurationSeconds: 1 } } as never, { namespace: "default" });
+  await until("the standby reads the released lease", () => !reasons()[0]?.includes("replica-old"));
+  expect(reasons()).toEqual(["standby: the lease is free (released, or not taken yet); acquiring it"]);
+  expect(elected.leading).toBe(false);
+  emu.faults.clear();
+  await until("the standby takes the free lease", () => elected.leading);
   stop.abort();
   await running;
 });
