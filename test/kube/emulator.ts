@@ -60,6 +60,8 @@ export interface EmulatorFaults {
   dropWatches(options?: { abrupt?: boolean }): number;
   /** Compacts watch history: any resourceVersion older than now gets 410 Expired. */
   compact(): void;
+  /** The next `count` (default: all) list requests with a continue token get 410 Expired, as after a compaction. */
+  expireContinueTokens(count?: number): void;
   /** Stops the HTTPS listener (open connections are cut); the store is kept. */
   stopListener(): Promise<void>;
   /** Starts the listener again on the same port. */
@@ -155,6 +157,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     dropWatches: (o) => hub.dropAll(o?.abrupt ?? false),
     compact: () => storage.compact(),
+    expireContinueTokens: (count) => faultRules.expireContinueTokens(count),
     stopListener: async () => {
       hub.dropAll(true);
       await front!.close();

@@ -1,6 +1,6 @@
 /**
  * Fault injection for chaos tests: injected statuses (with Retry-After), latency, dropped
- * watches, compaction and a listener that stops and restarts on the same port.
+ * watches, compaction, expired continue tokens and a listener that stops and restarts on the same port.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import net from "node:net";
@@ -98,5 +98,43 @@ describe("watch and listener faults", () => {
   test("restart() keeps the store", async () => {
     await emu.restart();
     expect((await call(emu, "/api/v1/namespaces/default/configmaps/bump")).status).toBe(200);
+  });
+});
+
+describe("continue token expiry", () => {
+  test("expireContinueTokens(n): the next n continue requests get 410 Expired offering an inconsistent token that continues at the latest revision", async () => {
+    await call(emu, "/api/v1/namespaces", { method: "POST", body: { metadata: { name: "pager" } } });
+    for (let i = 0; i < 5; i++) await call(emu, "/api/v1/namespaces/pager/configmaps", { method: "POST", body: { metadata: { name: `c${i}` } } });
+    const first = await call(emu, "/api/v1/namespaces/pager/configmaps?limit=2");
+    expect(first.body.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(["c0", "c1"]);
+    emu.faults.expireContinueTokens(1);
+    await call(emu, "/api/v1/namespaces/pager/configmaps", { method: "POST", body: { metadata: { name: "c5" } } });
+    const gone = await call(emu, `/api/v1/namespaces/pager/configmaps?limit=2&continue=${encodeURIComponent(first.body.metadata.continue)}`);
+    expect(gone.status).toBe(410);
+    expect(gone.body).toMatchObject({ kind: "Status", status: "Failure", code: 410, reason: "Expired" });
+    expect(gone.body.message).toStartWith("The provided continue parameter is too old to display a consistent list result.");
+    // The offered token lists the rest as of now: c5, created after the first page, shows up.
+    const rest: string[] = [];
+    let cont: string | undefined = gone.body.metadata.continue;
+    while (cont) {
+      const page = await call(emu, `/api/v1/namespaces/pager/configmaps?limit=2&continue=${encodeURIComponent(cont)}`);
+      expect(page.status).toBe(200);
+      rest.push(...page.body.items.map((i: { metadata: { name: string } }) => i.metadata.name));
+      cont = page.body.metadata.continue;
+    }
+    expect(rest).toEqual(["c2", "c3", "c4", "c5"]);
+  });
+
+  test("expireContinueTokens() lasts until clear(); lists without a continue token are untouched", async () => {
+    emu.faults.expireContinueTokens();
+    for (let round = 0; round < 3; round++) {
+      const first = await call(emu, "/api/v1/namespaces/pager/configmaps?limit=2");
+      expect(first.status).toBe(200);
+      expect((await call(emu, `/api/v1/namespaces/pager/configmaps?limit=2&continue=${encodeURIComponent(first.body.metadata.continue)}`)).status).toBe(410);
+    }
+    expect((await call(emu, "/api/v1/namespaces/pager/configmaps")).body.items.length).toBe(6);
+    emu.faults.clear();
+    const first = await call(emu, "/api/v1/namespaces/pager/configmaps?limit=2");
+    expect((await call(emu, `/api/v1/namespaces/pager/configmaps?limit=2&continue=${encodeURIComponent(first.body.metadata.continue)}`)).status).toBe(200);
   });
 });

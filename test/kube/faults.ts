@@ -1,7 +1,7 @@
 /**
  * @module
  * Fault injection for chaos tests: fail the next N matching requests with a status (500, 503,
- * 429 + Retry-After, ...), add latency, and — wired by the emulator — drop watches, compact
+ * 429 + Retry-After, ...), add latency, expire continue tokens, and — wired by the emulator — drop watches, compact
  * history and stop/restart the listener.
  */
 import { StatusError } from "./status.ts";
@@ -71,6 +71,7 @@ const REASONS: Record<number, [string, string]> = {
 export class FaultRules {
   private fails: FailRule[] = [];
   private latency: LatencyRule[] = [];
+  private continueExpiries = 0;
 
   /** Fails the next `count` requests matching `spec` with `spec.status`. */
   failNext(count: number, spec: FailureSpec = {}): void {
@@ -82,9 +83,26 @@ export class FaultRules {
     this.latency.push({ ms, match });
   }
 
+  /**
+   * The next `count` list requests carrying a continue token answer 410 Expired, as when etcd
+   * compacted the first page's revision meanwhile (every 5 min by default, so every paged list
+   * slower than that): the Status offers an inconsistent continue token, as the real server's does.
+   */
+  expireContinueTokens(count = Number.POSITIVE_INFINITY): void {
+    this.continueExpiries = count;
+  }
+
+  /** Consumes one continue-token expiry, if any is pending. */
+  takeContinueExpiry(): boolean {
+    if (this.continueExpiries <= 0) return false;
+    this.continueExpiries--;
+    return true;
+  }
+
   clear(): void {
     this.fails = [];
     this.latency = [];
+    this.continueExpiries = 0;
   }
 
   /** Pending injected failures (for assertions that they were consumed). */

@@ -5,7 +5,7 @@
  * compacted), `remainingItemCount` for unfiltered lists.
  */
 import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from "./selectors.ts";
-import { badRequest, expired } from "./status.ts";
+import { badRequest, expired, type StatusError } from "./status.ts";
 import type { Entry, Storage } from "./storage.ts";
 import type { ResourceType } from "./types.ts";
 
@@ -15,6 +15,8 @@ export interface ListOptions {
   fieldSelector?: string;
   limit?: number;
   continue?: string;
+  /** Answer a continue token as compacted whatever its revision (faults.expireContinueTokens). */
+  expire?: boolean;
 }
 
 export interface ListPage {
@@ -26,6 +28,13 @@ export interface ListPage {
 
 function encodeContinue(rv: number, start: string): string {
   return Buffer.from(JSON.stringify({ v: "meta.k8s.io/v1", rv, start })).toString("base64url");
+}
+
+/** 410 Expired for a compacted continue token, offering a token that continues at the latest revision. */
+export function expiredContinue(start: string): StatusError {
+  const err = expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
+  err.metadata = { continue: encodeContinue(-1, start) };
+  return err;
 }
 
 function decodeContinue(token: string): { rv: number; start: string } {
@@ -69,10 +78,9 @@ export function readListPage(storage: Storage, t: ResourceType, gr: string, opts
     let start = "";
     if (opts.continue) {
       const c = decodeContinue(opts.continue);
-      if (c.rv < storage.oldestRv) {
-        throw expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
-      }
-      rv = c.rv;
+      if (c.rv !== -1 && (c.rv < storage.oldestRv || opts.expire)) throw expiredContinue(c.start);
+      // -1: the inconsistent token a 410 offers continues at the latest revision (k8s.io/apiserver's etcd3 store).
+      rv = c.rv === -1 ? storage.currentRv : c.rv;
       start = c.start;
     }
     const keys = storage.sortedKeys(gr);

@@ -209,7 +209,7 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
       }
       case "list": {
         const limit = q.get("limit") ? Number(q.get("limit")) : undefined;
-        const page = api.listPage(gr, { ...(ns ? { namespace: ns } : {}), labelSelector: q.get("labelSelector") ?? "", fieldSelector: q.get("fieldSelector") ?? "", ...(limit ? { limit } : {}), ...(q.get("continue") ? { continue: q.get("continue")! } : {}) });
+        const page = api.listPage(gr, { ...(ns ? { namespace: ns } : {}), labelSelector: q.get("labelSelector") ?? "", fieldSelector: q.get("fieldSelector") ?? "", ...(limit ? { limit } : {}), ...(q.get("continue") ? { continue: q.get("continue")!, expire: faults.takeContinueExpiry() } : {}) });
         if (table) {
           return json(toTable(t, info.version, page.entries.map((e) => e.obj), { includeObject, now, resourceVersion: page.resourceVersion, ...(page.continue ? { continue: page.continue } : {}), ...(page.remainingItemCount !== undefined ? { remainingItemCount: page.remainingItemCount } : {}) }));
         }

@@ -37,6 +37,8 @@ export class StatusError extends Error {
   readonly details: StatusDetails | undefined;
   /** Sent as Warning headers with the error (admission webhooks warn on rejections too). */
   warnings: string[] = [];
+  /** The Status's ListMeta (a 410 for a compacted continue token offers an inconsistent `continue`). */
+  metadata: Record<string, unknown> = {};
   constructor(code: number, reason: string, message: string, details?: StatusDetails) {
     super(message);
     this.code = code;
@@ -45,7 +47,7 @@ export class StatusError extends Error {
   }
 
   toStatus(): StatusBody {
-    const body: StatusBody = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: this.message, reason: this.reason, code: this.code };
+    const body: StatusBody = { kind: "Status", apiVersion: "v1", metadata: { ...this.metadata }, status: "Failure", message: this.message, reason: this.reason, code: this.code };
     if (this.reason === "") delete body.reason;
     if (this.details) body.details = this.details;
     return body;
