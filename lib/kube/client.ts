@@ -6,6 +6,7 @@
  * limit and retry policy and fails with a typed error.
  */
 import { RequestExecutor, type ApiCall, type ExecutorOptions } from "./request-executor.ts";
+import { streamFullList } from "./full-list.ts";
 import { listPages, type ListOptions, type ListPage } from "./list-pages.ts";
 import type { LoadedKubeconfig } from "./loaded-kubeconfig.ts";
 import { resourceName, resourcePath, type ResourceType } from "./resources.ts";
@@ -163,8 +164,9 @@ export class KubeClient {
           continue: options.continue,
           labelSelector: options.labelSelector,
           fieldSelector: options.fieldSelector,
-          resourceVersion: options.resourceVersion,
-          resourceVersionMatch: options.resourceVersion ? options.resourceVersionMatch : undefined,
+          // The API server refuses a resourceVersion beside a continue token (client-go clears it too).
+          resourceVersion: options.continue ? undefined : options.resourceVersion,
+          resourceVersionMatch: options.resourceVersion && !options.continue ? options.resourceVersionMatch : undefined,
         },
         idempotent: true,
         signal: options.signal,
@@ -172,9 +174,16 @@ export class KubeClient {
     );
   }
 
-  /** Pages of a list, one at a time, in bounded memory; restarts cleanly when a continue token expires. */
+  /**
+   * Pages of a list, one at a time, in bounded memory. When a continue token expires mid-way, one
+   * full list at the requested resourceVersion replaces it (decoded as it streams, same page size).
+   */
   listPages<T = KubeObject>(type: ResourceType, options: ListOptions = {}): AsyncGenerator<ListPage<T>> {
-    return listPages<T>((cont) => this.listPage<T>(type, { ...options, continue: cont }), options);
+    return listPages<T>(
+      (cont) => this.listPage<T>(type, { ...options, continue: cont }),
+      () => streamFullList<T>(this, type, options, options.limit ?? 500),
+      options,
+    );
   }
 
   /** The whole list in memory (for small lists; use listPages for pods). */

@@ -1,6 +1,7 @@
 /**
  * @module
- * The list+watch loop: list (paged), then watch from the list's
+ * The list+watch loop: list (paged; one full list if a continue token
+ * expires mid-way), then watch from the list's
  * resourceVersion with bookmarks; relist on 410 (HTTP or in-stream ERROR);
  * reconnect when the server ends a watch or the stream goes idle; back off
  * with jitter on errors; never hot-loop; never stop until told to. Callers get
@@ -21,6 +22,8 @@ export type ListWatchEvent<P> =
   | { type: "synced"; size: number }
   /** A later complete list replaced the store; `keys` is the full new key set. */
   | { type: "relisted"; keys: ReadonlySet<string>; reason: "expired" | "error" }
+  /** A paged list's continue token expired: one full list replaces it (log it once, at info). */
+  | { type: "full-list"; reason: string }
   | { type: "error"; error: unknown; phase: "list" | "watch"; retryInMs: number; failures: number };
 
 export interface ListWatchOptions<P, S extends ObjectStore<P> = WatchStore<P>> {
@@ -163,6 +166,7 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
     let seen = new Set<string>();
     for await (const page of client.listPages<KubeObject>(type, { namespace, labelSelector, fieldSelector, limit: this.options.pageSize ?? 500, signal: this.abort.signal })) {
       if (page.restarted) seen = new Set();
+      if (page.fullList) await this.emit({ type: "full-list", reason: page.fullList.reason });
       for (const item of page.items) {
         // One key string per object, shared by `seen` and the store.
         const key = keyOf(item);

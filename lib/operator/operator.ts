@@ -27,6 +27,7 @@ export type WatchEvent<P> =
   | { type: "deleted"; key: string; previous: P }
   | { type: "synced"; size: number }
   | { type: "relisted"; keys: ReadonlySet<string>; reason: string }
+  | { type: "full-list"; reason: string }
   | { type: "error"; error: unknown; phase: string; retryInMs: number; failures: number };
 
 export interface WatchLoop {
@@ -150,6 +151,8 @@ export class PolicyOperator {
       // A list succeeded again: a CRD deleted meanwhile is back, and a later deletion is reported again.
       if (this.crdAbsentReported) this.deps.logger.info("policies_crd_restored", { policies: event.keys.size });
       this.crdAbsentReported = false;
+    } else if (event.type === "full-list") {
+      this.deps.logger.info("policy_list_fallback", { reason: event.reason });
     } else if (event.type === "error") {
       if (isNotFound(event.error)) {
         // a missing CRD fails every retry the same way: say what to do once, not one bare line per retry
@@ -169,6 +172,7 @@ export class PolicyOperator {
       // Status-only churn (conditions, IPs) that no check reads changes nothing.
       if (JSON.stringify(event.value) === JSON.stringify(event.previous)) ns = undefined;
     } else if (event.type === "deleted") ns = this.pods.delete(event.key);
+    else if (event.type === "full-list") this.deps.logger.info("pod_list_fallback", { reason: event.reason });
     else if (event.type === "error") this.deps.logger.warn("pod_watch_error", { error: String((event.error as Error)?.message ?? event.error), retry_in_ms: event.retryInMs });
     if (ns === undefined) return;
     for (const key of this.policiesByNamespace.get(ns) ?? []) this.queue.schedule(key, this.deps.options.podDebounceMs);

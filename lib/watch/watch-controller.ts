@@ -189,6 +189,9 @@ export class WatchController {
         logger.info("policies_synced", { policies: e.size, namespaces: this.policySpecs.size });
         settled();
         return;
+      case "full-list":
+        logger.info("policy_list_fallback", { reason: e.reason });
+        return;
       case "relisted":
         // A list succeeded: a CRD deleted meanwhile is back (readiness watches the policies again,
         // and a later deletion is reported again).
@@ -265,6 +268,9 @@ export class WatchController {
         this.options.collectGarbage?.();
         return;
       }
+      case "full-list":
+        logger.info("pod_list_fallback", { reason: e.reason });
+        return;
       case "relisted":
         aggregator.retain(e.keys);
         this.options.collectGarbage?.();

@@ -126,6 +126,9 @@ export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
           crdAbsentReported = false;
           logger.info("policy cache synced", { policies: index.size });
           break;
+        case "full-list":
+          logger.info("listing the policies in one request", { reason: event.reason });
+          break;
         case "relisted":
           rebuild(watch);
           // A list succeeded again: a CRD deleted meanwhile is back, and a later deletion is reported again.

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConflictError, GoneError, NotFoundError, TooManyRequestsError, UnavailableError } from "../../lib/kube/api-errors.ts";
+import { ConflictError, ForbiddenError, GoneError, NotFoundError, TooManyRequestsError, UnavailableError } from "../../lib/kube/api-errors.ts";
 import type { Clock } from "../../lib/kube/clock.ts";
 import { createKubeClient, type KubeClient } from "../../lib/kube/client.ts";
 import { loadKubeConfig } from "../../lib/kube/kubeconfig.ts";
@@ -188,12 +188,30 @@ describe("listPages", () => {
     ]);
   });
 
-  test("an expired continue token restarts the list on a fresh snapshot, flagged", async () => {
-    script = [() => page(["a", "b"], "c1"), () => statusBody(410, "Expired", { metadata: { continue: "inconsistent" } }), () => page(["a", "b2"], "c9", "200"), () => page(["z"], undefined, "200")];
-    const all = await client().listAll(PODS, { limit: 2 });
-    expect(all.items.map((i) => (i as { metadata: { name: string } }).metadata.name)).toEqual(["a", "b2", "z"]);
-    expect(all.resourceVersion).toBe("200");
-    expect(seen[2]?.query.continue).toBeUndefined();
+  test("an expired continue token is followed by ONE full list (no limit, no continue), flagged, in pages of the limit", async () => {
+    script = [() => page(["a", "b"], "c1"), () => statusBody(410, "Expired", { metadata: { continue: "inconsistent" } }), () => page(["a", "b2", "z"], undefined, "200")];
+    const pages = [];
+    for await (const p of client().listPages(PODS, { limit: 2, labelSelector: "app=web", resourceVersion: "50", resourceVersionMatch: "NotOlderThan" })) pages.push(p);
+    expect(pages.map((p) => [p.items.map((i) => (i as { metadata: { name: string } }).metadata.name), p.restarted, p.last, p.resourceVersion])).toEqual([
+      [["a", "b"], false, false, "100"],
+      [["a", "b2"], true, false, "200"],
+      [["z"], false, true, "200"],
+    ]);
+    expect(pages[1]?.fullList?.pagesBefore).toBe(1);
+    expect(pages[1]?.fullList?.reason).toContain("the continue token expired after 1 page");
+    // The full list is at the requested resourceVersion (client-go's pager); continue pages carry none.
+    expect(seen.map((s) => s.query)).toEqual([
+      { limit: "2", labelSelector: "app=web", resourceVersion: "50", resourceVersionMatch: "NotOlderThan" },
+      { limit: "2", continue: "c1", labelSelector: "app=web" },
+      { labelSelector: "app=web", resourceVersion: "50", resourceVersionMatch: "NotOlderThan" },
+    ]);
+    expect(seen.length).toBe(3);
+  });
+
+  test("a full list that fails is thrown, not retried page by page", async () => {
+    script = [() => page(["a"], "c1"), () => statusBody(410, "Expired"), () => statusBody(403, "Forbidden")];
+    await expect(client().listAll(PODS, { limit: 1 })).rejects.toBeInstanceOf(ForbiddenError);
+    expect(seen.length).toBe(3);
   });
 
   test("onExpired: inconsistent continues with the server's token", async () => {

@@ -145,7 +145,7 @@ describe("verbs and typed errors", () => {
 });
 
 describe("paging and retries", () => {
-  test("pages of `limit`; an expired continue token restarts the list", async () => {
+  test("pages of `limit`; an expired continue token is followed by one full list, handed out in pages of `limit`", async () => {
     const c = clientAs();
     await c.create({ group: "", version: "v1", plural: "namespaces", kind: "Namespace", namespaced: false }, { apiVersion: "v1", kind: "Namespace", metadata: { name: "paging" } });
     for (let i = 0; i < 7; i++) await c.create(CONFIGMAPS, { ...cm(`p${i}`), metadata: { name: `p${i}`, namespace: "paging" } });
@@ -157,7 +157,8 @@ describe("paging and retries", () => {
         emu.faults.compact(); // the first page's snapshot is now too old to continue
       }
     }
-    expect(pages.map((p) => [p.items.length, p.restarted])).toEqual([[3, false], [3, true], [3, false], [2, false]]);
+    expect(pages.map((p) => [p.items.length, p.restarted, p.fullList !== undefined])).toEqual([[3, false, false], [3, true, true], [3, false, false], [2, false, false]]);
+    expect(pages.at(-1)?.resourceVersion).toBe(pages[1]!.resourceVersion);
     const all = await c.listAll(CONFIGMAPS, { namespace: "paging", limit: 3 });
     expect(all.items.length).toBe(8);
   });
