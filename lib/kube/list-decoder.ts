@@ -95,19 +95,31 @@ export async function* decodeListBody<T>(body: AsyncIterable<Uint8Array>, pageSi
     if (captureStart >= 0) captureStart = 0;
     if (stringStart >= 0) stringStart = 0;
     for (let i = 0; i < n; i++) {
-      const c = chunk[i]!;
       if (inString) {
-        if (escaped) escaped = false;
-        else if (c === BACKSLASH) escaped = true;
-        else if (c === QUOTE) {
-          inString = false;
-          // Keys of the top-level object are short; a long string there is a value and never "items".
-          if (depth === 1 && stringStart >= 0) lastString = partialString.length + i - stringStart < 64 ? partialString + decoder.decode(chunk.subarray(stringStart, i)) : "";
-          stringStart = -1;
-          partialString = "";
+        if (escaped) {
+          escaped = false; // this byte is escaped: whatever it is, it does not end the string
+          continue;
         }
+        // Most of a list's bytes are inside strings: jump to the next quote (memchr-fast); it ends
+        // the string unless an odd run of backslashes precedes it.
+        const q = chunk.indexOf(QUOTE, i);
+        const end = q < 0 ? n : q;
+        let run = 0;
+        while (end - run - 1 >= i && chunk[end - run - 1] === BACKSLASH) run++;
+        if (q < 0) {
+          escaped = run % 2 === 1;
+          break;
+        }
+        i = q;
+        if (run % 2 === 1) continue;
+        inString = false;
+        // Keys of the top-level object are short; a long string there is a value and never "items".
+        if (depth === 1 && stringStart >= 0) lastString = partialString.length + i - stringStart < 64 ? partialString + decoder.decode(chunk.subarray(stringStart, i)) : "";
+        stringStart = -1;
+        partialString = "";
         continue;
       }
+      const c = chunk[i]!;
       if (c === QUOTE) {
         inString = true;
         if (depth === 1) stringStart = i + 1;

@@ -23,7 +23,7 @@ async function decodeAll(text: string, pageSize: number, sizes: (i: number) => n
   return pages;
 }
 
-const tricky = (i: number) => ({ metadata: { name: `p${i}`, annotations: { note: `a "quoted" \\ value, ünïcødé ✓ {not: [a, structure]} items`, items: "[]" } }, spec: { items: [{ x: [1, { y: "}" }] }] } });
+const tricky = (i: number) => ({ metadata: { name: `p${i}`, annotations: { note: `a "quoted" \\ value, ünïcødé ✓ {not: [a, structure]} items`, items: "[]", trail: "ends in a backslash \\\\", quote: "\\\"" } }, spec: { items: [{ x: [1, { y: "}" }] }] } });
 const list = (n: number, metadataFirst = true) => {
   const items = Array.from({ length: n }, (_, i) => tricky(i));
   const meta = { resourceVersion: "4711", remainingItemCount: 0 };
