@@ -8,7 +8,8 @@
 import { checkSetFromPolicies } from "../checks/check-set.ts";
 import { NotFoundError } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
-import type { Clock } from "../kube/clock.ts";
+import type { Clock, Random } from "../kube/clock.ts";
+import { KeyedBackoff } from "../kube/keyed-backoff.ts";
 import { listWatch, type ListWatch, type ListWatchEvent } from "../kube/list-watch.ts";
 import { DEVOPS_POLICIES, PODS } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
@@ -16,6 +17,7 @@ import { keyOf } from "../kube/watch-store.ts";
 import type { PodLike } from "../k8s-objects.ts";
 import { readStoredSpec } from "../policy/read-stored-spec.ts";
 import type { DevOpsPolicySpec } from "../policy/schema.ts";
+import { LogGate } from "../log-gate.ts";
 import type { Readiness } from "../server/probe-app.ts";
 import { HealthAggregator, IGNORED, type ViolationChange } from "./health-aggregator.ts";
 import type { PodContribution } from "./pod-contribution.ts";
@@ -48,7 +50,12 @@ export interface WatchControllerOptions {
   collectGarbage?: () => void;
   /** Honour exemption annotations (default true; `--no-exemptions` scores everything). */
   exemptions?: boolean;
+  /** Jitter of the re-evaluation retries (default Math.random). */
+  random?: Random;
 }
+
+/** A namespace whose re-evaluation fails retries after 1-2 s, then ever later, at most every 5 min. */
+const REEVALUATION_BACKOFF = { minMs: 1_000, baseMs: 2_000, maxMs: 300_000 };
 
 const EVENTS_PER_COLLECTION = 10_000;
 /** After a burst of at least this many events, collect once the stream has been quiet for IDLE_COLLECTION_MS. */
@@ -286,6 +293,8 @@ export class WatchController {
   private async reevaluateLoop(aggregator: HealthAggregator, signal: AbortSignal, armDeadline: () => void): Promise<void> {
     const { clock, logger } = this.options;
     const retries = new Map<string, number>();
+    const failing = new KeyedBackoff(REEVALUATION_BACKOFF, this.options.random);
+    const failureLog = new LogGate(60_000);
     while (!signal.aborted) {
       if (this.dirty.size === 0) {
         await new Promise<void>((resolve) => {
@@ -305,20 +314,35 @@ export class WatchController {
         try {
           const stale = await this.reevaluate(aggregator, ns, signal);
           armDeadline();
+          const streak = failing.forget(ns);
+          if (streak > 0) logger.info("namespace_reevaluation_recovered", { namespace: ns, failures: streak });
           if (stale === 0) retries.delete(ns);
           else if ((retries.get(ns) ?? 0) < 10) {
             retries.set(ns, (retries.get(ns) ?? 0) + 1);
-            setTimeout(() => (this.dirty.add(ns), this.wake?.()), 1_000);
+            this.retryLater(ns, 1_000, signal);
           } else retries.delete(ns);
           if (changed) logger.info("namespace_checks_changed", { namespace: ns, checks: aggregator.checkSetOf(ns).set.ids, pods_pending_update: stale });
         } catch (err) {
           if (signal.aborted) break;
-          logger.warn("namespace_reevaluation_failed", { namespace: ns, error: describe(err) });
+          // While the API fails, each namespace retries later and later (not every 2 s), and the
+          // warnings of all namespaces together stay at about one a minute.
+          const { delayMs, failures } = failing.fail(ns);
+          const gate = failureLog.pass(clock.now());
+          if (gate.pass) logger.warn("namespace_reevaluation_failed", { namespace: ns, error: describe(err), failures, retry_in_ms: delayMs, namespaces_failing: failing.size, repeats_not_logged: gate.suppressed });
           retries.set(ns, (retries.get(ns) ?? 0) + 1);
-          setTimeout(() => (this.dirty.add(ns), this.wake?.()), 2_000);
+          this.retryLater(ns, delayMs, signal);
         }
       }
     }
+  }
+
+  /** Marks `namespace` dirty again after `delayMs` on the injected clock (not at all once `signal` aborts). */
+  private retryLater(namespace: string, delayMs: number, signal: AbortSignal): void {
+    void this.options.clock.sleep(delayMs, signal).then(() => {
+      if (signal.aborted) return;
+      this.dirty.add(namespace);
+      this.wake?.();
+    });
   }
 
   /** Re-scores the pods of `namespace` computed with an older check set; returns how many remain stale. */
