@@ -64,9 +64,12 @@ export async function listOwners(client: KubeClient, pods: readonly KubeObjectLi
       listed.add(kind);
       const type = OWNER_TYPES[kind] as ResourceType;
       try {
+        let ofKind: KubeObjectLike[] = [];
         for await (const page of client.listPages<KubeObjectLike>(type, { namespace: scope.namespace, limit: 500, signal: scope.signal })) {
-          for (const item of page.items) next.push(item.kind ? item : { ...item, kind });
+          if (page.restarted) ofKind = []; // an expired continue token: a full list follows
+          for (const item of page.items) ofKind.push(item.kind ? item : { ...item, kind });
         }
+        next.push(...ofKind);
       } catch (err) {
         if (!isForbidden(err)) throw err;
         logger.warn(`cannot list ${type.plural}: pods they own are reported under the ${kind} (${(err as Error).message})`);
