@@ -51,9 +51,14 @@ export interface AdmitOptions {
   exemptions?: boolean;
 }
 
-/** Owners whose controllers create pods/ReplicaSets/Jobs from a template that admission already saw. */
-export const TEMPLATE_OWNER_KINDS = ["ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"] as const;
-const TEMPLATE_OWNERS = new Set<string>(TEMPLATE_OWNER_KINDS);
+/**
+ * Owners whose controllers create pods/ReplicaSets/Jobs from a template that admission already
+ * saw, by the apiVersion their controllers write into the child's ownerReference: a kind alone
+ * would also match a custom resource named ReplicaSet or Job, whose template nobody judged.
+ */
+export const TEMPLATE_OWNER_API_VERSIONS = { ReplicaSet: "apps/v1", Deployment: "apps/v1", StatefulSet: "apps/v1", DaemonSet: "apps/v1", Job: "batch/v1", CronJob: "batch/v1" } as const;
+export const TEMPLATE_OWNER_KINDS = Object.keys(TEMPLATE_OWNER_API_VERSIONS) as Array<keyof typeof TEMPLATE_OWNER_API_VERSIONS>;
+const TEMPLATE_OWNERS: ReadonlyMap<string, string> = new Map(Object.entries(TEMPLATE_OWNER_API_VERSIONS));
 
 /** kube-controller-manager's own identity (without --use-service-account-credentials). */
 export const CONTROLLER_MANAGER_USER = "system:kube-controller-manager";
@@ -86,7 +91,7 @@ export function isControllerCreated(object: unknown, username: string | undefine
   // The identity first: for people and CI it settles the question without reading the owners.
   if (username !== CONTROLLER_MANAGER_USER && !(username?.startsWith(KUBE_SYSTEM_SERVICE_ACCOUNT_PREFIX) ?? false)) return false;
   const ref = controllerRef(object as KubeObjectLike);
-  return ref !== undefined && Boolean(ref.controller) && typeof ref.kind === "string" && TEMPLATE_OWNERS.has(ref.kind);
+  return ref !== undefined && Boolean(ref.controller) && typeof ref.kind === "string" && TEMPLATE_OWNERS.get(ref.kind) === ref.apiVersion;
 }
 
 function namespaceOf(request: AdmissionRequest): string {

@@ -6,7 +6,7 @@
  * webhook must be called; every field it reads is guarded by has(), because an evaluation error
  * under failurePolicy Ignore would skip the webhook. See docs/decisions/0036.
  */
-import { CONTROLLER_MANAGER_USER, KUBE_SYSTEM_SERVICE_ACCOUNT_PREFIX, MIRROR_POD_ANNOTATION, NODE_USER_PREFIX, TEMPLATE_OWNER_KINDS } from "./admit.ts";
+import { CONTROLLER_MANAGER_USER, KUBE_SYSTEM_SERVICE_ACCOUNT_PREFIX, MIRROR_POD_ANNOTATION, NODE_USER_PREFIX, TEMPLATE_OWNER_API_VERSIONS, TEMPLATE_OWNER_KINDS } from "./admit.ts";
 
 export interface MatchCondition {
   name: string;
@@ -22,8 +22,15 @@ export const NOT_CONTROLLER_CREATED: MatchCondition = {
   expression:
     `!((${USERNAME} == ${quote(CONTROLLER_MANAGER_USER)} || ${USERNAME}.startsWith(${quote(KUBE_SYSTEM_SERVICE_ACCOUNT_PREFIX)}))` +
     ` && has(object.metadata.ownerReferences)` +
-    ` && object.metadata.ownerReferences.exists(r, has(r.controller) && r.controller && r.kind in [${TEMPLATE_OWNER_KINDS.map(quote).join(", ")}]))`,
+    ` && object.metadata.ownerReferences.exists(r, has(r.controller) && r.controller && (${ownerClauses()})))`,
 };
+
+/** `(r.apiVersion == 'apps/v1' && r.kind in [...]) || (r.apiVersion == 'batch/v1' && ...)`: the template owners by apiVersion. */
+function ownerClauses(): string {
+  const byVersion = new Map<string, string[]>();
+  for (const kind of TEMPLATE_OWNER_KINDS) byVersion.set(TEMPLATE_OWNER_API_VERSIONS[kind], [...(byVersion.get(TEMPLATE_OWNER_API_VERSIONS[kind]) ?? []), kind]);
+  return [...byVersion].map(([version, kinds]) => `(r.apiVersion == ${quote(version)} && r.kind in [${kinds.map(quote).join(", ")}])`).join(" || ");
+}
 
 /** Not a kubelet publishing the mirror of a static pod (it runs whatever admission says). */
 export const NOT_MIRROR_POD: MatchCondition = {

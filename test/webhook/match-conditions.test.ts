@@ -5,7 +5,7 @@
  * evaluate (an error under failurePolicy Ignore would skip the webhook: a bypass).
  */
 import { describe, expect, test } from "bun:test";
-import { isControllerCreated, MIRROR_POD_ANNOTATION, TEMPLATE_OWNER_KINDS } from "../../lib/admission/admit.ts";
+import { isControllerCreated, MIRROR_POD_ANNOTATION, TEMPLATE_OWNER_API_VERSIONS, TEMPLATE_OWNER_KINDS } from "../../lib/admission/admit.ts";
 import { NOT_CONTROLLER_CREATED, NOT_MIRROR_POD, WEBHOOK_MATCH_CONDITIONS } from "../../lib/admission/match-conditions.ts";
 import { compileProblem, evaluateMatchConditions } from "../kube/admission/match-conditions.ts";
 import type { AdmissionAttributes } from "../kube/admission/webhook-matching.ts";
@@ -25,7 +25,8 @@ const USERS = [
 ];
 
 type Ref = Record<string, unknown>;
-const ref = (kind: string, extra: Ref = { controller: true }): Ref => ({ apiVersion: "apps/v1", kind, name: "owner", uid: "u1", ...extra });
+const apiVersionOf = (kind: string): string => (TEMPLATE_OWNER_API_VERSIONS as Record<string, string>)[kind] ?? "apps/v1";
+const ref = (kind: string, extra: Ref = { controller: true }): Ref => ({ apiVersion: apiVersionOf(kind), kind, name: "owner", uid: "u1", ...extra });
 
 /** metadata variants: no owners, every template owner as controller, other owners, non-controller refs, annotations. */
 const METADATA: Record<string, unknown>[] = [
@@ -33,6 +34,10 @@ const METADATA: Record<string, unknown>[] = [
   { ownerReferences: [] },
   ...[...TEMPLATE_OWNER_KINDS, "ReplicationController", "Node", "Rollout"].map((kind) => ({ ownerReferences: [ref(kind)] })),
   { ownerReferences: [ref("ReplicaSet", { controller: false })] },
+  // a custom resource that happens to be named like a template owner: its template was never judged
+  { ownerReferences: [ref("ReplicaSet", { apiVersion: "example.com/v1", controller: true })] },
+  { ownerReferences: [ref("Job", { apiVersion: "apps/v1", controller: true })] },
+  { ownerReferences: [ref("Deployment", { apiVersion: "batch/v1", controller: true })] },
   { ownerReferences: [ref("ReplicaSet", {})] },
   { ownerReferences: [ref("Deployment", {}), ref("Rollout")] },
   { ownerReferences: [ref("Rollout", { controller: false }), ref("Job")] },
