@@ -20,24 +20,29 @@ beforeAll(async () => {
 });
 afterAll(() => emu.stop());
 
+/** An ElectedComponent on the emulator whose work waits for the stop signal. */
+function electedOn(component: string, lease: string, identity: string, retryPeriodMs: number): ElectedComponent {
+  const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-elected-")), "config"));
+  const { client } = connect({ kubeconfig, env: {}, rateLimit: false, retry: { maxAttempts: 1 } });
+  const registry = new Registry();
+  return new ElectedComponent({
+    component,
+    client,
+    settings: { enabled: true, name: lease, namespace: "default", identity, leaseDurationMs: 1_000, renewDeadlineMs: 800, retryPeriodMs },
+    logger: createLogger({ level: "silent" }),
+    leaderGauge: new Gauge({ name: "leader", help: "h", labelNames: ["component"], registers: [registry] }),
+    transitions: new Counter({ name: "transitions", help: "h", labelNames: ["component"], registers: [registry] }),
+    work: (signal) => new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true })),
+  });
+}
+
 async function until(what: string, cond: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !cond(); i++) await Bun.sleep(10);
   if (!cond()) throw new Error(`timed out waiting for ${what}`);
 }
 
 test("after a failed renewal the standby's readiness says so instead of naming itself leader; it leads again after", async () => {
-  const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-elected-")), "config"));
-  const { client } = connect({ kubeconfig, env: {}, rateLimit: false, retry: { maxAttempts: 1 } });
-  const registry = new Registry();
-  const elected = new ElectedComponent({
-    component: "watch",
-    client,
-    settings: { enabled: true, name: "elected-test", namespace: "default", identity: "replica-a", leaseDurationMs: 1_000, renewDeadlineMs: 800, retryPeriodMs: 200 },
-    logger: createLogger({ level: "silent" }),
-    leaderGauge: new Gauge({ name: "leader", help: "h", labelNames: ["component"], registers: [registry] }),
-    transitions: new Counter({ name: "transitions", help: "h", labelNames: ["component"], registers: [registry] }),
-    work: (signal) => new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true })),
-  });
+  const elected = electedOn("watch", "elected-test", "replica-a", 200);
   const stop = new AbortController();
   const running = elected.run(stop.signal);
   await until("leading", () => elected.leading);
@@ -53,20 +58,9 @@ test("after a failed renewal the standby's readiness says so instead of naming i
 });
 
 test("after the leader released the lease, the standby's readiness says the lease is free instead of naming the old leader", async () => {
-  const kubeconfig = emu.writeKubeconfig(join(mkdtempSync(join(tmpdir(), "kd-elected-")), "config"));
-  const { client } = connect({ kubeconfig, env: {}, rateLimit: false, retry: { maxAttempts: 1 } });
   const now = new Date().toISOString();
   await emu.store.create("leases.coordination.k8s.io", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "released-test", namespace: "default" }, spec: { holderIdentity: "replica-old", leaseDurationSeconds: 3600, acquireTime: now, renewTime: now, leaseTransitions: 0 } } as never, { namespace: "default" });
-  const registry = new Registry();
-  const elected = new ElectedComponent({
-    component: "reconcile",
-    client,
-    settings: { enabled: true, name: "released-test", namespace: "default", identity: "replica-b", leaseDurationMs: 1_000, renewDeadlineMs: 800, retryPeriodMs: 100 },
-    logger: createLogger({ level: "silent" }),
-    leaderGauge: new Gauge({ name: "leader", help: "h", labelNames: ["component"], registers: [registry] }),
-    transitions: new Counter({ name: "transitions", help: "h", labelNames: ["component"], registers: [registry] }),
-    work: (signal) => new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true })),
-  });
+  const elected = electedOn("reconcile", "released-test", "replica-b", 100);
   const stop = new AbortController();
   const running = elected.run(stop.signal);
   const reasons = (): string[] => elected.readiness(() => ({ ready: true, reasons: [] })).reasons;
