@@ -63,6 +63,22 @@ describe("watch and listener faults", () => {
     expect(emu.watchCount).toBe(0);
   });
 
+  test("inStream: a watch opens (200), sends the Status as one ERROR event and ends; other requests are untouched", async () => {
+    const rv = (await call(emu, "/api/v1/namespaces/default/pods")).body.metadata.resourceVersion;
+    emu.faults.failNext(2, { verb: "watch", resource: "pods", status: 500, inStream: true });
+    expect((await call(emu, "/api/v1/namespaces/default/pods")).status).toBe(200); // a list is not a watch
+    for (let i = 0; i < 2; i++) {
+      const w = await watch(emu, `/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}`);
+      expect(w.status).toBe(200);
+      expect(await w.rest()).toEqual([{ type: "ERROR", object: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: "Internal error occurred: injected fault", reason: "InternalError", code: 500 } }]);
+    }
+    expect(emu.faults.pendingFailures).toBe(0);
+    const healthy = await watch(emu, `/api/v1/namespaces/default/pods?watch=true&resourceVersion=${rv}`);
+    await call(emu, "/api/v1/namespaces/default/pods", { method: "POST", body: { metadata: { name: "after-fault" }, spec: { containers: [{ name: "c", image: "i" }] } } });
+    expect(await healthy.next()).toMatchObject({ type: "ADDED", object: { metadata: { name: "after-fault" } } });
+    healthy.close();
+  });
+
   test("after compaction a watch from an older resourceVersion gets 410 Expired", async () => {
     const rv = (await call(emu, "/api/v1/namespaces/default/pods")).body.metadata.resourceVersion;
     await call(emu, "/api/v1/namespaces/default/configmaps", { method: "POST", body: { metadata: { name: "bump" } } });

@@ -1,7 +1,7 @@
 /**
  * @module
  * Fault injection for chaos tests: fail the next N matching requests with a status (500, 503,
- * 429 + Retry-After, ...), add latency, expire continue tokens, and — wired by the emulator — drop watches, compact
+ * 429 + Retry-After, ...) — a watch also after it opened, as an in-stream ERROR event — add latency, expire continue tokens, and — wired by the emulator — drop watches, compact
  * history and stop/restart the listener.
  */
 import { StatusError } from "./status.ts";
@@ -36,6 +36,18 @@ export interface FailureSpec extends RequestMatch {
   /** Retry-After seconds (429/503). */
   retryAfterSeconds?: number;
   message?: string;
+  /**
+   * Watches only: answer 200, send the Status as one in-stream `{"type":"ERROR","object":{"kind":"Status",...}}`
+   * event and end the stream — what the API server does when a watch fails after it started (an
+   * etcd watch error, a decode failure) — instead of failing the request itself.
+   */
+  inStream?: boolean;
+}
+
+/** An injected failure: the Status, and whether a watch gets it in-stream after a 200. */
+export interface InjectedFault {
+  error: StatusError;
+  inStream: boolean;
 }
 
 interface FailRule {
@@ -115,7 +127,7 @@ export class FaultRules {
   }
 
   /** The injected error for this request, consuming one use of the rule. */
-  take(r: RequestFacts): StatusError | undefined {
+  take(r: RequestFacts): InjectedFault | undefined {
     const rule = this.fails.find((f) => f.remaining > 0 && matchesRequest(f.spec, r));
     if (!rule) return undefined;
     rule.remaining--;
@@ -123,6 +135,7 @@ export class FaultRules {
     const status = rule.spec.status ?? 500;
     const [reason, message] = REASONS[status] ?? ["", `injected fault (${status})`];
     const details = rule.spec.retryAfterSeconds !== undefined ? { retryAfterSeconds: rule.spec.retryAfterSeconds } : undefined;
-    return new StatusError(status, reason, rule.spec.message ?? message, details);
+    const error = new StatusError(status, reason, rule.spec.message ?? message, details);
+    return { error, inStream: rule.spec.inStream === true && r.verb === "watch" };
   }
 }

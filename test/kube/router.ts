@@ -89,7 +89,7 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
     const delay = faults.delayFor(facts);
     if (delay > 0) await Bun.sleep(delay);
     const injected = faults.take(facts);
-    if (injected) return statusResponse(injected);
+    if (injected) return injected.inStream ? hub.failInStream(injected.error) : statusResponse(injected.error);
 
     const clientCert = ctx.clientCert;
     const authn = hooks.authenticate ?? defaultAuthenticate;

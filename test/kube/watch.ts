@@ -68,6 +68,12 @@ export class WatchHub {
     return watches.length;
   }
 
+  /** A watch that opens (200) and fails at once: one in-stream ERROR event with the Status, then the end. */
+  failInStream(err: StatusError): Response {
+    const body = `{"type":"ERROR","object":${JSON.stringify(err.toStatus())}}\n`;
+    return new Response(body, { status: 200, headers: { "content-type": "application/json", "cache-control": "no-cache, private" } });
+  }
+
   /** Starts a watch; throws StatusError for an HTTP-level failure. */
   open(req: WatchRequest): Response {
     const storage = this.api.storage;
