@@ -13,6 +13,17 @@ export interface BackoffPolicy {
   maxMs: number;
 }
 
+/**
+ * A loop's backoff: a floor, and (client-go's reflector backoff manager) a quiet period after which
+ * the next failure starts from the first delay again — success alone does not reset it.
+ */
+export interface LoopBackoffPolicy extends BackoffPolicy {
+  /** No delay below this, ms, even when jitter draws 0. */
+  minMs?: number;
+  /** The next failure starts over when the previous one was more than this long ago, ms. */
+  resetAfterMs?: number;
+}
+
 /** The delay before retry number `attempt` (0-based), full jitter. */
 export function computeBackoff(attempt: number, policy: BackoffPolicy, random: Random): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempt, 30));
@@ -20,19 +31,27 @@ export function computeBackoff(attempt: number, policy: BackoffPolicy, random: R
 }
 
 /**
- * A stateful backoff for loops: `next()` grows the ceiling, `reset()` after a
- * success. A floor keeps a loop from spinning even when jitter draws 0.
+ * A stateful backoff for loops: `next()` grows the ceiling, `reset()` starts over. A floor keeps a
+ * loop from spinning even when jitter draws 0. With `resetAfterMs`, `next(nowMs)` starts over by
+ * itself once the previous failure is that old (client-go: "if we don't backoff for 2min, assume
+ * the API server is healthy"), so a loop that fails right after every seeming success still grows.
  */
 export class Backoff {
   private attempt = 0;
+  private lastAt: number | undefined;
 
   constructor(
-    private readonly policy: BackoffPolicy & { minMs?: number },
+    private readonly policy: LoopBackoffPolicy,
     private readonly random: Random,
   ) {}
 
-  /** The next delay, ms. */
-  next(): number {
+  /** The next delay, ms; `nowMs` is needed for `resetAfterMs`. */
+  next(nowMs?: number): number {
+    const { resetAfterMs } = this.policy;
+    if (resetAfterMs !== undefined && nowMs !== undefined) {
+      if (this.lastAt !== undefined && nowMs - this.lastAt > resetAfterMs) this.attempt = 0;
+      this.lastAt = nowMs;
+    }
     const delay = computeBackoff(this.attempt, this.policy, this.random);
     this.attempt++;
     return Math.max(this.policy.minMs ?? 0, delay);
@@ -45,6 +64,7 @@ export class Backoff {
 
   reset(): void {
     this.attempt = 0;
+    this.lastAt = undefined;
   }
 }
 

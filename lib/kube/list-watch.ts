@@ -7,7 +7,7 @@
  * with jitter on errors; never hot-loop; never stop until told to. Callers get
  * typed events and keep only what `project(obj)` returns.
  */
-import { Backoff, type BackoffPolicy } from "./backoff.ts";
+import { Backoff, type LoopBackoffPolicy } from "./backoff.ts";
 import { systemClock, type Clock, type Random } from "./clock.ts";
 import { GoneError, NotFoundError, toApiError, type KubeStatus } from "./api-errors.ts";
 import type { KubeClient } from "./client.ts";
@@ -45,22 +45,28 @@ export interface ListWatchOptions<P, S extends ObjectStore<P> = WatchStore<P>> {
   idleTimeoutMs?: number;
   /** A watch request without response headers this long is an error, ms (default 30 s). */
   watchHeaderTimeoutMs?: number;
-  backoff?: BackoffPolicy & { minMs?: number };
+  /** Default: 0.8 s doubling to 30 s, 0.2 s floor, starting over after 2 quiet minutes (client-go's reflector). */
+  backoff?: LoopBackoffPolicy;
   clock?: Clock;
   random?: Random;
 }
 
 export interface ListWatchHealth {
   synced: boolean;
-  /** A watch stream is open right now. */
+  /** A watch stream is open right now (it may still fail before it delivers anything). */
   watching: boolean;
-  /** Time (ms) of the last successful list, watch open, event or bookmark. */
+  /**
+   * Time (ms) of the last progress: a list page, a watch event or a bookmark. A watch that merely
+   * opened is not progress (a server may open every watch and send an ERROR at once); a healthy
+   * quiet watch still progresses, as servers send a bookmark about once a minute.
+   */
   lastActivity: number | undefined;
   consecutiveFailures: number;
   lastError: unknown;
 }
 
-const DEFAULT_BACKOFF = { baseMs: 800, maxMs: 30_000, minMs: 200 };
+/** client-go's reflector: wait.NewExponentialBackoffManager(800ms, 30s, 2min reset, 2.0, ...), plus our floor. */
+const DEFAULT_BACKOFF = { baseMs: 800, maxMs: 30_000, minMs: 200, resetAfterMs: 120_000 };
 
 export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
   readonly store: S;
@@ -80,7 +86,7 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
     else throw new TypeError("listWatch needs a project function or a store");
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF, this.random);
+    this.backoff = new Backoff({ resetAfterMs: DEFAULT_BACKOFF.resetAfterMs, ...(options.backoff ?? DEFAULT_BACKOFF) }, this.random);
   }
 
   /** Health for /readyz. */
@@ -88,10 +94,20 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
     return { ...this.state };
   }
 
-  /** Ready: synced, and watching now or active within `maxStalenessMs`. */
+  /**
+   * Ready: synced, and progress (a list page, event or bookmark) within `maxStalenessMs`. An open
+   * watch alone does not count: one that silently stalled, or that fails right after opening, is
+   * not healthy. Keep `maxStalenessMs` above the servers' bookmark interval (~1 min).
+   */
   isReady(maxStalenessMs = 120_000): boolean {
-    const { synced, watching, lastActivity } = this.state;
-    return synced && (watching || (lastActivity !== undefined && this.clock.now() - lastActivity <= maxStalenessMs));
+    const { synced, lastActivity } = this.state;
+    return synced && lastActivity !== undefined && this.clock.now() - lastActivity <= maxStalenessMs;
+  }
+
+  /** Seconds since the last progress (a list page, event or bookmark); undefined before any. */
+  ageSeconds(): number | undefined {
+    const { lastActivity } = this.state;
+    return lastActivity === undefined ? undefined : Math.max(0, (this.clock.now() - lastActivity) / 1000);
   }
 
   /** Runs until `stop()` or `signal` aborts; resolves then. Never rejects. */
@@ -106,7 +122,10 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
     await this.running;
   }
 
-  private touch(): void {
+  /** Real progress: the loop is healthy again (the backoff still starts over only after a quiet period). */
+  private progress(): void {
+    this.state.consecutiveFailures = 0;
+    this.state.lastError = undefined;
     this.state.lastActivity = this.clock.now();
   }
 
@@ -122,16 +141,9 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
     this.state.consecutiveFailures++;
     this.state.lastError = error;
     this.state.watching = false;
-    const retryInMs = this.backoff.next();
+    const retryInMs = this.backoff.next(this.clock.now());
     await this.emit({ type: "error", error, phase, retryInMs, failures: this.state.consecutiveFailures });
     await this.clock.sleep(retryInMs, this.abort.signal);
-  }
-
-  private succeed(): void {
-    this.state.consecutiveFailures = 0;
-    this.state.lastError = undefined;
-    this.backoff.reset();
-    this.touch();
   }
 
   private async loop(): Promise<void> {
@@ -142,7 +154,7 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
         try {
           await this.list(needList);
           needList = undefined;
-          this.succeed();
+          this.progress();
         } catch (err) {
           if (signal.aborted) break;
           await this.fail(err, "list");
@@ -175,7 +187,7 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
         if (event) await this.emit(event);
       }
       this.resourceVersion = page.resourceVersion;
-      this.touch();
+      this.progress();
     }
     for (const event of this.store.dropUnseen(seen)) await this.emit(event);
     if (reason === "initial" || !this.state.synced) {
@@ -216,9 +228,9 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
         idleTimeoutMs: this.options.idleTimeoutMs ?? Math.min(timeoutSeconds * 1000 + 30_000, 180_000),
         headerTimeoutMs: this.options.watchHeaderTimeoutMs,
         signal: this.abort.signal,
+        // Open is not progress: a server may accept every watch and end it with an ERROR at once.
         onOpen: () => {
           this.state.watching = true;
-          this.succeed();
         },
       });
       for await (const line of lines) {
@@ -245,7 +257,6 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
 
   /** Applies one watch line; true when it says the resourceVersion is gone. */
   private async handle(line: WatchLine): Promise<boolean> {
-    this.touch();
     const obj = line.object as KubeObject | undefined;
     if (line.type === "ERROR") {
       const status = line.object as KubeStatus | undefined;
@@ -253,6 +264,7 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
       if (err instanceof GoneError) return true;
       throw err;
     }
+    this.progress();
     const rv = obj?.metadata?.resourceVersion;
     if (line.type === "BOOKMARK") {
       if (rv) this.resourceVersion = rv;

@@ -26,6 +26,14 @@ describe("computeBackoff (full jitter)", () => {
     c.reset();
     expect(c.next()).toBe(99);
   });
+  test("with resetAfterMs it starts over only once the previous failure is that old (client-go's backoff manager)", () => {
+    const b = new Backoff({ ...policy, resetAfterMs: 120_000 }, () => 0.999999);
+    // failures 2 min apart at most keep growing, however long each took
+    expect([0, 60_000, 180_000, 300_000].map((t) => b.next(t))).toEqual([99, 199, 399, 799]);
+    // more than 2 min since the previous one: the first delay again
+    expect(b.next(420_001)).toBe(99);
+    expect(b.next(420_002)).toBe(199);
+  });
 });
 
 describe("parseRetryAfter", () => {
