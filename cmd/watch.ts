@@ -31,7 +31,7 @@ export default defineCommand({
     "metrics-addr": { type: "string", default: ":8080", description: "Listen address of /healthz, /readyz and /metrics", valueHint: "host:port" },
     ...metricsListenerArgs,
     ...leaderElectionArgs(DEFAULT_OBJECT_NAMES.watchLease),
-    "ready-staleness": { type: "string", default: "2m", description: "Not Ready when no watch is open and nothing was received for this long", valueHint: "duration" },
+    "ready-staleness": { type: "string", default: "2m", description: "Not Ready when the pod watch delivered no list page, event or bookmark for this long (servers send a bookmark a minute: keep it above 1m)", valueHint: "duration" },
     "page-size": { type: "string", default: "500", description: "Pods per list page", valueHint: "n" },
     ...defineExemptionsArg("score"),
     ...rateLimitArgs,

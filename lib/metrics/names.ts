@@ -37,7 +37,7 @@ const DEFS = [
   def("pods_tracked_total", "gauge", [], "Total pods currently tracked by the watch controller", W, "reference"),
   // new: watch violations (the reference only logs them)
   def("namespace_violations", "gauge", ["namespace", "check", "severity"], "Open governance violations per namespace, check and severity (one per offending container and check, one per Pending pod)", W, "new"),
-  def("watch_cache_age_seconds", "gauge", [], "How far the scores this leader exports may lag the API server: 0 while its pod watch is open, else seconds since it last heard from it", W, "new"),
+  def("watch_cache_age_seconds", "gauge", [], "How far the scores this leader exports may lag the API server: seconds since its pod watch last delivered a list page, event or bookmark (under ~60 on a healthy cluster: servers send a bookmark a minute)", W, "new"),
   // reconcile (reference §7.2)
   def("devopspolicy_reconcile_total", "counter", [], "Total DevOpsPolicy reconciliation cycles", R, "reference"),
   def("devopspolicy_reconcile_errors_total", "counter", [], "Total DevOpsPolicy reconciliation errors", R, "reference"),
@@ -61,7 +61,7 @@ const DEFS = [
   def("webhook_exemptions_total", "counter", ["namespace", "violation"], "Total admission findings an exemption annotation waived (neither denied nor warned) by namespace and violation", A, "new"),
   def("webhook_errors_total", "counter", ["reason"], "Total admission requests allowed because of an internal error (fail-open)", A, "new"),
   def("webhook_certificate_reload_errors_total", "counter", [], "Times changed certificate files or Secret could not be loaded (the certificate in use stays)", A, "new"),
-  def("webhook_policy_cache_age_seconds", "gauge", [], "How far the DevOpsPolicies this replica admits with may lag the API server: 0 while its policy watch is open, else seconds since it last heard from it", A, "new"),
+  def("webhook_policy_cache_age_seconds", "gauge", [], "How far the DevOpsPolicies this replica admits with may lag the API server: seconds since its policy watch last delivered a list page, event or bookmark (under ~60 on a healthy cluster: servers send a bookmark a minute)", A, "new"),
   def("webhook_certificate_expiration_timestamp_seconds", "gauge", ["certificate"], "Expiry of the webhook's certificates, Unix seconds: certificate=serving the one served, certificate=ca the CA of the bundle that verifies it (absent when none does)", A, "new"),
   // new: every long-running component (leader metrics: the leader-elected ones)
   def("kube_devops_build_info", "gauge", ["component", "version", "commit"], "Always 1; labels carry the build's version and commit", ALL, "new"),

@@ -34,6 +34,8 @@ export interface WatchLoop {
   start(signal?: AbortSignal): Promise<void>;
   isReady(maxStalenessMs?: number): boolean;
   health?(): { lastError: unknown };
+  /** Seconds since the loop's last list page, event or bookmark. */
+  ageSeconds?(): number | undefined;
 }
 
 /** Builds a list+watch loop (lib/kube's `listWatch` in production). */
@@ -183,7 +185,9 @@ export class PolicyOperator {
     const pods = this.loops.pods;
     if (!pods || pods.isReady(this.deps.options.podStalenessMs)) return undefined;
     const error = pods.health?.().lastError;
-    const why = error === undefined ? "no answer" : error instanceof Error ? error.message : String(error);
+    const age = pods.ageSeconds?.();
+    // no error but stale: the watch is open and silent (no event, not even the bookmark a minute), so it may have stalled
+    const why = error !== undefined ? (error instanceof Error ? error.message : String(error)) : age !== undefined ? `no event or bookmark for ${Math.round(age)} s` : "no answer";
     return `the operator's pod watch is failing (${why}): the last evaluation stands until it recovers`;
   }
 

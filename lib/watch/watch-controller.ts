@@ -82,19 +82,20 @@ export class WatchController {
     if (!pods) return { ready: false, reasons: ["pod watch not started"] };
     const health = pods.health();
     if (!health.synced) reasons.push("pods: initial list in progress");
-    else if (!pods.isReady(this.options.maxStalenessMs ?? 120_000)) reasons.push(`pods: watch unhealthy (${describe(health.lastError)})`);
+    else if (!pods.isReady(this.options.maxStalenessMs ?? 120_000)) reasons.push(`pods: watch unhealthy (${describeStale(pods)})`);
     const policies = this.policies;
     if (policies && !this.policiesAbsent && !policies.isReady(this.options.maxStalenessMs ?? 120_000)) {
-      reasons.push(`devopspolicies: ${policies.health().synced ? "watch unhealthy" : "not listed yet"} (${describe(policies.health().lastError)})`);
+      reasons.push(`devopspolicies: ${policies.health().synced ? "watch unhealthy" : "not listed yet"} (${describeStale(policies)})`);
     }
     return { ready: reasons.length === 0, reasons };
   }
 
-  /** 0 while the pod watch is open, else seconds since the pod loop last heard from the API server. */
+  /**
+   * Seconds since the pod loop last made progress (a list page, event or bookmark): under ~60 on a
+   * healthy quiet cluster (a bookmark a minute), growing while the watch fails or silently stalls.
+   */
   podCacheAgeSeconds(): number {
-    const health = this.pods?.health();
-    if (!health || health.watching || health.lastActivity === undefined) return 0;
-    return Math.max(0, (this.options.clock.now() - health.lastActivity) / 1000);
+    return this.pods?.ageSeconds() ?? 0;
   }
 
   /** Runs one leader term until `signal` aborts; stops exporting scores when it ends. */
@@ -366,6 +367,14 @@ export class WatchController {
 function describe(error: unknown): string {
   if (error === undefined) return "no error";
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Why a loop is not ready: its last error, else how long it has been silent (a watch that stalled). */
+function describeStale(loop: { health(): { lastError: unknown }; ageSeconds(): number | undefined }): string {
+  const { lastError } = loop.health();
+  if (lastError !== undefined) return describe(lastError);
+  const age = loop.ageSeconds();
+  return age === undefined ? "nothing received yet" : `no event or bookmark for ${Math.round(age)} s`;
 }
 
 /** Appendix A's `policy_violation_detected`, once per appearance, and its counterpart when resolved. */

@@ -24,7 +24,7 @@ type Projected = ReturnType<typeof projectAdmissionPolicy>;
 export interface PolicyCache {
   policiesFor(namespace: string): readonly AdmissionPolicy[];
   readiness(): Readiness;
-  /** Seconds the policies served may lag the API server: 0 while the watch is open (webhook_policy_cache_age_seconds). */
+  /** Seconds since the policy watch's last list page, event or bookmark (webhook_policy_cache_age_seconds). */
   ageSeconds(): number;
   /**
    * Per namespace whose policies admission applies (not a system one, not ours): the check ids
@@ -160,8 +160,8 @@ export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
       return { ready: true, reasons: [] };
     },
     ageSeconds() {
-      const { synced, watching, lastActivity } = watch.health();
-      if (synced && watching) return 0;
+      // Since the last list page, event or bookmark: an open watch that stalled or fails at once ages too.
+      const { synced, lastActivity } = watch.health();
       return Math.max(0, (clock.now() - (synced && lastActivity !== undefined ? lastActivity : startedAt)) / 1000);
     },
     expectedFindings: (exemptions) => expectedFindingsOf(index, { ownNamespace: options.ownNamespace, exemptions }),
