@@ -60,7 +60,8 @@ export function alertRules(namespace: string): AlertRule[] {
     alert(
       "KubeDevopsWebhookPoliciesStale",
       `max(webhook_policy_cache_age_seconds{${job("webhook")}}) > 300`,
-      // the age only grows while the watch is broken: 1m confirms it, so this fires ~6 min after the break
+      // the age is the time since the last list page, event or bookmark (under ~60 s when healthy: a
+      // bookmark a minute); 1m confirms it, so this fires ~6 min after the watch last heard anything
       "1m",
       "warning",
       "A webhook replica admits with DevOpsPolicies it has not refreshed for over 5 minutes",
@@ -69,7 +70,7 @@ export function alertRules(namespace: string): AlertRule[] {
     alert(
       "KubeDevopsWatchScoresStale",
       `max(watch_cache_age_seconds{${job("watch")}}) > 300`,
-      // the age only grows while the pod watch is broken: 1m confirms it, so this fires ~6 min after the break
+      // as above, for the pod watch (test/packaging/observability.test.ts runs promtool test rules on both)
       "1m",
       "warning",
       "The governance scores kube-devops watch exports are over 5 minutes old",

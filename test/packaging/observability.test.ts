@@ -1,7 +1,8 @@
 /**
  * Observability objects: the dashboard has every reference panel, a sane grid and a datasource
  * variable; every PromQL expression (dashboard and alerts) names only metrics lib/metrics/names.ts
- * lists; `promtool check rules` accepts the alert rules.
+ * lists; `promtool check rules` accepts the alert rules, and `promtool test rules` pins when the
+ * cache-age alerts fire.
  */
 import { describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -137,6 +138,40 @@ describe("PrometheusRule", () => {
     const file = join(mkdtempSync(join(tmpdir(), "kd-rules-")), "bad.yaml");
     writeFileSync(file, toYamlDocument({ groups: [{ name: "x", rules: [{ alert: "Broken", expr: "sum(rate(up[5m])" }] }] }));
     expect(Bun.spawnSync([promtool, "check", "rules", file], { stdout: "pipe", stderr: "pipe" }).exitCode).not.toBe(0);
+  });
+
+  test("promtool test rules: the cache-age alerts stay quiet on a healthy watch (a bookmark a minute) and fire 6 min after the last progress", () => {
+    const promtool = Bun.which("promtool");
+    if (!promtool) throw new Error("promtool is missing: install the Debian package `prometheus` (.ci/run does this)");
+    const dir = mkdtempSync(join(tmpdir(), "kd-rules-test-"));
+    writeFileSync(join(dir, "rules.yaml"), toYamlDocument({ groups: ruleGroups("kube-devops") }));
+    const rules = alertRules("kube-devops");
+    const cases = [
+      { alert: "KubeDevopsWatchScoresStale", series: `watch_cache_age_seconds{job="kube-devops-watch",namespace="kube-devops"}` },
+      { alert: "KubeDevopsWebhookPoliciesStale", series: `webhook_policy_cache_age_seconds{job="kube-devops-webhook",namespace="kube-devops"}` },
+    ];
+    // 15 s samples: 10 min of a healthy quiet watch (the age climbs to 60 s, a bookmark resets it),
+    // then the last progress at 10m and nothing after: the age passes 300 at 15m15s
+    const healthy = Array.from({ length: 8 }, () => "0+15x4").join(" ");
+    const tests = cases.map(({ alert, series }) => {
+      const rule = rules.find((r) => r.alert === alert)!;
+      const fired = { severity: "warning" };
+      const annotations = { ...rule.annotations, description: rule.annotations.description.replace("{{ $value | humanizeDuration }}", "6m 15s") };
+      return {
+        interval: "15s",
+        input_series: [{ series, values: `${healthy} 0+15x40` }],
+        alert_rule_test: [
+          { eval_time: "9m45s", alertname: alert, exp_alerts: [] },
+          // above 300 since 15m15s, pending for 45 s: not yet
+          { eval_time: "16m", alertname: alert, exp_alerts: [] },
+          { eval_time: "16m15s", alertname: alert, exp_alerts: [{ exp_labels: fired, exp_annotations: annotations }] },
+        ],
+      };
+    });
+    writeFileSync(join(dir, "test.yaml"), toYamlDocument({ rule_files: ["rules.yaml"], evaluation_interval: "15s", tests }));
+    const result = Bun.spawnSync([promtool, "test", "rules", join(dir, "test.yaml")], { stdout: "pipe", stderr: "pipe" });
+    expect(`${result.stdout.toString()}${result.stderr.toString()}`).toContain("SUCCESS");
+    expect(result.exitCode).toBe(0);
   });
 
   test("snapshot: observability generate-rules and generate-service-monitors", () => {
