@@ -31,6 +31,7 @@ export const REPLICASETS = rt("apps", "v1", "replicasets", "ReplicaSet", true);
 export const JOBS = rt("batch", "v1", "jobs", "Job", true);
 export const CRONJOBS = rt("batch", "v1", "cronjobs", "CronJob", true);
 export const LEASES = rt("coordination.k8s.io", "v1", "leases", "Lease", true);
+export const ENDPOINT_SLICES = rt("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true);
 export const EVENTS_V1 = rt("events.k8s.io", "v1", "events", "Event", true);
 export const CUSTOM_RESOURCE_DEFINITIONS = rt("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false);
 export const VALIDATING_WEBHOOK_CONFIGURATIONS = rt("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false);

@@ -49,6 +49,7 @@ const DEFS: Def[] = [
   { group: "networking.k8s.io", resource: "networkpolicies", kind: "NetworkPolicy", shortNames: ["netpol"], generation: true },
   { group: "networking.k8s.io", resource: "ingresses", kind: "Ingress", shortNames: ["ing"], status: true, generation: true },
   { group: "coordination.k8s.io", resource: "leases", kind: "Lease" },
+  { group: "discovery.k8s.io", resource: "endpointslices", kind: "EndpointSlice" },
   { group: "events.k8s.io", resource: "events", kind: "Event", shortNames: ["ev"] },
   { group: "rbac.authorization.k8s.io", resource: "roles", kind: "Role" },
   { group: "rbac.authorization.k8s.io", resource: "rolebindings", kind: "RoleBinding" },
