@@ -1,11 +1,12 @@
 /**
  * @module
  * `kube-devops check`: kubeconfig, reachability and server version (the
- * reference's dot-leader lines), then every permission the components need as
- * SelfSubjectAccessReviews of the current identity. Exits 1 — with a hint per
- * failure — when the cluster is unreachable or a permission is missing
- * (the reference exited 0: W-C3), or when kube-devops is installed in another
- * namespace than -n (its cluster-scoped objects would be taken over: decision 0035).
+ * reference's dot-leader lines); whether the install in -n works (CRDs, Deployments, webhook
+ * endpoints, configuration and certificate, leaders, policies — skipped with --preflight); then
+ * every permission the components need as SelfSubjectAccessReviews of the current identity, one
+ * line per component (--verbose: each). Exits 1 — with hints — when the cluster is unreachable, a
+ * permission is missing (the reference exited 0: W-C3), an install line FAILs (decision 0037), or
+ * kube-devops is installed in another namespace than -n (decision 0035).
  */
 import { defineCommand } from "citty";
 import { CERT_MODES } from "../gen/options.ts";
@@ -16,7 +17,12 @@ import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
 import { describeConflicts, installConflictHint } from "../lib/install/foreign-install.ts";
 import { preflightInstall, type InstallClaims } from "../lib/install/install-preflight.ts";
-import { COMPONENTS } from "../lib/rbac/permissions.ts";
+import { COMPONENTS, type Component } from "../lib/rbac/permissions.ts";
+import { renderCrds } from "../gen/crd.ts";
+import { componentOfUser, denialHint, summarizeAccess } from "../lib/cli/denial-summary.ts";
+import type { HealthLine } from "../lib/install/install-health.ts";
+import { readInstallStatus } from "../lib/install/install-status.ts";
+import { VERSION } from "../lib/version.ts";
 import { componentName } from "../gen/options.ts";
 import { METRICS_READER } from "../gen/rbac.ts";
 import { createKubeClient, type KubeClient } from "../lib/kube/client.ts";
@@ -42,6 +48,11 @@ async function probe(client: KubeClient): Promise<{ major: string; minor: string
   return { major: v.major ?? "?", minor: (v.minor ?? "?").replace(/\+$/, ""), gitVersion: v.gitVersion ?? "" };
 }
 
+/** The install's lines, and a hint under each that is not OK. */
+function renderHealthLines(lines: readonly HealthLine[]): string {
+  return lines.map((l) => `${dots(l.label, `${l.status}${l.detail ? ` (${l.detail})` : ""}`)}\n${l.hint && l.status !== "OK" ? `    hint: ${l.hint}\n` : ""}`).join("");
+}
+
 function renderAccessTable(results: readonly AccessResult[]): string[] {
   const rows = results.map((r) => [r.component, r.verb, resourceLabel(r), r.namespace ?? "*", r.name ?? "", r.allowed ? "OK" : "DENIED"]);
   const header = ["COMPONENT", "VERB", "RESOURCE", "NAMESPACE", "NAME", "RESULT"];
@@ -58,6 +69,8 @@ export default defineCommand({
     "cert-mode": { type: "string", default: "self-managed", description: `Webhook certificates as deployed (deploy --cert-mode): ${CERT_MODES.join("|")}; only self-managed needs the Secret and caBundle grants`, valueHint: "mode" },
     "metrics-auth": { type: "string", default: "kubernetes", description: `The components' /metrics as deployed (deploy --metrics-auth): ${METRICS_AUTH_MODES.join("|")}; only kubernetes needs the TokenReview and SubjectAccessReview grants (watch, reconcile and webhook)`, valueHint: "mode" },
     component: { type: "string", default: "all", description: `Which permissions to check: all|${CHECK_COMPONENTS.join("|")}`, valueHint: "name" },
+    preflight: { type: "boolean", default: false, description: "Check only the cluster and the permissions (before installing): the install in -n is not looked at" },
+    verbose: { type: "boolean", default: false, description: "List every permission checked and a `kubectl auth can-i` line per denial" },
     "cli-rbac-for": { type: "string", description: "Print (and do nothing else) the kube-devops-cli ClusterRole and its binding to this username (`system:serviceaccount:<ns>:<name>` for a ServiceAccount), for `| kubectl apply -f -` by a cluster admin", valueHint: "username" },
   },
   async run({ args }) {
@@ -118,6 +131,7 @@ export default defineCommand({
     }
     // only the two reads above are the CLI's; an install conflict below is not fixed by its grant
     const cliProbesFailed = problems.length > 0;
+    let conflicted = false;
     // the CLI installs nothing in -n: only the components' check asks whether -n's install can be theirs
     if (components.some((c) => c !== "cli")) {
       try {
@@ -128,6 +142,7 @@ export default defineCommand({
           const elsewhere = theirs.includes(",") ? "" : `if the install in ${theirs} is the one to check, run kube-devops check -n ${theirs}; else `;
           out(`${dots("Other installs", `CONFLICT (kube-devops is installed in ${theirs})`)}\n    ${describeConflicts(conflicts)} serve ${theirs}, not ${args.namespace}\n    hint: ${elsewhere}${installConflictHint(args.namespace, theirs)}\n`);
           problems.push(`kube-devops is installed in namespace ${theirs}, not ${args.namespace}`);
+          conflicted = true;
         } else if (unreadable.length > 0) {
           out(`${dots("Other installs", `UNKNOWN (not allowed to get ${unreadable.join(", ")})`)}\n`);
         } else if (leftovers.length > 0) {
@@ -142,31 +157,43 @@ export default defineCommand({
     }
     out(`\n  Kubernetes version: ${version.major}.${version.minor} (${version.gitVersion}, context ${kc.getCurrentContext()})\n\n`);
 
+    const installComponents = components.filter((c): c is Component => c !== "cli");
+    let installFailures: string[] = [];
+    if (!args.preflight && installComponents.length > 0) {
+      const lines = await readInstallStatus(client, { namespace: args.namespace, components: installComponents, version: VERSION, certMode, now: Date.now(), crds: renderCrds(), componentName });
+      out(`Install in ${args.namespace} (this binary is v${VERSION}):\n${renderHealthLines(lines)}\n`);
+      installFailures = lines.filter((l) => l.status === "FAIL").map((l) => l.label);
+    }
+
     const results = await reviewAccess(client, plannedChecks(components, args.namespace, { reports, selfManagedCertificates: certMode === "self-managed", metricsAuth: metricsAuth === "kubernetes" }));
     out(`Permissions kube-devops needs (SelfSubjectAccessReview as the current identity; namespaced grants in ${args.namespace}):\n`);
-    out(`${renderAccessTable(results).join("\n")}\n\n`);
     const denied = results.filter((r) => !r.allowed);
-    for (const r of denied) {
-      out(`  DENIED ${r.component}: ${r.verb} ${resourceLabel(r)}${r.name ? `/${r.name}` : ""} (${r.namespace ? `namespace ${r.namespace}` : "all namespaces"}) — needed by ${r.usedBy}\n`);
-      // generate-rbac binds the components' ServiceAccounts only: for the CLI it would fix nothing.
-      const grant = r.component === "cli" ? "see the CLI grant below" : "grant it with `kube-devops deploy generate-rbac | kubectl apply -f -`";
-      out(`    hint: reproduce with \`${canIHint(r)}\`; ${grant}\n`);
+    for (const a of summarizeAccess(results)) {
+      out(`${dots(`Permissions ${a.component}`, a.denied === 0 ? `OK (${a.checked} granted)` : `DENIED (${a.denied} of ${a.checked}: ${a.summary})`)}\n`);
+    }
+    if (args.verbose) {
+      out(`\n${renderAccessTable(results).join("\n")}\n`);
+      for (const r of denied) out(`  DENIED ${r.component}: ${canIHint(r)} — needed by ${r.usedBy}\n`);
     }
     const cliReadsDenied = cliChecked && (denied.some((r) => r.component === "cli") || cliProbesFailed);
+    const componentsDenied = denied.some((r) => r.component !== "cli");
+    const username = cliReadsDenied || componentsDenied ? await reviewSelf(client) : undefined;
+    if (componentsDenied) out(`    hint: ${denialHint(componentOfUser(username, args.namespace, componentName), [...new Set(denied.map((r) => r.component))], args.namespace)}\n`);
     if (cliReadsDenied) {
-      const username = await reviewSelf(client);
       const who = username ? shellWord(username) : "<your username: kubectl auth whoami>";
       out(`\n  The CLI's reads are granted by the ${CLI_CLUSTER_ROLE} ClusterRole, bound to the identity that runs it (${username ?? "unknown: SelfSubjectReview unavailable"}).\n`);
       out(`  A cluster admin grants them with:\n    kube-devops check --cli-rbac-for ${who} | kubectl apply -f -\n`);
     }
     if (denied.length > 0) problems.push(`${denied.length} of ${results.length} permissions denied`);
+    if (installFailures.length > 0) problems.push(`the install in ${args.namespace} does not work (${installFailures.join(", ")})`);
     if (problems.length > 0) {
       out("\n");
       const onlyCli = components.length === 1 && cliChecked;
       const hint = onlyCli ? "apply the CLI grant above, then run check again" : "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount); for the CLI, apply the grant above";
-      // a conflict alone is not fixed by another identity: its own hint was printed above
-      const conflictOnly = denied.length === 0 && !cliReadsDenied;
-      throw new KubeDevopsError("CHECK_FAILED", `check failed: ${problems.join("; ")}`, { hint: conflictOnly ? "see the Other installs line above" : cliReadsDenied ? hint : "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount)" });
+      // a conflict or a broken install is not fixed by another identity: their hints were printed above
+      const notAccess = denied.length === 0 && !cliReadsDenied;
+      const above = [...(conflicted ? ["the Other installs line"] : []), ...(installFailures.length > 0 ? ["the FAIL lines"] : [])].join(" and ");
+      throw new KubeDevopsError("CHECK_FAILED", `check failed: ${problems.join("; ")}`, { hint: notAccess ? `see ${above} above` : cliReadsDenied ? hint : "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount)" });
     }
     out("All checks completed.\n");
   },

@@ -180,7 +180,7 @@ describe("list pods", () => {
 
 describe("check", () => {
   test("reachable with every permission: version, the permission table, exit 0", async () => {
-    const r = await kd("check");
+    const r = await kd("check", "--preflight", "--verbose");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Running cluster connectivity checks...\n\n  Kubeconfig .................. OK\n  Cluster connection .......... OK (v1.32)\n");
     expect(r.stdout).toMatch(/ {2}List nodes permission \.{7} OK \(\d+ nodes\)/);
@@ -188,18 +188,22 @@ describe("check", () => {
     expect(r.stdout).toContain("All checks completed.");
   });
 
-  test("a missing permission fails with a hint per failure", async () => {
+  test("a missing permission fails: one line per component, one hint; --verbose reproduces each", async () => {
     const saved = emu.hooks.authorize;
     emu.hooks.authorize = () => ({ allowed: true });
     // SelfSubjectAccessReview answers come from the authorizer: deny two grants.
     emu.hooks.authorize = (a) => ({ allowed: !(a.resource === "leases" || (a.resource === "deployments" && a.verb === "patch")), reason: "denied by test" });
     try {
-      const r = await kd("check", "--component", "reconcile");
+      const r = await kd("check", "--component", "reconcile", "--preflight");
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/reconcile\s+patch\s+deployments\.apps\s+\*\s+DENIED/);
-      expect(r.stdout).toContain("hint: reproduce with `kubectl auth can-i patch deployments.apps --all-namespaces`");
-      expect(r.stdout).toContain("hint: reproduce with `kubectl auth can-i get leases.coordination.k8s.io/kube-devops-reconcile -n kube-devops`");
+      expect(r.stdout).toContain("  Permissions reconcile ....... DENIED (4 of 25: patch deployments.apps; get,update leases.coordination.k8s.io/kube-devops-reconcile; create leases.coordination.k8s.io)\n");
+      expect(r.stdout.match(/hint:/g)).toHaveLength(1);
+      expect(r.stdout).not.toContain("kubectl auth can-i");
       expect(r.stderr).toContain("permissions denied");
+      const verbose = await kd("check", "--component", "reconcile", "--preflight", "--verbose");
+      expect(verbose.stdout).toMatch(/reconcile\s+patch\s+deployments\.apps\s+\*\s+DENIED/);
+      expect(verbose.stdout).toContain("DENIED reconcile: kubectl auth can-i patch deployments.apps --all-namespaces — needed by");
+      expect(verbose.stdout).toContain("DENIED reconcile: kubectl auth can-i get leases.coordination.k8s.io/kube-devops-reconcile -n kube-devops — needed by");
     } finally {
       emu.hooks.authorize = saved;
     }
@@ -209,7 +213,7 @@ describe("check", () => {
     const saved = emu.hooks.authorize;
     emu.hooks.authorize = (a) => ({ allowed: !(a.verb === "list" && a.resource === "nodes") && !(a.verb === "list" && a.resource === "pods" && a.namespace === ""), reason: "denied by test" });
     try {
-      const webhook = await kd("check", "--component", "webhook");
+      const webhook = await kd("check", "--component", "webhook", "--preflight");
       expect(webhook.stdout).toMatch(/List nodes permission \.+ FAIL \(.*; only the CLI needs it\)/);
       expect(webhook.code).toBe(0);
       const cli = await kd("check", "--component", "cli");
@@ -224,10 +228,10 @@ describe("check", () => {
     const saved = emu.hooks.authorize;
     emu.hooks.authorize = (a) => ({ allowed: !(a.resource === "secrets" || a.resource === "validatingwebhookconfigurations"), reason: "denied by test" });
     try {
-      const selfManaged = await kd("check", "--component", "webhook");
+      const selfManaged = await kd("check", "--component", "webhook", "--preflight", "--verbose");
       expect(selfManaged.code).toBe(1);
       expect(selfManaged.stdout).toMatch(/webhook\s+create\s+secrets\s+kube-devops\s+DENIED/);
-      const certManager = await kd("check", "--component", "webhook", "--cert-mode", "cert-manager");
+      const certManager = await kd("check", "--component", "webhook", "--cert-mode", "cert-manager", "--preflight", "--verbose");
       expect(certManager.code).toBe(0);
       expect(certManager.stdout).not.toContain("secrets");
       expect((await kd("check", "--cert-mode", "manual")).code).toBe(2);

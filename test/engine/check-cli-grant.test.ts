@@ -33,7 +33,7 @@ afterAll(async () => {
 
 describe("check --component cli without RBAC", () => {
   test("prints a grant for the identity found, which kubectl applies, and check then passes", async () => {
-    const before = await runBinaryAsync(["check", "--component", "cli", "--kubeconfig", runner]);
+    const before = await runBinaryAsync(["check", "--component", "cli", "--verbose", "--kubeconfig", runner]);
     expect(before.code).toBe(1);
     expect(before.stdout).toMatch(/cli\s+list\s+pods\s+\*\s+DENIED/);
     expect(before.stdout).not.toContain("deploy generate-rbac");
@@ -58,7 +58,7 @@ describe("check --component cli without RBAC", () => {
   test("a component's denial still points at generate-rbac", async () => {
     const r = await runBinaryAsync(["check", "--component", "webhook", "--kubeconfig", runner]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("grant it with `kube-devops deploy generate-rbac | kubectl apply -f -`");
+    expect(r.stdout).toContain("`kube-devops deploy generate-rbac -n kube-devops | kubectl apply -f -` grants the components");
     expect(r.stdout).not.toContain("--cli-rbac-for");
   });
 });

@@ -75,7 +75,7 @@ describe("leftovers of an install whose namespace is gone", () => {
   });
 
   test("check -n fresh passes Other installs, naming them", async () => {
-    const r = await run(["check", "-n", "fresh"]);
+    const r = await run(["check", "-n", "fresh", "--preflight"]);
     expect(r.stdout).toMatch(/ {2}Other installs \.+ OK \(only leftovers of one in old, which no longer exists\)/);
     expect(r.stdout).toContain("ValidatingWebhookConfiguration kube-devops-webhook (service old/kube-devops-webhook): fresh's manifests take them over");
     expect(r.code).toBe(0);

@@ -93,7 +93,7 @@ describe("deploy generate-* with a cluster named", () => {
 
 describe("check", () => {
   test("-n team-b fails on the install in team-a; -n team-a passes that line", async () => {
-    const b = await run(["--kubeconfig", kubeconfig, "check", "-n", "team-b"]);
+    const b = await run(["--kubeconfig", kubeconfig, "check", "-n", "team-b", "--preflight"]);
     expect(b.code).toBe(1);
     expect(b.stdout).toMatch(/ {2}Other installs \.+ CONFLICT \(kube-devops is installed in team-a\)/);
     expect(b.stdout).toContain("ClusterRoleBinding kube-devops-watch (subject team-a/kube-devops-watch)");
@@ -103,7 +103,7 @@ describe("check", () => {
     expect(b.stderr).toContain("see the Other installs line above");
     // a plain `check` defaults -n to kube-devops: the likeliest cause is the namespace not given
     expect(b.stdout).toContain("if the install in team-a is the one to check, run kube-devops check -n team-a");
-    const a = await run(["--kubeconfig", kubeconfig, "check", "-n", "team-a"]);
+    const a = await run(["--kubeconfig", kubeconfig, "check", "-n", "team-a", "--preflight"]);
     expect(a.stdout).toMatch(/ {2}Other installs \.+ OK \(none in another namespace\)/);
     expect(a.code).toBe(0);
   });

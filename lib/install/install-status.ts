@@ -1,0 +1,83 @@
+/**
+ * @module
+ * What `check` reads of the install in -n: a handful of GETs and LISTs (no watch), each judged as
+ * one line by install-health.ts / webhook-health.ts. Reads the identity may not make are UNKNOWN.
+ */
+import { isForbidden, isNotFound } from "../kube/api-errors.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { CUSTOM_RESOURCE_DEFINITIONS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLICES, LEASES, SECRETS, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
+import { DEFAULT_OBJECT_NAMES, type Component } from "../rbac/permissions.ts";
+import { judgeCrd, judgeDeployment, judgeLease, judgePolicies, type CrdObject, type DeploymentObject, type HealthLine, type LeaseObject, type PolicyObject, type Read } from "./install-health.ts";
+import { judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, type EndpointSliceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
+
+export interface InstallStatusOptions {
+  namespace: string;
+  /** The components to look at (--component); the CRDs are every component's. */
+  components: readonly Component[];
+  /** This binary's version: a Deployment running another is a warning. */
+  version: string;
+  certMode: string;
+  now: number;
+  /** The CRDs this binary generates (gen/crd.ts), to compare the installed ones with. */
+  crds: readonly CrdObject[];
+  /** A component's Deployment (and, for the webhook, Service) name (gen/options.ts componentName). */
+  componentName: (component: Component) => string;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function read<T>(what: string, call: () => Promise<T>): Promise<Read<T>> {
+  try {
+    return { state: "found", object: await call() };
+  } catch (err) {
+    if (isNotFound(err)) return { state: "absent" };
+    if (isForbidden(err)) return { state: "forbidden", what };
+    return { state: "error", message: errorText(err) };
+  }
+}
+
+function getRead<T>(client: KubeClient, type: ResourceType, name: string, namespace?: string): Promise<Read<T>> {
+  const where = namespace ? ` in ${namespace}` : "";
+  return read(`get ${type.plural}/${name}${where}`, () => client.get(type, name, namespace ? { namespace } : {}) as Promise<T>);
+}
+
+function listRead<T>(client: KubeClient, type: ResourceType, options: { namespace?: string; labelSelector?: string } = {}): Promise<Read<T[]>> {
+  const where = options.namespace ? ` in ${options.namespace}` : " in all namespaces";
+  return read(`list ${type.plural}${where}`, async () => (await client.listAll<T>(type, options)).items);
+}
+
+/** The install's lines, in the order `check` prints them. */
+export async function readInstallStatus(client: KubeClient, options: InstallStatusOptions): Promise<HealthLine[]> {
+  const { namespace, components, version, now, componentName } = options;
+  const has = (c: Component) => components.includes(c);
+  const crdLines = Promise.all(options.crds.map(async (g) => judgeCrd(`CRD ${g.metadata?.name?.split(".")[0]}`, await getRead<CrdObject>(client, CUSTOM_RESOURCE_DEFINITIONS, g.metadata?.name ?? ""), g)));
+  const componentLines = Promise.all(
+    components.map(async (c) => {
+      const name = componentName(c);
+      const deployment = judgeDeployment(`Deployment ${c}`, await getRead<DeploymentObject>(client, DEPLOYMENTS, name, namespace), namespace, version);
+      if (c === "webhook") return [deployment, ...(await readWebhook(client, options))];
+      const lease = c === "watch" ? DEFAULT_OBJECT_NAMES.watchLease : DEFAULT_OBJECT_NAMES.reconcileLease;
+      return [deployment, judgeLease(`Leader ${c}`, await getRead<LeaseObject>(client, LEASES, lease, namespace), namespace, name, now)];
+    }),
+  );
+  const policies = has("watch") || has("reconcile") ? [judgePolicies("DevOpsPolicies", await listRead<PolicyObject>(client, DEVOPS_POLICIES))] : [];
+  return [...(await crdLines), ...(await componentLines).flat(), ...policies];
+}
+
+async function readWebhook(client: KubeClient, { namespace, certMode, now, componentName }: InstallStatusOptions): Promise<HealthLine[]> {
+  const service = componentName("webhook");
+  const [slices, vwc] = await Promise.all([
+    listRead<EndpointSliceObject>(client, ENDPOINT_SLICES, { namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
+    getRead<WebhookConfigurationObject>(client, VALIDATING_WEBHOOK_CONFIGURATIONS, DEFAULT_OBJECT_NAMES.webhookConfiguration),
+  ]);
+  const configuration = judgeWebhookConfiguration("Webhook configuration", vwc, namespace, service, certMode);
+  const lines = [judgeEndpoints("Webhook endpoints", slices, namespace, service), configuration];
+  // the certificate is judged only against a configuration that calls this install with a bundle
+  if (configuration.status !== "OK" || vwc.state !== "found") return lines;
+  // cert-manager's Secret is named by its Certificate: only self-managed's name is known here
+  if (certMode !== "self-managed") return lines;
+  const secret = await getRead<{ data?: Record<string, string> }>(client, SECRETS, DEFAULT_OBJECT_NAMES.webhookSecret, namespace);
+  return [...lines, await judgeWebhookCertificate("Webhook certificate", webhookEntry(vwc.object)?.clientConfig?.caBundle, secret, namespace, certMode, now)];
+}

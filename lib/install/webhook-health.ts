@@ -1,0 +1,92 @@
+/**
+ * @module
+ * Judges what `check` reads of the webhook: its Service's ready endpoints, the
+ * ValidatingWebhookConfiguration (calls this namespace's Service, has a caBundle, failurePolicy),
+ * and whether that caBundle verifies the certificate the TLS Secret serves, and until when.
+ */
+import { findServingCa } from "../webhook/certificate-expiry.ts";
+import { loadX509 } from "../webhook/x509.ts";
+import { WEBHOOK_NAME } from "../webhook/constants.ts";
+import { judgeUnread, type HealthLine, type Read } from "./install-health.ts";
+
+/** A certificate this close to expiry is a warning: cert rotation should have happened by now. */
+const EXPIRY_WARNING_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+export type EndpointSliceObject = { endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean | null } }> };
+
+/** The webhook Service's EndpointSlices: at least one ready address, or the API server has nowhere to call. */
+export function judgeEndpoints(label: string, read: Read<EndpointSliceObject[]>, namespace: string, service: string): HealthLine {
+  const unread = judgeUnread(label, read, { status: "UNKNOWN", detail: "EndpointSlices (discovery.k8s.io/v1) are not served" });
+  if (unread || read.state !== "found") return unread as HealthLine;
+  const endpoints = read.object.flatMap((s) => s.endpoints ?? []);
+  // an unset ready condition means ready (EndpointSlice API)
+  const ready = endpoints.filter((e) => e.conditions?.ready !== false).length;
+  if (ready === 0) return { label, status: "FAIL", detail: `no ready endpoints of ${namespace}/${service} (${endpoints.length} not ready)`, hint: `kubectl -n ${namespace} get pods -l app.kubernetes.io/component=webhook` };
+  return { label, status: "OK", detail: `${ready} ready endpoint${ready === 1 ? "" : "s"}${endpoints.length > ready ? `, ${endpoints.length - ready} not ready` : ""}` };
+}
+
+type WebhookEntry = { name?: string; failurePolicy?: string; clientConfig?: { caBundle?: string; url?: string; service?: { name?: string; namespace?: string } } };
+export type WebhookConfigurationObject = { metadata?: { name?: string }; webhooks?: WebhookEntry[] };
+
+/** kube-devops's webhook entry: the one named validate.devops.stochastic.io, else the first. */
+export function webhookEntry(vwc: WebhookConfigurationObject): WebhookEntry | undefined {
+  return vwc.webhooks?.find((w) => w.name === WEBHOOK_NAME) ?? vwc.webhooks?.[0];
+}
+
+/** The configuration the API server calls: this namespace's Service, a caBundle; its failurePolicy said. */
+export function judgeWebhookConfiguration(label: string, read: Read<WebhookConfigurationObject>, namespace: string, service: string, certMode: string): HealthLine {
+  const install = `kube-devops deploy generate-all -n ${namespace} | kubectl apply -f -`;
+  const unread = judgeUnread(label, read, { status: "FAIL", detail: "not installed: no pod is checked at admission", hint: install });
+  if (unread || read.state !== "found") return unread as HealthLine;
+  const entry = webhookEntry(read.object);
+  const policy = `failurePolicy ${entry?.failurePolicy ?? "Fail"}`;
+  if (!entry) return { label, status: "FAIL", detail: "has no webhooks", hint: install };
+  const target = entry.clientConfig?.service;
+  if (!target || target.namespace !== namespace || target.name !== service) {
+    const calls = target ? `${target.namespace ?? "default"}/${target.name ?? "?"}` : (entry.clientConfig?.url ?? "nothing");
+    return { label, status: "FAIL", detail: `calls ${calls}, not ${namespace}/${service}`, hint: install };
+  }
+  if (!entry.clientConfig?.caBundle) {
+    return { label, status: "FAIL", detail: `no caBundle: the API server cannot verify the webhook (${policy})`, hint: bundleHint(certMode, namespace) };
+  }
+  return { label, status: "OK", detail: `calls ${namespace}/${service}, caBundle set, ${policy}` };
+}
+
+/** Who writes the caBundle (and renews the certificate), by --cert-mode: where to look when it is wrong. */
+export function bundleHint(certMode: string, namespace: string): string {
+  if (certMode === "cert-manager") return "cert-manager's cainjector writes it: kubectl -n cert-manager logs deployment/cert-manager-cainjector";
+  if (certMode === "self-managed") return `the webhook writes it (self-managed certificates): kubectl -n ${namespace} logs deployment/kube-devops-webhook`;
+  return `kube-devops webhook install-config --namespace ${namespace} --ca-bundle-path ca.crt | kubectl apply -f -`;
+}
+
+function days(ms: number): string {
+  const d = Math.floor(ms / DAY_MS);
+  return d === 1 ? "1 day" : `${d} days`;
+}
+
+/**
+ * Whether the configuration's caBundle verifies the certificate the TLS Secret serves, and when
+ * the first of the two expires (`now` in ms). Only judged when both are readable.
+ */
+export async function judgeWebhookCertificate(label: string, caBundle: string | undefined, secret: Read<{ data?: Record<string, string> }>, namespace: string, certMode: string, now: number): Promise<HealthLine> {
+  const unread = judgeUnread(label, secret, { status: "FAIL", detail: "the TLS Secret does not exist: the webhook cannot serve", hint: `kubectl -n ${namespace} logs deployment/kube-devops-webhook` });
+  if (unread || secret.state !== "found") return unread as HealthLine;
+  const chain = Buffer.from(secret.object.data?.["tls.crt"] ?? "", "base64").toString("utf8");
+  if (caBundle === undefined) return { label, status: "UNKNOWN", detail: "no caBundle to verify it with (see the line above)" };
+  const x509 = await loadX509();
+  let leafExpiry: Date;
+  try {
+    leafExpiry = new x509.X509Certificate(chain).notAfter;
+  } catch {
+    return { label, status: "FAIL", detail: "tls.crt of the TLS Secret is not a certificate", hint: `kubectl -n ${namespace} delete secret <the TLS Secret> (the webhook generates a new one)` };
+  }
+  const ca = await findServingCa(chain, Buffer.from(caBundle, "base64").toString("utf8"));
+  if (!ca) return { label, status: "FAIL", detail: "the caBundle does not verify the served certificate: every call fails TLS", hint: bundleHint(certMode, namespace) };
+  const expiry = Math.min(leafExpiry.getTime(), ca.notAfter.getTime());
+  const which = expiry === leafExpiry.getTime() ? "serving certificate" : "CA";
+  if (expiry <= now) return { label, status: "FAIL", detail: `verifies, but the ${which} expired ${days(now - expiry)} ago`, hint: bundleHint(certMode, namespace) };
+  const left = `verifies the serving certificate, ${which} expires in ${days(expiry - now)}`;
+  if (expiry - now < EXPIRY_WARNING_DAYS * DAY_MS) return { label, status: "WARN", detail: left, hint: `renew it before then; ${bundleHint(certMode, namespace)}` };
+  return { label, status: "OK", detail: left };
+}

@@ -1,0 +1,150 @@
+/**
+ * `check` looks at the install in -n, on the compiled binary against the API emulator with its
+ * simulated Deployment controllers: nothing installed FAILs with hints (exit 1, --preflight
+ * passes), `kubectl apply` of generate-all is all OK, a webhook configuration without caBundle or
+ * calling another Service FAILs, and an identity with no rights gets UNKNOWN lines and one
+ * grouped hint instead of one per denied permission (decision 0037).
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { renderDeployManifests } from "../../gen/manifests.ts";
+import { resolveDeployOptions } from "../../gen/options.ts";
+import { toYaml } from "../../gen/to-yaml.ts";
+import { VERSION } from "../../lib/version.ts";
+import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
+import { startEmulator, type Emulator } from "../kube/emulator.ts";
+import { renderKubeconfig } from "../support/kubeconfig.ts";
+import { ensureBinary, ROOT } from "../support/binary.ts";
+
+let emu: Emulator;
+let dir: string;
+let admin: string;
+
+async function spawn(cmd: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn(cmd, { cwd: ROOT, stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir } });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+const check = (...args: string[]) => spawn([ensureBinary(), "--kubeconfig", admin, "check", ...args]);
+/** The `  Label ..... value` line of a label. */
+const line = (stdout: string, label: string) => stdout.split("\n").find((l) => l.startsWith(`  ${label} .`)) ?? `(no ${label} line)`;
+
+beforeAll(async () => {
+  emu = await startEmulator({ controllers: true });
+  dir = mkdtempSync(join(tmpdir(), "kd-check-install-"));
+  admin = emu.writeKubeconfig(join(dir, "kubeconfig"));
+  // Nodes as a kubelet registers them, so the simulated scheduler places the components' pods
+  for (const name of ["node-1", "node-2"]) emu.store.load({ apiVersion: "v1", kind: "Node", metadata: { name, labels: { "kubernetes.io/hostname": name } }, status: { addresses: [{ type: "InternalIP", address: `192.168.0.${name.slice(-1)}` }] } } as never);
+  ensureBinary();
+}, 60_000);
+afterAll(() => emu?.stop());
+
+describe("nothing installed", () => {
+  test("every install line FAILs with a hint, exit 1; --preflight checks only the permissions", async () => {
+    const r = await check();
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`Install in kube-devops (this binary is v${VERSION}):`);
+    expect(line(r.stdout, "CRD devopspolicies")).toMatch(/\.+ FAIL \(not installed\)$/);
+    expect(line(r.stdout, "Deployment watch")).toMatch(/\.+ FAIL \(not installed in kube-devops\)$/);
+    expect(r.stdout).toContain("    hint: kube-devops deploy generate-all -n kube-devops | kubectl apply -f -");
+    expect(line(r.stdout, "Webhook configuration")).toMatch(/FAIL \(not installed: no pod is checked at admission\)/);
+    expect(line(r.stdout, "Webhook endpoints")).toContain("FAIL (no ready endpoints of kube-devops/kube-devops-webhook (0 not ready))");
+    expect(line(r.stdout, "Leader watch")).toContain("WARN (no Lease: no replica has led yet)");
+    expect(line(r.stdout, "DevOpsPolicies")).toContain("UNKNOWN");
+    expect(r.stderr).toContain("the install in kube-devops does not work (CRD devopspolicies, CRD policyauditresults, Deployment watch");
+    const preflight = await check("--preflight");
+    expect(preflight.stdout).not.toContain("Install in");
+    expect(preflight.code).toBe(0);
+    // the CLI installs nothing: its check never looks for an install
+    const cli = await check("--component", "cli");
+    expect(cli.stdout).not.toContain("Install in");
+    expect(cli.code).toBe(0);
+  }, 60_000);
+});
+
+describe("a full install", () => {
+  beforeAll(async () => {
+    const certs = await generateWebhookCertificates({ serviceName: "kube-devops-webhook", namespace: "kube-devops", now: new Date(), validityDays: 365, caValidityDays: 3650 });
+    const tls = { caCert: certs.ca.cert, tlsCert: certs.server.cert, tlsKey: certs.server.key };
+    const yaml = toYaml(renderDeployManifests(resolveDeployOptions(VERSION), { createNamespace: true, webhookTls: tls }));
+    const applied = await spawn(["kubectl", "--kubeconfig", admin, "--cache-dir", join(dir, "cache"), "apply", "--validate=false", "-f", "-"], yaml);
+    expect(applied.stderr).toBe("");
+    await emu.settle();
+    // what the EndpointSlice controller and the elected replicas would write
+    await emu.store.create("endpointslices.discovery.k8s.io", { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", metadata: { name: "kube-devops-webhook-x1", namespace: "kube-devops", labels: { "kubernetes.io/service-name": "kube-devops-webhook" } }, addressType: "IPv4", endpoints: [{ addresses: ["10.0.0.7"], conditions: { ready: true } }, { addresses: ["10.0.0.8"], conditions: { ready: true } }] } as never, { namespace: "kube-devops" });
+    const renewTime = new Date().toISOString().replace("Z", "000Z").replace(/\.(\d{3})000Z$/, ".$1000Z");
+    for (const c of ["watch", "reconcile"]) {
+      await emu.store.create("leases.coordination.k8s.io", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: `kube-devops-${c}`, namespace: "kube-devops" }, spec: { holderIdentity: `kube-devops-${c}-abc12`, leaseDurationSeconds: 3600, renewTime } } as never, { namespace: "kube-devops" });
+    }
+    await emu.store.create("devopspolicies.devops.stochastic.io", { apiVersion: "devops.stochastic.io/v1", kind: "DevOpsPolicy", metadata: { name: "p", namespace: "default" }, spec: {} } as never, { namespace: "default" });
+  }, 60_000);
+
+  test("every line is OK, exit 0", async () => {
+    const r = await check();
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(line(r.stdout, "CRD devopspolicies")).toMatch(/\.+ OK \(Established, v1 \(stored\)\)$/);
+    expect(line(r.stdout, "CRD policyauditresults")).toMatch(/\.+ OK \(Established, v1 \(stored\)\)$/);
+    for (const c of ["watch", "reconcile", "webhook"]) expect(line(r.stdout, `Deployment ${c}`)).toMatch(new RegExp(`\\.+ OK \\(Available, 2/2 ready, v${VERSION.replaceAll(".", "\\.")}\\)$`));
+    expect(line(r.stdout, "Webhook endpoints")).toMatch(/OK \(2 ready endpoints\)$/);
+    expect(line(r.stdout, "Webhook configuration")).toMatch(/OK \(calls kube-devops\/kube-devops-webhook, caBundle set, failurePolicy Ignore\)$/);
+    expect(line(r.stdout, "Webhook certificate")).toMatch(/OK \(verifies the serving certificate, serving certificate expires in 36[45] days\)$/);
+    expect(line(r.stdout, "Leader watch")).toMatch(/OK \(kube-devops-watch-abc12, renewed \d+s ago\)$/);
+    expect(line(r.stdout, "DevOpsPolicies")).toMatch(/OK \(1 policy, 1 not evaluated yet\)$/);
+    expect(r.stdout).not.toContain("hint:");
+    expect(line(r.stdout, "Permissions reconcile")).toMatch(/OK \(\d+ granted\)$/);
+  }, 60_000);
+
+  test("a configuration without caBundle, or calling another Service, FAILs", async () => {
+    const VWCS = "validatingwebhookconfigurations.admissionregistration.k8s.io";
+    const get = () => emu.store.get(VWCS, undefined, "kube-devops-webhook") as unknown as { webhooks: Array<{ clientConfig: { caBundle?: string; service: { name: string } } }> };
+    const saved = structuredClone(get().webhooks);
+    const put = (webhooks: unknown) => emu.store.update(VWCS, { ...get(), webhooks } as never);
+    try {
+      await put(saved.map((w) => ({ ...w, clientConfig: { service: w.clientConfig.service } })));
+      const bare = await check("--component", "webhook");
+      expect(bare.code).toBe(1);
+      expect(line(bare.stdout, "Webhook configuration")).toContain("FAIL (no caBundle: the API server cannot verify the webhook (failurePolicy Ignore))");
+      expect(bare.stdout).toContain("hint: the webhook writes it (self-managed certificates): kubectl -n kube-devops logs deployment/kube-devops-webhook");
+      expect(bare.stdout).not.toContain("Leader watch");
+      expect(bare.stderr).toContain("does not work (Webhook configuration)");
+      await put(saved.map((w) => ({ ...w, clientConfig: { ...w.clientConfig, service: { ...w.clientConfig.service, name: "elsewhere" } } })));
+      const elsewhere = await check("--component", "webhook");
+      expect(elsewhere.code).toBe(1);
+      expect(line(elsewhere.stdout, "Webhook configuration")).toContain("FAIL (calls kube-devops/elsewhere, not kube-devops/kube-devops-webhook)");
+    } finally {
+      await put(saved);
+    }
+  }, 60_000);
+
+  test("an identity without rights: UNKNOWN install lines, one grouped line per component and one hint", async () => {
+    await emu.store.create("serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "alice", namespace: "default" } } as never, { namespace: "default" });
+    const alice = join(dir, "alice");
+    writeFileSync(alice, renderKubeconfig([{ name: "alice", server: emu.url, caPem: emu.caPem, user: { token: emu.serviceAccountToken("default", "alice") } }]));
+    const r = await spawn([ensureBinary(), "--kubeconfig", alice, "check"]);
+    expect(r.code).toBe(1);
+    expect(line(r.stdout, "Deployment watch")).toContain("UNKNOWN (not allowed to get deployments/kube-devops-watch in kube-devops)");
+    expect(line(r.stdout, "CRD devopspolicies")).toContain("UNKNOWN (not allowed to get customresourcedefinitions/devopspolicies.devops.stochastic.io)");
+    expect(r.stdout).not.toMatch(/ (FAIL|OK) \((not installed|Available)/);
+    expect(line(r.stdout, "Permissions webhook")).toMatch(/DENIED \((\d+) of \1: list,watch devopspolicies\.devops\.stochastic\.io; get,update secrets\/kube-devops-webhook-tls; create secrets; /);
+    expect(r.stdout.match(/hint: these are the permissions of the identity running check/g)).toHaveLength(1);
+    expect(r.stdout).not.toContain("grant it with");
+    expect(r.stdout).not.toContain("kubectl auth can-i");
+    // UNKNOWN is no failure: the exit is the denials'
+    expect(r.stderr).not.toContain("does not work");
+    const verbose = await spawn([ensureBinary(), "--kubeconfig", alice, "check", "--component", "webhook", "--verbose"]);
+    expect(verbose.stdout).toMatch(/webhook\s+create\s+secrets\s+kube-devops\s+\S*\s+DENIED/);
+    expect(verbose.stdout).toContain("DENIED webhook: kubectl auth can-i create secrets -n kube-devops");
+  }, 60_000);
+
+  test("a component's own ServiceAccount is pointed at its grant", async () => {
+    const watch = join(dir, "watch");
+    writeFileSync(watch, renderKubeconfig([{ name: "watch", server: emu.url, caPem: emu.caPem, user: { token: emu.serviceAccountToken("kube-devops", "kube-devops-watch") } }]));
+    // denied: the webhook's grants, which the watch's identity lacks
+    const r = await spawn([ensureBinary(), "--kubeconfig", watch, "check", "--component", "webhook", "--preflight"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("hint: this is watch's ServiceAccount, which webhook do not run as: check it with --component watch");
+  }, 60_000);
+});

@@ -1,0 +1,117 @@
+/**
+ * The judgements behind `check`'s install lines and its grouped permission lines, with literal
+ * objects (the binary against the emulator is check-install.test.ts).
+ */
+import { describe, expect, test } from "bun:test";
+import { renderDevOpsPolicyCrd } from "../../gen/crd.ts";
+import { componentName } from "../../gen/options.ts";
+import type { AccessResult } from "../../lib/cli/access-review.ts";
+import { componentOfUser, denialHint, summarizeAccess } from "../../lib/cli/denial-summary.ts";
+import { judgeCrd, judgeDeployment, judgeLease, judgePolicies, schemaPaths, type CrdObject, type DeploymentObject } from "../../lib/install/install-health.ts";
+import { judgeEndpoints, judgeWebhookCertificate } from "../../lib/install/webhook-health.ts";
+import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
+
+const found = <T>(object: T) => ({ state: "found" as const, object });
+const established = { status: { conditions: [{ type: "Established", status: "True" }] } };
+
+describe("CRDs", () => {
+  const generated = renderDevOpsPolicyCrd() as unknown as CrdObject;
+
+  test("schemaPaths walks properties and items", () => {
+    expect(schemaPaths({ properties: { a: { properties: { b: {} } }, l: { items: { properties: { c: {} } } } } })).toEqual(["a", "a.b", "l", "l[].c"]);
+  });
+
+  test("the generated CRD, Established, is OK; one lacking a status field is outdated; not Established FAILs", () => {
+    expect(judgeCrd("CRD", found({ ...generated, ...established }), generated)).toEqual({ label: "CRD", status: "OK", detail: "Established, v1 (stored)" });
+    const old = structuredClone(generated);
+    const schema = old.spec?.versions?.[0]?.schema?.openAPIV3Schema as { properties: { status: { properties: Record<string, unknown> } } };
+    delete schema.properties.status.properties.healthScore;
+    const outdated = judgeCrd("CRD", found({ ...old, ...established }), generated);
+    expect(outdated.status).toBe("WARN");
+    expect(outdated.detail).toBe("older than this binary: 1 fields missing (status.healthScore), the API server drops them");
+    expect(judgeCrd("CRD", found(generated), generated).status).toBe("FAIL");
+    expect(judgeCrd("CRD", { state: "forbidden", what: "get crds" }, generated)).toEqual({ label: "CRD", status: "UNKNOWN", detail: "not allowed to get crds" });
+  });
+});
+
+describe("Deployments", () => {
+  const deployment = (over: DeploymentObject = {}): DeploymentObject => ({
+    metadata: { name: "kube-devops-watch", labels: { "app.kubernetes.io/version": "1.2.3" } },
+    spec: { replicas: 2 },
+    status: { readyReplicas: 2, conditions: [{ type: "Available", status: "True" }] },
+    ...over,
+  });
+
+  test("Available at this version is OK; another version WARNs; not Available FAILs; 0 replicas WARNs", () => {
+    expect(judgeDeployment("D", found(deployment()), "ns", "1.2.3")).toEqual({ label: "D", status: "OK", detail: "Available, 2/2 ready, v1.2.3" });
+    const other = judgeDeployment("D", found(deployment()), "ns", "1.3.0");
+    expect(other.status).toBe("WARN");
+    expect(other.detail).toBe("Available, 2/2 ready, runs v1.2.3, this binary is v1.3.0");
+    const down = judgeDeployment("D", found(deployment({ status: { readyReplicas: 0, conditions: [{ type: "Available", status: "False", reason: "MinimumReplicasUnavailable" }] } })), "ns", "1.2.3");
+    expect(down).toMatchObject({ status: "FAIL", detail: "not Available, 0/2 ready (MinimumReplicasUnavailable)", hint: "kubectl -n ns describe deployment kube-devops-watch" });
+    expect(judgeDeployment("D", found(deployment({ spec: { replicas: 0 } })), "ns", "1.2.3").status).toBe("WARN");
+    expect(judgeDeployment("D", { state: "absent" }, "ns", "1.2.3").status).toBe("FAIL");
+  });
+
+  test("without the version label the image tag says the version", () => {
+    const d = deployment({ metadata: { name: "x" }, spec: { replicas: 1, template: { spec: { containers: [{ image: "ghcr.io/kube-devops/kube-devops:v0.9.1" }] } } }, status: { readyReplicas: 1, conditions: [{ type: "Available", status: "True" }] } });
+    expect(judgeDeployment("D", found(d), "ns", "0.9.1").detail).toBe("Available, 1/1 ready, v0.9.1");
+  });
+});
+
+describe("Leases and policies", () => {
+  const now = Date.parse("2026-01-01T00:01:00Z");
+  test("renewed within its duration is OK; a stale or released lease WARNs", () => {
+    const lease = (renewTime: string, holderIdentity = "pod-a") => found({ spec: { holderIdentity, renewTime, leaseDurationSeconds: 15 } });
+    expect(judgeLease("L", lease("2026-01-01T00:00:55.000000Z"), "ns", "kube-devops-watch", now)).toEqual({ label: "L", status: "OK", detail: "pod-a, renewed 5s ago" });
+    expect(judgeLease("L", lease("2026-01-01T00:00:00.000000Z"), "ns", "kube-devops-watch", now)).toMatchObject({ status: "WARN", detail: "pod-a, not renewed for 60s (lease 15s)", hint: "kubectl -n ns logs deployment/kube-devops-watch" });
+    expect(judgeLease("L", lease("2026-01-01T00:00:55.000000Z", ""), "ns", "kube-devops-watch", now).detail).toBe("released, no leader");
+  });
+
+  test("Ready False policies are counted by reason", () => {
+    const ready = (status: string, reason: string) => ({ status: { conditions: [{ type: "Ready", status, reason }] } });
+    const line = judgePolicies("P", found([ready("True", "Evaluated"), ready("False", "InvalidSpec"), ready("False", "InertNamespace"), ready("False", "InvalidSpec"), {}]));
+    expect(line).toMatchObject({ status: "WARN", detail: "5 policies, 3 Ready False (1 InertNamespace, 2 InvalidSpec), 1 not evaluated yet" });
+    expect(judgePolicies("P", found([ready("True", "Evaluated")])).detail).toBe("1 policy");
+  });
+});
+
+describe("the webhook", () => {
+  test("endpoints: only not-ready ones FAIL; an unset ready condition counts as ready", () => {
+    expect(judgeEndpoints("E", found([{ endpoints: [{ conditions: { ready: false } }] }]), "ns", "svc")).toMatchObject({ status: "FAIL", detail: "no ready endpoints of ns/svc (1 not ready)" });
+    expect(judgeEndpoints("E", found([{ endpoints: [{}, { conditions: { ready: false } }] }]), "ns", "svc")).toMatchObject({ status: "OK", detail: "1 ready endpoint, 1 not ready" });
+  });
+
+  test("a caBundle of another CA FAILs; a certificate near expiry WARNs", async () => {
+    const now = new Date();
+    const a = await generateWebhookCertificates({ serviceName: "svc", namespace: "ns", now, validityDays: 10, caValidityDays: 100 });
+    const b = await generateWebhookCertificates({ serviceName: "svc", namespace: "ns", now, validityDays: 10, caValidityDays: 100 });
+    const secret = found({ data: { "tls.crt": Buffer.from(a.server.cert).toString("base64") } });
+    const bundle = (pem: string) => Buffer.from(pem).toString("base64");
+    const wrong = await judgeWebhookCertificate("C", bundle(b.ca.cert), secret, "ns", "self-managed", now.getTime());
+    expect(wrong).toMatchObject({ status: "FAIL", detail: "the caBundle does not verify the served certificate: every call fails TLS" });
+    const soon = await judgeWebhookCertificate("C", bundle(a.ca.cert), secret, "ns", "self-managed", now.getTime());
+    expect(soon).toMatchObject({ status: "WARN", detail: "verifies the serving certificate, serving certificate expires in 9 days" });
+    const expired = await judgeWebhookCertificate("C", bundle(a.ca.cert), secret, "ns", "self-managed", now.getTime() + 11 * 86_400_000);
+    expect(expired.status).toBe("FAIL");
+  });
+});
+
+describe("grouped denials", () => {
+  const result = (component: AccessResult["component"], verb: string, resource: string, allowed: boolean, name?: string): AccessResult => ({ component, verb, group: "", resource, usedBy: "", allowed, reason: undefined, ...(name ? { name } : {}) });
+
+  test("one summary per component, verbs grouped by resource", () => {
+    const results = [result("watch", "list", "pods", false), result("watch", "watch", "pods", false), result("watch", "get", "leases", false, "kube-devops-watch"), result("webhook", "create", "secrets", true)];
+    expect(summarizeAccess(results)).toEqual([
+      { component: "watch", checked: 3, denied: 3, summary: "list,watch pods; get leases/kube-devops-watch" },
+      { component: "webhook", checked: 1, denied: 0, summary: "" },
+    ]);
+  });
+
+  test("a component's ServiceAccount is told its grant; anyone else to check as the components", () => {
+    expect(componentOfUser("system:serviceaccount:kd:kube-devops-watch", "kd", componentName)).toBe("watch");
+    expect(componentOfUser("system:serviceaccount:other:kube-devops-watch", "kd", componentName)).toBeUndefined();
+    expect(denialHint("watch", ["watch"], "kd")).toBe("this is watch's ServiceAccount and it lacks its grant: kube-devops deploy generate-rbac -n kd | kubectl apply -f -");
+    expect(denialHint(undefined, ["watch"], "kd")).toStartWith("these are the permissions of the identity running check, not of the components");
+  });
+});
