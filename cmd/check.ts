@@ -195,6 +195,6 @@ export default defineCommand({
       const above = [...(conflicted ? ["the Other installs line"] : []), ...(installFailures.length > 0 ? ["the FAIL lines"] : [])].join(" and ");
       throw new KubeDevopsError("CHECK_FAILED", `check failed: ${problems.join("; ")}`, { hint: notAccess ? `see ${above} above` : cliReadsDenied ? hint : "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount)" });
     }
-    out("All checks completed.\n");
+    out("\nAll checks completed.\n");
   },
 });

@@ -56,7 +56,10 @@ export async function readInstallStatus(client: KubeClient, options: InstallStat
   const componentLines = Promise.all(
     components.map(async (c) => {
       const name = componentName(c);
-      const deployment = judgeDeployment(`Deployment ${c}`, await getRead<DeploymentObject>(client, DEPLOYMENTS, name, namespace), namespace, version);
+      const read = await getRead<DeploymentObject>(client, DEPLOYMENTS, name, namespace);
+      const deployment = judgeDeployment(`Deployment ${c}`, read, namespace, version);
+      // a component that is not installed has no leader or endpoints to report: its one FAIL says it
+      if (read.state === "absent") return c === "webhook" ? [deployment, ...(await readWebhook(client, options)).filter((l) => l.label !== "Webhook endpoints")] : [deployment];
       if (c === "webhook") return [deployment, ...(await readWebhook(client, options))];
       const lease = c === "watch" ? DEFAULT_OBJECT_NAMES.watchLease : DEFAULT_OBJECT_NAMES.reconcileLease;
       return [deployment, judgeLease(`Leader ${c}`, await getRead<LeaseObject>(client, LEASES, lease, namespace), namespace, name, now)];

@@ -22,7 +22,7 @@ export function judgeEndpoints(label: string, read: Read<EndpointSliceObject[]>,
   const endpoints = read.object.flatMap((s) => s.endpoints ?? []);
   // an unset ready condition means ready (EndpointSlice API)
   const ready = endpoints.filter((e) => e.conditions?.ready !== false).length;
-  if (ready === 0) return { label, status: "FAIL", detail: `no ready endpoints of ${namespace}/${service} (${endpoints.length} not ready)`, hint: `kubectl -n ${namespace} get pods -l app.kubernetes.io/component=webhook` };
+  if (ready === 0) return { label, status: "FAIL", detail: `no ready endpoints of ${namespace}/${service}${endpoints.length > 0 ? `, ${endpoints.length} not ready` : ""}`, hint: `kubectl -n ${namespace} get pods -l app.kubernetes.io/component=webhook` };
   return { label, status: "OK", detail: `${ready} ready endpoint${ready === 1 ? "" : "s"}${endpoints.length > ready ? `, ${endpoints.length - ready} not ready` : ""}` };
 }
 

@@ -78,7 +78,8 @@ describe("Leases and policies", () => {
 
 describe("the webhook", () => {
   test("endpoints: only not-ready ones FAIL; an unset ready condition counts as ready", () => {
-    expect(judgeEndpoints("E", found([{ endpoints: [{ conditions: { ready: false } }] }]), "ns", "svc")).toMatchObject({ status: "FAIL", detail: "no ready endpoints of ns/svc (1 not ready)" });
+    expect(judgeEndpoints("E", found([{ endpoints: [{ conditions: { ready: false } }] }]), "ns", "svc")).toMatchObject({ status: "FAIL", detail: "no ready endpoints of ns/svc, 1 not ready" });
+    expect(judgeEndpoints("E", found([]), "ns", "svc").detail).toBe("no ready endpoints of ns/svc");
     expect(judgeEndpoints("E", found([{ endpoints: [{}, { conditions: { ready: false } }] }]), "ns", "svc")).toMatchObject({ status: "OK", detail: "1 ready endpoint, 1 not ready" });
   });
 
