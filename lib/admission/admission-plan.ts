@@ -29,11 +29,9 @@ export interface AdmissionPlan {
    * container, which is the order merging policy after policy produces.
    */
   groups: readonly (readonly PlannedCheck[])[];
-  /** True when some check can deny (else the old object of an UPDATE need not be read). */
-  mayDeny: boolean;
   /**
    * The check ids a request may report: any finding can come back as a warning (below the
-   * threshold, audit mode, already there before an UPDATE, a controller's pod) or be exempted.
+   * threshold, audit mode, waived before an UPDATE removed the exemption, a controller's pod) or be exempted.
    */
   checkIds: readonly CheckId[];
   /** The check ids a request may be denied for (some enforce-mode policy rates them at or above its threshold). */
@@ -44,13 +42,11 @@ export interface AdmissionPlan {
 export function compileAdmissionPlan(policies: readonly AdmissionPolicy[]): AdmissionPlan {
   const byId = new Map<CheckId, PlannedCheck>();
   const groups: PlannedCheck[][] = [];
-  let mayDeny = false;
   for (const policy of policies) {
     const group: PlannedCheck[] = [];
     for (const check of policy.checks.container) {
       const severity = policy.checks.severity[check.id];
       const denies = policy.enforce && isAtLeast(severity, policy.threshold);
-      mayDeny ||= denies;
       const planned = byId.get(check.id);
       if (!planned) {
         const fresh: PlannedCheck = { check, severity, finder: policy.name, denies };
@@ -64,7 +60,7 @@ export function compileAdmissionPlan(policies: readonly AdmissionPolicy[]): Admi
     if (group.length > 0) groups.push(group);
   }
   const planned = [...byId.values()];
-  return { groups, mayDeny, checkIds: planned.map((p) => p.check.id), denyingIds: planned.filter((p) => p.denies).map((p) => p.check.id) };
+  return { groups, checkIds: planned.map((p) => p.check.id), denyingIds: planned.filter((p) => p.denies).map((p) => p.check.id) };
 }
 
 const plans = new WeakMap<readonly AdmissionPolicy[], AdmissionPlan>();

@@ -4,7 +4,8 @@
  * request and which only warn. A finding denies when an enforce-mode policy rates
  * it at or above that policy's admission threshold, it is new (on UPDATE, absent
  * from `oldObject`), and the object is not being created by a Kubernetes controller
- * for an already-admitted workload. Everything else is a warning. See
+ * for an already-admitted workload. Everything else is a warning — but an UPDATE
+ * reports only what the old object did not already report (decision 0012). See
  * docs/decisions/ for the failure policy, UPDATE and threshold semantics.
  */
 import { isExempt, parseExemption, resolveExemption } from "../checks/exemptions.ts";
@@ -140,16 +141,22 @@ function sharesNames(spec: PodSpecLike): boolean {
   return false;
 }
 
-/** (check, container) keys the old object of an UPDATE already violated, exemptions aside. */
-function violationsOf(old: PodTemplate | undefined, plan: AdmissionPlan): Set<string> | undefined {
-  if (!old) return undefined;
-  const keys = new Set<string>();
+/**
+ * What the old object of an UPDATE already had, per (check, container) key: `true` when an
+ * exemption waived it, `false` when it was reported (denied or warned). Keys absent: new.
+ */
+function findingsBefore(old: PodTemplate, plan: AdmissionPlan, exemptions: boolean): Map<string, boolean> {
+  const before = new Map<string, boolean>();
+  if (!old.spec) return before;
+  const exemption = resolveExemption(old.annotations, { exemptions, workloadExemption: parseExemption(old.workloadAnnotations) });
   const finishes = runsToCompletion(old.spec);
   forEachContainer(old.spec, (c, role) => {
-    for (const group of plan.groups) for (const { check } of group) if (appliesTo(check.id, role, finishes) && containerViolates(check.id, c)) keys.add(keyOf(check.id, containerName(c)));
+    for (const group of plan.groups) for (const { check } of group) if (appliesTo(check.id, role, finishes) && containerViolates(check.id, c)) before.set(keyOf(check.id, containerName(c)), isExempt(exemption, check.id));
   });
-  return keys;
+  return before;
 }
+
+const NOTHING_BEFORE: ReadonlyMap<string, boolean> = new Map();
 
 /** What the findings come to: denying ones (check id, message), warnings (check id, text) and waived ones. */
 interface Findings {
@@ -170,6 +177,10 @@ function warningText(planned: PlannedCheck, message: string): string {
  * The findings of every policy, each (check, container) once: the strictest severity,
  * denying when some enforce-mode policy rates it at or above its threshold and it is
  * new, in the order merging policy after policy reports them (admission-plan.ts).
+ * On UPDATE a finding the old object already reported is dropped, and one it already
+ * waived is not counted again: a label, a scale or a restart annotation changes no
+ * finding, so it says nothing (decision 0012). The old object is read only once the new
+ * one has a finding, so compliant updates cost nothing extra.
  * Every container of the spec is checked: main, init (sidecars included) and
  * ephemeral ones, each with the checks that apply to its role and to whether the pod runs
  * to completion (pod-containers.ts).
@@ -181,7 +192,7 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan
   let found: Findings | undefined;
   // the one rule scoring and enforcement use: the template's annotations merged with the workload's
   const exemption = resolveExemption(template.annotations, { exemptions, workloadExemption: parseExemption(template.workloadAnnotations) });
-  const existing = mayDeny && plan.mayDeny ? violationsOf(old, plan) : undefined;
+  let before: ReadonlyMap<string, boolean> | undefined;
   const seen = sharesNames(spec) ? new Set<string>() : undefined;
   const finishes = runsToCompletion(spec);
   // Plain loops, not forEachContainer: this runs per request, and a closure per request shows.
@@ -202,13 +213,19 @@ function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, plan
             if (seen.has(key)) continue; // a second container of the same name: one finding per (check, name)
             seen.add(key);
           }
+          before ??= old ? findingsBefore(old, plan, exemptions) : NOTHING_BEFORE;
+          // undefined: new; false: the old object reported it; true: the old object waived it
+          const was = before.size === 0 ? undefined : before.get(keyOf(check.id, name));
           found ??= { denials: [], denialMessages: [], warningIds: [], warnings: [], exempted: [] };
           if (isExempt(exemption, check.id)) {
-            found.exempted.push(check.id);
+            if (was !== true) found.exempted.push(check.id);
             continue;
           }
+          if (was === false) continue; // reported when it appeared: an UPDATE that keeps it says nothing
           const message = check.message(name, c, SUBJECT[role]);
-          if (mayDeny && planned.denies && !existing?.has(keyOf(check.id, name))) {
+          // a finding an exemption waived until now (was === true) is reported again, as a warning:
+          // removing the exemption is a metadata change, and the workload already runs like this
+          if (mayDeny && planned.denies && was === undefined) {
             found.denials.push(check.id);
             found.denialMessages.push(message);
           } else {

@@ -40,17 +40,30 @@ function keyOf(f: Finding): string {
   return `${f.check}\u0000${f.container}`;
 }
 
+/** The old object's findings under every policy: key → waived by an exemption. */
+function findingsBefore(old: PodTemplate | undefined, namespace: string, policies: readonly AdmissionPolicy[], exemptions: boolean): Map<string, boolean> {
+  const before = new Map<string, boolean>();
+  if (old) for (const policy of policies) for (const f of findingsOf(old, namespace, policy, exemptions)) before.set(keyOf(f), f.exempt);
+  return before;
+}
+
+/**
+ * On UPDATE only what changed: a finding the old object reported is dropped, one it waived is
+ * not counted again (and warns, never denies, once the exemption is removed).
+ */
 function mergeFindings(template: PodTemplate, old: PodTemplate | undefined, namespace: string, policies: readonly AdmissionPolicy[], mayDeny: boolean, exemptions: boolean): Map<string, Merged> {
   const merged = new Map<string, Merged>();
+  const before = findingsBefore(old, namespace, policies, exemptions);
   for (const policy of policies) {
-    const existing = old ? new Set(findingsOf(old, namespace, policy, exemptions).map(keyOf)) : undefined;
     for (const finding of findingsOf(template, namespace, policy, exemptions)) {
       const key = keyOf(finding);
+      const was = before.get(key);
       if (finding.exempt) {
-        if (!merged.has(key)) merged.set(key, { finding, exempt: true, deny: false, severity: finding.severity, policy: policy.name });
+        if (was !== true && !merged.has(key)) merged.set(key, { finding, exempt: true, deny: false, severity: finding.severity, policy: policy.name });
         continue;
       }
-      const deny = mayDeny && policy.enforce && isAtLeast(finding.severity, policy.threshold) && !existing?.has(key);
+      if (was === false) continue;
+      const deny = mayDeny && policy.enforce && isAtLeast(finding.severity, policy.threshold) && was === undefined;
       const prev = merged.get(key);
       if (!prev) merged.set(key, { finding, exempt: false, deny, severity: finding.severity, policy: policy.name });
       else {

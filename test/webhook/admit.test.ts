@@ -125,28 +125,86 @@ describe("admitRequest(): namespaces and operations", () => {
   });
 });
 
-describe("admitRequest(): UPDATE denies only what the update introduces (reference W-A4)", () => {
-  test("a label change on a pod that already violates is admitted, with the findings as warnings", () => {
-    const old = pod([LATEST]);
+describe("admitRequest(): UPDATE reports only what the update introduces (reference W-A4, decision 0012)", () => {
+  const EXEMPT_LATEST = { "devops.stochastic.io/exempt-checks": "latest_tag" };
+  /** A Deployment that already violates: :latest (denies) and no readiness probe (warns). */
+  const flawed = () => deployment([goodContainer("app", { image: "nginx:latest", readinessProbe: undefined })]) as { metadata: Record<string, unknown>; spec: Record<string, any> };
+  const update = (next: unknown, old: unknown) => admit(request(next, { operation: "UPDATE", oldObject: old as Record<string, unknown> }), [ENFORCE_LATEST]);
+  const QUIET = { allowed: true, warnings: undefined, denials: [], warned: [], exempted: [] };
+  const outcome = (d: ReturnType<typeof update>) => ({ allowed: d.response.allowed, warnings: d.response.warnings, denials: d.denials, warned: d.warnings, exempted: d.exempted });
+
+  test("kubectl label on a pod that already violates: admitted without a warning", () => {
     const relabelled = pod([LATEST], { labels: { team: "a" } });
-    const d = admit(request(relabelled, { operation: "UPDATE", oldObject: old }), [ENFORCE_LATEST]);
-    expect(d.response.allowed).toBe(true);
-    expect(d.warnings).toEqual(["latest_tag"]);
+    expect(outcome(update(relabelled, pod([LATEST])))).toEqual(QUIET);
+    // the same pod created is denied: the quiet comes from the old object, not from the labels
+    expect(admit(request(relabelled), [ENFORCE_LATEST]).response.allowed).toBe(false);
+  });
+
+  test("kubectl annotate, kubectl scale (spec.replicas) and kubectl rollout restart (a template annotation) say nothing", () => {
+    const old = flawed();
+    const annotated = flawed();
+    annotated.metadata.annotations = { "deployment.kubernetes.io/revision": "3", owner: "team-a" };
+    const scaled = flawed();
+    scaled.spec.replicas = 7;
+    const restarted = flawed();
+    restarted.spec.template.metadata.annotations = { "kubectl.kubernetes.io/restartedAt": "2026-11-26T13:40:00Z" };
+    for (const next of [annotated, scaled, restarted]) expect(outcome(update(next, old))).toEqual(QUIET);
+  });
+
+  test("a CronJob whose schedule changes says nothing about its job template's findings", () => {
+    const old = deployment([LATEST], "CronJob") as { spec: Record<string, unknown> };
+    const next = deployment([LATEST], "CronJob") as { spec: Record<string, unknown> };
+    next.spec.schedule = "*/5 * * * *";
+    expect(outcome(update(next, old))).toEqual(QUIET);
   });
 
   test("an update that switches an image to :latest is denied", () => {
     const old = deployment([goodContainer()]);
     const next = deployment([LATEST]);
-    const d = admit(request(next, { operation: "UPDATE", oldObject: old }), [ENFORCE_LATEST]);
-    expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: container 'app' uses :latest tag");
+    expect(update(next, old).response.status?.message).toBe("Denied by DevOpsPolicy: container 'app' uses :latest tag");
+  });
+
+  test("a spec change warns about the findings it brings, not about those the workload had", () => {
+    const old = flawed();
+    const next = flawed();
+    next.spec.template.spec.containers.push({ ...goodContainer("side"), livenessProbe: undefined });
+    const d = update(next, old);
+    expect(d.response).toEqual({ uid: "3f1e6c2a-0000-4000-8000-000000000001", allowed: true, warnings: ["DevOpsPolicy p0: container 'side' missing liveness probe (severity medium)"] });
+    expect(d.warnings).toEqual(["missing_liveness"]);
   });
 
   test("a new container with :latest is new even when another container already had it", () => {
     const old = deployment([LATEST]);
     const next = deployment([LATEST, goodContainer("side", { image: "redis:latest" })]);
-    const d = admit(request(next, { operation: "UPDATE", oldObject: old }), [ENFORCE_LATEST]);
+    const d = update(next, old);
     expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: container 'side' uses :latest tag");
-    expect(d.warnings).toEqual(["latest_tag"]);
+    expect(d.response.warnings).toBeUndefined();
+    expect(d.warnings).toEqual([]);
+  });
+
+  test("removing an exemption warns about what it waived (never denies: the workload already runs so); adding one waives quietly once", () => {
+    const exempt = pod([LATEST], { annotations: EXEMPT_LATEST });
+    const plain = pod([LATEST]);
+    const removed = update(plain, exempt);
+    expect(outcome(removed)).toEqual({ allowed: true, warnings: ["DevOpsPolicy p0: container 'app' uses :latest tag (severity high)"], denials: [], warned: ["latest_tag"], exempted: [] });
+    // adding it: a new waiver, counted; keeping it through a label change: counted once, not per update
+    expect(outcome(update(exempt, plain))).toEqual({ ...QUIET, exempted: ["latest_tag"] });
+    expect(outcome(update(pod([LATEST], { annotations: EXEMPT_LATEST, labels: { team: "a" } }), exempt))).toEqual(QUIET);
+  });
+
+  test("a workload-level exemption removed from a Deployment warns the same way", () => {
+    const old = flawed();
+    old.metadata.annotations = { "devops.stochastic.io/exempt": "true" };
+    const d = update(flawed(), old);
+    expect(d.response.allowed).toBe(true);
+    expect(d.warnings).toEqual(["latest_tag", "missing_readiness"]);
+  });
+
+  test("with exemptions off an exemption change changes nothing, so a relabel of an exempted pod stays quiet", () => {
+    const index = policies([ENFORCE_LATEST]);
+    const strict = { ownNamespace: "kube-devops", policiesFor: (ns: string) => index.forNamespace(ns), exemptions: false };
+    const d = admitRequest(request(pod([LATEST]), { operation: "UPDATE", oldObject: pod([LATEST], { annotations: EXEMPT_LATEST }) }), strict);
+    expect(outcome(d)).toEqual(QUIET);
   });
 });
 
@@ -230,7 +288,7 @@ describe("admitRequest(): every container is checked (reference W-A9)", () => {
     const debugged = { ...old, spec: { containers: [LATEST], ephemeralContainers: [{ name: "debugger-x7k", image: "busybox", stdin: true }] } };
     const d = admit(request(debugged, { operation: "UPDATE", oldObject: old, subResource: "ephemeralcontainers" } as Partial<AdmissionRequest>), [ENFORCE_LATEST]);
     expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: ephemeral container 'debugger-x7k' uses :latest tag");
-    expect(d.warnings).toEqual(["latest_tag"]);
+    expect(d.warnings).toEqual([]); // the pod's own :latest was reported when it was created
     const pinned = { ...old, spec: { containers: [LATEST], ephemeralContainers: [{ name: "debugger-x7k", image: "busybox:1.36" }] } };
     expect(admit(request(pinned, { operation: "UPDATE", oldObject: old }), [ENFORCE_LATEST]).response.allowed).toBe(true);
   });

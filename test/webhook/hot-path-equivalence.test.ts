@@ -94,6 +94,13 @@ function randomObject(rand: () => number, kind: string): Record<string, unknown>
   return { kind, metadata: { ...metadata, annotations: pick(rand, EXEMPTIONS) }, spec: { template: { metadata: { annotations: pick(rand, EXEMPTIONS) }, spec: podSpec } } };
 }
 
+/** `object` with its annotations (the workload's and its template's) picked again: a metadata-only update. */
+function reannotated(rand: () => number, object: Record<string, any>): Record<string, unknown> {
+  const metadata = { ...object.metadata, annotations: pick(rand, EXEMPTIONS) };
+  if (object.kind === "Pod") return { ...object, metadata };
+  return { ...object, metadata, spec: { template: { metadata: { annotations: pick(rand, EXEMPTIONS) }, spec: object.spec?.template?.spec } } };
+}
+
 describe("the hot path agrees with the plain definitions", () => {
   test("generated pods and workloads under generated policy sets: the same decision", () => {
     const rand = prng(0xad5eed);
@@ -110,7 +117,8 @@ describe("the hot path agrees with the plain definitions", () => {
       const kind = pick(rand, ["Pod", "Pod", "Deployment", "Job"]);
       const operation = rand() < 0.6 ? "CREATE" : "UPDATE";
       const object = randomObject(rand, kind);
-      const oldObject = operation === "UPDATE" ? (rand() < 0.3 ? object : randomObject(rand, kind)) : undefined;
+      // UPDATEs: the same object, the same spec under other (exemption) annotations, or another object
+      const oldObject = operation === "UPDATE" ? (rand() < 0.2 ? object : rand() < 0.4 ? reannotated(rand, object) : randomObject(rand, kind)) : undefined;
       const username = pick(rand, ["alice", "system:kube-controller-manager", "system:serviceaccount:kube-system:replicaset-controller"]);
       const body = { apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { uid: `u-${i}`, kind: { group: "", version: "v1", kind }, namespace: "prod", operation, userInfo: { username }, object, ...(oldObject ? { oldObject } : {}) } };
       const parsed = expectSameParse(JSON.parse(JSON.stringify(body)));
