@@ -4,7 +4,9 @@
  * caBundle (the VWC as the manifests ship it, without one), and the emulator calls it
  * over verified TLS. A `:latest` pod is denied with the reference's message; a
  * warn-level violation is admitted and kubectl prints the warning; `kubectl debug` (the
- * pods/ephemeralcontainers subresource) is judged by the debug container it adds. The webhook runs as its
+ * pods/ephemeralcontainers subresource) is judged by the debug container it adds; an update that
+ * changes no finding (label, annotate, rollout restart, replicas) prints nothing, while `kubectl
+ * set image` to `:latest` is still denied. The webhook runs as its
  * own ServiceAccount with exactly its generated grants (lib/rbac/permissions.ts): no request
  * of it may be refused.
  */
@@ -150,6 +152,37 @@ describe("kubectl through the emulator's admission and the real webhook", () => 
     const good = await kubectl(["debug", "ok", "-n", "prod", "--image=busybox:1.36", "-c", "shell"]);
     expect(good.code).toBe(0);
     expect(ephemeral()?.map((c) => c.name)).toEqual(["shell"]);
+  });
+
+  test("updates that change no finding print no warning; kubectl set image to :latest is still denied", async () => {
+    // "ok" misses its readiness probe: kubectl printed that when it was created, and not again on a label
+    const labelled = await kubectl(["label", "pod", "ok", "-n", "prod", "team=payments"]);
+    expect(labelled.code).toBe(0);
+    expect(labelled.stdout).toContain("pod/ok labeled");
+    expect(labelled.stderr).toBe("");
+    const latest = await kubectl(["set", "image", "pod/ok", "ok=nginx:latest", "-n", "prod"]);
+    expect(latest.code).toBe(1);
+    expect(latest.stderr).toContain("Denied by DevOpsPolicy: container 'ok' uses :latest tag");
+    expect(latest.stderr).not.toContain("missing readiness probe");
+
+    const file = join(dir, "api.json");
+    const labels = { app: "api" };
+    await Bun.write(file, JSON.stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "api", namespace: "prod" }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "api", image: "nginx:1.27" }] } } } }));
+    const created = await kubectl(["create", "--validate=false", "-f", file]);
+    expect(created.code).toBe(0);
+    expect(created.stderr).toContain("Warning: DevOpsPolicy no-latest: container 'api' missing readiness probe (severity low)");
+    const quiet = [
+      ["rollout", "restart", "deployment/api", "-n", "prod"],
+      ["annotate", "deployment/api", "-n", "prod", "owner=team-payments"],
+      ["patch", "deployment/api", "-n", "prod", "-p", '{"spec":{"replicas":3}}'],
+    ];
+    for (const args of quiet) {
+      const r = await kubectl(args);
+      expect([args.join(" "), r.code, r.stderr]).toEqual([args.join(" "), 0, ""]);
+    }
+    const changed = await kubectl(["set", "image", "deployment/api", "api=nginx:latest", "-n", "prod"]);
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toContain("Denied by DevOpsPolicy: container 'api' uses :latest tag");
   });
 
   test("the webhook needed nothing beyond its generated grants", () => {
