@@ -58,6 +58,8 @@ export interface EmulatorFaults {
   readonly pendingFailures: number;
   /** Ends every open watch (abrupt: cut mid-stream instead of a clean end). Returns how many. */
   dropWatches(options?: { abrupt?: boolean }): number;
+  /** Every open watch stays open but sends nothing more (no event, no bookmark): a stalled stream. Returns how many. */
+  stallWatches(): number;
   /** Compacts watch history: any resourceVersion older than now gets 410 Expired. */
   compact(): void;
   /** The next `count` (default: all) list requests with a continue token get 410 Expired, as after a compaction. */
@@ -156,6 +158,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return faultRules.pendingFailures;
     },
     dropWatches: (o) => hub.dropAll(o?.abrupt ?? false),
+    stallWatches: () => hub.stallAll(),
     compact: () => storage.compact(),
     expireContinueTokens: (count) => faultRules.expireContinueTokens(count),
     stopListener: async () => {

@@ -35,6 +35,8 @@ export interface WatchHubOptions {
 interface Active {
   gr: string;
   close(abrupt: boolean): void;
+  /** Sends nothing more (no event, no bookmark) while staying open: a stalled connection. */
+  stall(): void;
 }
 
 const encoder = new TextEncoder();
@@ -56,6 +58,12 @@ export class WatchHub {
     const n = this.active.size;
     for (const w of [...this.active]) w.close(abrupt);
     return n;
+  }
+
+  /** Every open watch stays open but sends nothing more, as a black-holed connection. Returns how many. */
+  stallAll(): number {
+    for (const w of this.active) w.stall();
+    return this.active.size;
   }
 
   /**
@@ -114,8 +122,12 @@ export class WatchHub {
     const timers: ReturnType<typeof setTimeout>[] = [];
     let unlisten = (): void => {};
     let done = false;
+    let stalled = false;
     const self: Active = {
       gr: req.gr,
+      stall: () => {
+        stalled = true;
+      },
       close: (abrupt) => {
         if (done) return;
         done = true;
@@ -131,7 +143,7 @@ export class WatchHub {
       },
     };
     const send = (text: string): void => {
-      if (done) return;
+      if (done || stalled) return;
       try {
         ctrl.enqueue(encoder.encode(text));
       } catch {
