@@ -61,16 +61,24 @@ export interface ListWatchHealth {
    * quiet watch still progresses, as servers send a bookmark about once a minute.
    */
   lastActivity: number | undefined;
+  /**
+   * The server has sent this loop a bookmark, so it sends them (about one a minute): from then on a
+   * silent stream is a stall. A server that sends none (its watch cache disabled) cannot tell a quiet
+   * stream from a stalled one: there, a watch open with no failure since the last progress counts.
+   */
+  bookmarks: boolean;
   consecutiveFailures: number;
   lastError: unknown;
 }
 
 /** client-go's reflector: wait.NewExponentialBackoffManager(800ms, 30s, 2min reset, 2.0, ...), plus our floor. */
 const DEFAULT_BACKOFF = { baseMs: 800, maxMs: 30_000, minMs: 200, resetAfterMs: 120_000 };
+/** On a server without bookmarks, a watch open this long without failing is alive again after a failure. */
+const QUIET_OPEN_PROOF_MS = 60_000;
 
 export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
   readonly store: S;
-  private readonly state: ListWatchHealth = { synced: false, watching: false, lastActivity: undefined, consecutiveFailures: 0, lastError: undefined };
+  private readonly state: ListWatchHealth = { synced: false, watching: false, lastActivity: undefined, bookmarks: false, consecutiveFailures: 0, lastError: undefined };
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly backoff: Backoff;
@@ -79,6 +87,8 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
   private running: Promise<void> | undefined;
   /** 410s since the last watch that delivered an event. */
   private goneInARow = 0;
+  /** When the current watch opened (clock ms). */
+  private openedAt: number | undefined;
 
   constructor(private readonly options: ListWatchOptions<P, S>) {
     if (options.store) this.store = options.store;
@@ -95,19 +105,38 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
   }
 
   /**
-   * Ready: synced, and progress (a list page, event or bookmark) within `maxStalenessMs`. An open
-   * watch alone does not count: one that silently stalled, or that fails right after opening, is
-   * not healthy. Keep `maxStalenessMs` above the servers' bookmark interval (~1 min).
+   * Ready: synced, and progress (a list page, event or bookmark) within `maxStalenessMs`, or a quiet
+   * watch on a server without bookmarks (`quietWithoutBookmarks`). An open watch alone does not
+   * count otherwise: one that silently stalled, or that fails right after opening, is not healthy.
+   * Keep `maxStalenessMs` above the servers' bookmark interval (~1 min).
    */
   isReady(maxStalenessMs = 120_000): boolean {
     const { synced, lastActivity } = this.state;
-    return synced && lastActivity !== undefined && this.clock.now() - lastActivity <= maxStalenessMs;
+    if (!synced) return false;
+    return this.quietWithoutBookmarks() || (lastActivity !== undefined && this.clock.now() - lastActivity <= maxStalenessMs);
   }
 
-  /** Seconds since the last progress (a list page, event or bookmark); undefined before any. */
+  /**
+   * Seconds since the last progress (a list page, event or bookmark); undefined before any. 0 for a
+   * quiet watch on a server without bookmarks, which is as fresh as we can know.
+   */
   ageSeconds(): number | undefined {
     const { lastActivity } = this.state;
-    return lastActivity === undefined ? undefined : Math.max(0, (this.clock.now() - lastActivity) / 1000);
+    if (lastActivity === undefined) return undefined;
+    return this.quietWithoutBookmarks() ? 0 : Math.max(0, (this.clock.now() - lastActivity) / 1000);
+  }
+
+  /**
+   * A watch is open on a server that never sent a bookmark, and nothing failed since the last
+   * progress or this watch has stayed open a minute: with the watch cache disabled a quiet cluster
+   * sends nothing at all, so no rule on progress alone could ever read ready again (not even after
+   * one transient failure). A watch that fails as it opens never qualifies; a stalled stream still
+   * ends at the idle timeout, and a reconnect that fails is a failure.
+   */
+  private quietWithoutBookmarks(): boolean {
+    const { watching, bookmarks, consecutiveFailures } = this.state;
+    if (!watching || bookmarks) return false;
+    return consecutiveFailures === 0 || (this.openedAt !== undefined && this.clock.now() - this.openedAt >= QUIET_OPEN_PROOF_MS);
   }
 
   /** Runs until `stop()` or `signal` aborts; resolves then. Never rejects. */
@@ -230,6 +259,7 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
         signal: this.abort.signal,
         // Open is not progress: a server may accept every watch and end it with an ERROR at once.
         onOpen: () => {
+          this.openedAt = this.clock.now();
           this.state.watching = true;
         },
       });
@@ -267,6 +297,7 @@ export class ListWatch<P, S extends ObjectStore<P> = WatchStore<P>> {
     this.progress();
     const rv = obj?.metadata?.resourceVersion;
     if (line.type === "BOOKMARK") {
+      this.state.bookmarks = true;
       if (rv) this.resourceVersion = rv;
       return false;
     }

@@ -160,9 +160,9 @@ export function createPolicyCache(options: PolicyCacheOptions): PolicyCache {
       return { ready: true, reasons: [] };
     },
     ageSeconds() {
-      // Since the last list page, event or bookmark: an open watch that stalled or fails at once ages too.
-      const { synced, lastActivity } = watch.health();
-      return Math.max(0, (clock.now() - (synced && lastActivity !== undefined ? lastActivity : startedAt)) / 1000);
+      // Since the last list page, event or bookmark (lib/kube's rule, with its case of a server without bookmarks).
+      const age = watch.health().synced ? watch.ageSeconds() : undefined;
+      return age ?? Math.max(0, (clock.now() - startedAt) / 1000);
     },
     expectedFindings: (exemptions) => expectedFindingsOf(index, { ownNamespace: options.ownNamespace, exemptions }),
     start: (signal) => watch.start(signal),
