@@ -73,9 +73,9 @@ export function judgeCrd(label: string, read: Read<CrdObject>, generated: CrdObj
 }
 
 export type DeploymentObject = {
-  metadata?: Meta;
+  metadata?: Meta & { generation?: number };
   spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ image?: string }> } } };
-  status?: { readyReplicas?: number; availableReplicas?: number; conditions?: Condition[] };
+  status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number; conditions?: Condition[] };
 };
 
 /** The version a Deployment runs: its `app.kubernetes.io/version` label, else its image's `v<semver>` tag. */
@@ -86,7 +86,27 @@ export function deployedVersion(d: DeploymentObject): string | undefined {
   return tag?.[1];
 }
 
-/** A component's Deployment: present, Available, every desired replica ready, at this binary's version. */
+/**
+ * Where a rollout stands, as `kubectl rollout status` judges it: the controller has seen the latest
+ * spec, every replica is updated and no old one is left. Available alone says only that enough pods
+ * (old ones included) serve: mid-rollout or stuck on a bad image, the label names a version no pod
+ * runs. Judged only when the controller reports (`observedGeneration`: the API server omits zero
+ * counts, so an absent `updatedReplicas` is 0 then).
+ */
+function judgeRollout(d: DeploymentObject, desired: number): { stuck?: string; pending?: string } | undefined {
+  const status = d.status ?? {};
+  if (status.observedGeneration === undefined) return undefined;
+  const progressing = conditionOf(status.conditions, "Progressing");
+  const updated = status.updatedReplicas ?? 0;
+  if (progressing?.status === "False" && progressing.reason === "ProgressDeadlineExceeded") return { stuck: `${updated}/${desired} updated, ${status.availableReplicas ?? 0} available` };
+  if (d.metadata?.generation !== undefined && status.observedGeneration < d.metadata.generation) return { pending: "the controller has not seen the change yet" };
+  if (updated < desired) return { pending: `${updated}/${desired} updated, ${status.readyReplicas ?? 0} ready` };
+  const old = (status.replicas ?? 0) - updated;
+  if (old > 0) return { pending: `${updated}/${desired} updated, ${old} old pending termination` };
+  return undefined;
+}
+
+/** A component's Deployment: present, Available, rolled out, every desired replica ready, at this binary's version. */
 export function judgeDeployment(label: string, read: Read<DeploymentObject>, namespace: string, version: string): HealthLine {
   const unread = judgeUnread(label, read, { status: "FAIL", detail: `not installed in ${namespace}`, hint: `kube-devops deploy generate-all -n ${namespace} | kubectl apply -f -` });
   if (unread || read.state !== "found") return unread as HealthLine;
@@ -98,6 +118,11 @@ export function judgeDeployment(label: string, read: Read<DeploymentObject>, nam
   const available = conditionOf(d.status?.conditions, "Available");
   if (available?.status !== "True") return { label, status: "FAIL", detail: `not Available, ${ready}/${desired} ready${available?.reason ? ` (${available.reason})` : ""}`, hint: describe };
   const running = deployedVersion(d);
+  const rollout = judgeRollout(d, desired);
+  const to = `rollout${running ? ` to v${running}` : ""}`;
+  const name = d.metadata?.name ?? "";
+  if (rollout?.stuck) return { label, status: "FAIL", detail: `${to} stuck (ProgressDeadlineExceeded): ${rollout.stuck}`, hint: `kubectl -n ${namespace} rollout status deployment ${name}; ${describe}` };
+  if (rollout?.pending) return { label, status: "WARN", detail: `Available, rolling out${running ? ` to v${running}` : ""}: ${rollout.pending}`, hint: `kubectl -n ${namespace} rollout status deployment ${name}` };
   if (running !== undefined && running !== version) {
     return { label, status: "WARN", detail: `Available, ${ready}/${desired} ready, runs v${running}, this binary is v${version}`, hint: `check with the v${running} binary, or upgrade: kube-devops deploy generate-all -n ${namespace} | kubectl apply -f -` };
   }

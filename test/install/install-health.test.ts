@@ -53,6 +53,29 @@ describe("Deployments", () => {
     expect(judgeDeployment("D", { state: "absent" }, "ns", "1.2.3").status).toBe("FAIL");
   });
 
+  test("a rollout is not the version it rolls out to: in progress WARNs, past its progress deadline FAILs, unobserved WARNs", () => {
+    // before: Available (the old pods still serve) and readyReplicas 2 read OK "v1.2.3" while the
+    // new version's pods were not even started, or could never start (a bad image)
+    const stuck = deployment({
+      metadata: { name: "kube-devops-watch", generation: 4, labels: { "app.kubernetes.io/version": "1.2.3" } },
+      status: { observedGeneration: 4, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: "Available", status: "True" }, { type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded" }] },
+    });
+    expect(judgeDeployment("D", found(stuck), "ns", "1.2.3")).toMatchObject({ status: "FAIL", detail: "rollout to v1.2.3 stuck (ProgressDeadlineExceeded): 1/2 updated, 2 available", hint: "kubectl -n ns rollout status deployment kube-devops-watch; kubectl -n ns describe deployment kube-devops-watch" });
+    const rolling = deployment({
+      metadata: { name: "kube-devops-watch", generation: 4, labels: { "app.kubernetes.io/version": "1.2.3" } },
+      status: { observedGeneration: 4, replicas: 3, updatedReplicas: 1, readyReplicas: 3, availableReplicas: 3, conditions: [{ type: "Available", status: "True" }, { type: "Progressing", status: "True", reason: "ReplicaSetUpdated" }] },
+    });
+    expect(judgeDeployment("D", found(rolling), "ns", "1.2.3")).toMatchObject({ status: "WARN", detail: "Available, rolling out to v1.2.3: 1/2 updated, 3 ready" });
+    // every pod updated, but an old one still terminating: not done either (kubectl rollout status waits too)
+    const draining = deployment({ metadata: { name: "kube-devops-watch", generation: 4, labels: { "app.kubernetes.io/version": "1.2.3" } }, status: { observedGeneration: 4, replicas: 3, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: "Available", status: "True" }] } });
+    expect(judgeDeployment("D", found(draining), "ns", "1.2.3")).toMatchObject({ status: "WARN", detail: "Available, rolling out to v1.2.3: 2/2 updated, 1 old pending termination" });
+    const unobserved = deployment({ metadata: { name: "kube-devops-watch", generation: 5, labels: { "app.kubernetes.io/version": "1.2.3" } }, status: { observedGeneration: 4, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: "Available", status: "True" }] } });
+    expect(judgeDeployment("D", found(unobserved), "ns", "1.2.3")).toMatchObject({ status: "WARN", detail: "Available, rolling out to v1.2.3: the controller has not seen the change yet" });
+    // done: every replica updated and available
+    const done = deployment({ metadata: { name: "kube-devops-watch", generation: 4, labels: { "app.kubernetes.io/version": "1.2.3" } }, status: { observedGeneration: 4, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: "Available", status: "True" }, { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable" }] } });
+    expect(judgeDeployment("D", found(done), "ns", "1.2.3")).toEqual({ label: "D", status: "OK", detail: "Available, 2/2 ready, v1.2.3" });
+  });
+
   test("without the version label the image tag says the version", () => {
     const d = deployment({ metadata: { name: "x" }, spec: { replicas: 1, template: { spec: { containers: [{ image: "ghcr.io/kube-devops/kube-devops:v0.9.1" }] } } }, status: { readyReplicas: 1, conditions: [{ type: "Available", status: "True" }] } });
     expect(judgeDeployment("D", found(d), "ns", "0.9.1").detail).toBe("Available, 1/1 ready, v0.9.1");
