@@ -2,7 +2,8 @@
  * @module
  * Judges what `check` reads of an install (CRDs, Deployments, Leases, policies): plain objects in,
  * one OK/WARN/FAIL/UNKNOWN line with a hint out. What the identity may not read is UNKNOWN, never
- * a failure (decision 0037). The webhook's lines are in webhook-health.ts.
+ * a failure; a read the API server failed (5xx, a timeout) is a FAIL: a check that saw nothing must
+ * not pass in CI (decision 0037). The webhook's lines are in webhook-health.ts.
  */
 
 export type HealthStatus = "OK" | "WARN" | "FAIL" | "UNKNOWN";
@@ -23,7 +24,7 @@ type Meta = { name?: string; labels?: Record<string, string> };
 /** The UNKNOWN/absent lines every judge shares; undefined when there is an object to judge. */
 export function judgeUnread<T>(label: string, read: Read<T>, absent: Omit<HealthLine, "label">): HealthLine | undefined {
   if (read.state === "forbidden") return { label, status: "UNKNOWN", detail: `not allowed to ${read.what}` };
-  if (read.state === "error") return { label, status: "UNKNOWN", detail: read.message };
+  if (read.state === "error") return { label, status: "FAIL", detail: `cannot read it: ${read.message}`, hint: "the API server did not answer this read; run check again, and look at the API server if it persists" };
   if (read.state === "absent") return { label, ...absent };
   return undefined;
 }

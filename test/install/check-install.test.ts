@@ -99,6 +99,19 @@ describe("a full install", () => {
     expect(line(r.stdout, "Permissions reconcile")).toMatch(/OK \(\d+ granted\)$/);
   }, 60_000);
 
+  test("a read the API server fails (5xx) is a FAIL with exit 1, not an UNKNOWN that passes", async () => {
+    emu.faults.failNext(1_000, { verb: "get", resource: "deployments", status: 503 });
+    try {
+      const r = await check("--component", "watch");
+      expect(r.code).toBe(1);
+      expect(line(r.stdout, "Deployment watch")).toMatch(/\.+ FAIL \(cannot read it: .+\)$/);
+      expect(r.stdout).toContain("hint: the API server did not answer this read");
+      expect(r.stderr).toContain("does not work (Deployment watch)");
+    } finally {
+      emu.faults.clear();
+    }
+  }, 60_000);
+
   test("a configuration without caBundle, or calling another Service, FAILs", async () => {
     const VWCS = "validatingwebhookconfigurations.admissionregistration.k8s.io";
     const get = () => emu.store.get(VWCS, undefined, "kube-devops-webhook") as unknown as { webhooks: Array<{ clientConfig: { caBundle?: string; service: { name: string } } }> };
