@@ -19,27 +19,16 @@ import { runUntilSignal } from "../lib/kube/lifecycle.ts";
 import { CONTROLLER_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { createWebhookHandlers, DEFAULT_MAX_BODY_BYTES } from "../lib/webhook/app.ts";
 import { readTextFile } from "../lib/webhook/cert-files.ts";
-import { recordCertificateExpiry } from "../lib/webhook/certificate-expiry.ts";
+import { createExpiryRecorder } from "../lib/webhook/certificate-expiry.ts";
 import { createMetricsAccess } from "../lib/server/metrics-auth.ts";
 import { createCertificateManager } from "../lib/webhook/certificate-manager.ts";
 import { METRICS_AUTH_MODES, METRICS_PATH, WEBHOOK_CONTAINER_PORT, WEBHOOK_NAMESPACE, WEBHOOK_PATH, WEBHOOK_SERVICE_NAME, WEBHOOK_TLS_DIR, WEBHOOK_TLS_SECRET } from "../lib/webhook/constants.ts";
-import { createWebhookMetrics, type WebhookMetrics } from "../lib/webhook/metrics.ts";
+import { createWebhookMetrics } from "../lib/webhook/metrics.ts";
 import { createPolicyCache } from "../lib/webhook/policy-cache.ts";
 import { startTlsServer } from "../lib/webhook/tls-server.ts";
-import type { Logger } from "../lib/log.ts";
 
-/**
- * Sets the expiry gauges from the serving certificate and the CA bundle (given, or mounted beside
- * it): `ca` is the bundle's CA that verifies the served certificate (lib/webhook/certificate-expiry.ts).
- */
-async function recordExpiry(metrics: WebhookMetrics, logger: Logger, certPem: string, caFile: string, caBundle?: { pem: () => string; source: string }): Promise<void> {
-  try {
-    const ca = caBundle ? { pem: caBundle.pem(), source: caBundle.source } : existsSync(caFile) ? { pem: readTextFile(caFile), source: caFile } : undefined;
-    await recordCertificateExpiry(metrics.certificateExpiry, logger, certPem, ca);
-  } catch (err) {
-    logger.warn("cannot read the certificate expiry", { error: (err as Error).message });
-  }
-}
+/** How often the CA bundle is re-read for the `ca` expiry gauge while the same certificate is served. */
+const CA_REFRESH_MS = 30_000;
 
 /** At most a day: checks far apart miss renewals, and a timer past ~24.8 days fires at once (Node/Bun overflow it to 1 ms). */
 const MAX_CHECK_INTERVAL_SECONDS = 86_400;
@@ -114,6 +103,12 @@ export default defineCommand({
           onChange: () => server?.reload(),
         }) : undefined;
         if (manager) await manager.initial(signal);
+        // `ca` is the bundle's CA that verifies the served certificate (lib/webhook/certificate-expiry.ts)
+        const expiry = createExpiryRecorder(metrics.certificateExpiry, logger, () =>
+          manager ? { pem: manager.current().caBundle, source: `the caBundle kept in Secret ${ownNamespace}/${args["tls-secret"]}` } : existsSync(caFile) ? { pem: readTextFile(caFile), source: caFile } : undefined,
+        );
+        const caRefresh = setInterval(() => void expiry.refresh(), CA_REFRESH_MS);
+        signal.addEventListener("abort", () => clearInterval(caRefresh), { once: true });
         server = await startTlsServer({
           addr: args.addr,
           // self-managed, the pair comes from the Secret: name that in logs and errors, not the unused files
@@ -124,7 +119,7 @@ export default defineCommand({
           postRoutes: { [WEBHOOK_PATH]: validate },
           logger,
           maxRequestBodySize: DEFAULT_MAX_BODY_BYTES,
-          onCertificate: (pem) => void recordExpiry(metrics, logger, pem, caFile, manager ? { pem: () => manager.current().caBundle, source: `the caBundle kept in Secret ${ownNamespace}/${args["tls-secret"]}` } : undefined),
+          onCertificate: (pem) => void expiry.served(pem),
           onReloadError: () => metrics.certificateReloadErrors.inc(), // not webhook_errors_total: no request was let through
         });
         const running = server;

@@ -101,7 +101,10 @@ export async function recordCertificateExpiry(gauge: Gauge<"certificate">, logge
   const [serving] = parseAll(x509, servingPem);
   if (!serving) throw new Error("the serving certificate is not a PEM certificate");
   gauge.set({ certificate: "serving" }, seconds(serving.notAfter));
-  if (!ca) return;
+  if (!ca) {
+    gauge.remove({ certificate: "ca" }); // a bundle that went away says nothing about any CA any more
+    return;
+  }
   const found = await findServingCa(servingPem, ca.pem);
   if (found) {
     gauge.set({ certificate: "ca" }, seconds(found.notAfter));
@@ -114,4 +117,55 @@ export async function recordCertificateExpiry(gauge: Gauge<"certificate">, logge
     issuer: serving.issuer,
     certificates: parseAll(x509, ca.pem).map((c) => c.subject),
   });
+}
+
+export interface ExpiryRecorder {
+  /** A serving chain went into use (start, reload): records both gauges from it and the CA bundle read now. */
+  served(servingPem: string): Promise<void>;
+  /**
+   * Re-reads the CA bundle and records again when it changed since the last record: a bundle can
+   * change alone (a Secret edited, a CA dropped from ca.crt) while the same certificate is served,
+   * and the `ca` gauge must follow it. Logs nothing when nothing changed.
+   */
+  refresh(): Promise<void>;
+}
+
+/**
+ * Keeps the expiry gauges true to the served chain and the current CA bundle. `readCa` returns the
+ * bundle (undefined when there is none) and may throw; a failure is logged once per distinct message.
+ */
+export function createExpiryRecorder(gauge: Gauge<"certificate">, logger: Logger, readCa: () => { pem: string; source: string } | undefined): ExpiryRecorder {
+  let servingPem: string | undefined;
+  let recordedCa: string | undefined;
+  let lastFailure: string | undefined;
+
+  async function record(pem: string): Promise<void> {
+    try {
+      const ca = readCa();
+      recordedCa = ca?.pem;
+      await recordCertificateExpiry(gauge, logger, pem, ca);
+      lastFailure = undefined;
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== lastFailure) logger.warn("cannot read the certificate expiry", { error: message });
+      lastFailure = message;
+    }
+  }
+
+  return {
+    async served(pem) {
+      servingPem = pem;
+      await record(pem);
+    },
+    async refresh() {
+      if (servingPem === undefined) return;
+      let changed: boolean;
+      try {
+        changed = readCa()?.pem !== recordedCa;
+      } catch {
+        changed = true; // unreadable: record() logs it (once per message)
+      }
+      if (changed || lastFailure !== undefined) await record(servingPem);
+    },
+  };
 }

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { Registry } from "prom-client";
 import { createLogger } from "../../lib/log.ts";
-import { findServingCa, recordCertificateExpiry } from "../../lib/webhook/certificate-expiry.ts";
+import { createExpiryRecorder, findServingCa, recordCertificateExpiry } from "../../lib/webhook/certificate-expiry.ts";
 import { createCertificateAuthority, issueServingCertificate, type PemPair } from "../../lib/webhook/certs.ts";
 import { createWebhookMetrics } from "../../lib/webhook/metrics.ts";
 import { loadX509 } from "../../lib/webhook/x509.ts";
@@ -76,6 +76,76 @@ describe("when no CA of the bundle verifies the served certificate", () => {
 
   test("no bundle at all: only the serving gauge", async () => {
     expect((await record(underNew, undefined)).values).toEqual({ serving: seconds(30) });
+  });
+});
+
+describe("the CA bundle changes while the same certificate is served", () => {
+  function recorder(initial: string | undefined) {
+    const metrics = createWebhookMetrics(new Registry());
+    const lines: string[] = [];
+    const logger = createLogger({ format: "json", level: "warn", write: (l) => void lines.push(l) });
+    const state = { bundle: initial as string | undefined, fail: undefined as string | undefined };
+    const expiry = createExpiryRecorder(metrics.certificateExpiry, logger, () => {
+      if (state.fail) throw new Error(state.fail);
+      return state.bundle === undefined ? undefined : { pem: state.bundle, source: "/tls/ca.crt" };
+    });
+    const values = async () => Object.fromEntries((await metrics.certificateExpiry.get()).values.map((v) => [v.labels.certificate, v.value]));
+    return { expiry, state, values, lines };
+  }
+
+  test("a bundle that drops the serving certificate's CA removes the ca series at the next refresh, and says so once", async () => {
+    const { expiry, state, values, lines } = recorder(oldCa.cert + newCa.cert);
+    await expiry.served(underNew);
+    expect(await values()).toEqual({ serving: seconds(30), ca: seconds(1825) });
+    state.bundle = oldCa.cert; // someone edited ca.crt: the new CA is gone, tls.crt is unchanged
+    await expiry.refresh();
+    expect(await values()).toEqual({ serving: seconds(30) });
+    await expiry.refresh();
+    expect(lines.filter((l) => l.includes("verifies the serving certificate"))).toHaveLength(1);
+  });
+
+  test("the CA that verifies changes (re-issued with a later expiry): the gauge follows without a new serving certificate", async () => {
+    const { expiry, state, values } = recorder(newCa.cert);
+    await expiry.served(underNew);
+    // the same key and name, a later end: the serving certificate verifies under both
+    const x509 = await loadX509();
+    const original = new x509.X509Certificate(newCa.cert);
+    const privateKey = await crypto.subtle.importKey("pkcs8", x509.PemConverter.decodeFirst(newCa.key), { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+    const publicKey = await original.publicKey.export({ name: "ECDSA", namedCurve: "P-256" }, ["verify"]);
+    const reissued = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: "0b01",
+      name: original.subject,
+      notBefore: NOW,
+      notAfter: new Date(seconds(3650) * 1000),
+      keys: { privateKey, publicKey },
+      signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+      extensions: [new x509.BasicConstraintsExtension(true, 0, true)],
+    });
+    state.bundle = newCa.cert + reissued.toString("pem");
+    await expiry.refresh();
+    expect(await values()).toEqual({ serving: seconds(30), ca: seconds(3650) });
+  });
+
+  test("a bundle that goes away removes the ca series; an unreadable one is logged once, then recorded when readable again", async () => {
+    const { expiry, state, values, lines } = recorder(newCa.cert);
+    await expiry.served(underNew);
+    state.bundle = undefined;
+    await expiry.refresh();
+    expect(await values()).toEqual({ serving: seconds(30) });
+    state.fail = "EACCES: /tls/ca.crt";
+    await expiry.refresh();
+    await expiry.refresh();
+    expect(lines.filter((l) => l.includes("EACCES"))).toHaveLength(1);
+    state.fail = undefined;
+    state.bundle = newCa.cert;
+    await expiry.refresh();
+    expect(await values()).toEqual({ serving: seconds(30), ca: seconds(1825) });
+  });
+
+  test("nothing served yet: refresh records nothing", async () => {
+    const { expiry, values } = recorder(newCa.cert);
+    await expiry.refresh();
+    expect(await values()).toEqual({});
   });
 });
 
