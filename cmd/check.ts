@@ -10,7 +10,9 @@
  */
 import { defineCommand } from "citty";
 import { CERT_MODES } from "../gen/options.ts";
-import { canIHint, CHECK_COMPONENTS, plannedChecks, resourceLabel, reviewAccess, reviewSelf, type AccessResult, type CheckComponent } from "../lib/cli/access-review.ts";
+import { CHECK_COMPONENTS, plannedChecks, resourceLabel, reviewAccess, reviewSelf, type CheckComponent } from "../lib/cli/access-review.ts";
+import { buildCheckReport, installLine, permissionLines, type CheckLine, type CheckReport, type CheckStatus } from "../lib/cli/check-report.ts";
+import { CHECK_OUTPUT_FORMATS, renderCheckDocument, renderCheckText, type CheckOutputFormat } from "../lib/cli/render-check.ts";
 import { CLI_CLUSTER_ROLE, renderCliGrant, shellWord, subjectOf } from "../lib/cli/cli-grant.ts";
 import { toYaml } from "../gen/to-yaml.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
@@ -19,8 +21,7 @@ import { describeConflicts, installConflictHint } from "../lib/install/foreign-i
 import { preflightInstall, type InstallClaims } from "../lib/install/install-preflight.ts";
 import { COMPONENTS, type Component } from "../lib/rbac/permissions.ts";
 import { renderCrds } from "../gen/crd.ts";
-import { componentOfUser, denialHint, summarizeAccess } from "../lib/cli/denial-summary.ts";
-import type { HealthLine } from "../lib/install/install-health.ts";
+import { componentOfUser } from "../lib/cli/denial-summary.ts";
 import { readInstallStatus } from "../lib/install/install-status.ts";
 import { VERSION } from "../lib/version.ts";
 import { componentName } from "../gen/options.ts";
@@ -34,31 +35,37 @@ import { METRICS_AUTH_MODES, parseMetricsAuthMode, WEBHOOK_SERVICE_NAME } from "
 /** Every ClusterRoleBinding and the webhook configuration any install writes, whatever its flags. */
 const INSTALL_CLAIMS: InstallClaims = { bindings: [...COMPONENTS.map(componentName), METRICS_READER], webhookConfiguration: WEBHOOK_SERVICE_NAME };
 
-/** `  Label ........ value`: the value starts at column 33, as in the reference. */
-function dots(label: string, value: string): string {
-  return `  ${label} ${".".repeat(Math.max(3, 28 - label.length))} ${value}`;
-}
-
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function probe(client: KubeClient): Promise<{ major: string; minor: string; gitVersion: string }> {
+type ServerVersion = { major: string; minor: string; gitVersion: string };
+
+async function probe(client: KubeClient): Promise<ServerVersion> {
   const v = await client.executor.json<{ major?: string; minor?: string; gitVersion?: string }>({ method: "GET", path: "/version", verb: "get", resource: "version", idempotent: true });
   return { major: v.major ?? "?", minor: (v.minor ?? "?").replace(/\+$/, ""), gitVersion: v.gitVersion ?? "" };
 }
 
-/** The install's lines, and a hint under each that is not OK. */
-function renderHealthLines(lines: readonly HealthLine[]): string {
-  return lines.map((l) => `${dots(l.label, `${l.status}${l.detail ? ` (${l.detail})` : ""}`)}\n${l.hint && l.status !== "OK" ? `    hint: ${l.hint}\n` : ""}`).join("");
-}
-
-function renderAccessTable(results: readonly AccessResult[]): string[] {
-  const rows = results.map((r) => [r.component, r.verb, resourceLabel(r), r.namespace ?? "*", r.name ?? "", r.allowed ? "OK" : "DENIED"]);
-  const header = ["COMPONENT", "VERB", "RESOURCE", "NAMESPACE", "NAME", "RESULT"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] as number))).join("  ");
-  return [line(header), ...rows.map(line)];
+/** Whether -n's install could be the components': no other install's bindings or webhook configuration (decision 0035). */
+async function checkOtherInstalls(client: KubeClient, namespace: string): Promise<CheckLine> {
+  const line = (status: CheckStatus, message: string, extra: Partial<CheckLine> = {}): CheckLine => ({ section: "connectivity", name: "Other installs", status, message, failing: false, ...extra });
+  try {
+    const { conflicts, leftovers, unreadable } = await preflightInstall(client, INSTALL_CLAIMS, namespace);
+    if (conflicts.length > 0) {
+      const theirs = [...new Set(conflicts.map((c) => c.namespace))].join(", ");
+      // -n defaults to kube-devops: checking an install elsewhere without -n reads as a conflict too
+      const elsewhere = theirs.includes(",") ? "" : `if the install in ${theirs} is the one to check, run kube-devops check -n ${theirs}; else `;
+      return line("CONFLICT", `kube-devops is installed in ${theirs}`, { notes: [`${describeConflicts(conflicts)} serve ${theirs}, not ${namespace}`], hint: `${elsewhere}${installConflictHint(namespace, theirs)}`, failing: true });
+    }
+    if (unreadable.length > 0) return line("UNKNOWN", `not allowed to get ${unreadable.join(", ")}`);
+    if (leftovers.length > 0) {
+      const gone = [...new Set(leftovers.map((c) => c.namespace))].join(", ");
+      return line("OK", `only leftovers of one in ${gone}, which no longer exists`, { notes: [`${describeConflicts(leftovers)}: ${namespace}'s manifests take them over`] });
+    }
+    return line("OK", "none in another namespace");
+  } catch (err) {
+    return line("UNKNOWN", errorText(err));
+  }
 }
 
 export default defineCommand({
@@ -71,6 +78,7 @@ export default defineCommand({
     component: { type: "string", default: "all", description: `Which permissions to check: all|${CHECK_COMPONENTS.join("|")}`, valueHint: "name" },
     preflight: { type: "boolean", default: false, description: "Check only the cluster and the permissions (before installing): the install in -n is not looked at" },
     verbose: { type: "boolean", default: false, description: "List every permission checked and a `kubectl auth can-i` line per denial" },
+    output: { type: "string", alias: "o", default: "table", description: `Output format: ${CHECK_OUTPUT_FORMATS.join("|")} (json and yaml: one CheckReport document, same exit codes)`, valueHint: "format" },
     "cli-rbac-for": { type: "string", description: "Print (and do nothing else) the kube-devops-cli ClusterRole and its binding to this username (`system:serviceaccount:<ns>:<name>` for a ServiceAccount), for `| kubectl apply -f -` by a cluster admin", valueHint: "username" },
   },
   async run({ args }) {
@@ -88,113 +96,80 @@ export default defineCommand({
     if (!components.every((c) => (CHECK_COMPONENTS as readonly string[]).includes(c))) {
       throw usageError(`Invalid --component "${args.component}": expected all or one of ${CHECK_COMPONENTS.join(", ")}`);
     }
-    out("Running cluster connectivity checks...\n\n");
+    const format = args.output as CheckOutputFormat;
+    if (!(CHECK_OUTPUT_FORMATS as readonly string[]).includes(format)) throw usageError(`Invalid -o "${args.output}": expected one of ${CHECK_OUTPUT_FORMATS.join(", ")}`);
+    const lines: CheckLine[] = [];
+    const fields = { binaryVersion: VERSION, namespace: args.namespace, installChecked: false, lines };
+    // one document or the text, from the same report, then the exit: a FAIL exits 1 in either format
+    const finish = (report: CheckReport) => out(format === "table" ? renderCheckText(report) : renderCheckDocument(report, format));
+    const connectivity = (name: string, status: CheckStatus, message = "", extra: Partial<CheckLine> = {}) => lines.push({ section: "connectivity", name, status, message, failing: false, ...extra });
     let kc;
     try {
       kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, context: globals.context, env });
     } catch (err) {
-      out(`${dots("Kubeconfig", "FAIL")}\n\n`);
+      connectivity("Kubeconfig", "FAIL", errorText(err), { failing: true });
+      finish(buildCheckReport(fields, { components, unreachable: { problem: errorText(err), hint: err instanceof KubeDevopsError && err.hint ? err.hint : "" } }));
       throw err;
     }
-    out(`${dots("Kubeconfig", "OK")}\n`);
+    connectivity("Kubeconfig", "OK");
+    const where = { context: kc.getCurrentContext(), server: kc.getCurrentCluster()?.server ?? "?" };
     // One attempt, short timeout: a diagnostic must answer quickly, not retry for a minute.
     const client = createKubeClient(kc, { retry: { maxAttempts: 1 }, timeoutMs: 10_000 });
-    let version: { major: string; minor: string; gitVersion: string };
+    let version: ServerVersion;
     try {
       version = await probe(client);
     } catch (err) {
-      out(`${dots("Cluster connection", "FAIL")}\n\n  Error: ${errorText(err)}\n  Hint:  Is the cluster running? Check with: kubectl cluster-info\n\n`);
-      throw new KubeDevopsError("CHECK_FAILED", `cannot reach the cluster at ${kc.getCurrentCluster()?.server ?? "?"} (context ${kc.getCurrentContext()})`, {
-        cause: err,
-        hint: err instanceof KubeDevopsError && err.hint ? err.hint : "Is the cluster running? Check with: kubectl cluster-info",
-      });
+      const hint = "Is the cluster running? Check with: kubectl cluster-info";
+      connectivity("Cluster connection", "FAIL", errorText(err), { hint, failing: true });
+      const problem = `cannot reach the cluster at ${where.server} (context ${where.context})`;
+      finish(buildCheckReport({ ...fields, ...where }, { components, unreachable: { problem, hint: err instanceof KubeDevopsError && err.hint ? err.hint : hint } }));
+      throw new KubeDevopsError("CHECK_FAILED", problem, { cause: err, hint: err instanceof KubeDevopsError && err.hint ? err.hint : hint });
     }
-    out(`${dots("Cluster connection", `OK (v${version.major}.${version.minor})`)}\n`);
-    const problems: string[] = [];
+    connectivity("Cluster connection", "OK", `v${version.major}.${version.minor}`);
     // The reference's two probes are what the CLI reads: they fail the check only when the CLI is
     // among the components checked, not for a component's own least-privilege identity.
     const cliChecked = components.includes("cli");
     const notNeeded = cliChecked ? "" : "; only the CLI needs it";
     try {
       await client.listPage(PODS, { limit: 1 });
-      out(`${dots("List pods permission", "OK")}\n`);
+      connectivity("List pods permission", "OK");
     } catch (err) {
-      out(`${dots("List pods permission", `FAIL (${errorText(err)}${notNeeded})`)}\n`);
-      if (cliChecked) problems.push("cannot list pods");
+      connectivity("List pods permission", "FAIL", `${errorText(err)}${notNeeded}`, { failing: cliChecked });
     }
     try {
       const { items } = await client.listAll(NODES);
-      out(`${dots("List nodes permission", `OK (${items.length} nodes)`)}\n`);
+      connectivity("List nodes permission", "OK", `${items.length} nodes`);
     } catch (err) {
-      out(`${dots("List nodes permission", `FAIL (${errorText(err)}${notNeeded})`)}\n`);
-      if (cliChecked) problems.push("cannot list nodes");
+      connectivity("List nodes permission", "FAIL", `${errorText(err)}${notNeeded}`, { failing: cliChecked });
     }
-    // only the two reads above are the CLI's; an install conflict below is not fixed by its grant
-    const cliProbesFailed = problems.length > 0;
-    let conflicted = false;
     // the CLI installs nothing in -n: only the components' check asks whether -n's install can be theirs
-    if (components.some((c) => c !== "cli")) {
-      try {
-        const { conflicts, leftovers, unreadable } = await preflightInstall(client, INSTALL_CLAIMS, args.namespace);
-        const theirs = [...new Set(conflicts.map((c) => c.namespace))].join(", ");
-        if (conflicts.length > 0) {
-          // -n defaults to kube-devops: checking an install elsewhere without -n reads as a conflict too
-          const elsewhere = theirs.includes(",") ? "" : `if the install in ${theirs} is the one to check, run kube-devops check -n ${theirs}; else `;
-          out(`${dots("Other installs", `CONFLICT (kube-devops is installed in ${theirs})`)}\n    ${describeConflicts(conflicts)} serve ${theirs}, not ${args.namespace}\n    hint: ${elsewhere}${installConflictHint(args.namespace, theirs)}\n`);
-          problems.push(`kube-devops is installed in namespace ${theirs}, not ${args.namespace}`);
-          conflicted = true;
-        } else if (unreadable.length > 0) {
-          out(`${dots("Other installs", `UNKNOWN (not allowed to get ${unreadable.join(", ")})`)}\n`);
-        } else if (leftovers.length > 0) {
-          const gone = [...new Set(leftovers.map((c) => c.namespace))].join(", ");
-          out(`${dots("Other installs", `OK (only leftovers of one in ${gone}, which no longer exists)`)}\n    ${describeConflicts(leftovers)}: ${args.namespace}'s manifests take them over\n`);
-        } else {
-          out(`${dots("Other installs", "OK (none in another namespace)")}\n`);
-        }
-      } catch (err) {
-        out(`${dots("Other installs", `UNKNOWN (${errorText(err)})`)}\n`);
-      }
-    }
-    out(`\n  Kubernetes version: ${version.major}.${version.minor} (${version.gitVersion}, context ${kc.getCurrentContext()})\n\n`);
+    if (components.some((c) => c !== "cli")) lines.push(await checkOtherInstalls(client, args.namespace));
 
     const installComponents = components.filter((c): c is Component => c !== "cli");
-    let installFailures: string[] = [];
-    if (!args.preflight && installComponents.length > 0) {
-      const lines = await readInstallStatus(client, { namespace: args.namespace, components: installComponents, version: VERSION, certMode, now: Date.now(), crds: renderCrds(), componentName });
-      out(`Install in ${args.namespace} (this binary is v${VERSION}):\n${renderHealthLines(lines)}\n`);
-      installFailures = lines.filter((l) => l.status === "FAIL").map((l) => l.label);
+    const installChecked = !args.preflight && installComponents.length > 0;
+    if (installChecked) {
+      const health = await readInstallStatus(client, { namespace: args.namespace, components: installComponents, version: VERSION, certMode, now: Date.now(), crds: renderCrds(), componentName });
+      lines.push(...health.map(installLine));
     }
 
     const results = await reviewAccess(client, plannedChecks(components, args.namespace, { reports, selfManagedCertificates: certMode === "self-managed", metricsAuth: metricsAuth === "kubernetes" }));
-    out(`Permissions kube-devops needs (SelfSubjectAccessReview as the current identity; namespaced grants in ${args.namespace}):\n`);
-    const denied = results.filter((r) => !r.allowed);
-    for (const a of summarizeAccess(results)) {
-      out(`${dots(`Permissions ${a.component}`, a.denied === 0 ? `OK (${a.checked} granted)` : `DENIED (${a.denied} of ${a.checked}: ${a.summary})`)}\n`);
-    }
-    if (args.verbose) {
-      out(`\n${renderAccessTable(results).join("\n")}\n`);
-      for (const r of denied) out(`  DENIED ${r.component}: ${canIHint(r)} — needed by ${r.usedBy}\n`);
-    }
-    const cliReadsDenied = cliChecked && (denied.some((r) => r.component === "cli") || cliProbesFailed);
-    const componentsDenied = denied.some((r) => r.component !== "cli");
-    const username = cliReadsDenied || componentsDenied ? await reviewSelf(client) : undefined;
-    if (componentsDenied) out(`    hint: ${denialHint(componentOfUser(username, args.namespace, componentName), [...new Set(denied.map((r) => r.component))], args.namespace)}\n`);
-    if (cliReadsDenied) {
-      const who = username ? shellWord(username) : "<your username: kubectl auth whoami>";
-      out(`\n  The CLI's reads are granted by the ${CLI_CLUSTER_ROLE} ClusterRole, bound to the identity that runs it (${username ?? "unknown: SelfSubjectReview unavailable"}).\n`);
-      out(`  A cluster admin grants them with:\n    kube-devops check --cli-rbac-for ${who} | kubectl apply -f -\n`);
-    }
-    if (denied.length > 0) problems.push(`${denied.length} of ${results.length} permissions denied`);
-    if (installFailures.length > 0) problems.push(`the install in ${args.namespace} does not work (${installFailures.join(", ")})`);
-    if (problems.length > 0) {
-      out("\n");
-      const onlyCli = components.length === 1 && cliChecked;
-      const hint = onlyCli ? "apply the CLI grant above, then run check again" : "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount); for the CLI, apply the grant above";
-      // a conflict or a broken install is not fixed by another identity: their hints were printed above
-      const notAccess = denied.length === 0 && !cliReadsDenied;
-      const above = [...(conflicted ? ["the Other installs line"] : []), ...(installFailures.length > 0 ? ["the FAIL lines"] : [])].join(" and ");
-      throw new KubeDevopsError("CHECK_FAILED", `check failed: ${problems.join("; ")}`, { hint: notAccess ? `see ${above} above` : cliReadsDenied ? hint : "run kube-devops check as the identity the components use (e.g. --kubeconfig of their ServiceAccount)" });
-    }
-    out("\nAll checks completed.\n");
+    const cliReadsDenied = cliChecked && (results.some((r) => r.component === "cli" && !r.allowed) || lines.some((l) => l.section === "connectivity" && l.status === "FAIL"));
+    const username = results.some((r) => !r.allowed) || cliReadsDenied ? await reviewSelf(client) : undefined;
+    const grant = `kube-devops check --cli-rbac-for ${username ? shellWord(username) : "<your username: kubectl auth whoami>"} | kubectl apply -f -`;
+    lines.push(...permissionLines(results, componentOfUser(username, args.namespace, componentName), args.namespace, grant));
+    const report = buildCheckReport(
+      {
+        ...fields,
+        ...where,
+        cluster: { version: `${version.major}.${version.minor}`, gitVersion: version.gitVersion },
+        installChecked,
+        ...(username ? { identity: username } : {}),
+        ...(args.verbose ? { permissions: results.map((r) => ({ component: r.component, verb: r.verb, resource: resourceLabel(r), ...(r.namespace ? { namespace: r.namespace } : {}), ...(r.name ? { name: r.name } : {}), allowed: r.allowed })) } : {}),
+        ...(cliReadsDenied ? { cliGrant: { clusterRole: CLI_CLUSTER_ROLE, command: grant } } : {}),
+      },
+      { components },
+    );
+    finish(report);
+    if (report.summary.exitCode !== 0) throw new KubeDevopsError("CHECK_FAILED", `check failed: ${report.summary.problems.join("; ")}`, { hint: report.summary.hint ?? "" });
   },
 });

@@ -10,6 +10,8 @@ export type HealthStatus = "OK" | "WARN" | "FAIL" | "UNKNOWN";
 
 export interface HealthLine {
   label: string;
+  /** The component the line is about (none for the CRDs and policies, which every component shares). */
+  component?: string;
   status: HealthStatus;
   detail: string;
   hint?: string;

@@ -50,23 +50,26 @@ function listRead<T>(client: KubeClient, type: ResourceType, options: { namespac
 
 /** The install's lines, in the order `check` prints them. */
 export async function readInstallStatus(client: KubeClient, options: InstallStatusOptions): Promise<HealthLine[]> {
-  const { namespace, components, version, now, componentName } = options;
+  const { components } = options;
   const has = (c: Component) => components.includes(c);
   const crdLines = Promise.all(options.crds.map(async (g) => judgeCrd(`CRD ${g.metadata?.name?.split(".")[0]}`, await getRead<CrdObject>(client, CUSTOM_RESOURCE_DEFINITIONS, g.metadata?.name ?? ""), g)));
-  const componentLines = Promise.all(
-    components.map(async (c) => {
-      const name = componentName(c);
-      const read = await getRead<DeploymentObject>(client, DEPLOYMENTS, name, namespace);
-      const deployment = judgeDeployment(`Deployment ${c}`, read, namespace, version);
-      // a component that is not installed has no leader or endpoints to report: its one FAIL says it
-      if (read.state === "absent") return c === "webhook" ? [deployment, ...(await readWebhook(client, options)).filter((l) => l.label !== "Webhook endpoints")] : [deployment];
-      if (c === "webhook") return [deployment, ...(await readWebhook(client, options))];
-      const lease = c === "watch" ? DEFAULT_OBJECT_NAMES.watchLease : DEFAULT_OBJECT_NAMES.reconcileLease;
-      return [deployment, judgeLease(`Leader ${c}`, await getRead<LeaseObject>(client, LEASES, lease, namespace), namespace, name, now)];
-    }),
-  );
+  // each component's lines name it, for check's -o json
+  const componentLines = Promise.all(components.map(async (c) => (await readComponent(client, options, c)).map((l) => ({ ...l, component: c }))));
   const policies = has("watch") || has("reconcile") ? [judgePolicies("DevOpsPolicies", await listRead<PolicyObject>(client, DEVOPS_POLICIES))] : [];
   return [...(await crdLines), ...(await componentLines).flat(), ...policies];
+}
+
+/** A component's Deployment, then its leader (watch, reconcile) or its webhook lines. */
+async function readComponent(client: KubeClient, options: InstallStatusOptions, c: Component): Promise<HealthLine[]> {
+  const { namespace, version, now, componentName } = options;
+  const name = componentName(c);
+  const read = await getRead<DeploymentObject>(client, DEPLOYMENTS, name, namespace);
+  const deployment = judgeDeployment(`Deployment ${c}`, read, namespace, version);
+  // a component that is not installed has no leader or endpoints to report: its one FAIL says it
+  if (read.state === "absent") return c === "webhook" ? [deployment, ...(await readWebhook(client, options)).filter((l) => l.label !== "Webhook endpoints")] : [deployment];
+  if (c === "webhook") return [deployment, ...(await readWebhook(client, options))];
+  const lease = c === "watch" ? DEFAULT_OBJECT_NAMES.watchLease : DEFAULT_OBJECT_NAMES.reconcileLease;
+  return [deployment, judgeLease(`Leader ${c}`, await getRead<LeaseObject>(client, LEASES, lease, namespace), namespace, name, now)];
 }
 
 async function readWebhook(client: KubeClient, { namespace, certMode, now, componentName }: InstallStatusOptions): Promise<HealthLine[]> {

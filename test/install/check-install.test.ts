@@ -14,6 +14,7 @@ import { resolveDeployOptions } from "../../gen/options.ts";
 import { toYaml } from "../../gen/to-yaml.ts";
 import { VERSION } from "../../lib/version.ts";
 import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
+import { parse } from "yaml";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { renderKubeconfig } from "../support/kubeconfig.ts";
 import { ensureBinary, ROOT } from "../support/binary.ts";
@@ -57,6 +58,14 @@ describe("nothing installed", () => {
     expect(line(r.stdout, "DevOpsPolicies")).toContain("UNKNOWN");
     expect(r.stderr).toContain("the install in kube-devops does not work (CRD devopspolicies, CRD policyauditresults, Deployment watch, Deployment reconcile, Deployment webhook, Webhook configuration)");
     expect(r.stderr).toContain("hint: see the FAIL lines above");
+    // the same in JSON: the FAIL lines and the exit code, the error on stderr only
+    const json = await check("-o", "json");
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout) as { lines: Array<{ name: string; status: string; hint?: string; failing: boolean }>; summary: { exitCode: number; problems: string[]; hint: string } };
+    expect(doc.lines.find((l) => l.name === "Deployment watch")).toMatchObject({ status: "FAIL", hint: "kube-devops deploy generate-all -n kube-devops | kubectl apply -f -", failing: true });
+    expect(doc.summary).toMatchObject({ exitCode: 1, hint: "see the FAIL lines above" });
+    expect(doc.summary.problems).toContain("the install in kube-devops does not work (CRD devopspolicies, CRD policyauditresults, Deployment watch, Deployment reconcile, Deployment webhook, Webhook configuration)");
+    expect(json.stderr).toContain("check failed: ");
     const preflight = await check("--preflight");
     expect(preflight.stdout).not.toContain("Install in");
     expect(preflight.code).toBe(0);
@@ -97,6 +106,25 @@ describe("a full install", () => {
     expect(line(r.stdout, "DevOpsPolicies")).toMatch(/OK \(1 policy, 1 not evaluated yet\)$/);
     expect(r.stdout).not.toContain("hint:");
     expect(line(r.stdout, "Permissions reconcile")).toMatch(/OK \(\d+ granted\)$/);
+  }, 60_000);
+
+  test("-o json: one CheckReport on stdout with every line, stderr empty, exit 0; -o yaml the same document", async () => {
+    const r = await check("-o", "json");
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    const doc = JSON.parse(r.stdout) as { kind: string; namespace: string; lines: Array<{ section: string; name: string; component?: string; status: string; message: string }>; summary: { exitCode: number; counts: Record<string, number> } };
+    expect(doc.kind).toBe("CheckReport");
+    expect(doc.summary).toMatchObject({ exitCode: 0, result: "passed", problems: [], counts: { FAIL: 0, DENIED: 0, CONFLICT: 0 } });
+    expect(doc.lines.find((l) => l.name === "Deployment webhook")).toMatchObject({ section: "install", component: "webhook", status: "OK", message: `Available, 2/2 ready, v${VERSION}` });
+    expect(doc.lines.find((l) => l.name === "Permissions reconcile")).toMatchObject({ section: "permissions", component: "reconcile", status: "OK" });
+    // the text prints exactly these lines, with the same statuses
+    const text = await check();
+    for (const l of doc.lines) expect(line(text.stdout, l.name)).toContain(`${l.status}${l.message ? ` (${l.message.replace(/renewed \d+s ago/, "")}` : ""}`);
+    const yaml = await check("-o", "yaml", "--component", "watch");
+    expect(yaml.code).toBe(0);
+    expect((parse(yaml.stdout) as { kind: string; lines: unknown[] }).kind).toBe("CheckReport");
+    const bad = await check("-o", "wide");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Invalid -o "wide": expected one of table, json, yaml');
   }, 60_000);
 
   test("a read the API server fails (5xx) is a FAIL with exit 1, not an UNKNOWN that passes", async () => {
@@ -152,6 +180,11 @@ describe("a full install", () => {
     const verbose = await spawn([ensureBinary(), "--kubeconfig", alice, "check", "--component", "webhook", "--verbose"]);
     expect(verbose.stdout).toMatch(/webhook\s+create\s+secrets\s+kube-devops\s+\S*\s+DENIED/);
     expect(verbose.stdout).toContain("DENIED webhook: kubectl auth can-i create secrets -n kube-devops");
+    const json = await spawn([ensureBinary(), "--kubeconfig", alice, "check", "--component", "webhook", "-o", "json"]);
+    expect(json.code).toBe(1);
+    const doc = JSON.parse(json.stdout) as { identity: string; lines: Array<{ name: string; status: string; denials?: Array<{ verb: string; resource: string; namespace?: string; usedBy: string; canI: string }> }> };
+    expect(doc.identity).toBe("system:serviceaccount:default:alice");
+    expect(doc.lines.find((l) => l.name === "Permissions webhook")?.denials).toContainEqual({ verb: "create", resource: "secrets", namespace: "kube-devops", usedBy: expect.any(String), canI: "kubectl auth can-i create secrets -n kube-devops" });
   }, 60_000);
 
   test("a component's own ServiceAccount is pointed at its grant", async () => {
