@@ -13,6 +13,7 @@ import { CERT_MODES } from "../gen/options.ts";
 import { CHECK_COMPONENTS, plannedChecks, resourceLabel, reviewAccess, reviewSelf, type CheckComponent } from "../lib/cli/access-review.ts";
 import { buildCheckReport, installLine, permissionLines, type CheckLine, type CheckReport, type CheckStatus } from "../lib/cli/check-report.ts";
 import { CHECK_OUTPUT_FORMATS, renderCheckDocument, renderCheckText, type CheckOutputFormat } from "../lib/cli/render-check.ts";
+import { serverClockOffset } from "../lib/cli/server-clock.ts";
 import { CLI_CLUSTER_ROLE, renderCliGrant, shellWord, subjectOf } from "../lib/cli/cli-grant.ts";
 import { toYaml } from "../gen/to-yaml.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
@@ -39,11 +40,16 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-type ServerVersion = { major: string; minor: string; gitVersion: string };
+type ServerVersion = { major: string; minor: string; gitVersion: string; clockOffsetMs: number };
 
+/** The server's version, and how far its clock is from ours (its `Date` header): lease ages are judged by its clock. */
 async function probe(client: KubeClient): Promise<ServerVersion> {
-  const v = await client.executor.json<{ major?: string; minor?: string; gitVersion?: string }>({ method: "GET", path: "/version", verb: "get", resource: "version", idempotent: true });
-  return { major: v.major ?? "?", minor: (v.minor ?? "?").replace(/\+$/, ""), gitVersion: v.gitVersion ?? "" };
+  const sentAt = Date.now();
+  const res = await client.executor.send({ method: "GET", path: "/version", verb: "get", resource: "version", idempotent: true });
+  const receivedAt = Date.now();
+  const v = (await res.json()) as { major?: string; minor?: string; gitVersion?: string };
+  const clockOffsetMs = serverClockOffset(res.headers.get("date"), sentAt, receivedAt);
+  return { major: v.major ?? "?", minor: (v.minor ?? "?").replace(/\+$/, ""), gitVersion: v.gitVersion ?? "", clockOffsetMs };
 }
 
 /** Whether -n's install could be the components': no other install's bindings or webhook configuration (decision 0035). */
@@ -148,7 +154,8 @@ export default defineCommand({
     const installComponents = components.filter((c): c is Component => c !== "cli");
     const installChecked = !args.preflight && installComponents.length > 0;
     if (installChecked) {
-      const health = await readInstallStatus(client, { namespace: args.namespace, components: installComponents, version: VERSION, certMode, now: Date.now(), crds: renderCrds(), componentName });
+      const now = Date.now() + version.clockOffsetMs;
+      const health = await readInstallStatus(client, { namespace: args.namespace, components: installComponents, version: VERSION, certMode, now, crds: renderCrds(), componentName });
       lines.push(...health.map(installLine));
     }
 
