@@ -13,17 +13,31 @@ import { judgeUnread, type HealthLine, type Read } from "./install-health.ts";
 const EXPIRY_WARNING_DAYS = 30;
 const DAY_MS = 86_400_000;
 
-export type EndpointSliceObject = { endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean | null } }> };
+export type EndpointSliceObject = { endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean | null; serving?: boolean | null; terminating?: boolean | null } }> };
 
-/** The webhook Service's EndpointSlices: at least one ready address, or the API server has nowhere to call. */
+/**
+ * The webhook Service's EndpointSlices: at least one ready address, or the API server has nowhere
+ * to call. Terminating endpoints (a rolling update's old pods) are counted apart, not as not-ready:
+ * kube-proxy sends nothing to them while a ready one exists, and falls back to those still serving
+ * only when none is.
+ */
 export function judgeEndpoints(label: string, read: Read<EndpointSliceObject[]>, namespace: string, service: string): HealthLine {
   const unread = judgeUnread(label, read, { status: "UNKNOWN", detail: "EndpointSlices (discovery.k8s.io/v1) are not served" });
   if (unread || read.state !== "found") return unread as HealthLine;
   const endpoints = read.object.flatMap((s) => s.endpoints ?? []);
+  const terminating = endpoints.filter((e) => e.conditions?.terminating === true);
+  const live = endpoints.filter((e) => e.conditions?.terminating !== true);
   // an unset ready condition means ready (EndpointSlice API)
-  const ready = endpoints.filter((e) => e.conditions?.ready !== false).length;
-  if (ready === 0) return { label, status: "FAIL", detail: `no ready endpoints of ${namespace}/${service}${endpoints.length > 0 ? `, ${endpoints.length} not ready` : ""}`, hint: `kubectl -n ${namespace} get pods -l app.kubernetes.io/component=webhook` };
-  return { label, status: "OK", detail: `${ready} ready endpoint${ready === 1 ? "" : "s"}${endpoints.length > ready ? `, ${endpoints.length - ready} not ready` : ""}` };
+  const ready = live.filter((e) => e.conditions?.ready !== false).length;
+  const notReady = live.length > ready ? `, ${live.length - ready} not ready` : "";
+  const others = `${notReady}${terminating.length > 0 ? `, ${terminating.length} terminating` : ""}`;
+  const pods = `kubectl -n ${namespace} get pods -l app.kubernetes.io/component=webhook`;
+  if (ready === 0) {
+    const serving = terminating.filter((e) => e.conditions?.serving === true).length;
+    if (serving > 0) return { label, status: "WARN", detail: `no ready endpoints of ${namespace}/${service}, only ${serving} terminating that still serve${notReady}`, hint: pods };
+    return { label, status: "FAIL", detail: `no ready endpoints of ${namespace}/${service}${others}`, hint: pods };
+  }
+  return { label, status: "OK", detail: `${ready} ready endpoint${ready === 1 ? "" : "s"}${others}` };
 }
 
 type WebhookEntry = { name?: string; failurePolicy?: string; clientConfig?: { caBundle?: string; url?: string; service?: { name?: string; namespace?: string } } };

@@ -106,6 +106,17 @@ describe("the webhook", () => {
     expect(judgeEndpoints("E", found([{ endpoints: [{}, { conditions: { ready: false } }] }]), "ns", "svc")).toMatchObject({ status: "OK", detail: "1 ready endpoint, 1 not ready" });
   });
 
+  test("endpoints: a rolling update's terminating ones are counted apart, not as not ready", () => {
+    const old = { conditions: { ready: false, serving: true, terminating: true } };
+    const fresh = { conditions: { ready: true, serving: true, terminating: false } };
+    expect(judgeEndpoints("E", found([{ endpoints: [fresh, fresh, old, old] }]), "ns", "svc")).toEqual({ label: "E", status: "OK", detail: "2 ready endpoints, 2 terminating" });
+    // none ready yet: kube-proxy falls back to the terminating ones that still serve
+    expect(judgeEndpoints("E", found([{ endpoints: [old, { conditions: { ready: false } }] }]), "ns", "svc")).toMatchObject({ status: "WARN", detail: "no ready endpoints of ns/svc, only 1 terminating that still serve, 1 not ready" });
+    expect(judgeEndpoints("E", found([{ endpoints: [{ conditions: { ready: false, serving: false, terminating: true } }] }]), "ns", "svc")).toMatchObject({ status: "FAIL", detail: "no ready endpoints of ns/svc, 1 terminating" });
+    // a terminating endpoint whose ready is unset is not ready (it never is, for compatibility)
+    expect(judgeEndpoints("E", found([{ endpoints: [{ conditions: { terminating: true } }] }]), "ns", "svc").status).toBe("FAIL");
+  });
+
   test("a caBundle of another CA FAILs; a certificate near expiry WARNs", async () => {
     const now = new Date();
     const a = await generateWebhookCertificates({ serviceName: "svc", namespace: "ns", now, validityDays: 10, caValidityDays: 100 });
