@@ -151,21 +151,28 @@ export function judgeLease(label: string, read: Read<LeaseObject>, namespace: st
 
 export type PolicyObject = { metadata?: { namespace?: string }; status?: { conditions?: Condition[] } };
 
-/** How many DevOpsPolicies there are and how many the operator could not evaluate (Ready False, by reason). */
+/**
+ * How many DevOpsPolicies there are and how many the operator could not evaluate (Ready False, by
+ * reason) or says it cannot judge (Ready Unknown): both WARN. No Ready condition yet is only pending.
+ */
 export function judgePolicies(label: string, read: Read<PolicyObject[]>): HealthLine {
   const unread = judgeUnread(label, read, { status: "UNKNOWN", detail: "the DevOpsPolicy API is not served" });
   if (unread || read.state !== "found") return unread as HealthLine;
   const policies = read.object;
   const reasons = new Map<string, number>();
   let pending = 0;
+  let unknown = 0;
   for (const p of policies) {
     const ready = conditionOf(p.status?.conditions, "Ready");
     if (!ready) pending++;
     else if (ready.status === "False") reasons.set(ready.reason ?? "Unknown", (reasons.get(ready.reason ?? "Unknown") ?? 0) + 1);
+    else if (ready.status !== "True") unknown++;
   }
   const notReady = [...reasons.values()].reduce((a, b) => a + b, 0);
   const waiting = pending > 0 ? `, ${pending} not evaluated yet` : "";
-  if (notReady === 0) return { label, status: "OK", detail: `${policies.length}${policies.length === 1 ? " policy" : " policies"}${waiting}` };
+  const count = `${policies.length}${policies.length === 1 ? " policy" : " policies"}`;
+  if (notReady === 0 && unknown === 0) return { label, status: "OK", detail: `${count}${waiting}` };
   const byReason = [...reasons].sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${n} ${r}`).join(", ");
-  return { label, status: "WARN", detail: `${policies.length} policies, ${notReady} Ready False (${byReason})${waiting}`, hint: "kubectl get devopspolicies -A (the Reason and Message columns say why)" };
+  const parts = [...(notReady > 0 ? [`${notReady} Ready False (${byReason})`] : []), ...(unknown > 0 ? [`${unknown} Ready Unknown`] : [])];
+  return { label, status: "WARN", detail: `${count}, ${parts.join(", ")}${waiting}`, hint: "kubectl get devopspolicies -A (the Reason and Message columns say why)" };
 }

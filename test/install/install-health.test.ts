@@ -97,6 +97,12 @@ describe("Leases and policies", () => {
     expect(line).toMatchObject({ status: "WARN", detail: "5 policies, 3 Ready False (1 InertNamespace, 2 InvalidSpec), 1 not evaluated yet" });
     expect(judgePolicies("P", found([ready("True", "Evaluated")])).detail).toBe("1 policy");
   });
+
+  test("Ready Unknown policies are counted and WARN, apart from those not evaluated yet", () => {
+    const ready = (status: string, reason: string) => ({ status: { conditions: [{ type: "Ready", status, reason }] } });
+    expect(judgePolicies("P", found([ready("True", "Evaluated"), ready("Unknown", "ApiUnavailable"), {}]))).toMatchObject({ status: "WARN", detail: "3 policies, 1 Ready Unknown, 1 not evaluated yet" });
+    expect(judgePolicies("P", found([ready("False", "InvalidSpec"), ready("Unknown", "ApiUnavailable")])).detail).toBe("2 policies, 1 Ready False (1 InvalidSpec), 1 Ready Unknown");
+  });
 });
 
 describe("the webhook", () => {
