@@ -89,8 +89,12 @@ export default defineCommand({
   },
   async run({ args }) {
     const { globals, env, out } = cliRuntime();
+    const format = args.output as CheckOutputFormat;
+    if (!(CHECK_OUTPUT_FORMATS as readonly string[]).includes(format)) throw usageError(`Invalid -o "${args.output}": expected one of ${CHECK_OUTPUT_FORMATS.join(", ")}`);
     if (args["cli-rbac-for"] !== undefined) {
-      out(toYaml(renderCliGrant(subjectOf(args["cli-rbac-for"]))));
+      const grant = renderCliGrant(subjectOf(args["cli-rbac-for"]));
+      // json: one v1 List, which `kubectl apply -f -` takes as it takes the YAML stream
+      out(format === "json" ? `${JSON.stringify({ apiVersion: "v1", kind: "List", items: grant }, null, 2)}\n` : toYaml(grant));
       return;
     }
     const reports = args.reports as ReportsSetting;
@@ -102,8 +106,6 @@ export default defineCommand({
     if (!components.every((c) => (CHECK_COMPONENTS as readonly string[]).includes(c))) {
       throw usageError(`Invalid --component "${args.component}": expected all or one of ${CHECK_COMPONENTS.join(", ")}`);
     }
-    const format = args.output as CheckOutputFormat;
-    if (!(CHECK_OUTPUT_FORMATS as readonly string[]).includes(format)) throw usageError(`Invalid -o "${args.output}": expected one of ${CHECK_OUTPUT_FORMATS.join(", ")}`);
     const lines: CheckLine[] = [];
     const fields = { binaryVersion: VERSION, namespace: args.namespace, installChecked: false, lines };
     // one document or the text, from the same report, then the exit: a FAIL exits 1 in either format

@@ -64,6 +64,14 @@ describe("check --component cli without RBAC", () => {
 });
 
 describe("the CLI grant", () => {
+  test("-o json prints the same grant as one v1 List (kubectl applies either); an unknown -o is a usage error", async () => {
+    const json = await runBinaryAsync(["check", "--cli-rbac-for", "alice", "-o", "json"]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({ apiVersion: "v1", kind: "List", items: renderCliGrant({ kind: "User", name: "alice" }) });
+    const wide = await runBinaryAsync(["check", "--cli-rbac-for", "alice", "-o", "wide"]);
+    expect({ code: wide.code, stdout: wide.stdout }).toEqual({ code: 2, stdout: "" });
+  });
+
   test("a ServiceAccount username binds the ServiceAccount; anything else is a User", () => {
     expect(subjectOf("system:serviceaccount:ci:runner")).toEqual({ kind: "ServiceAccount", namespace: "ci", name: "runner" });
     expect(subjectOf("oidc:alice@example.com")).toEqual({ kind: "User", name: "oidc:alice@example.com" });
