@@ -61,6 +61,24 @@ describe("custom resources", () => {
     expect(r.body.message).toContain("metadata.resourceVersion: Invalid value: 0x0: must be specified for an update");
   });
 
+  test("a merge patch of /status that carries metadata.resourceVersion is a precondition: stale is 409 and changes nothing", async () => {
+    // What a controller's optimistic status write relies on (kube-apiserver: the patched object's
+    // resourceVersion must match the stored one, else Conflict); without it the last writer wins.
+    const path = "/apis/example.com/v1/namespaces/default/gadgets/g1/status";
+    const read = (await call(emu, "/apis/example.com/v1/namespaces/default/gadgets/g1")).body;
+    const first = await call(emu, path, { method: "PATCH", body: { metadata: { resourceVersion: read.metadata.resourceVersion }, status: { conditions: [{ type: "Other", status: "True" }] } }, contentType: "application/merge-patch+json" });
+    expect(first.status).toBe(200);
+    expect(first.body.metadata.resourceVersion).not.toBe(read.metadata.resourceVersion);
+    const stale = await call(emu, path, { method: "PATCH", body: { metadata: { resourceVersion: read.metadata.resourceVersion }, status: { conditions: [{ type: "Mine", status: "True" }] } }, contentType: "application/merge-patch+json" });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ kind: "Status", reason: "Conflict", code: 409 });
+    expect((await call(emu, "/apis/example.com/v1/namespaces/default/gadgets/g1")).body.status.conditions).toEqual([{ type: "Other", status: "True" }]);
+    const blind = await call(emu, path, { method: "PATCH", body: { status: { conditions: [{ type: "Mine", status: "True" }] } }, contentType: "application/merge-patch+json" });
+    expect(blind.status).toBe(200);
+    expect(blind.body.status.conditions).toEqual([{ type: "Mine", status: "True" }]); // a merge patch replaces lists whole
+    await call(emu, path, { method: "PATCH", body: { status: null }, contentType: "application/merge-patch+json" });
+  });
+
   test("strategic merge patch is 415 for custom resources", async () => {
     const r = await call(emu, "/apis/example.com/v1/namespaces/default/gadgets/g1", { method: "PATCH", body: { spec: { mode: "b" } }, contentType: "application/strategic-merge-patch+json" });
     expect(r.status).toBe(415);
