@@ -14,10 +14,8 @@ import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log.ts";
 import type { EnforceStep } from "../operator/reconcile-policy.ts";
 import type { OperatorMetrics } from "../operator/metrics.ts";
+import { MAX_WORKLOAD_KEYS } from "../operator/status.ts";
 import { enforceNamespace } from "./apply-remediation.ts";
-
-/** remediatedWorkloads keeps at most this many keys (status objects stay small). */
-const MAX_WORKLOAD_KEYS = 100;
 
 export interface EnforceStepOptions {
   client: KubeClient;

@@ -23,7 +23,8 @@ import { emitPolicyEvent, type PolicyEvents } from "./events.ts";
 import { planFinalizer, removeFinalizerPatch, type JsonPatchOp } from "./finalizer.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import type { PrunedStatusFields } from "./pruned-status.ts";
-import { desiredStatus, enforcedEvent, statusMergePatch, statusNeedsWrite, unresolvedEvent, type EnforcementOutcome } from "./status.ts";
+import { desiredStatus, enforcedEvent, unresolvedEvent, type EnforcementOutcome } from "./status.ts";
+import { PolicyStatusWriter } from "./status-writer.ts";
 
 export const FIELD_MANAGER = "kube-devops-operator";
 
@@ -133,15 +134,15 @@ async function patchMetadata(deps: ReconcileDeps, namespace: string, name: strin
 
 async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: string, deps: ReconcileDeps): Promise<ReconcileResult> {
   const now = new Date(deps.clock.now());
-  const previous = policy.status;
+  // Status is computed from the stored status the write is guarded by, read again after a conflict.
+  const status = new PolicyStatusWriter(deps, policy, namespace, name);
   const generation = policy.metadata?.generation;
   // Read field by field, as the webhook and the watch controller do (decision 0034): a field the
   // schema refuses is left out and named in SpecValid, the rest applies.
   const read = readOperatorSpec(policy.spec, generation);
   if (!read.ok) {
-    const next = desiredStatus(previous, { generation, now, result: { error: read.error, reason: "InvalidSpec" }, specCondition: read.specCondition });
-    await writeStatus(deps, namespace, name, previous, next, now);
-    await emitConditionEvents(deps, policy, previous, next, now);
+    const written = await status.write((previous) => desiredStatus(previous, { generation, now, result: { error: read.error, reason: "InvalidSpec" }, specCondition: read.specCondition }), now);
+    await emitConditionEvents(deps, policy, written.previous, written.next, now);
     return { requeueAfterMs: deps.options.requeueMs };
   }
   const { spec, specCondition } = read;
@@ -151,15 +152,14 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   if (inert) {
     // Its pods are never evaluated: no score series (a 100 there reads as "governed"), no audit, no report.
     deps.metrics.removePolicy(namespace, name);
-    const next = desiredStatus(previous, { generation, now, result: { inert }, mode, specCondition });
-    await writeStatus(deps, namespace, name, previous, next, now);
-    await emitConditionEvents(deps, policy, previous, next, now);
+    const written = await status.write((previous) => desiredStatus(previous, { generation, now, result: { inert }, mode, specCondition }), now);
+    await emitConditionEvents(deps, policy, written.previous, written.next, now);
     return { requeueAfterMs: deps.options.requeueMs };
   }
   const stale = deps.podsStale?.();
   if (stale) {
     // Evaluating a cache the watch no longer refreshes would stamp old numbers with a new lastEvaluated.
-    await writeStatus(deps, namespace, name, previous, desiredStatus(previous, { generation, now, result: { error: stale, reason: "PodsUnavailable" }, mode, specCondition }), now);
+    await status.write((previous) => desiredStatus(previous, { generation, now, result: { error: stale, reason: "PodsUnavailable" }, mode, specCondition }), now);
     return { requeueAfterMs: deps.options.requeueMs };
   }
   const pods = deps.podsIn(namespace);
@@ -168,14 +168,13 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   deps.metrics.recordEvaluation(namespace, name, evaluation, enforceMode);
   deps.logger.debug("reconcile_evaluated", { namespace, policy: name, health_score: evaluation.score, violations: evaluation.violations, pods: evaluation.totalPods, classification: evaluation.classification, mode });
 
-  const enforcement = !enforceMode || !deps.enforce ? undefined : read.holdEnforcement ? heldEnforcement(previous) : await deps.enforce({ ...policy, spec }, pods, evaluation, deps.signal);
+  const enforcement = !enforceMode || !deps.enforce ? undefined : read.holdEnforcement ? heldEnforcement(policy.status) : await deps.enforce({ ...policy, spec }, pods, evaluation, deps.signal);
   if (deps.signal?.aborted) {
     // Shutting down or no longer leading: the next leader re-evaluates and writes status; two writers never.
     deps.logger.info("reconcile_interrupted", { namespace, policy: name, remediations_applied: enforcement?.applied ?? 0 });
     return { requeueAfterMs: 0 };
   }
-  const next = desiredStatus(previous, { generation, now, result: { evaluation }, mode, enforcement, specCondition });
-  await writeStatus(deps, namespace, name, previous, next, now);
+  const { previous, next } = await status.write((stored) => desiredStatus(stored, { generation, now, result: { evaluation }, mode, enforcement: enforcement && status.rebase(enforcement, stored), specCondition }), now);
   await emitConditionEvents(deps, policy, previous, next, now);
 
   if (previous?.classification && previous.classification !== evaluation.classification) {
@@ -206,19 +205,5 @@ async function emitConditionEvents(deps: ReconcileDeps, policy: PolicyObject, pr
   for (const event of conditionEvents(previous, next)) {
     deps.logger.warn("policy_condition", { namespace: policy.metadata?.namespace, policy: policy.metadata?.name, reason: event.reason, message: event.message });
     await emitPolicyEvent(deps, policy, { ...event, now });
-  }
-}
-
-async function writeStatus(deps: ReconcileDeps, namespace: string, name: string, previous: DevOpsPolicyStatus | undefined, next: DevOpsPolicyStatus, now: Date): Promise<void> {
-  // What an older CRD prunes is not compared, or every evaluation would write again; it is still
-  // written, so once the CRD is updated the next write (a change or the heartbeat) stores it.
-  const known = deps.prunedStatus;
-  const changed = known ? statusNeedsWrite(known.strip(previous), known.strip(next), now, deps.options.statusHeartbeatMs) : statusNeedsWrite(previous, next, now, deps.options.statusHeartbeatMs);
-  if (!changed) return;
-  const stored = await deps.client.patch<PolicyObject>(DEVOPS_POLICIES, name, { type: "merge", patch: statusMergePatch(previous, next) }, { namespace, subresource: "status", fieldManager: FIELD_MANAGER });
-  deps.logger.debug("status_updated", { namespace, policy: name });
-  const pruned = known?.observe(next, stored?.status as Record<string, unknown> | undefined) ?? [];
-  if (pruned.length > 0) {
-    deps.logger.warn("crd_outdated", { fields: pruned.map((f) => `status.${f}`).join(","), policy: `${namespace}/${name}`, hint: "the installed DevOpsPolicy CRD is older than this operator and the API server drops these fields; run kube-devops crd install" });
   }
 }

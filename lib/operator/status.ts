@@ -12,6 +12,9 @@ import { MAX_STATUS_UNRESOLVED, MAX_UNRESOLVED_REASON, type EnforcementMode, typ
 import { READY, setCondition, type ConditionInput } from "./conditions.ts";
 import type { PolicyEvaluation } from "./evaluate-policy.ts";
 
+/** remediatedWorkloads keeps at most this many keys (status objects stay small). */
+export const MAX_WORKLOAD_KEYS = 100;
+
 export interface EnforcementOutcome {
   /** Workloads patched in this cycle (the `Enforced` Event reports these). */
   applied: number;

@@ -1,0 +1,109 @@
+/**
+ * @module
+ * The status writes of one reconcile, with optimistic concurrency: every write carries the
+ * resourceVersion of the object its status was computed from, so one computed from a stale copy
+ * is a 409 and is computed again from a fresh read, instead of overwriting a condition or a total
+ * another writer stored meanwhile (decision 0038).
+ */
+import { ConflictError } from "../kube/api-errors.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { DEVOPS_POLICIES } from "../kube/resources.ts";
+import type { Logger } from "../log.ts";
+import type { DevOpsPolicyStatus } from "../policy/schema.ts";
+import type { PrunedStatusFields } from "./pruned-status.ts";
+import { FIELD_MANAGER, StaleObjectError, type PolicyObject } from "./reconcile-policy.ts";
+import { MAX_WORKLOAD_KEYS, statusMergePatch, statusNeedsWrite, type EnforcementOutcome } from "./status.ts";
+
+/** Conflicts in a row before the reconcile gives up and runs again from the watch's copy. */
+const MAX_ATTEMPTS = 3;
+
+export interface StatusWriterDeps {
+  client: KubeClient;
+  logger: Logger;
+  options: { statusHeartbeatMs: number };
+  prunedStatus?: PrunedStatusFields | undefined;
+  /** The leader term: once aborted, nothing more is written. */
+  signal?: AbortSignal | undefined;
+}
+
+export class PolicyStatusWriter {
+  private current: PolicyObject;
+
+  constructor(private readonly deps: StatusWriterDeps, policy: PolicyObject, private readonly namespace: string, private readonly name: string) {
+    this.current = policy;
+  }
+
+  /** The status as last read or written. */
+  get previous(): DevOpsPolicyStatus | undefined {
+    return this.current.status;
+  }
+
+  /**
+   * Writes `build(previous)` when it differs from `previous` (or the heartbeat is due), guarded by
+   * the resourceVersion `previous` was read at; on a conflict reads again and rebuilds. Returns the
+   * status it was built on and the one it built (for the Events that compare the two).
+   */
+  async write(build: (previous: DevOpsPolicyStatus | undefined) => DevOpsPolicyStatus, now: Date): Promise<{ previous: DevOpsPolicyStatus | undefined; next: DevOpsPolicyStatus }> {
+    for (let attempt = 1; ; attempt++) {
+      const previous = this.current.status;
+      const next = build(previous);
+      // What an older CRD prunes is not compared, or every evaluation would write again; it is still
+      // written, so once the CRD is updated the next write (a change or the heartbeat) stores it.
+      const known = this.deps.prunedStatus;
+      const changed = known ? statusNeedsWrite(known.strip(previous), known.strip(next), now, this.deps.options.statusHeartbeatMs) : statusNeedsWrite(previous, next, now, this.deps.options.statusHeartbeatMs);
+      if (!changed) return { previous, next };
+      if (await this.patch(statusMergePatch(previous, next).status, attempt)) {
+        this.deps.logger.debug("status_updated", { namespace: this.namespace, policy: this.name });
+        const pruned = known?.observe(next, this.current.status as Record<string, unknown> | undefined) ?? [];
+        if (pruned.length > 0) {
+          this.deps.logger.warn("crd_outdated", { fields: pruned.map((f) => `status.${f}`).join(","), policy: `${this.namespace}/${this.name}`, hint: "the installed DevOpsPolicy CRD is older than this operator and the API server drops these fields; run kube-devops crd install" });
+        }
+        return { previous, next };
+      }
+    }
+  }
+
+  /**
+   * `outcome` (totals computed from the copy the cycle started with) on top of `previous` (the
+   * stored status now): the running total is what `previous` counts plus this cycle's patches.
+   */
+  rebase(outcome: EnforcementOutcome, previous: DevOpsPolicyStatus | undefined): EnforcementOutcome {
+    return { ...outcome, totalApplied: (previous?.remediationsApplied ?? 0) + outcome.applied, workloads: mergeKeys(previous?.remediatedWorkloads, [], outcome.workloads) };
+  }
+
+  /** One guarded merge patch of status; false after a conflict (the object was read again), true once stored. */
+  private async patch(status: Record<string, unknown>, attempt: number): Promise<boolean> {
+    const term = this.deps.signal;
+    if (term?.aborted) throw new StaleObjectError(`${this.namespace}/${this.name}: the leader term ended; status is left to the next leader`);
+    const resourceVersion = this.current.metadata?.resourceVersion;
+    const body = { ...(resourceVersion ? { metadata: { resourceVersion } } : {}), status };
+    try {
+      this.current = await this.deps.client.patch<PolicyObject>(DEVOPS_POLICIES, this.name, { type: "merge", patch: body }, { namespace: this.namespace, subresource: "status", fieldManager: FIELD_MANAGER });
+      return true;
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      if (attempt >= MAX_ATTEMPTS || term?.aborted) throw new StaleObjectError(`${this.namespace}/${this.name} kept changing during the status write`, { cause: err });
+      this.deps.logger.debug("status_conflict", { namespace: this.namespace, policy: this.name, attempt });
+      this.current = await this.reread();
+      return false;
+    }
+  }
+
+  /**
+   * The stored policy, read as a list of one: the operator's RBAC grants list (its watch) and not
+   * get on devopspolicies, and a list at no resourceVersion is as fresh as a get (a quorum read).
+   */
+  private async reread(): Promise<PolicyObject> {
+    const { items } = await this.deps.client.listPage<PolicyObject>(DEVOPS_POLICIES, { namespace: this.namespace, fieldSelector: `metadata.name=${this.name}` });
+    const [fresh] = items;
+    if (!fresh) throw new StaleObjectError(`${this.namespace}/${this.name} was deleted during the status write`);
+    return fresh;
+  }
+}
+
+/** `stored` without `drop`, with `add`: sorted, the last MAX_WORKLOAD_KEYS kept. */
+function mergeKeys(stored: readonly string[] | undefined, drop: readonly string[], add: readonly string[]): string[] {
+  const keys = new Set((stored ?? []).filter((k) => !drop.includes(k)));
+  for (const k of add) keys.add(k);
+  return [...keys].sort().slice(-MAX_WORKLOAD_KEYS);
+}
