@@ -40,6 +40,8 @@ export interface EnforcementReport {
   /** Keys (`deployment/ns/name`) of patched workloads. */
   workloads: string[];
   results: WorkloadResult[];
+  /** Why patching stopped early (`beforePatch` threw): this workload and the rest were deferred. */
+  halted?: unknown;
 }
 
 export interface EnforceOptions extends PlanOptions {
@@ -57,6 +59,12 @@ export interface EnforceOptions extends PlanOptions {
    * meets a concurrent edit is not re-planned and sent again, but deferred too.
    */
   signal?: AbortSignal;
+  /**
+   * Called before each workload patch with this call's totals as they will be once it lands (the
+   * operator records them in status: decision 0038). The patch is sent only after it resolves;
+   * when it throws, no further patch is sent and the error is the report's `halted`.
+   */
+  beforePatch?: (intent: { applied: number; workloads: string[] }) => Promise<void>;
 }
 
 type Enforceable = WorkloadObject & KubeObject;
@@ -114,7 +122,7 @@ export async function enforceNamespace(client: KubeClient, options: EnforceOptio
       continue;
     }
     // The budget comes first so that a client dry run shows what a real run would do (and what it would defer).
-    if (budget <= 0 || options.signal?.aborted) {
+    if (budget <= 0 || options.signal?.aborted || report.halted !== undefined) {
       report.results.push({ plan, status: "deferred" });
       continue;
     }
@@ -122,6 +130,15 @@ export async function enforceNamespace(client: KubeClient, options: EnforceOptio
     if (options.dryRun === "client") {
       report.results.push({ plan, status: "planned" });
       continue;
+    }
+    if (options.beforePatch && (options.dryRun ?? "none") === "none") {
+      try {
+        await options.beforePatch({ applied: report.applied + 1, workloads: [...report.workloads, plan.key] });
+      } catch (err) {
+        report.halted = err;
+        report.results.push({ plan, status: "deferred" });
+        continue;
+      }
     }
     try {
       const result = await patchWithRetry(client, plan, options);

@@ -29,7 +29,7 @@ export interface EnforceStepOptions {
 
 /** Builds the step the operator calls for a policy in enforce mode. */
 export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
-  return async (policy, _pods, _evaluation, signal) => {
+  return async (policy, _pods, _evaluation, signal, beforePatch) => {
     const namespace = policy.metadata?.namespace ?? "default";
     const name = policy.metadata?.name ?? "";
     const report = await enforceNamespace(options.client, {
@@ -40,6 +40,7 @@ export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
       exemptions: options.exemptions,
       reason: `DevOpsPolicy ${namespace}/${name}`,
       signal,
+      beforePatch,
     });
     if (report.applied > 0) options.metrics.remediationsApplied.inc(report.applied);
     if (report.failed > 0) options.metrics.remediationsFailed.inc(report.failed);
@@ -48,6 +49,9 @@ export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
       if (r.status === "failed") options.logger.warn("enforcement_remediation_failed", { policy: `${namespace}/${name}`, workload: r.plan.key, error: r.error ?? "kept changing" });
       if (r.status === "deferred") options.logger.debug("enforcement_deferred", { workload: r.plan.key });
     }
+    // Counted and logged above, each patch made was recorded in status before it was sent. A record
+    // refused because the leader term ended is the interruption the operator reports, not an error.
+    if (report.halted !== undefined && !signal?.aborted) throw report.halted;
     const previous = policy.status;
     const workloads = [...new Set([...(previous?.remediatedWorkloads ?? []), ...report.workloads])].sort().slice(-MAX_WORKLOAD_KEYS);
     const unresolved = report.results

@@ -24,7 +24,7 @@ import { planFinalizer, removeFinalizerPatch, type JsonPatchOp } from "./finaliz
 import type { OperatorMetrics } from "./metrics.ts";
 import type { PrunedStatusFields } from "./pruned-status.ts";
 import { desiredStatus, enforcedEvent, unresolvedEvent, type EnforcementOutcome } from "./status.ts";
-import { PolicyStatusWriter } from "./status-writer.ts";
+import { PolicyStatusWriter, type PatchIntent } from "./status-writer.ts";
 
 export const FIELD_MANAGER = "kube-devops-operator";
 
@@ -32,7 +32,14 @@ export const FIELD_MANAGER = "kube-devops-operator";
 export type PolicyObject = KubeObject & { spec?: unknown; status?: DevOpsPolicyStatus };
 
 /** The enforcement seam (issue 8): called in enforce mode with the evaluated pods. */
-export type EnforceStep = (policy: PolicyObject & { spec: DevOpsPolicySpec }, pods: readonly PodLike[], evaluation: PolicyEvaluation, signal?: AbortSignal) => Promise<EnforcementOutcome>;
+export type EnforceStep = (
+  policy: PolicyObject & { spec: DevOpsPolicySpec },
+  pods: readonly PodLike[],
+  evaluation: PolicyEvaluation,
+  signal?: AbortSignal,
+  /** Records each workload patch in status before it is sent (lib/operator/status-writer.ts); a patch is sent only once it resolves. */
+  beforePatch?: (intent: PatchIntent) => Promise<void>,
+) => Promise<EnforcementOutcome>;
 
 export interface ReconcileOptions {
   requeueMs: number;
@@ -168,9 +175,10 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
   deps.metrics.recordEvaluation(namespace, name, evaluation, enforceMode);
   deps.logger.debug("reconcile_evaluated", { namespace, policy: name, health_score: evaluation.score, violations: evaluation.violations, pods: evaluation.totalPods, classification: evaluation.classification, mode });
 
-  const enforcement = !enforceMode || !deps.enforce ? undefined : read.holdEnforcement ? heldEnforcement(policy.status) : await deps.enforce({ ...policy, spec }, pods, evaluation, deps.signal);
+  const enforcement = !enforceMode || !deps.enforce ? undefined : read.holdEnforcement ? heldEnforcement(policy.status) : await deps.enforce({ ...policy, spec }, pods, evaluation, deps.signal, (intent) => status.recordIntent(intent));
   if (deps.signal?.aborted) {
-    // Shutting down or no longer leading: the next leader re-evaluates and writes status; two writers never.
+    // Shutting down or no longer leading: each patch made was recorded in status before it was sent;
+    // the next leader re-evaluates and writes the rest. Two writers never (decision 0038).
     deps.logger.info("reconcile_interrupted", { namespace, policy: name, remediations_applied: enforcement?.applied ?? 0 });
     return { requeueAfterMs: 0 };
   }

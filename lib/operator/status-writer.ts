@@ -3,7 +3,9 @@
  * The status writes of one reconcile, with optimistic concurrency: every write carries the
  * resourceVersion of the object its status was computed from, so one computed from a stale copy
  * is a 409 and is computed again from a fresh read, instead of overwriting a condition or a total
- * another writer stored meanwhile (decision 0038).
+ * another writer stored meanwhile. In enforce mode each workload patch is recorded in status before
+ * it is sent, so a cycle cut short by the end of the leader term still shows its patches
+ * (decision 0038).
  */
 import { ConflictError } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -26,11 +28,22 @@ export interface StatusWriterDeps {
   signal?: AbortSignal | undefined;
 }
 
+/** The patches of one enforcement cycle as they will stand once the next one lands. */
+export interface PatchIntent {
+  applied: number;
+  workloads: readonly string[];
+}
+
 export class PolicyStatusWriter {
   private current: PolicyObject;
+  /** This cycle's patches that the stored status already counts (recorded before each was sent). */
+  private recorded: PatchIntent = { applied: 0, workloads: [] };
+  /** The workloads the status listed before this cycle: a record taken back never takes one of them out. */
+  private readonly listedBefore: ReadonlySet<string>;
 
   constructor(private readonly deps: StatusWriterDeps, policy: PolicyObject, private readonly namespace: string, private readonly name: string) {
     this.current = policy;
+    this.listedBefore = new Set(policy.status?.remediatedWorkloads ?? []);
   }
 
   /** The status as last read or written. */
@@ -64,11 +77,31 @@ export class PolicyStatusWriter {
   }
 
   /**
+   * Records a workload patch before it is sent: `remediationsApplied` and `remediatedWorkloads` as
+   * they will be once it lands. Throws (and the patch is not sent) once the leader term has ended
+   * or after repeated conflicts: a patch is only sent while its record can be written.
+   */
+  async recordIntent(intent: PatchIntent): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const previous = this.current.status;
+      // A patch recorded before that did not land (a failure) is replaced by this one in the count and the list.
+      const unsent = this.recorded.workloads.filter((key) => !intent.workloads.includes(key) && !this.listedBefore.has(key));
+      const status = { remediationsApplied: (previous?.remediationsApplied ?? 0) + intent.applied - this.recorded.applied, remediatedWorkloads: mergeKeys(previous?.remediatedWorkloads, unsent, intent.workloads) };
+      if (await this.patch(status, attempt)) {
+        this.recorded = { applied: intent.applied, workloads: [...intent.workloads] };
+        return;
+      }
+    }
+  }
+
+  /**
    * `outcome` (totals computed from the copy the cycle started with) on top of `previous` (the
-   * stored status now): the running total is what `previous` counts plus this cycle's patches.
+   * stored status now): the running total is what `previous` counts plus this cycle's patches it
+   * does not count yet; a workload recorded before a patch that did not land is taken out again.
    */
   rebase(outcome: EnforcementOutcome, previous: DevOpsPolicyStatus | undefined): EnforcementOutcome {
-    return { ...outcome, totalApplied: (previous?.remediationsApplied ?? 0) + outcome.applied, workloads: mergeKeys(previous?.remediatedWorkloads, [], outcome.workloads) };
+    const unsent = this.recorded.workloads.filter((key) => !outcome.workloads.includes(key));
+    return { ...outcome, totalApplied: (previous?.remediationsApplied ?? 0) + outcome.applied - this.recorded.applied, workloads: mergeKeys(previous?.remediatedWorkloads, unsent, outcome.workloads) };
   }
 
   /** One guarded merge patch of status; false after a conflict (the object was read again), true once stored. */

@@ -1,7 +1,9 @@
 /**
  * SIGTERM while `reconcile` (the compiled binary) is patching workloads in enforce mode:
  * it starts no further patch, writes nothing more, releases the lease and exits 0; each
- * workload is either fully remediated or untouched, and the next leader finishes the job.
+ * workload is either fully remediated or untouched, the policy's status counts exactly the
+ * workloads it patched (each recorded before it was sent, decision 0038), and the next leader
+ * finishes the job and the count.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { DEPLOYMENTS, DEVOPS_POLICIES, LEASES } from "../../lib/kube/resources.ts";
@@ -65,6 +67,10 @@ describe("reconcile: SIGTERM in the middle of an enforcement cycle", () => {
     // The cycle stopped: without the signal reaching enforcement all 12 would have been patched.
     expect(after.filter((r) => r === "full").length).toBeLessThan(WORKLOADS);
     expect(first.log()).toContain('"reconcile_interrupted"');
+    const policy = await cluster.client.get<KubeObject & { status?: { remediationsApplied?: number; remediatedWorkloads?: string[] } }>(DEVOPS_POLICIES, "team", { namespace: "prod" });
+    const patched = after.flatMap((r, i) => (r === "full" ? [`deployment/prod/web-${i}`] : [])).sort();
+    expect(policy.status?.remediationsApplied).toBe(patched.length);
+    expect(policy.status?.remediatedWorkloads).toEqual(patched);
     const lease = await cluster.client.get<KubeObject & { spec: { holderIdentity?: string } }>(LEASES, "kube-devops-reconcile", { namespace: "default" });
     expect(lease.spec.holderIdentity ?? "").toBe("");
 
@@ -75,6 +81,8 @@ describe("reconcile: SIGTERM in the middle of an enforcement cycle", () => {
       const all = await remediations();
       return all.every((r) => r === "full") ? all : undefined;
     }, "the next leader to remediate the rest", 20_000)).toHaveLength(WORKLOADS);
+    const total = async () => (await cluster.client.get<KubeObject & { status?: { remediationsApplied?: number } }>(DEVOPS_POLICIES, "team", { namespace: "prod" })).status?.remediationsApplied;
+    expect(await eventually(async () => ((await total()) === WORKLOADS ? WORKLOADS : undefined), "the total of both leaders' patches", 10_000)).toBe(WORKLOADS);
     next.proc.kill("SIGTERM");
     expect(await next.proc.exited).toBe(0);
   }, 60_000);

@@ -1,13 +1,15 @@
 /**
  * The operator's status writes against the API emulator over HTTPS: optimistic concurrency (a write
  * computed from a stale copy is refused with 409 and redone on the fresh object, so another
- * writer's condition or a newer running total is never overwritten (decision 0038).
+ * writer's condition or a newer running total is never overwritten), and an enforcement cycle cut
+ * short by the end of the leader term still shows the patches it made in status (decision 0038).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Registry } from "prom-client";
 import { createEnforceStep } from "../../lib/enforcement/operator-step.ts";
 import { systemClock } from "../../lib/kube/clock.ts";
 import { DEPLOYMENTS, DEVOPS_POLICIES } from "../../lib/kube/resources.ts";
+import type { KubeObject } from "../../lib/kube/types.ts";
 import { createLogger } from "../../lib/log.ts";
 import { isProtectedNamespace } from "../../lib/namespaces.ts";
 import { AuditState } from "../../lib/operator/audit-writer.ts";
@@ -22,7 +24,7 @@ let cluster: Cluster;
 
 beforeAll(async () => {
   emu = await startEmulator();
-  cluster = await prepareCluster(emu, ["prod", "shop"]);
+  cluster = await prepareCluster(emu, ["prod", "shop", "cut", "fail"]);
 });
 
 afterAll(() => emu.stop());
@@ -77,4 +79,51 @@ test("a stale copy never overwrites a fresher running total: this cycle's patche
   expect(after.status?.remediationsApplied).toBe(6);
   expect(after.status?.remediatedWorkloads).toEqual(["deployment/shop/old", "deployment/shop/web"]);
   expect(after.status?.healthScore).toBe(100);
+});
+
+test("a cycle cut short by the end of the leader term shows the patches it made in status; nothing is written after it", async () => {
+  for (const name of ["w1", "w2", "w3"]) await cluster.client.create(DEPLOYMENTS, app(name, "cut"), { namespace: "cut" });
+  await cluster.client.create(DEVOPS_POLICIES, testPolicy("c", "cut", { enforcementMode: "enforce", requireReadinessProbe: true }));
+  const policy = await read("cut", "c");
+  // The lease is lost while the first workload patch is on the wire: it completes, no other starts.
+  const term = new AbortController();
+  const stop = emu.store.subscribe((ev) => {
+    const annotations = (ev.object as KubeObject & { spec?: { template?: { metadata?: { annotations?: Record<string, string> } } } }).spec?.template?.metadata?.annotations;
+    if (ev.type === "MODIFIED" && annotations?.["devops.stochastic.io/patched-by"]) term.abort();
+  }, { resource: "deployments.apps" });
+  try {
+    expect(await reconcilePolicy("cut/c", deps(() => policy, { signal: term.signal }))).toEqual({ requeueAfterMs: 0 });
+  } finally {
+    stop();
+  }
+  const patched = [];
+  for (const name of ["w1", "w2", "w3"]) {
+    const d = await cluster.client.get<KubeObject & { spec: { template: { spec: { containers: { readinessProbe?: object }[] } } } }>(DEPLOYMENTS, name, { namespace: "cut" });
+    if (d.spec.template.spec.containers[0]?.readinessProbe) patched.push(`deployment/cut/${name}`);
+  }
+  expect(patched).toEqual(["deployment/cut/w1"]);
+  const after = await read("cut", "c");
+  expect(after.status?.remediationsApplied).toBe(1);
+  expect(after.status?.remediatedWorkloads).toEqual(patched);
+  // The evaluation of the cut cycle is not written (the next leader evaluates and writes it).
+  expect(after.status?.lastEvaluated).toBeUndefined();
+
+  // The next leader re-plans from the workloads: the patched one is compliant, the others are patched, the total is 3, not 1 + 3.
+  await reconcilePolicy("cut/c", deps(() => after));
+  const done = await read("cut", "c");
+  expect(done.status?.remediationsApplied).toBe(3);
+  expect(done.status?.remediatedWorkloads).toEqual(["deployment/cut/w1", "deployment/cut/w2", "deployment/cut/w3"]);
+  expect(done.status?.remediationsFailed).toBe(0);
+});
+
+test("a patch recorded before it was sent that then fails is taken out of the count and the list again", async () => {
+  for (const name of ["f1", "f2"]) await cluster.client.create(DEPLOYMENTS, app(name, "fail"), { namespace: "fail" });
+  await cluster.client.create(DEVOPS_POLICIES, testPolicy("d", "fail", { enforcementMode: "enforce", requireReadinessProbe: true }));
+  const policy = await read("fail", "d");
+  emu.faults.failNext(1, { verb: "patch", resource: "deployments", name: "f1", status: 403, message: "denied by a test" });
+  await reconcilePolicy("fail/d", deps(() => policy));
+  const after = await read("fail", "d");
+  expect(after.status?.remediationsApplied).toBe(1);
+  expect(after.status?.remediatedWorkloads).toEqual(["deployment/fail/f2"]);
+  expect(after.status?.remediationsFailed).toBe(1);
 });
