@@ -134,8 +134,8 @@ export function componentPermissions(component: Component, names: ObjectNames = 
       ];
     case "reconcile":
       return [
-        { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch", "patch"], scope: "cluster", usedBy: "reconcile: policy list+watch (lib/operator/operator.ts), release of the reference's finalizer as a JSON patch list item (reconcile-policy.ts)" },
-        { group: API_GROUP, resources: ["devopspolicies/status"], verbs: ["patch"], scope: "cluster", usedBy: "reconcile: status merge patch (lib/operator/reconcile-policy.ts)" },
+        { group: API_GROUP, resources: ["devopspolicies"], verbs: ["list", "watch", "patch"], scope: "cluster", usedBy: "reconcile: policy list+watch (lib/operator/operator.ts), the re-read after a status write conflict, as a list of one (status-writer.ts), release of the reference's finalizer as a JSON patch list item (reconcile-policy.ts)" },
+        { group: API_GROUP, resources: ["devopspolicies/status"], verbs: ["patch"], scope: "cluster", usedBy: "reconcile: status merge patch guarded by resourceVersion (lib/operator/status-writer.ts)" },
         { group: API_GROUP, resources: ["policyauditresults"], verbs: ["list", "create", "delete"], scope: "cluster", usedBy: "reconcile: audit history, retention by label (lib/operator/audit-writer.ts)" },
         { group: "", resources: ["pods"], verbs: ["list", "watch"], scope: "cluster", usedBy: "reconcile: pods of each policy's namespace" },
         { group: "apps", resources: ["deployments", "statefulsets", "daemonsets"], verbs: ["get", "list", "patch"], scope: "cluster", usedBy: "reconcile: enforcement lists workloads, patches their templates, re-reads on conflict (lib/enforcement/apply-remediation.ts)" },
