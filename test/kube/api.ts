@@ -364,24 +364,33 @@ export class Api {
     if (type === "application/strategic-merge-patch+json" && t.crd) {
       throw unsupportedMediaType("application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
     }
-    const entry = this.getEntry(gr, namespace, name);
-    if (type === "application/apply-patch+yaml") return this.apply(t, namespace, name, body, entry, opts);
-    if (!entry) throw notFound(t, name);
-    const current = JSON.parse(entry.json) as unknown;
-    let patched: unknown;
-    if (type === "application/json-patch+json") patched = applyJsonPatch(current, body);
-    else {
-      let p: unknown;
+    const first = this.getEntry(gr, namespace, name);
+    if (type === "application/apply-patch+yaml") return this.apply(t, namespace, name, body, first, opts);
+    let parsed: unknown;
+    if (type !== "application/json-patch+json") {
       try {
-        p = JSON.parse(body);
+        parsed = JSON.parse(body);
       } catch (err) {
         throw badRequest(`error decoding patch: ${(err as Error).message}`);
       }
-      if (!isObj(p)) throw badRequest("error decoding patch: patch is not a JSON object");
-      patched = type === "application/merge-patch+json" ? applyMergePatch(current, p) : strategicMerge(current, p);
+      if (!isObj(parsed)) throw badRequest("error decoding patch: patch is not a JSON object");
     }
-    if (!isObj(patched)) throw badRequest("the patched object is not a JSON object");
-    return this.update(groupResource(t), patched as KubeObject, { ...opts, namespace, name, fromPatch: true });
+    const preconditioned = patchSetsResourceVersion(type, body, parsed);
+    for (let attempt = 0; ; attempt++) {
+      const entry = attempt === 0 ? first : this.getEntry(gr, namespace, name);
+      if (!entry) throw notFound(t, name);
+      const current = JSON.parse(entry.json) as unknown;
+      const patched = type === "application/json-patch+json" ? applyJsonPatch(current, body) : type === "application/merge-patch+json" ? applyMergePatch(current, parsed) : strategicMerge(current, parsed);
+      if (!isObj(patched)) throw badRequest("the patched object is not a JSON object");
+      try {
+        return await this.update(groupResource(t), patched as KubeObject, { ...opts, namespace, name, fromPatch: true });
+      } catch (err) {
+        // kube-apiserver's GuaranteedUpdate applies a patch again to the object another write left
+        // (its `test` operations included); only a resourceVersion in the patch makes that a 409.
+        const movedOn = this.getEntry(gr, namespace, name)?.rv !== entry.rv;
+        if (preconditioned || attempt >= 5 || !movedOn || !(err instanceof StatusError && err.code === 409 && err.reason === "Conflict")) throw err;
+      }
+    }
   }
 
   /** Server-side apply: field ownership per manager, conflicts (409) unless force, create if absent. */
@@ -461,4 +470,20 @@ export class Api {
     for (const f of this.afterCommit) f(ev);
     return o;
   }
+}
+
+/** True when a patch sets metadata.resourceVersion: a precondition, not a value to apply again. */
+function patchSetsResourceVersion(type: PatchType, body: string, parsed: unknown): boolean {
+  if (type === "application/json-patch+json") {
+    const ops = (() => {
+      try {
+        return JSON.parse(body) as unknown;
+      } catch {
+        return [];
+      }
+    })();
+    return Array.isArray(ops) && ops.some((op) => isObj(op) && op.path === "/metadata/resourceVersion" && op.op !== "test" && op.op !== "remove");
+  }
+  const metadata = isObj(parsed) ? parsed.metadata : undefined;
+  return isObj(metadata) && typeof metadata.resourceVersion === "string" && metadata.resourceVersion !== "";
 }

@@ -111,6 +111,41 @@ describe("admission", () => {
       delete emu.hooks.admit;
     }
   });
+
+  test("a write that lands while a patch is in admission: a patch without resourceVersion is applied again to the new object, one with it is 409", async () => {
+    // kube-apiserver's GuaranteedUpdate re-applies a patch to the current object when another write
+    // got in first; only a resourceVersion in the patch (a precondition) turns that into a Conflict.
+    await call(emu, "/api/v1/namespaces/default/configmaps", { method: "POST", body: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "raced" }, data: { a: "1" } } });
+    let raced = 0;
+    emu.hooks.admit = async (a) => {
+      if (a.name === "raced" && a.operation === "UPDATE" && raced++ === 0) {
+        delete emu.hooks.admit;
+        await emu.store.patch("configmaps", "default", "raced", "application/merge-patch+json", JSON.stringify({ data: { other: "writer" } }));
+        emu.hooks.admit = async () => ({ allowed: true });
+      }
+      return { allowed: true };
+    };
+    try {
+      const blind = await call(emu, "/api/v1/namespaces/default/configmaps/raced", { method: "PATCH", body: { data: { b: "2" } }, contentType: "application/merge-patch+json" });
+      expect(blind.status).toBe(200);
+      expect(blind.body.data).toEqual({ a: "1", other: "writer", b: "2" });
+
+      const before = (await call(emu, "/api/v1/namespaces/default/configmaps/raced")).body;
+      raced = 0;
+      emu.hooks.admit = async (a) => {
+        if (a.name === "raced" && a.operation === "UPDATE" && raced++ === 0) {
+          delete emu.hooks.admit;
+          await emu.store.patch("configmaps", "default", "raced", "application/merge-patch+json", JSON.stringify({ data: { other: "again" } }));
+        }
+        return { allowed: true };
+      };
+      const guarded = await call(emu, "/api/v1/namespaces/default/configmaps/raced", { method: "PATCH", body: { metadata: { resourceVersion: before.metadata.resourceVersion }, data: { c: "3" } }, contentType: "application/merge-patch+json" });
+      expect(guarded.status).toBe(409);
+      expect((await call(emu, "/api/v1/namespaces/default/configmaps/raced")).body.data).toEqual({ a: "1", other: "again", b: "2" });
+    } finally {
+      delete emu.hooks.admit;
+    }
+  });
 });
 
 describe("store subscriptions", () => {
