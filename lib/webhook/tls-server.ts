@@ -63,6 +63,15 @@ interface Listener {
   draining: boolean;
 }
 
+/**
+ * How long an idle keep-alive connection stays open: longer than the API server keeps one
+ * (client-go's transport closes its idle connections after 90 s), so the caller, never we,
+ * ends it. Bun's default (10 s) closed every connection idle for 10-14 s, and a call the API
+ * server wrote on one at that moment got EOF, which it does not retry for a POST: admitted
+ * unchecked under `Ignore`, refused under `Fail` (docs/decisions/0024). Bun's maximum is 255.
+ */
+export const IDLE_TIMEOUT_SECONDS = 120;
+
 /** A serving certificate that ends within this is logged as a warning at start and on reload. */
 const EXPIRY_WARNING_MS = 7 * 86_400_000;
 
@@ -153,6 +162,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
       development: false,
       reusePort: true,
       tls,
+      idleTimeout: IDLE_TIMEOUT_SECONDS,
       ...(options.maxRequestBodySize ? { maxRequestBodySize: options.maxRequestBodySize } : {}),
       ...(options.postRoutes ? { routes: nativeRoutes(listener, options.postRoutes) } : {}),
       error(error) {
