@@ -54,7 +54,11 @@ export interface TlsServer {
   readonly port: number;
   /** Re-reads the files; hands over to a new listener when they changed. Resolves once the old listener accepts no more. */
   reload(): Promise<ReloadResult>;
-  /** Stops watching and listening; in-flight requests finish unless `force`. */
+  /**
+   * Stops watching and listening. Unless `force`, answers with `Connection: close` for the
+   * hand-over (so keep-alive clients leave between two calls), then stops accepting and lets
+   * in-flight requests finish (at most `drainMs`).
+   */
   stop(force?: boolean): Promise<void>;
 }
 
@@ -305,8 +309,16 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
       if (poll) clearInterval(poll);
       for (const w of watchers) w.close();
       await reloading;
-      if (force) for (const old of retiring.keys()) void old.server.stop(true);
-      await Promise.all([current.server.stop(force), ...retiring.values()]);
+      if (force) {
+        for (const old of retiring.keys()) void old.server.stop(true);
+        await Promise.all([current.server.stop(true), ...retiring.values()]);
+        return;
+      }
+      // Retired like a replaced certificate's listener: the API server's keep-alive connections
+      // stay pinned to this pod after it left the endpoints and it goes on writing calls on them;
+      // closing them outright fails a call written at that moment (EOF, not retried for a POST).
+      await retire(current, handOverMs);
+      await Promise.all(retiring.values());
     },
   };
 }
