@@ -17,11 +17,14 @@ import { WEBHOOK_PATH } from "./constants.ts";
 import type { WebhookMetrics } from "./metrics.ts";
 
 /**
- * An UPDATE carries two objects of up to ~1.5 MB each (etcd's limit) plus the envelope.
- * Enforced by the listener (Bun's maxRequestBodySize: a bare 413 before any handler
- * runs, Content-Length or chunked), not here: see docs/decisions/0024.
+ * The largest review of an object etcd stores (1.5 MiB): the API server encodes it with Go's
+ * encoding/json, which writes `<`, `>` and `&` as six bytes (`\u003c`), so one object can be
+ * 6 × 1.5 MiB = 9 MiB and an UPDATE's two 18 MiB, plus the envelope. Smaller, a padded object
+ * got a 413, which failurePolicy Ignore turns into an unchecked admission. Enforced by the
+ * listener (Bun's maxRequestBodySize: a bare 413 before any handler runs, Content-Length or
+ * chunked), not here: see docs/decisions/0024.
  */
-export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
 
 export interface WebhookAppOptions {
   ownNamespace: string;

@@ -116,6 +116,18 @@ describe("kubectl through the emulator's admission and the real webhook", () => 
     expect(emu.store.getEntry("pods", "prod", "bad")).toBeUndefined();
   });
 
+  test("a :latest pod padded with `<` (each sent as the six bytes \\u003c, as Go encodes it) is still judged: its review is over 8 MiB", async () => {
+    // 1.45 MB of '<': a storable pod (etcd's 1.5 MiB), a review of ~8.7 MB; the limit was 8 MiB,
+    // so it got a 413, which failurePolicy Ignore turned into an unchecked admission (decision 0024)
+    const manifest = { apiVersion: "v1", kind: "Pod", metadata: { name: "padded", namespace: "prod" }, spec: { containers: [{ name: "app", image: "nginx:latest", env: [{ name: "PAD", value: "<".repeat(1_450_000) }] }] } };
+    const file = join(dir, "padded.json");
+    await Bun.write(file, JSON.stringify(manifest));
+    const r = await kubectl(["create", "-f", file]);
+    expect(r.stderr).toContain("Denied by DevOpsPolicy: container 'app' uses :latest tag");
+    expect(r.code).toBe(1);
+    expect(emu.store.getEntry("pods", "prod", "padded")).toBeUndefined();
+  }, 60_000);
+
   test("a warn-level violation is admitted and kubectl prints the warning", async () => {
     const r = await kubectl(["run", "ok", "--image=nginx:1.27", "-n", "prod"]);
     expect(r.code).toBe(0);
