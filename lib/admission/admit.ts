@@ -28,6 +28,8 @@ export type Outcome = "evaluated" | "operation-not-validated" | "system-namespac
 export interface AdmissionDecision {
   response: AdmissionResponse;
   namespace: string;
+  /** The object's name as findings name it (`web-7c9d8f6b5-*` for a generateName create); set once evaluated. */
+  name?: string;
   outcome: Outcome;
   /** Check ids of the denying findings (one per finding). */
   denials: readonly CheckId[];
@@ -257,7 +259,7 @@ export function admitRequest(request: AdmissionRequest, options: AdmitOptions): 
   const old = request.operation === "UPDATE" ? podTemplateOf(request.oldObject, request.kind.kind, request.name) : undefined;
   const mayDeny = !isControllerCreated(request.object, request.userInfo?.username);
   const found = mergeFindings(template, old, admissionPlanOf(policies), mayDeny, options.exemptions !== false);
-  if (!found) return { response: allowed(uid), namespace, outcome: "evaluated", denials: NONE, warnings: NONE, exempted: NONE };
+  if (!found) return { response: allowed(uid), namespace, name: template.name, outcome: "evaluated", denials: NONE, warnings: NONE, exempted: NONE };
   const response = found.denials.length > 0 ? denied(uid, DENIAL_PREFIX + found.denialMessages.join(", "), found.warnings) : allowed(uid, found.warnings);
-  return { response, namespace, outcome: "evaluated", denials: found.denials, warnings: found.warningIds, exempted: found.exempted };
+  return { response, namespace, name: template.name, outcome: "evaluated", denials: found.denials, warnings: found.warningIds, exempted: found.exempted };
 }

@@ -97,7 +97,7 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
       response = decision.response;
       if (!response.allowed) {
         // who asked, as Gatekeeper's --log-denies does: the line an auditor looks for
-        logger.info("admission denied", { uid: request.uid, namespace: decision.namespace, kind: request.kind.kind, name: request.name ?? "", operation: request.operation, user: request.userInfo?.username ?? "", dryRun: request.dryRun === true, reason: response.status?.message ?? "" });
+        logger.info("admission denied", { uid: request.uid, namespace: decision.namespace, kind: request.kind.kind, name: decision.name ?? request.name ?? "", operation: request.operation, user: request.userInfo?.username ?? "", dryRun: request.dryRun === true, reason: response.status?.message ?? "" });
       }
     } catch (err) {
       metrics.errors.inc({ reason: "internal" });

@@ -35,6 +35,13 @@ describe("POST /validate", () => {
     expect(denial).toMatchObject({ uid: "3f1e6c2a-0000-4000-8000-000000000001", namespace: "prod", kind: "Pod", operation: "CREATE", user: "alice", dryRun: true, reason: "Denied by DevOpsPolicy: container 'app' uses :latest tag" });
   });
 
+  test("a denied generateName create is logged under the name findings use (`web-7c9d8f6b5-*`), not an empty one", async () => {
+    const { app, lines } = makeApp();
+    await post(app, review(request(pod([goodContainer("app", { image: "nginx:latest" })], { name: undefined, generateName: "web-7c9d8f6b5-" }), { name: "" })));
+    const denial = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === "admission denied" || l.message === "admission denied");
+    expect(denial).toMatchObject({ name: "web-7c9d8f6b5-*", kind: "Pod" });
+  });
+
   test("a v1beta1 review is answered in v1beta1", async () => {
     const { app } = makeApp();
     const res = await post(app, review(request(pod([goodContainer()])), "admission.k8s.io/v1beta1"));
