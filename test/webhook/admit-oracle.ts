@@ -98,5 +98,5 @@ export function admitByPolicy(request: AdmissionRequest, options: { ownNamespace
   const warning = merged.filter((m) => !m.deny);
   const warnings = warning.map((m) => `DevOpsPolicy ${m.policy}: ${m.finding.message} (severity ${m.severity})`);
   const response = denying.length > 0 ? denied(uid, DENIAL_PREFIX + denying.map((m) => m.finding.message).join(", "), warnings) : allowed(uid, warnings);
-  return { response, namespace, outcome: "evaluated", denials: denying.map((m) => m.finding.check), warnings: warning.map((m) => m.finding.check), exempted: all.filter((m) => m.exempt).map((m) => m.finding.check) };
+  return { response, namespace, name: template.name, outcome: "evaluated", denials: denying.map((m) => m.finding.check), warnings: warning.map((m) => m.finding.check), exempted: all.filter((m) => m.exempt).map((m) => m.finding.check) };
 }
