@@ -8,6 +8,7 @@
 import { defineCommand } from "citty";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { hostname } from "node:os";
 import { defineExemptionsArg } from "../lib/cli/exemptions-flag.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { collectFlagValues } from "../lib/cli/repeated-flag.ts";
@@ -85,7 +86,7 @@ export default defineCommand({
     const metrics = createWebhookMetrics(undefined, { policyCacheAgeSeconds: cache.ageSeconds, expectedFindings: () => cache.expectedFindings(exemptions) });
     const metricsAuth = args["metrics-auth"];
     const access = metricsAuth === "kubernetes" ? createMetricsAccess({ client: conn.client, logger, path: METRICS_PATH }) : undefined;
-    const { app, validate } = createWebhookHandlers({ ownNamespace, policiesFor: cache.policiesFor, exemptions, metrics, logger, readiness: cache.readiness, ...(access ? { metricsAccess: access.check } : {}) });
+    const { app, validate } = createWebhookHandlers({ ownNamespace, policiesFor: cache.policiesFor, exemptions, metrics, logger, readiness: cache.readiness, replica: env.POD_NAME ?? hostname(), ...(access ? { metricsAccess: access.check } : {}) });
     const caFile = join(dirname(args["tls-cert"]), "ca.crt");
     await runUntilSignal(
       "webhook",

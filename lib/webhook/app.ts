@@ -10,6 +10,7 @@ import type { Hono } from "hono";
 import { admitRequest, type AdmissionDecision } from "../admission/admit.ts";
 import type { AdmissionPolicy } from "../admission/policy-index.ts";
 import { parseAdmissionReview, toAdmissionReview, type AdmissionApiVersion, type AdmissionResponse } from "../admission/review.ts";
+import { answerReachability, reachabilityNonce } from "../admission/reachability.ts";
 import { errored, malformed } from "../admission/verdict.ts";
 import type { Logger } from "../log.ts";
 import { createProbeApp, type Readiness } from "../server/probe-app.ts";
@@ -38,6 +39,8 @@ export interface WebhookAppOptions {
   metricsAccess?: (request: Request) => Promise<Response | undefined>;
   /** Monotonic seconds, for the duration histogram (injected for tests). */
   clock?: () => number;
+  /** This replica's name (the pod's, POD_NAME), named in the answer to check's reachability ping. */
+  replica?: string;
 }
 
 /** Shared: a Response copies its init (headers included), so one per status serves every response. */
@@ -91,6 +94,14 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
     }
     const { request, apiVersion } = parsed;
     let response: AdmissionResponse;
+    const nonce = reachabilityNonce(request);
+    if (nonce !== undefined) {
+      // check's dry-run ping: a request like any other for the metrics, but no finding and no verdict
+      metrics.countRequest(request.operation, true);
+      logger.debug("reachability check answered", { uid: request.uid, namespace: request.namespace ?? "", user: request.userInfo?.username ?? "" });
+      metrics.duration.observe(clock() - started);
+      return respond(apiVersion, answerReachability(request.uid, nonce, options.replica ?? "unknown"), 200);
+    }
     try {
       const decision = admitRequest(request, options);
       record(metrics, request.operation, decision);

@@ -60,7 +60,7 @@ export function policies(specs: DevOpsPolicySpec[], namespace = "prod"): PolicyI
 export const ENFORCE_LATEST: DevOpsPolicySpec = { forbidLatestTag: true, requireLivenessProbe: true, requireReadinessProbe: true, enforcementMode: "enforce" };
 
 /** The webhook app over an index with ENFORCE_LATEST in `prod`; log lines captured. */
-export function makeApp(options: { policiesFor?: (ns: string) => readonly AdmissionPolicy[]; ready?: boolean } = {}) {
+export function makeApp(options: { policiesFor?: (ns: string) => readonly AdmissionPolicy[]; ready?: boolean; replica?: string } = {}) {
   const index = policies([ENFORCE_LATEST]);
   const lines: string[] = [];
   const metrics = createWebhookMetrics();
@@ -70,6 +70,7 @@ export function makeApp(options: { policiesFor?: (ns: string) => readonly Admiss
     metrics,
     logger: createLogger({ format: "json", level: "debug", write: (l) => void lines.push(l) }),
     readiness: () => ({ ready: options.ready ?? true, reasons: options.ready === false ? ["policy cache not synced"] : [] }),
+    ...(options.replica ? { replica: options.replica } : {}),
   });
   return { app, validate, metrics, lines };
 }
