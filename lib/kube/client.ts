@@ -12,6 +12,7 @@ import type { LoadedKubeconfig } from "./loaded-kubeconfig.ts";
 import { resourceName, resourcePath, type ResourceType } from "./resources.ts";
 import { createTransport, type Transport, type TransportOptions } from "./transport.ts";
 import type { KubeList, KubeObject } from "./types.ts";
+import { parseWarningHeaders } from "./warning-headers.ts";
 
 /** One RFC 6902 operation; `test` makes a patch fail (422/409) if the object moved on. */
 export type JsonPatchOp =
@@ -79,6 +80,18 @@ export class KubeClient {
     return this.executor.json<T & KubeObject>(
       this.call(type, "create", { method: "POST", namespace, query: writeQuery(options), body: object, contentType: "application/json", idempotent: false, signal: options.signal }),
     );
+  }
+
+  /**
+   * POST, like `create`, also returning the API server's warnings (its `Warning: 299` headers:
+   * admission webhooks' warnings, deprecations), for callers that act on them.
+   */
+  async createWithWarnings<T extends KubeObject>(type: ResourceType, object: T, options: WriteOptions = {}): Promise<{ object: T & KubeObject; warnings: string[] }> {
+    const namespace = options.namespace ?? object.metadata?.namespace;
+    const { body, headers } = await this.executor.jsonWithHeaders<T & KubeObject>(
+      this.call(type, "create", { method: "POST", namespace, query: writeQuery(options), body: object, contentType: "application/json", idempotent: false, signal: options.signal }),
+    );
+    return { object: body, warnings: parseWarningHeaders(headers.get("warning")) };
   }
 
   /** PUT: replaces the object; its metadata.resourceVersion makes this a compare-and-swap (Conflict if stale). */

@@ -100,6 +100,11 @@ export class RequestExecutor {
     return this.sendAndRead(call, async (res) => (await res.json()) as T);
   }
 
+  /** Like `json`, also resolving with the response's headers (its `Warning`s, say). */
+  jsonWithHeaders<T>(call: ApiCall): Promise<{ body: T; headers: Headers }> {
+    return this.sendAndRead(call, async (res) => ({ body: (await res.json()) as T, headers: res.headers }));
+  }
+
   private async sendAndRead<T>(call: ApiCall, read: (res: Response) => Promise<T>): Promise<T> {
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
