@@ -9,6 +9,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { answer, startTestWebhook, type TestWebhook } from "./admission/test-webhook.ts";
+import { call } from "./test-client.ts";
 import { startEmulator, type Emulator } from "./emulator.ts";
 import type { KubeObject } from "./types.ts";
 
@@ -126,6 +127,16 @@ describe("kubectl run through a validating webhook", () => {
     const req = policy.received.find((x) => x.name === "good" && x.operation === "UPDATE");
     expect(req).toMatchObject({ object: { metadata: { labels: { tier: "web" } } }, oldObject: { metadata: { name: "good" } }, options: { kind: "PatchOptions" } });
     expect(((req?.oldObject as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {}).tier).toBeUndefined();
+  });
+
+  test("a dryRun=All create is admitted by the webhook, stored nowhere, and each warning is its own `Warning: 299` header, quoted as Go quotes it", async () => {
+    const body = { apiVersion: "v1", kind: "Pod", metadata: { name: "dry-raw" }, spec: { containers: [{ name: "a", image: "nginx:1.27" }, { name: "b", image: "nginx:1.27" }] } };
+    const r = await call(emu, "/api/v1/namespaces/guarded/pods?dryRun=All", { method: "POST", body });
+    expect(r.status).toBe(201);
+    expect(policy.received.find((x) => x.name === "dry-raw")).toMatchObject({ dryRun: true, options: { dryRun: ["All"] } });
+    expect(podExists("guarded", "dry-raw")).toBe(false);
+    // fetch joins the header lines with ", "; each is `299 - "<text>"` with only " and \ escaped
+    expect(r.headers.get("warning")).toBe('299 - "container \\"a\\" has no readiness probe", 299 - "container \\"b\\" has no readiness probe"');
   });
 
   test("server-side dry run is flagged; DELETE carries the old object", async () => {

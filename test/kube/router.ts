@@ -37,15 +37,25 @@ function hasEphemeralContainers(t: { group: string; kind: string }): boolean {
   return t.group === "" && t.kind === "Pod";
 }
 
-function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers: { ...JSON_HEADERS, ...headers } });
+function json(body: unknown, status = 200, headers: Record<string, string> = {}, warnings: readonly string[] = []): Response {
+  const all = new Headers({ ...JSON_HEADERS, ...headers });
+  for (const w of warningHeaders(warnings)) all.append("warning", w);
+  return new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers: all });
+}
+
+/**
+ * One `Warning` header per distinct warning, as the API server writes them (apimachinery
+ * net.NewWarningHeader: `299 - "<text>"`, only `"` and `\` escaped, anything else as it is; the
+ * warning recorder drops a text it already holds).
+ */
+function warningHeaders(warnings: readonly string[]): string[] {
+  return [...new Set(warnings)].map((w) => `299 - "${w.replace(/["\\]/g, (c) => `\\${c}`)}"`);
 }
 
 function statusResponse(err: StatusError): Response {
   const headers: Record<string, string> = {};
   if (err.details?.retryAfterSeconds !== undefined) headers["retry-after"] = String(err.details.retryAfterSeconds);
-  if (err.warnings.length > 0) headers.warning = err.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", ");
-  return json(err.toStatus(), err.code, headers);
+  return json(err.toStatus(), err.code, headers, err.warnings);
 }
 
 function wantsTable(accept: string | null): boolean {
@@ -190,9 +200,8 @@ export function createHandler(deps: RouterDeps): (req: Request, ctx: { clientCer
     const write: WriteOptions = { user, dryRun, warnings, ...(fv === "Ignore" || fv === "Warn" || fv === "Strict" ? { fieldValidation: fv } : {}), ...(manager ? { fieldManager: manager } : {}), ...(info.subresource ? { subresource: info.subresource } : {}), ...(q.get("force") === "true" ? { force: true } : {}) };
     const respond = (o: KubeObject, status = 200): Response => {
       const headers: Record<string, string> = {};
-      if (warnings.length > 0) headers.warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(", ");
       const body = table ? toTable(t, info.version, [objectAt(t, info.version, o)], { includeObject, now }) : objectAt(t, info.version, o);
-      return json(body, status, headers);
+      return json(body, status, headers, warnings);
     };
 
     if (t.virtual) {

@@ -70,6 +70,20 @@ function admission(webhook: Partial<ValidatingWebhook>, services: Record<string,
 }
 
 describe("validating admission over TLS", () => {
+  test("a dry run matched by a webhook with side effects is refused (400) without calling it, whatever the failurePolicy; None is called", async () => {
+    mode = "allow";
+    const dry = { ...attrs(), dryRun: true };
+    const before = hook.received.length;
+    for (const sideEffects of ["Some", "Unknown", undefined]) {
+      const out = await admission({ sideEffects, failurePolicy: "Ignore" } as Partial<ValidatingWebhook>).admit(dry);
+      expect(out).toMatchObject({ allowed: false, status: { code: 400, reason: "BadRequest", message: 'admission webhook "pods.devops.stochastic.io" does not support dry run' } });
+    }
+    expect(hook.received.length).toBe(before);
+    expect((await admission({ sideEffects: "NoneOnDryRun" }).admit(dry)).allowed).toBe(true);
+    expect((await admission({}).admit(dry)).allowed).toBe(true);
+    expect(hook.received.length).toBe(before + 2);
+  });
+
   test("an admitted request carries the webhook's warnings; the review is complete", async () => {
     mode = "allow";
     expect(await admission({}).admit(attrs())).toEqual({ allowed: true, warnings: ['container "app" has no readiness probe'] });

@@ -57,6 +57,11 @@ type CallOutcome = { ok: true; allowed: boolean; status?: StatusBody; warnings: 
 /** matchConditions that failed to evaluate under failurePolicy Fail: the request is refused without a call. */
 type MatchError = { matchError: StatusBody };
 
+/** apierrors.NewBadRequest for a dry run matched by a webhook with side effects. */
+function dryRunUnsupported(name: string): StatusBody {
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: `admission webhook "${name}" does not support dry run`, reason: "BadRequest", code: 400 };
+}
+
 /** apierrors.NewBadRequest: what the API server records for a call that got no usable HTTP answer. */
 const CALL_ERROR_CODE = 400;
 
@@ -160,6 +165,9 @@ async function timedCall(hook: ValidatingWebhook, attrs: AdmissionAttributes, op
   const match = evaluateMatchConditions(hook, attrs, gvr);
   if ("error" in match) return { matchError: forbiddenFor(attrs.resource.group, attrs.resource.resource, attrs.name, match.error) };
   if (!match.matches) return undefined;
+  // a dry run may only call a webhook that declares it has no side effects (dispatcher.go:
+  // webhookerrors.NewDryRunUnsupportedErr), whatever the failurePolicy
+  if (attrs.dryRun && hook.sideEffects !== "None" && hook.sideEffects !== "NoneOnDryRun") return { matchError: dryRunUnsupported(hook.name) };
   const now = opts.now ?? (() => performance.now() / 1000);
   const started = now();
   const outcome = await callWebhook(hook, attrs, opts, gvr).catch((err: unknown): CallOutcome => ({ ok: false, code: CALL_ERROR_CODE, error: String(err) }));
