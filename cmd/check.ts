@@ -157,7 +157,7 @@ export default defineCommand({
     const installChecked = !args.preflight && installComponents.length > 0;
     if (installChecked) {
       const now = Date.now() + version.clockOffsetMs;
-      const health = await readInstallStatus(client, { namespace: args.namespace, components: installComponents, version: VERSION, certMode, now, crds: renderCrds(), componentName });
+      const health = await readInstallStatus(client, { namespace: args.namespace, components: installComponents, version: VERSION, certMode, now, crds: renderCrds(), componentName, nonce: crypto.randomUUID() });
       lines.push(...health.map(installLine));
     }
 

@@ -8,6 +8,7 @@ import type { KubeClient } from "../kube/client.ts";
 import { CUSTOM_RESOURCE_DEFINITIONS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLICES, LEASES, SECRETS, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
 import { DEFAULT_OBJECT_NAMES, type Component } from "../rbac/permissions.ts";
 import { judgeCrd, judgeDeployment, judgeLease, judgePolicies, type CrdObject, type DeploymentObject, type HealthLine, type LeaseObject, type PolicyObject, type Read } from "./install-health.ts";
+import { probeWebhookReach } from "./webhook-reach.ts";
 import { judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, type EndpointSliceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
 
 export interface InstallStatusOptions {
@@ -22,6 +23,8 @@ export interface InstallStatusOptions {
   crds: readonly CrdObject[];
   /** A component's Deployment (and, for the webhook, Service) name (gen/options.ts componentName). */
   componentName: (component: Component) => string;
+  /** A fresh nonce for the webhook's reachability ping (webhook-reach.ts). */
+  nonce: string;
 }
 
 function errorText(err: unknown): string {
@@ -66,13 +69,24 @@ async function readComponent(client: KubeClient, options: InstallStatusOptions, 
   const read = await getRead<DeploymentObject>(client, DEPLOYMENTS, name, namespace);
   const deployment = judgeDeployment(`Deployment ${c}`, read, namespace, version);
   // a component that is not installed has no leader or endpoints to report: its one FAIL says it
-  if (read.state === "absent") return c === "webhook" ? [deployment, ...(await readWebhook(client, options)).filter((l) => l.label !== "Webhook endpoints")] : [deployment];
+  if (read.state === "absent") return c === "webhook" ? [deployment, ...(await readWebhook(client, options, false)).filter((l) => l.label !== "Webhook endpoints")] : [deployment];
   if (c === "webhook") return [deployment, ...(await readWebhook(client, options))];
   const lease = c === "watch" ? DEFAULT_OBJECT_NAMES.watchLease : DEFAULT_OBJECT_NAMES.reconcileLease;
   return [deployment, judgeLease(`Leader ${c}`, await getRead<LeaseObject>(client, LEASES, lease, namespace), namespace, name, now)];
 }
 
-async function readWebhook(client: KubeClient, { namespace, certMode, now, componentName }: InstallStatusOptions): Promise<HealthLine[]> {
+/** The webhook's lines; `ping`: also send the dry-run pod (not for a webhook that is not installed). */
+async function readWebhook(client: KubeClient, options: InstallStatusOptions, ping = true): Promise<HealthLine[]> {
+  const lines = await readWebhookPieces(client, options);
+  const vwc = lines.vwc;
+  const entry = vwc.state === "found" ? webhookEntry(vwc.object) : undefined;
+  const service = entry?.clientConfig?.service;
+  // only through a configuration that calls this install: else the line above says what it calls
+  if (!ping || !entry || service?.namespace !== options.namespace || service.name !== options.componentName("webhook")) return lines.lines;
+  return [...lines.lines, await probeWebhookReach(client, entry, { namespace: options.namespace, nonce: options.nonce })];
+}
+
+async function readWebhookPieces(client: KubeClient, { namespace, certMode, now, componentName }: InstallStatusOptions): Promise<{ lines: HealthLine[]; vwc: Read<WebhookConfigurationObject> }> {
   const service = componentName("webhook");
   const [slices, vwc] = await Promise.all([
     listRead<EndpointSliceObject>(client, ENDPOINT_SLICES, { namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
@@ -81,9 +95,9 @@ async function readWebhook(client: KubeClient, { namespace, certMode, now, compo
   const configuration = judgeWebhookConfiguration("Webhook configuration", vwc, namespace, service, certMode);
   const lines = [judgeEndpoints("Webhook endpoints", slices, namespace, service), configuration];
   // the certificate is judged only against a configuration that calls this install with a bundle
-  if (configuration.status !== "OK" || vwc.state !== "found") return lines;
+  if (configuration.status !== "OK" || vwc.state !== "found") return { lines, vwc };
   // cert-manager's Secret is named by its Certificate: only self-managed's name is known here
-  if (certMode !== "self-managed") return lines;
+  if (certMode !== "self-managed") return { lines, vwc };
   const secret = await getRead<{ data?: Record<string, string> }>(client, SECRETS, DEFAULT_OBJECT_NAMES.webhookSecret, namespace);
-  return [...lines, await judgeWebhookCertificate("Webhook certificate", webhookEntry(vwc.object)?.clientConfig?.caBundle, secret, namespace, certMode, now)];
+  return { lines: [...lines, await judgeWebhookCertificate("Webhook certificate", webhookEntry(vwc.object)?.clientConfig?.caBundle, secret, namespace, certMode, now)], vwc };
 }

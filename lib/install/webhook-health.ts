@@ -40,7 +40,9 @@ export function judgeEndpoints(label: string, read: Read<EndpointSliceObject[]>,
   return { label, status: "OK", detail: `${ready} ready endpoint${ready === 1 ? "" : "s"}${others}` };
 }
 
-type WebhookEntry = { name?: string; failurePolicy?: string; clientConfig?: { caBundle?: string; url?: string; service?: { name?: string; namespace?: string } } };
+/** A metav1.LabelSelector as a webhook's namespaceSelector/objectSelector carries it. */
+export type SelectorObject = { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key?: string; operator?: string; values?: string[] }> };
+type WebhookEntry = { name?: string; failurePolicy?: string; clientConfig?: { caBundle?: string; url?: string; service?: { name?: string; namespace?: string } }; namespaceSelector?: SelectorObject; objectSelector?: SelectorObject };
 export type WebhookConfigurationObject = { metadata?: { name?: string }; webhooks?: WebhookEntry[] };
 
 /** kube-devops's webhook entry: the one named validate.devops.stochastic.io, else the first. */

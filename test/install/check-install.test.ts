@@ -22,6 +22,10 @@ import { ensureBinary, ROOT } from "../support/binary.ts";
 let emu: Emulator;
 let dir: string;
 let admin: string;
+/** Where the real webhook listens once the full install starts it (the emulator's route to its Service). */
+let webhookAddr: string | undefined;
+let webhook: ReturnType<typeof Bun.spawn> | undefined;
+const webhookLog: string[] = [];
 
 async function spawn(cmd: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const proc = Bun.spawn(cmd, { cwd: ROOT, stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir } });
@@ -34,14 +38,17 @@ const check = (...args: string[]) => spawn([ensureBinary(), "--kubeconfig", admi
 const line = (stdout: string, label: string) => stdout.split("\n").find((l) => l.startsWith(`  ${label} .`)) ?? `(no ${label} line)`;
 
 beforeAll(async () => {
-  emu = await startEmulator({ controllers: true });
+  emu = await startEmulator({ controllers: true, webhookServices: (namespace, name) => (namespace === "kube-devops" && name === "kube-devops-webhook" ? webhookAddr : undefined) });
   dir = mkdtempSync(join(tmpdir(), "kd-check-install-"));
   admin = emu.writeKubeconfig(join(dir, "kubeconfig"));
   // Nodes as a kubelet registers them, so the simulated scheduler places the components' pods
   for (const name of ["node-1", "node-2"]) emu.store.load({ apiVersion: "v1", kind: "Node", metadata: { name, labels: { "kubernetes.io/hostname": name } }, status: { addresses: [{ type: "InternalIP", address: `192.168.0.${name.slice(-1)}` }] } } as never);
   ensureBinary();
 }, 60_000);
-afterAll(() => emu?.stop());
+afterAll(async () => {
+  webhook?.kill("SIGKILL");
+  await emu?.stop();
+});
 
 describe("nothing installed", () => {
   test("every install line FAILs with a hint, exit 1; --preflight checks only the permissions", async () => {
@@ -91,6 +98,23 @@ describe("a full install", () => {
       await emu.store.create("leases.coordination.k8s.io", { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: `kube-devops-${c}`, namespace: "kube-devops" }, spec: { holderIdentity: `kube-devops-${c}-abc12`, leaseDurationSeconds: 3600, renewTime } } as never, { namespace: "kube-devops" });
     }
     await emu.store.create("devopspolicies.devops.stochastic.io", { apiVersion: "devops.stochastic.io/v1", kind: "DevOpsPolicy", metadata: { name: "p", namespace: "default" }, spec: {} } as never, { namespace: "default" });
+    // the real webhook, serving the certificate the configuration's caBundle verifies, as one replica would
+    writeFileSync(join(dir, "tls.crt"), certs.server.cert);
+    writeFileSync(join(dir, "tls.key"), certs.server.key);
+    webhook = Bun.spawn([ensureBinary(), "--kubeconfig", admin, "--log-format", "json", "webhook", "serve", "--addr", "127.0.0.1:0", "--namespace", "kube-devops", "--tls-cert", join(dir, "tls.crt"), "--tls-key", join(dir, "tls.key"), "--metrics-auth", "none"], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, POD_NAME: "kube-devops-webhook-5d8c7-x1" },
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    void (async () => {
+      for await (const chunk of webhook?.stderr as ReadableStream<Uint8Array>) webhookLog.push(new TextDecoder().decode(chunk));
+    })();
+    for (let i = 0; i < 200 && !webhookAddr; i++) {
+      const url = /"url":"(https:[^"]+)"/.exec(webhookLog.join(""))?.[1];
+      if (url) webhookAddr = new URL(url).host;
+      else await Bun.sleep(100);
+    }
+    expect(webhookAddr ?? webhookLog.join("")).toMatch(/^127\.0\.0\.1:\d+$/);
   }, 60_000);
 
   test("every line is OK, exit 0", async () => {
@@ -102,6 +126,7 @@ describe("a full install", () => {
     expect(line(r.stdout, "Webhook endpoints")).toMatch(/OK \(2 ready endpoints\)$/);
     expect(line(r.stdout, "Webhook configuration")).toMatch(/OK \(calls kube-devops\/kube-devops-webhook, caBundle set, failurePolicy Ignore\)$/);
     expect(line(r.stdout, "Webhook certificate")).toMatch(/OK \(verifies the serving certificate, serving certificate expires in 36[45] days\)$/);
+    expect(line(r.stdout, "Webhook reachable")).toMatch(/OK \(a dry-run pod in default was answered by kube-devops-webhook-5d8c7-x1\)$/);
     expect(line(r.stdout, "Leader watch")).toMatch(/OK \(kube-devops-watch-abc12, renewed \d+s ago\)$/);
     expect(line(r.stdout, "DevOpsPolicies")).toMatch(/OK \(1 policy, 1 not evaluated yet\)$/);
     expect(r.stdout).not.toContain("hint:");
@@ -152,7 +177,7 @@ describe("a full install", () => {
       expect(line(bare.stdout, "Webhook configuration")).toContain("FAIL (no caBundle: the API server cannot verify the webhook (failurePolicy Ignore))");
       expect(bare.stdout).toContain("hint: the webhook writes it (self-managed certificates): kubectl -n kube-devops logs deployment/kube-devops-webhook");
       expect(bare.stdout).not.toContain("Leader watch");
-      expect(bare.stderr).toContain("does not work (Webhook configuration)");
+      expect(bare.stderr).toContain("does not work (Webhook configuration, Webhook reachable)");
       await put(saved.map((w) => ({ ...w, clientConfig: { ...w.clientConfig, service: { ...w.clientConfig.service, name: "elsewhere" } } })));
       const elsewhere = await check("--component", "webhook");
       expect(elsewhere.code).toBe(1);
@@ -160,6 +185,28 @@ describe("a full install", () => {
     } finally {
       await put(saved);
     }
+  }, 60_000);
+
+  test("a caBundle that does not verify the served certificate: the API server's call fails, Ignore admits, and Webhook reachable FAILs", async () => {
+    const VWCS = "validatingwebhookconfigurations.admissionregistration.k8s.io";
+    const get = () => emu.store.get(VWCS, undefined, "kube-devops-webhook") as unknown as { webhooks: Array<{ clientConfig: { caBundle?: string } }> };
+    const saved = structuredClone(get().webhooks);
+    const put = (webhooks: unknown) => emu.store.update(VWCS, { ...get(), webhooks } as never);
+    const other = await generateWebhookCertificates({ serviceName: "kube-devops-webhook", namespace: "kube-devops", now: new Date(), validityDays: 365, caValidityDays: 3650 });
+    try {
+      await put(saved.map((w) => ({ ...w, clientConfig: { ...w.clientConfig, caBundle: Buffer.from(other.ca.cert).toString("base64") } })));
+      const r = await check("--component", "webhook");
+      expect(r.code).toBe(1);
+      expect(line(r.stdout, "Webhook reachable")).toContain("FAIL (a dry-run pod in default was admitted without its answer: the API server did not call the webhook, or ignored its answer (with failurePolicy Ignore admission is skipped))");
+      expect(r.stdout).toContain("hint: look at the lines above: Webhook endpoints");
+      expect(r.stderr).toContain("Webhook reachable");
+      // nothing was stored by the dry run
+      expect(emu.store.list("pods", { namespace: "default" })).toHaveLength(0);
+    } finally {
+      await put(saved);
+    }
+    const again = await check("--component", "webhook");
+    expect(line(again.stdout, "Webhook reachable")).toContain("OK (a dry-run pod in default was answered by kube-devops-webhook-5d8c7-x1)");
   }, 60_000);
 
   test("an identity without rights: UNKNOWN install lines, one grouped line per component and one hint", async () => {

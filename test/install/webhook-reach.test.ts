@@ -1,0 +1,69 @@
+/**
+ * The pure half of `check`'s `Webhook reachable` line: which namespace the dry-run pod goes to
+ * (the configuration's namespaceSelector; `default` first), the pod itself (PodSecurity
+ * restricted, pinned image, the nonce), and how each outcome is judged.
+ */
+import { describe, expect, test } from "bun:test";
+import { renderWebhookConfiguration } from "../../gen/webhook-configuration.ts";
+import { REACHABILITY_ANNOTATION } from "../../lib/admission/reachability.ts";
+import { classifyRefusal, judgeReach, pickProbeNamespace, reachabilityPod, selectorString } from "../../lib/install/webhook-reach.ts";
+import type { SelectorObject } from "../../lib/install/webhook-health.ts";
+
+const ns = (name: string, labels: Record<string, string> = {}, phase = "Active") => ({ metadata: { name, labels: { "kubernetes.io/metadata.name": name, ...labels } }, status: { phase } });
+const generated = (renderWebhookConfiguration({ caBundle: "" }) as { webhooks: Array<{ namespaceSelector: SelectorObject }> }).webhooks[0]?.namespaceSelector;
+
+describe("pickProbeNamespace", () => {
+  test("the generated selector: default when it exists, never kube-devops or a system namespace", () => {
+    expect(pickProbeNamespace(generated, [ns("kube-system"), ns("kube-devops"), ns("apps"), ns("default")])).toBe("default");
+    expect(pickProbeNamespace(generated, [ns("kube-system"), ns("kube-devops"), ns("zeta"), ns("apps")])).toBe("apps");
+    expect(pickProbeNamespace(generated, [ns("kube-system"), ns("kube-devops")])).toBeUndefined();
+  });
+
+  test("an opt-in selector picks the first labelled namespace by name; terminating ones are skipped", () => {
+    const optIn: SelectorObject = { matchLabels: { "devops/enforce": "true" }, matchExpressions: [{ key: "tier", operator: "Exists" }] };
+    expect(pickProbeNamespace(optIn, [ns("default"), ns("b", { "devops/enforce": "true", tier: "x" }), ns("a", { "devops/enforce": "true", tier: "y" }, "Terminating")])).toBe("b");
+    expect(pickProbeNamespace(optIn, [ns("a", { "devops/enforce": "true" })])).toBeUndefined();
+  });
+
+  test("selectors convert to the string form; an unknown operator selects nothing", () => {
+    expect(selectorString({ matchLabels: { a: "b" }, matchExpressions: [{ key: "k", operator: "In", values: ["x", "y"] }, { key: "n", operator: "DoesNotExist" }] })).toBe("a=b,k in (x,y),!n");
+    expect(selectorString(undefined)).toBe("");
+    expect(pickProbeNamespace({ matchExpressions: [{ key: "k", operator: "Near" }] }, [ns("default")])).toBeUndefined();
+  });
+});
+
+test("the dry-run pod passes PodSecurity restricted, pins its image and carries the nonce", () => {
+  const pod = reachabilityPod("default", "n-1") as { metadata: { annotations: Record<string, string>; generateName: string }; spec: { securityContext: Record<string, unknown>; containers: Array<{ image: string; securityContext: Record<string, unknown> }> } };
+  expect(pod.metadata.annotations[REACHABILITY_ANNOTATION]).toBe("n-1");
+  expect(pod.metadata.generateName).toBe("kube-devops-check-");
+  expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+  expect(pod.spec.containers[0]?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+  expect(pod.spec.containers[0]?.image).toMatch(/:\d+\.\d+$/);
+});
+
+describe("judgeReach", () => {
+  test("answered OK naming the replica; silent FAIL saying Ignore skips admission; a failed call FAIL", () => {
+    expect(judgeReach({ kind: "answered", namespace: "default", replica: "w-1" }, "kube-devops", "Ignore")).toEqual({ label: "Webhook reachable", status: "OK", detail: "a dry-run pod in default was answered by w-1" });
+    const silent = judgeReach({ kind: "silent", namespace: "default" }, "kube-devops", "Ignore");
+    expect(silent).toMatchObject({ status: "FAIL", detail: expect.stringContaining("with failurePolicy Ignore admission is skipped") });
+    expect(silent.hint).toContain("caBundle");
+    expect(judgeReach({ kind: "error", namespace: "default", message: 'Internal error occurred: failed calling webhook "validate.devops.stochastic.io"' }, "kube-devops", "Fail").status).toBe("FAIL");
+  });
+
+  test("what check cannot judge is UNKNOWN with a hint: no permission, another admission check's refusal, no namespace selected", () => {
+    for (const outcome of [{ kind: "forbidden", namespace: "default" }, { kind: "refused", namespace: "default", message: 'pods "x" is forbidden: exceeded quota' }, { kind: "no-namespace" }, { kind: "namespaces-unreadable" }] as const) {
+      const l = judgeReach(outcome, "kube-devops", "Ignore");
+      expect(l.status).toBe("UNKNOWN");
+      expect(l.hint).toBeTruthy();
+    }
+    expect(judgeReach({ kind: "refused", namespace: "default", message: "exceeded quota: q" }, "kube-devops", "Ignore").detail).toContain("exceeded quota: q");
+  });
+});
+
+test("a refusal: RBAC's is not allowed, PodSecurity's or a quota's is another check's, our webhook's denial means it was called, a 500 is a failed call", () => {
+  expect(classifyRefusal("default", 403, 'pods is forbidden: User "alice" cannot create resource "pods" in API group "" in the namespace "default"').kind).toBe("forbidden");
+  expect(classifyRefusal("default", 403, 'pods "kube-devops-check-x" is forbidden: violates PodSecurity "restricted:latest": host namespaces').kind).toBe("refused");
+  expect(classifyRefusal("default", 403, 'admission webhook "validate.devops.stochastic.io" denied the request: Denied by DevOpsPolicy: container \'check\' has no liveness probe').kind).toBe("denied-by-us");
+  expect(classifyRefusal("default", 403, 'admission webhook "other.example.com" denied the request: no').kind).toBe("refused");
+  expect(classifyRefusal("default", 500, 'Internal error occurred: failed calling webhook "validate.devops.stochastic.io": tls: bad certificate').kind).toBe("error");
+});
