@@ -2,7 +2,8 @@
  * @module
  * `kube-devops check`: kubeconfig, reachability and server version (the
  * reference's dot-leader lines); whether the install in -n works (CRDs, Deployments, webhook
- * endpoints, configuration and certificate, leaders, policies — skipped with --preflight); then
+ * endpoints, configuration and certificate, whether the API server calls it (a dry-run pod), leaders,
+ * policies — skipped with --preflight); then
  * every permission the components need as SelfSubjectAccessReviews of the current identity, one
  * line per component (--verbose: each). Exits 1 — with hints — when the cluster is unreachable, a
  * permission is missing (the reference exited 0: W-C3), an install line FAILs (decision 0037), or
