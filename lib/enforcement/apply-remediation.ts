@@ -55,8 +55,9 @@ export interface EnforceOptions extends PlanOptions {
   now?: () => Date;
   /**
    * Once aborted (shutdown, or the operator lost its lease), no further patch is started: the
-   * rest are deferred to whoever leads next. A patch in flight completes (each is atomic); one that
-   * meets a concurrent edit is not re-planned and sent again, but deferred too.
+   * rest are deferred to whoever leads next. A patch in flight completes (each is atomic), and so
+   * does one whose `beforePatch` record was already on the wire (it is stored: decision 0038); one
+   * that meets a concurrent edit is not re-planned and sent again, but deferred too.
    */
   signal?: AbortSignal;
   /**

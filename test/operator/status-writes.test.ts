@@ -24,7 +24,7 @@ let cluster: Cluster;
 
 beforeAll(async () => {
   emu = await startEmulator();
-  cluster = await prepareCluster(emu, ["prod", "shop", "cut", "fail"]);
+  cluster = await prepareCluster(emu, ["prod", "shop", "cut", "fail", "record"]);
 });
 
 afterAll(() => emu.stop());
@@ -126,4 +126,31 @@ test("a patch recorded before it was sent that then fails is taken out of the co
   expect(after.status?.remediationsApplied).toBe(1);
   expect(after.status?.remediatedWorkloads).toEqual(["deployment/fail/f2"]);
   expect(after.status?.remediationsFailed).toBe(1);
+});
+
+test("a term that ends while a patch's record is on the wire: that patch is still sent (its record is stored), no other starts, the count is exact", async () => {
+  // The record is the fence: once it is stored, not sending the patch would leave a count of a
+  // patch never made, which the next leader then makes and counts again (decision 0038).
+  for (const name of ["r1", "r2", "r3"]) await cluster.client.create(DEPLOYMENTS, app(name, "record"), { namespace: "record" });
+  await cluster.client.create(DEVOPS_POLICIES, testPolicy("e", "record", { enforcementMode: "enforce", requireReadinessProbe: true }));
+  const policy = await read("record", "e");
+  const term = new AbortController();
+  const stop = emu.store.subscribe((ev) => {
+    if (ev.type === "MODIFIED" && (ev.object as PolicyObject).status?.remediationsApplied === 1) term.abort();
+  }, { resource: "devopspolicies.devops.stochastic.io" });
+  try {
+    expect(await reconcilePolicy("record/e", deps(() => policy, { signal: term.signal }))).toEqual({ requeueAfterMs: 0 });
+  } finally {
+    stop();
+  }
+  expect(term.signal.aborted).toBe(true);
+  const patched = [];
+  for (const name of ["r1", "r2", "r3"]) {
+    const d = await cluster.client.get<KubeObject & { spec: { template: { spec: { containers: { readinessProbe?: object }[] } } } }>(DEPLOYMENTS, name, { namespace: "record" });
+    if (d.spec.template.spec.containers[0]?.readinessProbe) patched.push(`deployment/record/${name}`);
+  }
+  expect(patched).toEqual(["deployment/record/r1"]);
+  const after = await read("record", "e");
+  expect(after.status?.remediationsApplied).toBe(1);
+  expect(after.status?.remediatedWorkloads).toEqual(patched);
 });
