@@ -7,7 +7,8 @@
  * it is sent, so a cycle cut short by the end of the leader term still shows its patches
  * (decision 0038).
  */
-import { ConflictError } from "../kube/api-errors.ts";
+import { ConflictError, KubeApiError } from "../kube/api-errors.ts";
+import { KubeTransportError } from "../kube/transport-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { DEVOPS_POLICIES } from "../kube/resources.ts";
 import type { Logger } from "../log.ts";
@@ -114,12 +115,34 @@ export class PolicyStatusWriter {
       this.current = await this.deps.client.patch<PolicyObject>(DEVOPS_POLICIES, this.name, { type: "merge", patch: body }, { namespace: this.namespace, subresource: "status", fieldManager: FIELD_MANAGER });
       return true;
     } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
+      const conflict = err instanceof ConflictError;
+      if (!conflict && !mayHaveLanded(err)) throw err;
+      // Our own write may be what moved the object on: an answer lost after the write committed (a
+      // 504 "may still be processing", a dropped connection) is repeated by the client as any merge
+      // patch is, and the repeat's resourceVersion is stale — a 409 for a write that landed.
+      // Recomputed on the fresh read, a record would count its patch twice; so a fresh status that
+      // holds what we sent, at another resourceVersion, is our write.
+      const fresh = await this.reread().catch((readErr: unknown) => {
+        throw conflict ? readErr : err;
+      });
+      if (resourceVersion && fresh.metadata?.resourceVersion !== resourceVersion && this.holds(fresh.status, status)) {
+        this.current = fresh;
+        return true;
+      }
+      if (!conflict) throw err;
       if (attempt >= MAX_ATTEMPTS || term?.aborted) throw new StaleObjectError(`${this.namespace}/${this.name} kept changing during the status write`, { cause: err });
       this.deps.logger.debug("status_conflict", { namespace: this.namespace, policy: this.name, attempt });
-      this.current = await this.reread();
+      this.current = fresh;
       return false;
     }
+  }
+
+  /** Whether `stored` has every field of the merge patch `sent` (null: absent), fields an older CRD prunes aside. */
+  private holds(stored: DevOpsPolicyStatus | undefined, sent: Record<string, unknown>): boolean {
+    const known = this.deps.prunedStatus;
+    const want = JSON.parse(JSON.stringify(known ? known.strip(sent) : sent)) as Record<string, unknown>;
+    const have = (stored ?? {}) as Record<string, unknown>;
+    return Object.entries(want).every(([key, value]) => (value === null ? have[key] === undefined : Bun.deepEquals(have[key], value)));
   }
 
   /**
@@ -132,6 +155,12 @@ export class PolicyStatusWriter {
     if (!fresh) throw new StaleObjectError(`${this.namespace}/${this.name} was deleted during the status write`);
     return fresh;
   }
+}
+
+/** An error after which the write may have committed: the API server failed or the answer was lost once the request was sent. */
+function mayHaveLanded(err: unknown): boolean {
+  if (err instanceof KubeTransportError) return !err.notSent;
+  return err instanceof KubeApiError && err.httpStatus >= 500;
 }
 
 /** `stored` without `drop`, with `add`: sorted, the last MAX_WORKLOAD_KEYS kept. */
