@@ -3,7 +3,7 @@
  * The webhook's HTTPS listener with certificate hot reload. `server.reload({ tls })`
  * keeps the old certificate in Bun, so a changed certificate is handed over: a new
  * `Bun.serve` with `reusePort` binds the same port with the new files; the old one
- * answers with `Connection: close` for a short hand-over (100 ms), then stops accepting
+ * answers with `Connection: close` for a short hand-over (1 s), then stops accepting
  * (every later handshake gets the new certificate) while its open connections drain.
  * Invalid new files keep the old server.
  */
@@ -233,7 +233,7 @@ export async function startTlsServer(options: TlsServerOptions): Promise<TlsServ
    * listener first answers with `Connection: close` for `handOverMs` (clients between two
    * requests get their next answer that way and reconnect), then stops accepting. Busy
    * connections close after their response; one that finished its handshake but sent no
-   * request stays open until Bun's own timeout (~10 s), so `drainMs` bounds the wait.
+   * request stays open until the idle timeout (IDLE_TIMEOUT_SECONDS), so `drainMs` bounds the wait.
    */
   async function retire(old: Listener, graceMs: number): Promise<void> {
     old.draining = true;
