@@ -49,6 +49,13 @@ export interface WriteOptions extends CallOptions {
 export interface PatchOptions extends WriteOptions {
   /** Server-side apply only: take ownership of conflicting fields. */
   force?: boolean;
+  /**
+   * Whether the call may be repeated after it may have been processed (a 5xx, an answer lost once
+   * sent). Default: all but JSON Patch. False for a patch guarded by a resourceVersion whose
+   * caller must tell its own write from another's (lib/operator/status-writer.ts): the repeat of
+   * one that committed would be a 409.
+   */
+  idempotent?: boolean;
 }
 
 export interface DeleteOptions extends CallOptions {
@@ -121,7 +128,7 @@ export class KubeClient {
         body: patch.type === "json" ? patch.ops : patch.patch,
         contentType: PATCH_CONTENT_TYPES[patch.type],
         // A JSON Patch may append to a list: repeating it is not safe. Merge, strategic and apply patches converge.
-        idempotent: patch.type !== "json",
+        idempotent: options.idempotent ?? patch.type !== "json",
         signal: options.signal,
       }),
     );

@@ -112,26 +112,30 @@ export class PolicyStatusWriter {
     const resourceVersion = this.current.metadata?.resourceVersion;
     const body = { ...(resourceVersion ? { metadata: { resourceVersion } } : {}), status };
     try {
-      this.current = await this.deps.client.patch<PolicyObject>(DEVOPS_POLICIES, this.name, { type: "merge", patch: body }, { namespace: this.namespace, subresource: "status", fieldManager: FIELD_MANAGER });
+      // Not repeated by the client once it may have committed: the repeat would carry a stale
+      // resourceVersion, and its 409 would make a record count its patch a second time.
+      this.current = await this.deps.client.patch<PolicyObject>(DEVOPS_POLICIES, this.name, { type: "merge", patch: body }, { namespace: this.namespace, subresource: "status", fieldManager: FIELD_MANAGER, idempotent: false });
       return true;
     } catch (err) {
-      const conflict = err instanceof ConflictError;
-      if (!conflict && !mayHaveLanded(err)) throw err;
-      // Our own write may be what moved the object on: an answer lost after the write committed (a
-      // 504 "may still be processing", a dropped connection) is repeated by the client as any merge
-      // patch is, and the repeat's resourceVersion is stale — a 409 for a write that landed.
-      // Recomputed on the fresh read, a record would count its patch twice; so a fresh status that
-      // holds what we sent, at another resourceVersion, is our write.
-      const fresh = await this.reread().catch((readErr: unknown) => {
-        throw conflict ? readErr : err;
+      if (err instanceof ConflictError) {
+        if (attempt >= MAX_ATTEMPTS || term?.aborted) throw new StaleObjectError(`${this.namespace}/${this.name} kept changing during the status write`, { cause: err });
+        this.deps.logger.debug("status_conflict", { namespace: this.namespace, policy: this.name, attempt });
+        this.current = await this.reread();
+        return false;
+      }
+      if (!mayHaveLanded(err)) throw err;
+      // The server failed or the answer was lost after the request was sent (kube-apiserver's 504
+      // "may still be processing the request"): the write may have committed. The stored policy
+      // says which: a status holding everything we sent, at another resourceVersion, is our write.
+      const fresh = await this.reread().catch(() => {
+        throw err;
       });
       if (resourceVersion && fresh.metadata?.resourceVersion !== resourceVersion && this.holds(fresh.status, status)) {
         this.current = fresh;
         return true;
       }
-      if (!conflict) throw err;
-      if (attempt >= MAX_ATTEMPTS || term?.aborted) throw new StaleObjectError(`${this.namespace}/${this.name} kept changing during the status write`, { cause: err });
-      this.deps.logger.debug("status_conflict", { namespace: this.namespace, policy: this.name, attempt });
+      if (attempt >= MAX_ATTEMPTS || term?.aborted) throw err;
+      this.deps.logger.debug("status_write_failed", { namespace: this.namespace, policy: this.name, attempt, error: (err as Error).message });
       this.current = fresh;
       return false;
     }
