@@ -50,13 +50,14 @@ export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
       if (r.status === "deferred") options.logger.debug("enforcement_deferred", { workload: r.plan.key });
     }
     // Counted and logged above, each patch made was recorded in status before it was sent. A record
-    // refused because the leader term ended is the interruption the operator reports, not an error.
-    if (report.halted !== undefined && !signal?.aborted) throw report.halted;
+    // refused because the leader term ended is the interruption the operator reports, not an error;
+    // any other is returned, so that status is written first (a failed patch's record is taken back).
+    const halted = report.halted !== undefined && !signal?.aborted ? { halted: report.halted } : {};
     const previous = policy.status;
     const workloads = [...new Set([...(previous?.remediatedWorkloads ?? []), ...report.workloads])].sort().slice(-MAX_WORKLOAD_KEYS);
     const unresolved = report.results
       .filter((r) => r.status !== "skipped")
       .flatMap((r) => r.plan.unresolved.map((u) => ({ workload: r.plan.key, container: u.container, reason: u.reason })));
-    return { applied: report.applied, failed: report.failed, totalApplied: (previous?.remediationsApplied ?? 0) + report.applied, workloads, unresolved };
+    return { applied: report.applied, failed: report.failed, totalApplied: (previous?.remediationsApplied ?? 0) + report.applied, workloads, unresolved, ...halted };
   };
 }

@@ -183,6 +183,8 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
     return { requeueAfterMs: 0 };
   }
   const { previous, next } = await status.write((stored) => desiredStatus(stored, { generation, now, result: { evaluation }, mode, enforcement: enforcement && status.rebase(enforcement, stored), specCondition }), now);
+  // A cycle whose records could not be written is an error, reported once status is corrected.
+  if (enforcement?.halted !== undefined) throw enforcement.halted;
   await emitConditionEvents(deps, policy, previous, next, now);
 
   if (previous?.classification && previous.classification !== evaluation.classification) {

@@ -26,6 +26,11 @@ export interface EnforcementOutcome {
   workloads: string[];
   /** Every container enforcement leaves violating the policy, with why (status keeps the first few). */
   unresolved?: UnresolvedItemStatus[];
+  /**
+   * Why patching stopped early (a record could not be written, decision 0038): status is still
+   * written, to take back the record of a patch that did not land, then the reconcile fails with it.
+   */
+  halted?: unknown;
 }
 
 export interface StatusInput {

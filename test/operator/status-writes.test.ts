@@ -24,7 +24,7 @@ let cluster: Cluster;
 
 beforeAll(async () => {
   emu = await startEmulator();
-  cluster = await prepareCluster(emu, ["prod", "shop", "cut", "fail", "record", "lost"]);
+  cluster = await prepareCluster(emu, ["prod", "shop", "cut", "fail", "record", "lost", "halt"]);
 });
 
 afterAll(() => emu.stop());
@@ -181,4 +181,35 @@ test("a record whose answer was lost is counted once: a 504 after it committed, 
   const after = await read("lost", "g");
   expect(after.status?.remediatedWorkloads).toEqual(["deployment/lost/l1", "deployment/lost/l2"]);
   expect(after.status?.remediationsApplied).toBe(2);
+});
+
+test("a cycle halted by a record that cannot be written still takes back the record of a patch that failed", async () => {
+  // h1's record is stored and its patch fails; h2's record then fails (the API server errs three
+  // times): no further patch is sent, and h1 — never patched — must not stay counted, or the next
+  // cycle, which patches it, counts it a second time.
+  for (const name of ["h1", "h2"]) await cluster.client.create(DEPLOYMENTS, app(name, "halt"), { namespace: "halt" });
+  await cluster.client.create(DEVOPS_POLICIES, testPolicy("h", "halt", { enforcementMode: "enforce", requireReadinessProbe: true }));
+  const policy = await read("halt", "h");
+  emu.faults.failNext(1, { verb: "patch", resource: "deployments", name: "h1", status: 403, message: "denied by a test" });
+  const prior = emu.hooks.handle;
+  let records = 0;
+  emu.hooks.handle = async (req) => {
+    const record = req.method === "PATCH" && req.attrs.resource === "devopspolicies" && req.attrs.subresource === "status" && req.attrs.namespace === "halt" && !req.body.includes('"healthScore"');
+    if (record && records++ >= 1 && records <= 4) return Response.json({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "InternalError", code: 500, message: "injected" }, { status: 500 });
+    return prior?.(req);
+  };
+  try {
+    await reconcilePolicy("halt/h", deps(() => policy)).catch(() => undefined);
+  } finally {
+    emu.hooks.handle = prior;
+  }
+  expect(records).toBe(4);
+  const halted = await read("halt", "h");
+  expect(halted.status?.remediationsApplied ?? 0).toBe(0);
+  expect(halted.status?.remediatedWorkloads ?? []).toEqual([]);
+  // the next cycle patches both: 2, not 3
+  await reconcilePolicy("halt/h", deps(() => halted));
+  const done = await read("halt", "h");
+  expect(done.status?.remediationsApplied).toBe(2);
+  expect(done.status?.remediatedWorkloads).toEqual(["deployment/halt/h1", "deployment/halt/h2"]);
 });
