@@ -6,7 +6,7 @@
  * idle past that is still served. It waits 15 s: the failure only shows after Bun's default.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { connect, type TLSSocket } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,15 +18,20 @@ import { goodContainer, makeApp, pod, request, review } from "./fixtures.ts";
 
 let server: TlsServer;
 let ca: string;
+let dir: string;
 
 beforeAll(async () => {
   const certs = await generateWebhookCertificates({ serviceName: "kube-devops-webhook", namespace: "kube-devops", ipSans: ["127.0.0.1"], validityDays: 1, caValidityDays: 1, now: new Date() });
-  const paths = writeCertificateSet(mkdtempSync(join(tmpdir(), "kd-keepalive-")), certs);
+  dir = mkdtempSync(join(tmpdir(), "kd-keepalive-"));
+  const paths = writeCertificateSet(dir, certs);
   ca = certs.ca.cert;
   const { app, validate } = makeApp();
   server = await startTlsServer({ addr: "127.0.0.1:0", certFile: paths.tlsCert, keyFile: paths.tlsKey, fetch: app.fetch, postRoutes: { "/validate": validate }, logger: createLogger({ level: "silent" }), pollMs: 0 });
 });
-afterAll(() => server.stop(true));
+afterAll(async () => {
+  await server.stop(true);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** One keep-alive connection: `send` writes a review and resolves with the answer, or with "closed". */
 function openConnection(): Promise<{ send: (uid: string) => Promise<string>; isClosed: () => boolean; socket: TLSSocket }> {

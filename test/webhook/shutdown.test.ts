@@ -6,8 +6,8 @@
  * with raw sockets, so a call written on a connection still open is told apart from a refused
  * connect (which the API server answers by connecting to another replica).
  */
-import { beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,12 +19,15 @@ import { goodContainer, makeApp, pod, request, review } from "./fixtures.ts";
 
 let paths: { tlsCert: string; tlsKey: string };
 let ca: string;
+let dir: string;
 
 beforeAll(async () => {
   const certs = await generateWebhookCertificates({ serviceName: "kube-devops-webhook", namespace: "kube-devops", ipSans: ["127.0.0.1"], validityDays: 1, caValidityDays: 1, now: new Date() });
-  paths = writeCertificateSet(mkdtempSync(join(tmpdir(), "kd-shutdown-")), certs);
+  dir = mkdtempSync(join(tmpdir(), "kd-shutdown-"));
+  paths = writeCertificateSet(dir, certs);
   ca = certs.ca.cert;
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const body = JSON.stringify(review(request(pod([goodContainer()]), { uid: "call" })));
 const call = `POST /validate?timeout=3s HTTP/1.1\r\nHost: kube-devops-webhook.kube-devops.svc\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
