@@ -33,7 +33,8 @@ export function judgeEndpoints(label: string, read: Read<EndpointSliceObject[]>,
   const others = `${notReady}${terminating.length > 0 ? `, ${terminating.length} terminating` : ""}`;
   const pods = `kubectl -n ${namespace} get pods -l app.kubernetes.io/component=webhook`;
   if (ready === 0) {
-    const serving = terminating.filter((e) => e.conditions?.serving === true).length;
+    // an unset serving condition means serving (EndpointSlice API; kube-proxy reads it so)
+    const serving = terminating.filter((e) => e.conditions?.serving !== false).length;
     if (serving > 0) return { label, status: "WARN", detail: `no ready endpoints of ${namespace}/${service}, only ${serving} terminating that still serve${notReady}`, hint: pods };
     return { label, status: "FAIL", detail: `no ready endpoints of ${namespace}/${service}${others}`, hint: pods };
   }
