@@ -85,7 +85,7 @@ export function reachabilityPod(namespace: string, nonce: string): KubeObject {
 
 /** What the dry run came to. */
 export type ReachOutcome =
-  | { kind: "answered"; namespace: string; replica: string }
+  | { kind: "answered"; namespace: string; replica: string; refusedBy?: string }
   | { kind: "silent"; namespace: string }
   | { kind: "denied-by-us"; namespace: string; message: string }
   | { kind: "refused"; namespace: string; message: string }
@@ -101,7 +101,7 @@ export function judgeReach(outcome: ReachOutcome, namespace: string, failurePoli
   const pieces = "look at the lines above: Webhook endpoints (ready pods), configuration and certificate (the caBundle must verify the served certificate); then NetworkPolicies in front of port 8443 and the API server's log (failed calling webhook)";
   switch (outcome.kind) {
     case "answered":
-      return { label: LABEL, status: "OK", detail: `a dry-run pod in ${outcome.namespace} was answered by ${outcome.replica}` };
+      return { label: LABEL, status: "OK", detail: `a dry-run pod in ${outcome.namespace} was answered by ${outcome.replica}${outcome.refusedBy === undefined ? "" : ` (another admission check then refused the pod: ${outcome.refusedBy})`}` };
     case "silent":
       return {
         label: LABEL,
@@ -170,6 +170,10 @@ async function dryRun(client: KubeClient, namespace: string, nonce: string): Pro
   } catch (err) {
     const message = messageOf(err);
     if (!(err instanceof KubeApiError)) return { kind: "error", namespace, message };
+    // validating webhooks are called in parallel and ResourceQuota runs after them: a refusal by
+    // another check still carries our answer in its Warning headers when we were called
+    const answer = findReachabilityAnswer(err.warnings, nonce);
+    if (answer) return { kind: "answered", namespace, replica: answer.replica, refusedBy: message };
     return classifyRefusal(namespace, err.httpStatus, message);
   }
 }
@@ -179,7 +183,9 @@ export function classifyRefusal(namespace: string, httpStatus: number, message: 
   // RBAC's refusal names the verb and resource; an admission plugin's 403 (PodSecurity, quota) does not
   if (httpStatus === 403 && /cannot create resource "pods"/.test(message)) return { kind: "forbidden", namespace };
   if (message.startsWith(`admission webhook "${WEBHOOK_NAME}" denied the request`)) return { kind: "denied-by-us", namespace, message };
-  // 5xx: under failurePolicy Fail a call that failed ("failed calling webhook") ends here
-  if (httpStatus >= 500) return { kind: "error", namespace, message };
+  // 5xx: under failurePolicy Fail a call that failed ("failed calling webhook") ends here; another
+  // webhook's failed call (a mutating one runs before ours) says nothing about ours
+  const failedHook = /failed calling webhook "([^"]+)"/.exec(message)?.[1];
+  if (httpStatus >= 500) return failedHook === undefined || failedHook === WEBHOOK_NAME ? { kind: "error", namespace, message } : { kind: "refused", namespace, message };
   return { kind: "refused", namespace, message };
 }

@@ -67,8 +67,13 @@ export class KubeApiError extends KubeDevopsError {
   readonly causes: FieldCause[];
   /** From Retry-After or details.retryAfterSeconds, ms. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * The error response's `Warning: 299` texts: the API server sends them on a refusal too (an
+   * admission webhook that allowed and warned while another check refused the request).
+   */
+  readonly warnings: string[];
 
-  constructor(init: { reason: KubeReason; httpStatus: number; status: KubeStatus | undefined; request: RequestContext; retryAfterMs?: number | undefined; message: string; hint?: string | undefined }) {
+  constructor(init: { reason: KubeReason; httpStatus: number; status: KubeStatus | undefined; request: RequestContext; retryAfterMs?: number | undefined; message: string; hint?: string | undefined; warnings?: string[] | undefined }) {
     super("KUBE", init.message, init.hint === undefined ? {} : { hint: init.hint });
     this.name = `${init.reason}Error`;
     this.reason = init.reason;
@@ -77,6 +82,7 @@ export class KubeApiError extends KubeDevopsError {
     this.request = init.request;
     this.causes = init.status?.details?.causes ?? [];
     this.retryAfterMs = init.retryAfterMs;
+    this.warnings = init.warnings ?? [];
   }
 }
 
@@ -223,11 +229,11 @@ function composeMessage(reason: KubeReason, httpStatus: number, status: KubeStat
 }
 
 /** Builds the typed error for an error response with (maybe) a Status body. */
-export function toApiError(httpStatus: number, status: KubeStatus | undefined, req: RequestContext, retryAfterMs?: number): KubeApiError {
+export function toApiError(httpStatus: number, status: KubeStatus | undefined, req: RequestContext, retryAfterMs?: number, warnings?: string[]): KubeApiError {
   const reason = classifyStatus(httpStatus, status);
   const { message, hint } = composeMessage(reason, httpStatus, status, req);
   const retry = retryAfterMs ?? (status?.details?.retryAfterSeconds !== undefined ? status.details.retryAfterSeconds * 1000 : undefined);
-  return new CLASSES[reason]({ reason, httpStatus, status, request: req, retryAfterMs: retry, message, hint });
+  return new CLASSES[reason]({ reason, httpStatus, status, request: req, retryAfterMs: retry, message, hint, warnings });
 }
 
 /** Parses an error body as a Status when it is one. */

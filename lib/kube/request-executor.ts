@@ -14,6 +14,7 @@ import { CONTROLLER_RATE_LIMIT, TokenBucket, type RateLimit } from "./rate-limit
 import { requestDefaults } from "./request-defaults.ts";
 import { describeTransportError, KubeTransportError } from "./transport-errors.ts";
 import type { RequestOptions, Transport } from "./transport.ts";
+import { parseWarningHeaders } from "./warning-headers.ts";
 
 export interface RetryPolicy {
   /** Total tries including the first (1 = no retries). */
@@ -135,7 +136,7 @@ export class RequestExecutor {
         }
         retryAfter = parseRetryAfter(res.headers.get("retry-after"), this.clock.now());
         const text = await res.text().catch(() => "");
-        error = toApiError(res.status, parseStatus(text), this.context(call), retryAfter);
+        error = toApiError(res.status, parseStatus(text), this.context(call), retryAfter, parseWarningHeaders(res.headers.get("warning")));
         retryAfter = error.retryAfterMs;
         if (res.status === 401 && !refreshed) {
           // Credentials may have rotated (exec plugin, projected token): fetch fresh ones once.

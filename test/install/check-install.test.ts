@@ -15,6 +15,7 @@ import { toYaml } from "../../gen/to-yaml.ts";
 import { VERSION } from "../../lib/version.ts";
 import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
 import { parse } from "yaml";
+import { answer, startTestWebhook, type TestWebhook } from "../kube/admission/test-webhook.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { renderKubeconfig } from "../support/kubeconfig.ts";
 import { ensureBinary, ROOT } from "../support/binary.ts";
@@ -26,6 +27,8 @@ let admin: string;
 let webhookAddr: string | undefined;
 let webhook: ReturnType<typeof Bun.spawn> | undefined;
 const webhookLog: string[] = [];
+/** Another product's validating webhook (a policy engine), started by the test that needs it. */
+let other: TestWebhook | undefined;
 
 async function spawn(cmd: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const proc = Bun.spawn(cmd, { cwd: ROOT, stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir } });
@@ -38,7 +41,7 @@ const check = (...args: string[]) => spawn([ensureBinary(), "--kubeconfig", admi
 const line = (stdout: string, label: string) => stdout.split("\n").find((l) => l.startsWith(`  ${label} .`)) ?? `(no ${label} line)`;
 
 beforeAll(async () => {
-  emu = await startEmulator({ controllers: true, webhookServices: (namespace, name) => (namespace === "kube-devops" && name === "kube-devops-webhook" ? webhookAddr : undefined) });
+  emu = await startEmulator({ controllers: true, webhookServices: (namespace, name) => (namespace === "kube-devops" && name === "kube-devops-webhook" ? webhookAddr : namespace === "policy" && name === "other" && other ? `127.0.0.1:${other.port}` : undefined) });
   dir = mkdtempSync(join(tmpdir(), "kd-check-install-"));
   admin = emu.writeKubeconfig(join(dir, "kubeconfig"));
   // Nodes as a kubelet registers them, so the simulated scheduler places the components' pods
@@ -47,6 +50,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   webhook?.kill("SIGKILL");
+  other?.stop();
   await emu?.stop();
 });
 
@@ -207,6 +211,24 @@ describe("a full install", () => {
     }
     const again = await check("--component", "webhook");
     expect(line(again.stdout, "Webhook reachable")).toContain("OK (a dry-run pod in default was answered by kube-devops-webhook-5d8c7-x1)");
+  }, 60_000);
+
+  test("another validating webhook denies check's pod: ours was called in parallel and its answer rides on the refusal's Warning headers: OK, not UNKNOWN", async () => {
+    other = await startTestWebhook((review) => answer(review, { allowed: false, status: { code: 403, message: "pods must carry the label team" } }), ["other.policy.svc"]);
+    const VWCS = "validatingwebhookconfigurations.admissionregistration.k8s.io";
+    await emu.store.create(VWCS, {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingWebhookConfiguration",
+      metadata: { name: "policy-engine" },
+      webhooks: [{ name: "require-team.policy.example", admissionReviewVersions: ["v1"], sideEffects: "None", failurePolicy: "Fail", clientConfig: { service: { namespace: "policy", name: "other", path: "/validate", port: 443 }, caBundle: other.caBundle }, rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }] }],
+    } as never);
+    try {
+      const r = await check("--component", "webhook");
+      expect(line(r.stdout, "Webhook reachable")).toContain('OK (a dry-run pod in default was answered by kube-devops-webhook-5d8c7-x1 (another admission check then refused the pod: admission webhook "require-team.policy.example" denied the request: pods must carry the label team))');
+      expect(other.received.length).toBeGreaterThan(0);
+    } finally {
+      await emu.store.delete(VWCS, undefined, "policy-engine");
+    }
   }, 60_000);
 
   test("an identity without rights: UNKNOWN install lines, one grouped line per component and one hint", async () => {

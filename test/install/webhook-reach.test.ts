@@ -66,4 +66,14 @@ test("a refusal: RBAC's is not allowed, PodSecurity's or a quota's is another ch
   expect(classifyRefusal("default", 403, 'admission webhook "validate.devops.stochastic.io" denied the request: Denied by DevOpsPolicy: container \'check\' has no liveness probe').kind).toBe("denied-by-us");
   expect(classifyRefusal("default", 403, 'admission webhook "other.example.com" denied the request: no').kind).toBe("refused");
   expect(classifyRefusal("default", 500, 'Internal error occurred: failed calling webhook "validate.devops.stochastic.io": tls: bad certificate').kind).toBe("error");
+  expect(classifyRefusal("default", 504, "Timeout: request did not complete within requested timeout").kind).toBe("error");
+});
+
+test("another webhook's failed call (a mutating one, called before ours) is another check's refusal, not ours failing", () => {
+  expect(classifyRefusal("default", 500, 'Internal error occurred: failed calling webhook "mutate.kyverno.svc-fail": context deadline exceeded').kind).toBe("refused");
+});
+
+test("an answer that came back on a refusal is OK, naming what refused the pod", () => {
+  const l = judgeReach({ kind: "answered", namespace: "default", replica: "w-1", refusedBy: 'admission webhook "x" denied the request: no' }, "kube-devops", "Ignore");
+  expect(l).toMatchObject({ status: "OK", detail: 'a dry-run pod in default was answered by w-1 (another admission check then refused the pod: admission webhook "x" denied the request: no)' });
 });
