@@ -43,7 +43,7 @@ export function judgeEndpoints(label: string, read: Read<EndpointSliceObject[]>,
 
 /** A metav1.LabelSelector as a webhook's namespaceSelector/objectSelector carries it. */
 export type SelectorObject = { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key?: string; operator?: string; values?: string[] }> };
-type WebhookEntry = { name?: string; failurePolicy?: string; clientConfig?: { caBundle?: string; url?: string; service?: { name?: string; namespace?: string } }; namespaceSelector?: SelectorObject; objectSelector?: SelectorObject };
+type WebhookEntry = { name?: string; failurePolicy?: string; clientConfig?: { caBundle?: string; url?: string; service?: { name?: string; namespace?: string } }; namespaceSelector?: SelectorObject; objectSelector?: SelectorObject; rules?: Array<{ operations?: string[]; apiGroups?: string[]; apiVersions?: string[]; resources?: string[]; scope?: string }>; matchConditions?: Array<{ name?: string; expression?: string }> };
 export type WebhookConfigurationObject = { metadata?: { name?: string }; webhooks?: WebhookEntry[] };
 
 /** kube-devops's webhook entry: the one named validate.devops.stochastic.io, else the first. */

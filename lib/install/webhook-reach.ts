@@ -7,6 +7,7 @@
  * that warning the API server did not call it, or ignored its answer — with failurePolicy Ignore,
  * admission is skipped and nobody is told (decision 0037).
  */
+import { WEBHOOK_MATCH_CONDITIONS } from "../admission/match-conditions.ts";
 import { findReachabilityAnswer, REACHABILITY_ANNOTATION } from "../admission/reachability.ts";
 import { isForbidden, isNotFound, KubeApiError } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -145,8 +146,36 @@ async function chooseNamespace(client: KubeClient, selector: SelectorObject | un
   }
 }
 
+/** A webhook entry's rule, as the configuration stores it. */
+export type WebhookRule = { operations?: string[]; apiGroups?: string[]; apiVersions?: string[]; resources?: string[]; scope?: string };
+
+/** True when a rule sends a CREATE of a v1 Pod, as the API server's rule matcher decides (wildcards and `pods/*` included). */
+export function rulesSendPodCreates(rules: readonly WebhookRule[] | undefined): boolean {
+  const has = (list: string[] | undefined, value: string) => (list ?? []).some((v) => v === "*" || v === value);
+  return (rules ?? []).some(
+    (r) =>
+      has(r.operations, "CREATE") &&
+      has(r.apiGroups, "") &&
+      has(r.apiVersions, "v1") &&
+      (r.resources ?? []).some((res) => {
+        const [resource, sub = ""] = res.split("/", 2);
+        return (resource === "*" || resource === "pods") && (sub === "" || sub === "*");
+      }) &&
+      (r.scope === undefined || r.scope === "*" || r.scope === "Namespaced"),
+  );
+}
+
+/** The entry's matchConditions that are not the ones kube-devops generates (those always send check's pod). */
+export function foreignMatchConditions(conditions: ReadonlyArray<{ name?: string; expression?: string }> | undefined): string[] {
+  const ours = new Set(WEBHOOK_MATCH_CONDITIONS.map((c) => `${c.name}\n${c.expression}`));
+  return (conditions ?? []).filter((c) => !ours.has(`${c.name}\n${c.expression}`)).map((c) => c.name ?? "?");
+}
+
 /** Sends the dry-run pod and reads its answer. `nonce` is fresh per run (header-safe: see reachability.ts). */
-export async function probeWebhookReach(client: KubeClient, entry: { namespaceSelector?: SelectorObject; objectSelector?: SelectorObject; failurePolicy?: string }, options: { namespace: string; nonce: string }): Promise<HealthLine> {
+export async function probeWebhookReach(
+  client: KubeClient,
+  entry: { namespaceSelector?: SelectorObject; objectSelector?: SelectorObject; failurePolicy?: string; rules?: WebhookRule[]; matchConditions?: Array<{ name?: string; expression?: string }> },
+  options: { namespace: string; nonce: string }): Promise<HealthLine> {
   const failurePolicy = entry.failurePolicy ?? "Fail";
   let target: string | undefined | "unreadable";
   try {
@@ -159,7 +188,16 @@ export async function probeWebhookReach(client: KubeClient, entry: { namespaceSe
   if (entry.objectSelector && !selects(entry.objectSelector, {})) {
     return { label: LABEL, status: "UNKNOWN", detail: "the configuration's objectSelector leaves out an unlabelled pod: check's dry-run pod would not be sent", hint: "kubectl get validatingwebhookconfiguration -o yaml (objectSelector)" };
   }
-  return judgeReach(await dryRun(client, target, options.nonce), options.namespace, failurePolicy);
+  if (!rulesSendPodCreates(entry.rules)) {
+    return { label: LABEL, status: "UNKNOWN", detail: "the configuration's rules do not send Pod CREATEs: check's dry-run pod would not be sent", hint: "kubectl get validatingwebhookconfiguration -o yaml (rules); kube-devops deploy generate-all writes the rules it needs" };
+  }
+  const outcome = await dryRun(client, target, options.nonce);
+  // conditions someone added may be what skipped the call: silence then proves nothing
+  const foreign = foreignMatchConditions(entry.matchConditions);
+  if (outcome.kind === "silent" && foreign.length > 0) {
+    return { label: LABEL, status: "UNKNOWN", detail: `a dry-run pod in ${outcome.namespace} was admitted without its answer, and the configuration's matchConditions ${foreign.join(", ")} (not kube-devops's) may have skipped the call`, hint: "kubectl get validatingwebhookconfiguration -o yaml (matchConditions); the API server's apiserver_admission_match_condition_exclusions_total counts the skips" };
+  }
+  return judgeReach(outcome, options.namespace, failurePolicy);
 }
 
 async function dryRun(client: KubeClient, namespace: string, nonce: string): Promise<ReachOutcome> {

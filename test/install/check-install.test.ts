@@ -231,6 +231,27 @@ describe("a full install", () => {
     }
   }, 60_000);
 
+  test("a configuration someone edited: matchConditions we did not write make a silent dry run UNKNOWN, rules without Pod CREATE are not probed", async () => {
+    const VWCS = "validatingwebhookconfigurations.admissionregistration.k8s.io";
+    type Hook = { matchConditions?: Array<{ name: string; expression: string }>; rules: unknown[] };
+    const get = () => emu.store.get(VWCS, undefined, "kube-devops-webhook") as unknown as { webhooks: Hook[] };
+    const saved = structuredClone(get().webhooks);
+    const put = (webhooks: unknown) => emu.store.update(VWCS, { ...get(), webhooks } as never);
+    try {
+      // a platform team sparing the webhook server-side dry runs (GitOps diffs): check's ping is skipped too
+      await put(saved.map((w) => ({ ...w, matchConditions: [...(w.matchConditions ?? []), { name: "skip-dry-runs", expression: "!request.dryRun" }] })));
+      const skipped = await check("--component", "webhook");
+      expect(line(skipped.stdout, "Webhook reachable")).toContain("UNKNOWN (a dry-run pod in default was admitted without its answer, and the configuration's matchConditions skip-dry-runs (not kube-devops's) may have skipped the call)");
+      expect(skipped.code).toBe(0);
+      await put(saved.map((w) => ({ ...w, rules: [{ operations: ["CREATE", "UPDATE"], apiGroups: ["apps"], apiVersions: ["v1"], resources: ["deployments"], scope: "Namespaced" }] })));
+      const workloads = await check("--component", "webhook");
+      expect(line(workloads.stdout, "Webhook reachable")).toContain("UNKNOWN (the configuration's rules do not send Pod CREATEs: check's dry-run pod would not be sent)");
+      expect(workloads.code).toBe(0);
+    } finally {
+      await put(saved);
+    }
+  }, 60_000);
+
   test("an identity without rights: UNKNOWN install lines, one grouped line per component and one hint", async () => {
     await emu.store.create("serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "alice", namespace: "default" } } as never, { namespace: "default" });
     const alice = join(dir, "alice");

@@ -6,11 +6,12 @@
 import { describe, expect, test } from "bun:test";
 import { renderWebhookConfiguration } from "../../gen/webhook-configuration.ts";
 import { REACHABILITY_ANNOTATION } from "../../lib/admission/reachability.ts";
-import { classifyRefusal, judgeReach, pickProbeNamespace, reachabilityPod, selectorString } from "../../lib/install/webhook-reach.ts";
+import { classifyRefusal, foreignMatchConditions, judgeReach, pickProbeNamespace, reachabilityPod, rulesSendPodCreates, selectorString, type WebhookRule } from "../../lib/install/webhook-reach.ts";
 import type { SelectorObject } from "../../lib/install/webhook-health.ts";
 
 const ns = (name: string, labels: Record<string, string> = {}, phase = "Active") => ({ metadata: { name, labels: { "kubernetes.io/metadata.name": name, ...labels } }, status: { phase } });
-const generated = (renderWebhookConfiguration({ caBundle: "" }) as { webhooks: Array<{ namespaceSelector: SelectorObject }> }).webhooks[0]?.namespaceSelector;
+const generatedEntry = (renderWebhookConfiguration({ caBundle: "" }) as { webhooks: Array<{ namespaceSelector: SelectorObject; rules: WebhookRule[]; matchConditions: Array<{ name: string; expression: string }> }> }).webhooks[0];
+const generated = generatedEntry?.namespaceSelector;
 
 describe("pickProbeNamespace", () => {
   test("the generated selector: default when it exists, never kube-devops or a system namespace", () => {
@@ -76,4 +77,24 @@ test("another webhook's failed call (a mutating one, called before ours) is anot
 test("an answer that came back on a refusal is OK, naming what refused the pod", () => {
   const l = judgeReach({ kind: "answered", namespace: "default", replica: "w-1", refusedBy: 'admission webhook "x" denied the request: no' }, "kube-devops", "Ignore");
   expect(l).toMatchObject({ status: "OK", detail: 'a dry-run pod in default was answered by w-1 (another admission check then refused the pod: admission webhook "x" denied the request: no)' });
+});
+
+describe("what the configuration sends, as the API server matches it", () => {
+  test("rules: the generated ones and wildcards send a Pod CREATE; workload-only, UPDATE-only or a subresource do not", () => {
+    expect(rulesSendPodCreates(generatedEntry?.rules)).toBe(true);
+    expect(rulesSendPodCreates([{ operations: ["*"], apiGroups: ["*"], apiVersions: ["*"], resources: ["*/*"], scope: "*" }])).toBe(true);
+    expect(rulesSendPodCreates([{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods/*"] }])).toBe(true);
+    expect(rulesSendPodCreates([{ operations: ["CREATE", "UPDATE"], apiGroups: ["apps"], apiVersions: ["v1"], resources: ["deployments"], scope: "Namespaced" }])).toBe(false);
+    expect(rulesSendPodCreates([{ operations: ["UPDATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] }])).toBe(false);
+    expect(rulesSendPodCreates([{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods/ephemeralcontainers"] }])).toBe(false);
+    expect(rulesSendPodCreates([{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Cluster" }])).toBe(false);
+    expect(rulesSendPodCreates(undefined)).toBe(false);
+  });
+
+  test("matchConditions: the generated ones are kube-devops's; an added or edited one is named", () => {
+    expect(foreignMatchConditions(generatedEntry?.matchConditions)).toEqual([]);
+    expect(foreignMatchConditions(undefined)).toEqual([]);
+    const edited = [...(generatedEntry?.matchConditions ?? []).map((c, i) => (i === 0 ? { ...c, expression: "true" } : c)), { name: "skip-dry-runs", expression: "!request.dryRun" }];
+    expect(foreignMatchConditions(edited)).toEqual(["not-controller-created", "skip-dry-runs"]);
+  });
 });
