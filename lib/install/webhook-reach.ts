@@ -84,10 +84,23 @@ export function reachabilityPod(namespace: string, nonce: string): KubeObject {
   } as KubeObject;
 }
 
+/**
+ * kube-apiserver's warning recorder (endpoints/filters/warning.go) keeps 4096 runes of warning text:
+ * past that it cuts each to 256 and drops the rest. The answer's nonce is in its first 80 runes, so
+ * a cut keeps it; it is lost only when dropped, and then what came back adds up to the cap.
+ */
+export const WARNING_CAP_RUNES = 4096;
+
+/** True when `warnings` fill the API server's cap: a missing answer may have been dropped. */
+export function warningsCapped(warnings: readonly string[]): boolean {
+  return warnings.reduce((n, w) => n + [...w].length, 0) >= WARNING_CAP_RUNES;
+}
+
 /** What the dry run came to. */
 export type ReachOutcome =
   | { kind: "answered"; namespace: string; replica: string; refusedBy?: string }
   | { kind: "silent"; namespace: string }
+  | { kind: "capped"; namespace: string }
   | { kind: "denied-by-us"; namespace: string; message: string }
   | { kind: "refused"; namespace: string; message: string }
   | { kind: "forbidden"; namespace: string }
@@ -110,6 +123,8 @@ export function judgeReach(outcome: ReachOutcome, namespace: string, failurePoli
         detail: `a dry-run pod in ${outcome.namespace} was admitted without its answer: the API server did not call the webhook, or ignored its answer${failurePolicy === "Ignore" ? " (with failurePolicy Ignore admission is skipped)" : ""}`,
         hint: pieces,
       };
+    case "capped":
+      return { label: LABEL, status: "UNKNOWN", detail: `a dry-run pod in ${outcome.namespace} came back without the answer, but with ${WARNING_CAP_RUNES} or more characters of other warnings: past that the API server drops warnings, so the answer may have been one of them`, hint: `kubectl create --dry-run=server -n ${outcome.namespace} (a pod) shows the warnings other admission checks send` };
     case "denied-by-us":
       return { label: LABEL, status: "WARN", detail: `called from ${outcome.namespace}, but it judged check's dry-run pod instead of answering it (a webhook older than this binary?): ${outcome.message}`, hint: `kube-devops deploy generate-all -n ${namespace} | kubectl apply -f -` };
     case "refused":
@@ -204,7 +219,8 @@ async function dryRun(client: KubeClient, namespace: string, nonce: string): Pro
   try {
     const { warnings } = await client.createWithWarnings(PODS, reachabilityPod(namespace, nonce), { namespace, dryRun: true, fieldManager: "kube-devops-check" });
     const answer = findReachabilityAnswer(warnings, nonce);
-    return answer ? { kind: "answered", namespace, replica: answer.replica } : { kind: "silent", namespace };
+    if (answer) return { kind: "answered", namespace, replica: answer.replica };
+    return warningsCapped(warnings) ? { kind: "capped", namespace } : { kind: "silent", namespace };
   } catch (err) {
     const message = messageOf(err);
     if (!(err instanceof KubeApiError)) return { kind: "error", namespace, message };

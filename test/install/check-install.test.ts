@@ -27,8 +27,8 @@ let admin: string;
 let webhookAddr: string | undefined;
 let webhook: ReturnType<typeof Bun.spawn> | undefined;
 const webhookLog: string[] = [];
-/** Another product's validating webhook (a policy engine), started by the test that needs it. */
-let other: TestWebhook | undefined;
+/** Other products' validating webhooks (policy engines) by Service name in `policy`, started by the tests that need them. */
+const others: Record<string, TestWebhook> = {};
 
 async function spawn(cmd: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const proc = Bun.spawn(cmd, { cwd: ROOT, stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin), stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir } });
@@ -41,7 +41,7 @@ const check = (...args: string[]) => spawn([ensureBinary(), "--kubeconfig", admi
 const line = (stdout: string, label: string) => stdout.split("\n").find((l) => l.startsWith(`  ${label} .`)) ?? `(no ${label} line)`;
 
 beforeAll(async () => {
-  emu = await startEmulator({ controllers: true, webhookServices: (namespace, name) => (namespace === "kube-devops" && name === "kube-devops-webhook" ? webhookAddr : namespace === "policy" && name === "other" && other ? `127.0.0.1:${other.port}` : undefined) });
+  emu = await startEmulator({ controllers: true, webhookServices: (namespace, name) => (namespace === "kube-devops" && name === "kube-devops-webhook" ? webhookAddr : namespace === "policy" && others[name] ? `127.0.0.1:${others[name].port}` : undefined) });
   dir = mkdtempSync(join(tmpdir(), "kd-check-install-"));
   admin = emu.writeKubeconfig(join(dir, "kubeconfig"));
   // Nodes as a kubelet registers them, so the simulated scheduler places the components' pods
@@ -50,7 +50,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   webhook?.kill("SIGKILL");
-  other?.stop();
+  for (const w of Object.values(others)) w.stop();
   await emu?.stop();
 });
 
@@ -214,7 +214,7 @@ describe("a full install", () => {
   }, 60_000);
 
   test("another validating webhook denies check's pod: ours was called in parallel and its answer rides on the refusal's Warning headers: OK, not UNKNOWN", async () => {
-    other = await startTestWebhook((review) => answer(review, { allowed: false, status: { code: 403, message: "pods must carry the label team" } }), ["other.policy.svc"]);
+    const other = (others.other = await startTestWebhook((review) => answer(review, { allowed: false, status: { code: 403, message: "pods must carry the label team" } }), ["other.policy.svc"]));
     const VWCS = "validatingwebhookconfigurations.admissionregistration.k8s.io";
     await emu.store.create(VWCS, {
       apiVersion: "admissionregistration.k8s.io/v1",
@@ -228,6 +228,25 @@ describe("a full install", () => {
       expect(other.received.length).toBeGreaterThan(0);
     } finally {
       await emu.store.delete(VWCS, undefined, "policy-engine");
+    }
+  }, 60_000);
+
+  test("other webhooks' warnings fill the API server's 4 KiB: ours may have been dropped, so its absence is UNKNOWN, not FAIL", async () => {
+    // a policy engine in warn mode, its configuration sorted (and so answering) before ours: 17 warnings of 300 characters
+    const noisy = (others.noisy = await startTestWebhook((review) => answer(review, { allowed: true, warnings: Array.from({ length: 17 }, (_, i) => `constraint ${i}: `.padEnd(300, "x")) }), ["noisy.policy.svc"]));
+    const VWCS = "validatingwebhookconfigurations.admissionregistration.k8s.io";
+    await emu.store.create(VWCS, {
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingWebhookConfiguration",
+      metadata: { name: "a-policy-engine" },
+      webhooks: [{ name: "warn.policy.example", admissionReviewVersions: ["v1"], sideEffects: "None", failurePolicy: "Ignore", clientConfig: { service: { namespace: "policy", name: "noisy", path: "/validate", port: 443 }, caBundle: noisy.caBundle }, rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }] }],
+    } as never);
+    try {
+      const r = await check("--component", "webhook");
+      expect(line(r.stdout, "Webhook reachable")).toContain("UNKNOWN (a dry-run pod in default came back without the answer, but with 4096 or more characters of other warnings");
+      expect(r.code).toBe(0);
+    } finally {
+      await emu.store.delete(VWCS, undefined, "a-policy-engine");
     }
   }, 60_000);
 

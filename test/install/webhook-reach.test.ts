@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { renderWebhookConfiguration } from "../../gen/webhook-configuration.ts";
 import { REACHABILITY_ANNOTATION } from "../../lib/admission/reachability.ts";
-import { classifyRefusal, foreignMatchConditions, judgeReach, pickProbeNamespace, reachabilityPod, rulesSendPodCreates, selectorString, type WebhookRule } from "../../lib/install/webhook-reach.ts";
+import { classifyRefusal, foreignMatchConditions, warningsCapped, judgeReach, pickProbeNamespace, reachabilityPod, rulesSendPodCreates, selectorString, type WebhookRule } from "../../lib/install/webhook-reach.ts";
 import type { SelectorObject } from "../../lib/install/webhook-health.ts";
 
 const ns = (name: string, labels: Record<string, string> = {}, phase = "Active") => ({ metadata: { name, labels: { "kubernetes.io/metadata.name": name, ...labels } }, status: { phase } });
@@ -97,4 +97,13 @@ describe("what the configuration sends, as the API server matches it", () => {
     const edited = [...(generatedEntry?.matchConditions ?? []).map((c, i) => (i === 0 ? { ...c, expression: "true" } : c)), { name: "skip-dry-runs", expression: "!request.dryRun" }];
     expect(foreignMatchConditions(edited)).toEqual(["not-controller-created", "skip-dry-runs"]);
   });
+});
+
+test("warnings that fill the API server's 4096-rune cap: a missing answer may have been dropped, UNKNOWN not FAIL", () => {
+  // what the recorder leaves once truncating: every text cut to 256 runes, none past 4096 in all
+  const cut = Array.from({ length: 16 }, (_, i) => `gatekeeper warn ${i}: `.padEnd(256, "x"));
+  expect(warningsCapped(cut)).toBe(true);
+  expect(warningsCapped(cut.slice(1))).toBe(false);
+  expect(warningsCapped([])).toBe(false);
+  expect(judgeReach({ kind: "capped", namespace: "default" }, "kube-devops", "Ignore").status).toBe("UNKNOWN");
 });

@@ -43,13 +43,39 @@ function json(body: unknown, status = 200, headers: Record<string, string> = {},
   return new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers: all });
 }
 
+/** The warning recorder's limits (apiserver endpoints/filters/warning.go), in runes. */
+const WARNING_TOTAL_RUNES = 4096;
+const WARNING_ITEM_RUNES = 256;
+
 /**
  * One `Warning` header per distinct warning, as the API server writes them (apimachinery
  * net.NewWarningHeader: `299 - "<text>"`, only `"` and `\` escaped, anything else as it is; the
- * warning recorder drops a text it already holds).
+ * warning recorder drops a text it already holds). Past 4096 runes in all the recorder cuts every
+ * text to 256 runes and drops those that come once the cut texts reach 4096.
  */
-function warningHeaders(warnings: readonly string[]): string[] {
-  return [...new Set(warnings)].map((w) => `299 - "${w.replace(/["\\]/g, (c) => `\\${c}`)}"`);
+export function warningHeaders(warnings: readonly string[]): string[] {
+  const runes = (w: string) => [...w].length;
+  const cut = (w: string) => [...w].slice(0, WARNING_ITEM_RUNES).join("");
+  const ordered: string[] = [];
+  let headers: string[] = [];
+  let written = 0;
+  let truncating = false;
+  // recorder.AddWarning, one text at a time
+  for (const text of warnings) {
+    if (text === "" || (truncating && written >= WARNING_TOTAL_RUNES) || ordered.includes(text)) continue;
+    ordered.push(text);
+    const w = truncating ? cut(text) : text;
+    if (written + runes(w) <= WARNING_TOTAL_RUNES || truncating) {
+      written += runes(w);
+      headers.push(w);
+      continue;
+    }
+    // over the limit: from now on truncate, and replay everything so far truncated
+    truncating = true;
+    headers = ordered.map(cut);
+    written = headers.reduce((n, h) => n + runes(h), 0);
+  }
+  return headers.map((w) => `299 - "${w.replace(/["\\]/g, (c) => `\\${c}`)}"`);
 }
 
 function statusResponse(err: StatusError): Response {
