@@ -52,6 +52,18 @@ export function selects(selector: SelectorObject | undefined, labels: Record<str
   }
 }
 
+const NAME_LABEL = "kubernetes.io/metadata.name";
+
+/**
+ * Whether `selector` selects the namespace `name` judged by its name alone — the API server labels
+ * every namespace with kubernetes.io/metadata.name (1.21+), as the generated selector reads it;
+ * undefined when the selector reads any other label.
+ */
+export function selectsByName(selector: SelectorObject | undefined, name: string): boolean | undefined {
+  const keys = [...Object.keys(selector?.matchLabels ?? {}), ...(selector?.matchExpressions ?? []).map((e) => e.key)];
+  return keys.every((k) => k === NAME_LABEL) ? selects(selector, { [NAME_LABEL]: name }) : undefined;
+}
+
 /**
  * The namespace to send the dry-run pod to: `default` when the configuration selects it, else the
  * first selected one by name. Terminating namespaces refuse creates; kube-devops's own and the
@@ -136,7 +148,7 @@ export function judgeReach(outcome: ReachOutcome, namespace: string, failurePoli
     case "no-namespace":
       return { label: LABEL, status: "UNKNOWN", detail: "no namespace matches the configuration's namespaceSelector: the webhook is sent nothing", hint: `kubectl get validatingwebhookconfiguration -o yaml (namespaceSelector); a namespace labelled to match makes it checkable` };
     case "namespaces-unreadable":
-      return { label: LABEL, status: "UNKNOWN", detail: "not allowed to list namespaces: none known that the configuration selects (default is not), to send a dry-run pod to", hint: "run check as an identity that may list namespaces" };
+      return { label: LABEL, status: "UNKNOWN", detail: "not allowed to read namespaces: none known that the configuration selects, to send a dry-run pod to", hint: "run check as an identity that may get and list namespaces" };
   }
 }
 
@@ -152,6 +164,8 @@ async function chooseNamespace(client: KubeClient, selector: SelectorObject | un
     if (pickProbeNamespace(selector, [ns as NamespaceObject]) === "default") return "default";
   } catch (err) {
     if (!isForbidden(err) && !isNotFound(err)) throw err;
+    // an identity that may create pods in default need not read namespaces: the name may be enough
+    if (isForbidden(err) && selectsByName(selector, "default") === true) return "default";
   }
   try {
     return pickProbeNamespace(selector, (await client.listAll<NamespaceObject>(NAMESPACES)).items);

@@ -271,6 +271,19 @@ describe("a full install", () => {
     }
   }, 60_000);
 
+  test("an identity that may create pods in default but not read namespaces: the generated selector is judged by the name, and the ping is sent", async () => {
+    await emu.store.create("serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "dev", namespace: "default" } } as never, { namespace: "default" });
+    const subject = [{ kind: "ServiceAccount", name: "dev", namespace: "default" }];
+    await emu.store.create("clusterroles.rbac.authorization.k8s.io", { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "check-reader" }, rules: [{ apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"], verbs: ["get"] }, { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get"] }] } as never);
+    await emu.store.create("clusterrolebindings.rbac.authorization.k8s.io", { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "check-reader-dev" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "check-reader" }, subjects: subject } as never);
+    await emu.store.create("roles.rbac.authorization.k8s.io", { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "pod-creator", namespace: "default" }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["create"] }] } as never, { namespace: "default" });
+    await emu.store.create("rolebindings.rbac.authorization.k8s.io", { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "dev-pods", namespace: "default" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "pod-creator" }, subjects: subject } as never, { namespace: "default" });
+    const dev = join(dir, "dev");
+    writeFileSync(dev, renderKubeconfig([{ name: "dev", server: emu.url, caPem: emu.caPem, user: { token: emu.serviceAccountToken("default", "dev") } }]));
+    const r = await spawn([ensureBinary(), "--kubeconfig", dev, "check", "--component", "webhook"]);
+    expect(line(r.stdout, "Webhook reachable")).toContain("OK (a dry-run pod in default was answered by kube-devops-webhook-5d8c7-x1)");
+  }, 60_000);
+
   test("an identity without rights: UNKNOWN install lines, one grouped line per component and one hint", async () => {
     await emu.store.create("serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "alice", namespace: "default" } } as never, { namespace: "default" });
     const alice = join(dir, "alice");

@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { renderWebhookConfiguration } from "../../gen/webhook-configuration.ts";
 import { REACHABILITY_ANNOTATION } from "../../lib/admission/reachability.ts";
-import { classifyRefusal, foreignMatchConditions, warningsCapped, judgeReach, pickProbeNamespace, reachabilityPod, rulesSendPodCreates, selectorString, type WebhookRule } from "../../lib/install/webhook-reach.ts";
+import { classifyRefusal, foreignMatchConditions, selectsByName, warningsCapped, judgeReach, pickProbeNamespace, reachabilityPod, rulesSendPodCreates, selectorString, type WebhookRule } from "../../lib/install/webhook-reach.ts";
 import type { SelectorObject } from "../../lib/install/webhook-health.ts";
 
 const ns = (name: string, labels: Record<string, string> = {}, phase = "Active") => ({ metadata: { name, labels: { "kubernetes.io/metadata.name": name, ...labels } }, status: { phase } });
@@ -106,4 +106,13 @@ test("warnings that fill the API server's 4096-rune cap: a missing answer may ha
   expect(warningsCapped(cut.slice(1))).toBe(false);
   expect(warningsCapped([])).toBe(false);
   expect(judgeReach({ kind: "capped", namespace: "default" }, "kube-devops", "Ignore").status).toBe("UNKNOWN");
+});
+
+test("a selector that reads only kubernetes.io/metadata.name is judged by the name alone; any other label needs the namespace", () => {
+  expect(selectsByName(generated, "default")).toBe(true);
+  expect(selectsByName(generated, "kube-system")).toBe(false);
+  expect(selectsByName(undefined, "default")).toBe(true);
+  expect(selectsByName({ matchLabels: { "kubernetes.io/metadata.name": "default" } }, "default")).toBe(true);
+  expect(selectsByName({ matchLabels: { "devops/enforce": "true" } }, "default")).toBeUndefined();
+  expect(selectsByName({ matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["x"] }, { key: "tier", operator: "Exists" }] }, "default")).toBeUndefined();
 });
