@@ -75,7 +75,7 @@ export function pickProbeNamespace(selector: SelectorObject | undefined, namespa
   return names.includes("default") ? "default" : names[0];
 }
 
-/** The dry-run pod: PodSecurity `restricted`, a pinned image, small requests and limits (a quota may require them). */
+/** The dry-run pod: PodSecurity `restricted`, a pinned image, small equal requests and limits (a quota may require them). */
 export function reachabilityPod(namespace: string, nonce: string): KubeObject {
   return {
     apiVersion: "v1",
@@ -89,7 +89,8 @@ export function reachabilityPod(namespace: string, nonce: string): KubeObject {
           name: "check",
           image: REACHABILITY_IMAGE,
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true },
-          resources: { requests: { cpu: "1m", memory: "8Mi" }, limits: { cpu: "10m", memory: "16Mi" } },
+          // requests = limits: a LimitRange's maxLimitRequestRatio (LimitRanger, before the webhooks) refuses any ratio above it
+          resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "10m", memory: "16Mi" } },
         },
       ],
     },

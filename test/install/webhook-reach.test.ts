@@ -42,6 +42,13 @@ test("the dry-run pod passes PodSecurity restricted, pins its image and carries 
   expect(pod.spec.containers[0]?.image).toMatch(/:\d+\.\d+$/);
 });
 
+test("the dry-run pod's limits equal its requests: a LimitRange's maxLimitRequestRatio (at least 1) never refuses it", () => {
+  const pod = reachabilityPod("default", "n-1") as { spec: { containers: Array<{ resources: { requests: Record<string, string>; limits: Record<string, string> } }> } };
+  const resources = pod.spec.containers[0]?.resources;
+  expect(resources?.limits).toEqual(resources?.requests ?? {});
+  expect(Object.keys(resources?.limits ?? {}).sort()).toEqual(["cpu", "memory"]);
+});
+
 describe("judgeReach", () => {
   test("answered OK naming the replica; silent FAIL saying Ignore skips admission; a failed call FAIL", () => {
     expect(judgeReach({ kind: "answered", namespace: "default", replica: "w-1" }, "kube-devops", "Ignore")).toEqual({ label: "Webhook reachable", status: "OK", detail: "a dry-run pod in default was answered by w-1" });
