@@ -13,7 +13,29 @@ import { judgeUnread, type HealthLine, type Read } from "./install-health.ts";
 const EXPIRY_WARNING_DAYS = 30;
 const DAY_MS = 86_400_000;
 
-export type EndpointSliceObject = { endpoints?: Array<{ addresses?: string[]; conditions?: { ready?: boolean | null; serving?: boolean | null; terminating?: boolean | null } }> };
+type Endpoint = { addresses?: string[]; targetRef?: { kind?: string; namespace?: string; name?: string; uid?: string }; conditions?: { ready?: boolean | null; serving?: boolean | null; terminating?: boolean | null } };
+export type EndpointSliceObject = { addressType?: string; endpoints?: Endpoint[] };
+
+/**
+ * Each backend once: a dual-stack Service has one slice per address family, each listing every pod,
+ * so pods are counted by their targetRef (an endpoint without one counts as it is).
+ */
+function distinctEndpoints(slices: readonly EndpointSliceObject[]): Endpoint[] {
+  const distinct: Endpoint[] = [];
+  const seen = new Set<string>();
+  for (const slice of slices) {
+    for (const e of slice.endpoints ?? []) {
+      const ref = e.targetRef;
+      const key = ref?.uid || (ref?.name ? `${ref.kind ?? ""}/${ref.namespace ?? ""}/${ref.name}` : undefined);
+      if (key !== undefined) {
+        if (seen.has(key)) continue;
+        seen.add(key);
+      }
+      distinct.push(e);
+    }
+  }
+  return distinct;
+}
 
 /**
  * The webhook Service's EndpointSlices: at least one ready address, or the API server has nowhere
@@ -24,7 +46,7 @@ export type EndpointSliceObject = { endpoints?: Array<{ addresses?: string[]; co
 export function judgeEndpoints(label: string, read: Read<EndpointSliceObject[]>, namespace: string, service: string): HealthLine {
   const unread = judgeUnread(label, read, { status: "UNKNOWN", detail: "EndpointSlices (discovery.k8s.io/v1) are not served" });
   if (unread || read.state !== "found") return unread as HealthLine;
-  const endpoints = read.object.flatMap((s) => s.endpoints ?? []);
+  const endpoints = distinctEndpoints(read.object);
   const terminating = endpoints.filter((e) => e.conditions?.terminating === true);
   const live = endpoints.filter((e) => e.conditions?.terminating !== true);
   // an unset ready condition means ready (EndpointSlice API)

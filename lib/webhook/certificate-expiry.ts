@@ -139,16 +139,27 @@ export function createExpiryRecorder(gauge: Gauge<"certificate">, logger: Logger
   let recordedCa: string | undefined;
   let lastFailure: string | undefined;
 
+  function fail(err: unknown): void {
+    const message = (err as Error).message;
+    if (message !== lastFailure) logger.warn("cannot read the certificate expiry", { error: message });
+    lastFailure = message;
+  }
+
   async function record(pem: string): Promise<void> {
+    let ca: { pem: string; source: string } | undefined;
+    let unreadable: unknown;
     try {
-      const ca = readCa();
-      recordedCa = ca?.pem;
-      await recordCertificateExpiry(gauge, logger, pem, ca);
-      lastFailure = undefined;
+      ca = readCa();
     } catch (err) {
-      const message = (err as Error).message;
-      if (message !== lastFailure) logger.warn("cannot read the certificate expiry", { error: message });
-      lastFailure = message;
+      unreadable = err; // the serving certificate's expiry is still known: record it, without a ca series
+    }
+    recordedCa = ca?.pem;
+    try {
+      await recordCertificateExpiry(gauge, logger, pem, ca);
+      if (unreadable === undefined) lastFailure = undefined;
+      else fail(unreadable);
+    } catch (err) {
+      fail(err);
     }
   }
 

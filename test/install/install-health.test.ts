@@ -112,6 +112,15 @@ describe("the webhook", () => {
     expect(judgeEndpoints("E", found([{ endpoints: [{}, { conditions: { ready: false } }] }]), "ns", "svc")).toMatchObject({ status: "OK", detail: "1 ready endpoint, 1 not ready" });
   });
 
+  test("endpoints: a dual-stack Service's two slices (IPv4, IPv6) list each pod once per family; pods are counted once", () => {
+    const pod = (name: string, address: string, ready = true) => ({ addresses: [address], targetRef: { kind: "Pod", namespace: "ns", name, uid: `uid-${name}` }, conditions: { ready } });
+    const v4 = { addressType: "IPv4", endpoints: [pod("a", "10.0.0.1"), pod("b", "10.0.0.2", false)] };
+    const v6 = { addressType: "IPv6", endpoints: [pod("a", "fd00::1"), pod("b", "fd00::2", false)] };
+    expect(judgeEndpoints("E", found([v4, v6]), "ns", "svc")).toEqual({ label: "E", status: "OK", detail: "1 ready endpoint, 1 not ready" });
+    // endpoints without a targetRef (a selector-less Service's hand-written slices) each count
+    expect(judgeEndpoints("E", found([{ addressType: "IPv4", endpoints: [{ addresses: ["10.0.0.9"] }, { addresses: ["10.0.0.9"] }] }]), "ns", "svc").detail).toBe("2 ready endpoints");
+  });
+
   test("endpoints: a rolling update's terminating ones are counted apart, not as not ready", () => {
     const old = { conditions: { ready: false, serving: true, terminating: true } };
     const fresh = { conditions: { ready: true, serving: true, terminating: false } };

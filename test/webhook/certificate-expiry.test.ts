@@ -136,10 +136,19 @@ describe("the CA bundle changes while the same certificate is served", () => {
     await expiry.refresh();
     await expiry.refresh();
     expect(lines.filter((l) => l.includes("EACCES"))).toHaveLength(1);
+    expect(await values()).toEqual({ serving: seconds(30) });
     state.fail = undefined;
     state.bundle = newCa.cert;
     await expiry.refresh();
     expect(await values()).toEqual({ serving: seconds(30), ca: seconds(1825) });
+  });
+
+  test("a bundle unreadable from the start: the serving gauge is still recorded, without a ca series", async () => {
+    const { expiry, state, values, lines } = recorder(newCa.cert);
+    state.fail = "EACCES: /tls/ca.crt";
+    await expiry.served(underNew);
+    expect(await values()).toEqual({ serving: seconds(30) });
+    expect(lines.filter((l) => l.includes("EACCES"))).toHaveLength(1);
   });
 
   test("nothing served yet: refresh records nothing", async () => {
