@@ -23,6 +23,15 @@ export type Read<T> = { state: "found"; object: T } | { state: "absent" } | { st
 export type Condition = { type?: string; status?: string; reason?: string; message?: string };
 type Meta = { name?: string; labels?: Record<string, string> };
 
+/**
+ * The command that installs (or upgrades) kube-devops in `namespace`. Without the namespace,
+ * `kubectl apply` of generate-all creates only the cluster-scoped objects and fails on the rest:
+ * then it must print the Namespace too.
+ */
+export function installCommand(namespace: string, options: { createNamespace?: boolean } = {}): string {
+  return `kube-devops deploy generate-all -n ${namespace}${options.createNamespace ? " --create-namespace" : ""} | kubectl apply -f -`;
+}
+
 /** The UNKNOWN/absent lines every judge shares; undefined when there is an object to judge. */
 export function judgeUnread<T>(label: string, read: Read<T>, absent: Omit<HealthLine, "label">): HealthLine | undefined {
   if (read.state === "forbidden") return { label, status: "UNKNOWN", detail: `not allowed to ${read.what}` };
@@ -53,8 +62,8 @@ export function schemaPaths(schema: Schema | undefined, prefix = ""): string[] {
  * declaring every generated field — a field the live schema lacks is pruned by the API server, the
  * operator's `crd_outdated` warning seen from outside.
  */
-export function judgeCrd(label: string, read: Read<CrdObject>, generated: CrdObject): HealthLine {
-  const hint = "kube-devops crd install (or kube-devops deploy generate-all | kubectl apply -f -)";
+export function judgeCrd(label: string, read: Read<CrdObject>, generated: CrdObject, install = "kube-devops deploy generate-all | kubectl apply -f -"): HealthLine {
+  const hint = `kube-devops crd install (or ${install})`;
   const unread = judgeUnread(label, read, { status: "FAIL", detail: "not installed", hint });
   if (unread || read.state !== "found") return unread as HealthLine;
   const live = read.object;
@@ -110,8 +119,8 @@ function judgeRollout(d: DeploymentObject, desired: number): { stuck?: string; p
 }
 
 /** A component's Deployment: present, Available, rolled out, every desired replica ready, at this binary's version. */
-export function judgeDeployment(label: string, read: Read<DeploymentObject>, namespace: string, version: string): HealthLine {
-  const unread = judgeUnread(label, read, { status: "FAIL", detail: `not installed in ${namespace}`, hint: `kube-devops deploy generate-all -n ${namespace} | kubectl apply -f -` });
+export function judgeDeployment(label: string, read: Read<DeploymentObject>, namespace: string, version: string, install = installCommand(namespace)): HealthLine {
+  const unread = judgeUnread(label, read, { status: "FAIL", detail: `not installed in ${namespace}`, hint: install });
   if (unread || read.state !== "found") return unread as HealthLine;
   const d = read.object;
   const desired = d.spec?.replicas ?? 1;
@@ -127,7 +136,7 @@ export function judgeDeployment(label: string, read: Read<DeploymentObject>, nam
   if (rollout?.stuck) return { label, status: "FAIL", detail: `${to} stuck (ProgressDeadlineExceeded): ${rollout.stuck}`, hint: `kubectl -n ${namespace} rollout status deployment ${name}; ${describe}` };
   if (rollout?.pending) return { label, status: "WARN", detail: `Available, rolling out${running ? ` to v${running}` : ""}: ${rollout.pending}`, hint: `kubectl -n ${namespace} rollout status deployment ${name}` };
   if (running !== undefined && running !== version) {
-    return { label, status: "WARN", detail: `Available, ${ready}/${desired} ready, runs v${running}, this binary is v${version}`, hint: `check with the v${running} binary, or upgrade: kube-devops deploy generate-all -n ${namespace} | kubectl apply -f -` };
+    return { label, status: "WARN", detail: `Available, ${ready}/${desired} ready, runs v${running}, this binary is v${version}`, hint: `check with the v${running} binary, or upgrade: ${installCommand(namespace)}` };
   }
   if (ready < desired) return { label, status: "WARN", detail: `Available, ${ready}/${desired} ready`, hint: describe };
   return { label, status: "OK", detail: `Available, ${ready}/${desired} ready${running ? `, v${running}` : ""}` };

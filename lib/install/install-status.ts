@@ -7,7 +7,8 @@ import { isForbidden, isNotFound } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { CUSTOM_RESOURCE_DEFINITIONS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLICES, LEASES, SECRETS, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
 import { DEFAULT_OBJECT_NAMES, type Component } from "../rbac/permissions.ts";
-import { judgeCrd, judgeDeployment, judgeLease, judgePolicies, type CrdObject, type DeploymentObject, type HealthLine, type LeaseObject, type PolicyObject, type Read } from "./install-health.ts";
+import { installCommand, judgeCrd, judgeDeployment, judgeLease, judgePolicies, type CrdObject, type DeploymentObject, type HealthLine, type LeaseObject, type PolicyObject, type Read } from "./install-health.ts";
+import { namespaceState } from "./install-preflight.ts";
 import { probeWebhookReach } from "./webhook-reach.ts";
 import { judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, type EndpointSliceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
 
@@ -26,6 +27,9 @@ export interface InstallStatusOptions {
   /** A fresh nonce for the webhook's reachability ping (webhook-reach.ts). */
   nonce: string;
 }
+
+/** The options and the install command every hint gives. */
+type ReadOptions = InstallStatusOptions & { install: string };
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -51,11 +55,18 @@ function listRead<T>(client: KubeClient, type: ResourceType, options: { namespac
   return read(`list ${type.plural}${where}`, async () => (await client.listAll<T>(type, options)).items);
 }
 
+/** The command the hints give to install: generate-all alone fails on every namespaced object when -n does not exist. */
+async function readInstallCommand(client: KubeClient, namespace: string): Promise<string> {
+  const state = await namespaceState(client, namespace).catch(() => "unknown" as const);
+  return installCommand(namespace, { createNamespace: state === "absent" });
+}
+
 /** The install's lines, in the order `check` prints them. */
-export async function readInstallStatus(client: KubeClient, options: InstallStatusOptions): Promise<HealthLine[]> {
+export async function readInstallStatus(client: KubeClient, status: InstallStatusOptions): Promise<HealthLine[]> {
+  const options = { ...status, install: await readInstallCommand(client, status.namespace) };
   const { components } = options;
   const has = (c: Component) => components.includes(c);
-  const crdLines = Promise.all(options.crds.map(async (g) => judgeCrd(`CRD ${g.metadata?.name?.split(".")[0]}`, await getRead<CrdObject>(client, CUSTOM_RESOURCE_DEFINITIONS, g.metadata?.name ?? ""), g)));
+  const crdLines = Promise.all(options.crds.map(async (g) => judgeCrd(`CRD ${g.metadata?.name?.split(".")[0]}`, await getRead<CrdObject>(client, CUSTOM_RESOURCE_DEFINITIONS, g.metadata?.name ?? ""), g, options.install)));
   // each component's lines name it, for check's -o json
   const componentLines = Promise.all(components.map(async (c) => (await readComponent(client, options, c)).map((l) => ({ ...l, component: c }))));
   const policies = has("watch") || has("reconcile") ? [judgePolicies("DevOpsPolicies", await listRead<PolicyObject>(client, DEVOPS_POLICIES))] : [];
@@ -63,11 +74,11 @@ export async function readInstallStatus(client: KubeClient, options: InstallStat
 }
 
 /** A component's Deployment, then its leader (watch, reconcile) or its webhook lines. */
-async function readComponent(client: KubeClient, options: InstallStatusOptions, c: Component): Promise<HealthLine[]> {
+async function readComponent(client: KubeClient, options: ReadOptions, c: Component): Promise<HealthLine[]> {
   const { namespace, version, now, componentName } = options;
   const name = componentName(c);
   const read = await getRead<DeploymentObject>(client, DEPLOYMENTS, name, namespace);
-  const deployment = judgeDeployment(`Deployment ${c}`, read, namespace, version);
+  const deployment = judgeDeployment(`Deployment ${c}`, read, namespace, version, options.install);
   // a component that is not installed has no leader or endpoints to report: its one FAIL says it
   if (read.state === "absent") return c === "webhook" ? [deployment, ...(await readWebhook(client, options, false)).filter((l) => l.label !== "Webhook endpoints")] : [deployment];
   if (c === "webhook") return [deployment, ...(await readWebhook(client, options))];
@@ -76,7 +87,7 @@ async function readComponent(client: KubeClient, options: InstallStatusOptions, 
 }
 
 /** The webhook's lines; `ping`: also send the dry-run pod (not for a webhook that is not installed). */
-async function readWebhook(client: KubeClient, options: InstallStatusOptions, ping = true): Promise<HealthLine[]> {
+async function readWebhook(client: KubeClient, options: ReadOptions, ping = true): Promise<HealthLine[]> {
   const lines = await readWebhookPieces(client, options);
   const vwc = lines.vwc;
   const entry = vwc.state === "found" ? webhookEntry(vwc.object) : undefined;
@@ -86,13 +97,13 @@ async function readWebhook(client: KubeClient, options: InstallStatusOptions, pi
   return [...lines.lines, await probeWebhookReach(client, entry, { namespace: options.namespace, nonce: options.nonce })];
 }
 
-async function readWebhookPieces(client: KubeClient, { namespace, certMode, now, componentName }: InstallStatusOptions): Promise<{ lines: HealthLine[]; vwc: Read<WebhookConfigurationObject> }> {
+async function readWebhookPieces(client: KubeClient, { namespace, certMode, now, componentName, install }: ReadOptions): Promise<{ lines: HealthLine[]; vwc: Read<WebhookConfigurationObject> }> {
   const service = componentName("webhook");
   const [slices, vwc] = await Promise.all([
     listRead<EndpointSliceObject>(client, ENDPOINT_SLICES, { namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
     getRead<WebhookConfigurationObject>(client, VALIDATING_WEBHOOK_CONFIGURATIONS, DEFAULT_OBJECT_NAMES.webhookConfiguration),
   ]);
-  const configuration = judgeWebhookConfiguration("Webhook configuration", vwc, namespace, service, certMode);
+  const configuration = judgeWebhookConfiguration("Webhook configuration", vwc, namespace, service, certMode, install);
   const lines = [judgeEndpoints("Webhook endpoints", slices, namespace, service), configuration];
   // the certificate is judged only against a configuration that calls this install with a bundle
   if (configuration.status !== "OK" || vwc.state !== "found") return { lines, vwc };

@@ -7,7 +7,7 @@
 import { findServingCa } from "../webhook/certificate-expiry.ts";
 import { loadX509 } from "../webhook/x509.ts";
 import { WEBHOOK_NAME } from "../webhook/constants.ts";
-import { judgeUnread, type HealthLine, type Read } from "./install-health.ts";
+import { installCommand, judgeUnread, type HealthLine, type Read } from "./install-health.ts";
 
 /** A certificate this close to expiry is a warning: cert rotation should have happened by now. */
 const EXPIRY_WARNING_DAYS = 30;
@@ -74,8 +74,7 @@ export function webhookEntry(vwc: WebhookConfigurationObject): WebhookEntry | un
 }
 
 /** The configuration the API server calls: this namespace's Service, a caBundle; its failurePolicy said. */
-export function judgeWebhookConfiguration(label: string, read: Read<WebhookConfigurationObject>, namespace: string, service: string, certMode: string): HealthLine {
-  const install = `kube-devops deploy generate-all -n ${namespace} | kubectl apply -f -`;
+export function judgeWebhookConfiguration(label: string, read: Read<WebhookConfigurationObject>, namespace: string, service: string, certMode: string, install = installCommand(namespace)): HealthLine {
   const unread = judgeUnread(label, read, { status: "FAIL", detail: "not installed: no pod is checked at admission", hint: install });
   if (unread || read.state !== "found") return unread as HealthLine;
   const entry = webhookEntry(read.object);

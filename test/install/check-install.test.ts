@@ -61,7 +61,10 @@ describe("nothing installed", () => {
     expect(r.stdout).toContain(`Install in kube-devops (this binary is v${VERSION}):`);
     expect(line(r.stdout, "CRD devopspolicies")).toMatch(/\.+ FAIL \(not installed\)$/);
     expect(line(r.stdout, "Deployment watch")).toMatch(/\.+ FAIL \(not installed in kube-devops\)$/);
-    expect(r.stdout).toContain("    hint: kube-devops deploy generate-all -n kube-devops | kubectl apply -f -");
+    // the namespace does not exist either: generate-all without --create-namespace would apply only the cluster-scoped objects
+    expect(r.stdout).toContain("    hint: kube-devops deploy generate-all -n kube-devops --create-namespace | kubectl apply -f -");
+    expect(r.stdout).toContain("    hint: kube-devops crd install (or kube-devops deploy generate-all -n kube-devops --create-namespace | kubectl apply -f -)");
+    expect(r.stdout).not.toContain("generate-all -n kube-devops | kubectl apply");
     expect(line(r.stdout, "Webhook configuration")).toMatch(/FAIL \(not installed: no pod is checked at admission\)/);
     // a component not installed is one line: no leader or endpoints to look for
     expect(r.stdout).not.toContain("Leader watch");
@@ -73,7 +76,7 @@ describe("nothing installed", () => {
     const json = await check("-o", "json");
     expect(json.code).toBe(1);
     const doc = JSON.parse(json.stdout) as { lines: Array<{ name: string; status: string; hint?: string; failing: boolean }>; summary: { exitCode: number; problems: string[]; hint: string } };
-    expect(doc.lines.find((l) => l.name === "Deployment watch")).toMatchObject({ status: "FAIL", hint: "kube-devops deploy generate-all -n kube-devops | kubectl apply -f -", failing: true });
+    expect(doc.lines.find((l) => l.name === "Deployment watch")).toMatchObject({ status: "FAIL", hint: "kube-devops deploy generate-all -n kube-devops --create-namespace | kubectl apply -f -", failing: true });
     expect(doc.summary).toMatchObject({ exitCode: 1, hint: "see the FAIL lines above" });
     expect(doc.summary.problems).toContain("the install in kube-devops does not work (CRD devopspolicies, CRD policyauditresults, Deployment watch, Deployment reconcile, Deployment webhook, Webhook configuration)");
     expect(json.stderr).toContain("check failed: ");
