@@ -54,7 +54,7 @@ async function probe(client: KubeClient): Promise<ServerVersion> {
 }
 
 /** Whether -n's install could be the components': no other install's bindings or webhook configuration (decision 0035). */
-async function checkOtherInstalls(client: KubeClient, namespace: string): Promise<CheckLine> {
+async function checkOtherInstalls(client: KubeClient, namespace: string): Promise<CheckLine & { installedIn?: string }> {
   const line = (status: CheckStatus, message: string, extra: Partial<CheckLine> = {}): CheckLine => ({ section: "connectivity", name: "Other installs", status, message, failing: false, ...extra });
   try {
     const { conflicts, leftovers, unreadable } = await preflightInstall(client, INSTALL_CLAIMS, namespace);
@@ -62,7 +62,7 @@ async function checkOtherInstalls(client: KubeClient, namespace: string): Promis
       const theirs = [...new Set(conflicts.map((c) => c.namespace))].join(", ");
       // -n defaults to kube-devops: checking an install elsewhere without -n reads as a conflict too
       const elsewhere = theirs.includes(",") ? "" : `if the install in ${theirs} is the one to check, run kube-devops check -n ${theirs}; else `;
-      return line("CONFLICT", `kube-devops is installed in ${theirs}`, { notes: [`${describeConflicts(conflicts)} serve ${theirs}, not ${namespace}`], hint: `${elsewhere}${installConflictHint(namespace, theirs)}`, failing: true });
+      return { ...line("CONFLICT", `kube-devops is installed in ${theirs}`, { notes: [`${describeConflicts(conflicts)} serve ${theirs}, not ${namespace}`], hint: `${elsewhere}${installConflictHint(namespace, theirs)}`, failing: true }), installedIn: theirs };
     }
     if (unreadable.length > 0) return line("UNKNOWN", `not allowed to get ${unreadable.join(", ")}`);
     if (leftovers.length > 0) {
@@ -152,13 +152,18 @@ export default defineCommand({
       connectivity("List nodes permission", "FAIL", `${errorText(err)}${notNeeded}`, { failing: cliChecked });
     }
     // the CLI installs nothing in -n: only the components' check asks whether -n's install can be theirs
-    if (components.some((c) => c !== "cli")) lines.push(await checkOtherInstalls(client, args.namespace));
+    let installedIn: string | undefined;
+    if (components.some((c) => c !== "cli")) {
+      const { installedIn: theirs, ...other } = await checkOtherInstalls(client, args.namespace);
+      lines.push(other);
+      installedIn = theirs;
+    }
 
     const installComponents = components.filter((c): c is Component => c !== "cli");
     const installChecked = !args.preflight && installComponents.length > 0;
     if (installChecked) {
       const now = Date.now() + version.clockOffsetMs;
-      const health = await readInstallStatus(client, { namespace: args.namespace, components: installComponents, version: VERSION, certMode, now, crds: renderCrds(), componentName, nonce: crypto.randomUUID() });
+      const health = await readInstallStatus(client, { namespace: args.namespace, components: installComponents, version: VERSION, certMode, now, crds: renderCrds(), componentName, nonce: crypto.randomUUID(), ...(installedIn ? { installedIn } : {}) });
       lines.push(...health.map(installLine));
     }
 

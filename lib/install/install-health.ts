@@ -62,8 +62,8 @@ export function schemaPaths(schema: Schema | undefined, prefix = ""): string[] {
  * declaring every generated field — a field the live schema lacks is pruned by the API server, the
  * operator's `crd_outdated` warning seen from outside.
  */
-export function judgeCrd(label: string, read: Read<CrdObject>, generated: CrdObject, install = "kube-devops deploy generate-all | kubectl apply -f -"): HealthLine {
-  const hint = `kube-devops crd install (or ${install})`;
+export function judgeCrd(label: string, read: Read<CrdObject>, generated: CrdObject, install?: string): HealthLine {
+  const hint = `kube-devops crd install${install ? ` (or ${install})` : ""}`;
   const unread = judgeUnread(label, read, { status: "FAIL", detail: "not installed", hint });
   if (unread || read.state !== "found") return unread as HealthLine;
   const live = read.object;

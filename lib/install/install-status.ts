@@ -26,6 +26,8 @@ export interface InstallStatusOptions {
   componentName: (component: Component) => string;
   /** A fresh nonce for the webhook's reachability ping (webhook-reach.ts). */
   nonce: string;
+  /** Where kube-devops is installed instead (check's Other installs CONFLICT): installing in -n would take it over. */
+  installedIn?: string;
 }
 
 /** The options and the install command every hint gives. */
@@ -63,10 +65,14 @@ async function readInstallCommand(client: KubeClient, namespace: string): Promis
 
 /** The install's lines, in the order `check` prints them. */
 export async function readInstallStatus(client: KubeClient, status: InstallStatusOptions): Promise<HealthLine[]> {
-  const options = { ...status, install: await readInstallCommand(client, status.namespace) };
+  // manifests for -n rebind the ClusterRoleBindings and webhook configuration of the install elsewhere
+  const install = status.installedIn
+    ? `kube-devops is installed in ${status.installedIn}: installing in ${status.namespace} takes over its ClusterRoleBindings and webhook configuration (see the Other installs line)`
+    : await readInstallCommand(client, status.namespace);
+  const options = { ...status, install };
   const { components } = options;
   const has = (c: Component) => components.includes(c);
-  const crdLines = Promise.all(options.crds.map(async (g) => judgeCrd(`CRD ${g.metadata?.name?.split(".")[0]}`, await getRead<CrdObject>(client, CUSTOM_RESOURCE_DEFINITIONS, g.metadata?.name ?? ""), g, options.install)));
+  const crdLines = Promise.all(options.crds.map(async (g) => judgeCrd(`CRD ${g.metadata?.name?.split(".")[0]}`, await getRead<CrdObject>(client, CUSTOM_RESOURCE_DEFINITIONS, g.metadata?.name ?? ""), g, status.installedIn ? undefined : install)));
   // each component's lines name it, for check's -o json
   const componentLines = Promise.all(components.map(async (c) => (await readComponent(client, options, c)).map((l) => ({ ...l, component: c }))));
   const policies = has("watch") || has("reconcile") ? [judgePolicies("DevOpsPolicies", await listRead<PolicyObject>(client, DEVOPS_POLICIES))] : [];

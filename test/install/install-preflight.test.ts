@@ -108,6 +108,14 @@ describe("check", () => {
     expect(a.code).toBe(0);
   });
 
+  test("-n team-b's install lines do not hint at installing there: that takes over team-a's cluster-scoped objects", async () => {
+    const b = await run(["check", "-n", "team-b", "--component", "watch"], { KUBECONFIG: kubeconfig });
+    expect(b.code).toBe(1);
+    expect(b.stdout).toMatch(/ {2}Deployment watch \.+ FAIL \(not installed in team-b\)\n {4}hint: kube-devops is installed in team-a: installing in team-b takes over its ClusterRoleBindings and webhook configuration \(see the Other installs line\)\n/);
+    // with KUBECONFIG alone generate-all is offline and would not refuse: the hint must not give it
+    expect(b.stdout).not.toContain("generate-all -n team-b");
+  });
+
   test("--component cli installs nothing in -n: another namespace's install is no failure of the CLI's check", async () => {
     const cli = await run(["--kubeconfig", kubeconfig, "check", "--component", "cli", "-n", "team-b"]);
     expect(cli.stdout).not.toContain("CONFLICT");
