@@ -5,12 +5,12 @@
  */
 import { isForbidden, isNotFound } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { CUSTOM_RESOURCE_DEFINITIONS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLICES, LEASES, SECRETS, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
+import { CUSTOM_RESOURCE_DEFINITIONS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLICES, LEASES, SECRETS, SERVICES, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
 import { DEFAULT_OBJECT_NAMES, type Component } from "../rbac/permissions.ts";
 import { installCommand, judgeCrd, judgeDeployment, judgeLease, judgePolicies, type CrdObject, type DeploymentObject, type HealthLine, type LeaseObject, type PolicyObject, type Read } from "./install-health.ts";
 import { namespaceState } from "./install-preflight.ts";
 import { probeWebhookReach } from "./webhook-reach.ts";
-import { judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, type EndpointSliceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
+import { judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, type EndpointSliceObject, type ServiceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
 
 export interface InstallStatusOptions {
   namespace: string;
@@ -105,11 +105,12 @@ async function readWebhook(client: KubeClient, options: ReadOptions, ping = true
 
 async function readWebhookPieces(client: KubeClient, { namespace, certMode, now, componentName, install }: ReadOptions): Promise<{ lines: HealthLine[]; vwc: Read<WebhookConfigurationObject> }> {
   const service = componentName("webhook");
-  const [slices, vwc] = await Promise.all([
+  const [slices, vwc, svc] = await Promise.all([
     listRead<EndpointSliceObject>(client, ENDPOINT_SLICES, { namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
     getRead<WebhookConfigurationObject>(client, VALIDATING_WEBHOOK_CONFIGURATIONS, DEFAULT_OBJECT_NAMES.webhookConfiguration),
+    getRead<ServiceObject>(client, SERVICES, service, namespace),
   ]);
-  const configuration = judgeWebhookConfiguration("Webhook configuration", vwc, namespace, service, certMode, install);
+  const configuration = judgeWebhookConfiguration("Webhook configuration", vwc, namespace, service, certMode, install, svc);
   const lines = [judgeEndpoints("Webhook endpoints", slices, namespace, service), configuration];
   // the certificate is judged only against a configuration that calls this install with a bundle
   if (configuration.status !== "OK" || vwc.state !== "found") return { lines, vwc };

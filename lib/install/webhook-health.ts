@@ -65,7 +65,7 @@ export function judgeEndpoints(label: string, read: Read<EndpointSliceObject[]>,
 
 /** A metav1.LabelSelector as a webhook's namespaceSelector/objectSelector carries it. */
 export type SelectorObject = { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key?: string; operator?: string; values?: string[] }> };
-type WebhookEntry = { name?: string; failurePolicy?: string; clientConfig?: { caBundle?: string; url?: string; service?: { name?: string; namespace?: string } }; namespaceSelector?: SelectorObject; objectSelector?: SelectorObject; rules?: Array<{ operations?: string[]; apiGroups?: string[]; apiVersions?: string[]; resources?: string[]; scope?: string }>; matchConditions?: Array<{ name?: string; expression?: string }> };
+type WebhookEntry = { name?: string; failurePolicy?: string; clientConfig?: { caBundle?: string; url?: string; service?: { name?: string; namespace?: string; port?: number } }; namespaceSelector?: SelectorObject; objectSelector?: SelectorObject; rules?: Array<{ operations?: string[]; apiGroups?: string[]; apiVersions?: string[]; resources?: string[]; scope?: string }>; matchConditions?: Array<{ name?: string; expression?: string }> };
 export type WebhookConfigurationObject = { metadata?: { name?: string }; webhooks?: WebhookEntry[] };
 
 /** kube-devops's webhook entry: the one named validate.devops.stochastic.io, else the first. */
@@ -73,8 +73,14 @@ export function webhookEntry(vwc: WebhookConfigurationObject): WebhookEntry | un
   return vwc.webhooks?.find((w) => w.name === WEBHOOK_NAME) ?? vwc.webhooks?.[0];
 }
 
-/** The configuration the API server calls: this namespace's Service, a caBundle; its failurePolicy said. */
-export function judgeWebhookConfiguration(label: string, read: Read<WebhookConfigurationObject>, namespace: string, service: string, certMode: string, install = installCommand(namespace)): HealthLine {
+export type ServiceObject = { spec?: { ports?: Array<{ name?: string; port?: number }> } };
+
+/**
+ * The configuration the API server calls: this namespace's Service, at a port the Service has (the
+ * API server resolves `clientConfig.service.port` among the Service's ports: `no service port N
+ * found`), a caBundle; its failurePolicy said. `svc` unread (forbidden, failed) judges no port.
+ */
+export function judgeWebhookConfiguration(label: string, read: Read<WebhookConfigurationObject>, namespace: string, service: string, certMode: string, install = installCommand(namespace), svc?: Read<ServiceObject>): HealthLine {
   const unread = judgeUnread(label, read, { status: "FAIL", detail: "not installed: no pod is checked at admission", hint: install });
   if (unread || read.state !== "found") return unread as HealthLine;
   const entry = webhookEntry(read.object);
@@ -84,6 +90,13 @@ export function judgeWebhookConfiguration(label: string, read: Read<WebhookConfi
   if (!target || target.namespace !== namespace || target.name !== service) {
     const calls = target ? `${target.namespace ?? "default"}/${target.name ?? "?"}` : (entry.clientConfig?.url ?? "nothing");
     return { label, status: "FAIL", detail: `calls ${calls}, not ${namespace}/${service}`, hint: install };
+  }
+  if (svc?.state === "absent") return { label, status: "FAIL", detail: `calls ${namespace}/${service}, which does not exist (${policy})`, hint: install };
+  const port = target.port ?? 443;
+  const ports = svc?.state === "found" ? (svc.object.spec?.ports ?? []).map((p) => p.port) : undefined;
+  if (ports && !ports.includes(port)) {
+    const has = ports.length > 0 ? `has port ${ports.join(", ")}` : "has no ports";
+    return { label, status: "FAIL", detail: `calls port ${port} of ${namespace}/${service}, which ${has}: the API server cannot call the webhook (${policy})`, hint: `kubectl -n ${namespace} get service ${service} -o yaml; ${install} restores both` };
   }
   if (!entry.clientConfig?.caBundle) {
     return { label, status: "FAIL", detail: `no caBundle: the API server cannot verify the webhook (${policy})`, hint: bundleHint(certMode, namespace) };

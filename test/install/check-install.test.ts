@@ -41,7 +41,15 @@ const check = (...args: string[]) => spawn([ensureBinary(), "--kubeconfig", admi
 const line = (stdout: string, label: string) => stdout.split("\n").find((l) => l.startsWith(`  ${label} .`)) ?? `(no ${label} line)`;
 
 beforeAll(async () => {
-  emu = await startEmulator({ controllers: true, webhookServices: (namespace, name) => (namespace === "kube-devops" && name === "kube-devops-webhook" ? webhookAddr : namespace === "policy" && others[name] ? `127.0.0.1:${others[name].port}` : undefined) });
+  // the API server calls a Service only at a port it has (no service port N found): so does this route
+  const hasPort = (namespace: string, name: string, port: number) => {
+    try {
+      return ((emu.store.get("services", namespace, name) as { spec?: { ports?: Array<{ port: number }> } }).spec?.ports ?? []).some((p) => p.port === port);
+    } catch {
+      return false; // no such Service
+    }
+  };
+  emu = await startEmulator({ controllers: true, webhookServices: (namespace, name, port) => (namespace === "kube-devops" && name === "kube-devops-webhook" && hasPort(namespace, name, port) ? webhookAddr : namespace === "policy" && others[name] ? `127.0.0.1:${others[name].port}` : undefined) });
   dir = mkdtempSync(join(tmpdir(), "kd-check-install-"));
   admin = emu.writeKubeconfig(join(dir, "kubeconfig"));
   // Nodes as a kubelet registers them, so the simulated scheduler places the components' pods
@@ -189,6 +197,25 @@ describe("a full install", () => {
       const elsewhere = await check("--component", "webhook");
       expect(elsewhere.code).toBe(1);
       expect(line(elsewhere.stdout, "Webhook configuration")).toContain("FAIL (calls kube-devops/elsewhere, not kube-devops/kube-devops-webhook)");
+    } finally {
+      await put(saved);
+    }
+  }, 60_000);
+
+  test("the webhook Service's port changed: the configuration's port is not among the Service's, the line FAILs with a hint", async () => {
+    type Svc = { spec: { ports: Array<{ port: number }> } };
+    const get = () => emu.store.get("services", "kube-devops", "kube-devops-webhook") as unknown as Svc;
+    const saved = structuredClone(get().spec.ports);
+    const put = (ports: unknown) => emu.store.update("services", { ...get(), spec: { ...get().spec, ports } } as never);
+    try {
+      await put(saved.map((p) => ({ ...p, port: 8443 })));
+      const r = await check("--component", "webhook");
+      expect(r.code).toBe(1);
+      expect(line(r.stdout, "Webhook configuration")).toContain("FAIL (calls port 443 of kube-devops/kube-devops-webhook, which has port 8443: the API server cannot call the webhook (failurePolicy Ignore))");
+      expect(r.stdout).toContain("hint: kubectl -n kube-devops get service kube-devops-webhook -o yaml; kube-devops deploy generate-all -n kube-devops | kubectl apply -f - restores both");
+      expect(line(r.stdout, "Webhook reachable")).toContain("FAIL");
+      const json = JSON.parse((await check("--component", "webhook", "-o", "json")).stdout) as { lines: Array<{ name: string; status: string; failing: boolean }> };
+      expect(json.lines.find((l) => l.name === "Webhook configuration")).toMatchObject({ status: "FAIL", failing: true });
     } finally {
       await put(saved);
     }

@@ -8,7 +8,7 @@ import { componentName } from "../../gen/options.ts";
 import type { AccessResult } from "../../lib/cli/access-review.ts";
 import { componentOfUser, denialHint, summarizeAccess } from "../../lib/cli/denial-summary.ts";
 import { judgeCrd, judgeDeployment, judgeLease, judgePolicies, schemaPaths, type CrdObject, type DeploymentObject } from "../../lib/install/install-health.ts";
-import { judgeEndpoints, judgeWebhookCertificate } from "../../lib/install/webhook-health.ts";
+import { judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration } from "../../lib/install/webhook-health.ts";
 import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
 
 const found = <T>(object: T) => ({ state: "found" as const, object });
@@ -164,5 +164,18 @@ describe("grouped denials", () => {
     expect(componentOfUser("system:serviceaccount:other:kube-devops-watch", "kd", componentName)).toBeUndefined();
     expect(denialHint("watch", ["watch"], "kd")).toBe("this is watch's ServiceAccount and it lacks its grant: kube-devops deploy generate-rbac -n kd | kubectl apply -f -");
     expect(denialHint(undefined, ["watch"], "kd")).toStartWith("these are the permissions of the identity running check, not of the components");
+  });
+});
+
+describe("webhook configuration against its Service", () => {
+  const vwc = { webhooks: [{ name: "validate.devops.stochastic.io", clientConfig: { caBundle: "Y2E=", service: { namespace: "ns", name: "kube-devops-webhook", port: 443 } } }] };
+  const service = (port: number) => found({ spec: { ports: [{ name: "https", port }] } });
+
+  test("a port the Service has is OK; another FAILs; a missing Service FAILs; an unreadable one judges no port", () => {
+    const judge = (svc?: Parameters<typeof judgeWebhookConfiguration>[6]) => judgeWebhookConfiguration("C", found(vwc), "ns", "kube-devops-webhook", "self-managed", "install", svc);
+    expect(judge(service(443)).status).toBe("OK");
+    expect(judge(service(8443))).toMatchObject({ status: "FAIL", detail: "calls port 443 of ns/kube-devops-webhook, which has port 8443: the API server cannot call the webhook (failurePolicy Fail)" });
+    expect(judge({ state: "absent" })).toMatchObject({ status: "FAIL", detail: "calls ns/kube-devops-webhook, which does not exist (failurePolicy Fail)", hint: "install" });
+    expect(judge({ state: "forbidden", what: "get services" }).status).toBe("OK");
   });
 });
