@@ -10,7 +10,7 @@ import { DEFAULT_OBJECT_NAMES, type Component } from "../rbac/permissions.ts";
 import { installCommand, judgeCrd, judgeDeployment, judgeLease, judgePolicies, type CrdObject, type DeploymentObject, type HealthLine, type LeaseObject, type PolicyObject, type Read } from "./install-health.ts";
 import { namespaceState } from "./install-preflight.ts";
 import { probeWebhookReach } from "./webhook-reach.ts";
-import { judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, type EndpointSliceObject, type ServiceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
+import { bundleWriter, judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, type EndpointSliceObject, type ServiceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
 
 export interface InstallStatusOptions {
   namespace: string;
@@ -117,5 +117,5 @@ async function readWebhookPieces(client: KubeClient, { namespace, certMode, now,
   // cert-manager's Secret is named by its Certificate: only self-managed's name is known here
   if (certMode !== "self-managed") return { lines, vwc };
   const secret = await getRead<{ data?: Record<string, string> }>(client, SECRETS, DEFAULT_OBJECT_NAMES.webhookSecret, namespace);
-  return { lines: [...lines, await judgeWebhookCertificate("Webhook certificate", webhookEntry(vwc.object)?.clientConfig?.caBundle, secret, namespace, certMode, now)], vwc };
+  return { lines: [...lines, await judgeWebhookCertificate("Webhook certificate", webhookEntry(vwc.object)?.clientConfig?.caBundle, secret, namespace, bundleWriter(vwc.object, certMode), now)], vwc };
 }

@@ -66,7 +66,16 @@ export function judgeEndpoints(label: string, read: Read<EndpointSliceObject[]>,
 /** A metav1.LabelSelector as a webhook's namespaceSelector/objectSelector carries it. */
 export type SelectorObject = { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key?: string; operator?: string; values?: string[] }> };
 type WebhookEntry = { name?: string; failurePolicy?: string; clientConfig?: { caBundle?: string; url?: string; service?: { name?: string; namespace?: string; port?: number } }; namespaceSelector?: SelectorObject; objectSelector?: SelectorObject; rules?: Array<{ operations?: string[]; apiGroups?: string[]; apiVersions?: string[]; resources?: string[]; scope?: string }>; matchConditions?: Array<{ name?: string; expression?: string }> };
-export type WebhookConfigurationObject = { metadata?: { name?: string }; webhooks?: WebhookEntry[] };
+export type WebhookConfigurationObject = { metadata?: { name?: string; annotations?: Record<string, string> }; webhooks?: WebhookEntry[] };
+
+/**
+ * Who writes the configuration's caBundle: cert-manager's cainjector when the configuration asks it
+ * to (`cert-manager.io/inject-ca-from`, as `deploy --cert-mode cert-manager` writes it), whatever
+ * check's --cert-mode says — a day-2 reader seldom knows the flag the install was generated with.
+ */
+export function bundleWriter(vwc: WebhookConfigurationObject, certMode: string): string {
+  return vwc.metadata?.annotations?.["cert-manager.io/inject-ca-from"] ? "cert-manager" : certMode;
+}
 
 /** kube-devops's webhook entry: the one named validate.devops.stochastic.io, else the first. */
 export function webhookEntry(vwc: WebhookConfigurationObject): WebhookEntry | undefined {
@@ -99,7 +108,7 @@ export function judgeWebhookConfiguration(label: string, read: Read<WebhookConfi
     return { label, status: "FAIL", detail: `calls port ${port} of ${namespace}/${service}, which ${has}: the API server cannot call the webhook (${policy})`, hint: `kubectl -n ${namespace} get service ${service} -o yaml; ${install} restores both` };
   }
   if (!entry.clientConfig?.caBundle) {
-    return { label, status: "FAIL", detail: `no caBundle: the API server cannot verify the webhook (${policy})`, hint: bundleHint(certMode, namespace) };
+    return { label, status: "FAIL", detail: `no caBundle: the API server cannot verify the webhook (${policy})`, hint: bundleHint(bundleWriter(read.object, certMode), namespace) };
   }
   return { label, status: "OK", detail: `calls ${namespace}/${service}, caBundle set, ${policy}` };
 }

@@ -179,3 +179,12 @@ describe("webhook configuration against its Service", () => {
     expect(judge({ state: "forbidden", what: "get services" }).status).toBe("OK");
   });
 });
+
+describe("who writes the caBundle", () => {
+  test("a configuration cert-manager injects points at its cainjector even when check was not told --cert-mode cert-manager", () => {
+    const bare = { webhooks: [{ name: "validate.devops.stochastic.io", clientConfig: { service: { namespace: "ns", name: "kube-devops-webhook" } } }] };
+    const injected = { ...bare, metadata: { annotations: { "cert-manager.io/inject-ca-from": "ns/kube-devops-webhook" } } };
+    expect(judgeWebhookConfiguration("C", found(injected), "ns", "kube-devops-webhook", "self-managed")).toMatchObject({ status: "FAIL", hint: "cert-manager's cainjector writes it: kubectl -n cert-manager logs deployment/cert-manager-cainjector" });
+    expect(judgeWebhookConfiguration("C", found(bare), "ns", "kube-devops-webhook", "self-managed").hint).toBe("the webhook writes it (self-managed certificates): kubectl -n ns logs deployment/kube-devops-webhook");
+  });
+});
