@@ -30,6 +30,7 @@ import { componentName } from "../gen/options.ts";
 import { METRICS_READER } from "../gen/rbac.ts";
 import { createKubeClient, type KubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
+import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { NODES, PODS } from "../lib/kube/resources.ts";
 import { REPORTS_SETTINGS, type ReportsSetting } from "../lib/reports/policy-report.ts";
 import { METRICS_AUTH_MODES, parseMetricsAuthMode, WEBHOOK_SERVICE_NAME } from "../lib/webhook/constants.ts";
@@ -123,7 +124,7 @@ export default defineCommand({
     connectivity("Kubeconfig", "OK");
     const where = { context: kc.getCurrentContext(), server: kc.getCurrentCluster()?.server ?? "?" };
     // One attempt, short timeout: a diagnostic must answer quickly, not retry for a minute.
-    const client = createKubeClient(kc, { retry: { maxAttempts: 1 }, timeoutMs: 10_000 });
+    const client = createKubeClient(kc, { retry: { maxAttempts: 1 }, timeoutMs: 10_000, rateLimit: CLI_RATE_LIMIT });
     let version: ServerVersion;
     try {
       version = await probe(client);
