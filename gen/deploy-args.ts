@@ -27,6 +27,16 @@ const metricsAuthArg = {
   },
 } satisfies ArgsDef;
 
+const certModeArg = {
+  "cert-mode": {
+    type: "enum",
+    options: [...CERT_MODES],
+    default: "self-managed",
+    description:
+      "Certificates: self-managed = the webhook issues and renews its own, watch and reconcile make one at start for /metrics; cert-manager = cert-manager issues all of them (watch's and reconcile's only with --metrics-auth kubernetes), so ServiceMonitors verify every scrape",
+  },
+} satisfies ArgsDef;
+
 export const namespaceArg = {
   namespace: { type: "string", alias: "n", default: DEFAULT_NAMESPACE, description: "Namespace the components run in", valueHint: "name" },
 } satisfies ArgsDef;
@@ -34,7 +44,7 @@ export const namespaceArg = {
 /** What the ServiceAccounts and roles depend on (`generate-rbac` takes only these). */
 export const rbacArgs = {
   ...namespaceArg,
-  "cert-mode": { type: "enum", options: [...CERT_MODES], default: "self-managed", description: "Webhook certificates: managed by the webhook itself, or by cert-manager" },
+  ...certModeArg,
   reports: { type: "enum", options: [...REPORTS_SETTINGS], default: "none", description: "Report format the operator writes (reconcile --reports; adds its RBAC grant), or none" },
   ...metricsAuthArg,
 } satisfies ArgsDef;
@@ -75,7 +85,14 @@ export const scrapeArgs = {
   ...monitoringArgs,
   interval: { type: "string", default: "30s", description: "Scrape interval", valueHint: "duration" },
   ...metricsAuthArg,
+  ...certModeArg,
 } satisfies ArgsDef;
+
+function parseCertMode(value: string | undefined): (typeof CERT_MODES)[number] {
+  const mode = value ?? "self-managed";
+  if (!(CERT_MODES as readonly string[]).includes(mode)) throw usageError(`--cert-mode "${mode}" must be one of ${CERT_MODES.join(", ")}`);
+  return mode as (typeof CERT_MODES)[number];
+}
 
 function parseReplicas(value: string): Record<Component, number> {
   const n = integerFlag("--replicas", value, { min: 0, max: 100 });
@@ -146,8 +163,7 @@ function parseWebhookSettings(args: DeployFlags, certMode: CertMode, excluded: r
  * by the caller because the flag repeats.
  */
 export function parseDeployArgs(args: DeployFlags, version: string, excludedNamespaces: readonly string[] = []): DeployOptions {
-  const certMode = args["cert-mode"] ?? "self-managed";
-  if (!(CERT_MODES as readonly string[]).includes(certMode)) throw usageError(`--cert-mode "${certMode}" must be one of ${CERT_MODES.join(", ")}`);
+  const certMode = parseCertMode(args["cert-mode"]);
   const reports = args.reports ?? "none";
   if (!(REPORTS_SETTINGS as readonly string[]).includes(reports)) throw usageError(`--reports "${reports}" must be one of ${REPORTS_SETTINGS.join(", ")}`);
   const text = Object.fromEntries(Object.entries(args).filter((e): e is [string, string] => typeof e[1] === "string"));
@@ -155,7 +171,7 @@ export function parseDeployArgs(args: DeployFlags, version: string, excludedName
     namespace: parseNamespaceFlag(args.namespace ?? DEFAULT_NAMESPACE),
     image: parseImage(args.image ?? defaultImage(version)),
     replicas: parseReplicas(args.replicas ?? "2"),
-    webhook: parseWebhookSettings(args, certMode as CertMode, excludedNamespaces),
+    webhook: parseWebhookSettings(args, certMode, excludedNamespaces),
     metricsAuth: parseMetricsAuth(args["metrics-auth"]),
     reports: reports as ReportsSetting,
     reconcile: parseReconcileSettings(text),
@@ -164,10 +180,12 @@ export function parseDeployArgs(args: DeployFlags, version: string, excludedName
 }
 
 /** Options for `observability` from its flags. */
-export function parseMonitoringArgs(args: { namespace?: string; "monitor-labels"?: string; interval?: string; "metrics-auth"?: string }, version: string): DeployOptions {
+export function parseMonitoringArgs(args: { namespace?: string; "monitor-labels"?: string; interval?: string; "metrics-auth"?: string; "cert-mode"?: string }, version: string): DeployOptions {
+  const defaults = resolveDeployOptions(version);
   return resolveDeployOptions(version, {
     namespace: parseNamespaceFlag(args.namespace ?? DEFAULT_NAMESPACE),
     metricsAuth: parseMetricsAuth(args["metrics-auth"]),
+    webhook: { ...defaults.webhook, certMode: parseCertMode(args["cert-mode"]) },
     monitoring: { labels: parseLabels(args["monitor-labels"] ?? "", "--monitor-labels"), interval: parseScrapeInterval(args.interval ?? "30s", "--interval") },
   });
 }

@@ -6,7 +6,7 @@
  */
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import { renderAdmissionConfiguration } from "./admission.ts";
-import { renderCertManagerObjects } from "./cert-manager.ts";
+import { hasCertManagerMetricsCertificate, renderCertManagerObjects, renderMetricsCertificate } from "./cert-manager.ts";
 import { renderCrds } from "./crd.ts";
 import { renderDashboardConfigMap } from "./observability/dashboard.ts";
 import { renderPrometheusRule } from "./observability/prometheus-rules.ts";
@@ -16,6 +16,7 @@ import { renderRbac } from "./rbac.ts";
 import { renderServices } from "./services.ts";
 import { encodeCaBundle, renderWebhookTlsSecret, type WebhookTlsFiles } from "./webhook-tls-secret.ts";
 import { renderWorkloads } from "./workloads.ts";
+import { COMPONENTS } from "../lib/rbac/permissions.ts";
 
 /** A Kubernetes object as gen/ returns it. */
 export type Manifest = { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } };
@@ -47,6 +48,7 @@ export function renderDeployManifests(given: DeployOptions, selection: DeploySel
     ...renderServices(options),
     ...renderWorkloads(options),
     ...(options.webhook.certMode === "cert-manager" ? renderCertManagerObjects(options) : []),
+    ...COMPONENTS.filter((c) => hasCertManagerMetricsCertificate(options, c)).map((c) => renderMetricsCertificate(options, c)),
     ...(selection.webhookTls ? [renderWebhookTlsSecret(options, selection.webhookTls)] : []),
     renderAdmissionConfiguration(options, selection.webhookTls ? encodeCaBundle(selection.webhookTls.caCert) : undefined),
   ];

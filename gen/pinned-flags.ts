@@ -12,11 +12,11 @@ export interface PinnedFlag {
   why: string;
 }
 
-/** `--metrics-auth` decides grants, schemes and ServiceMonitors; the TLS files would need a mount the chart does not make. */
+/** `--metrics-auth` decides grants, schemes and ServiceMonitors; the TLS files are cert-manager's mount or none. */
 const METRICS_LISTENER: PinnedFlag[] = [
   { flag: "--metrics-auth", why: "<component>.metricsAuth decides it, the grants it needs, the probes' scheme and the ServiceMonitor" },
-  { flag: "--metrics-tls-cert", why: "the chart mounts no certificate: the component makes its own" },
-  { flag: "--metrics-tls-key", why: "the chart mounts no certificate: the component makes its own" },
+  { flag: "--metrics-tls-cert", why: "the chart mounts cert-manager's certificate (webhook.certificate.mode cert-manager) or none, and the ServiceMonitor verifies only that one" },
+  { flag: "--metrics-tls-key", why: "the chart mounts cert-manager's certificate (webhook.certificate.mode cert-manager) or none, and the ServiceMonitor verifies only that one" },
 ];
 
 const LEASE: PinnedFlag[] = [

@@ -13,6 +13,7 @@ import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
 import { RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS } from "../lib/operator/settings.ts";
 import { COMPONENTS, type Component } from "../lib/rbac/permissions.ts";
+import { hasCertManagerMetricsCertificate, metricsCertificateSecret } from "./cert-manager.ts";
 import { APP_NAME, componentName, type DeployOptions, objectLabels, selectorLabels } from "./options.ts";
 
 /** The port each component serves `/healthz`, `/readyz` and `/metrics` on (reference §6.3). */
@@ -33,6 +34,8 @@ export function componentScheme(options: DeployOptions, component: Component): "
 
 /** Where the webhook's TLS Secret is mounted (the Secret's `tls.crt`/`tls.key`/`ca.crt`). */
 export const WEBHOOK_TLS_DIR = "/tls";
+/** Where watch's and reconcile's cert-manager metrics Secret is mounted (cert-manager mode, authorized metrics). */
+export const METRICS_TLS_DIR = "/metrics-tls";
 
 /** lib/kube/lifecycle.ts's bound on a graceful shutdown after SIGTERM (its default graceMs). */
 export const SHUTDOWN_BOUND_SECONDS = 25;
@@ -55,6 +58,8 @@ export function componentArgs(options: DeployOptions, component: Component): str
   const extra = options.extraArgs[component];
   // written out even at its default, so each Deployment shows who may read /metrics
   const metricsAuth = ["--metrics-auth", options.metricsAuth[component]];
+  // cert-manager's certificate for /metrics, reloaded when the kubelet refreshes the Secret; else one made at start
+  if (hasCertManagerMetricsCertificate(options, component)) metricsAuth.push("--metrics-tls-cert", `${METRICS_TLS_DIR}/tls.crt`, "--metrics-tls-key", `${METRICS_TLS_DIR}/tls.key`);
   switch (component) {
     case "watch":
       return ["watch", ...metricsAuth, ...common, ...extra];
@@ -80,6 +85,7 @@ function renderContainer(options: DeployOptions, component: Component): IContain
   const port = COMPONENT_PORTS[component];
   const mounts: IVolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
   if (component === "webhook") mounts.push({ name: "tls", mountPath: WEBHOOK_TLS_DIR, readOnly: true });
+  if (hasCertManagerMetricsCertificate(options, component)) mounts.push({ name: "metrics-tls", mountPath: METRICS_TLS_DIR, readOnly: true });
   const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
   return {
     name: APP_NAME,
@@ -115,6 +121,8 @@ function renderVolumes(options: DeployOptions, component: Component): IVolume[] 
     const optional = options.webhook.certMode === "self-managed";
     volumes.push({ name: "tls", secret: { secretName: options.names.webhookSecret, defaultMode: 0o440, optional } });
   }
+  // not optional: the pod waits for cert-manager's first issue rather than serving a certificate nobody verifies
+  if (hasCertManagerMetricsCertificate(options, component)) volumes.push({ name: "metrics-tls", secret: { secretName: metricsCertificateSecret(component), defaultMode: 0o440 } });
   return volumes;
 }
 

@@ -8,7 +8,7 @@ import { RECONCILE_SETTING_KEYS, RECONCILE_SETTINGS, type ReconcileSettings } fr
 import { COMPONENTS, type Component, type ReportsSetting } from "../../lib/rbac/permissions.ts";
 import type { MetricsAuthMode } from "../../lib/webhook/constants.ts";
 import { renderAdmissionConfiguration } from "../admission.ts";
-import { renderCertManagerObjects } from "../cert-manager.ts";
+import { renderCertManagerObjects, renderMetricsCertificate } from "../cert-manager.ts";
 import { renderLabelledCrds } from "../manifests.ts";
 import { renderDashboardConfigMap } from "../observability/dashboard.ts";
 import { renderPrometheusRule } from "../observability/prometheus-rules.ts";
@@ -114,10 +114,13 @@ export function renderChart(version: string): Record<string, string> {
   // the metrics reader while any component's metrics are authorized
   if (!needsMetricsReader(options)) throw new Error("chart: the templated options must render the metrics reader");
   const readerFile = `{{- if or ${COMPONENTS.map((c) => `(${isMetricsAuth(c)})`).join(" ")} }}\n---\n${doc(renderMetricsReader(options))}{{- end }}\n`;
-  // per component: HTTPS (watch, reconcile), insecureSkipVerify and the token differ, so one ServiceMonitor per value
+  /** watch and reconcile serve cert-manager's metrics certificate when both values ask for it. */
+  const hasMetricsCertificate = (c: Component) => `and (${isCertManager}) (${isMetricsAuth(c)})`;
+  // per component: HTTPS (watch, reconcile), how TLS is verified and the token differ, so one ServiceMonitor per value
   const serviceMonitors = COMPONENTS.map((c) => {
-    const as = (mode: MetricsAuthMode) => doc([renderServiceMonitor({ ...options, metricsAuth: metricsAuthOf(c, mode) }, c)]);
-    return `{{- if ${isMetricsAuth(c)} }}\n${as("kubernetes")}{{- else }}\n${as("none")}{{- end }}\n`;
+    const as = (mode: MetricsAuthMode, o: DeployOptions = options) => doc([renderServiceMonitor({ ...o, metricsAuth: metricsAuthOf(c, mode) }, c)]);
+    const byAuth = `{{- if ${isMetricsAuth(c)} }}\n${as("kubernetes")}{{- else }}\n${as("none")}{{- end }}\n`;
+    return c === "webhook" ? byAuth : `{{- if ${hasMetricsCertificate(c)} }}\n${as("kubernetes", certManager)}{{- else }}\n${byAuth}{{- end }}\n`;
   }).join("---\n");
   /** (watch, reconcile) the HTTPS the generators wrote for `kubernetes` as HTTPS or HTTP by the value; the webhook is always HTTPS. */
   const schemeValue = (c: Component, text: string) => {
@@ -140,13 +143,19 @@ export function renderChart(version: string): Record<string, string> {
     // ... and the webhook manages its certificate only then
     if (c === "reconcile") {
       // `--reports <value>` only when reports are on (the generators omit the flag for none)
-      const withFlag = metricsAuthValue(c, exemptionsArg(doc([renderDeployment({ ...options, reports: reportsToken as ReportsSetting }, c)])));
-      const lines = /^(\s*)- --reports\n\s*- .*\n/m;
-      return withFlag.replace(lines, (block, indent: string) => `${indent}{{- if ne ${reports} "none" }}\n${block}${indent}{{- end }}\n`);
+      const withReports = (o: DeployOptions) => {
+        const withFlag = metricsAuthValue(c, exemptionsArg(doc([renderDeployment({ ...o, reports: reportsToken as ReportsSetting }, c)])));
+        const lines = /^(\s*)- --reports\n\s*- .*\n/m;
+        return withFlag.replace(lines, (block, indent: string) => `${indent}{{- if ne ${reports} "none" }}\n${block}${indent}{{- end }}\n`);
+      };
+      // cert-manager's metrics certificate (its flags, mount and volume) only adds lines
+      return withConditionalLines(withReports(options), [[hasMetricsCertificate(c), withReports(certManager)]]);
     }
-    return c === "webhook"
-      ? text.replace("optional: true", `optional: {{ not (${isCertManager}) }}`).replace("- --self-managed", `- {{ if ${isCertManager} }}--no-self-managed{{ else }}--self-managed{{ end }}`)
-      : text;
+    if (c === "webhook") {
+      return text.replace("optional: true", `optional: {{ not (${isCertManager}) }}`).replace("- --self-managed", `- {{ if ${isCertManager} }}--no-self-managed{{ else }}--self-managed{{ end }}`);
+    }
+    // watch: cert-manager's metrics certificate (its flags, mount and volume) only adds lines
+    return withConditionalLines(text, [[hasMetricsCertificate(c), metricsAuthValue(c, exemptionsArg(doc([renderDeployment(certManager, c)])))]]);
   }).join("---\n");
 
   return {
@@ -175,7 +184,10 @@ export function renderChart(version: string): Record<string, string> {
     "templates/deployments.yaml": deployments,
     "templates/pdbs.yaml": wrapIf(".Values.podDisruptionBudget.enabled", doc(COMPONENTS.map((c) => renderPodDisruptionBudget(options, c)))),
     "templates/webhook-configuration.yaml": `{{- if ${isCertManager} }}\n${doc([renderAdmissionConfiguration(certManager)])}{{- else }}\n${doc([renderAdmissionConfiguration(options)])}{{- end }}\n`,
-    "templates/cert-manager.yaml": wrapIf(isCertManager, doc(renderCertManagerObjects(certManager))),
+    "templates/cert-manager.yaml": [
+      wrapIf(isCertManager, doc(renderCertManagerObjects(certManager))),
+      ...COMPONENTS.filter((c) => c !== "webhook").map((c) => wrapIf(hasMetricsCertificate(c), `---\n${doc([renderMetricsCertificate(certManager, c)])}`)),
+    ].join(""),
     "templates/service-monitors.yaml": wrapIf(".Values.monitoring.serviceMonitor.enabled", serviceMonitors),
     "templates/prometheus-rule.yaml": wrapIf(".Values.monitoring.prometheusRule.enabled", doc([renderPrometheusRule(options)])),
     "templates/grafana-dashboard.yaml": wrapIf(".Values.monitoring.grafanaDashboard.enabled", doc([renderDashboardConfigMap(options)])),

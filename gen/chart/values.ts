@@ -69,7 +69,11 @@ function metricsAuthLines(c: Component): string {
     "  # Secret the ServiceMonitor scrapes with.",
     ...(c === "webhook"
       ? ["  # none: anyone who reaches the Service reads it (the reference's behaviour)."]
-      : ["  # Served over HTTPS then, with a certificate made at start that the ServiceMonitor does not verify.", "  # none: plain HTTP, anyone who reaches the Service reads it (the reference's behaviour)."]),
+      : [
+          "  # Served over HTTPS then: with webhook.certificate.mode cert-manager, a certificate cert-manager",
+          "  # issues and the ServiceMonitor verifies; else one made at start that the ServiceMonitor does not.",
+          "  # none: plain HTTP, anyone who reaches the Service reads it (the reference's behaviour).",
+        ]),
     "  metricsAuth: kubernetes",
   ].join("\n");
 }
@@ -144,7 +148,8 @@ export function renderValuesYaml(imageRepository: string): string {
         "  excludedNamespaces: []",
         "  certificate:",
         "    # self-managed: the webhook creates, renews and hot-reloads its certificate and keeps the",
-        "    # webhook configuration's caBundle current. cert-manager: a cert-manager Certificate does.",
+        "    # webhook configuration's caBundle current. cert-manager: a cert-manager Certificate does,",
+        "    # and watch's and reconcile's /metrics (metricsAuth kubernetes) get one from the same CA.",
         "    mode: self-managed",
       ].join("\n"),
     ),

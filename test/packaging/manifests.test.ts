@@ -24,6 +24,7 @@ describe("deploy manifests", () => {
     ...renderDeployManifests(certManager, { createNamespace: false }),
     ...renderDeployManifests(options, { createNamespace: false, webhookTls: { caCert: "CA", tlsCert: "CERT", tlsKey: "KEY" } }).filter((o) => o.kind === "Secret" || o.kind === "ValidatingWebhookConfiguration"),
     ...renderObservabilityManifests(options),
+    ...renderObservabilityManifests(certManager),
   ] as Obj[];
 
   test("every object is valid against its Kubernetes (or CRD) schema", () => {
@@ -66,6 +67,53 @@ describe("deploy manifests", () => {
     const ca = objects.find((o) => o.kind === "Certificate" && (o as Cert).spec.secretName === caIssuer!.spec.ca!.secretName) as Cert;
     expect(ca.spec.isCA).toBe(true);
     expect(issuer(ca.spec.issuerRef)?.spec.selfSigned).toEqual({});
+  });
+
+  test("cert-manager: watch and reconcile serve a certificate from the same CA for their Service, and their ServiceMonitors verify it", () => {
+    const objects = [...renderDeployManifests(certManager, { createNamespace: false }), ...renderObservabilityManifests(certManager)] as Obj[];
+    type Cert = Obj & { spec: { secretName: string; dnsNames: string[]; usages: string[]; issuerRef: { kind: string; name: string } } };
+    type Monitor = Obj & { spec: { endpoints: { scheme: string; tlsConfig: { ca?: { secret: { name: string; key: string } }; serverName?: string; insecureSkipVerify?: boolean } }[] } };
+    type Deployment = Obj & { spec: { template: { spec: { containers: { args: string[]; volumeMounts: { name: string; mountPath: string }[] }[]; volumes: { name: string; secret?: { secretName: string; optional?: boolean } }[] } } } };
+    const webhookCert = objects.find((o) => o.kind === "Certificate" && o.metadata?.name === "kube-devops-webhook") as Cert;
+    for (const component of ["watch", "reconcile"] as const) {
+      const name = `kube-devops-${component}`;
+      const cert = objects.find((o) => o.kind === "Certificate" && o.metadata?.name === `${name}-metrics`) as Cert;
+      expect(cert.spec.issuerRef).toEqual(webhookCert.spec.issuerRef); // the webhook's CA Issuer: its Secret's ca.crt is that CA
+      expect(cert.spec.usages).toContain("server auth");
+      expect(cert.spec.dnsNames).toContain(`${name}.kube-devops.svc`);
+      // the Deployment mounts that Secret where its flags read the pair; not optional: no unverifiable fallback
+      const pod = (objects.find((o) => o.kind === "Deployment" && o.metadata?.name === name) as Deployment).spec.template.spec;
+      const volume = pod.volumes.find((v) => v.secret?.secretName === cert.spec.secretName);
+      expect(volume?.secret?.optional).toBeUndefined();
+      const mount = pod.containers[0]!.volumeMounts.find((m) => m.name === volume!.name)!;
+      const args = pod.containers[0]!.args;
+      expect(args[args.indexOf("--metrics-tls-cert") + 1]).toBe(`${mount.mountPath}/tls.crt`);
+      expect(args[args.indexOf("--metrics-tls-key") + 1]).toBe(`${mount.mountPath}/tls.key`);
+      expect(args[args.indexOf("--metrics-auth") + 1]).toBe("kubernetes");
+      // and the scrape verifies it: that Secret's CA, a name the certificate carries, no skip
+      const endpoint = (objects.find((o) => o.kind === "ServiceMonitor" && o.metadata?.name === name) as Monitor).spec.endpoints[0]!;
+      expect(endpoint.scheme).toBe("https");
+      expect(endpoint.tlsConfig).toEqual({ ca: { secret: { name: cert.spec.secretName, key: "ca.crt" } }, serverName: `${name}.kube-devops.svc` });
+      expect(cert.spec.dnsNames).toContain(endpoint.tlsConfig.serverName!);
+    }
+  });
+
+  test("cert-manager with open metrics, or self-managed certificates: watch and reconcile get no certificate, as before", () => {
+    const open = resolveDeployOptions(VERSION, { webhook: certManager.webhook, metricsAuth: { watch: "none", reconcile: "none", webhook: "kubernetes" } });
+    for (const o of [open, options]) {
+      const objects = [...renderDeployManifests(o, { createNamespace: false }), ...renderObservabilityManifests(o)] as Obj[];
+      const text = toYaml(objects);
+      expect(text).not.toContain("metrics-tls");
+      expect(objects.filter((x) => x.kind === "Certificate").map((x) => x.metadata?.name)).toEqual(o === open ? ["kube-devops-webhook-ca", "kube-devops-webhook"] : []);
+      const monitors = objects.filter((x) => x.kind === "ServiceMonitor" && x.metadata?.name !== "kube-devops-webhook") as unknown as { spec: { endpoints: { tlsConfig?: object }[] } }[];
+      expect(monitors.map((m) => m.spec.endpoints[0]!.tlsConfig)).toEqual(o === open ? [undefined, undefined] : [{ insecureSkipVerify: true }, { insecureSkipVerify: true }]);
+    }
+  });
+
+  test("observability generate-service-monitors --cert-mode cert-manager verifies watch and reconcile as deploy generate-all's manifests have them", () => {
+    const monitors = renderObservabilityManifests(parseMonitoringArgs({ "cert-mode": "cert-manager" }, VERSION)).filter((o) => o.kind === "ServiceMonitor");
+    expect(monitors).toEqual(renderObservabilityManifests(certManager).filter((o) => o.kind === "ServiceMonitor"));
+    expect(() => parseMonitoringArgs({ "cert-mode": "vault" }, VERSION)).toThrow('--cert-mode "vault" must be one of self-managed, cert-manager');
   });
 
   test("no Namespace object unless asked; every namespaced object is in the chosen namespace", () => {

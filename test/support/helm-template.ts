@@ -3,7 +3,7 @@
  * A small Go-template evaluator for the subset of Helm the generated chart uses (helm itself is
  * not installable here): `{{ }}`/`{{- }}`, if/else/with/range/end, field paths resolved against
  * the dot as Go does, string literals, parentheses, pipelines, and the functions quote, default,
- * printf (%s), eq, ne, not, int, toYaml, nindent. Anything else throws, so the chart cannot quietly grow
+ * printf (%s), eq, ne, not, and, or, int, toYaml, nindent. Anything else throws, so the chart cannot quietly grow
  * template logic this evaluator (and the chart's tests) do not understand. Numbers print as Go
  * prints Helm's values, which are float64 (1000000 → 1e+06); `int` gives an integer (a bigint here).
  */
@@ -128,6 +128,8 @@ const FUNCTIONS: Record<string, (...args: unknown[]) => unknown> = {
   not: (v) => !truthy(v),
   // Go's or: the first truthy argument, else the last
   or: (...args) => args.find((v) => truthy(v)) ?? args[args.length - 1],
+  // Go's and: the first falsy argument, else the last
+  and: (...args) => args.find((v) => !truthy(v)) ?? args[args.length - 1],
   // sprig's int (cast.ToInt): numbers truncated, numeric strings parsed, anything else 0
   int: (v) => {
     const n = typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : typeof v === "string" && /^-?\d+$/.test(v.trim()) ? Number(v) : 0;
