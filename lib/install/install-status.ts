@@ -9,7 +9,7 @@ import { CUSTOM_RESOURCE_DEFINITIONS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLI
 import { DEFAULT_OBJECT_NAMES, type Component } from "../rbac/permissions.ts";
 import { installCommand, judgeCrd, judgeDeployment, judgeLease, judgePolicies, type CrdObject, type DeploymentObject, type HealthLine, type LeaseObject, type PolicyObject, type Read } from "./install-health.ts";
 import { namespaceState } from "./install-preflight.ts";
-import { probeWebhookReach } from "./webhook-reach.ts";
+import { judgeReach, probeWebhookReach } from "./webhook-reach.ts";
 import { bundleWriter, judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, type EndpointSliceObject, type ServiceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
 
 export interface InstallStatusOptions {
@@ -98,6 +98,8 @@ async function readWebhook(client: KubeClient, options: ReadOptions, ping = true
   const vwc = lines.vwc;
   const entry = vwc.state === "found" ? webhookEntry(vwc.object) : undefined;
   const service = entry?.clientConfig?.service;
+  // unread, the configuration's selectors cannot say where to send the pod: the line says which read is missing
+  if (ping && vwc.state === "forbidden") return [...lines.lines, judgeReach({ kind: "configuration-unreadable", name: DEFAULT_OBJECT_NAMES.webhookConfiguration }, options.namespace, "Fail")];
   // only through a configuration that calls this install: else the line above says what it calls
   if (!ping || !entry || service?.namespace !== options.namespace || service.name !== options.componentName("webhook")) return lines.lines;
   return [...lines.lines, await probeWebhookReach(client, entry, { namespace: options.namespace, nonce: options.nonce })];

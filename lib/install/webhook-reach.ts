@@ -119,7 +119,8 @@ export type ReachOutcome =
   | { kind: "forbidden"; namespace: string }
   | { kind: "error"; namespace: string; message: string }
   | { kind: "no-namespace" }
-  | { kind: "namespaces-unreadable" };
+  | { kind: "namespaces-unreadable" }
+  | { kind: "configuration-unreadable"; name: string };
 
 const LABEL = "Webhook reachable";
 
@@ -150,6 +151,13 @@ export function judgeReach(outcome: ReachOutcome, namespace: string, failurePoli
       return { label: LABEL, status: "UNKNOWN", detail: "no namespace matches the configuration's namespaceSelector: the webhook is sent nothing", hint: `kubectl get validatingwebhookconfiguration -o yaml (namespaceSelector); a namespace labelled to match makes it checkable` };
     case "namespaces-unreadable":
       return { label: LABEL, status: "UNKNOWN", detail: "not allowed to read namespaces: none known that the configuration selects, to send a dry-run pod to", hint: "run check as an identity that may get and list namespaces" };
+    case "configuration-unreadable":
+      return {
+        label: LABEL,
+        status: "UNKNOWN",
+        detail: `not allowed to get validatingwebhookconfigurations/${outcome.name}: which namespaces and pods it sends the webhook is unknown, so no dry-run pod was sent`,
+        hint: `run check as an identity that may; kubectl auth can-i get validatingwebhookconfigurations.admissionregistration.k8s.io/${outcome.name}`,
+      };
   }
 }
 

@@ -323,10 +323,14 @@ describe("a full install", () => {
     expect(line(r.stdout, "Deployment watch")).toContain("UNKNOWN (not allowed to get deployments/kube-devops-watch in kube-devops)");
     expect(line(r.stdout, "CRD devopspolicies")).toContain("UNKNOWN (not allowed to get customresourcedefinitions/devopspolicies.devops.stochastic.io)");
     expect(r.stdout).not.toMatch(/ (FAIL|OK) \((not installed|Available)/);
+    // the configuration it may not read says where the dry-run pod would go: the line is there, UNKNOWN, naming the read
+    expect(line(r.stdout, "Webhook reachable")).toContain("UNKNOWN (not allowed to get validatingwebhookconfigurations/kube-devops-webhook:");
+    expect(r.stdout).toContain("hint: run check as an identity that may; kubectl auth can-i get validatingwebhookconfigurations.admissionregistration.k8s.io/kube-devops-webhook");
     expect(line(r.stdout, "Permissions webhook")).toMatch(/DENIED \((\d+) of \1: list,watch devopspolicies\.devops\.stochastic\.io; get,update secrets\/kube-devops-webhook-tls; create secrets; /);
     expect(r.stdout.match(/hint: these are the permissions of the identity running check/g)).toHaveLength(1);
     expect(r.stdout).not.toContain("grant it with");
-    expect(r.stdout).not.toContain("kubectl auth can-i");
+    // a can-i line per denial only with --verbose (the install lines' hints name their own missing read)
+    expect(r.stdout.split("Permissions kube-devops needs")[1]).not.toContain("kubectl auth can-i");
     // UNKNOWN is no failure: the exit is the denials'
     expect(r.stderr).not.toContain("does not work");
     const verbose = await spawn([ensureBinary(), "--kubeconfig", alice, "check", "--component", "webhook", "--verbose"]);
@@ -336,6 +340,7 @@ describe("a full install", () => {
     expect(json.code).toBe(1);
     const doc = JSON.parse(json.stdout) as { identity: string; lines: Array<{ name: string; status: string; denials?: Array<{ verb: string; resource: string; namespace?: string; usedBy: string; canI: string }> }> };
     expect(doc.identity).toBe("system:serviceaccount:default:alice");
+    expect(doc.lines.find((l) => l.name === "Webhook reachable")).toMatchObject({ section: "install", component: "webhook", status: "UNKNOWN", hint: expect.stringContaining("kubectl auth can-i get validatingwebhookconfigurations.admissionregistration.k8s.io"), failing: false });
     expect(doc.lines.find((l) => l.name === "Permissions webhook")?.denials).toContainEqual({ verb: "create", resource: "secrets", namespace: "kube-devops", usedBy: expect.any(String), canI: "kubectl auth can-i create secrets -n kube-devops" });
   }, 60_000);
 

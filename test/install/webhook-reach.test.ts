@@ -59,12 +59,19 @@ describe("judgeReach", () => {
   });
 
   test("what check cannot judge is UNKNOWN with a hint: no permission, another admission check's refusal, no namespace selected", () => {
-    for (const outcome of [{ kind: "forbidden", namespace: "default" }, { kind: "refused", namespace: "default", message: 'pods "x" is forbidden: exceeded quota' }, { kind: "no-namespace" }, { kind: "namespaces-unreadable" }] as const) {
+    for (const outcome of [{ kind: "forbidden", namespace: "default" }, { kind: "refused", namespace: "default", message: 'pods "x" is forbidden: exceeded quota' }, { kind: "no-namespace" }, { kind: "namespaces-unreadable" }, { kind: "configuration-unreadable", name: "kube-devops-webhook" }] as const) {
       const l = judgeReach(outcome, "kube-devops", "Ignore");
       expect(l.status).toBe("UNKNOWN");
       expect(l.hint).toBeTruthy();
     }
     expect(judgeReach({ kind: "refused", namespace: "default", message: "exceeded quota: q" }, "kube-devops", "Ignore").detail).toContain("exceeded quota: q");
+    // without the configuration nothing says where the pod would go: the missing read is named
+    expect(judgeReach({ kind: "configuration-unreadable", name: "kube-devops-webhook" }, "kube-devops", "Fail")).toEqual({
+      label: "Webhook reachable",
+      status: "UNKNOWN",
+      detail: "not allowed to get validatingwebhookconfigurations/kube-devops-webhook: which namespaces and pods it sends the webhook is unknown, so no dry-run pod was sent",
+      hint: "run check as an identity that may; kubectl auth can-i get validatingwebhookconfigurations.admissionregistration.k8s.io/kube-devops-webhook",
+    });
   });
 });
 
