@@ -10,7 +10,7 @@ import { DEFAULT_OBJECT_NAMES, type Component } from "../rbac/permissions.ts";
 import { installCommand, judgeCrd, judgeDeployment, judgeLease, judgePolicies, type CrdObject, type DeploymentObject, type HealthLine, type LeaseObject, type PolicyObject, type Read } from "./install-health.ts";
 import { namespaceState } from "./install-preflight.ts";
 import { judgeReach, probeWebhookReach } from "./webhook-reach.ts";
-import { bundleWriter, judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, type EndpointSliceObject, type ServiceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
+import { bundleWriter, judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, webhookTargetPort, type EndpointSliceObject, type ServiceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
 
 export interface InstallStatusOptions {
   namespace: string;
@@ -102,10 +102,11 @@ async function readWebhook(client: KubeClient, options: ReadOptions, ping = true
   if (ping && vwc.state === "forbidden") return [...lines.lines, judgeReach({ kind: "configuration-unreadable", name: DEFAULT_OBJECT_NAMES.webhookConfiguration }, options.namespace, "Fail")];
   // only through a configuration that calls this install: else the line above says what it calls
   if (!ping || !entry || service?.namespace !== options.namespace || service.name !== options.componentName("webhook")) return lines.lines;
-  return [...lines.lines, await probeWebhookReach(client, entry, { namespace: options.namespace, nonce: options.nonce })];
+  const targetPort = webhookTargetPort(lines.svc, service.port ?? 443);
+  return [...lines.lines, await probeWebhookReach(client, entry, { namespace: options.namespace, nonce: options.nonce, ...(targetPort === undefined ? {} : { targetPort }) })];
 }
 
-async function readWebhookPieces(client: KubeClient, { namespace, certMode, now, componentName, install }: ReadOptions): Promise<{ lines: HealthLine[]; vwc: Read<WebhookConfigurationObject> }> {
+async function readWebhookPieces(client: KubeClient, { namespace, certMode, now, componentName, install }: ReadOptions): Promise<{ lines: HealthLine[]; vwc: Read<WebhookConfigurationObject>; svc: Read<ServiceObject> }> {
   const service = componentName("webhook");
   const [slices, vwc, svc] = await Promise.all([
     listRead<EndpointSliceObject>(client, ENDPOINT_SLICES, { namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
@@ -115,9 +116,9 @@ async function readWebhookPieces(client: KubeClient, { namespace, certMode, now,
   const configuration = judgeWebhookConfiguration("Webhook configuration", vwc, namespace, service, certMode, install, svc);
   const lines = [judgeEndpoints("Webhook endpoints", slices, namespace, service), configuration];
   // the certificate is judged only against a configuration that calls this install with a bundle
-  if (configuration.status !== "OK" || vwc.state !== "found") return { lines, vwc };
+  if (configuration.status !== "OK" || vwc.state !== "found") return { lines, vwc, svc };
   // cert-manager's Secret is named by its Certificate: only self-managed's name is known here
-  if (certMode !== "self-managed") return { lines, vwc };
+  if (certMode !== "self-managed") return { lines, vwc, svc };
   const secret = await getRead<{ data?: Record<string, string> }>(client, SECRETS, DEFAULT_OBJECT_NAMES.webhookSecret, namespace);
-  return { lines: [...lines, await judgeWebhookCertificate("Webhook certificate", webhookEntry(vwc.object)?.clientConfig?.caBundle, secret, namespace, bundleWriter(vwc.object, certMode), now)], vwc };
+  return { lines: [...lines, await judgeWebhookCertificate("Webhook certificate", webhookEntry(vwc.object)?.clientConfig?.caBundle, secret, namespace, bundleWriter(vwc.object, certMode), now)], vwc, svc };
 }

@@ -82,7 +82,18 @@ export function webhookEntry(vwc: WebhookConfigurationObject): WebhookEntry | un
   return vwc.webhooks?.find((w) => w.name === WEBHOOK_NAME) ?? vwc.webhooks?.[0];
 }
 
-export type ServiceObject = { spec?: { ports?: Array<{ name?: string; port?: number }> } };
+export type ServiceObject = { spec?: { ports?: Array<{ name?: string; port?: number; targetPort?: number | string }> } };
+
+/**
+ * The pods' port a call to the Service's `port` reaches: its targetPort, a number or a container
+ * port's name as given (unset, the API server makes it the port itself); undefined when the Service
+ * was not read or has no such port.
+ */
+export function webhookTargetPort(svc: Read<ServiceObject> | undefined, port: number): number | string | undefined {
+  if (svc?.state !== "found") return undefined;
+  const match = (svc.object.spec?.ports ?? []).find((p) => p.port === port);
+  return match ? (match.targetPort ?? port) : undefined;
+}
 
 /**
  * The configuration the API server calls: this namespace's Service, at a port the Service has (the

@@ -14,7 +14,7 @@ import type { KubeClient } from "../kube/client.ts";
 import { NAMESPACES, PODS } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { matchesLabels, parseLabelSelector } from "../label-selector.ts";
-import { WEBHOOK_NAME } from "../webhook/constants.ts";
+import { WEBHOOK_CONTAINER_PORT, WEBHOOK_NAME } from "../webhook/constants.ts";
 import type { HealthLine } from "./install-health.ts";
 import type { SelectorObject } from "./webhook-health.ts";
 
@@ -124,9 +124,18 @@ export type ReachOutcome =
 
 const LABEL = "Webhook reachable";
 
-/** One line from the outcome; `namespace` is the install's (for the hints). */
-export function judgeReach(outcome: ReachOutcome, namespace: string, failurePolicy: string): HealthLine {
-  const pieces = "look at the lines above: Webhook endpoints (ready pods), configuration and certificate (the caBundle must verify the served certificate); then NetworkPolicies in front of port 8443 and the API server's log (failed calling webhook)";
+/** Where a NetworkPolicy must let the API server in: the Service's targetPort; unread, the port the generated Deployment listens on. */
+function podPort(targetPort: number | string | undefined): string {
+  if (targetPort === undefined) return `port ${WEBHOOK_CONTAINER_PORT}`;
+  return typeof targetPort === "number" ? `the webhook pods' port ${targetPort} (the Service's targetPort)` : `the webhook pods' port "${targetPort}" (the Service's targetPort, a named container port)`;
+}
+
+/**
+ * One line from the outcome; `namespace` is the install's (for the hints), `targetPort` the webhook
+ * Service's for the configuration's port (webhookTargetPort), when known.
+ */
+export function judgeReach(outcome: ReachOutcome, namespace: string, failurePolicy: string, targetPort?: number | string): HealthLine {
+  const pieces = `look at the lines above: Webhook endpoints (ready pods), configuration and certificate (the caBundle must verify the served certificate); then NetworkPolicies in front of ${podPort(targetPort)} and the API server's log (failed calling webhook)`;
   switch (outcome.kind) {
     case "answered":
       return { label: LABEL, status: "OK", detail: `a dry-run pod in ${outcome.namespace} was answered by ${outcome.replica}${outcome.refusedBy === undefined ? "" : ` (another admission check then refused the pod: ${outcome.refusedBy})`}` };
@@ -209,11 +218,14 @@ export function foreignMatchConditions(conditions: ReadonlyArray<{ name?: string
   return (conditions ?? []).filter((c) => !ours.has(`${c.name}\n${c.expression}`)).map((c) => c.name ?? "?");
 }
 
-/** Sends the dry-run pod and reads its answer. `nonce` is fresh per run (header-safe: see reachability.ts). */
+/**
+ * Sends the dry-run pod and reads its answer. `nonce` is fresh per run (header-safe: see
+ * reachability.ts); `targetPort`, the Service's for the configuration's port, goes into the hints.
+ */
 export async function probeWebhookReach(
   client: KubeClient,
   entry: { namespaceSelector?: SelectorObject; objectSelector?: SelectorObject; failurePolicy?: string; rules?: WebhookRule[]; matchConditions?: Array<{ name?: string; expression?: string }> },
-  options: { namespace: string; nonce: string }): Promise<HealthLine> {
+  options: { namespace: string; nonce: string; targetPort?: number | string }): Promise<HealthLine> {
   const failurePolicy = entry.failurePolicy ?? "Fail";
   let target: string | undefined | "unreadable";
   try {
@@ -235,7 +247,7 @@ export async function probeWebhookReach(
   if (outcome.kind === "silent" && foreign.length > 0) {
     return { label: LABEL, status: "UNKNOWN", detail: `a dry-run pod in ${outcome.namespace} was admitted without its answer, and the configuration's matchConditions ${foreign.join(", ")} (not kube-devops's) may have skipped the call`, hint: "kubectl get validatingwebhookconfiguration -o yaml (matchConditions); the API server's apiserver_admission_match_condition_exclusions_total counts the skips" };
   }
-  return judgeReach(outcome, options.namespace, failurePolicy);
+  return judgeReach(outcome, options.namespace, failurePolicy, options.targetPort);
 }
 
 async function dryRun(client: KubeClient, namespace: string, nonce: string): Promise<ReachOutcome> {

@@ -233,6 +233,8 @@ describe("a full install", () => {
       expect(r.code).toBe(1);
       expect(line(r.stdout, "Webhook reachable")).toContain("FAIL (a dry-run pod in default was admitted without its answer: the API server did not call the webhook, or ignored its answer (with failurePolicy Ignore admission is skipped))");
       expect(r.stdout).toContain("hint: look at the lines above: Webhook endpoints");
+      // the generated Service targets the pods' named port
+      expect(r.stdout).toContain(`NetworkPolicies in front of the webhook pods' port "https" (the Service's targetPort, a named container port)`);
       expect(r.stderr).toContain("Webhook reachable");
       // nothing was stored by the dry run
       expect(emu.store.list("pods", { namespace: "default" })).toHaveLength(0);

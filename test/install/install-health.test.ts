@@ -8,7 +8,7 @@ import { componentName } from "../../gen/options.ts";
 import type { AccessResult } from "../../lib/cli/access-review.ts";
 import { componentOfUser, denialHint, summarizeAccess } from "../../lib/cli/denial-summary.ts";
 import { judgeCrd, judgeDeployment, judgeLease, judgePolicies, schemaPaths, type CrdObject, type DeploymentObject } from "../../lib/install/install-health.ts";
-import { judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration } from "../../lib/install/webhook-health.ts";
+import { judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookTargetPort } from "../../lib/install/webhook-health.ts";
 import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
 
 const found = <T>(object: T) => ({ state: "found" as const, object });
@@ -177,6 +177,19 @@ describe("webhook configuration against its Service", () => {
     expect(judge(service(8443))).toMatchObject({ status: "FAIL", detail: "calls port 443 of ns/kube-devops-webhook, which has port 8443: the API server cannot call the webhook (failurePolicy Fail)" });
     expect(judge({ state: "absent" })).toMatchObject({ status: "FAIL", detail: "calls ns/kube-devops-webhook, which does not exist (failurePolicy Fail)", hint: "install" });
     expect(judge({ state: "forbidden", what: "get services" }).status).toBe("OK");
+  });
+
+  test("the pods' port the API server's call reaches: the targetPort of the configuration's Service port, a number or a name as given", () => {
+    const ports = [{ name: "metrics", port: 8080, targetPort: 8080 }, { name: "https", port: 443, targetPort: "webhook-tls" }, { name: "alt", port: 444, targetPort: 9443 }];
+    const svc = found({ spec: { ports } });
+    expect(webhookTargetPort(svc, 443)).toBe("webhook-tls");
+    expect(webhookTargetPort(svc, 444)).toBe(9443);
+    // unset, the API server makes it the port itself
+    expect(webhookTargetPort(found({ spec: { ports: [{ port: 443 }] } }), 443)).toBe(443);
+    // unknown: no such port (the configuration line FAILs), or the Service unread
+    expect(webhookTargetPort(svc, 8443)).toBeUndefined();
+    expect(webhookTargetPort({ state: "forbidden", what: "get services" }, 443)).toBeUndefined();
+    expect(webhookTargetPort(undefined, 443)).toBeUndefined();
   });
 });
 

@@ -58,6 +58,16 @@ describe("judgeReach", () => {
     expect(judgeReach({ kind: "error", namespace: "default", message: 'Internal error occurred: failed calling webhook "validate.devops.stochastic.io"' }, "kube-devops", "Fail").status).toBe("FAIL");
   });
 
+  test("an unreachable webhook's hint names the Service's targetPort, the pods' port a NetworkPolicy must let through", () => {
+    const hint = (targetPort?: number | string) => judgeReach({ kind: "silent", namespace: "default" }, "kube-devops", "Fail", targetPort).hint;
+    expect(hint(9443)).toContain("NetworkPolicies in front of the webhook pods' port 9443 (the Service's targetPort)");
+    expect(hint("webhook-tls")).toContain(`NetworkPolicies in front of the webhook pods' port "webhook-tls" (the Service's targetPort, a named container port)`);
+    expect(judgeReach({ kind: "error", namespace: "default", message: "context deadline exceeded" }, "kube-devops", "Fail", 9443).hint).toContain("port 9443 (the Service's targetPort)");
+    // the Service unread: the port the generated Deployment listens on
+    expect(hint()).toContain("NetworkPolicies in front of port 8443");
+    expect(hint(9443)).not.toContain("8443");
+  });
+
   test("what check cannot judge is UNKNOWN with a hint: no permission, another admission check's refusal, no namespace selected", () => {
     for (const outcome of [{ kind: "forbidden", namespace: "default" }, { kind: "refused", namespace: "default", message: 'pods "x" is forbidden: exceeded quota' }, { kind: "no-namespace" }, { kind: "namespaces-unreadable" }, { kind: "configuration-unreadable", name: "kube-devops-webhook" }] as const) {
       const l = judgeReach(outcome, "kube-devops", "Ignore");
