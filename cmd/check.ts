@@ -15,7 +15,7 @@ import { CHECK_COMPONENTS, plannedChecks, resourceLabel, reviewAccess, reviewSel
 import { buildCheckReport, installLine, permissionLines, type CheckLine, type CheckReport, type CheckStatus } from "../lib/cli/check-report.ts";
 import { CHECK_OUTPUT_FORMATS, renderCheckDocument, renderCheckText, type CheckOutputFormat } from "../lib/cli/render-check.ts";
 import { serverClockOffset } from "../lib/cli/server-clock.ts";
-import { CLI_CLUSTER_ROLE, renderCliGrant, shellWord, subjectOf } from "../lib/cli/cli-grant.ts";
+import { CLI_CLUSTER_ROLE, renderCliGrant, shellWord, subjectOf, type InstallNames } from "../lib/cli/cli-grant.ts";
 import { toYaml } from "../gen/to-yaml.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
@@ -37,6 +37,8 @@ import { METRICS_AUTH_MODES, parseMetricsAuthMode, WEBHOOK_SERVICE_NAME } from "
 
 /** Every ClusterRoleBinding and the webhook configuration any install writes, whatever its flags. */
 const INSTALL_CLAIMS: InstallClaims = { bindings: [...COMPONENTS.map(componentName), METRICS_READER], webhookConfiguration: WEBHOOK_SERVICE_NAME };
+/** What check reads by name in an install, which the CLI's grant allows. */
+const INSTALL_NAMES: InstallNames = { deployments: COMPONENTS.map(componentName), bindings: INSTALL_CLAIMS.bindings };
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -94,7 +96,7 @@ export default defineCommand({
     const format = args.output as CheckOutputFormat;
     if (!(CHECK_OUTPUT_FORMATS as readonly string[]).includes(format)) throw usageError(`Invalid -o "${args.output}": expected one of ${CHECK_OUTPUT_FORMATS.join(", ")}`);
     if (args["cli-rbac-for"] !== undefined) {
-      const grant = renderCliGrant(subjectOf(args["cli-rbac-for"]));
+      const grant = renderCliGrant(subjectOf(args["cli-rbac-for"]), INSTALL_NAMES);
       // json: one v1 List, which `kubectl apply -f -` takes as it takes the YAML stream
       out(format === "json" ? `${JSON.stringify({ apiVersion: "v1", kind: "List", items: grant }, null, 2)}\n` : toYaml(grant));
       return;

@@ -1,17 +1,52 @@
 /**
  * @module
  * The remedy `check` gives when the CLI's own reads are denied: a read-only `kube-devops-cli`
- * ClusterRole (exactly CLI_ACCESS) bound to the identity `check` found with a SelfSubjectReview.
- * `deploy generate-rbac` cannot be the fix: it binds only the components' ServiceAccounts.
- * A manifest, not `kubectl create clusterrole`: kubectl refuses a resource its discovery lacks,
- * and devopspolicies is missing until `crd install`.
+ * ClusterRole (CLI_ACCESS and the reads check's install lines make, Secrets excepted) bound to the
+ * identity `check` found with a SelfSubjectReview. `deploy generate-rbac` cannot be the fix: it
+ * binds only the components' ServiceAccounts. A manifest, not `kubectl create clusterrole`: kubectl
+ * refuses a resource its discovery lacks, and devopspolicies is missing until `crd install`.
  */
 import { usageError } from "../errors.ts";
+import { CUSTOM_RESOURCE_DEFINITIONS, CLUSTER_ROLE_BINDINGS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLICES, LEASES, POLICY_AUDIT_RESULTS, SERVICES, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
+import { DEFAULT_OBJECT_NAMES, type AccessCheck } from "../rbac/permissions.ts";
+import { WEBHOOK_SERVICE_NAME } from "../webhook/constants.ts";
 import { CLI_ACCESS } from "./access-review.ts";
 
 export const CLI_CLUSTER_ROLE = "kube-devops-cli";
 
 export type GrantSubject = { kind: "User"; name: string } | { kind: "ServiceAccount"; namespace: string; name: string };
+
+/** The names gen/ gives an install's objects that check reads by name (cmd/check.ts passes them). */
+export interface InstallNames {
+  /** The components' Deployments. */
+  deployments: readonly string[];
+  /** Every ClusterRoleBinding an install writes (check's Other installs line, decision 0035). */
+  bindings: readonly string[];
+}
+
+/** A CRD's name: `<plural>.<group>`, as the API server requires. */
+function crdName(type: ResourceType): string {
+  return `${type.plural}.${type.group}`;
+}
+
+/**
+ * What `check` reads of an install beyond CLI_ACCESS (install-status.ts, install-preflight.ts), by
+ * name wherever it reads by name. Not the webhook's TLS Secret, which holds the CA key, and not the
+ * dry-run pod's `create pods`: the role stays read-only and those two lines UNKNOWN (decision 0037).
+ */
+export function checkReads(names: InstallNames): AccessCheck[] {
+  const get = (type: ResourceType, objects: readonly string[], usedBy: string) => objects.map((name) => ({ verb: "get", group: type.group, resource: type.plural, name, usedBy }));
+  return [
+    ...get(CUSTOM_RESOURCE_DEFINITIONS, [crdName(DEVOPS_POLICIES), crdName(POLICY_AUDIT_RESULTS)], "check: CRD lines"),
+    ...get(DEPLOYMENTS, names.deployments, "check: Deployment lines"),
+    ...get(LEASES, [DEFAULT_OBJECT_NAMES.watchLease, DEFAULT_OBJECT_NAMES.reconcileLease], "check: Leader lines"),
+    { verb: "list", group: ENDPOINT_SLICES.group, resource: ENDPOINT_SLICES.plural, usedBy: "check: Webhook endpoints" },
+    ...get(SERVICES, [WEBHOOK_SERVICE_NAME], "check: Webhook configuration (the port it calls)"),
+    ...get(VALIDATING_WEBHOOK_CONFIGURATIONS, [DEFAULT_OBJECT_NAMES.webhookConfiguration], "check: Webhook configuration, Other installs"),
+    ...get(CLUSTER_ROLE_BINDINGS, names.bindings, "check: Other installs"),
+    { verb: "list", group: DEVOPS_POLICIES.group, resource: DEVOPS_POLICIES.plural, usedBy: "check: DevOpsPolicies" },
+  ];
+}
 
 /** A Kubernetes username as a binding subject: `system:serviceaccount:<ns>:<name>` is a ServiceAccount. */
 export function subjectOf(username: string): GrantSubject {
@@ -20,16 +55,24 @@ export function subjectOf(username: string): GrantSubject {
   return sa ? { kind: "ServiceAccount", namespace: sa[1] as string, name: sa[2] as string } : { kind: "User", name: username };
 }
 
-/** The ClusterRole of the CLI's reads and its binding to `subject`, as objects for one YAML serializer. */
-export function renderCliGrant(subject: GrantSubject): object[] {
-  const byGroupAndVerb = new Map<string, { group: string; verb: string; resources: string[] }>();
-  for (const c of CLI_ACCESS) {
-    const key = `${c.group}\n${c.verb}`;
-    const rule = byGroupAndVerb.get(key) ?? { group: c.group, verb: c.verb, resources: [] };
+type Rule = { apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] };
+
+/** One rule per group and verb; reads by name one rule per resource, listing its names. */
+function rulesOf(reads: readonly AccessCheck[]): Rule[] {
+  const rules = new Map<string, Rule>();
+  for (const c of reads) {
+    const key = `${c.group}\n${c.verb}${c.name === undefined ? "" : `\n${c.resource}`}`;
+    const rule = rules.get(key) ?? { apiGroups: [c.group], resources: [], ...(c.name === undefined ? {} : { resourceNames: [] }), verbs: [c.verb] };
     if (!rule.resources.includes(c.resource)) rule.resources.push(c.resource);
-    byGroupAndVerb.set(key, rule);
+    if (c.name !== undefined && !rule.resourceNames?.includes(c.name)) rule.resourceNames?.push(c.name);
+    rules.set(key, rule);
   }
-  const rules = [...byGroupAndVerb.values()].map((r) => ({ apiGroups: [r.group], resources: r.resources, verbs: [r.verb] }));
+  return [...rules.values()];
+}
+
+/** The ClusterRole of the CLI's and check's reads and its binding to `subject`, as objects for one YAML serializer. */
+export function renderCliGrant(subject: GrantSubject, names: InstallNames): object[] {
+  const rules = rulesOf([...CLI_ACCESS, ...checkReads(names)]);
   const labels = { "app.kubernetes.io/name": "kube-devops", "app.kubernetes.io/component": "cli" };
   const who = subject.kind === "ServiceAccount" ? `${subject.namespace}:${subject.name}` : subject.name;
   return [

@@ -8,12 +8,17 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { componentName } from "../../gen/options.ts";
+import { METRICS_READER } from "../../gen/rbac.ts";
 import { renderCliGrant, shellWord, subjectOf } from "../../lib/cli/cli-grant.ts";
+import { COMPONENTS } from "../../lib/rbac/permissions.ts";
 import { startEmulator } from "../kube/emulator.ts";
 import { ensureBinary, runBinaryAsync } from "../support/binary.ts";
 import { renderKubeconfig } from "../support/kubeconfig.ts";
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+/** The names check reads by name, as cmd/check.ts passes them. */
+const names = { deployments: COMPONENTS.map(componentName), bindings: [...COMPONENTS.map(componentName), METRICS_READER] };
 let emu: Emulator;
 const dir = mkdtempSync(join(tmpdir(), "kd-cli-grant-"));
 const runner = join(dir, "runner.kubeconfig");
@@ -67,7 +72,7 @@ describe("the CLI grant", () => {
   test("-o json prints the same grant as one v1 List (kubectl applies either); an unknown -o is a usage error", async () => {
     const json = await runBinaryAsync(["check", "--cli-rbac-for", "alice", "-o", "json"]);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual({ apiVersion: "v1", kind: "List", items: renderCliGrant({ kind: "User", name: "alice" }) });
+    expect(JSON.parse(json.stdout)).toEqual({ apiVersion: "v1", kind: "List", items: renderCliGrant({ kind: "User", name: "alice" }, names) });
     const wide = await runBinaryAsync(["check", "--cli-rbac-for", "alice", "-o", "wide"]);
     expect({ code: wide.code, stdout: wide.stdout }).toEqual({ code: 2, stdout: "" });
   });
@@ -78,11 +83,17 @@ describe("the CLI grant", () => {
     expect(() => subjectOf(" ")).toThrow("--cli-rbac-for needs a username");
   });
 
-  test("the role holds exactly the CLI's reads, read-only", () => {
-    const [role, binding] = renderCliGrant({ kind: "User", name: "alice" }) as [{ rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> }, { metadata: { name: string }; subjects: unknown[] }];
+  test("the role holds the CLI's reads and check's install reads, read-only, by name where check reads by name, and no Secret", () => {
+    const [role, binding] = renderCliGrant({ kind: "User", name: "alice" }, names) as [{ rules: Array<{ apiGroups: string[]; resources: string[]; resourceNames?: string[]; verbs: string[] }> }, { metadata: { name: string }; subjects: unknown[] }];
     expect(role.rules.flatMap((r) => r.verbs).every((v) => v === "get" || v === "list")).toBe(true);
     expect(role.rules).toContainEqual({ apiGroups: [""], resources: ["pods", "nodes"], verbs: ["list"] });
     expect(role.rules).toContainEqual({ apiGroups: ["devops.stochastic.io"], resources: ["devopspolicies"], verbs: ["get"] });
+    expect(role.rules).toContainEqual({ apiGroups: ["devops.stochastic.io"], resources: ["devopspolicies"], verbs: ["list"] });
+    expect(role.rules).toContainEqual({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["kube-devops-watch", "kube-devops-reconcile", "kube-devops-webhook"], verbs: ["get"] });
+    expect(role.rules).toContainEqual({ apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"], resourceNames: ["kube-devops-webhook"], verbs: ["get"] });
+    expect(role.rules).toContainEqual({ apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterrolebindings"], resourceNames: names.bindings, verbs: ["get"] });
+    // the webhook's TLS Secret holds its CA key: a read-only CLI role does not read Secrets
+    expect(role.rules.flatMap((r) => r.resources)).not.toContain("secrets");
     expect(binding.metadata.name).toBe("kube-devops-cli:alice");
     expect(binding.subjects).toEqual([{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "alice" }]);
   });

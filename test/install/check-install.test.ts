@@ -346,6 +346,29 @@ describe("a full install", () => {
     expect(doc.lines.find((l) => l.name === "Permissions webhook")?.denials).toContainEqual({ verb: "create", resource: "secrets", namespace: "kube-devops", usedBy: expect.any(String), canI: "kubectl auth can-i create secrets -n kube-devops" });
   }, 60_000);
 
+  test("an identity bound only to the CLI's printed role reads the whole install: UNKNOWN only where it may not (the TLS Secret, the dry-run pod)", async () => {
+    await emu.store.create("serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "ro", namespace: "default" } } as never, { namespace: "default" });
+    const grant = await check("--cli-rbac-for", "system:serviceaccount:default:ro");
+    expect(grant.code).toBe(0);
+    const applied = await spawn(["kubectl", "--kubeconfig", admin, "--cache-dir", join(dir, "cache"), "apply", "-f", "-"], grant.stdout);
+    expect({ code: applied.code, stderr: applied.stderr }).toEqual({ code: 0, stderr: "" });
+    const ro = join(dir, "ro");
+    writeFileSync(ro, renderKubeconfig([{ name: "ro", server: emu.url, caPem: emu.caPem, user: { token: emu.serviceAccountToken("default", "ro") } }]));
+    const json = await spawn([ensureBinary(), "--kubeconfig", ro, "check", "-o", "json"]);
+    const doc = JSON.parse(json.stdout) as { lines: Array<{ section: string; name: string; status: string; message: string }> };
+    const unknown = doc.lines.filter((l) => l.status === "UNKNOWN").map((l) => `${l.name}: ${l.message}`);
+    // read-only: no Secret (the webhook's holds its CA key) and no create, not even a dry run's
+    expect(unknown).toEqual([
+      "Webhook certificate: not allowed to get secrets/kube-devops-webhook-tls in kube-devops",
+      "Webhook reachable: not allowed to create pods in default (a server-side dry run: nothing is stored)",
+    ]);
+    expect(doc.lines.find((l) => l.name === "Other installs")).toMatchObject({ status: "OK" });
+    expect(doc.lines.filter((l) => l.section === "install" && l.status !== "UNKNOWN").every((l) => l.status === "OK")).toBe(true);
+    // the CLI's own reads are all granted; the components' permissions are not the CLI's and stay DENIED
+    expect(doc.lines.find((l) => l.name === "Permissions cli")).toMatchObject({ status: "OK" });
+    expect(doc.lines.find((l) => l.name === "Permissions webhook")).toMatchObject({ status: "DENIED" });
+  }, 60_000);
+
   test("a component's own ServiceAccount is pointed at its grant", async () => {
     const watch = join(dir, "watch");
     writeFileSync(watch, renderKubeconfig([{ name: "watch", server: emu.url, caPem: emu.caPem, user: { token: emu.serviceAccountToken("kube-devops", "kube-devops-watch") } }]));
