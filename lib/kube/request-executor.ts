@@ -1,7 +1,8 @@
 /**
  * @module
  * Sends one API call through the rate limiter with retries: 429 and any
- * Retry-After answer are retried for every verb (the server did not act),
+ * Retry-After answer are retried for every verb (the server did not act) but a
+ * 504, which may still be processing, for a call that is not idempotent,
  * other 5xx and dropped connections only for idempotent calls, refused
  * connections always. Delays are full-jitter exponential, or the server's
  * Retry-After (bounded). Error answers become typed KubeApiErrors.
@@ -146,7 +147,9 @@ export class RequestExecutor {
           attempt--;
           continue;
         }
-        const throttled = res.status === 429 || (retryAfter !== undefined && res.status >= 500);
+        // A Retry-After says the server did not act — but a 504 Timeout says it may still be
+        // processing: a call not safe to repeat is returned to its caller, who reads to know.
+        const throttled = res.status === 429 || (retryAfter !== undefined && res.status >= 500 && (call.idempotent || res.status !== 504));
         retryable = throttled || (res.status >= 500 && res.status !== 501 && call.idempotent);
       } catch (err) {
         if (!(err instanceof KubeTransportError)) throw err;

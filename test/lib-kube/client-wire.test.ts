@@ -148,6 +148,22 @@ describe("retries", () => {
     expect(seen.length).toBe(1);
   });
 
+  test("a 504 with Retry-After is not repeated for a JSON Patch (it may still be processing) but is for a GET; a 503 with Retry-After is for both", async () => {
+    const timeout = () => statusBody(504, "Timeout", { details: { retryAfterSeconds: 1 } });
+    const ops = [{ op: "test" as const, path: "/spec/replicas", value: 1 }];
+    script = [timeout];
+    await expect(client().patch(DEPLOYMENTS, "web", { type: "json", ops }, { namespace: "a" })).rejects.toThrow("timed out");
+    expect(seen.length).toBe(1);
+    seen = [];
+    script = [timeout];
+    await client().get(PODS, "p", { namespace: "a" });
+    expect(seen.length).toBe(2);
+    seen = [];
+    script = [() => statusBody(503, "ServiceUnavailable", { details: { retryAfterSeconds: 1 } })];
+    await client().patch(DEPLOYMENTS, "web", { type: "json", ops }, { namespace: "a" });
+    expect(seen.length).toBe(2);
+  });
+
   test("gives up after maxAttempts with the last typed error", async () => {
     script = Array.from({ length: 10 }, () => () => statusBody(503, "ServiceUnavailable"));
     await expect(client({ retry: { maxAttempts: 3 } }).get(PODS, "p", { namespace: "a" })).rejects.toBeInstanceOf(UnavailableError);
