@@ -8,12 +8,13 @@
  * overwritten. Dry runs: `client` plans only, `server` asks the API server.
  */
 import type { KubeClient } from "../kube/client.ts";
-import { isConflict, isNotFound, InvalidError } from "../kube/api-errors.ts";
+import { isConflict, isNotFound, InvalidError, mayHaveCommitted } from "../kube/api-errors.ts";
 import { buildEvent } from "../event-object.ts";
 import { DAEMONSETS, DEPLOYMENTS, EVENTS, STATEFULSETS, type ResourceType } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import type { DevOpsPolicySpec } from "../policy/schema.ts";
 import { planWorkloadRemediation, type PlanOptions, type WorkloadObject, type WorkloadPlan } from "./plan-workload.ts";
+import { patchLanded } from "./patch-landed.ts";
 import { describeRemediation } from "./remediation-message.ts";
 
 export const ENFORCEMENT_FIELD_MANAGER = "kube-devops-operator";
@@ -86,20 +87,31 @@ function isStale(err: unknown): boolean {
 async function patchWithRetry(client: KubeClient, first: WorkloadPlan, options: EnforceOptions): Promise<{ plan: WorkloadPlan; applied: boolean; deferred?: boolean }> {
   let plan = first;
   const type = TYPES[plan.kind] as ResourceType;
+  // Patches sent whose outcome is unknown (a 5xx, an answer lost once sent): any of them may have landed.
+  const uncertain: WorkloadPlan[] = [];
   for (let attempt = 1; ; attempt++) {
     try {
-      await client.patch(type, plan.name, { type: "json", ops: plan.patch }, { namespace: plan.namespace, fieldManager: ENFORCEMENT_FIELD_MANAGER, dryRun: options.dryRun === "server" });
+      // Never repeated by the client once it may have committed (as the status writer's): whether
+      // it landed is judged below from the workload itself.
+      await client.patch(type, plan.name, { type: "json", ops: plan.patch }, { namespace: plan.namespace, fieldManager: ENFORCEMENT_FIELD_MANAGER, dryRun: options.dryRun === "server", idempotent: false });
       return { plan, applied: true };
     } catch (err) {
-      if (!isStale(err) || attempt >= MAX_ATTEMPTS) throw err;
-      // A re-planned patch is a new patch: none starts once the leader term has ended.
-      if (options.signal?.aborted) return { plan, applied: false, deferred: true };
-      // The workload moved on between plan and patch: plan again from what it is now.
+      const unknown = options.dryRun !== "server" && mayHaveCommitted(err);
+      if (!unknown && !isStale(err)) throw err;
+      if (unknown) uncertain.push(plan);
+      if (uncertain.length === 0 && attempt >= MAX_ATTEMPTS) throw err;
+      // Plan again from what the workload is now; after an unknown outcome, that also says whether it landed.
       const fresh = await client.get<Enforceable>(type, plan.name, { namespace: plan.namespace }).catch((e: unknown) => {
         if (isNotFound(e)) return undefined;
-        throw e;
+        throw uncertain.length > 0 ? err : e;
       });
       if (!fresh) return { plan: { ...plan, outcome: "skipped", skipReason: "deleted meanwhile" }, applied: false };
+      const landed = uncertain.find((sent) => patchLanded(fresh, sent.patch));
+      if (landed) return { plan: landed, applied: true };
+      if (attempt >= MAX_ATTEMPTS) throw err;
+      // A re-planned patch is a new patch: none starts once the leader term has ended.
+      if (options.signal?.aborted) return { plan, applied: false, deferred: true };
+      // Sent again only from the fresh copy: its `test` guards fail if the first one lands meanwhile.
       plan = planWorkloadRemediation({ ...fresh, kind: plan.kind }, options.spec, options);
       if (plan.outcome !== "planned") return { plan, applied: false };
     }

@@ -5,6 +5,7 @@
  * (verb, resource, namespace, name) so a user sees what was refused.
  */
 import { KubeDevopsError } from "../errors.ts";
+import { KubeTransportError } from "./transport-errors.ts";
 
 /** The `Status` object the API server returns with every error. */
 export interface KubeStatus {
@@ -252,3 +253,14 @@ export const isConflict = (err: unknown): err is ConflictError => err instanceof
 export const isAlreadyExists = (err: unknown): err is AlreadyExistsError => err instanceof AlreadyExistsError;
 export const isGone = (err: unknown): err is GoneError => err instanceof GoneError;
 export const isForbidden = (err: unknown): err is ForbiddenError => err instanceof ForbiddenError;
+
+/**
+ * Whether a write that failed with `err` may still have been carried out: the API server answered
+ * 5xx (kube-apiserver's 504 Timeout "may still be processing the request") or the answer was lost
+ * after the request was sent. A 4xx, or a connection never made, means it was not. The caller
+ * reads the object again to know (lib/operator/status-writer.ts, lib/enforcement/apply-remediation.ts).
+ */
+export function mayHaveCommitted(err: unknown): boolean {
+  if (err instanceof KubeTransportError) return !err.notSent;
+  return err instanceof KubeApiError && err.httpStatus >= 500;
+}

@@ -7,8 +7,7 @@
  * it is sent, so a cycle cut short by the end of the leader term still shows its patches
  * (decision 0038).
  */
-import { ConflictError, KubeApiError } from "../kube/api-errors.ts";
-import { KubeTransportError } from "../kube/transport-errors.ts";
+import { ConflictError, mayHaveCommitted } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { DEVOPS_POLICIES } from "../kube/resources.ts";
 import type { Logger } from "../log.ts";
@@ -123,7 +122,7 @@ export class PolicyStatusWriter {
         this.current = await this.reread();
         return false;
       }
-      if (!mayHaveLanded(err)) throw err;
+      if (!mayHaveCommitted(err)) throw err;
       // The server failed or the answer was lost after the request was sent (kube-apiserver's 504
       // "may still be processing the request"): the write may have committed. The stored policy
       // says which: a status holding everything we sent, at another resourceVersion, is our write.
@@ -159,12 +158,6 @@ export class PolicyStatusWriter {
     if (!fresh) throw new StaleObjectError(`${this.namespace}/${this.name} was deleted during the status write`);
     return fresh;
   }
-}
-
-/** An error after which the write may have committed: the API server failed or the answer was lost once the request was sent. */
-function mayHaveLanded(err: unknown): boolean {
-  if (err instanceof KubeTransportError) return !err.notSent;
-  return err instanceof KubeApiError && err.httpStatus >= 500;
 }
 
 /** `stored` without `drop`, with `add`: sorted, the last MAX_WORKLOAD_KEYS kept. */

@@ -138,7 +138,7 @@ export function componentPermissions(component: Component, names: ObjectNames = 
         { group: API_GROUP, resources: ["devopspolicies/status"], verbs: ["patch"], scope: "cluster", usedBy: "reconcile: status merge patch guarded by resourceVersion (lib/operator/status-writer.ts)" },
         { group: API_GROUP, resources: ["policyauditresults"], verbs: ["list", "create", "delete"], scope: "cluster", usedBy: "reconcile: audit history, retention by label (lib/operator/audit-writer.ts)" },
         { group: "", resources: ["pods"], verbs: ["list", "watch"], scope: "cluster", usedBy: "reconcile: pods of each policy's namespace" },
-        { group: "apps", resources: ["deployments", "statefulsets", "daemonsets"], verbs: ["get", "list", "patch"], scope: "cluster", usedBy: "reconcile: enforcement lists workloads, patches their templates, re-reads on conflict (lib/enforcement/apply-remediation.ts)" },
+        { group: "apps", resources: ["deployments", "statefulsets", "daemonsets"], verbs: ["get", "list", "patch"], scope: "cluster", usedBy: "reconcile: enforcement lists workloads, patches their templates, re-reads one on conflict or after a patch whose outcome is unknown (lib/enforcement/apply-remediation.ts)" },
         { group: "", resources: ["events"], verbs: ["create", "patch"], scope: "cluster", usedBy: "reconcile: Events on policies (class change, enforcement; a repeat within 10 minutes patches the first one's count; lib/operator/events.ts)" },
         ...leaseGrants(names.reconcileLease, "reconcile"),
         ...(options.reports === "none" ? [] : [reportGrant(options.reports)]),
