@@ -58,6 +58,6 @@ export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
     const unresolved = report.results
       .filter((r) => r.status !== "skipped")
       .flatMap((r) => r.plan.unresolved.map((u) => ({ workload: r.plan.key, container: u.container, reason: u.reason })));
-    return { applied: report.applied, failed: report.failed, totalApplied: (previous?.remediationsApplied ?? 0) + report.applied, workloads, unresolved, ...halted };
+    return { applied: report.applied, failed: report.failed, totalApplied: (previous?.remediationsApplied ?? 0) + report.applied, workloads, patched: report.workloads, unresolved, ...halted };
   };
 }

@@ -31,18 +31,24 @@ export interface StatusWriterDeps {
 /** The patches of one enforcement cycle as they will stand once the next one lands. */
 export interface PatchIntent {
   applied: number;
+  /** One key per patch (a workload is patched at most once a cycle): what the writer counts. */
   workloads: readonly string[];
 }
 
 export class PolicyStatusWriter {
   private current: PolicyObject;
-  /** This cycle's patches that the stored status already counts (recorded before each was sent). */
-  private recorded: PatchIntent = { applied: 0, workloads: [] };
+  /** This cycle's patches (workload keys) that the stored status already counts: each recorded before it was sent. */
+  private recorded: readonly string[] = [];
+  /** Of those, the ones a total another writer stored since took in: never added again, never taken back. */
+  private readonly settled = new Set<string>();
+  /** The `remediationsApplied` this writer last stored, or read when the cycle began: any other value is another writer's. */
+  private ownTotal: number;
   /** The workloads the status listed before this cycle: a record taken back never takes one of them out. */
   private readonly listedBefore: ReadonlySet<string>;
 
   constructor(private readonly deps: StatusWriterDeps, policy: PolicyObject, private readonly namespace: string, private readonly name: string) {
     this.current = policy;
+    this.ownTotal = policy.status?.remediationsApplied ?? 0;
     this.listedBefore = new Set(policy.status?.remediatedWorkloads ?? []);
   }
 
@@ -84,11 +90,9 @@ export class PolicyStatusWriter {
   async recordIntent(intent: PatchIntent): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const previous = this.current.status;
-      // A patch recorded before that did not land (a failure) is replaced by this one in the count and the list.
-      const unsent = this.recorded.workloads.filter((key) => !intent.workloads.includes(key) && !this.listedBefore.has(key));
-      const status = { remediationsApplied: (previous?.remediationsApplied ?? 0) + intent.applied - this.recorded.applied, remediatedWorkloads: mergeKeys(previous?.remediatedWorkloads, unsent, intent.workloads) };
+      const status = { remediationsApplied: this.total(previous, intent.workloads), remediatedWorkloads: this.listed(previous, intent.workloads) };
       if (await this.patch(status, attempt)) {
-        this.recorded = { applied: intent.applied, workloads: [...intent.workloads] };
+        this.recorded = [...intent.workloads];
         return;
       }
     }
@@ -100,8 +104,32 @@ export class PolicyStatusWriter {
    * does not count yet; a workload recorded before a patch that did not land is taken out again.
    */
   rebase(outcome: EnforcementOutcome, previous: DevOpsPolicyStatus | undefined): EnforcementOutcome {
-    const unsent = this.recorded.workloads.filter((key) => !outcome.workloads.includes(key));
-    return { ...outcome, totalApplied: (previous?.remediationsApplied ?? 0) + outcome.applied - this.recorded.applied, workloads: mergeKeys(previous?.remediatedWorkloads, unsent, outcome.workloads) };
+    const patched = outcome.patched ?? [];
+    return { ...outcome, totalApplied: this.total(previous, patched), workloads: this.listed(previous, patched) };
+  }
+
+  /**
+   * The stored total with this cycle's `patched` (landed, or about to be sent) counted in place of
+   * what it recorded so far. A total another writer stored since our last write (a human's reset to
+   * 0, another leader's count) is the new base: the patches recorded before it are what it says —
+   * not added again, not taken back (which took a reset total below 0) — and only those recorded
+   * after it are counted on top (decision 0038). Never below 0, whatever was stored.
+   */
+  private total(previous: DevOpsPolicyStatus | undefined, patched: readonly string[]): number {
+    const stored = previous?.remediationsApplied ?? 0;
+    if (stored !== this.ownTotal) for (const key of this.recorded) this.settled.add(key);
+    const mine = (keys: readonly string[]) => keys.filter((key) => !this.settled.has(key)).length;
+    return Math.max(0, stored + mine(patched) - mine(this.recorded));
+  }
+
+  /**
+   * The stored list with this cycle's `patched` in it, and without a workload recorded this cycle
+   * whose patch did not land (unless listed before the cycle). One settled by another writer's
+   * total is not added back: a list reset with the total stays reset.
+   */
+  private listed(previous: DevOpsPolicyStatus | undefined, patched: readonly string[]): string[] {
+    const unsent = this.recorded.filter((key) => !patched.includes(key) && !this.listedBefore.has(key));
+    return mergeKeys(previous?.remediatedWorkloads, unsent, patched.filter((key) => !this.settled.has(key)));
   }
 
   /** One guarded merge patch of status; false after a conflict (the object was read again), true once stored. */
@@ -114,6 +142,7 @@ export class PolicyStatusWriter {
       // Not repeated by the client once it may have committed: the repeat would carry a stale
       // resourceVersion, and its 409 would make a record count its patch a second time.
       this.current = await this.deps.client.patch<PolicyObject>(DEVOPS_POLICIES, this.name, { type: "merge", patch: body }, { namespace: this.namespace, subresource: "status", fieldManager: FIELD_MANAGER, idempotent: false });
+      this.ownTotal = this.current.status?.remediationsApplied ?? 0;
       return true;
     } catch (err) {
       if (err instanceof ConflictError) {
@@ -131,6 +160,7 @@ export class PolicyStatusWriter {
       });
       if (resourceVersion && fresh.metadata?.resourceVersion !== resourceVersion && this.holds(fresh.status, status)) {
         this.current = fresh;
+        this.ownTotal = fresh.status?.remediationsApplied ?? 0;
         return true;
       }
       if (attempt >= MAX_ATTEMPTS || term?.aborted) throw err;

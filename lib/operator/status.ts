@@ -24,6 +24,8 @@ export interface EnforcementOutcome {
   totalApplied: number;
   /** `<kind-lowercase>/<namespace>/<name>` of each patched workload. */
   workloads: string[];
+  /** The keys of the workloads this cycle patched (the status writer counts them on the stored total); absent: none. */
+  patched?: string[];
   /** Every container enforcement leaves violating the policy, with why (status keeps the first few). */
   unresolved?: UnresolvedItemStatus[];
   /**
