@@ -182,9 +182,16 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
     deps.logger.info("reconcile_interrupted", { namespace, policy: name, remediations_applied: enforcement?.applied ?? 0 });
     return { requeueAfterMs: 0 };
   }
-  const { previous, next } = await status.write((stored) => desiredStatus(stored, { generation, now, result: { evaluation }, mode, enforcement: enforcement && status.rebase(enforcement, stored), specCondition }), now);
+  const written = await status.write((stored) => desiredStatus(stored, { generation, now, result: { evaluation }, mode, enforcement: enforcement && status.rebase(enforcement, stored), specCondition }), now).catch(async (err: unknown) => {
+    await emitEnforcedEvent(deps, policy, enforcement, now);
+    throw err;
+  });
   // A cycle whose records could not be written is an error, reported once status is corrected.
-  if (enforcement?.halted !== undefined) throw enforcement.halted;
+  if (enforcement?.halted !== undefined) {
+    await emitEnforcedEvent(deps, policy, enforcement, now);
+    throw enforcement.halted;
+  }
+  const { previous, next } = written;
   await emitConditionEvents(deps, policy, previous, next, now);
 
   if (previous?.classification && previous.classification !== evaluation.classification) {
@@ -192,8 +199,7 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
     deps.logger.info("class_changed", { namespace, policy: name, from: previous.classification, to: evaluation.classification, health_score: evaluation.score });
     await emitPolicyEvent(deps, policy, { type: worse ? "Warning" : "Normal", reason: "ClassChanged", message: `Class changed from ${previous.classification} to ${evaluation.classification}: ${evaluation.message}`, now });
   }
-  const enforced = enforcedEvent(enforcement);
-  if (enforced) await emitPolicyEvent(deps, policy, { ...enforced, now });
+  await emitEnforcedEvent(deps, policy, enforcement, now);
   const unresolved = unresolvedEvent(previous, next);
   if (unresolved) await emitPolicyEvent(deps, policy, { ...unresolved, now });
   await deps.reports?.write(policy, pods, evaluation, now);
@@ -208,6 +214,16 @@ async function evaluateAndWrite(policy: PolicyObject, namespace: string, name: s
  */
 function heldEnforcement(previous: DevOpsPolicyStatus | undefined): EnforcementOutcome {
   return { applied: 0, failed: 0, totalApplied: previous?.remediationsApplied ?? 0, workloads: previous?.remediatedWorkloads ?? [], unresolved: [] };
+}
+
+/**
+ * The `Enforced` Event of this cycle's patches, also when its status cannot be written: the patches
+ * are made, and the next cycle finds nothing to patch, so an Event left to it would be lost. Not
+ * once the leader term has ended: then nothing more is written (decision 0038).
+ */
+async function emitEnforcedEvent(deps: ReconcileDeps, policy: PolicyObject, enforcement: EnforcementOutcome | undefined, now: Date): Promise<void> {
+  const enforced = enforcedEvent(enforcement);
+  if (enforced && !deps.signal?.aborted) await emitPolicyEvent(deps, policy, { ...enforced, now });
 }
 
 /** The Warning Events of conditions that appeared or changed, each logged once as well. */
