@@ -92,19 +92,19 @@ test("the end-of-cycle status write keeps failing: the Enforced Event of the pat
   expect(enforced).toEqual([["Normal", "Remediated 2 workload(s), 0 failed"]]);
 });
 
-test("the leader term ends mid-cycle: no Enforced Event (nothing is written after the term)", async () => {
+test("the leader term ends while the end-of-cycle write is on the wire, and that write fails: no Enforced Event (nothing is written after the term)", async () => {
   const term = new AbortController();
   const { outcome, enforced } = await cycle(
     "term",
     ["a", "b"],
     (req) => {
-      // the term ends once a's patch is on the wire
-      if (req.method === "PATCH" && req.attrs.resource === "deployments" && req.attrs.namespace === "term") term.abort();
-      return undefined;
+      if (!isStatusWrite(req, "term") || !isFinalWrite(req)) return undefined;
+      term.abort();
+      return serverError();
     },
     term.signal,
   );
   expect(term.signal.aborted).toBe(true);
-  expect(outcome).toEqual({ requeueAfterMs: 0 });
+  expect(outcome).toBeInstanceOf(Error);
   expect(enforced).toEqual([]);
 });
