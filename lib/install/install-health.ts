@@ -126,7 +126,8 @@ export function judgeDeployment(label: string, read: Read<DeploymentObject>, nam
   const desired = d.spec?.replicas ?? 1;
   const ready = d.status?.readyReplicas ?? 0;
   const describe = `kubectl -n ${namespace} describe deployment ${d.metadata?.name ?? ""}`;
-  if (desired === 0) return { label, status: "WARN", detail: "scaled to 0 replicas", hint: `kubectl -n ${namespace} scale deployment ${d.metadata?.name ?? ""} --replicas=2` };
+  // nothing scores, reconciles or admits then: a check that passed would tell CI the install works
+  if (desired === 0) return { label, status: "FAIL", detail: "scaled to 0 replicas: it does not run", hint: `kubectl -n ${namespace} scale deployment/${d.metadata?.name ?? ""} --replicas=2` };
   const available = conditionOf(d.status?.conditions, "Available");
   if (available?.status !== "True") return { label, status: "FAIL", detail: `not Available, ${ready}/${desired} ready${available?.reason ? ` (${available.reason})` : ""}`, hint: describe };
   const running = deployedVersion(d);

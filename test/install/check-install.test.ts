@@ -180,6 +180,28 @@ describe("a full install", () => {
     }
   }, 60_000);
 
+  test("a controller scaled to 0 FAILs with the command that scales it back, exit 1: nothing reconciles then", async () => {
+    type Dep = { spec: { replicas: number } };
+    const get = () => emu.store.get("deployments.apps", "kube-devops", "kube-devops-reconcile") as unknown as Dep;
+    const scale = async (replicas: number) => {
+      await emu.store.update("deployments.apps", { ...get(), spec: { ...get().spec, replicas } } as never);
+      await emu.settle();
+    };
+    try {
+      await scale(0);
+      const r = await check("--component", "reconcile");
+      expect(r.code).toBe(1);
+      expect(line(r.stdout, "Deployment reconcile")).toMatch(/\.+ FAIL \(scaled to 0 replicas: it does not run\)$/);
+      expect(r.stdout).toContain("hint: kubectl -n kube-devops scale deployment/kube-devops-reconcile --replicas=2");
+      expect(r.stderr).toContain("does not work (Deployment reconcile)");
+      const json = JSON.parse((await check("--component", "reconcile", "-o", "json")).stdout) as { lines: Array<{ name: string; status: string; hint?: string; failing: boolean }> };
+      expect(json.lines.find((l) => l.name === "Deployment reconcile")).toMatchObject({ status: "FAIL", hint: "kubectl -n kube-devops scale deployment/kube-devops-reconcile --replicas=2", failing: true });
+    } finally {
+      await scale(2);
+    }
+    expect(line((await check("--component", "reconcile")).stdout, "Deployment reconcile")).toContain("OK (Available, 2/2 ready");
+  }, 60_000);
+
   test("a configuration without caBundle, or calling another Service, FAILs", async () => {
     const VWCS = "validatingwebhookconfigurations.admissionregistration.k8s.io";
     const get = () => emu.store.get(VWCS, undefined, "kube-devops-webhook") as unknown as { webhooks: Array<{ clientConfig: { caBundle?: string; service: { name: string } } }> };

@@ -42,14 +42,15 @@ describe("Deployments", () => {
     ...over,
   });
 
-  test("Available at this version is OK; another version WARNs; not Available FAILs; 0 replicas WARNs", () => {
+  test("Available at this version is OK; another version WARNs; not Available FAILs; 0 replicas FAILs", () => {
     expect(judgeDeployment("D", found(deployment()), "ns", "1.2.3")).toEqual({ label: "D", status: "OK", detail: "Available, 2/2 ready, v1.2.3" });
     const other = judgeDeployment("D", found(deployment()), "ns", "1.3.0");
     expect(other.status).toBe("WARN");
     expect(other.detail).toBe("Available, 2/2 ready, runs v1.2.3, this binary is v1.3.0");
     const down = judgeDeployment("D", found(deployment({ status: { readyReplicas: 0, conditions: [{ type: "Available", status: "False", reason: "MinimumReplicasUnavailable" }] } })), "ns", "1.2.3");
     expect(down).toMatchObject({ status: "FAIL", detail: "not Available, 0/2 ready (MinimumReplicasUnavailable)", hint: "kubectl -n ns describe deployment kube-devops-watch" });
-    expect(judgeDeployment("D", found(deployment({ spec: { replicas: 0 } })), "ns", "1.2.3").status).toBe("WARN");
+    // nothing scores, reconciles or admits then: an install check that passes would mislead CI
+    expect(judgeDeployment("D", found(deployment({ spec: { replicas: 0 } })), "ns", "1.2.3")).toMatchObject({ status: "FAIL", detail: "scaled to 0 replicas: it does not run", hint: "kubectl -n ns scale deployment/kube-devops-watch --replicas=2" });
     expect(judgeDeployment("D", { state: "absent" }, "ns", "1.2.3").status).toBe("FAIL");
   });
 
