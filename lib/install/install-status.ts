@@ -100,6 +100,8 @@ async function readWebhook(client: KubeClient, options: ReadOptions, ping = true
   const service = entry?.clientConfig?.service;
   // unread, the configuration's selectors cannot say where to send the pod: the line says which read is missing
   if (ping && vwc.state === "forbidden") return [...lines.lines, judgeReach({ kind: "configuration-unreadable", name: DEFAULT_OBJECT_NAMES.webhookConfiguration }, options.namespace, "Fail")];
+  // a read the API server failed: the configuration line FAILs; this one says the ping was not sent, not that it passed
+  if (ping && vwc.state === "error") return [...lines.lines, judgeReach({ kind: "configuration-failed", name: DEFAULT_OBJECT_NAMES.webhookConfiguration }, options.namespace, "Fail")];
   // only through a configuration that calls this install: else the line above says what it calls
   if (!ping || !entry || service?.namespace !== options.namespace || service.name !== options.componentName("webhook")) return lines.lines;
   const targetPort = webhookTargetPort(lines.svc, service.port ?? 443);

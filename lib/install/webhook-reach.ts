@@ -120,7 +120,8 @@ export type ReachOutcome =
   | { kind: "error"; namespace: string; message: string }
   | { kind: "no-namespace" }
   | { kind: "namespaces-unreadable" }
-  | { kind: "configuration-unreadable"; name: string };
+  | { kind: "configuration-unreadable"; name: string }
+  | { kind: "configuration-failed"; name: string };
 
 const LABEL = "Webhook reachable";
 
@@ -166,6 +167,13 @@ export function judgeReach(outcome: ReachOutcome, namespace: string, failurePoli
         status: "UNKNOWN",
         detail: `not allowed to get validatingwebhookconfigurations/${outcome.name}: which namespaces and pods it sends the webhook is unknown, so no dry-run pod was sent`,
         hint: `run check as an identity that may; kubectl auth can-i get validatingwebhookconfigurations.admissionregistration.k8s.io/${outcome.name}`,
+      };
+    case "configuration-failed":
+      return {
+        label: LABEL,
+        status: "UNKNOWN",
+        detail: `the webhook configuration ${outcome.name} could not be read: which namespaces and pods it sends the webhook is unknown, so no dry-run pod was sent`,
+        hint: "the reachability could not be tested because the configuration could not be read (see the Webhook configuration line); run check again",
       };
   }
 }

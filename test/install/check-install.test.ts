@@ -180,6 +180,21 @@ describe("a full install", () => {
     }
   }, 60_000);
 
+  test("the configuration cannot be read (5xx): its line FAILs and Webhook reachable is there, UNKNOWN, saying why it was not tested", async () => {
+    emu.faults.failNext(1_000, { verb: "get", resource: "validatingwebhookconfigurations", status: 503 });
+    try {
+      const r = await check("--component", "webhook");
+      expect(r.code).toBe(1);
+      expect(line(r.stdout, "Webhook configuration")).toMatch(/\.+ FAIL \(cannot read it: .+\)$/);
+      expect(line(r.stdout, "Webhook reachable")).toContain("UNKNOWN (the webhook configuration kube-devops-webhook could not be read: which namespaces and pods it sends the webhook is unknown, so no dry-run pod was sent)");
+      expect(r.stdout).toContain("hint: the reachability could not be tested because the configuration could not be read (see the Webhook configuration line); run check again");
+      const json = JSON.parse((await check("--component", "webhook", "-o", "json")).stdout) as { lines: Array<{ name: string; status: string; hint?: string; failing: boolean }> };
+      expect(json.lines.find((l) => l.name === "Webhook reachable")).toMatchObject({ status: "UNKNOWN", hint: expect.stringContaining("the reachability could not be tested because the configuration could not be read"), failing: false });
+    } finally {
+      emu.faults.clear();
+    }
+  }, 60_000);
+
   test("a controller scaled to 0 FAILs with the command that scales it back, exit 1: nothing reconciles then", async () => {
     type Dep = { spec: { replicas: number } };
     const get = () => emu.store.get("deployments.apps", "kube-devops", "kube-devops-reconcile") as unknown as Dep;

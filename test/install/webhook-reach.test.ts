@@ -69,7 +69,7 @@ describe("judgeReach", () => {
   });
 
   test("what check cannot judge is UNKNOWN with a hint: no permission, another admission check's refusal, no namespace selected", () => {
-    for (const outcome of [{ kind: "forbidden", namespace: "default" }, { kind: "refused", namespace: "default", message: 'pods "x" is forbidden: exceeded quota' }, { kind: "no-namespace" }, { kind: "namespaces-unreadable" }, { kind: "configuration-unreadable", name: "kube-devops-webhook" }] as const) {
+    for (const outcome of [{ kind: "forbidden", namespace: "default" }, { kind: "refused", namespace: "default", message: 'pods "x" is forbidden: exceeded quota' }, { kind: "no-namespace" }, { kind: "namespaces-unreadable" }, { kind: "configuration-unreadable", name: "kube-devops-webhook" }, { kind: "configuration-failed", name: "kube-devops-webhook" }] as const) {
       const l = judgeReach(outcome, "kube-devops", "Ignore");
       expect(l.status).toBe("UNKNOWN");
       expect(l.hint).toBeTruthy();
