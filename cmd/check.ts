@@ -12,10 +12,10 @@
 import { defineCommand } from "citty";
 import { CERT_MODES } from "../gen/options.ts";
 import { CHECK_COMPONENTS, plannedChecks, resourceLabel, reviewAccess, reviewSelf, type CheckComponent } from "../lib/cli/access-review.ts";
-import { buildCheckReport, installLine, permissionLines, type CheckLine, type CheckReport, type CheckStatus } from "../lib/cli/check-report.ts";
+import { buildCheckReport, installLine, permissionLines, withGrantPointer, type CheckLine, type CheckReport, type CheckStatus } from "../lib/cli/check-report.ts";
 import { CHECK_OUTPUT_FORMATS, renderCheckDocument, renderCheckText, type CheckOutputFormat } from "../lib/cli/render-check.ts";
 import { serverClockOffset } from "../lib/cli/server-clock.ts";
-import { CLI_CLUSTER_ROLE, renderCliGrant, shellWord, subjectOf, type InstallNames } from "../lib/cli/cli-grant.ts";
+import { CLI_CLUSTER_ROLE, cliGrantCovers, renderCliGrant, shellWord, subjectOf, type InstallNames } from "../lib/cli/cli-grant.ts";
 import { toYaml } from "../gen/to-yaml.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
@@ -24,6 +24,7 @@ import { preflightInstall, type InstallClaims } from "../lib/install/install-pre
 import { COMPONENTS, type Component } from "../lib/rbac/permissions.ts";
 import { renderCrds } from "../gen/crd.ts";
 import { componentOfUser } from "../lib/cli/denial-summary.ts";
+import { canIRead, type HealthLine, type RefusedRead } from "../lib/install/install-health.ts";
 import { readInstallStatus } from "../lib/install/install-status.ts";
 import { VERSION } from "../lib/version.ts";
 import { componentName } from "../gen/options.ts";
@@ -31,7 +32,7 @@ import { METRICS_READER } from "../gen/rbac.ts";
 import { createKubeClient, type KubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
 import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
-import { NODES, PODS } from "../lib/kube/resources.ts";
+import { CLUSTER_ROLE_BINDINGS, NODES, PODS, VALIDATING_WEBHOOK_CONFIGURATIONS } from "../lib/kube/resources.ts";
 import { REPORTS_SETTINGS, type ReportsSetting } from "../lib/reports/policy-report.ts";
 import { METRICS_AUTH_MODES, parseMetricsAuthMode, WEBHOOK_SERVICE_NAME } from "../lib/webhook/constants.ts";
 
@@ -56,8 +57,15 @@ async function probe(client: KubeClient): Promise<ServerVersion> {
   return { major: v.major ?? "?", minor: (v.minor ?? "?").replace(/\+$/, ""), gitVersion: v.gitVersion ?? "", clockOffsetMs };
 }
 
+/** The first read the preflight was refused (`clusterrolebindings/<name>`), for the line's hint. */
+function refusedClaim(unreadable: readonly string[]): RefusedRead | undefined {
+  const [plural, name] = (unreadable[0] ?? "").split("/");
+  const type = [CLUSTER_ROLE_BINDINGS, VALIDATING_WEBHOOK_CONFIGURATIONS].find((t) => t.plural === plural);
+  return type && name ? { verb: "get", group: type.group, resource: type.plural, name } : undefined;
+}
+
 /** Whether -n's install could be the components': no other install's bindings or webhook configuration (decision 0035). */
-async function checkOtherInstalls(client: KubeClient, namespace: string): Promise<CheckLine & { installedIn?: string }> {
+async function checkOtherInstalls(client: KubeClient, namespace: string): Promise<CheckLine & { installedIn?: string; refused?: RefusedRead }> {
   const line = (status: CheckStatus, message: string, extra: Partial<CheckLine> = {}): CheckLine => ({ section: "connectivity", name: "Other installs", status, message, failing: false, ...extra });
   try {
     const { conflicts, leftovers, unreadable } = await preflightInstall(client, INSTALL_CLAIMS, namespace);
@@ -67,7 +75,10 @@ async function checkOtherInstalls(client: KubeClient, namespace: string): Promis
       const elsewhere = theirs.includes(",") ? "" : `if the install in ${theirs} is the one to check, run kube-devops check -n ${theirs}; else `;
       return { ...line("CONFLICT", `kube-devops is installed in ${theirs}`, { notes: [`${describeConflicts(conflicts)} serve ${theirs}, not ${namespace}`], hint: `${elsewhere}${installConflictHint(namespace, theirs)}`, failing: true }), installedIn: theirs };
     }
-    if (unreadable.length > 0) return line("UNKNOWN", `not allowed to get ${unreadable.join(", ")}`);
+    if (unreadable.length > 0) {
+      const refused = refusedClaim(unreadable);
+      return { ...line("UNKNOWN", `not allowed to get ${unreadable.join(", ")}`, refused ? { hint: canIRead(refused) } : {}), ...(refused ? { refused } : {}) };
+    }
     if (leftovers.length > 0) {
       const gone = [...new Set(leftovers.map((c) => c.namespace))].join(", ");
       return line("OK", `only leftovers of one in ${gone}, which no longer exists`, { notes: [`${describeConflicts(leftovers)}: ${namespace}'s manifests take them over`] });
@@ -156,24 +167,35 @@ export default defineCommand({
     }
     // the CLI installs nothing in -n: only the components' check asks whether -n's install can be theirs
     let installedIn: string | undefined;
+    let otherInstalls: (CheckLine & { refused?: RefusedRead }) | undefined;
     if (components.some((c) => c !== "cli")) {
       const { installedIn: theirs, ...other } = await checkOtherInstalls(client, args.namespace);
-      lines.push(other);
+      otherInstalls = other;
       installedIn = theirs;
     }
 
     const installComponents = components.filter((c): c is Component => c !== "cli");
     const installChecked = !args.preflight && installComponents.length > 0;
+    let health: HealthLine[] = [];
     if (installChecked) {
       const now = Date.now() + version.clockOffsetMs;
-      const health = await readInstallStatus(client, { namespace: args.namespace, components: installComponents, version: VERSION, certMode, now, crds: renderCrds(), componentName, nonce: crypto.randomUUID(), ...(installedIn ? { installedIn } : {}) });
-      lines.push(...health.map(installLine));
+      health = await readInstallStatus(client, { namespace: args.namespace, components: installComponents, version: VERSION, certMode, now, crds: renderCrds(), componentName, nonce: crypto.randomUUID(), ...(installedIn ? { installedIn } : {}) });
     }
 
     const results = await reviewAccess(client, plannedChecks(components, args.namespace, { reports, selfManagedCertificates: certMode === "self-managed", metricsAuth: metricsAuth === "kubernetes" }));
     const cliReadsDenied = cliChecked && (results.some((r) => r.component === "cli" && !r.allowed) || lines.some((l) => l.section === "connectivity" && l.status === "FAIL"));
-    const username = results.some((r) => !r.allowed) || cliReadsDenied ? await reviewSelf(client) : undefined;
+    const covers = (read: RefusedRead) => cliGrantCovers(INSTALL_NAMES, read);
+    // an install read the CLI's role holds was refused: its hint names the grant for who ran check
+    const grantReadRefused = [...health, ...(otherInstalls ? [otherInstalls] : [])].some((l) => l.status === "UNKNOWN" && l.refused !== undefined && covers(l.refused));
+    const username = results.some((r) => !r.allowed) || cliReadsDenied || grantReadRefused ? await reviewSelf(client) : undefined;
     const grant = `kube-devops check --cli-rbac-for ${username ? shellWord(username) : "<your username: kubectl auth whoami>"} | kubectl apply -f -`;
+    // printed in this order: the Other installs line (connectivity), then the install's
+    if (otherInstalls) {
+      const { refused, ...other } = otherInstalls;
+      const hint = other.status === "UNKNOWN" ? withGrantPointer(other.hint, refused, { covers, command: grant }) : other.hint;
+      lines.push({ ...other, ...(hint ? { hint } : {}) });
+    }
+    lines.push(...health.map((l) => installLine(l, { covers, command: grant })));
     lines.push(...permissionLines(results, componentOfUser(username, args.namespace, componentName), args.namespace, grant));
     const report = buildCheckReport(
       {

@@ -5,7 +5,7 @@
  * text and the `-o json|yaml` renderings (render-check.ts) both read it, so they cannot drift.
  */
 import { API_VERSION } from "../policy/schema.ts";
-import type { HealthLine } from "../install/install-health.ts";
+import type { HealthLine, RefusedRead } from "../install/install-health.ts";
 import { canIHint, resourceLabel, type AccessResult, type CheckComponent } from "./access-review.ts";
 import { denialHint, summarizeAccess } from "./denial-summary.ts";
 import type { Component } from "../rbac/permissions.ts";
@@ -72,9 +72,26 @@ export interface CheckReport {
   summary: CheckSummary;
 }
 
-/** An install line as check prints it: the hint only under a line that is not OK. */
-export function installLine(l: HealthLine): CheckLine {
-  return { section: "install", name: l.label, ...(l.component ? { component: l.component } : {}), status: l.status, message: l.detail, ...(l.hint && l.status !== "OK" ? { hint: l.hint } : {}), failing: l.status === "FAIL" };
+/** The CLI's grant (`--cli-rbac-for`): which refused reads it holds, and the command that applies it. */
+export interface CliGrantPointer {
+  covers: (read: RefusedRead) => boolean;
+  command: string;
+}
+
+/** `hint`, and after it the CLI's grant when it holds the refused read. */
+export function withGrantPointer(hint: string | undefined, refused: RefusedRead | undefined, grant: CliGrantPointer | undefined): string | undefined {
+  const pointer = refused && grant?.covers(refused) ? `the kube-devops-cli role grants this read (an identity bound to an older one, or to none, lacks it): a cluster admin applies ${grant.command}` : undefined;
+  return [hint, pointer].filter(Boolean).join("; ") || undefined;
+}
+
+/**
+ * An install line as check prints it: the hint only under a line that is not OK. A line UNKNOWN
+ * because a read the CLI's role holds was refused also points at that role: whoever ran check is
+ * bound to an older one (before it held check's reads) or to none, and the fix is the same.
+ */
+export function installLine(l: HealthLine, grant?: CliGrantPointer): CheckLine {
+  const hint = l.status === "UNKNOWN" ? withGrantPointer(l.hint, l.refused, grant) : l.hint;
+  return { section: "install", name: l.label, ...(l.component ? { component: l.component } : {}), status: l.status, message: l.detail, ...(hint && l.status !== "OK" ? { hint } : {}), failing: l.status === "FAIL" };
 }
 
 function denialOf(r: AccessResult): CheckDenial {

@@ -48,6 +48,11 @@ export function checkReads(names: InstallNames): AccessCheck[] {
   ];
 }
 
+/** Whether the CLI's grant (CLI_ACCESS and checkReads, cluster-wide) holds a read the API server refused. */
+export function cliGrantCovers(names: InstallNames, read: { verb: string; group: string; resource: string; name?: string }): boolean {
+  return [...CLI_ACCESS, ...checkReads(names)].some((c) => c.verb === read.verb && c.group === read.group && c.resource === read.resource && (c.name === undefined || c.name === read.name));
+}
+
 /** A Kubernetes username as a binding subject: `system:serviceaccount:<ns>:<name>` is a ServiceAccount. */
 export function subjectOf(username: string): GrantSubject {
   if (username.trim() === "") throw usageError("--cli-rbac-for needs a username (kubectl auth whoami prints yours)");

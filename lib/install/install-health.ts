@@ -15,10 +15,22 @@ export interface HealthLine {
   status: HealthStatus;
   detail: string;
   hint?: string;
+  /** The read a 403 refused, when that is why the line is UNKNOWN: check points at the grant that has it. */
+  refused?: RefusedRead;
 }
 
+/** A GET or LIST the API server refused; `allNamespaces`: a LIST of a namespaced resource in every namespace. */
+export type RefusedRead = { verb: string; group: string; resource: string; name?: string; namespace?: string; allNamespaces?: boolean };
+
 /** One GET/LIST as check saw it: 403 is `forbidden`, 404 `absent`, anything else `error`. */
-export type Read<T> = { state: "found"; object: T } | { state: "absent" } | { state: "forbidden"; what: string } | { state: "error"; message: string };
+export type Read<T> = { state: "found"; object: T } | { state: "absent" } | { state: "forbidden"; what: string; refused?: RefusedRead } | { state: "error"; message: string };
+
+/** The `kubectl auth can-i` command that asks for a refused read again, as whoever ran check. */
+export function canIRead(r: RefusedRead): string {
+  const resource = `${r.resource}${r.group ? `.${r.group}` : ""}${r.name ? `/${r.name}` : ""}`;
+  const scope = r.namespace ? ` -n ${r.namespace}` : r.allNamespaces ? " --all-namespaces" : "";
+  return `kubectl auth can-i ${r.verb} ${resource}${scope}`;
+}
 
 export type Condition = { type?: string; status?: string; reason?: string; message?: string };
 type Meta = { name?: string; labels?: Record<string, string> };
@@ -34,7 +46,7 @@ export function installCommand(namespace: string, options: { createNamespace?: b
 
 /** The UNKNOWN/absent lines every judge shares; undefined when there is an object to judge. */
 export function judgeUnread<T>(label: string, read: Read<T>, absent: Omit<HealthLine, "label">): HealthLine | undefined {
-  if (read.state === "forbidden") return { label, status: "UNKNOWN", detail: `not allowed to ${read.what}` };
+  if (read.state === "forbidden") return { label, status: "UNKNOWN", detail: `not allowed to ${read.what}`, ...(read.refused ? { hint: canIRead(read.refused), refused: read.refused } : {}) };
   if (read.state === "error") return { label, status: "FAIL", detail: `cannot read it: ${read.message}`, hint: "the API server did not answer this read; run check again, and look at the API server if it persists" };
   if (read.state === "absent") return { label, ...absent };
   return undefined;

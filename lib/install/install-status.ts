@@ -7,7 +7,7 @@ import { isForbidden, isNotFound } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { CUSTOM_RESOURCE_DEFINITIONS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLICES, LEASES, SECRETS, SERVICES, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
 import { DEFAULT_OBJECT_NAMES, type Component } from "../rbac/permissions.ts";
-import { installCommand, judgeCrd, judgeDeployment, judgeLease, judgePolicies, type CrdObject, type DeploymentObject, type HealthLine, type LeaseObject, type PolicyObject, type Read } from "./install-health.ts";
+import { installCommand, judgeCrd, judgeDeployment, judgeLease, judgePolicies, type CrdObject, type DeploymentObject, type HealthLine, type LeaseObject, type PolicyObject, type Read, type RefusedRead } from "./install-health.ts";
 import { namespaceState } from "./install-preflight.ts";
 import { judgeReach, probeWebhookReach } from "./webhook-reach.ts";
 import { bundleWriter, judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, webhookTargetPort, type EndpointSliceObject, type ServiceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
@@ -37,24 +37,26 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function read<T>(what: string, call: () => Promise<T>): Promise<Read<T>> {
+async function read<T>(what: string, refused: RefusedRead, call: () => Promise<T>): Promise<Read<T>> {
   try {
     return { state: "found", object: await call() };
   } catch (err) {
     if (isNotFound(err)) return { state: "absent" };
-    if (isForbidden(err)) return { state: "forbidden", what };
+    if (isForbidden(err)) return { state: "forbidden", what, refused };
     return { state: "error", message: errorText(err) };
   }
 }
 
 function getRead<T>(client: KubeClient, type: ResourceType, name: string, namespace?: string): Promise<Read<T>> {
   const where = namespace ? ` in ${namespace}` : "";
-  return read(`get ${type.plural}/${name}${where}`, () => client.get(type, name, namespace ? { namespace } : {}) as Promise<T>);
+  const refused = { verb: "get", group: type.group, resource: type.plural, name, ...(namespace ? { namespace } : {}) };
+  return read(`get ${type.plural}/${name}${where}`, refused, () => client.get(type, name, namespace ? { namespace } : {}) as Promise<T>);
 }
 
 function listRead<T>(client: KubeClient, type: ResourceType, options: { namespace?: string; labelSelector?: string } = {}): Promise<Read<T[]>> {
   const where = options.namespace ? ` in ${options.namespace}` : " in all namespaces";
-  return read(`list ${type.plural}${where}`, async () => (await client.listAll<T>(type, options)).items);
+  const refused = { verb: "list", group: type.group, resource: type.plural, ...(options.namespace ? { namespace: options.namespace } : { allNamespaces: type.namespaced }) };
+  return read(`list ${type.plural}${where}`, refused, async () => (await client.listAll<T>(type, options)).items);
 }
 
 /** The command the hints give to install: generate-all alone fails on every namespaced object when -n does not exist. */
@@ -99,7 +101,7 @@ async function readWebhook(client: KubeClient, options: ReadOptions, ping = true
   const entry = vwc.state === "found" ? webhookEntry(vwc.object) : undefined;
   const service = entry?.clientConfig?.service;
   // unread, the configuration's selectors cannot say where to send the pod: the line says which read is missing
-  if (ping && vwc.state === "forbidden") return [...lines.lines, judgeReach({ kind: "configuration-unreadable", name: DEFAULT_OBJECT_NAMES.webhookConfiguration }, options.namespace, "Fail")];
+  if (ping && vwc.state === "forbidden") return [...lines.lines, { ...judgeReach({ kind: "configuration-unreadable", name: DEFAULT_OBJECT_NAMES.webhookConfiguration }, options.namespace, "Fail"), ...(vwc.refused ? { refused: vwc.refused } : {}) }];
   // a read the API server failed: the configuration line FAILs; this one says the ping was not sent, not that it passed
   if (ping && vwc.state === "error") return [...lines.lines, judgeReach({ kind: "configuration-failed", name: DEFAULT_OBJECT_NAMES.webhookConfiguration }, options.namespace, "Fail")];
   // only through a configuration that calls this install: else the line above says what it calls

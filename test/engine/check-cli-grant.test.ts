@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { componentName } from "../../gen/options.ts";
 import { METRICS_READER } from "../../gen/rbac.ts";
-import { renderCliGrant, shellWord, subjectOf } from "../../lib/cli/cli-grant.ts";
+import { cliGrantCovers, renderCliGrant, shellWord, subjectOf } from "../../lib/cli/cli-grant.ts";
 import { COMPONENTS } from "../../lib/rbac/permissions.ts";
 import { startEmulator } from "../kube/emulator.ts";
 import { ensureBinary, runBinaryAsync } from "../support/binary.ts";
@@ -96,6 +96,13 @@ describe("the CLI grant", () => {
     expect(role.rules.flatMap((r) => r.resources)).not.toContain("secrets");
     expect(binding.metadata.name).toBe("kube-devops-cli:alice");
     expect(binding.subjects).toEqual([{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "alice" }]);
+  });
+
+  test("cliGrantCovers: the reads the role holds, by name where it holds them by name; never a Secret", () => {
+    expect(cliGrantCovers(names, { verb: "get", group: "apps", resource: "deployments", name: "kube-devops-watch" })).toBe(true);
+    expect(cliGrantCovers(names, { verb: "get", group: "apps", resource: "deployments", name: "someone-else" })).toBe(false);
+    expect(cliGrantCovers(names, { verb: "list", group: "devops.stochastic.io", resource: "devopspolicies" })).toBe(true);
+    expect(cliGrantCovers(names, { verb: "get", group: "", resource: "secrets", name: "kube-devops-webhook-tls" })).toBe(false);
   });
 
   test("usernames a shell would split are quoted", () => {

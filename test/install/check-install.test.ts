@@ -392,18 +392,57 @@ describe("a full install", () => {
     const ro = join(dir, "ro");
     writeFileSync(ro, renderKubeconfig([{ name: "ro", server: emu.url, caPem: emu.caPem, user: { token: emu.serviceAccountToken("default", "ro") } }]));
     const json = await spawn([ensureBinary(), "--kubeconfig", ro, "check", "-o", "json"]);
-    const doc = JSON.parse(json.stdout) as { lines: Array<{ section: string; name: string; status: string; message: string }> };
+    const doc = JSON.parse(json.stdout) as { lines: Array<{ section: string; name: string; status: string; message: string; hint?: string }> };
     const unknown = doc.lines.filter((l) => l.status === "UNKNOWN").map((l) => `${l.name}: ${l.message}`);
     // read-only: no Secret (the webhook's holds its CA key) and no create, not even a dry run's
     expect(unknown).toEqual([
       "Webhook certificate: not allowed to get secrets/kube-devops-webhook-tls in kube-devops",
       "Webhook reachable: not allowed to create pods in default (a server-side dry run: nothing is stored)",
     ]);
+    // a read the role leaves out is named as kubectl auth can-i, without pointing at the role
+    expect(doc.lines.find((l) => l.name === "Webhook certificate")).toMatchObject({ status: "UNKNOWN", hint: "kubectl auth can-i get secrets/kube-devops-webhook-tls -n kube-devops" });
     expect(doc.lines.find((l) => l.name === "Other installs")).toMatchObject({ status: "OK" });
     expect(doc.lines.filter((l) => l.section === "install" && l.status !== "UNKNOWN").every((l) => l.status === "OK")).toBe(true);
     // the CLI's own reads are all granted; the components' permissions are not the CLI's and stay DENIED
     expect(doc.lines.find((l) => l.name === "Permissions cli")).toMatchObject({ status: "OK" });
     expect(doc.lines.find((l) => l.name === "Permissions webhook")).toMatchObject({ status: "DENIED" });
+  }, 60_000);
+
+  test("an identity bound to an older kube-devops-cli role: each UNKNOWN install line names the refused read as kubectl auth can-i and points at --cli-rbac-for, text and -o json alike", async () => {
+    await emu.store.create("serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "old", namespace: "default" } } as never, { namespace: "default" });
+    const subject = [{ kind: "ServiceAccount", name: "old", namespace: "default" }];
+    // the role as --cli-rbac-for printed it before it held check's reads: analyze's alone
+    const analyzeReads = [{ apiGroups: [""], resources: ["pods", "nodes"], verbs: ["list"] }, { apiGroups: ["apps"], resources: ["replicasets", "deployments", "statefulsets", "daemonsets"], verbs: ["list"] }, { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ["list"] }, { apiGroups: ["devops.stochastic.io"], resources: ["devopspolicies"], verbs: ["get"] }, { apiGroups: [""], resources: ["namespaces"], verbs: ["get"] }];
+    await emu.store.create("clusterroles.rbac.authorization.k8s.io", { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "kube-devops-cli-older" }, rules: analyzeReads } as never);
+    await emu.store.create("clusterrolebindings.rbac.authorization.k8s.io", { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRoleBinding", metadata: { name: "kube-devops-cli-older:old" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "kube-devops-cli-older" }, subjects: subject } as never);
+    const old = join(dir, "old");
+    writeFileSync(old, renderKubeconfig([{ name: "old", server: emu.url, caPem: emu.caPem, user: { token: emu.serviceAccountToken("default", "old") } }]));
+    const grant = "the kube-devops-cli role grants this read (an identity bound to an older one, or to none, lacks it): a cluster admin applies kube-devops check --cli-rbac-for system:serviceaccount:default:old | kubectl apply -f -";
+    const text = await spawn([ensureBinary(), "--kubeconfig", old, "check"]);
+    const hintUnder = (label: string) => {
+      const lines = text.stdout.split("\n");
+      const at = lines.findIndex((l) => l.startsWith(`  ${label} .`));
+      return lines[at + 1]?.startsWith("    hint: ") ? lines[at + 1]?.slice("    hint: ".length) : undefined;
+    };
+    expect(line(text.stdout, "Deployment watch")).toContain("UNKNOWN (not allowed to get deployments/kube-devops-watch in kube-devops)");
+    expect(hintUnder("Deployment watch")).toBe(`kubectl auth can-i get deployments.apps/kube-devops-watch -n kube-devops; ${grant}`);
+    expect(hintUnder("CRD devopspolicies")).toBe(`kubectl auth can-i get customresourcedefinitions.apiextensions.k8s.io/devopspolicies.devops.stochastic.io; ${grant}`);
+    expect(hintUnder("DevOpsPolicies")).toBe(`kubectl auth can-i list devopspolicies.devops.stochastic.io --all-namespaces; ${grant}`);
+    expect(hintUnder("Webhook reachable")).toBe(`run check as an identity that may; kubectl auth can-i get validatingwebhookconfigurations.admissionregistration.k8s.io/kube-devops-webhook; ${grant}`);
+    // the Other installs line reads the install's ClusterRoleBindings, which the role holds too
+    expect(line(text.stdout, "Other installs")).toContain("UNKNOWN (not allowed to get clusterrolebindings/");
+    expect(hintUnder("Other installs")).toMatch(/^kubectl auth can-i get clusterrolebindings\.rbac\.authorization\.k8s\.io\/kube-devops-\S+; /);
+    expect(hintUnder("Other installs")).toEndWith(grant);
+    const json = await spawn([ensureBinary(), "--kubeconfig", old, "check", "-o", "json"]);
+    const doc = JSON.parse(json.stdout) as { identity?: string; lines: Array<{ section: string; name: string; status: string; hint?: string }> };
+    expect(doc.identity).toBe("system:serviceaccount:default:old");
+    const unknown = doc.lines.filter((l) => l.section === "install" && l.status === "UNKNOWN");
+    expect(unknown.length).toBeGreaterThan(5);
+    // every one has a hint, and the text prints the same one under its line
+    for (const l of unknown) {
+      expect(l.hint ?? `(no hint under ${l.name})`).toContain("kubectl auth can-i ");
+      expect(hintUnder(l.name)).toBe(l.hint);
+    }
   }, 60_000);
 
   test("a component's own ServiceAccount is pointed at its grant", async () => {

@@ -111,3 +111,17 @@ describe("renderCheckDocument", () => {
     expect(parse(renderCheckDocument(report, "yaml"))).toEqual(json);
   });
 });
+
+describe("installLine", () => {
+  const refused = { verb: "get", group: "apps", resource: "deployments", name: "kube-devops-watch", namespace: "kd" };
+  const grant = { covers: (r: { resource: string }) => r.resource === "deployments", command: GRANT };
+  test("an UNKNOWN line whose refused read the CLI's role holds points at that role after its can-i hint", () => {
+    const l = installLine({ label: "Deployment watch", status: "UNKNOWN", detail: "not allowed to get deployments/kube-devops-watch in kd", hint: "kubectl auth can-i get deployments.apps/kube-devops-watch -n kd", refused }, grant);
+    expect(l.hint).toBe(`kubectl auth can-i get deployments.apps/kube-devops-watch -n kd; the kube-devops-cli role grants this read (an identity bound to an older one, or to none, lacks it): a cluster admin applies ${GRANT}`);
+  });
+  test("a read the role does not hold keeps only its can-i hint; an OK line prints no hint", () => {
+    const secret = { verb: "get", group: "", resource: "secrets", name: "tls", namespace: "kd" };
+    expect(installLine({ label: "Webhook certificate", status: "UNKNOWN", detail: "not allowed", hint: "kubectl auth can-i get secrets/tls -n kd", refused: secret }, grant).hint).toBe("kubectl auth can-i get secrets/tls -n kd");
+    expect(installLine({ label: "Deployment watch", status: "OK", detail: "Available", hint: "x", refused }, grant).hint).toBeUndefined();
+  });
+});

@@ -7,7 +7,7 @@ import { renderDevOpsPolicyCrd } from "../../gen/crd.ts";
 import { componentName } from "../../gen/options.ts";
 import type { AccessResult } from "../../lib/cli/access-review.ts";
 import { componentOfUser, denialHint, summarizeAccess } from "../../lib/cli/denial-summary.ts";
-import { judgeCrd, judgeDeployment, judgeLease, judgePolicies, schemaPaths, type CrdObject, type DeploymentObject } from "../../lib/install/install-health.ts";
+import { canIRead, judgeCrd, judgeDeployment, judgeUnread, judgeLease, judgePolicies, schemaPaths, type CrdObject, type DeploymentObject } from "../../lib/install/install-health.ts";
 import { judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookTargetPort } from "../../lib/install/webhook-health.ts";
 import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
 
@@ -200,5 +200,15 @@ describe("who writes the caBundle", () => {
     const injected = { ...bare, metadata: { annotations: { "cert-manager.io/inject-ca-from": "ns/kube-devops-webhook" } } };
     expect(judgeWebhookConfiguration("C", found(injected), "ns", "kube-devops-webhook", "self-managed")).toMatchObject({ status: "FAIL", hint: "cert-manager's cainjector writes it: kubectl -n cert-manager logs deployment/cert-manager-cainjector" });
     expect(judgeWebhookConfiguration("C", found(bare), "ns", "kube-devops-webhook", "self-managed").hint).toBe("the webhook writes it (self-managed certificates): kubectl -n ns logs deployment/kube-devops-webhook");
+  });
+});
+
+describe("canIRead", () => {
+  test("names the refused read as kubectl auth can-i: namespaced, cluster-scoped, and a list in every namespace", () => {
+    expect(canIRead({ verb: "get", group: "apps", resource: "deployments", name: "w", namespace: "kd" })).toBe("kubectl auth can-i get deployments.apps/w -n kd");
+    expect(canIRead({ verb: "get", group: "apiextensions.k8s.io", resource: "customresourcedefinitions", name: "x.y" })).toBe("kubectl auth can-i get customresourcedefinitions.apiextensions.k8s.io/x.y");
+    expect(canIRead({ verb: "list", group: "devops.stochastic.io", resource: "devopspolicies", allNamespaces: true })).toBe("kubectl auth can-i list devopspolicies.devops.stochastic.io --all-namespaces");
+    const refused = { verb: "get", group: "", resource: "secrets", name: "tls", namespace: "kd" };
+    expect(judgeUnread("C", { state: "forbidden", what: "get secrets/tls in kd", refused }, { status: "FAIL", detail: "" })).toEqual({ label: "C", status: "UNKNOWN", detail: "not allowed to get secrets/tls in kd", hint: "kubectl auth can-i get secrets/tls -n kd", refused });
   });
 });
