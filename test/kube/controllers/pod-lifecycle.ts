@@ -93,6 +93,30 @@ export function runningPodStatus(pod: Obj, node: Obj, nodeIndex: number, podIp: 
   return status;
 }
 
+/** The Secrets a pod mounts without `optional: true`: the kubelet starts no container until each exists. */
+export function requiredSecrets(pod: Obj): string[] {
+  const volumes = ((pod.spec as Json | undefined)?.volumes ?? []) as { secret?: { secretName?: string; optional?: boolean } }[];
+  return volumes.flatMap((v) => (v.secret?.secretName && v.secret.optional !== true ? [v.secret.secretName] : []));
+}
+
+/**
+ * What the kubelet reports for a scheduled pod whose Secret volume does not exist (FailedMount):
+ * Pending, containers waiting in ContainerCreating, not ready, until the Secret is created.
+ */
+export function containerCreatingPodStatus(pod: Obj, node: Obj, nodeIndex: number, now: string): Json {
+  const spec = (pod.spec ?? {}) as { containers?: { name: string; image?: string }[] };
+  const hostIP = nodeIp(node, nodeIndex);
+  return {
+    ...((pod.status as Json | undefined) ?? {}),
+    phase: "Pending",
+    conditions: [condition("PodReadyToStartContainers", "False", now), condition("Initialized", "True", now), condition("Ready", "False", now, { reason: "ContainersNotReady" }), condition("ContainersReady", "False", now, { reason: "ContainersNotReady" }), condition("PodScheduled", "True", now)],
+    hostIP,
+    hostIPs: [{ ip: hostIP }],
+    startTime: now,
+    containerStatuses: (spec.containers ?? []).map((c) => ({ name: c.name, image: c.image ?? "", imageID: "", ready: false, started: false, restartCount: 0, state: { waiting: { reason: "ContainerCreating" } }, lastState: {} })),
+  };
+}
+
 /** The scheduler's verdict when there is no Node to run on. */
 export function unschedulablePodStatus(pod: Obj, nodeCount: number, now: string): Json {
   return {

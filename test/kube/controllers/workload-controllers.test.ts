@@ -215,3 +215,24 @@ describe("without Nodes", () => {
     }
   });
 });
+
+describe("Secret volumes", () => {
+  test("pods mounting a Secret that does not exist wait in ContainerCreating (the Deployment not Available) until it is created; an optional one does not hold them", async () => {
+    const d = deployment("tls-app", "nginx:1.27");
+    const spec = (d.spec as Any).template.spec;
+    spec.volumes = [{ name: "tls", secret: { secretName: "tls-app-cert" } }, { name: "extra", secret: { secretName: "nowhere", optional: true } }];
+    await emu.store.create("deployments.apps", d, { namespace: "apps" });
+    await emu.settle();
+    const pods = () => list("pods", "app=tls-app");
+    expect(pods()).toHaveLength(2);
+    for (const p of pods()) {
+      expect(p.status.phase).toBe("Pending");
+      expect(p.status.containerStatuses[0].state).toEqual({ waiting: { reason: "ContainerCreating" } });
+    }
+    expect(get("deployments.apps", "tls-app").status.conditions.find((c: Any) => c.type === "Available").status).toBe("False");
+    await emu.store.create("secrets", { apiVersion: "v1", kind: "Secret", metadata: { name: "tls-app-cert", namespace: "apps" }, data: {} } as never, { namespace: "apps" });
+    await emu.settle();
+    expect(pods().map((p) => p.status.phase)).toEqual(["Running", "Running"]);
+    expect(get("deployments.apps", "tls-app").status.conditions.find((c: Any) => c.type === "Available").status).toBe("True");
+  });
+});

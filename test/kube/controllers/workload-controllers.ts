@@ -3,11 +3,12 @@
  * The simulated kube-controller-manager + scheduler + kubelet for workloads: subscribes to
  * store changes, queues the workloads they concern and reconciles them one at a time.
  * Only pods a workload controls are ever scheduled or given status; a bare pod keeps
- * exactly what clients write.
+ * exactly what clients write. A pod whose Secret volume is missing waits in ContainerCreating
+ * until the Secret is created, as the kubelet's mount retries make it.
  */
-import { controllerOf, controllerUser, type Caller, type ControllerApi, type Obj } from "./controller-api.ts";
+import { controllerOf, controllerUser, tryGet, type Caller, type ControllerApi, type Obj } from "./controller-api.ts";
 import { reconcileDeployment } from "./deployment-controller.ts";
-import { pickNode, runningPodStatus, unschedulablePodStatus } from "./pod-lifecycle.ts";
+import { containerCreatingPodStatus, pickNode, requiredSecrets, runningPodStatus, unschedulablePodStatus } from "./pod-lifecycle.ts";
 import { reconcileReplicaSet } from "./replicaset-controller.ts";
 import { reconcileDaemonSet, reconcileStatefulSet } from "./statefulset-controller.ts";
 
@@ -79,9 +80,13 @@ export function startWorkloadControllers(api: ControllerApi, opts: WorkloadContr
         return { error: (err as Error).message };
       }
       const ip = ++ipCounter;
-      const status = node
-        ? runningPodStatus(created, node, nodes.indexOf(node), `10.244.${(ip >> 8) & 255}.${ip & 255}`, ctx.now())
-        : unschedulablePodStatus(created, nodes.length, ctx.now());
+      // the kubelet mounts Secret volumes before it starts a container (FailedMount while one is missing)
+      const unmountable = node !== undefined && requiredSecrets(created).some((name) => !tryGet(api, "secrets", created.metadata.namespace, name));
+      const status = !node
+        ? unschedulablePodStatus(created, nodes.length, ctx.now())
+        : unmountable
+          ? containerCreatingPodStatus(created, node, nodes.indexOf(node), ctx.now())
+          : runningPodStatus(created, node, nodes.indexOf(node), `10.244.${(ip >> 8) & 255}.${ip & 255}`, ctx.now());
       const user = node ? kubelet(node) : controllerUser("scheduler");
       const updated = await api.update("pods", { ...created, status }, { namespace: created.metadata.namespace, name: created.metadata.name, subresource: "status", user });
       return { pod: updated };
@@ -103,6 +108,20 @@ export function startWorkloadControllers(api: ControllerApi, opts: WorkloadContr
     },
   };
 
+  /** The kubelet retries a Secret volume's mount: once `secret` exists, pods that waited only for it start. */
+  async function mountSecret(namespace: string, secret: string): Promise<void> {
+    const nodes = api.list("nodes");
+    for (const pod of api.list("pods", { namespace })) {
+      const node = nodes.find((n) => n.metadata.name === (pod.spec as { nodeName?: string } | undefined)?.nodeName);
+      const required = requiredSecrets(pod);
+      if (!node || (pod.status as { phase?: string } | undefined)?.phase !== "Pending" || !required.includes(secret)) continue;
+      if (required.some((name) => !tryGet(api, "secrets", namespace, name))) continue;
+      const ip = ++ipCounter;
+      const status = runningPodStatus(pod, node, nodes.indexOf(node), `10.244.${(ip >> 8) & 255}.${ip & 255}`, ctx.now());
+      await api.update("pods", { ...pod, status }, { namespace, name: pod.metadata.name, subresource: "status", user: kubelet(node) });
+    }
+  }
+
   function enqueue(gr: string, ns: string | undefined, name: string | undefined): void {
     if (!name || stopped) return;
     queue.add(`${gr}|${ns ?? ""}|${name}`);
@@ -122,7 +141,8 @@ export function startWorkloadControllers(api: ControllerApi, opts: WorkloadContr
       queue.delete(key);
       const [gr, ns, name] = key.split("|") as [string, string, string];
       try {
-        await RECONCILERS[gr]?.(ctx, ns, name);
+        if (gr === "secrets") await mountSecret(ns, name);
+        else await RECONCILERS[gr]?.(ctx, ns, name);
         retries.delete(key);
       } catch (err) {
         const code = (err as { code?: number }).code;
@@ -143,6 +163,7 @@ export function startWorkloadControllers(api: ControllerApi, opts: WorkloadContr
   const unsubscribe = api.subscribe((ev) => {
     const o = ev.object;
     if (RECONCILERS[ev.resource]) enqueue(ev.resource, o.metadata.namespace, o.metadata.name);
+    if (ev.resource === "secrets" && ev.type === "ADDED") enqueue("secrets", o.metadata.namespace, o.metadata.name);
     if (ev.resource === "nodes") enqueueAll();
     const owner = controllerOf(o);
     const ownerGr = owner ? OWNER_KINDS[owner.kind] : undefined;
