@@ -7,7 +7,7 @@
  * refuses a resource its discovery lacks, and devopspolicies is missing until `crd install`.
  */
 import { usageError } from "../errors.ts";
-import { CUSTOM_RESOURCE_DEFINITIONS, CLUSTER_ROLE_BINDINGS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLICES, LEASES, POLICY_AUDIT_RESULTS, SERVICES, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
+import { CERT_MANAGER_CERTIFICATES, CUSTOM_RESOURCE_DEFINITIONS, CLUSTER_ROLE_BINDINGS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLICES, LEASES, POLICY_AUDIT_RESULTS, SERVICES, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
 import { DEFAULT_OBJECT_NAMES, type AccessCheck } from "../rbac/permissions.ts";
 import { WEBHOOK_SERVICE_NAME } from "../webhook/constants.ts";
 import { CLI_ACCESS } from "./access-review.ts";
@@ -31,8 +31,9 @@ function crdName(type: ResourceType): string {
 
 /**
  * What `check` reads of an install beyond CLI_ACCESS (install-status.ts, install-preflight.ts), by
- * name wherever it reads by name. Not the webhook's TLS Secret, which holds the CA key, and not the
- * dry-run pod's `create pods`: the role stays read-only and those two lines UNKNOWN (decision 0037).
+ * name wherever it reads by name. Not the webhook's TLS Secret, which holds the CA key, nor the
+ * metrics Secrets (serving keys), and not the dry-run pod's `create pods`: the role stays
+ * read-only and those lines UNKNOWN (decision 0037).
  */
 export function checkReads(names: InstallNames): AccessCheck[] {
   const get = (type: ResourceType, objects: readonly string[], usedBy: string) => objects.map((name) => ({ verb: "get", group: type.group, resource: type.plural, name, usedBy }));
@@ -45,6 +46,8 @@ export function checkReads(names: InstallNames): AccessCheck[] {
     ...get(VALIDATING_WEBHOOK_CONFIGURATIONS, [DEFAULT_OBJECT_NAMES.webhookConfiguration], "check: Webhook configuration, Other installs"),
     ...get(CLUSTER_ROLE_BINDINGS, names.bindings, "check: Other installs"),
     { verb: "list", group: DEVOPS_POLICIES.group, resource: DEVOPS_POLICIES.plural, usedBy: "check: DevOpsPolicies" },
+    // --cert-mode cert-manager names the webhook's Certificate after its Service (gen/cert-manager.ts)
+    ...get(CERT_MANAGER_CERTIFICATES, [WEBHOOK_SERVICE_NAME], "check: cert-manager Certificate"),
   ];
 }
 

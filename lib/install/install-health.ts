@@ -98,7 +98,7 @@ export function judgeCrd(label: string, read: Read<CrdObject>, generated: CrdObj
 
 export type DeploymentObject = {
   metadata?: Meta & { generation?: number };
-  spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ image?: string }> } } };
+  spec?: { replicas?: number; template?: { spec?: { containers?: Array<{ image?: string; args?: string[] }>; volumes?: Array<{ name?: string; secret?: { secretName?: string } }> } } };
   status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number; conditions?: Condition[] };
 };
 

@@ -3,11 +3,12 @@
  * What `check` reads of the install in -n: a handful of GETs and LISTs (no watch), each judged as
  * one line by install-health.ts / webhook-health.ts. Reads the identity may not make are UNKNOWN.
  */
-import { isForbidden, isNotFound } from "../kube/api-errors.ts";
+import { isForbidden, isNotFound, isUnservedResource } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { CUSTOM_RESOURCE_DEFINITIONS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLICES, LEASES, SECRETS, SERVICES, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
+import { CERT_MANAGER_CERTIFICATES, CUSTOM_RESOURCE_DEFINITIONS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLICES, LEASES, SECRETS, SERVICES, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
 import { DEFAULT_OBJECT_NAMES, type Component } from "../rbac/permissions.ts";
 import { installCommand, judgeCrd, judgeDeployment, judgeLease, judgePolicies, type CrdObject, type DeploymentObject, type HealthLine, type LeaseObject, type PolicyObject, type Read, type RefusedRead } from "./install-health.ts";
+import { judgeCertificate, metricsTlsSecret, parseCertificateRef, withMissingSecret, type CertificateObject, type CertificateRead } from "./cert-manager-health.ts";
 import { namespaceState } from "./install-preflight.ts";
 import { judgeReach, probeWebhookReach } from "./webhook-reach.ts";
 import { bundleWriter, judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, webhookTargetPort, type EndpointSliceObject, type ServiceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
@@ -86,17 +87,28 @@ async function readComponent(client: KubeClient, options: ReadOptions, c: Compon
   const { namespace, version, now, componentName } = options;
   const name = componentName(c);
   const read = await getRead<DeploymentObject>(client, DEPLOYMENTS, name, namespace);
-  const deployment = judgeDeployment(`Deployment ${c}`, read, namespace, version, options.install);
+  const deployment = await explainNotAvailable(client, judgeDeployment(`Deployment ${c}`, read, namespace, version, options.install), read, namespace);
   // a component that is not installed has no leader or endpoints to report: its one FAIL says it
-  if (read.state === "absent") return c === "webhook" ? [deployment, ...(await readWebhook(client, options, false)).filter((l) => l.label !== "Webhook endpoints")] : [deployment];
-  if (c === "webhook") return [deployment, ...(await readWebhook(client, options))];
+  if (read.state === "absent") return c === "webhook" ? [deployment, ...(await readWebhook(client, options, read, false)).filter((l) => l.label !== "Webhook endpoints")] : [deployment];
+  if (c === "webhook") return [deployment, ...(await readWebhook(client, options, read))];
   const lease = c === "watch" ? DEFAULT_OBJECT_NAMES.watchLease : DEFAULT_OBJECT_NAMES.reconcileLease;
   return [deployment, judgeLease(`Leader ${c}`, await getRead<LeaseObject>(client, LEASES, lease, namespace), namespace, name, now)];
 }
 
+/**
+ * A Deployment that is not Available while its pods mount a `-metrics-tls` Secret (cert-manager's,
+ * for watch and reconcile): one GET says whether they wait for it. Unreadable, the hint is as it was.
+ */
+async function explainNotAvailable(client: KubeClient, line: HealthLine, read: Read<DeploymentObject>, namespace: string): Promise<HealthLine> {
+  if (line.status !== "FAIL" || !line.detail.startsWith("not Available") || read.state !== "found") return line;
+  const secret = metricsTlsSecret(read.object.spec?.template?.spec?.volumes);
+  if (!secret) return line;
+  return (await getRead(client, SECRETS, secret, namespace)).state === "absent" ? withMissingSecret(line, secret, namespace) : line;
+}
+
 /** The webhook's lines; `ping`: also send the dry-run pod (not for a webhook that is not installed). */
-async function readWebhook(client: KubeClient, options: ReadOptions, ping = true): Promise<HealthLine[]> {
-  const lines = await readWebhookPieces(client, options);
+async function readWebhook(client: KubeClient, options: ReadOptions, deployment: Read<DeploymentObject>, ping = true): Promise<HealthLine[]> {
+  const lines = await readWebhookPieces(client, options, deployment);
   const vwc = lines.vwc;
   const entry = vwc.state === "found" ? webhookEntry(vwc.object) : undefined;
   const service = entry?.clientConfig?.service;
@@ -110,7 +122,8 @@ async function readWebhook(client: KubeClient, options: ReadOptions, ping = true
   return [...lines.lines, await probeWebhookReach(client, entry, { namespace: options.namespace, nonce: options.nonce, ...(targetPort === undefined ? {} : { targetPort }) })];
 }
 
-async function readWebhookPieces(client: KubeClient, { namespace, certMode, now, componentName, install }: ReadOptions): Promise<{ lines: HealthLine[]; vwc: Read<WebhookConfigurationObject>; svc: Read<ServiceObject> }> {
+async function readWebhookPieces(client: KubeClient, options: ReadOptions, deployment: Read<DeploymentObject>): Promise<{ lines: HealthLine[]; vwc: Read<WebhookConfigurationObject>; svc: Read<ServiceObject> }> {
+  const { namespace, certMode, componentName, install } = options;
   const service = componentName("webhook");
   const [slices, vwc, svc] = await Promise.all([
     listRead<EndpointSliceObject>(client, ENDPOINT_SLICES, { namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
@@ -121,8 +134,45 @@ async function readWebhookPieces(client: KubeClient, { namespace, certMode, now,
   const lines = [judgeEndpoints("Webhook endpoints", slices, namespace, service), configuration];
   // the certificate is judged only against a configuration that calls this install with a bundle
   if (configuration.status !== "OK" || vwc.state !== "found") return { lines, vwc, svc };
-  // cert-manager's Secret is named by its Certificate: only self-managed's name is known here
-  if (certMode !== "self-managed") return { lines, vwc, svc };
-  const secret = await getRead<{ data?: Record<string, string> }>(client, SECRETS, DEFAULT_OBJECT_NAMES.webhookSecret, namespace);
-  return { lines: [...lines, await judgeWebhookCertificate("Webhook certificate", webhookEntry(vwc.object)?.clientConfig?.caBundle, secret, namespace, bundleWriter(vwc.object, certMode), now)], vwc, svc };
+  return { lines: [...lines, ...(await readCertificates(client, options, vwc.object, deployment))], vwc, svc };
+}
+
+/**
+ * The webhook's certificate lines: under cert-manager (the configuration's inject-ca-from, or
+ * --cert-mode cert-manager) its Certificate's Ready condition; then, in every mode, whether the
+ * caBundle verifies what the Secret the pods mount serves — the Secret the Deployment's `tls`
+ * volume names, else the Certificate's secretName, else the generated name.
+ */
+async function readCertificates(client: KubeClient, { namespace, certMode, now, componentName, install }: ReadOptions, vwc: WebhookConfigurationObject, deployment: Read<DeploymentObject>): Promise<HealthLine[]> {
+  const annotation = vwc.metadata?.annotations?.["cert-manager.io/inject-ca-from"];
+  const writer = bundleWriter(vwc, certMode);
+  const mounted = deployment.state === "found" ? deployment.object.spec?.template?.spec?.volumes?.find((v) => v.name === "tls")?.secret?.secretName : undefined;
+  let certificate: HealthLine | undefined;
+  let issued: string | undefined;
+  if (writer === "cert-manager") {
+    const ref = parseCertificateRef(annotation) ?? { namespace, name: componentName("webhook") };
+    const read = await readCertificate(client, ref);
+    issued = read.state === "found" ? read.object.spec?.secretName : undefined;
+    certificate = judgeCertificate("cert-manager Certificate", read, ref, mounted ?? issued ?? DEFAULT_OBJECT_NAMES.webhookSecret, now, install);
+  }
+  const secretName = mounted ?? issued ?? DEFAULT_OBJECT_NAMES.webhookSecret;
+  const secret = await getRead<{ data?: Record<string, string> }>(client, SECRETS, secretName, namespace);
+  // a Secret not issued yet: the Certificate's line already says why, once
+  if (certificate && certificate.status !== "OK" && secret.state === "absent") return [certificate];
+  const absentHint = certificate ? `cert-manager writes it: kubectl -n ${namespace} describe certificate ${parseCertificateRef(annotation)?.name ?? componentName("webhook")}` : undefined;
+  const line = await judgeWebhookCertificate("Webhook certificate", webhookEntry(vwc)?.clientConfig?.caBundle, secret, namespace, writer, now, absentHint);
+  return [...(certificate ? [certificate] : []), line];
+}
+
+/** The Certificate, or `unserved` when cert-manager's CRD is not installed (a 404 for the type, not the object). */
+async function readCertificate(client: KubeClient, ref: { namespace: string; name: string }): Promise<CertificateRead> {
+  try {
+    return { state: "found", object: await client.get<CertificateObject>(CERT_MANAGER_CERTIFICATES, ref.name, { namespace: ref.namespace }) };
+  } catch (err) {
+    if (isUnservedResource(err)) return { state: "unserved" };
+    if (isNotFound(err)) return { state: "absent" };
+    const refused = { verb: "get", group: CERT_MANAGER_CERTIFICATES.group, resource: CERT_MANAGER_CERTIFICATES.plural, name: ref.name, namespace: ref.namespace };
+    if (isForbidden(err)) return { state: "forbidden", what: `get certificates.cert-manager.io/${ref.name} in ${ref.namespace}`, refused };
+    return { state: "error", message: errorText(err) };
+  }
 }

@@ -140,8 +140,8 @@ function days(ms: number): string {
  * Whether the configuration's caBundle verifies the certificate the TLS Secret serves, and when
  * the first of the two expires (`now` in ms). Only judged when both are readable.
  */
-export async function judgeWebhookCertificate(label: string, caBundle: string | undefined, secret: Read<{ data?: Record<string, string> }>, namespace: string, certMode: string, now: number): Promise<HealthLine> {
-  const unread = judgeUnread(label, secret, { status: "FAIL", detail: "the TLS Secret does not exist: the webhook cannot serve", hint: `kubectl -n ${namespace} logs deployment/kube-devops-webhook` });
+export async function judgeWebhookCertificate(label: string, caBundle: string | undefined, secret: Read<{ data?: Record<string, string> }>, namespace: string, certMode: string, now: number, absentHint = `kubectl -n ${namespace} logs deployment/kube-devops-webhook`): Promise<HealthLine> {
+  const unread = judgeUnread(label, secret, { status: "FAIL", detail: "the TLS Secret does not exist: the webhook cannot serve", hint: absentHint });
   if (unread || secret.state !== "found") return unread as HealthLine;
   const chain = Buffer.from(secret.object.data?.["tls.crt"] ?? "", "base64").toString("utf8");
   if (caBundle === undefined) return { label, status: "UNKNOWN", detail: "no caBundle to verify it with (see the line above)" };

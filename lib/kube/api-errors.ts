@@ -254,6 +254,11 @@ export const isAlreadyExists = (err: unknown): err is AlreadyExistsError => err 
 export const isGone = (err: unknown): err is GoneError => err instanceof GoneError;
 export const isForbidden = (err: unknown): err is ForbiddenError => err instanceof ForbiddenError;
 
+/** A 404 for the resource type itself, not an object of it: the API server does not serve it (a CRD not installed). */
+export function isUnservedResource(err: unknown): boolean {
+  return err instanceof NotFoundError && !err.status?.details?.name && err.status?.message === UNKNOWN_RESOURCE;
+}
+
 /**
  * Whether a write that failed with `err` may still have been carried out: the API server answered
  * 5xx (kube-apiserver's 504 Timeout "may still be processing the request") or the answer was lost

@@ -45,6 +45,8 @@ export const DEVOPS_POLICIES = rt("devops.stochastic.io", "v1", "devopspolicies"
 export const POLICY_AUDIT_RESULTS = rt("devops.stochastic.io", "v1", "policyauditresults", "PolicyAuditResult", true);
 export const WG_POLICY_REPORTS = rt("wgpolicyk8s.io", "v1alpha2", "policyreports", "PolicyReport", true);
 export const OPEN_REPORTS = rt("openreports.io", "v1alpha1", "reports", "Report", true);
+/** cert-manager's Certificate (`deploy --cert-mode cert-manager`), which check reads; its CRD may be absent. */
+export const CERT_MANAGER_CERTIFICATES = rt("cert-manager.io", "v1", "certificates", "Certificate", true);
 
 /** `apps/v1`, or `v1` for the core group. */
 export function apiVersionOf(type: ResourceType): string {

@@ -92,6 +92,8 @@ describe("the CLI grant", () => {
     expect(role.rules).toContainEqual({ apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["kube-devops-watch", "kube-devops-reconcile", "kube-devops-webhook"], verbs: ["get"] });
     expect(role.rules).toContainEqual({ apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"], resourceNames: ["kube-devops-webhook"], verbs: ["get"] });
     expect(role.rules).toContainEqual({ apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterrolebindings"], resourceNames: names.bindings, verbs: ["get"] });
+    // under --cert-mode cert-manager check reads the webhook's Certificate, by name
+    expect(role.rules).toContainEqual({ apiGroups: ["cert-manager.io"], resources: ["certificates"], resourceNames: ["kube-devops-webhook"], verbs: ["get"] });
     // the webhook's TLS Secret holds its CA key: a read-only CLI role does not read Secrets
     expect(role.rules.flatMap((r) => r.resources)).not.toContain("secrets");
     expect(binding.metadata.name).toBe("kube-devops-cli:alice");

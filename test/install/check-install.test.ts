@@ -20,6 +20,21 @@ import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { renderKubeconfig } from "../support/kubeconfig.ts";
 import { ensureBinary, ROOT } from "../support/binary.ts";
 
+/** A minimal cert-manager Certificate CRD (cert-manager.io/v1, no status subresource): enough for check to read one. */
+function certificateCrd(): unknown {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: "certificates.cert-manager.io" },
+    spec: {
+      group: "cert-manager.io",
+      names: { plural: "certificates", singular: "certificate", kind: "Certificate", listKind: "CertificateList", shortNames: ["cert", "certs"] },
+      scope: "Namespaced",
+      versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
+    },
+  };
+}
+
 let emu: Emulator;
 let dir: string;
 let admin: string;
@@ -193,6 +208,90 @@ describe("a full install", () => {
     } finally {
       emu.faults.clear();
     }
+  }, 60_000);
+
+  test("under cert-manager (the configuration's inject-ca-from): its Certificate's Ready condition is a line — no CRD, no Certificate, not issued, Ready, not Ready — and the caBundle is still verified against the Secret", async () => {
+    const VWCS = "validatingwebhookconfigurations.admissionregistration.k8s.io";
+    const CRDS = "customresourcedefinitions.apiextensions.k8s.io";
+    const CERTS = "certificates.cert-manager.io";
+    type Vwc = { metadata: { annotations?: Record<string, string> } };
+    const vwc = () => emu.store.get(VWCS, undefined, "kube-devops-webhook") as unknown as Vwc;
+    const saved = structuredClone(vwc().metadata.annotations);
+    const annotate = (annotations: Record<string, string> | undefined) => emu.store.update(VWCS, { ...vwc(), metadata: { ...vwc().metadata, annotations } } as never);
+    const certificate = (status?: unknown) => ({ apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { name: "kube-devops-webhook", namespace: "kube-devops" }, spec: { secretName: "kube-devops-webhook-tls", issuerRef: { kind: "Issuer", name: "kube-devops-webhook-ca" } }, ...(status ? { status } : {}) });
+    const putCertificate = async (status?: unknown) => {
+      try {
+        await emu.store.delete(CERTS, "kube-devops", "kube-devops-webhook");
+      } catch {
+        // not there yet
+      }
+      await emu.store.create(CERTS, certificate(status) as never, { namespace: "kube-devops" });
+    };
+    try {
+      await annotate({ ...saved, "cert-manager.io/inject-ca-from": "kube-devops/kube-devops-webhook" });
+      // cert-manager not installed: its CRD is not served, the Secret will never be issued
+      const none = await check("--component", "webhook");
+      expect(none.code).toBe(1);
+      expect(line(none.stdout, "cert-manager Certificate")).toContain("FAIL (cert-manager is not installed (the API server does not serve certificates.cert-manager.io/v1): the webhook's Secret kube-devops-webhook-tls will never be issued)");
+      expect(none.stdout).toContain("hint: install cert-manager (https://cert-manager.io/docs/installation/)");
+      // the Secret there now still serves: its caBundle is verified as before
+      expect(line(none.stdout, "Webhook certificate")).toContain("OK (verifies the serving certificate");
+      expect(none.stderr).toContain("does not work (cert-manager Certificate)");
+      await emu.store.create(CRDS, certificateCrd() as never);
+      await emu.settle();
+      const absent = await check("--component", "webhook");
+      expect(line(absent.stdout, "cert-manager Certificate")).toContain("FAIL (Certificate kube-devops/kube-devops-webhook does not exist: cert-manager will not issue the webhook's Secret kube-devops-webhook-tls)");
+      await putCertificate();
+      const pending = await check("--component", "webhook");
+      expect(line(pending.stdout, "cert-manager Certificate")).toContain("WARN (kube-devops/kube-devops-webhook not issued yet)");
+      expect(pending.stdout).toContain("hint: kubectl -n kube-devops describe certificate kube-devops-webhook (cert-manager is issuing it, or waiting on its Issuer)");
+      expect(pending.code).toBe(0);
+      const notAfter = new Date(Date.now() + 60 * 86_400_000 + 3_600_000).toISOString().replace(/\.\d+Z$/, "Z");
+      await putCertificate({ notAfter, conditions: [{ type: "Ready", status: "True", reason: "Ready", message: "Certificate is up to date and has not expired" }] });
+      const ready = await check("--component", "webhook");
+      expect(line(ready.stdout, "cert-manager Certificate")).toContain(`OK (kube-devops/kube-devops-webhook Ready, notAfter ${notAfter} (in 60 days))`);
+      expect(line(ready.stdout, "Webhook certificate")).toContain("OK (verifies the serving certificate");
+      expect(ready.code).toBe(0);
+      await putCertificate({ conditions: [{ type: "Ready", status: "False", reason: "DoesNotExist", message: "Issuer kube-devops-webhook-ca not found" }] });
+      const failing = await check("--component", "webhook", "-o", "json");
+      expect(failing.code).toBe(1);
+      const doc = JSON.parse(failing.stdout) as { lines: Array<{ name: string; status: string; message: string; hint?: string; failing: boolean }> };
+      expect(doc.lines.find((l) => l.name === "cert-manager Certificate")).toMatchObject({ status: "FAIL", message: "kube-devops/kube-devops-webhook not Ready (DoesNotExist: Issuer kube-devops-webhook-ca not found)", hint: "kubectl -n kube-devops describe certificate kube-devops-webhook; kubectl -n cert-manager logs deployment/cert-manager", failing: true });
+    } finally {
+      await annotate(saved);
+      try {
+        await emu.store.delete(CRDS, undefined, "certificates.cert-manager.io");
+      } catch {
+        // never installed
+      }
+    }
+    expect((await check("--component", "webhook")).stdout).not.toContain("cert-manager Certificate");
+  }, 60_000);
+
+  test("a controller whose pods wait for a cert-manager metrics Secret that was never issued: not Available, and the hint names the Secret", async () => {
+    type Dep = { metadata: Record<string, unknown>; spec: { template: { spec: { volumes?: unknown[]; containers: Array<{ volumeMounts?: unknown[] }> } } } };
+    const saved = emu.store.get("deployments.apps", "kube-devops", "kube-devops-watch") as unknown as Dep;
+    const fresh = (d: Dep) => ({ ...d, metadata: { name: "kube-devops-watch", namespace: "kube-devops", labels: d.metadata.labels } });
+    const replace = async (d: unknown) => {
+      await emu.store.delete("deployments.apps", "kube-devops", "kube-devops-watch");
+      await emu.settle();
+      await emu.store.create("deployments.apps", d as never, { namespace: "kube-devops" });
+      await emu.settle();
+    };
+    // as --cert-mode cert-manager --metrics-auth kubernetes renders it, on a cluster where cert-manager never issued it
+    const waiting = structuredClone(fresh(saved));
+    const pod = waiting.spec.template.spec;
+    pod.volumes = [...(pod.volumes ?? []), { name: "metrics-tls", secret: { secretName: "kube-devops-watch-metrics-tls" } }];
+    try {
+      await replace(waiting);
+      const r = await check("--component", "watch");
+      expect(r.code).toBe(1);
+      expect(line(r.stdout, "Deployment watch")).toContain("FAIL (not Available, 0/2 ready");
+      expect(r.stdout).toContain("hint: its pods mount Secret kube-devops-watch-metrics-tls, which does not exist: they cannot start until cert-manager issues it (kubectl -n kube-devops get certificates -o wide); kubectl -n kube-devops describe deployment kube-devops-watch");
+    } finally {
+      await replace(structuredClone(fresh(saved)));
+    }
+    expect(line((await check("--component", "watch")).stdout, "Deployment watch")).toContain("OK (Available, 2/2 ready");
   }, 60_000);
 
   test("a controller scaled to 0 FAILs with the command that scales it back, exit 1: nothing reconciles then", async () => {
