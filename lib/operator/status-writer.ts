@@ -45,6 +45,12 @@ export class PolicyStatusWriter {
   private ownTotal: number;
   /** The workloads the status listed before this cycle: a record taken back never takes one of them out. */
   private readonly listedBefore: ReadonlySet<string>;
+  /**
+   * The writes of the current write or record whose outcome was unknown (a 504: "may still be
+   * processing"): one can commit after it was read back as not stored, and the resend's 409 is then
+   * our own write, not another writer's.
+   */
+  private unsure: { resourceVersion: string; status: Record<string, unknown> }[] = [];
 
   constructor(private readonly deps: StatusWriterDeps, policy: PolicyObject, private readonly namespace: string, private readonly name: string) {
     this.current = policy;
@@ -63,6 +69,7 @@ export class PolicyStatusWriter {
    * status it was built on and the one it built (for the Events that compare the two).
    */
   async write(build: (previous: DevOpsPolicyStatus | undefined) => DevOpsPolicyStatus, now: Date): Promise<{ previous: DevOpsPolicyStatus | undefined; next: DevOpsPolicyStatus }> {
+    this.unsure = [];
     for (let attempt = 1; ; attempt++) {
       const previous = this.current.status;
       const next = build(previous);
@@ -88,6 +95,7 @@ export class PolicyStatusWriter {
    * or after repeated conflicts: a patch is only sent while its record can be written.
    */
   async recordIntent(intent: PatchIntent): Promise<void> {
+    this.unsure = [];
     for (let attempt = 1; ; attempt++) {
       const previous = this.current.status;
       const status = { remediationsApplied: this.total(previous, intent.workloads), remediatedWorkloads: this.listed(previous, intent.workloads) };
@@ -149,6 +157,14 @@ export class PolicyStatusWriter {
         if (attempt >= MAX_ATTEMPTS || term?.aborted) throw new StaleObjectError(`${this.namespace}/${this.name} kept changing during the status write`, { cause: err });
         this.deps.logger.debug("status_conflict", { namespace: this.namespace, policy: this.name, attempt });
         this.current = await this.reread();
+        // A write of ours answered 504 and read back as not stored may have committed since: then
+        // this conflict is our own write, and counting it again from the new total would count the
+        // patch twice. Taken as stored when the policy holds all it sent, at another resourceVersion.
+        if (this.unsure.some((u) => this.current.metadata?.resourceVersion !== u.resourceVersion && this.holds(this.current.status, u.status))) {
+          this.ownTotal = this.current.status?.remediationsApplied ?? 0;
+          this.unsure = [];
+          return true;
+        }
         return false;
       }
       if (!mayHaveCommitted(err)) throw err;
@@ -163,6 +179,7 @@ export class PolicyStatusWriter {
         this.ownTotal = fresh.status?.remediationsApplied ?? 0;
         return true;
       }
+      if (resourceVersion) this.unsure.push({ resourceVersion, status });
       if (attempt >= MAX_ATTEMPTS || term?.aborted) throw err;
       this.deps.logger.debug("status_write_failed", { namespace: this.namespace, policy: this.name, attempt, error: (err as Error).message });
       this.current = fresh;
