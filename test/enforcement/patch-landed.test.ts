@@ -53,4 +53,19 @@ describe("patchLanded", () => {
   test("a patch that adds nothing is never taken as landed", () => {
     expect(patchLanded(stored(), plan.patch.filter((op) => op.op === "test"))).toBe(false);
   });
+
+  test("not landed: containers reordered meanwhile, and the one now at the patched index already held the same values", () => {
+    const probeSpec = { enforcementMode: "enforce" as const, requireReadinessProbe: true };
+    const two = (containers: object[]) => ({ ...deployment("web", "shop", containers as never), kind: "Deployment" }) as WorkloadObject;
+    const app = { name: "app", image: "web:1", ports: [{ containerPort: 8080 }] };
+    const probe = planWorkloadRemediation(two([app]), probeSpec, options).patch.find((op) => op.op === "add" && op.path.endsWith("/readinessProbe"))?.value;
+    // proxy was patched in an earlier cycle: only app is planned now
+    const proxy = { name: "proxy", image: "p:1", ports: [{ containerPort: 8080 }], readinessProbe: probe };
+    const planned = planWorkloadRemediation(two([app, proxy]), probeSpec, options);
+    expect(planned.patch.filter((op) => op.op === "add").map((op) => op.path)).toEqual(["/spec/template/spec/containers/0/readinessProbe", "/spec/template/metadata/annotations"]);
+    // the patch never landed; someone put proxy first, and proxy holds the very probe app was to get
+    const reordered = two([proxy, app]) as any;
+    reordered.spec.template.metadata.annotations = { "devops.stochastic.io/patched-by": "kube-devops-operator" };
+    expect(patchLanded(reordered, planned.patch)).toBe(false);
+  });
 });
