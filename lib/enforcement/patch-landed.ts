@@ -9,9 +9,8 @@ import type { JsonPatchOp } from "./plan-workload.ts";
 
 /**
  * True when every value `ops` adds is in `workload` at its path, on the container its `test` names.
- * Fields the API server adds on
- * its own (defaults) are allowed beside them, and quantities compare by value, since the server
- * stores them canonical (`0.5` as `500m`): the stored object need not be byte for byte what was sent.
+ * Fields the API server adds on its own (defaults) are allowed beside them, and quantities compare
+ * by value, since the server stores them canonical (`0.5` as `500m`): the stored object need not be byte for byte what was sent.
  */
 export function patchLanded(workload: unknown, ops: readonly JsonPatchOp[]): boolean {
   const adds = ops.filter((op) => op.op === "add");
