@@ -25,7 +25,7 @@ let cluster: Cluster;
 
 beforeAll(async () => {
   emu = await startEmulator();
-  cluster = await prepareCluster(emu, ["late", "drop", "early", "down"]);
+  cluster = await prepareCluster(emu, ["late", "drop", "early", "down", "later"]);
 });
 
 afterAll(() => emu.stop());
@@ -147,4 +147,28 @@ test("5xx on every try and the workload never patched: counted failed, its recor
   expect(result.enforced).toEqual([["Warning", "Remediated 0 workload(s), 1 failed"]]);
   expect(result.remediated).toBe(0);
   expect(result.metric).toEqual({ applied: 0, failed: 1 });
+});
+
+test("a 504 whose patch commits only after the re-read: the resend fails its guard, the workload is patched once and counted once", async () => {
+  let sent = 0;
+  let held: string | undefined;
+  const result = await cycle("later", "web", async (req) => {
+    if (!isWorkloadPatch(req, "later")) return undefined;
+    sent++;
+    if (sent === 1) {
+      held = req.body;
+      return Response.json(TIMEOUT_504, { status: 504 });
+    }
+    // the first patch commits now: after the operator read the workload back, before its resend
+    if (held !== undefined) await emu.store.patch("deployments.apps", "later", "web", "application/json-patch+json", held);
+    held = undefined;
+    return undefined;
+  });
+  expect(sent).toBe(2);
+  expect(result.patched).toBe(true);
+  expect(result.status?.remediationsApplied).toBe(1);
+  expect(result.status?.remediationsFailed).toBe(0);
+  expect(result.enforced).toEqual([["Normal", "Remediated 1 workload(s), 0 failed"]]);
+  expect(result.remediated).toBe(1);
+  expect(result.metric).toEqual({ applied: 1, failed: 0 });
 });
