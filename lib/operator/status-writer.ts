@@ -159,13 +159,8 @@ export class PolicyStatusWriter {
         this.current = await this.reread();
         // A write of ours answered 504 and read back as not stored may have committed since: then
         // this conflict is our own write, and counting it again from the new total would count the
-        // patch twice. Taken as stored when the policy holds all it sent, at another resourceVersion.
-        if (this.unsure.some((u) => this.current.metadata?.resourceVersion !== u.resourceVersion && this.holds(this.current.status, u.status))) {
-          this.ownTotal = this.current.status?.remediationsApplied ?? 0;
-          this.unsure = [];
-          return true;
-        }
-        return false;
+        // patch twice.
+        return this.adoptOwnWrite(this.current);
       }
       if (!mayHaveCommitted(err)) throw err;
       // The server failed or the answer was lost after the request was sent (kube-apiserver's 504
@@ -174,17 +169,27 @@ export class PolicyStatusWriter {
       const fresh = await this.reread().catch(() => {
         throw err;
       });
-      if (resourceVersion && fresh.metadata?.resourceVersion !== resourceVersion && this.holds(fresh.status, status)) {
-        this.current = fresh;
-        this.ownTotal = fresh.status?.remediationsApplied ?? 0;
-        return true;
-      }
       if (resourceVersion) this.unsure.push({ resourceVersion, status });
+      if (this.adoptOwnWrite(fresh)) return true;
       if (attempt >= MAX_ATTEMPTS || term?.aborted) throw err;
       this.deps.logger.debug("status_write_failed", { namespace: this.namespace, policy: this.name, attempt, error: (err as Error).message });
       this.current = fresh;
       return false;
     }
+  }
+
+  /**
+   * Whether `fresh` is one of this write's or record's writes whose outcome was unknown, committed:
+   * a status holding all one sent, at another resourceVersion than it was guarded by (each is guarded
+   * by the resourceVersion it was built on: once one commits, no other can). Then it is taken as what
+   * this writer stored.
+   */
+  private adoptOwnWrite(fresh: PolicyObject): boolean {
+    if (!this.unsure.some((u) => fresh.metadata?.resourceVersion !== u.resourceVersion && this.holds(fresh.status, u.status))) return false;
+    this.current = fresh;
+    this.ownTotal = fresh.status?.remediationsApplied ?? 0;
+    this.unsure = [];
+    return true;
   }
 
   /** Whether `stored` has every field of the merge patch `sent` (null: absent), fields an older CRD prunes aside. */
