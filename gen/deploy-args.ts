@@ -33,7 +33,7 @@ const certModeArg = {
     options: [...CERT_MODES],
     default: "self-managed",
     description:
-      "Certificates: self-managed = the webhook issues and renews its own, watch and reconcile make one at start for /metrics; cert-manager = cert-manager issues all of them (watch's and reconcile's only with --metrics-auth kubernetes), so ServiceMonitors verify every scrape",
+      "Certificates: self-managed = the webhook issues and renews its own, watch and reconcile make one at start for /metrics; cert-manager = cert-manager issues all of them (watch's and reconcile's only with --metrics-auth kubernetes), so ServiceMonitors verify every scrape; observability must be given the mode the install was deployed with (its ServiceMonitors read the Secrets that mode makes)",
   },
 } satisfies ArgsDef;
 
