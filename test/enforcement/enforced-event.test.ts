@@ -4,17 +4,11 @@
  * total), and a cycle that patches creates exactly one, counting only that cycle's patches.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Registry } from "prom-client";
-import { createEnforceStep } from "../../lib/enforcement/operator-step.ts";
-import { systemClock } from "../../lib/kube/clock.ts";
 import { DEPLOYMENTS, DEVOPS_POLICIES, EVENTS } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
-import { createLogger } from "../../lib/log.ts";
-import { isProtectedNamespace } from "../../lib/namespaces.ts";
-import { AuditState } from "../../lib/operator/audit-writer.ts";
-import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
 import { reconcilePolicy, type PolicyObject, type ReconcileDeps } from "../../lib/operator/reconcile-policy.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
+import { enforceDeps } from "../operator/enforce-cycle.ts";
 import { prepareCluster, testPolicy, type Cluster } from "../operator/support.ts";
 import { deployment } from "./workloads.ts";
 
@@ -29,19 +23,7 @@ type EventLike = KubeObject & { reason?: string; message?: string; type?: string
 beforeAll(async () => {
   emu = await startEmulator();
   cluster = await prepareCluster(emu, [NS]);
-  const logger = createLogger({ level: "silent" });
-  const metrics = createOperatorMetrics(new Registry());
-  deps = {
-    client: cluster.client,
-    clock: systemClock,
-    logger,
-    metrics,
-    options: { requeueMs: 30_000, auditIntervalMs: 3_600_000, auditRetention: 0, statusHeartbeatMs: 600_000 },
-    policy: () => latest,
-    podsIn: () => [],
-    audit: new AuditState(),
-    enforce: createEnforceStep({ client: cluster.client, logger, metrics, maxPatchesPerCycle: 10, isProtectedNamespace }),
-  };
+  deps = enforceDeps(cluster.client, () => latest);
   const app = (name: string) => deployment(name, NS, [{ name: "app", image: `${name}:1.0`, ports: [{ containerPort: 8080 }] }]);
   await cluster.client.create(DEPLOYMENTS, app("web"), { namespace: NS });
   await cluster.client.create(DEPLOYMENTS, app("cart"), { namespace: NS });

@@ -5,20 +5,14 @@
  * that safe) when it is not, and counts it failed only when it never landed (decision 0038).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Registry } from "prom-client";
-import { createEnforceStep } from "../../lib/enforcement/operator-step.ts";
-import { systemClock } from "../../lib/kube/clock.ts";
 import { DEPLOYMENTS, DEVOPS_POLICIES, EVENTS } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
-import { createLogger } from "../../lib/log.ts";
-import { isProtectedNamespace } from "../../lib/namespaces.ts";
-import { AuditState } from "../../lib/operator/audit-writer.ts";
-import { createOperatorMetrics, type OperatorMetrics } from "../../lib/operator/metrics.ts";
-import { reconcilePolicy, type PolicyObject } from "../../lib/operator/reconcile-policy.ts";
+import type { OperatorMetrics } from "../../lib/operator/metrics.ts";
+import type { PolicyObject } from "../../lib/operator/reconcile-policy.ts";
 import type { ResolvedRequest } from "../kube/hooks.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
-import { prepareCluster, testPolicy, type Cluster } from "../operator/support.ts";
-import { deployment } from "./workloads.ts";
+import { createEnforcedApps, runEnforceCycle } from "../operator/enforce-cycle.ts";
+import { prepareCluster, type Cluster } from "../operator/support.ts";
 
 let emu: Emulator;
 let cluster: Cluster;
@@ -33,33 +27,12 @@ afterAll(() => emu.stop());
 type Probed = KubeObject & { spec: { template: { spec: { containers: { readinessProbe?: object }[] } } } };
 type EventLike = KubeObject & { reason?: string; message?: string; type?: string; involvedObject?: { name?: string } };
 
-const app = (name: string, namespace: string) => deployment(name, namespace, [{ name: "app", image: `${name}:1.0`, ports: [{ containerPort: 8080 }] }]);
 const isWorkloadPatch = (req: ResolvedRequest, namespace: string) => req.method === "PATCH" && req.attrs.resource === "deployments" && req.attrs.namespace === namespace;
 
 /** One enforce cycle of policy `p` over `namespace` (one Deployment `name`), with `handle` answering requests first. */
 async function cycle(namespace: string, name: string, handle: (req: ResolvedRequest) => Promise<Response | undefined>) {
-  await cluster.client.create(DEPLOYMENTS, app(name, namespace), { namespace });
-  await cluster.client.create(DEVOPS_POLICIES, testPolicy("p", namespace, { enforcementMode: "enforce", requireReadinessProbe: true }));
-  const policy = await cluster.client.get<PolicyObject>(DEVOPS_POLICIES, "p", { namespace });
-  const logger = createLogger({ level: "silent" });
-  const metrics = createOperatorMetrics(new Registry());
-  const prior = emu.hooks.handle;
-  emu.hooks.handle = async (req) => (await handle(req)) ?? prior?.(req);
-  try {
-    await reconcilePolicy(`${namespace}/p`, {
-      client: cluster.client,
-      clock: systemClock,
-      logger,
-      metrics,
-      options: { requeueMs: 30_000, auditIntervalMs: 3_600_000, auditRetention: 0, statusHeartbeatMs: 600_000 },
-      policy: () => policy,
-      podsIn: () => [],
-      audit: new AuditState(),
-      enforce: createEnforceStep({ client: cluster.client, logger, metrics, maxPatchesPerCycle: 10, isProtectedNamespace }),
-    });
-  } finally {
-    emu.hooks.handle = prior;
-  }
+  await createEnforcedApps(cluster.client, namespace, [name]);
+  const { deps } = await runEnforceCycle(emu, cluster.client, `${namespace}/p`, handle);
   const workload = await cluster.client.get<Probed>(DEPLOYMENTS, name, { namespace });
   const { items } = await cluster.client.listAll<EventLike>(EVENTS, { namespace });
   return {
@@ -67,7 +40,7 @@ async function cycle(namespace: string, name: string, handle: (req: ResolvedRequ
     status: (await cluster.client.get<PolicyObject>(DEVOPS_POLICIES, "p", { namespace })).status,
     enforced: items.filter((e) => e.reason === "Enforced").map((e) => [e.type, e.message]),
     remediated: items.filter((e) => e.reason === "Remediated" && e.involvedObject?.name === name).length,
-    metric: await counts(metrics),
+    metric: await counts(deps.metrics),
   };
 }
 

@@ -5,20 +5,12 @@
  * after the term, nothing is written, this Event included (decision 0038).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Registry } from "prom-client";
-import { createEnforceStep } from "../../lib/enforcement/operator-step.ts";
-import { systemClock } from "../../lib/kube/clock.ts";
-import { DEPLOYMENTS, DEVOPS_POLICIES, EVENTS } from "../../lib/kube/resources.ts";
+import { EVENTS } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
-import { createLogger } from "../../lib/log.ts";
-import { isProtectedNamespace } from "../../lib/namespaces.ts";
-import { AuditState } from "../../lib/operator/audit-writer.ts";
-import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
-import { reconcilePolicy, type PolicyObject } from "../../lib/operator/reconcile-policy.ts";
-import { deployment } from "../enforcement/workloads.ts";
 import type { ResolvedRequest } from "../kube/hooks.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
-import { prepareCluster, testPolicy, type Cluster } from "./support.ts";
+import { createEnforcedApps, runEnforceCycle } from "./enforce-cycle.ts";
+import { prepareCluster, type Cluster } from "./support.ts";
 
 let emu: Emulator;
 let cluster: Cluster;
@@ -32,7 +24,6 @@ afterAll(() => emu.stop());
 
 type EventLike = KubeObject & { reason?: string; message?: string; type?: string; involvedObject?: { name?: string } };
 
-const app = (name: string, namespace: string) => deployment(name, namespace, [{ name: "app", image: `${name}:1.0`, ports: [{ containerPort: 8080 }] }]);
 const serverError = () => Response.json({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "InternalError", code: 500, message: "injected" }, { status: 500 });
 const isStatusWrite = (req: ResolvedRequest, namespace: string) => req.method === "PATCH" && req.attrs.resource === "devopspolicies" && req.attrs.subresource === "status" && req.attrs.namespace === namespace;
 /** The end-of-cycle write carries the score; a record before a patch carries only the remediation fields. */
@@ -43,30 +34,11 @@ const isFinalWrite = (req: ResolvedRequest) => req.body.includes('"healthScore"'
  * requests first; returns how the reconcile ended and the policy's Enforced Events.
  */
 async function cycle(namespace: string, names: string[], handle: (req: ResolvedRequest) => Response | undefined, signal?: AbortSignal) {
-  for (const name of names) await cluster.client.create(DEPLOYMENTS, app(name, namespace), { namespace });
-  await cluster.client.create(DEVOPS_POLICIES, testPolicy("p", namespace, { enforcementMode: "enforce", requireReadinessProbe: true }));
-  const policy = await cluster.client.get<PolicyObject>(DEVOPS_POLICIES, "p", { namespace });
-  const logger = createLogger({ level: "silent" });
-  const metrics = createOperatorMetrics(new Registry());
-  const prior = emu.hooks.handle;
-  emu.hooks.handle = async (req) => handle(req) ?? prior?.(req);
-  let outcome: unknown;
-  try {
-    outcome = await reconcilePolicy(`${namespace}/p`, {
-      client: cluster.client,
-      clock: systemClock,
-      logger,
-      metrics,
-      options: { requeueMs: 30_000, auditIntervalMs: 3_600_000, auditRetention: 0, statusHeartbeatMs: 600_000 },
-      policy: () => policy,
-      podsIn: () => [],
-      audit: new AuditState(),
-      enforce: createEnforceStep({ client: cluster.client, logger, metrics, maxPatchesPerCycle: 10, isProtectedNamespace }),
-      signal,
-    }).catch((err: unknown) => err);
-  } finally {
-    emu.hooks.handle = prior;
-  }
+  await createEnforcedApps(cluster.client, namespace, names);
+  const outcome = await runEnforceCycle(emu, cluster.client, `${namespace}/p`, handle, signal).then(
+    ({ result }) => result,
+    (err: unknown) => err,
+  );
   const { items } = await cluster.client.listAll<EventLike>(EVENTS, { namespace });
   return { outcome, enforced: items.filter((e) => e.reason === "Enforced" && e.involvedObject?.name === "p").map((e) => [e.type, e.message]) };
 }

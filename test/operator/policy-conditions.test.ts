@@ -8,18 +8,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Registry } from "prom-client";
-import { createEnforceStep } from "../../lib/enforcement/operator-step.ts";
-import { systemClock } from "../../lib/kube/clock.ts";
 import { DEPLOYMENTS, DEVOPS_POLICIES, EVENTS, PODS } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
-import { createLogger } from "../../lib/log.ts";
-import { isProtectedNamespace } from "../../lib/namespaces.ts";
-import { AuditState } from "../../lib/operator/audit-writer.ts";
-import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
 import { reconcilePolicy, type PolicyObject } from "../../lib/operator/reconcile-policy.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
 import { deployment } from "../enforcement/workloads.ts";
+import { enforceDeps } from "./enforce-cycle.ts";
 import { eventually, prepareCluster, testPod, testPolicy, type Cluster } from "./support.ts";
 import { startTestOperator, type TestOperator } from "./test-operator.ts";
 
@@ -125,19 +119,7 @@ describe("a stored spec with a field the schema refuses", () => {
     await running.stop();
     await cluster.client.create(DEPLOYMENTS, deployment("web", "shop", [{ name: "app", image: "web:1.0", ports: [{ containerPort: 8080 }] }]), { namespace: "shop" });
     await cluster.client.create(DEVOPS_POLICIES, testPolicy("enforcer", "shop", { enforcementMode: "enforce", requireReadinessProbe: true, defaultResources: { cpuRequest: "2", cpuLimit: "1" } }));
-    const logger = createLogger({ level: "silent" });
-    const metrics = createOperatorMetrics(new Registry());
-    const deps = {
-      client: cluster.client,
-      clock: systemClock,
-      logger,
-      metrics,
-      options: { requeueMs: 30_000, auditIntervalMs: 3_600_000, auditRetention: 0, statusHeartbeatMs: 600_000 },
-      policy: () => latest,
-      podsIn: () => [],
-      audit: new AuditState(),
-      enforce: createEnforceStep({ client: cluster.client, logger, metrics, maxPatchesPerCycle: 10, isProtectedNamespace }),
-    };
+    const deps = enforceDeps(cluster.client, () => latest);
     let latest = await getPolicy("enforcer", "shop");
     await reconcilePolicy("shop/enforcer", deps);
     expect(await webContainer()).not.toHaveProperty("readinessProbe");

@@ -6,19 +6,11 @@
  * patch is counted twice.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Registry } from "prom-client";
-import { createEnforceStep } from "../../lib/enforcement/operator-step.ts";
-import { systemClock } from "../../lib/kube/clock.ts";
-import { DEPLOYMENTS, DEVOPS_POLICIES } from "../../lib/kube/resources.ts";
-import { createLogger } from "../../lib/log.ts";
-import { isProtectedNamespace } from "../../lib/namespaces.ts";
-import { AuditState } from "../../lib/operator/audit-writer.ts";
-import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
-import { reconcilePolicy, type PolicyObject } from "../../lib/operator/reconcile-policy.ts";
-import { deployment } from "../enforcement/workloads.ts";
-import type { ResolvedRequest } from "../kube/hooks.ts";
+import { DEVOPS_POLICIES } from "../../lib/kube/resources.ts";
+import type { PolicyObject } from "../../lib/operator/reconcile-policy.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
-import { prepareCluster, testPolicy, type Cluster } from "./support.ts";
+import { createEnforcedApps, runEnforceCycle } from "./enforce-cycle.ts";
+import { prepareCluster, type Cluster } from "./support.ts";
 
 let emu: Emulator;
 let cluster: Cluster;
@@ -31,7 +23,6 @@ beforeAll(async () => {
 afterAll(() => emu.stop());
 
 const POLICIES = "devopspolicies.devops.stochastic.io";
-const app = (name: string, namespace: string) => deployment(name, namespace, [{ name: "app", image: `${name}:1.0`, ports: [{ containerPort: 8080 }] }]);
 const forbidden = () => Response.json({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "Forbidden", code: 403, message: "denied by a test" }, { status: 403 });
 
 /** Sets `status` fields as `kubectl patch --subresource status` would, outside the operator. */
@@ -44,36 +35,12 @@ async function reset(namespace: string, status: Record<string, unknown>): Promis
  * enforce cycle with `onPatch` called on each workload patch request first.
  */
 async function cycle(namespace: string, names: string[], onPatch: (name: string) => Promise<Response | undefined>): Promise<PolicyObject["status"]> {
-  for (const name of names) await cluster.client.create(DEPLOYMENTS, app(name, namespace), { namespace });
-  await cluster.client.create(DEVOPS_POLICIES, testPolicy("p", namespace, { enforcementMode: "enforce", requireReadinessProbe: true }));
+  await createEnforcedApps(cluster.client, namespace, names);
   await reset(namespace, { remediationsApplied: 6, remediatedWorkloads: [`deployment/${namespace}/old`] });
-  const policy = await cluster.client.get<PolicyObject>(DEVOPS_POLICIES, "p", { namespace });
-  const logger = createLogger({ level: "silent" });
-  const metrics = createOperatorMetrics(new Registry());
-  const prior = emu.hooks.handle;
-  emu.hooks.handle = async (req: ResolvedRequest) => {
-    if (req.method === "PATCH" && req.attrs.resource === "deployments" && req.attrs.namespace === namespace) {
-      const answer = await onPatch(req.attrs.name ?? "");
-      if (answer) return answer;
-    }
-    return prior?.(req);
-  };
-  try {
-    const result = await reconcilePolicy(`${namespace}/p`, {
-      client: cluster.client,
-      clock: systemClock,
-      logger,
-      metrics,
-      options: { requeueMs: 30_000, auditIntervalMs: 3_600_000, auditRetention: 0, statusHeartbeatMs: 600_000 },
-      policy: () => policy,
-      podsIn: () => [],
-      audit: new AuditState(),
-      enforce: createEnforceStep({ client: cluster.client, logger, metrics, maxPatchesPerCycle: 10, isProtectedNamespace }),
-    });
-    expect(result).toEqual({ requeueAfterMs: 30_000 });
-  } finally {
-    emu.hooks.handle = prior;
-  }
+  const { result } = await runEnforceCycle(emu, cluster.client, `${namespace}/p`, async (req) =>
+    req.method === "PATCH" && req.attrs.resource === "deployments" && req.attrs.namespace === namespace ? onPatch(req.attrs.name ?? "") : undefined,
+  );
+  expect(result).toEqual({ requeueAfterMs: 30_000 });
   return (await cluster.client.get<PolicyObject>(DEVOPS_POLICIES, "p", { namespace })).status;
 }
 

@@ -5,18 +5,12 @@
  * short by the end of the leader term still shows the patches it made in status (decision 0038).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { Registry } from "prom-client";
-import { createEnforceStep } from "../../lib/enforcement/operator-step.ts";
-import { systemClock } from "../../lib/kube/clock.ts";
 import { DEPLOYMENTS, DEVOPS_POLICIES } from "../../lib/kube/resources.ts";
 import type { KubeObject } from "../../lib/kube/types.ts";
-import { createLogger } from "../../lib/log.ts";
-import { isProtectedNamespace } from "../../lib/namespaces.ts";
-import { AuditState } from "../../lib/operator/audit-writer.ts";
-import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
 import { reconcilePolicy, type PolicyObject, type ReconcileDeps } from "../../lib/operator/reconcile-policy.ts";
 import { deployment } from "../enforcement/workloads.ts";
 import { startEmulator, type Emulator } from "../kube/emulator.ts";
+import { enforceDeps, runEnforceCycle } from "./enforce-cycle.ts";
 import { prepareCluster, testPolicy, type Cluster } from "./support.ts";
 
 let emu: Emulator;
@@ -29,22 +23,7 @@ beforeAll(async () => {
 
 afterAll(() => emu.stop());
 
-function deps(policy: () => PolicyObject | undefined, extra: Partial<ReconcileDeps> = {}): ReconcileDeps {
-  const logger = createLogger({ level: "silent" });
-  const metrics = createOperatorMetrics(new Registry());
-  return {
-    client: cluster.client,
-    clock: systemClock,
-    logger,
-    metrics,
-    options: { requeueMs: 30_000, auditIntervalMs: 3_600_000, auditRetention: 0, statusHeartbeatMs: 600_000 },
-    policy,
-    podsIn: () => [],
-    audit: new AuditState(),
-    enforce: createEnforceStep({ client: cluster.client, logger, metrics, maxPatchesPerCycle: 10, isProtectedNamespace }),
-    ...extra,
-  };
-}
+const deps = (policy: () => PolicyObject | undefined, extra: Partial<ReconcileDeps> = {}) => enforceDeps(cluster.client, policy, extra);
 
 const read = (namespace: string, name: string) => cluster.client.get<PolicyObject>(DEVOPS_POLICIES, name, { namespace });
 const app = (name: string, namespace: string) => deployment(name, namespace, [{ name: "app", image: `${name}:1.0`, ports: [{ containerPort: 8080 }] }]);
@@ -161,22 +140,15 @@ test("a record whose answer was lost is counted once: a 504 after it committed, 
   // would count its patch twice. The first record's 504 comes after the commit, the second's before.
   for (const name of ["l1", "l2"]) await cluster.client.create(DEPLOYMENTS, app(name, "lost"), { namespace: "lost" });
   await cluster.client.create(DEVOPS_POLICIES, testPolicy("g", "lost", { enforcementMode: "enforce", requireReadinessProbe: true }));
-  const policy = await read("lost", "g");
-  const prior = emu.hooks.handle;
   let lost = 0;
-  emu.hooks.handle = async (req) => {
+  await runEnforceCycle(emu, cluster.client, "lost/g", async (req) => {
     if (req.method === "PATCH" && req.attrs.resource === "devopspolicies" && req.attrs.subresource === "status" && req.attrs.namespace === "lost" && req.body.includes('"remediationsApplied":') && !req.body.includes('"healthScore"') && lost < 2) {
       // records only (the final write carries the score): the first commits, the second does not
       if (lost++ === 0) await emu.store.patch("devopspolicies.devops.stochastic.io", "lost", "g", "application/merge-patch+json", req.body, { subresource: "status" });
       return Response.json({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "Timeout", code: 504, message: "The server was unable to return a response in the time allotted, but may still be processing the request" }, { status: 504 });
     }
-    return prior?.(req);
-  };
-  try {
-    await reconcilePolicy("lost/g", deps(() => policy));
-  } finally {
-    emu.hooks.handle = prior;
-  }
+    return undefined;
+  });
   expect(lost).toBe(2);
   const after = await read("lost", "g");
   expect(after.status?.remediatedWorkloads).toEqual(["deployment/lost/l1", "deployment/lost/l2"]);
@@ -189,20 +161,13 @@ test("a cycle halted by a record that cannot be written still takes back the rec
   // cycle, which patches it, counts it a second time.
   for (const name of ["h1", "h2"]) await cluster.client.create(DEPLOYMENTS, app(name, "halt"), { namespace: "halt" });
   await cluster.client.create(DEVOPS_POLICIES, testPolicy("h", "halt", { enforcementMode: "enforce", requireReadinessProbe: true }));
-  const policy = await read("halt", "h");
   emu.faults.failNext(1, { verb: "patch", resource: "deployments", name: "h1", status: 403, message: "denied by a test" });
-  const prior = emu.hooks.handle;
   let records = 0;
-  emu.hooks.handle = async (req) => {
+  await runEnforceCycle(emu, cluster.client, "halt/h", async (req) => {
     const record = req.method === "PATCH" && req.attrs.resource === "devopspolicies" && req.attrs.subresource === "status" && req.attrs.namespace === "halt" && !req.body.includes('"healthScore"');
     if (record && records++ >= 1 && records <= 4) return Response.json({ kind: "Status", apiVersion: "v1", status: "Failure", reason: "InternalError", code: 500, message: "injected" }, { status: 500 });
-    return prior?.(req);
-  };
-  try {
-    await reconcilePolicy("halt/h", deps(() => policy)).catch(() => undefined);
-  } finally {
-    emu.hooks.handle = prior;
-  }
+    return undefined;
+  }).catch(() => undefined);
   expect(records).toBe(4);
   const halted = await read("halt", "h");
   expect(halted.status?.remediationsApplied ?? 0).toBe(0);
