@@ -2,7 +2,7 @@
  * @module
  * Judges what `check` reads of cert-manager's part of an install: the webhook's `Certificate`
  * (named by the configuration's `cert-manager.io/inject-ca-from`), whose Ready condition says
- * whether the Secret the webhook mounts was issued, and the Secret a stuck Deployment waits for.
+ * whether the Secret the webhook mounts was issued, and the Secret a Deployment's pods wait for.
  */
 import { judgeUnread, type Condition, type HealthLine, type Read } from "./install-health.ts";
 
@@ -61,8 +61,18 @@ export function metricsTlsSecret(volumes: readonly PodVolume[] | undefined): str
   return volumes?.map((v) => v.secret?.secretName).find((s): s is string => s?.endsWith("-metrics-tls") === true);
 }
 
-/** A not-Available Deployment's hint, with the metrics Secret its pods wait for when it does not exist. */
-export function withMissingSecret(line: HealthLine, secret: string, namespace: string): HealthLine {
-  const waiting = `its pods mount Secret ${secret}, which does not exist: they cannot start until cert-manager issues it (kubectl -n ${namespace} get certificates -o wide)`;
+/** Which pods a Deployment's line says are waiting to start: every pod (not Available), the rollout's new ones (stuck or in progress), or none. */
+export function waitingPods(line: HealthLine): "all" | "rollout" | undefined {
+  if (line.status === "FAIL" && line.detail.startsWith("not Available")) return "all";
+  // judgeDeployment's stuck and in-progress rollouts: the old pods serve, the new ReplicaSet's may wait
+  if (line.status === "FAIL" && /^rollout\b.* stuck \(ProgressDeadlineExceeded\)/.test(line.detail)) return "rollout";
+  if (line.status === "WARN" && line.detail.startsWith("Available, rolling out")) return "rollout";
+  return undefined;
+}
+
+/** A Deployment line's hint, with the metrics Secret its waiting pods (`waitingPods`) mount and that does not exist. */
+export function withMissingSecret(line: HealthLine, secret: string, namespace: string, pods: "all" | "rollout" = "all"): HealthLine {
+  const issue = `Secret ${secret}, which does not exist: they cannot start until cert-manager issues it (kubectl -n ${namespace} get certificates -o wide)`;
+  const waiting = pods === "all" ? `its pods mount ${issue}` : `this rollout's pods mount ${issue}, the old pods serve meanwhile`;
   return { ...line, hint: line.hint ? `${waiting}; ${line.hint}` : waiting };
 }

@@ -8,7 +8,7 @@ import type { KubeClient } from "../kube/client.ts";
 import { CERT_MANAGER_CERTIFICATES, CUSTOM_RESOURCE_DEFINITIONS, DEPLOYMENTS, DEVOPS_POLICIES, ENDPOINT_SLICES, LEASES, SECRETS, SERVICES, VALIDATING_WEBHOOK_CONFIGURATIONS, type ResourceType } from "../kube/resources.ts";
 import { DEFAULT_OBJECT_NAMES, type Component } from "../rbac/permissions.ts";
 import { installCommand, judgeCrd, judgeDeployment, judgeLease, judgePolicies, type CrdObject, type DeploymentObject, type HealthLine, type LeaseObject, type PolicyObject, type Read, type RefusedRead } from "./install-health.ts";
-import { judgeCertificate, metricsTlsSecret, parseCertificateRef, withMissingSecret, type CertificateObject, type CertificateRead } from "./cert-manager-health.ts";
+import { judgeCertificate, metricsTlsSecret, parseCertificateRef, waitingPods, withMissingSecret, type CertificateObject, type CertificateRead } from "./cert-manager-health.ts";
 import { namespaceState } from "./install-preflight.ts";
 import { judgeReach, probeWebhookReach } from "./webhook-reach.ts";
 import { bundleWriter, judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, webhookTargetPort, type EndpointSliceObject, type ServiceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
@@ -87,7 +87,7 @@ async function readComponent(client: KubeClient, options: ReadOptions, c: Compon
   const { namespace, version, now, componentName } = options;
   const name = componentName(c);
   const read = await getRead<DeploymentObject>(client, DEPLOYMENTS, name, namespace);
-  const deployment = await explainNotAvailable(client, judgeDeployment(`Deployment ${c}`, read, namespace, version, options.install), read, namespace);
+  const deployment = await explainMissingSecret(client, judgeDeployment(`Deployment ${c}`, read, namespace, version, options.install), read, namespace);
   // a component that is not installed has no leader or endpoints to report: its one FAIL says it
   if (read.state === "absent") return c === "webhook" ? [deployment, ...(await readWebhook(client, options, read, false)).filter((l) => l.label !== "Webhook endpoints")] : [deployment];
   if (c === "webhook") return [deployment, ...(await readWebhook(client, options, read))];
@@ -96,14 +96,17 @@ async function readComponent(client: KubeClient, options: ReadOptions, c: Compon
 }
 
 /**
- * A Deployment that is not Available while its pods mount a `-metrics-tls` Secret (cert-manager's,
- * for watch and reconcile): one GET says whether they wait for it. Unreadable, the hint is as it was.
+ * A Deployment whose pods wait to start — not Available, or a rollout stuck or in progress (a
+ * switch to cert-manager mode: the old pods serve, the new ones wait) — while its template mounts a
+ * `-metrics-tls` Secret (cert-manager's, for watch and reconcile): one GET says whether they wait
+ * for it. Unreadable, the hint is as it was.
  */
-async function explainNotAvailable(client: KubeClient, line: HealthLine, read: Read<DeploymentObject>, namespace: string): Promise<HealthLine> {
-  if (line.status !== "FAIL" || !line.detail.startsWith("not Available") || read.state !== "found") return line;
+async function explainMissingSecret(client: KubeClient, line: HealthLine, read: Read<DeploymentObject>, namespace: string): Promise<HealthLine> {
+  const pods = waitingPods(line);
+  if (!pods || read.state !== "found") return line;
   const secret = metricsTlsSecret(read.object.spec?.template?.spec?.volumes);
   if (!secret) return line;
-  return (await getRead(client, SECRETS, secret, namespace)).state === "absent" ? withMissingSecret(line, secret, namespace) : line;
+  return (await getRead(client, SECRETS, secret, namespace)).state === "absent" ? withMissingSecret(line, secret, namespace, pods) : line;
 }
 
 /** The webhook's lines; `ping`: also send the dry-run pod (not for a webhook that is not installed). */

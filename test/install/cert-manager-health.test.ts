@@ -4,7 +4,8 @@
  * Secret a stuck Deployment waits for.
  */
 import { describe, expect, test } from "bun:test";
-import { judgeCertificate, metricsTlsSecret, parseCertificateRef, withMissingSecret } from "../../lib/install/cert-manager-health.ts";
+import { judgeCertificate, metricsTlsSecret, parseCertificateRef, waitingPods, withMissingSecret } from "../../lib/install/cert-manager-health.ts";
+import { judgeDeployment, type DeploymentObject } from "../../lib/install/install-health.ts";
 
 const ref = { namespace: "kd", name: "kube-devops-webhook" };
 const now = Date.parse("2026-01-01T00:00:00Z");
@@ -41,5 +42,32 @@ describe("the metrics Secret a Deployment waits for", () => {
     expect(metricsTlsSecret([{ name: "tls", secret: { secretName: "kube-devops-webhook-tls" } }])).toBeUndefined();
     const line = withMissingSecret({ label: "D", status: "FAIL", detail: "not Available", hint: "describe" }, "s-metrics-tls", "kd");
     expect(line.hint).toBe("its pods mount Secret s-metrics-tls, which does not exist: they cannot start until cert-manager issues it (kubectl -n kd get certificates -o wide); describe");
+  });
+
+  // a switch from self-managed to cert-manager mode: the old pods keep serving (Available), the new
+  // ReplicaSet's pods wait for the Secret — the line is the rollout's, not "not Available"
+  const watch = (status: DeploymentObject["status"]): DeploymentObject => ({ metadata: { name: "kube-devops-watch", generation: 4, labels: { "app.kubernetes.io/version": "1.2.3" } }, spec: { replicas: 2 }, status });
+  const line = (status: DeploymentObject["status"]) => judgeDeployment("D", { state: "found", object: watch(status) }, "kd", "1.2.3");
+  const stuck = line({ observedGeneration: 4, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: "Available", status: "True" }, { type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded" }] });
+  const rolling = line({ observedGeneration: 4, replicas: 3, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: "Available", status: "True" }, { type: "Progressing", status: "True", reason: "ReplicaSetUpdated" }] });
+
+  test("a rollout stuck or in progress: this rollout's pods are the ones that wait, and the hint says so before the rollout's own", () => {
+    expect(stuck.detail).toStartWith("rollout to v1.2.3 stuck (ProgressDeadlineExceeded)");
+    expect(waitingPods(stuck)).toBe("rollout");
+    expect(withMissingSecret(stuck, "s-metrics-tls", "kd", "rollout").hint).toBe(
+      "this rollout's pods mount Secret s-metrics-tls, which does not exist: they cannot start until cert-manager issues it (kubectl -n kd get certificates -o wide), the old pods serve meanwhile; kubectl -n kd rollout status deployment kube-devops-watch; kubectl -n kd describe deployment kube-devops-watch",
+    );
+    expect(rolling.detail).toStartWith("Available, rolling out to v1.2.3");
+    expect(waitingPods(rolling)).toBe("rollout");
+  });
+
+  test("not Available: every pod waits; a line with no pod waiting to start is left alone", () => {
+    expect(waitingPods(line({ observedGeneration: 4, replicas: 2, conditions: [{ type: "Available", status: "False", reason: "MinimumReplicasUnavailable" }] }))).toBe("all");
+    const done = { observedGeneration: 4, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2, conditions: [{ type: "Available", status: "True" }] };
+    expect(waitingPods(line(done))).toBeUndefined();
+    // another version running, fully rolled out: nothing waits
+    expect(waitingPods(judgeDeployment("D", { state: "found", object: watch(done) }, "kd", "1.3.0"))).toBeUndefined();
+    expect(waitingPods(judgeDeployment("D", { state: "found", object: { ...watch(done), spec: { replicas: 0 } } }, "kd", "1.2.3"))).toBeUndefined();
+    expect(waitingPods(judgeDeployment("D", { state: "absent" }, "kd", "1.2.3"))).toBeUndefined();
   });
 });
