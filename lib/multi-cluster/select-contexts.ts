@@ -43,7 +43,7 @@ export function normalizeServer(server: string): string {
   }
 }
 
-/** Drops repeated names, then every context whose server and CA an earlier context already has. */
+/** Drops repeated names, then every context whose server and CA an earlier context already has (contexts without a server are kept, each fails on its own). */
 export function selectClusters(targets: readonly ContextTarget[]): ClusterSelection {
   const seenNames = new Set<string>();
   const byCluster = new Map<string, string>();
@@ -54,6 +54,12 @@ export function selectClusters(targets: readonly ContextTarget[]): ClusterSelect
       continue;
     }
     seenNames.add(t.context);
+    // No server (a context naming a cluster the kubeconfig lacks, or one without `server`) is no
+    // cluster at all: two such contexts are two errors to report, not one cluster seen twice.
+    if (normalizeServer(t.server) === "") {
+      selection.contexts.push(t.context);
+      continue;
+    }
     const key = `${normalizeServer(t.server)}\n${t.ca.trim()}`;
     const kept = byCluster.get(key);
     if (kept !== undefined) {

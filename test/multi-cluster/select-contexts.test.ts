@@ -16,6 +16,16 @@ describe("selectClusters", () => {
     expect(s.repeated).toEqual(["admin"]);
   });
 
+  test("contexts without a server (their cluster missing from the kubeconfig) are not one cluster: each is kept and fails on its own", () => {
+    const s = selectClusters([
+      { context: "broken1", server: "", ca: "" },
+      { context: "broken2", server: "", ca: "" },
+      { context: "ok", server: "https://api.example", ca: "CA1" },
+    ]);
+    expect(s.contexts).toEqual(["broken1", "broken2", "ok"]);
+    expect(s.sameCluster).toEqual([]);
+  });
+
   test("normalizeServer keeps a path prefix (a proxy's) and drops a default port", () => {
     expect(normalizeServer("https://h.example:443/k8s/clusters/c-1/")).toBe("https://h.example/k8s/clusters/c-1");
     expect(normalizeServer("https://h.example/k8s/clusters/c-2")).not.toBe(normalizeServer("https://h.example/k8s/clusters/c-1"));
