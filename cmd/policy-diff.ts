@@ -4,7 +4,8 @@
  * spec, labels and annotations of each policy, plus policies that exist only in
  * the cluster (in the namespaces the file covers). Exits 1 on any drift, so CI
  * can gate on it; 0 when the cluster matches the file. A file with two documents
- * for one namespace/name is refused, as `import` refuses it.
+ * for one namespace/name is refused, as `import` refuses it, and so is a file with no
+ * DevOpsPolicy unless `-n` names the namespace it describes (then every policy there is drift).
  */
 import { defineCommand } from "citty";
 import { readInput } from "../lib/cli/read-inputs.ts";
@@ -29,6 +30,10 @@ export default defineCommand({
     const { text, name } = await readInput(args.file);
     // Two documents with one target would make a clean import impossible: refused, as by import.
     const local = targetPolicies(parsePolicyDocuments(text, name), name, args.namespace).map((t) => t.policy);
+    // An empty file would compare nothing and exit 0; with -n it says the namespace should hold no policy.
+    if (local.length === 0 && args.namespace === undefined) {
+      throw new KubeDevopsError("INPUT", `${name}: no DevOpsPolicy documents to compare`, { hint: "give -n <namespace> to check that a namespace holds no DevOpsPolicy" });
+    }
     const { client } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
     let drift = 0;
     const inFile = new Set(local.map(policyKey));
@@ -50,7 +55,7 @@ export default defineCommand({
         out(`[~] ${key}: differs\n${renderDriftLines(lines).join("\n")}\n`);
       }
     }
-    const namespaces = [...new Set(local.map((p) => p.metadata.namespace ?? "default"))].sort();
+    const namespaces = args.namespace !== undefined ? [args.namespace] : [...new Set(local.map((p) => p.metadata.namespace ?? "default"))].sort();
     for (const namespace of namespaces) {
       const { items } = await client.listAll<PolicyLike>(DEVOPS_POLICIES, { namespace });
       for (const remote of sortPolicies(items)) {

@@ -143,11 +143,56 @@ function objectsOf(value: unknown): { value: unknown; path: (string | number)[] 
   });
 }
 
+/** The fields of a Kubernetes ObjectMeta: anything else in a file's `metadata` is a typo the API server would drop. */
+const OBJECT_META_FIELDS = [
+  "name", "namespace", "labels", "annotations", "generateName", "uid", "resourceVersion", "generation", "creationTimestamp",
+  "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences", "finalizers", "managedFields", "selfLink",
+];
+
+/** A file's policy metadata: a name (import and diff address policies by it) and no unknown field. */
+function checkFileMetadata(metadata: unknown): PolicyIssue[] {
+  if (metadata === null || typeof metadata !== "object" || Array.isArray(metadata)) return []; // the schema names it
+  const issues: PolicyIssue[] = [];
+  const meta = metadata as Record<string, unknown>;
+  if (typeof meta.name !== "string" || meta.name === "") issues.push({ path: "metadata.name", message: "required: a DevOpsPolicy in a file needs a name" });
+  for (const key of Object.keys(meta)) {
+    if (!OBJECT_META_FIELDS.includes(key)) issues.push({ path: `metadata.${key}`, message: `unknown field${suggest(key, OBJECT_META_FIELDS)}` });
+  }
+  return issues;
+}
+
+const API_GROUP_PREFIX = "devops.stochastic.io/";
+const OUR_KINDS = ["DevOpsPolicy", "PolicyAuditResult"];
+
+/**
+ * Why a document is not a Kubernetes object kube-devops can read, or undefined when it is:
+ * garbage (a scalar, a sequence), an object without kind, or a kind that can only be a typo of
+ * DevOpsPolicy (its API group, or its name in another case or the plural). Skipped quietly, any
+ * of them would turn a broken file into "nothing to import" and exit 0.
+ */
+function describeDocumentShape(value: unknown): { path: string; message: string } | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const got = Array.isArray(value) ? "a sequence" : `a ${typeof value}`;
+    return { path: "", message: `not a Kubernetes object (${got}, not a mapping with apiVersion and kind)` };
+  }
+  const { kind, apiVersion } = value as { kind?: unknown; apiVersion?: unknown };
+  if (typeof kind !== "string" || kind === "") return { path: "kind", message: "not set: every document needs apiVersion and kind (kind: DevOpsPolicy)" };
+  if (kind === "DevOpsPolicy" || OUR_KINDS.includes(kind)) return undefined;
+  const lower = kind.toLowerCase();
+  const ours = typeof apiVersion === "string" && apiVersion.startsWith(API_GROUP_PREFIX);
+  if (ours || lower === "devopspolicies" || editDistance(lower, "devopspolicy") <= 2) {
+    return { path: "kind", message: `unknown kind "${kind}"${ours ? ` in ${apiVersion}` : ""} (did you mean DevOpsPolicy?)` };
+  }
+  return undefined;
+}
+
 /**
  * Parses every document of a YAML file and validates each DevOpsPolicy, also the items of a
  * List (`kind: List` or `DevOpsPolicyList`, as `kubectl get devopspolicies -o yaml` prints); throws
  * one INPUT error naming file:line and field path of every problem in every document, so callers
- * can validate all before applying any. Objects of other kinds are returned unvalidated.
+ * can validate all before applying any — a document that is no object, has no kind or a mistyped
+ * DevOpsPolicy kind, or a policy whose metadata has no name or an unknown field, included.
+ * Objects of other kinds are returned unvalidated.
  */
 export function parsePolicyDocuments(text: string, file: string): YamlPolicyDocument[] {
   const counter = new LineCounter();
@@ -165,16 +210,23 @@ export function parsePolicyDocuments(text: string, file: string): YamlPolicyDocu
       if (value === null || value === undefined) continue;
       const node = path.length > 0 ? (doc.getIn(path, true) as { range?: [number, number, number] } | undefined) : undefined;
       const line = node?.range ? counter.linePos(node.range[0]).line : docLine;
-      const kind = typeof value === "object" && !Array.isArray(value) ? (value as { kind?: unknown }).kind : undefined;
+      const prefix = path.join(".");
+      const shapeProblem = describeDocumentShape(value);
+      if (shapeProblem) {
+        const at = shapeProblem.path === "" ? line : (lineOf(doc, counter, [prefix, shapeProblem.path].filter(Boolean).join(".")) ?? line);
+        problems.push(`${file}:${at}: ${[prefix, shapeProblem.path].filter(Boolean).join(".") || "(root)"}: ${shapeProblem.message}`);
+        continue;
+      }
+      const kind = (value as { kind: string }).kind;
       if (kind !== "DevOpsPolicy") {
-        out.push({ index, line, kind: typeof kind === "string" ? kind : undefined });
+        out.push({ index, line, kind });
         continue;
       }
       const result = checkPolicy(value);
-      if (result.ok) out.push({ index, line, kind, policy: result.value });
+      const issues = [...checkFileMetadata((value as { metadata?: unknown }).metadata), ...(result.ok ? [] : result.issues)];
+      if (issues.length === 0 && result.ok) out.push({ index, line, kind, policy: result.value });
       else {
-        const prefix = path.join(".");
-        for (const issue of result.issues) {
+        for (const issue of issues) {
           const fieldPath = prefix === "" ? issue.path : issue.path === "(root)" ? prefix : `${prefix}.${issue.path}`;
           problems.push(formatIssues([{ ...issue, path: fieldPath, line: lineOf(doc, counter, fieldPath) ?? line }], file));
         }

@@ -208,6 +208,47 @@ describe("policy import and diff", () => {
     expect((await kd(["policy", "import", file])).code).toBe(0); // without -n they are two policies
   });
 
+  test("an empty file, binary garbage or a mistyped kind is an error, exit 1, with nothing applied (as kubectl apply: no objects passed)", async () => {
+    const empty = join(dir, "empty.yaml");
+    writeFileSync(empty, "");
+    const none = await kd(["policy", "import", empty]);
+    expect({ code: none.code, stdout: none.stdout }).toEqual({ code: 1, stdout: "" });
+    expect(none.stderr).toContain(`${empty}: no DevOpsPolicy documents to import`);
+    const garbage = join(dir, "garbage.bin");
+    writeFileSync(garbage, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0xff, 0xfe, 0x0a]));
+    const bin = await kd(["policy", "import", garbage]);
+    expect(bin.code).toBe(1);
+    expect(bin.stderr).toContain(`${garbage}:1: (root): not a Kubernetes object`);
+    const typo = join(dir, "kind-typo.yaml");
+    writeFileSync(typo, [doc("good-kind", "dst", "forbidLatestTag: true"), doc("typo-kind", "dst", "forbidLatestTag: true").replace("kind: DevOpsPolicy", "kind: DevopsPolicy")].join("---\n"));
+    const kind = await kd(["policy", "import", typo]);
+    expect({ code: kind.code, stdout: kind.stdout }).toEqual({ code: 1, stdout: "" });
+    expect(kind.stderr).toContain(`${typo}:10: kind: unknown kind "DevopsPolicy" in devops.stochastic.io/v1 (did you mean DevOpsPolicy?)`);
+    expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "dst", "good-kind")).toThrow("not found");
+    expect((await kd(["policy", "diff", typo])).code).toBe(1);
+  });
+
+  test("a typo in a policy's metadata is an error naming file:line, not a silently dropped field", async () => {
+    const file = join(dir, "meta-typo.yaml");
+    writeFileSync(file, "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: labelled\n  namespace: dst\n  lables:\n    team: a\nspec: {}\n");
+    const { code, stderr } = await kd(["policy", "import", file]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`${file}:6: metadata.lables: unknown field (did you mean labels?)`);
+    expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "dst", "labelled")).toThrow("not found");
+  });
+
+  test("diff of a file with no policy: an error without -n, and with -n every policy of that namespace is drift", async () => {
+    const empty = join(dir, "empty-diff.yaml");
+    writeFileSync(empty, "");
+    const bare = await kd(["policy", "diff", empty]);
+    expect({ code: bare.code, stdout: bare.stdout }).toEqual({ code: 1, stdout: "" });
+    expect(bare.stderr).toContain(`${empty}: no DevOpsPolicy documents to compare`);
+    const scoped = await kd(["policy", "diff", empty, "-n", "src"]);
+    expect(scoped.code).toBe(1);
+    expect(scoped.stdout).toContain("[-] src/baseline: only in the cluster (not in the file)\n[-] src/strict: only in the cluster (not in the file)\n");
+    expect(scoped.stdout.trim().split("\n").every((line) => line.startsWith("[-] src/"))).toBe(true);
+  });
+
   test("an unreadable file is an input error naming it", async () => {
     const { code, stderr } = await kd(["policy", "diff", join(dir, "nope.yaml")]);
     expect(code).toBe(1);

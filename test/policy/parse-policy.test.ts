@@ -139,6 +139,45 @@ describe("parsePolicyDocuments", () => {
     expect(parsePolicyDocuments(list.split("\n").slice(0, 5).join("\n"), "l.yaml").map((d) => [d.line, d.policy?.metadata.name])).toEqual([[4, "ok"]]);
   });
 
+  const problemsOf = (text: string, name = "f.yaml"): string => {
+    try {
+      parsePolicyDocuments(text, name);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return "";
+  };
+
+  test("a document that is not an object (binary garbage, a scalar, a sequence) is an error naming its line, not a skipped document", () => {
+    expect(problemsOf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n---\nhello world\n")).toContain("f.yaml:5: (root): not a Kubernetes object (a string");
+    expect(problemsOf("- a\n- b\n")).toContain("f.yaml:1: (root): not a Kubernetes object (a sequence");
+    expect(problemsOf("\u0007\u0001ELF garbage \u00ff\n")).toContain("f.yaml:1:");
+  });
+
+  test("an object without kind is an error; other kinds still pass through", () => {
+    expect(problemsOf("apiVersion: devops.stochastic.io/v1\nmetadata: {name: p}\nspec: {}\n")).toContain("f.yaml:1: kind: not set");
+    expect(parsePolicyDocuments("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n", "f.yaml").map((d) => d.kind)).toEqual(["Namespace"]);
+    expect(parsePolicyDocuments("apiVersion: devops.stochastic.io/v1\nkind: PolicyAuditResult\nmetadata: {name: r}\n", "f.yaml").map((d) => d.kind)).toEqual(["PolicyAuditResult"]);
+  });
+
+  test("a mistyped DevOpsPolicy kind is an error with a suggestion, in our API group or not", () => {
+    const text = ["apiVersion: devops.stochastic.io/v1", "kind: DevopsPolicy", "metadata: {name: a}", "spec: {}", "---", "apiVersion: v1", "kind: DevOpsPolicies", "metadata: {name: b}", "spec: {}", "---", "apiVersion: devops.stochastic.io/v1", "kind: Policy", "metadata: {name: c}"].join("\n");
+    const message = problemsOf(text);
+    expect(message).toContain('f.yaml:2: kind: unknown kind "DevopsPolicy" in devops.stochastic.io/v1 (did you mean DevOpsPolicy?)');
+    expect(message).toContain('f.yaml:7: kind: unknown kind "DevOpsPolicies" (did you mean DevOpsPolicy?)');
+    expect(message).toContain('f.yaml:12: kind: unknown kind "Policy" in devops.stochastic.io/v1');
+  });
+
+  test("a policy's metadata needs a name and no unknown field (a typo the API server would drop)", () => {
+    const text = ["apiVersion: devops.stochastic.io/v1", "kind: DevOpsPolicy", "metadata:", "  namespace: shop", "  lables: {team: a}", "spec: {}"].join("\n");
+    const message = problemsOf(text);
+    expect(message).toContain("f.yaml:3: metadata.name: required");
+    expect(message).toContain("f.yaml:5: metadata.lables: unknown field (did you mean labels?)");
+    // what `kubectl get -o yaml` prints is not a typo
+    const dumped = ["apiVersion: devops.stochastic.io/v1", "kind: DevOpsPolicy", "metadata:", "  name: p", "  uid: x", "  resourceVersion: '5'", "  generation: 2", "  creationTimestamp: '2026-01-01T00:00:00Z'", "  managedFields: []", "spec: {}"].join("\n");
+    expect(parsePolicyDocuments(dumped, "f.yaml").map((d) => d.policy?.metadata.name)).toEqual(["p"]);
+  });
+
   test("a YAML syntax error names its line", () => {
     expect(() => parsePolicyDocuments("kind: DevOpsPolicy\nspec: [\n", "broken.yaml")).toThrow(/broken.yaml:\d+:/);
   });
