@@ -29,12 +29,14 @@ export default defineCommand({
     const { globals, env, out } = cliRuntime();
     const { text, name } = await readInput(args.file);
     // Two documents with one target would make a clean import impossible: refused, as by import.
-    const local = targetPolicies(parsePolicyDocuments(text, name), name, args.namespace).map((t) => t.policy);
+    const docs = parsePolicyDocuments(text, name);
     // An empty file would compare nothing and exit 0; with -n it says the namespace should hold no policy.
-    if (local.length === 0 && args.namespace === undefined) {
+    if (!docs.some((d) => d.policy) && args.namespace === undefined) {
       throw new KubeDevopsError("INPUT", `${name}: no DevOpsPolicy documents to compare`, { hint: "give -n <namespace> to check that a namespace holds no DevOpsPolicy" });
     }
-    const { client } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
+    const { client, namespace: contextNamespace } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
+    // a policy without a namespace is compared where `import` (and `kubectl apply`) put it: the context's namespace
+    const local = targetPolicies(docs, name, args.namespace, contextNamespace).map((t) => t.policy);
     let drift = 0;
     const inFile = new Set(local.map(policyKey));
     for (const policy of sortPolicies(local)) {

@@ -106,11 +106,12 @@ export default defineCommand({
     const { text, name } = await readInput(args.file);
     const docs = parsePolicyDocuments(text, name);
     for (const doc of docs) if (!doc.policy) logger.warn(`${name}:${doc.line}: skipping a ${doc.kind ?? "document without kind"} (only DevOpsPolicy documents are imported)`);
-    const policies = targetPolicies(docs, name, args.namespace).map((t) => t.policy);
-    for (const p of policies) delete p.metadata.annotations?.[EXPORTED_FROM_ANNOTATION];
     // as `kubectl apply` refuses a file with no objects: an empty or truncated file in a pipeline must not pass
-    if (policies.length === 0) throw new KubeDevopsError("INPUT", `${name}: no DevOpsPolicy documents to import`, { hint: "Nothing was applied; the file holds no document of kind DevOpsPolicy (devops.stochastic.io/v1)" });
-    const { client } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
+    if (!docs.some((d) => d.policy)) throw new KubeDevopsError("INPUT", `${name}: no DevOpsPolicy documents to import`, { hint: "Nothing was applied; the file holds no document of kind DevOpsPolicy (devops.stochastic.io/v1)" });
+    const { client, namespace: contextNamespace } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
+    // a policy without a namespace goes where `kubectl apply` would put it: the context's namespace
+    const policies = targetPolicies(docs, name, args.namespace, contextNamespace).map((t) => t.policy);
+    for (const p of policies) delete p.metadata.annotations?.[EXPORTED_FROM_ANNOTATION];
     const dryRun = args["dry-run"] === true;
     const planned = await dryRunAll(client, policies);
     let drifting = 0;

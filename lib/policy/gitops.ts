@@ -74,11 +74,18 @@ export interface PolicyTarget {
 
 /**
  * The DevOpsPolicies of a parsed file in their exported form, re-targeted to `namespace` when
- * given (`-n`). Throws an INPUT error naming file:line of both documents when two of them target
- * the same namespace/name: applied one after the other, the last would silently win.
+ * given (`-n`); a policy that names no namespace goes to `defaultNamespace` (the kubeconfig
+ * context's, as `kubectl apply` does). Throws an INPUT error naming file:line of both documents
+ * when two of them target the same namespace/name: applied one after the other, the last would
+ * silently win.
  */
-export function targetPolicies(docs: readonly YamlPolicyDocument[], file: string, namespace?: string): PolicyTarget[] {
-  const targets = docs.flatMap((d) => (d.policy ? [{ policy: exportPolicy(d.policy), line: d.line }] : []));
+export function targetPolicies(docs: readonly YamlPolicyDocument[], file: string, namespace?: string, defaultNamespace = "default"): PolicyTarget[] {
+  const targets = docs.flatMap((d) => {
+    if (!d.policy) return [];
+    const own = d.policy.metadata.namespace;
+    const policy = own === undefined || own === "" ? { ...d.policy, metadata: { ...d.policy.metadata, namespace: defaultNamespace } } : d.policy;
+    return [{ policy: exportPolicy(policy), line: d.line }];
+  });
   if (namespace) for (const t of targets) t.policy.metadata.namespace = namespace;
   const first = new Map<string, PolicyTarget>();
   const problems: string[] = [];

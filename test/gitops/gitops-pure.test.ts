@@ -65,6 +65,13 @@ describe("targetPolicies()", () => {
     );
   });
 
+  test("a policy without a namespace goes to the default namespace given (the context's), and then counts as that target", () => {
+    const bare = "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: x\nspec: {}\n";
+    const targets = targetPolicies(parsePolicyDocuments(bare, "p.yaml"), "p.yaml", undefined, "shop");
+    expect(targets.map((t) => [t.policy.metadata.namespace, t.policy.metadata.annotations?.["devops.stochastic.io/exported-from"]])).toEqual([["shop", "shop"]]);
+    expect(() => targetPolicies(parsePolicyDocuments(`${file}---\n${bare}`, "p.yaml"), "p.yaml", undefined, "shop")).toThrow("p.yaml:1 and p.yaml:22 both target devopspolicy shop/x");
+  });
+
   test("refuses a namespace/name given twice in a file", () => {
     const twice = `${file}---\n${file}`;
     expect(() => targetPolicies(parsePolicyDocuments(twice, "p.yaml"), "p.yaml")).toThrow("p.yaml:1 and p.yaml:22 both target devopspolicy shop/x\np.yaml:8 and p.yaml:29 both target devopspolicy sock-shop/x\np.yaml:15 and p.yaml:36 both target devopspolicy shop/y");

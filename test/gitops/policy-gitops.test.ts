@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse, stringify } from "yaml";
 import { renderCrds } from "../../gen/crd.ts";
 import { startEmulator } from "../kube/emulator.ts";
 import { runBinaryAsync } from "../support/binary.ts";
@@ -247,6 +248,21 @@ describe("policy import and diff", () => {
     expect(scoped.code).toBe(1);
     expect(scoped.stdout).toContain("[-] src/baseline: only in the cluster (not in the file)\n[-] src/strict: only in the cluster (not in the file)\n");
     expect(scoped.stdout.trim().split("\n").every((line) => line.startsWith("[-] src/"))).toBe(true);
+  });
+
+  test("a policy that names no namespace goes to the context's namespace, as kubectl apply puts it, and diff looks there", async () => {
+    const config = parse(readFileSync(kubeconfig, "utf8")) as { "current-context": string; contexts: Array<{ name: string; context: Record<string, string> }> };
+    for (const c of config.contexts) if (c.name === config["current-context"]) c.context.namespace = "dst";
+    const scoped = join(dir, "kubeconfig-dst");
+    writeFileSync(scoped, stringify(config));
+    const file = join(dir, "no-namespace.yaml");
+    writeFileSync(file, "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: homeless\nspec:\n  forbidLatestTag: true\n");
+    const imported = await runBinaryAsync(["policy", "import", file, "--kubeconfig", scoped]);
+    expect({ code: imported.code, stdout: imported.stdout }).toEqual({ code: 0, stdout: "devopspolicy dst/homeless created\n" });
+    expect(emu.store.get("devopspolicies.devops.stochastic.io", "dst", "homeless")).toBeDefined();
+    expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "default", "homeless")).toThrow("not found");
+    const diff = await runBinaryAsync(["policy", "diff", file, "--kubeconfig", scoped]);
+    expect(diff.stdout).toContain("[=] dst/homeless: no changes\n");
   });
 
   test("an unreadable file is an input error naming it", async () => {
