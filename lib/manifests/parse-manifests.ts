@@ -85,12 +85,15 @@ function locateYamlError(text: string): ErrorPosition {
       return { ...positionOf(text, unresolved.range[0]), message: `unresolved alias *${unresolved.source} (no anchor &${unresolved.source} before it)` };
     }
   }
+  return findNonPrintable(text) ?? { line: undefined, column: undefined, message: undefined };
+}
+
+/** The first character YAML does not allow (binary junk), with its position; undefined in a text file. */
+export function findNonPrintable(text: string): { line: number; column: number; message: string } | undefined {
   const bad = NON_PRINTABLE.exec(text);
-  if (bad) {
-    const code = (bad[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0");
-    return { ...positionOf(text, bad.index), message: `character U+${code} is not allowed in YAML (is this a text file?)` };
-  }
-  return { line: undefined, column: undefined, message: undefined };
+  if (!bad) return undefined;
+  const code = (bad[0].codePointAt(0) as number).toString(16).toUpperCase().padStart(4, "0");
+  return { ...positionOf(text, bad.index), message: `character U+${code} is not allowed in YAML (is this a text file?)` };
 }
 
 /** A repeated key of a block mapping (the `yaml` library decides what the line scanner cannot). */

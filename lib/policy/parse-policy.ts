@@ -6,6 +6,7 @@
 import * as v from "valibot";
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
 import { KubeDevopsError } from "../errors.ts";
+import { findNonPrintable } from "../manifests/parse-manifests.ts";
 import { DevOpsPolicySchema, DevOpsPolicySpecSchema, type DevOpsPolicy, type DevOpsPolicySpec } from "./schema.ts";
 
 /** One problem: the dotted field path (`spec.defaultProbe.tcpPort`) and what is wrong. */
@@ -161,6 +162,9 @@ function checkFileMetadata(metadata: unknown): PolicyIssue[] {
   return issues;
 }
 
+/** Problems listed at most per file: a broken file must not print megabytes to stderr. */
+const MAX_PROBLEMS = 50;
+
 const API_GROUP_PREFIX = "devops.stochastic.io/";
 const OUR_KINDS = ["DevOpsPolicy", "PolicyAuditResult"];
 
@@ -195,6 +199,9 @@ function describeDocumentShape(value: unknown): { path: string; message: string 
  * Objects of other kinds are returned unvalidated.
  */
 export function parsePolicyDocuments(text: string, file: string): YamlPolicyDocument[] {
+  // Binary junk parses as YAML scalars and errors on nearly every line (megabytes of them): one line says it.
+  const binary = findNonPrintable(text);
+  if (binary) throw new KubeDevopsError("INPUT", `Invalid policy file ${file}:\n${file}:${binary.line}:${binary.column}: ${binary.message}`, { hint: "Nothing was applied; give a YAML or JSON file of DevOpsPolicies" });
   const counter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false });
   if (!Array.isArray(docs)) return [];
@@ -234,7 +241,8 @@ export function parsePolicyDocuments(text: string, file: string): YamlPolicyDocu
     }
   });
   if (problems.length > 0) {
-    throw new KubeDevopsError("INPUT", `Invalid policy file ${file}:\n${problems.join("\n")}`, { hint: "Nothing was applied; fix every listed field and retry" });
+    const shown = problems.length > MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `… and ${problems.length - MAX_PROBLEMS} more`] : problems;
+    throw new KubeDevopsError("INPUT", `Invalid policy file ${file}:\n${shown.join("\n")}`, { hint: "Nothing was applied; fix every listed field and retry" });
   }
   return out;
 }

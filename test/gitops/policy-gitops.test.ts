@@ -219,7 +219,7 @@ describe("policy import and diff", () => {
     writeFileSync(garbage, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0xff, 0xfe, 0x0a]));
     const bin = await kd(["policy", "import", garbage]);
     expect(bin.code).toBe(1);
-    expect(bin.stderr).toContain(`${garbage}:1: (root): not a Kubernetes object`);
+    expect(bin.stderr).toContain(`${garbage}:1:1: character U+007F is not allowed in YAML (is this a text file?)`);
     const typo = join(dir, "kind-typo.yaml");
     writeFileSync(typo, [doc("good-kind", "dst", "forbidLatestTag: true"), doc("typo-kind", "dst", "forbidLatestTag: true").replace("kind: DevOpsPolicy", "kind: DevopsPolicy")].join("---\n"));
     const kind = await kd(["policy", "import", typo]);

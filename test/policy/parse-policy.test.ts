@@ -151,7 +151,19 @@ describe("parsePolicyDocuments", () => {
   test("a document that is not an object (binary garbage, a scalar, a sequence) is an error naming its line, not a skipped document", () => {
     expect(problemsOf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n---\nhello world\n")).toContain("f.yaml:5: (root): not a Kubernetes object (a string");
     expect(problemsOf("- a\n- b\n")).toContain("f.yaml:1: (root): not a Kubernetes object (a sequence");
-    expect(problemsOf("\u0007\u0001ELF garbage \u00ff\n")).toContain("f.yaml:1:");
+  });
+
+  test("binary content is one error naming the first character YAML refuses, not an error per line", () => {
+    const junk = `apiVersion: v1\n${"\u0000\u0007ELF\u0001: x\n".repeat(1000)}`;
+    const message = problemsOf(junk);
+    expect(message).toBe("Invalid policy file f.yaml:\nf.yaml:2:1: character U+0000 is not allowed in YAML (is this a text file?)");
+  });
+
+  test("at most 50 problems are listed, then how many more", () => {
+    const bad = (i: number) => `apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata: {name: p${i}}\nspec: {maxRestartCount: lots}\n`;
+    const message = problemsOf(Array.from({ length: 60 }, (_, i) => bad(i)).join("---\n"));
+    expect(message.split("\n").length).toBe(1 + 50 + 1);
+    expect(message).toEndWith("… and 10 more");
   });
 
   test("an object without kind is an error; other kinds still pass through", () => {
