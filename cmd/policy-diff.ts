@@ -11,7 +11,6 @@ import { defineCommand } from "citty";
 import { readInput } from "../lib/cli/read-inputs.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError } from "../lib/errors.ts";
-import { isNotFound } from "../lib/kube/api-errors.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
@@ -39,12 +38,16 @@ export default defineCommand({
     const local = targetPolicies(docs, name, args.namespace, contextNamespace).map((t) => t.policy);
     let drift = 0;
     const inFile = new Set(local.map(policyKey));
+    // One list per namespace, not a GET per policy: a file of 3,000 policies took a minute at the CLI's 50 qps.
+    const namespaces = args.namespace !== undefined ? [args.namespace] : [...new Set(local.map((p) => p.metadata.namespace ?? "default"))].sort();
+    const cluster = new Map<string, PolicyLike>();
+    for (const namespace of namespaces) {
+      const { items } = await client.listAll<PolicyLike>(DEVOPS_POLICIES, { namespace });
+      for (const item of items) cluster.set(policyKey(item), item);
+    }
     for (const policy of sortPolicies(local)) {
       const key = policyKey(policy);
-      const remote = await client.get<PolicyLike & { metadata: object }>(DEVOPS_POLICIES, policy.metadata.name ?? "", { namespace: policy.metadata.namespace }).catch((err: unknown) => {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      });
+      const remote = cluster.get(key);
       if (!remote) {
         drift++;
         out(`[+] ${key}: only in the file (not in the cluster)\n`);
@@ -57,14 +60,10 @@ export default defineCommand({
         out(`[~] ${key}: differs\n${renderDriftLines(lines).join("\n")}\n`);
       }
     }
-    const namespaces = args.namespace !== undefined ? [args.namespace] : [...new Set(local.map((p) => p.metadata.namespace ?? "default"))].sort();
-    for (const namespace of namespaces) {
-      const { items } = await client.listAll<PolicyLike>(DEVOPS_POLICIES, { namespace });
-      for (const remote of sortPolicies(items)) {
-        if (inFile.has(policyKey(remote))) continue;
-        drift++;
-        out(`[-] ${policyKey(remote)}: only in the cluster (not in the file)\n`);
-      }
+    for (const remote of sortPolicies([...cluster.values()])) {
+      if (inFile.has(policyKey(remote))) continue;
+      drift++;
+      out(`[-] ${policyKey(remote)}: only in the cluster (not in the file)\n`);
     }
     if (drift > 0) throw new KubeDevopsError("CHECK_FAILED", `${drift} DevOpsPolic${drift === 1 ? "y differs" : "ies differ"} from ${name}`);
   },

@@ -265,6 +265,27 @@ describe("policy import and diff", () => {
     expect(diff.stdout).toContain("[=] dst/homeless: no changes\n");
   });
 
+  test("diff reads each namespace with one list, not a GET per policy (a file of thousands took minutes at the CLI's qps)", async () => {
+    await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "bulk" } });
+    const names = Array.from({ length: 30 }, (_, i) => `p${i}`);
+    for (const n of names) await emu.store.create("devopspolicies.devops.stochastic.io", policy(n, "bulk", { forbidLatestTag: true }) as never, { namespace: "bulk" });
+    const file = join(dir, "bulk.yaml");
+    writeFileSync(file, names.map((n) => doc(n, "bulk", "forbidLatestTag: true")).join("---\n"));
+    const verbs: string[] = [];
+    emu.hooks.authorize = (attrs) => {
+      if (attrs.resource === "devopspolicies") verbs.push(`${attrs.verb} ${attrs.namespace}`);
+      return { allowed: true };
+    };
+    try {
+      const { code, stdout } = await kd(["policy", "diff", file]);
+      expect(code).toBe(0);
+      expect(stdout.split("\n").filter((l) => l.startsWith("[=] bulk/")).length).toBe(30);
+      expect(verbs).toEqual(["list bulk"]);
+    } finally {
+      delete emu.hooks.authorize;
+    }
+  });
+
   test("an unreadable file is an input error naming it", async () => {
     const { code, stderr } = await kd(["policy", "diff", join(dir, "nope.yaml")]);
     expect(code).toBe(1);
