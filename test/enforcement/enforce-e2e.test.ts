@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:tes
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { renderCrds } from "../../gen/crd.ts";
 import { enforceNamespace } from "../../lib/enforcement/apply-remediation.ts";
 import { connect } from "../../lib/kube/connect.ts";
 import { isProtectedNamespace } from "../../lib/namespaces.ts";
@@ -164,6 +165,20 @@ describe("kube-devops enforce", () => {
     await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "kube-tools" } }).catch(() => undefined);
     const { stdout } = await kd(["enforce", "-n", "kube-tools", "--bundle", "restricted"]);
     expect(stdout).toContain("Summary: 0 applied");
+  });
+
+  test("--policy reads only the policy's spec: a status field newer than this binary (an upgraded operator's CRD) does not stop it", async () => {
+    const crds = renderCrds().map((crd) => structuredClone(crd) as unknown as { metadata: { name: string }; spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: { status: { properties: Record<string, unknown> } } } } }> } });
+    const policyCrd = crds.find((c) => c.metadata.name.startsWith("devopspolicies."));
+    if (!policyCrd) throw new Error("no DevOpsPolicy CRD");
+    for (const v of policyCrd.spec.versions) v.schema.openAPIV3Schema.properties.status.properties.driftDetected = { type: "boolean" };
+    await emu.store.create("customresourcedefinitions.apiextensions.k8s.io", policyCrd as never).catch(() => undefined);
+    await emu.store.create("devopspolicies.devops.stochastic.io", { apiVersion: "devops.stochastic.io/v1", kind: "DevOpsPolicy", metadata: { name: "p", namespace: ns }, spec: { requireReadinessProbe: true } } as never, { namespace: ns });
+    await emu.store.patch("devopspolicies.devops.stochastic.io", ns, "p", "application/merge-patch+json", JSON.stringify({ status: { driftDetected: true } }), { subresource: "status" });
+    expect((emu.store.get("devopspolicies.devops.stochastic.io", ns, "p") as unknown as { status?: Record<string, unknown> }).status?.driftDetected).toBe(true);
+    const { stdout, stderr } = await kd(["enforce", "-n", ns, "--policy", "p", "--dry-run=client"]);
+    expect(stderr).not.toContain("status.driftDetected");
+    expect(stdout).toContain(`deployment/${ns}/web: planned`);
   });
 
   test("exactly one of --policy and --bundle is required", async () => {

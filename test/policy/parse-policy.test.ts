@@ -62,6 +62,12 @@ describe("parsePolicy", () => {
     expect(() => parsePolicy(policy({ enforcementMode: "strict" }), "prod/p")).toThrow(/prod\/p: spec.enforcementMode: Invalid type/);
   });
 
+  test("the status is the server's: a field newer than this binary (an upgraded operator's CRD) does not make the policy invalid", () => {
+    const read = parsePolicy({ ...policy({ forbidLatestTag: true }), status: { healthScore: 90, driftDetected: true, conditions: "not even a list" } }, "prod/p");
+    expect(read.spec).toEqual({ forbidLatestTag: true });
+    expect(read.status).toBeUndefined();
+  });
+
   test("a wrong apiVersion is named", () => {
     expect(() => parsePolicy({ ...policy({}), apiVersion: "devops.stochastic.io/v2" })).toThrow(/apiVersion/);
   });
