@@ -127,7 +127,7 @@ export default defineCommand({
     const selection = selectChecks(given.length === 0 && files.length === 0 ? ["baseline"] : given, policies);
     // The reference's JSON names its one bundle; kept whenever the checks are exactly one bundle.
     const bundle = policies.length === 0 && selection.bundles.length === 1 ? selection.bundles[0] : undefined;
-    const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, env });
+    const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, env, requireCurrentContext: false });
     const known = kc.getContexts().map((c) => c.name);
     const named = parseContextsFlag(args.contexts) ?? known;
     const unknown = named.filter((c) => !known.includes(c));

@@ -31,7 +31,7 @@ export default defineCommand({
   },
   async run({ args }) {
     const { globals, env, out } = cliRuntime();
-    const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, env });
+    const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, env, requireCurrentContext: false });
     const current = kc.getCurrentContext();
     const names = kc.getContexts().map((c) => c.name);
     const timeoutMs = durationFlag("--timeout", args.timeout, { min: 100 });

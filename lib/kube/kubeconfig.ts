@@ -21,6 +21,11 @@ export interface KubeConfigOptions {
   env?: Record<string, string | undefined>;
   /** Service-account file locations (tests point these at a temp dir). */
   inClusterPaths?: InClusterPaths;
+  /**
+   * false: the caller reads every context itself (multi-cluster), so an unset or broken current
+   * context is not an error here, as `kubectl config get-contexts` lists them anyway (default true).
+   */
+  requireCurrentContext?: boolean;
 }
 
 function loadFile(path: string, from = ""): KubeconfigData {
@@ -52,13 +57,13 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): LoadedKubeconfi
   if (options.kubeconfig) data = loadFile(options.kubeconfig);
   else if (envPaths.length > 0) data = loadMerged(envPaths);
   else if (homeConfig && existsSync(homeConfig)) data = loadFile(homeConfig);
-  else if (isInCluster(env, options.inClusterPaths ?? IN_CLUSTER_PATHS)) return selectContext(loadInClusterConfig(env, options.inClusterPaths ?? IN_CLUSTER_PATHS), options.context);
+  else if (isInCluster(env, options.inClusterPaths ?? IN_CLUSTER_PATHS)) return selectContext(loadInClusterConfig(env, options.inClusterPaths ?? IN_CLUSTER_PATHS), options.context, options.requireCurrentContext);
   else {
     throw new KubeDevopsError("CONFIG", "No kubeconfig found: --kubeconfig is not set, KUBECONFIG is empty, ~/.kube/config does not exist and this is not a pod", {
       hint: "Pass --kubeconfig <file> or set KUBECONFIG",
     });
   }
-  return selectContext(new LoadedKubeconfig(data), options.context);
+  return selectContext(new LoadedKubeconfig(data), options.context, options.requireCurrentContext);
 }
 
 /** The namespace of the current context ("default" when it sets none), like kubectl. */
@@ -66,7 +71,7 @@ export function currentNamespace(kc: LoadedKubeconfig): string {
   return kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
 }
 
-function selectContext(kc: LoadedKubeconfig, context: string | undefined): LoadedKubeconfig {
+function selectContext(kc: LoadedKubeconfig, context: string | undefined, requireCurrentContext = true): LoadedKubeconfig {
   if (context) {
     if (!kc.getContexts().some((c) => c.name === context)) {
       const known = kc.getContexts().map((c) => c.name);
@@ -77,7 +82,7 @@ function selectContext(kc: LoadedKubeconfig, context: string | undefined): Loade
     kc.setCurrentContext(context);
   }
   const cluster = kc.getCurrentCluster();
-  if (!cluster) {
+  if (!cluster && requireCurrentContext) {
     const ctx = kc.getCurrentContext();
     throw new KubeDevopsError("CONFIG", ctx ? `Context "${ctx}" names no cluster that the kubeconfig defines` : "The kubeconfig has no current context", {
       hint: "Pass --context <name>",
