@@ -4,7 +4,8 @@
  * (file:line and field path for each problem; two documents with one namespace/name
  * target are refused), asks the API server for a dry run of every policy, and only
  * when all of them pass server-side applies each with the field manager
- * `kube-devops-cli`. Prints one result per object (created / configured / unchanged,
+ * `kube-devops-cli` (strict field validation, as kubectl: a field an outdated CRD does not know
+ * fails the dry run instead of being dropped). Prints one result per object (created / configured / unchanged,
  * judged on spec, labels and annotations); exits 1 if any failed — naming which were
  * applied and which not when a write fails after its dry run passed — or if any still
  * differs from the file afterwards (fields another field manager set), naming the fields.
@@ -42,7 +43,9 @@ async function getCurrent(client: KubeClient, policy: DevOpsPolicy): Promise<Kub
 }
 
 function applyPolicy(client: KubeClient, policy: DevOpsPolicy, dryRun: boolean): Promise<KubeObject> {
-  return client.apply(DEVOPS_POLICIES, policy as KubeObject, { fieldManager: FIELD_MANAGER, force: true, dryRun });
+  // Strict, as kubectl apply: an outdated CRD would otherwise drop a field (admissionThreshold) silently and
+  // the policy would be applied weaker than the file, its dry run passing
+  return client.apply(DEVOPS_POLICIES, policy as KubeObject, { fieldManager: FIELD_MANAGER, force: true, dryRun, fieldValidation: "Strict" });
 }
 
 /** The server's dry run of every policy, none skipped after a failure, so all problems show at once. */
@@ -122,7 +125,12 @@ export default defineCommand({
         logger.error(`devopspolicy ${p.key} failed the server dry run: ${p.result.error.message}`);
       } else if (dryRun && reportApplied(p, p.result.after, " (server dry run)")) drifting++;
     }
-    if (failed > 0) throw new KubeDevopsError("KUBE", `${failed} of ${policies.length} DevOpsPolicies failed the server dry run${dryRun ? "" : "; nothing was applied"}`);
+    if (failed > 0) {
+      const outdated = planned.some((p) => "error" in p.result && /unknown field/.test(p.result.error.message));
+      throw new KubeDevopsError("KUBE", `${failed} of ${policies.length} DevOpsPolicies failed the server dry run${dryRun ? "" : "; nothing was applied"}`, {
+        ...(outdated ? { hint: "a field this kube-devops knows is unknown to the cluster's DevOpsPolicy CRD, which is older: `kube-devops crd install` updates it" } : {}),
+      });
+    }
     if (!dryRun) drifting = await applyAll(client, planned);
     if (drifting > 0) {
       throw new KubeDevopsError("KUBE", `${drifting} of ${policies.length} DevOpsPolicies still differ from the file after the import${dryRun ? " (server dry run)" : ""}`, {

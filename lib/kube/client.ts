@@ -44,6 +44,8 @@ export interface WriteOptions extends CallOptions {
   fieldManager?: string;
   /** `status` (or another subresource) instead of the main resource. */
   subresource?: string;
+  /** `Strict`: the API server refuses a field its schema does not know instead of dropping it (as `kubectl apply` asks). */
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
 }
 
 export interface PatchOptions extends WriteOptions {
@@ -220,7 +222,7 @@ export class KubeClient {
 }
 
 function writeQuery(options: WriteOptions): Record<string, string | undefined> {
-  return { dryRun: options.dryRun ? "All" : undefined, fieldManager: options.fieldManager };
+  return { dryRun: options.dryRun ? "All" : undefined, fieldManager: options.fieldManager, fieldValidation: options.fieldValidation };
 }
 
 function requireName(type: ResourceType, object: KubeObject): string {
