@@ -103,6 +103,12 @@ export function parseKubeconfig(text: string, baseDir?: string): KubeconfigData 
     const clusters = newClusters(asList(doc, "clusters")).map((c) => ({ ...c, ...(c.caFile ? { caFile: absolute(base, c.caFile) } : {}) }));
     const users = mapUsers(asList(doc, "users"), base);
     const contexts = newContexts(asList(doc, "contexts"));
+    // kubectl refuses a file that names one cluster, user or context twice; the tools must not pick one silently
+    for (const [list, items] of [["clusters", clusters], ["users", users], ["contexts", contexts]] as const) {
+      const names = items.map((i) => i.name);
+      const twice = names.find((n, i) => names.indexOf(n) !== i);
+      if (twice !== undefined) throw new KubeconfigFormatError(`duplicate name "${twice}" in ${list}: each ${list.slice(0, -1)} must be named once`);
+    }
     const current = doc["current-context"];
     return { clusters, users, contexts, currentContext: typeof current === "string" && current !== "" ? current : undefined };
   } catch (err) {

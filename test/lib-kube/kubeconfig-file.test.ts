@@ -114,6 +114,15 @@ describe("parse errors name the file", () => {
     expect(() => parseKubeconfig("users: [null]\n")).toThrow("users[0] must be a mapping");
   });
 
+  test("a file naming one context, cluster or user twice is refused, as kubectl refuses it (not one picked silently)", () => {
+    const ctx = write({ contexts: [{ name: "prod", context: { cluster: "a", user: "u" } }, { name: "prod", context: { cluster: "b", user: "u" } }] });
+    expect(configError(() => loadKubeConfig({ kubeconfig: ctx, env: {} })).message).toBe(`Cannot load kubeconfig "${ctx}": duplicate name "prod" in contexts: each context must be named once`);
+    expect(() => parseKubeconfig(stringify({ clusters: [{ name: "a", cluster: { server: "https://a" } }, { name: "a", cluster: { server: "https://b" } }] }))).toThrow('duplicate name "a" in clusters');
+    // across KUBECONFIG files the first definition wins, as before
+    const one = write(single({ server: echoUrl }, { token: "t" }));
+    expect(loadKubeConfig({ env: { KUBECONFIG: `${one}:${one}` } }).getContexts().length).toBe(1);
+  });
+
   test("an empty file is an empty config: no current context", () => {
     const path = write("");
     expect(configError(() => loadKubeConfig({ kubeconfig: path, env: {} })).message).toBe("The kubeconfig has no current context");
