@@ -112,6 +112,8 @@ export default defineCommand({
   },
   async run({ args, rawArgs }) {
     const { globals, env, out, logger } = cliRuntime();
+    // --context picks one context for single-cluster commands; here it was ignored and every context analyzed
+    if (globals.context !== undefined) throw usageError(`--context ${globals.context} does not apply to multi-cluster analyze, which analyzes every context of the kubeconfig`, `to analyze only that one: multi-cluster analyze --contexts ${globals.context}`);
     if (!(FORMATS as readonly string[]).includes(args.output)) throw usageError(`Invalid --output "${args.output}": expected ${FORMATS.join(", ")}`);
     const concurrency = integerFlag("--concurrency", args.concurrency, { min: 1 });
     const failOn = parseFailOn(args["fail-on"]);

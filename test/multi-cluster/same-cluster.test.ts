@@ -74,4 +74,11 @@ describe("multi-cluster analyze: one cluster, counted once", () => {
       expect(stdout).toBe("");
     }
   });
+
+  test("the global --context is refused, pointing at --contexts, instead of being ignored while every context is analyzed", async () => {
+    const { code, stdout, stderr } = await runBinaryAsync(["--context", "emulator-cert", "multi-cluster", "analyze", "--kubeconfig", kubeconfig], { timeoutMs: 60_000 });
+    expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
+    expect(stderr).toContain("--context emulator-cert does not apply to multi-cluster analyze");
+    expect(stderr).toContain("multi-cluster analyze --contexts emulator-cert");
+  });
 });
