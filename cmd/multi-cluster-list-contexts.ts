@@ -1,10 +1,12 @@
 /**
  * @module
  * `kube-devops multi-cluster list-contexts [--probe]`: the kubeconfig's contexts;
- * with `--probe`, whether each API server answers and its version.
+ * with `--probe`, whether each API server answers and its version, and exit 1 when one does not
+ * (after the whole table), so a script can gate on it as on `multi-cluster analyze`.
  */
 import { defineCommand } from "citty";
 import { cliRuntime } from "../lib/cli/runtime.ts";
+import { KubeDevopsError } from "../lib/errors.ts";
 import { durationFlag } from "../lib/duration.ts";
 import { createKubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
@@ -38,5 +40,11 @@ export default defineCommand({
     const statuses = args.probe ? await mapBounded(names, 8, (n) => probe(n, timeoutMs)) : [];
     const rows: ContextRow[] = names.map((name, i) => ({ name, current: name === current, ...(args.probe ? { status: statuses[i] as string } : {}) }));
     out(renderContextList(rows));
+    const unreachable = rows.filter((r) => r.status?.startsWith("unreachable")).map((r) => r.name);
+    if (unreachable.length > 0) {
+      throw new KubeDevopsError("KUBE", `${unreachable.length} of ${rows.length} context(s) unreachable: ${unreachable.join(", ")}`, {
+        hint: "the table above says why for each; fix or remove those contexts, or pass the others to multi-cluster analyze --contexts",
+      });
+    }
   },
 });

@@ -42,12 +42,16 @@ describe("multi-cluster without a usable current context", () => {
     expect(stdout).toMatch(/\nemulator +reachable \(/);
   });
 
-  test("a broken current context is one unreachable row, not a failed command", async () => {
-    const { code, stdout } = await kd(brokenCurrent, ["multi-cluster", "list-contexts", "--probe"]);
-    expect(code).toBe(0);
+  test("a broken current context is one unreachable row, not a stopped command; the exit code says a context is unreachable", async () => {
+    const { code, stdout, stderr } = await kd(brokenCurrent, ["multi-cluster", "list-contexts", "--probe"]);
     expect(stdout).toMatch(/\nemulator +reachable \(/);
     expect(stdout).toContain('* gone');
     expect(stdout).toContain('unreachable: Context "gone" names no cluster that the kubeconfig defines');
+    // the whole table first, then exit 1 naming it, as multi-cluster analyze does for a failed cluster
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/1 of \d+ context\(s\) unreachable: gone\n/);
+    // without --probe nothing is contacted, so nothing fails
+    expect((await kd(brokenCurrent, ["multi-cluster", "list-contexts"])).code).toBe(0);
   });
 
   test("analyze scores the contexts asked for, and names the broken current one as a failed cluster", async () => {
