@@ -2,11 +2,12 @@
  * @module
  * `crd install`: creates each CRD or UPDATES it in place (an old schema would
  * silently prune new fields), then waits until the API server reports it
- * Established. Conflicts on update re-read and retry; nothing is skipped.
+ * Established. Conflicts on update re-read and retry; nothing is skipped. A CRD
+ * being deleted is waited out and created anew: updated, it would vanish after.
  */
 import { isAlreadyExists, isConflict, isNotFound } from "../kube/api-errors.ts";
 import type { KubeClient } from "../kube/client.ts";
-import type { Clock } from "../kube/clock.ts";
+import { type Clock, systemClock } from "../kube/clock.ts";
 import { CUSTOM_RESOURCE_DEFINITIONS } from "../kube/resources.ts";
 import type { KubeObject } from "../kube/types.ts";
 import { KubeDevopsError } from "../errors.ts";
@@ -24,8 +25,36 @@ type CrdObject = KubeObject & { status?: { conditions?: CrdCondition[] } };
 
 const FIELD_MANAGER = "kube-devops-cli";
 
-/** Creates or replaces one CRD; returns what happened. */
-export async function upsertCrd(client: KubeClient, crd: KubeObject, signal?: AbortSignal): Promise<InstallOutcome> {
+/** How long a CRD being deleted (its custom resources removed first) is waited for before giving up. */
+const DELETION_WAIT_MS = 60_000;
+
+/** Polls until CRD `name` is gone; throws when it is still there after DELETION_WAIT_MS. */
+async function waitDeleted(client: KubeClient, name: string, clock: Clock, signal?: AbortSignal): Promise<void> {
+  const deadline = clock.now() + DELETION_WAIT_MS;
+  for (;;) {
+    try {
+      const crd = await client.get<CrdObject>(CUSTOM_RESOURCE_DEFINITIONS, name, { signal });
+      if (!crd.metadata?.deletionTimestamp) return; // someone created it again meanwhile: update that one
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    if (clock.now() >= deadline) {
+      throw new KubeDevopsError("KUBE", `CRD '${name}' is being deleted and was still there after ${DELETION_WAIT_MS / 1000}s`, {
+        hint: `its custom resources are removed first; \`kubectl get crd ${name} -o yaml\` shows what holds it (finalizers)`,
+      });
+    }
+    await clock.sleep(250, signal);
+  }
+}
+
+/**
+ * Creates or replaces one CRD; returns what happened. A CRD being deleted (deletionTimestamp set:
+ * the API server removes its custom resources, then it) is waited out and then created: an update
+ * would be accepted, say Established, and vanish with the deletion — every component then finds
+ * no CRD and `crd install` had said it was installed.
+ */
+export async function upsertCrd(client: KubeClient, crd: KubeObject, signal?: AbortSignal, clock: Clock = systemClock): Promise<InstallOutcome> {
   const name = crd.metadata?.name as string;
   for (let attempt = 1; ; attempt++) {
     let existing: CrdObject;
@@ -40,6 +69,11 @@ export async function upsertCrd(client: KubeClient, crd: KubeObject, signal?: Ab
         if (isAlreadyExists(createErr) && attempt < 3) continue;
         throw createErr;
       }
+    }
+    if (existing.metadata?.deletionTimestamp) {
+      await waitDeleted(client, name, clock, signal);
+      attempt--; // waiting out a deletion is not a failed attempt
+      continue;
     }
     const before = existing.metadata?.resourceVersion;
     const replacement = { ...crd, metadata: { ...existing.metadata, ...crd.metadata, labels: { ...existing.metadata?.labels, ...crd.metadata?.labels }, resourceVersion: before } };
