@@ -6,7 +6,9 @@
  * defaults, so development mode when NODE_ENV is unset), `echo-production` the same
  * echo with `development: false` as our servers run, `parse` a production-mode server
  * that JSON-parses the review and answers "allowed" with its uid: no validation,
- * policies or metrics, so the bound that parsing the body alone sets on any webhook.
+ * policies or metrics, so the bound that parsing the body alone sets on any webhook;
+ * `webhook-no-policy` the real app with no policy in the namespace (envelope, lookups,
+ * metrics and the answer, but no check), so what the webhook's checks cost beside the rest.
  * Prints `PORT <n>` when listening; exits when stdin closes.
  */
 import { compileAdmissionPolicy, PolicyIndex } from "../lib/admission/policy-index.ts";
@@ -16,7 +18,7 @@ import { createWebhookMetrics } from "../lib/webhook/metrics.ts";
 import { startTlsServer } from "../lib/webhook/tls-server.ts";
 
 const [mode, certFile, keyFile] = process.argv.slice(2);
-if (!mode || !certFile || !keyFile) throw new Error("usage: webhook-server.ts webhook|echo|echo-production|parse <tls.crt> <tls.key>");
+if (!mode || !certFile || !keyFile) throw new Error("usage: webhook-server.ts webhook|webhook-no-policy|echo|echo-production|parse <tls.crt> <tls.key>");
 
 let port: number;
 if (mode === "echo" || mode === "echo-production") {
@@ -50,7 +52,7 @@ if (mode === "echo" || mode === "echo-production") {
   index.upsert(compileAdmissionPolicy("prod", "team", { requireResourceRequests: true, maxRestartCount: 3, enforcementMode: "audit" }));
   const { app, validate } = createWebhookHandlers({
     ownNamespace: "kube-devops",
-    policiesFor: (ns) => index.forNamespace(ns),
+    policiesFor: mode === "webhook-no-policy" ? () => [] : (ns) => index.forNamespace(ns),
     metrics: createWebhookMetrics(),
     logger: createLogger({ level: "warn" }),
     readiness: () => ({ ready: true, reasons: [] }),

@@ -133,7 +133,7 @@ function realisticDeploymentReview(): string {
   return reviewOf({ group: "apps", version: "v1", kind: "Deployment" }, "deployments", deployment);
 }
 
-async function startServer(mode: "webhook" | "echo" | "echo-production" | "parse", cert: string, key: string) {
+async function startServer(mode: "webhook" | "webhook-no-policy" | "echo" | "echo-production" | "parse", cert: string, key: string) {
   const proc = spawn(pinned(["bun", join(ROOT, "bench", "webhook-server.ts"), mode, cert, key], SERVER_CPU), { cwd: ROOT, stdin: "pipe", stdout: "pipe", stderr: "inherit" });
   const reader = proc.stdout.getReader();
   let text = "";
@@ -261,13 +261,15 @@ const servers = {
   echoProduction: await startServer("echo-production", paths.tlsCert, paths.tlsKey),
   parse: await startServer("parse", paths.tlsCert, paths.tlsKey),
   webhook: await startServer("webhook", paths.tlsCert, paths.tlsKey),
+  noPolicy: await startServer("webhook-no-policy", paths.tlsCert, paths.tlsKey),
 };
 /**
  * Round order: the webhook between the two echoes it is compared with, and the parse-only
- * server next to the echo, so every paired ratio compares runs a few seconds apart.
+ * server next to the echo, so every paired ratio compares runs a few seconds apart; the
+ * no-policy webhook next to the parse-only server it is read against.
  */
-const THROUGHPUT_MODES = ["parse", "echo", "webhook", "echoProduction"] as const;
-const rounds: Record<(typeof THROUGHPUT_MODES)[number], number[]> = { echo: [], echoProduction: [], parse: [], webhook: [] };
+const THROUGHPUT_MODES = ["noPolicy", "parse", "echo", "webhook", "echoProduction"] as const;
+const rounds: Record<(typeof THROUGHPUT_MODES)[number], number[]> = { echo: [], echoProduction: [], parse: [], webhook: [], noPolicy: [] };
 type Latency = { p50: number; p99: number; errors: number };
 const results = { echo: { rps: 0, latency: {} }, webhook: { rps: 0, latency: {} } } as Record<Mode, { rps: number; latency: Record<number, Latency> }>;
 try {
@@ -312,9 +314,11 @@ const ratio = quantile(roundRatios, 0.5);
 const parseRps = quantile(rounds.parse, 0.5);
 const parseRatios = paired(rounds.parse, rounds.echo);
 const productionRatios = paired(rounds.webhook, rounds.echoProduction);
+const noPolicyRatios = paired(rounds.noPolicy, rounds.echo);
 const figures: Figure[] = [
   { label: "admission req/s over TLS (realistic pod review)", value: Math.round(results.webhook.rps), unit: "req/s", baseline: { label: "bare Bun.serve TLS echo", value: Math.round(results.echo.rps) }, ratio, ratioMeaning: "webhook / echo", target: "≥ 0.7", met: ratio >= 0.7 },
   { label: "req/s of a server that only JSON-parses the review and answers (the bound parsing sets)", value: Math.round(parseRps), unit: "req/s", baseline: { label: "bare Bun.serve TLS echo", value: Math.round(results.echo.rps) }, ratio: quantile(parseRatios, 0.5), ratioMeaning: "parse-only / echo" },
+  { label: "req/s of the webhook with no policy in the namespace (envelope, lookups, metrics, answer; no check): the most a webhook that judges policies can reach", value: Math.round(quantile(rounds.noPolicy, 0.5)), unit: "req/s", baseline: { label: "bare Bun.serve TLS echo", value: Math.round(results.echo.rps) }, ratio: quantile(noPolicyRatios, 0.5), ratioMeaning: "no-policy webhook / echo" },
   { label: "admission req/s over TLS against an echo in production mode (development: false, as our servers run)", value: Math.round(results.webhook.rps), unit: "req/s", baseline: { label: "Bun.serve TLS echo, development: false", value: Math.round(quantile(rounds.echoProduction, 0.5)) }, ratio: quantile(productionRatios, 0.5), ratioMeaning: "webhook / production echo" },
   ...RATES.flatMap((rate): Figure[] => {
     const w = results.webhook.latency[rate] as Latency;
@@ -346,8 +350,8 @@ emitResult({
   figures,
   notes: [
     "Latency is measured from each request's scheduled send time (no coordinated omission).",
-    `req/s figures are medians of ${ROUNDS} rounds of ${SECONDS} s in alternating order; each ratio is the median of the per-round ratios (each round's figure over the echo of the same round). Per-round ratios webhook / echo (middle half ${quantile(roundRatios, 0.25).toFixed(2)}–${quantile(roundRatios, 0.75).toFixed(2)}): ${roundRatios.map((r) => r.toFixed(2)).join(", ")}; webhook / parse-only (the part that is the webhook's own work): ${quantile(paired(rounds.webhook, rounds.parse), 0.5).toFixed(2)}; parse-only / echo: ${parseRatios.map((r) => r.toFixed(2)).join(", ")}.`,
-    "The echo does no work beyond TLS and HTTP; the webhook parses a ~3.6 KB review, validates the envelope, evaluates two policies and records metrics. The parse-only server does the first of these alone: no webhook can beat its ratio without skipping the parse.",
+    `req/s figures are medians of ${ROUNDS} rounds of ${SECONDS} s in alternating order; each ratio is the median of the per-round ratios (each round's figure over the echo of the same round). Per-round ratios webhook / echo (middle half ${quantile(roundRatios, 0.25).toFixed(2)}–${quantile(roundRatios, 0.75).toFixed(2)}): ${roundRatios.map((r) => r.toFixed(2)).join(", ")}; webhook / parse-only (the part that is the webhook's own work): ${quantile(paired(rounds.webhook, rounds.parse), 0.5).toFixed(2)}; parse-only / echo: ${parseRatios.map((r) => r.toFixed(2)).join(", ")}; no-policy webhook / echo: ${noPolicyRatios.map((r) => r.toFixed(2)).join(", ")} (the checks of the two policies: webhook / no-policy webhook ${quantile(paired(rounds.webhook, rounds.noPolicy), 0.5).toFixed(2)}).`,
+    "The echo does no work beyond TLS and HTTP; the webhook parses a ~3.6 KB review, validates the envelope, evaluates two policies and records metrics. The parse-only server does the first of these alone: no webhook can beat its ratio without skipping the parse. The no-policy webhook does all but the checks.",
     `The bare echo runs with Bun's defaults, which is development mode when NODE_ENV is unset; our servers set development: false (no error pages with stacks in production), and so does the parse-only server. The ratio to an echo in the same production mode is reported beside the target figure; per-round: ${productionRatios.map((r) => r.toFixed(2)).join(", ")} (production echo / bare echo this run: ${quantile(paired(rounds.echoProduction, rounds.echo), 0.5).toFixed(2)}).`,
   ],
 });
