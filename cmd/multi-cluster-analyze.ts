@@ -7,7 +7,8 @@
  * counts findings per severity (the checks' own). A cluster that
  * fails is named by its context; any failure exits 1 unless `--allow-partial`
  * (and it always does when every cluster failed); then `--fail-on` exits 3 as
- * in `analyze`, judged over the clusters that were analyzed.
+ * in `analyze`, judged over the clusters that were analyzed. A cluster reached through several
+ * contexts (same server and CA, or the same kube-system namespace uid) counts once.
  */
 import { readFileSync } from "node:fs";
 import { defineCommand } from "citty";
@@ -21,10 +22,11 @@ import { listLivePods, listOwners } from "../lib/cli/live-objects.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError, usageError } from "../lib/errors.ts";
 import { integerFlag } from "../lib/integer-flag.ts";
-import { createKubeClient } from "../lib/kube/client.ts";
+import { createKubeClient, type KubeClient } from "../lib/kube/client.ts";
 import { loadKubeConfig } from "../lib/kube/kubeconfig.ts";
 import type { LoadedKubeconfig } from "../lib/kube/loaded-kubeconfig.ts";
 import { CLI_RATE_LIMIT, type RateLimit } from "../lib/kube/rate-limiter.ts";
+import { NAMESPACES } from "../lib/kube/resources.ts";
 import { parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import {
   aggregateClusters,
@@ -35,6 +37,7 @@ import {
   renderSeverityTable,
   type ClusterResult,
 } from "../lib/multi-cluster/aggregate.ts";
+import { dropSameClusterById, IDENTITY_NAMESPACE, type IdentifiedCluster } from "../lib/multi-cluster/cluster-identity.ts";
 import { mapBounded, withDeadline } from "../lib/multi-cluster/run-bounded.ts";
 import { parseContextsFlag, selectClusters, type ContextTarget } from "../lib/multi-cluster/select-contexts.ts";
 import { findBundle } from "../lib/policy/bundles.ts";
@@ -66,21 +69,32 @@ function contextTarget(kc: LoadedKubeconfig, context: string): ContextTarget {
   return { context, server: cluster?.server ?? "", ca };
 }
 
-async function analyzeContext(context: string, { selection, exemptions, timeoutMs, rateLimit }: ClusterChecks): Promise<ClusterResult> {
+/** The cluster's identity (cluster-identity.ts), or undefined when this context may not read it. */
+async function readClusterUid(client: KubeClient, signal: AbortSignal, context: string): Promise<string | undefined> {
+  try {
+    return (await client.get(NAMESPACES, IDENTITY_NAMESPACE, { signal })).metadata?.uid;
+  } catch (err) {
+    cliRuntime().logger.debug(`context ${context}: cannot read namespace ${IDENTITY_NAMESPACE} (${(err as Error).message}); two endpoints of this cluster would count twice`);
+    return undefined;
+  }
+}
+
+async function analyzeContext(context: string, { selection, exemptions, timeoutMs, rateLimit }: ClusterChecks): Promise<IdentifiedCluster> {
   const { globals, env, logger } = cliRuntime();
   let server = "";
   try {
     const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, context, env });
     server = kc.getCurrentCluster()?.server ?? "";
     const client = createKubeClient(kc, { rateLimit });
-    const report = await withDeadline(timeoutMs, `timed out after ${timeoutMs / 1000}s`, async (signal) => {
+    const { report, uid } = await withDeadline(timeoutMs, `timed out after ${timeoutMs / 1000}s`, async (signal) => {
       const scope = { namespace: undefined, labelSelector: undefined, signal };
+      const uidRead = readClusterUid(client, signal, context);
       const pods = await listLivePods(client, scope);
       const owners = await listOwners(client, pods, scope, logger);
       const objects = [...pods, ...owners].map((object) => ({ object, file: undefined, line: undefined }));
-      return analyzeObjects(objects, { ...selection, now: Date.now(), exemptions, scoreTemplates: false });
+      return { report: analyzeObjects(objects, { ...selection, now: Date.now(), exemptions, scoreTemplates: false }), uid: await uidRead };
     });
-    return {
+    const result: ClusterResult = {
       context,
       server,
       score: report.score,
@@ -89,15 +103,16 @@ async function analyzeContext(context: string, { selection, exemptions, timeoutM
       classification: report.classification,
       bySeverity: countBySeverity(report),
     };
+    return { result, uid };
   } catch (err) {
-    return { context, server, error: (err as Error).message };
+    return { result: { context, server, error: (err as Error).message }, uid: undefined };
   }
 }
 
 export default defineCommand({
   meta: { name: "analyze", description: "Score several clusters (kubeconfig contexts) with the same bundle or policies and aggregate" },
   args: {
-    contexts: { type: "string", description: "Comma-separated contexts (default: every context of the kubeconfig); a cluster reached by several contexts is analyzed once", valueHint: "a,b" },
+    contexts: { type: "string", description: "Comma-separated contexts (default: every context of the kubeconfig); a cluster reached by several contexts (same server and CA, or same kube-system namespace uid) counts once", valueHint: "a,b" },
     bundle: { type: "string", description: "Check with a bundle: baseline|restricted|permissive (repeatable; strictest wins; default baseline unless --policy is given)", valueHint: "name" },
     policy: { type: "string", description: "Check with the DevOpsPolicies of a file, in every cluster (repeatable; with --bundle, strictest wins)", valueHint: "file" },
     "per-cluster": { type: "boolean", description: "Print a row per cluster before the aggregate" },
@@ -145,7 +160,12 @@ export default defineCommand({
     }
     if (args.output === "table") out(`Analyzing ${wanted.length} cluster(s) with ${bundle ? `'${bundle}' bundle` : selection.source}...\n\n`);
     const checks: ClusterChecks = { selection, exemptions: args.exemptions !== false, timeoutMs, rateLimit };
-    const results = await mapBounded(wanted, concurrency, (context) => analyzeContext(context, checks));
+    const identified = await mapBounded(wanted, concurrency, (context) => analyzeContext(context, checks));
+    // a second endpoint of an analyzed cluster (another URL or CA, same kube-system uid) counts once too
+    const { results, sameCluster: sameById } = dropSameClusterById(identified);
+    for (const s of sameById) {
+      logger.warn(`contexts ${s.kept} and ${s.skipped} reach the same cluster (namespace ${IDENTITY_NAMESPACE} uid ${s.uid}, also through ${s.server}); it is counted once, through ${s.kept}`);
+    }
     const failed = results.filter((r) => r.error !== undefined);
     for (const f of failed) logger.error(`context ${f.context} (${f.server || "no server"}): ${f.error}`);
     const aggregate = aggregateClusters(results);
@@ -155,7 +175,7 @@ export default defineCommand({
     } else {
       // a context left out as a second way into an analyzed cluster is named in the document too:
       // a fleet report read later, without stderr, would otherwise look one cluster short
-      const skipped = sameCluster.map((s) => ({ context: s.skipped, sameClusterAs: s.kept, server: s.server }));
+      const skipped = [...sameCluster, ...sameById].map((s) => ({ context: s.skipped, sameClusterAs: s.kept, server: s.server }));
       const doc = { ...(bundle ? { bundle } : {}), checks: selection.source, clusters: results, ...(skipped.length ? { skippedContexts: skipped } : {}), aggregate };
       out(args.output === "json" ? `${JSON.stringify(doc, null, 2)}\n` : stringifyYaml(doc));
     }

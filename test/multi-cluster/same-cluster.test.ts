@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "../kube/emulator.ts";
 import { runBinaryAsync } from "../support/binary.ts";
+import YAML from "yaml";
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 let emu: Emulator;
@@ -80,5 +81,40 @@ describe("multi-cluster analyze: one cluster, counted once", () => {
     expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
     expect(stderr).toContain("--context emulator-cert does not apply to multi-cluster analyze");
     expect(stderr).toContain("multi-cluster analyze --contexts emulator-cert");
+  });
+});
+
+describe("multi-cluster analyze: one cluster through two endpoints", () => {
+  // The same emulator as https://127.0.0.1:port and https://localhost:port: two server URLs (as a
+  // load balancer and a node IP, or Rancher's proxy and its direct endpoint), one kube-system uid.
+  const twoEndpoints = join(mkdtempSync(join(tmpdir(), "kd-mc-endpoints-")), "kubeconfig");
+  const kdTwo = (args: string[]) => runBinaryAsync([...args, "--kubeconfig", twoEndpoints], { timeoutMs: 60_000 });
+
+  beforeAll(() => {
+    const doc = YAML.parse(emu.kubeconfigYaml("admin")) as { clusters: Array<{ name: string; cluster: { server: string } }>; contexts: Array<{ name: string; context: { cluster: string; user: string } }> };
+    const first = doc.clusters[0]!;
+    doc.clusters.push({ name: "by-hostname", cluster: { ...first.cluster, server: first.cluster.server.replace("127.0.0.1", "localhost") } });
+    const context = doc.contexts.find((c) => c.name === "emulator")!;
+    doc.contexts = [context, { name: "emulator-by-hostname", context: { ...context.context, cluster: "by-hostname" } }];
+    writeFileSync(twoEndpoints, YAML.stringify(doc));
+  });
+
+  test("a second server URL of an analyzed cluster (same kube-system namespace uid) is counted once, named in the report and on stderr", async () => {
+    const { code, stdout, stderr } = await kdTwo(["multi-cluster", "analyze", "-o", "json"]);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as Doc;
+    expect(doc.clusters.map((c) => c.context)).toEqual(["emulator"]);
+    expect(doc.aggregate.pods).toBe(2);
+    const uid = emu.store.get("namespaces", undefined, "kube-system").metadata?.uid;
+    expect(uid).toBeString();
+    expect(stderr).toContain(`contexts emulator and emulator-by-hostname reach the same cluster (namespace kube-system uid ${uid}, also through ${emu.url.replace("127.0.0.1", "localhost")})`);
+    expect(doc.skippedContexts).toEqual([{ context: "emulator-by-hostname", sameClusterAs: "emulator", server: emu.url.replace("127.0.0.1", "localhost") }]);
+  });
+
+  test("--per-cluster lists the cluster once; the first context named is the one kept", async () => {
+    const { code, stdout } = await kdTwo(["multi-cluster", "analyze", "--contexts", "emulator-by-hostname,emulator", "--per-cluster"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/emulator-by-hostname\s+\d+\s+2\s/);
+    expect(stdout).not.toMatch(/^emulator\s+\d+/m);
   });
 });
