@@ -4,7 +4,7 @@
  * and its authorized endpoint, a private and a public API address — has two server URLs and
  * often two CAs, so the URL-and-CA rule (select-contexts.ts) counts it twice. Its `kube-system`
  * namespace is created once with the cluster and has the same uid through every endpoint and
- * user: the cluster identity Argo CD, Rancher and the OpenTelemetry k8s attributes take. Read
+ * user: OpenTelemetry's `k8s.cluster.uid` is that uid, for the same reason. Read
  * best-effort; a context that may not read it keeps the URL rule (decision 0028).
  */
 import type { ClusterResult } from "./aggregate.ts";
