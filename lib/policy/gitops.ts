@@ -6,6 +6,7 @@
  */
 import * as v from "valibot";
 import { KubeDevopsError } from "../errors.ts";
+import { isToolAnnotation, isToolLabel, withoutToolKeys } from "./deploy-tool-metadata.ts";
 import type { YamlPolicyDocument } from "./parse-policy.ts";
 import { API_VERSION, DevOpsPolicySpecSchema, type DevOpsPolicy } from "./schema.ts";
 
@@ -39,15 +40,23 @@ function orderedSpec(spec: unknown): unknown {
   return parsed.success ? parsed.output : spec;
 }
 
-/** The policy as a GitOps file holds it: apiVersion, kind, name, namespace, labels, annotations, spec. */
-export function exportPolicy(obj: PolicyLike, options: { exportedAt?: string } = {}): DevOpsPolicy {
+/**
+ * The policy as a GitOps file holds it: apiVersion, kind, name, namespace, labels, annotations, spec.
+ * Without the keys deploy tools stamp (Argo CD, Flux, Helm): the tool writes them again when it syncs
+ * the file, and imported elsewhere they would claim a release or Application that does not own it.
+ * `keepToolKeys` is for a file's policies: what a file sets is its author's.
+ */
+export function exportPolicy(obj: PolicyLike, options: { exportedAt?: string; keepToolKeys?: boolean } = {}): DevOpsPolicy {
   const namespace = obj.metadata?.namespace ?? "default";
+  const own = obj.metadata?.annotations ?? {};
+  const tool = (isTool: (k: string, v: string | undefined) => boolean, record: Record<string, string>) => (k: string) => !options.keepToolKeys && isTool(k, record[k]);
   const annotations = {
-    ...(sortedRecord(obj.metadata?.annotations, (k) => TRANSPORT_ANNOTATIONS.has(k)) ?? {}),
+    ...(sortedRecord(own, (k) => TRANSPORT_ANNOTATIONS.has(k) || tool(isToolAnnotation, own)(k)) ?? {}),
     [EXPORTED_FROM_ANNOTATION]: namespace,
     ...(options.exportedAt ? { [EXPORTED_AT_ANNOTATION]: options.exportedAt } : {}),
   };
-  const labels = sortedRecord(obj.metadata?.labels);
+  const ownLabels = obj.metadata?.labels ?? {};
+  const labels = sortedRecord(ownLabels, tool(isToolLabel, ownLabels));
   return {
     apiVersion: API_VERSION,
     kind: "DevOpsPolicy",
@@ -84,7 +93,8 @@ export function targetPolicies(docs: readonly YamlPolicyDocument[], file: string
     if (!d.policy) return [];
     const own = d.policy.metadata.namespace;
     const policy = own === undefined || own === "" ? { ...d.policy, metadata: { ...d.policy.metadata, namespace: defaultNamespace } } : d.policy;
-    return [{ policy: exportPolicy(policy), line: d.line }];
+    // a tool's key the file sets is the author's: it is imported and compared like any other
+    return [{ policy: exportPolicy(policy, { keepToolKeys: true }), line: d.line }];
   });
   if (namespace) for (const t of targets) t.policy.metadata.namespace = namespace;
   const first = new Map<string, PolicyTarget>();
@@ -136,13 +146,20 @@ function walk(path: string, file: unknown, cluster: unknown, out: DriftLine[]): 
   });
 }
 
-/** Every difference in spec, labels and annotations (transport annotations ignored). */
+/**
+ * Every difference in spec, labels and annotations. Transport annotations are ignored, and so is a
+ * deploy tool's key (Argo CD, Flux, Helm) that only the cluster has; one the file sets is compared.
+ */
 export function diffPolicy(file: PolicyLike, cluster: PolicyLike): DriftLine[] {
   const out: DriftLine[] = [];
   walk("spec", orderedSpec(file.spec), orderedSpec(cluster.spec), out);
   const drop = (k: string): boolean => TRANSPORT_ANNOTATIONS.has(k);
-  walk("metadata.labels", sortedRecord(file.metadata?.labels) ?? {}, sortedRecord(cluster.metadata?.labels) ?? {}, out);
-  walk("metadata.annotations", sortedRecord(file.metadata?.annotations, drop) ?? {}, sortedRecord(cluster.metadata?.annotations, drop) ?? {}, out);
+  const fileLabels = file.metadata?.labels;
+  const fileAnnotations = file.metadata?.annotations;
+  const clusterLabels = withoutToolKeys(cluster.metadata?.labels, fileLabels, isToolLabel);
+  const clusterAnnotations = withoutToolKeys(cluster.metadata?.annotations, fileAnnotations, isToolAnnotation);
+  walk("metadata.labels", sortedRecord(fileLabels) ?? {}, sortedRecord(clusterLabels) ?? {}, out);
+  walk("metadata.annotations", sortedRecord(fileAnnotations, drop) ?? {}, sortedRecord(clusterAnnotations, drop) ?? {}, out);
   return out;
 }
 
