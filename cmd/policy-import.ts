@@ -5,7 +5,9 @@
  * target are refused), asks the API server for a dry run of every policy, and only
  * when all of them pass server-side applies each with the field manager
  * `kube-devops-cli` (strict field validation, as kubectl: a field an outdated CRD does not know
- * fails the dry run instead of being dropped). Prints one result per object (created / configured / unchanged,
+ * fails the dry run instead of being dropped). A namespace the dry run says does not exist is named
+ * once, at the file:line of its first policy, with the fix: import creates no Namespace, even one
+ * the file holds (it imports policies only). Prints one result per object (created / configured / unchanged,
  * judged on spec, labels and annotations); exits 1 if any failed — naming which were
  * applied and which not when a write fails after its dry run passed — or if any still
  * differs from the file afterwards (fields another field manager set), naming the fields.
@@ -14,13 +16,14 @@ import { defineCommand } from "citty";
 import { readInput } from "../lib/cli/read-inputs.ts";
 import { cliRuntime } from "../lib/cli/runtime.ts";
 import { KubeDevopsError } from "../lib/errors.ts";
-import { isNotFound } from "../lib/kube/api-errors.ts";
+import { isNotFound, missingNamespaceOf } from "../lib/kube/api-errors.ts";
 import type { KubeClient } from "../lib/kube/client.ts";
 import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
 import type { KubeObject } from "../lib/kube/types.ts";
 import { diffPolicy, EXPORTED_FROM_ANNOTATION, policyKey, renderDriftLines, targetPolicies } from "../lib/policy/gitops.ts";
+import { describeMissingNamespaces, missingNamespacesHint } from "../lib/policy/missing-namespaces.ts";
 import { parsePolicyDocuments } from "../lib/policy/parse-policy.ts";
 import type { DevOpsPolicy } from "../lib/policy/schema.ts";
 
@@ -113,21 +116,28 @@ export default defineCommand({
     if (!docs.some((d) => d.policy)) throw new KubeDevopsError("INPUT", `${name}: no DevOpsPolicy documents to import`, { hint: "Nothing was applied; the file holds no document of kind DevOpsPolicy (devops.stochastic.io/v1)" });
     const { client, namespace: contextNamespace } = connect({ kubeconfig: globals.kubeconfig, context: globals.context, env, rateLimit: parseRateLimit(args, CLI_RATE_LIMIT) });
     // a policy without a namespace goes where `kubectl apply` would put it: the context's namespace
-    const policies = targetPolicies(docs, name, args.namespace, contextNamespace).map((t) => t.policy);
+    const targets = targetPolicies(docs, name, args.namespace, contextNamespace);
+    const policies = targets.map((t) => t.policy);
     for (const p of policies) delete p.metadata.annotations?.[EXPORTED_FROM_ANNOTATION];
     const dryRun = args["dry-run"] === true;
     const planned = await dryRunAll(client, policies);
     let drifting = 0;
     let failed = 0;
+    // Told once per namespace with the file:line of its first policy, not as the server's bare 404 per policy.
+    const missing = new Set<string>();
     for (const p of planned) {
       if ("error" in p.result) {
         failed++;
-        logger.error(`devopspolicy ${p.key} failed the server dry run: ${p.result.error.message}`);
+        const namespace = missingNamespaceOf(p.result.error);
+        if (namespace !== undefined) missing.add(namespace);
+        else logger.error(`devopspolicy ${p.key} failed the server dry run: ${p.result.error.message}`);
       } else if (dryRun && reportApplied(p, p.result.after, " (server dry run)")) drifting++;
     }
     if (failed > 0) {
       const outdated = planned.some((p) => "error" in p.result && /unknown field/.test(p.result.error.message));
-      throw new KubeDevopsError("KUBE", `${failed} of ${policies.length} DevOpsPolicies failed the server dry run${dryRun ? "" : "; nothing was applied"}`, {
+      const summary = `${failed} of ${policies.length} DevOpsPolicies failed the server dry run${dryRun ? "" : "; nothing was applied"}`;
+      if (missing.size > 0) throw new KubeDevopsError("INPUT", `${summary}:\n${describeMissingNamespaces(missing, targets, docs, name).join("\n")}`, { hint: missingNamespacesHint(missing) });
+      throw new KubeDevopsError("KUBE", summary, {
         ...(outdated ? { hint: "a field this kube-devops knows is unknown to the cluster's DevOpsPolicy CRD, which is older: `kube-devops crd install` updates it" } : {}),
       });
     }

@@ -254,6 +254,12 @@ export const isAlreadyExists = (err: unknown): err is AlreadyExistsError => err 
 export const isGone = (err: unknown): err is GoneError => err instanceof GoneError;
 export const isForbidden = (err: unknown): err is ForbiddenError => err instanceof ForbiddenError;
 
+/** The namespace a 404 says does not exist (a write into it), from the Status details; undefined for any other error. */
+export function missingNamespaceOf(err: unknown): string | undefined {
+  const details = err instanceof NotFoundError ? err.status?.details : undefined;
+  return details?.kind === "namespaces" && !details.group ? details.name : undefined;
+}
+
 /** A 404 for the resource type itself, not an object of it: the API server does not serve it (a CRD not installed). */
 export function isUnservedResource(err: unknown): boolean {
   return err instanceof NotFoundError && !err.status?.details?.name && err.status?.message === UNKNOWN_RESOURCE;

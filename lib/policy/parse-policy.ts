@@ -116,6 +116,8 @@ export interface YamlPolicyDocument {
   index: number;
   line: number;
   kind: string | undefined;
+  /** metadata.name of a document of another kind: import names a Namespace it does not create. */
+  name?: string;
   policy?: DevOpsPolicy;
 }
 
@@ -235,7 +237,8 @@ export function parsePolicyDocuments(text: string, file: string): YamlPolicyDocu
       }
       const kind = (value as { kind: string }).kind;
       if (kind !== "DevOpsPolicy") {
-        out.push({ index, line, kind });
+        const name = (value as { metadata?: { name?: unknown } }).metadata?.name;
+        out.push({ index, line, kind, ...(typeof name === "string" ? { name } : {}) });
         continue;
       }
       const result = checkPolicy(value);

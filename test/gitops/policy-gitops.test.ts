@@ -141,14 +141,30 @@ describe("policy import and diff", () => {
     expect(stderr).toContain("1 of 1 DevOpsPolicies still differ from the file after the import");
   });
 
-  test("a policy the server rejects makes the import exit 1, naming the server's cause", async () => {
+  test("a Namespace then policies in it (kubectl apply -f creates it first): refused before any write, naming the namespace, file:lines and the fix", async () => {
+    const file = join(dir, "with-namespace.yaml");
+    writeFileSync(file, ["apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n", doc("baseline", "team-a", "forbidLatestTag: true"), doc("probes", "team-a", "requireLivenessProbe: true")].join("---\n"));
+    const { code, stdout, stderr } = await kd(["policy", "import", file]);
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+    expect(stderr).toContain(
+      `2 of 2 DevOpsPolicies failed the server dry run; nothing was applied:\n${file}:6: namespace "team-a" does not exist (devopspolicy team-a/baseline and 1 more policy of the file target it); the Namespace at ${file}:1 is not created by policy import: it imports DevOpsPolicies only`,
+    );
+    expect(stderr).toContain("kubectl create namespace team-a, or kubectl apply -f a file holding only the Namespace — then import the file again");
+    expect(stderr).not.toContain("not found"); // not the server's bare 404, once per policy
+    expect(() => emu.store.get("namespaces", undefined, "team-a")).toThrow("not found");
+    expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "team-a", "baseline")).toThrow("not found");
+    await emu.store.create("namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "team-a" } });
+    const again = await kd(["policy", "import", file]);
+    expect({ code: again.code, stdout: again.stdout }).toEqual({ code: 0, stdout: "devopspolicy team-a/baseline created\ndevopspolicy team-a/probes created\n" });
+  });
+
+  test("a policy in a namespace that does not exist, without a Namespace in the file, is named with its file:line", async () => {
     const file = join(dir, "missing-ns.yaml");
     writeFileSync(file, "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: orphan\n  namespace: nowhere\nspec: {}\n");
-    const { code, stderr } = await kd(["policy", "import", file]);
+    const { code, stderr } = await kd(["policy", "import", file, "--dry-run"]);
     expect(code).toBe(1);
-    expect(stderr).toContain("devopspolicy nowhere/orphan failed the server dry run");
-    expect(stderr).toContain('namespaces "nowhere" not found'); // the server's cause, not "the policy was not found"
-    expect(stderr).toContain("1 of 1 DevOpsPolicies failed the server dry run; nothing was applied");
+    expect(stderr).toContain(`1 of 1 DevOpsPolicies failed the server dry run:\n${file}:1: namespace "nowhere" does not exist (devopspolicy nowhere/orphan)\n`);
+    expect(stderr).toContain("create the namespace first — kubectl create namespace nowhere");
   });
 
   test("nothing is applied when any policy fails the server's dry run (a missing namespace after a good one)", async () => {
@@ -157,13 +173,13 @@ describe("policy import and diff", () => {
     const { code, stdout, stderr } = await kd(["policy", "import", file]);
     expect(code).toBe(1);
     expect(stdout).toBe("");
-    expect(stderr).toContain('devopspolicy ghost/b1 failed the server dry run: namespaces "ghost" not found');
+    expect(stderr).toContain(`${file}:9: namespace "ghost" does not exist (devopspolicy ghost/b1)`);
     expect(stderr).toContain("1 of 3 DevOpsPolicies failed the server dry run; nothing was applied");
     for (const name of ["a1", "c1"]) expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "dst", name)).toThrow("not found");
     const dry = await kd(["policy", "import", file, "--dry-run"]);
     expect(dry.code).toBe(1);
     expect(dry.stdout).toBe("devopspolicy dst/a1 created (server dry run)\ndevopspolicy dst/c1 created (server dry run)\n");
-    expect(dry.stderr).toContain("1 of 3 DevOpsPolicies failed the server dry run\n");
+    expect(dry.stderr).toContain("1 of 3 DevOpsPolicies failed the server dry run:\n");
   });
 
   test("a write that fails after every dry run passed (a race) stops the import, naming what was applied and what not", async () => {
