@@ -20,13 +20,24 @@ import { connect, parseRateLimit, rateLimitArgs } from "../lib/kube/connect.ts";
 import { CLI_RATE_LIMIT } from "../lib/kube/rate-limiter.ts";
 import { DEVOPS_POLICIES } from "../lib/kube/resources.ts";
 import { isProtectedNamespace } from "../lib/namespaces.ts";
+import { appliedVerdict, describeRolloutHold } from "../lib/enforcement/rollout-hold.ts";
 import { requireBundle } from "../lib/policy/bundles.ts";
 import { parsePolicy } from "../lib/policy/parse-policy.ts";
 import type { DevOpsPolicySpec } from "../lib/policy/schema.ts";
 
+/** The verdict after the key; a patch that running pods will not pick up by themselves says so (OnDelete, paused). */
+function verdict(r: WorkloadResult): string {
+  const hold = r.plan.rolloutHold;
+  if (r.status === "skipped") return `skipped (${r.plan.skipReason})`;
+  if (r.status === "failed") return `failed: ${r.error ?? "the workload kept changing"}`;
+  if (r.status === "applied") return appliedVerdict(hold);
+  if (r.status === "planned" && hold) return `planned; ${describeRolloutHold(hold, "planned")}`;
+  return r.status;
+}
+
 function renderResult(r: WorkloadResult): string[] {
   const { plan } = r;
-  const head = r.status === "skipped" ? `skipped (${plan.skipReason})` : r.status === "failed" ? `failed: ${r.error ?? "the workload kept changing"}` : r.status;
+  const head = verdict(r);
   const lines = [`${plan.key}: ${head}`];
   if (r.status !== "compliant" && r.status !== "unresolved" && r.status !== "skipped") lines.push(...plan.diff.map((d) => `  ${d}`));
   for (const u of plan.unresolved) lines.push(`  ! ${u.container || "(unnamed)"}: ${u.reason}`);
@@ -85,7 +96,8 @@ export default defineCommand({
     if (found.kind === "unknown" && report.results.length === 0) logger.warn(`no workloads in namespace "${namespace}", which may not exist (cannot get it: ${found.reason})`);
     for (const r of report.results) out(`${renderResult(r).join("\n")}\n`);
     const count = (s: WorkloadResult["status"]): number => report.results.filter((r) => r.status === s).length;
-    out(`Summary: ${report.applied} applied, ${report.failed} failed, ${count("planned")} planned${dryRun === "none" ? "" : ` (dry run: ${dryRun})`}, ${count("deferred")} deferred, ${count("compliant")} compliant, ${count("unresolved")} unresolved, ${count("skipped")} skipped\n`);
+    const held = report.results.filter((r) => r.status === "applied" && r.plan.rolloutHold).length;
+    out(`Summary: ${report.applied} applied${held > 0 ? ` (${held} to the template only: running pods keep the old spec)` : ""}, ${report.failed} failed, ${count("planned")} planned${dryRun === "none" ? "" : ` (dry run: ${dryRun})`}, ${count("deferred")} deferred, ${count("compliant")} compliant, ${count("unresolved")} unresolved, ${count("skipped")} skipped\n`);
     if (report.failed > 0) throw new KubeDevopsError("KUBE", `${report.failed} workload(s) could not be patched`);
     // partly remediated workloads count too: what matters is what still violates the policy afterwards
     const left = report.results.filter((r) => r.status !== "skipped" && r.plan.unresolved.length > 0).length;

@@ -8,7 +8,8 @@
  * `remediationsFailed` is the current cycle's count, so it clears once fixed.
  * `applied`/`failed` are this cycle's, for the `Enforced` Event.
  * `unresolved` is what this cycle's plans leave violating the policy, with why
- * (lib/operator/status.ts bounds it and turns a change into one Event).
+ * (lib/operator/status.ts bounds it and turns a change into one Event). `held` says which patches
+ * the running pods will not pick up by themselves (OnDelete, paused), for the `Enforced` Event.
  */
 import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log.ts";
@@ -16,6 +17,7 @@ import type { EnforceStep } from "../operator/reconcile-policy.ts";
 import type { OperatorMetrics } from "../operator/metrics.ts";
 import { MAX_WORKLOAD_KEYS } from "../operator/status.ts";
 import { enforceNamespace } from "./apply-remediation.ts";
+import { describeRolloutHold } from "./rollout-hold.ts";
 
 export interface EnforceStepOptions {
   client: KubeClient;
@@ -45,7 +47,10 @@ export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
     if (report.applied > 0) options.metrics.remediationsApplied.inc(report.applied);
     if (report.failed > 0) options.metrics.remediationsFailed.inc(report.failed);
     for (const r of report.results) {
-      if (r.status === "applied") options.logger.info("enforcement_remediation_applied", { policy: `${namespace}/${name}`, workload: r.plan.key, actions: r.plan.diff.filter((l) => l.trim().startsWith("+")).length });
+      if (r.status === "applied") {
+        const held = r.plan.rolloutHold ? { held: describeRolloutHold(r.plan.rolloutHold) } : {};
+        options.logger.info("enforcement_remediation_applied", { policy: `${namespace}/${name}`, workload: r.plan.key, actions: r.plan.diff.filter((l) => l.trim().startsWith("+")).length, ...held });
+      }
       if (r.status === "failed") options.logger.warn("enforcement_remediation_failed", { policy: `${namespace}/${name}`, workload: r.plan.key, error: r.error ?? "kept changing" });
       if (r.status === "deferred") options.logger.debug("enforcement_deferred", { workload: r.plan.key });
     }
@@ -58,6 +63,7 @@ export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
     const unresolved = report.results
       .filter((r) => r.status !== "skipped")
       .flatMap((r) => r.plan.unresolved.map((u) => ({ workload: r.plan.key, container: u.container, reason: u.reason })));
-    return { applied: report.applied, failed: report.failed, totalApplied: (previous?.remediationsApplied ?? 0) + report.applied, workloads, patched: report.workloads, unresolved, ...halted };
+    const held = report.results.flatMap((r) => (r.status === "applied" && r.plan.rolloutHold ? [describeRolloutHold(r.plan.rolloutHold)] : []));
+    return { applied: report.applied, failed: report.failed, totalApplied: (previous?.remediationsApplied ?? 0) + report.applied, workloads, patched: report.workloads, unresolved, ...(held.length > 0 ? { held } : {}), ...halted };
   };
 }

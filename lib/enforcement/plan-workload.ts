@@ -14,12 +14,17 @@ import { ENFORCE_ANNOTATION, ENFORCEABLE_KINDS, PATCHED_BY_ANNOTATION, PATCHED_B
 import { pointer } from "./json-pointer.ts";
 import { listUnresolved, type PlannerReason, type UnresolvedItem } from "./list-unresolved.ts";
 import { planContainer, type ContainerPlan, type TemplateContainer } from "./plan-container.ts";
+import { findRolloutHold, type RolloutHold } from "./rollout-hold.ts";
 
 export interface WorkloadObject {
   apiVersion?: string;
   kind?: string;
   metadata?: { name?: string; namespace?: string; annotations?: Record<string, string>; resourceVersion?: string; [k: string]: unknown };
-  spec?: { template?: { metadata?: Record<string, unknown> & { annotations?: Record<string, string> }; spec?: { containers?: TemplateContainer[]; initContainers?: TemplateContainer[]; restartPolicy?: string } } };
+  spec?: {
+    template?: { metadata?: Record<string, unknown> & { annotations?: Record<string, string> }; spec?: { containers?: TemplateContainer[]; initContainers?: TemplateContainer[]; restartPolicy?: string } };
+    updateStrategy?: { type?: string };
+    paused?: boolean;
+  };
 }
 
 export type JsonPatchOp =
@@ -44,6 +49,8 @@ export interface WorkloadPlan {
   patch: JsonPatchOp[];
   /** A human-readable diff, one line per change. */
   diff: string[];
+  /** Set when the running pods will not pick the patched template up by themselves (OnDelete, paused). */
+  rolloutHold?: RolloutHold;
 }
 
 export interface PlanOptions {
@@ -143,5 +150,6 @@ export function planWorkloadRemediation(workload: WorkloadObject, spec: DevOpsPo
   if (plan.containers.length === 0) return { ...plan, outcome: plan.unresolved.length > 0 ? "unresolved" : "compliant" };
   plan.patch.push(...annotationOps(template?.metadata));
   plan.diff.push(`+ spec.template.metadata.annotations["${PATCHED_BY_ANNOTATION}"]: ${PATCHED_BY_VALUE}`);
-  return { ...plan, outcome: "planned" };
+  const hold = findRolloutHold(workload);
+  return { ...plan, outcome: "planned", ...(hold ? { rolloutHold: hold } : {}) };
 }

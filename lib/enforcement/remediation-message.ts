@@ -3,10 +3,12 @@
  * The message of the `Remediated` Event on a patched workload: every added field
  * under the container it went to (two containers given the same probe used to
  * read as one field listed twice), then the containers left with violations.
- * Bounded to what an Event message holds, cut between containers, never inside one.
+ * Bounded to what an Event message holds, cut between containers, never inside one. A patch
+ * the running pods will not pick up by themselves (OnDelete, paused) ends by saying so, always.
  */
 import { EVENT_MESSAGE_LIMIT } from "../event-object.ts";
 import type { WorkloadPlan } from "./plan-workload.ts";
+import { describeRolloutHold } from "./rollout-hold.ts";
 
 
 function containerSegment(container: string, added: ReadonlyArray<{ field: string; value: string }>): string {
@@ -37,8 +39,16 @@ function fit(head: string, segments: readonly string[], separator: string, limit
   return { text, complete: true };
 }
 
-/** `<reason>: container app: readinessProbe tcpSocket :8080, …; container proxy: …[; not remediated: container w (missing_readiness)]`. */
+/**
+ * `<reason>: container app: readinessProbe tcpSocket :8080, …; container proxy: …[; not remediated: container w (missing_readiness)]`,
+ * then `; applied to the template; running pods keep the old spec until deleted (updateStrategy OnDelete)` when held.
+ */
 export function describeRemediation(plan: WorkloadPlan, reason: string, limit = EVENT_MESSAGE_LIMIT): string {
+  const held = plan.rolloutHold ? `; applied to the template; ${describeRolloutHold(plan.rolloutHold)}` : "";
+  return `${describeChanges(plan, reason, limit - held.length)}${held}`;
+}
+
+function describeChanges(plan: WorkloadPlan, reason: string, limit: number): string {
   const added = plan.containers.filter((c) => c.added.length > 0).map((c) => containerSegment(c.container, c.added));
   const left = unresolvedSegments(plan);
   const message = `${reason}: ${added.join("; ")}${left.length > 0 ? `; not remediated: ${left.join(", ")}` : ""}`;

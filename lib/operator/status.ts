@@ -26,6 +26,12 @@ export interface EnforcementOutcome {
   workloads: string[];
   /** The keys of the workloads this cycle patched (the status writer counts them on the stored total); absent: none. */
   patched?: string[];
+  /**
+   * Why each workload patched this cycle whose running pods will not pick the patch up by themselves
+   * keeps them (`running pods keep the old spec until deleted (updateStrategy OnDelete)`); the
+   * `Enforced` Event says so. Never written to status.
+   */
+  held?: string[];
   /** Every container enforcement leaves violating the policy, with why (status keeps the first few). */
   unresolved?: UnresolvedItemStatus[];
   /**
@@ -131,7 +137,10 @@ export function unresolvedEvent(previous: DevOpsPolicyStatus | undefined, next: 
  */
 export function enforcedEvent(enforcement: EnforcementOutcome | undefined): { type: "Normal" | "Warning"; reason: "Enforced"; message: string } | undefined {
   if (!enforcement || enforcement.applied + enforcement.failed === 0) return undefined;
-  return { type: enforcement.failed > 0 ? "Warning" : "Normal", reason: "Enforced", message: `Remediated ${enforcement.applied} workload(s), ${enforcement.failed} failed` };
+  const held = enforcement.held ?? [];
+  // a patch stored in a template that rolls nothing out is not live: "Remediated" alone would say it is
+  const note = held.length > 0 ? `; ${held.length} of them applied to the template only: ${[...new Set(held)].sort().join("; ")}` : "";
+  return { type: enforcement.failed > 0 ? "Warning" : "Normal", reason: "Enforced", message: `Remediated ${enforcement.applied} workload(s), ${enforcement.failed} failed${note}` };
 }
 
 function withoutTimestamp(status: DevOpsPolicyStatus | undefined): unknown {
