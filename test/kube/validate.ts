@@ -1,12 +1,14 @@
 /**
  * @module
  * The built-in validation a real server applies that clients meet in practice: object names,
- * required pod containers and images, workload selectors matching template labels, the
+ * required pod containers and images, one handler per probe and lifecycle hook (validate-handlers.ts),
+ * workload selectors matching template labels, the
  * immutable fields of pods and workloads, and ephemeral containers (only added, through the
  * pods/ephemeralcontainers subresource, never changed or removed).
  */
 import type { FieldError } from "./status.ts";
 import type { KubeObject } from "./types.ts";
+import { validateContainerHandlers } from "./validate-handlers.ts";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === "object" && !Array.isArray(v);
@@ -49,6 +51,8 @@ function validatePodSpec(spec: unknown, path: string, errors: FieldError[]): voi
       else if (seen.has(c.name)) errors.push({ type: "FieldValueDuplicate", field: `${p}.name`, value: c.name, hasValue: true, detail: "" });
       else seen.add(c.name);
       if (typeof c.image !== "string" || c.image.trim() === "") errors.push({ type: "FieldValueRequired", field: `${p}.image`, detail: "" });
+      // probes and hooks are validated where Kubernetes allows them: regular containers and native sidecars
+      if (key === "containers" || (key === "initContainers" && c.restartPolicy === "Always")) validateContainerHandlers(c, p, errors);
     });
   }
 }
