@@ -8,6 +8,8 @@
  * violations enforcement cannot fix remain (the `!` lines), as a gate would.
  * Exempt checks get nothing added unless `--no-exemptions`. A namespace that does not exist is
  * a usage error (exit 2), as for analyze: a write command that does nothing is a mistake.
+ * A patch the running pods will not pick up (OnDelete, paused) is reported as applied to the
+ * template only; added probes come with a one-line hint on replacing them later (decision 0010).
  */
 import { defineCommand } from "citty";
 import { defineExemptionsArg } from "../lib/cli/exemptions-flag.ts";
@@ -42,6 +44,16 @@ function renderResult(r: WorkloadResult): string[] {
   if (r.status !== "compliant" && r.status !== "unresolved" && r.status !== "skipped") lines.push(...plan.diff.map((d) => `  ${d}`));
   for (const u of plan.unresolved) lines.push(`  ! ${u.container || "(unnamed)"}: ${u.reason}`);
   return lines;
+}
+
+/**
+ * Said once when probes were added: they are tcpSocket probes, and a team that later applies its own
+ * httpGet/exec/grpc probe with `kubectl apply` gets both handlers merged, which the API server refuses.
+ */
+const PROBE_HINT = "the probes enforcement adds are tcpSocket probes: a manifest that later sets its own httpGet, exec or grpc probe should also set `tcpSocket: null` in it, or kubectl apply merges both handlers and the API server refuses the change (decision 0010)";
+
+function addedProbes(results: readonly WorkloadResult[]): boolean {
+  return results.some((r) => (r.status === "applied" || r.status === "planned") && r.plan.containers.some((c) => c.probes.length > 0));
 }
 
 function parseDryRun(value: string | undefined): DryRun {
@@ -95,6 +107,7 @@ export default defineCommand({
     });
     if (found.kind === "unknown" && report.results.length === 0) logger.warn(`no workloads in namespace "${namespace}", which may not exist (cannot get it: ${found.reason})`);
     for (const r of report.results) out(`${renderResult(r).join("\n")}\n`);
+    if (addedProbes(report.results)) logger.info(PROBE_HINT);
     const count = (s: WorkloadResult["status"]): number => report.results.filter((r) => r.status === s).length;
     const held = report.results.filter((r) => r.status === "applied" && r.plan.rolloutHold).length;
     out(`Summary: ${report.applied} applied${held > 0 ? ` (${held} to the template only: running pods keep the old spec)` : ""}, ${report.failed} failed, ${count("planned")} planned${dryRun === "none" ? "" : ` (dry run: ${dryRun})`}, ${count("deferred")} deferred, ${count("compliant")} compliant, ${count("unresolved")} unresolved, ${count("skipped")} skipped\n`);
