@@ -2,9 +2,12 @@
  * @module
  * Which of cpu and memory a container leaves without a request or a limit.
  * A limit alone satisfies the request too: the API server defaults a missing
- * request to the limit, so a template and the pods made from it agree.
+ * request to the limit, so a template and the pods made from it agree. A zero
+ * quantity is no value: Kubernetes' QoS counts only requests above zero (a pod
+ * asking for 0 is BestEffort) and the kubelet runs a zero limit unbounded.
  */
 import { asRecord, type ContainerLike } from "../k8s-objects.ts";
+import { parseQuantity } from "../quantity.ts";
 
 const RESOURCES = ["cpu", "memory"] as const;
 const NONE: readonly string[] = [];
@@ -15,9 +18,20 @@ function isNonBlank(value: string): boolean {
   return (first > 32 && first < 127) || value.trim() !== "";
 }
 
+/**
+ * Whether a non-blank string is a zero quantity (`0`, `0m`, `0.0Gi`, `+0e3`). Only a string
+ * that starts like one (`0`, a sign, `.` or space) is parsed, so `100m` costs one comparison.
+ */
+function isZeroText(value: string): boolean {
+  const first = value.charCodeAt(0);
+  if (first !== 48 && first !== 43 && first !== 45 && first !== 46 && first > 32) return false;
+  return parseQuantity(value) === 0;
+}
+
 function isSet(map: Record<string, unknown> | undefined, key: string): boolean {
   const value = map?.[key];
-  return (typeof value === "string" && isNonBlank(value)) || typeof value === "number";
+  if (typeof value === "number") return value !== 0;
+  return typeof value === "string" && isNonBlank(value) && !isZeroText(value);
 }
 
 /** The resource names (`cpu`, `memory`) missing from `kind`; an empty array when none is. */

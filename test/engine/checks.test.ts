@@ -61,12 +61,20 @@ const TABLE: Record<CheckId, Row[]> = {
     { name: "empty string is not a value", pod: makePod({ resources: { requests: { cpu: "", memory: "64Mi" } } }), units: 1 },
     { name: "blank strings are not values (any Unicode space)", pod: makePod({ resources: { requests: { cpu: " \t\n", memory: "\u00a0\u2003" } } }), units: 1, message: "container 'main' missing resource requests (cpu, memory)" },
     { name: "a value with surrounding space is a value", pod: makePod({ resources: { requests: { cpu: " 100m", memory: "\u00a064Mi" } } }), units: 0 },
+    // Kubernetes' QoS counts only requests above zero: a container asking for 0 is BestEffort
+    { name: "zero requests are no requests (a number, a suffixed string)", pod: makePod({ resources: { requests: { cpu: 0, memory: "0Mi" } } }), units: 1, message: "container 'main' missing resource requests (cpu, memory)" },
+    { name: "zero in any spelling", pod: makePod({ resources: { requests: { cpu: "0.000", memory: "+0e3" } } }), units: 1, message: "container 'main' missing resource requests (cpu, memory)" },
+    { name: "a zero limit defaults the request to zero", pod: makePod({ resources: { limits: { cpu: "0m", memory: "0" } } }), units: 1, message: "container 'main' missing resource requests (cpu, memory)" },
+    { name: "a small request is a request", pod: makePod({ resources: { requests: { cpu: "1m", memory: 0.5 } } }), units: 0 },
   ],
   missing_limits: [
     { name: "no resources", pod: makePod(), units: 1, message: "container 'main' missing resource limits (cpu, memory)" },
     { name: "requests only", pod: makePod({ resources: { requests: { cpu: "100m", memory: "64Mi" } } }), units: 1 },
     { name: "memory limit only", pod: makePod({ resources: { limits: { memory: "128Mi" } } }), units: 1, message: "container 'main' missing resource limits (cpu)" },
     { name: "both limits", pod: makePod({ resources: full }), units: 0 },
+    // the kubelet runs a container with a zero limit unbounded (no cgroup quota, no memory cap)
+    { name: "zero limits are no limits", pod: makePod({ resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "0", memory: 0 } } }), units: 1, message: "container 'main' missing resource limits (cpu, memory)" },
+    { name: "a zero cpu limit beside a memory limit", pod: makePod({ resources: { limits: { cpu: "0m", memory: "128Mi" } } }), units: 1, message: "container 'main' missing resource limits (cpu)" },
   ],
 };
 
