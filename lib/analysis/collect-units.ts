@@ -8,7 +8,7 @@
  * `kubectl get all` dump). Every unit carries its owning workload.
  */
 import { asRecord, type KubeObjectLike, type PodSpecLike } from "../k8s-objects.ts";
-import { chainExemption, controllerRef, indexOwners, resolveOwner, type WorkloadRef } from "../owners.ts";
+import { chainExemption, controllerRef, indexOwners, resolveOwner, type OwnerLookup, type WorkloadRef } from "../owners.ts";
 import type { Exemption } from "../checks/exemptions.ts";
 import { sourceLocation, type SourcedObject } from "../manifests/parse-manifests.ts";
 import { lintExemptionAnnotations } from "../checks/exemptions.ts";
@@ -116,6 +116,27 @@ function lintExemptions(source: SourcedObject, out: ObjectNote[]): void {
 }
 
 /**
+ * The Deployment in the input whose ReplicaSet made `pod`, when that ReplicaSet is not in the input
+ * (`kubectl get deploy,pods`): the pod's ReplicaSet is named `<deployment>-<pod-template-hash>`
+ * with the hash its pods are labelled with, and the Deployment's selector matches the pod. The pod
+ * stays attributed to its ReplicaSet (decision 0002); this only keeps the Deployment's template from
+ * being scored beside its own pods (decision 0014). A standalone ReplicaSet (`api-v2`) has no hash label.
+ */
+function deploymentOfOrphanPod(pod: KubeObjectLike, lookup: OwnerLookup): KubeObjectLike | undefined {
+  const ref = controllerRef(pod);
+  const meta = asRecord(pod.metadata);
+  const labels = asRecord(meta?.labels);
+  const hash = labels?.["pod-template-hash"];
+  if (ref?.kind !== "ReplicaSet" || typeof ref.name !== "string" || typeof hash !== "string" || hash === "") return undefined;
+  if (!ref.name.endsWith(`-${hash}`)) return undefined;
+  const namespace = typeof meta?.namespace === "string" && meta.namespace !== "" ? meta.namespace : "default";
+  const deploy = lookup("Deployment", namespace, ref.name.slice(0, -hash.length - 1));
+  const matchLabels = asRecord(asRecord(asRecord(deploy?.spec)?.selector)?.matchLabels);
+  if (!deploy || !matchLabels) return undefined;
+  return Object.entries(matchLabels).every(([k, v]) => labels?.[k] === v) ? deploy : undefined;
+}
+
+/**
  * Splits objects into units; owners are looked up among the same objects. With `checkShape`
  * (offline input), pods and controllers are checked structurally: see check-pod-shape.ts.
  */
@@ -146,6 +167,10 @@ export function collectUnits(objects: readonly SourcedObject[], scoreTemplates: 
     if (source.object.kind !== "Pod") continue;
     const owner = resolveOwner(source.object, lookup);
     for (const o of owner.chain) represented.add(o);
+    if (owner.chain.length === 0) {
+      const deploy = deploymentOfOrphanPod(source.object, lookup);
+      if (deploy) represented.add(deploy);
+    }
     units.push({
       kind: "pod",
       source,

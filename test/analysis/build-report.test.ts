@@ -68,6 +68,22 @@ describe("analyzeObjects", () => {
     expect(renderReport(template, "junit")).not.toContain("(pod ");
   });
 
+  test("a dump of a Deployment and its pods without the ReplicaSet (get deploy,pods) scores the pods, not the template too", () => {
+    const deploy = { ...deployment("web", "shop", "web:latest"), spec: { selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "app", image: "web:latest" }] } } } };
+    const pods = [1, 2].map((i) => {
+      const pod = makePod({ name: `web-7f9c5d-${i}`, namespace: "shop", image: "web:latest", ownerReferences: [{ kind: "ReplicaSet", name: "web-7f9c5d", controller: true }] });
+      return { ...pod, metadata: { ...pod.metadata, labels: { app: "web", "pod-template-hash": "7f9c5d" } } };
+    });
+    const r = analyzeObjects(sourced([deploy, ...pods]), options());
+    expect(r.tally.pods).toBe(2);
+    expect(r.representedTemplates).toBe(1);
+    expect(r.workloads.map((w) => [w.key, w.units])).toEqual([["replicaset/shop/web-7f9c5d", 2]]);
+    // a ReplicaSet named like one of its ReplicaSets, but not made by it (no pod-template-hash, or a selector that does not match), leaves it scored
+    const standalone = makePod({ name: "web-v2-x", namespace: "shop", image: "web:latest", ownerReferences: [{ kind: "ReplicaSet", name: "web-v2", controller: true }] });
+    const foreign = { ...pods[0]!, metadata: { ...pods[0]!.metadata, name: "other", labels: { app: "other", "pod-template-hash": "7f9c5d" } } };
+    for (const pod of [standalone, foreign]) expect(analyzeObjects(sourced([deploy, pod]), options()).tally.pods).toBe(2);
+  });
+
   test("a ReplicaSet without its Deployment in the input is reported under the Deployment it names", () => {
     const rs = { kind: "ReplicaSet", metadata: { name: "api-6d", namespace: "x", ownerReferences: [{ kind: "Deployment", name: "api", controller: true }] }, spec: { template: { spec: { containers: [{ name: "a", image: "a" }] } } } };
     const r = analyzeObjects(sourced([rs]), options());
