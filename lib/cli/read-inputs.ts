@@ -116,11 +116,22 @@ export function describeRepeats(repeats: ExpandedInputs["repeats"]): string {
   return `${repeats.length} input path(s) lead to a file already read, read once: ${each.join(", ")}`;
 }
 
+/**
+ * The text of an input's bytes: UTF-16 when they start with its byte order mark, else UTF-8
+ * (a UTF-8 mark is left for the parser). Windows PowerShell's `>` writes UTF-16LE, YAML
+ * processors must read UTF-16, and kubectl does; read as UTF-8 it was refused as binary.
+ */
+export function decodeInput(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder("utf-16le").decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder("utf-16be").decode(bytes);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+}
+
 /** Reads one input path, or stdin for `-` (named `<stdin>` in messages); every command's file argument goes through here. */
 export async function readInput(path: string): Promise<InputText> {
-  if (path === "-") return { name: STDIN_NAME, text: await Bun.stdin.text() };
+  if (path === "-") return { name: STDIN_NAME, text: decodeInput(await Bun.stdin.bytes()) };
   try {
-    return { name: path, text: readFileSync(path, "utf8") };
+    return { name: path, text: decodeInput(readFileSync(path)) };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : (err as Error).message;

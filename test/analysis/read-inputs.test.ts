@@ -1,13 +1,15 @@
 /**
  * `-f <dir>` follows symbolic links to files and directories (a ConfigMap volume is
  * nothing but links), walks each real directory once (a link back up the tree is no
- * loop) and reads each real file once, naming the paths it left out.
+ * loop) and reads each real file once, naming the paths it left out; a file (or stdin) is
+ * UTF-8, or UTF-16 when it starts with a byte order mark, as kubectl reads it.
  */
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeRepeats, expandInputPaths } from "../../lib/cli/read-inputs.ts";
+import { decodeInput, describeRepeats, expandInputPaths, readInput } from "../../lib/cli/read-inputs.ts";
+import { parseManifests } from "../../lib/manifests/parse-manifests.ts";
 import { KubeDevopsError } from "../../lib/errors.ts";
 import { runBinary } from "../support/binary.ts";
 
@@ -89,5 +91,32 @@ describe("analyze -f through links", () => {
     const twice = runBinary(["analyze", "-f", join(root, "in"), "-f", join(root, "real", "a.yaml"), "-o", "json"]);
     expect(JSON.parse(twice.stdout).summary.total_pods).toBe(2);
     expect(twice.stderr).toContain(`1 input path(s) lead to a file already read, read once: ${join(root, "real", "a.yaml")} (= ${join(root, "in", "linked.yaml")})`);
+  });
+});
+
+describe("readInput", () => {
+  // Windows PowerShell's `>` and Out-File write UTF-16LE with a byte order mark; kubectl reads such files.
+  const utf16 = (text: string, endian: "le" | "be"): Buffer => {
+    const le = Buffer.from(`\ufeff${text}`, "utf16le");
+    return endian === "le" ? le : Buffer.from(le.map((_, i) => le[i % 2 === 0 ? i + 1 : i - 1]!));
+  };
+
+  test("a UTF-16 file with a byte order mark (little- or big-endian) is read as its text, not as NUL-riddled UTF-8", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kd-utf16-"));
+    for (const endian of ["le", "be"] as const) {
+      const path = join(dir, `dump-${endian}.yaml`);
+      writeFileSync(path, utf16(POD, endian));
+      const { name, text } = await readInput(path);
+      expect(name).toBe(path);
+      expect(text).toBe(POD);
+      expect(parseManifests(text, name).map((o) => o.object.metadata?.name)).toEqual(["web"]);
+    }
+  });
+
+  test("UTF-8 is read as before, its byte order mark left for the parser", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "kd-utf8-")), "pod.yaml");
+    writeFileSync(path, `\ufeff${POD}`);
+    expect((await readInput(path)).text).toBe(`\ufeff${POD}`);
+    expect(decodeInput(Buffer.from("ünïcode: ✓\n"))).toBe("ünïcode: ✓\n");
   });
 });
