@@ -70,6 +70,12 @@ export function lintExemptionAnnotations(annotations: unknown): string[] {
     const shown = typeof value === "object" ? JSON.stringify(value) : String(value);
     problems.push(`annotation ${key}: ${shown} is not a string, so it is not honoured (annotation values must be strings, kubectl refuses others): quote it, e.g. "${shown}"`);
   }
+  // only "true" exempts (and "false" says so on purpose): `exempt: "yes"`, or an unquoted `yes` that
+  // YAML 1.2 reads as a string (kubectl's YAML 1.1, as a boolean), left every check on without a word
+  const flag = map[EXEMPT_ANNOTATION];
+  if (typeof flag === "string" && flag.trim() !== "" && !/^(true|false)$/i.test(flag.trim())) {
+    problems.push(`annotation ${EXEMPT_ANNOTATION}: ${JSON.stringify(flag)} is not "true", so it exempts nothing (write "true", or list checks in ${EXEMPT_CHECKS_ANNOTATION})`);
+  }
   // a misspelt key (`exempt-check`, `exempt_checks`) is read by nothing: the checks stay on without a word
   for (const key of Object.keys(map)) {
     if (key.startsWith(EXEMPT_ANNOTATION) && !KNOWN_KEYS.has(key)) {

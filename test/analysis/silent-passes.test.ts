@@ -124,6 +124,15 @@ describe("lintExemptionAnnotations", () => {
     expect(lintExemptionAnnotations(undefined)).toEqual([]);
   });
 
+  test("an exempt value other than \"true\" or \"false\" is named: it exempts nothing (an unquoted `yes` is a string to YAML 1.2, a boolean to kubectl)", () => {
+    for (const value of ["yes", "1", "on", "enabled"]) {
+      expect(lintExemptionAnnotations({ "devops.stochastic.io/exempt": value })).toEqual([
+        `annotation devops.stochastic.io/exempt: "${value}" is not "true", so it exempts nothing (write "true", or list checks in devops.stochastic.io/exempt-checks)`,
+      ]);
+    }
+    for (const value of ["true", "TRUE", " True ", "false", "False", ""]) expect(lintExemptionAnnotations({ "devops.stochastic.io/exempt": value })).toEqual([]);
+  });
+
   test("a misspelt exemption key is named: nothing reads it, so nothing is exempted", () => {
     expect(lintExemptionAnnotations({ "devops.stochastic.io/exempt-check": "latest_tag", "devops.stochastic.io/exempt-reason": "vendor image", "app.kubernetes.io/name": "web" })).toEqual([
       "annotation devops.stochastic.io/exempt-check is not one kube-devops reads, so it exempts nothing (known: devops.stochastic.io/exempt, devops.stochastic.io/exempt-checks, devops.stochastic.io/exempt-reason)",
