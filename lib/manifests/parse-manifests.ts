@@ -236,7 +236,9 @@ function unwrap(value: unknown, file: string, line: number | undefined, out: Sou
     const object = asRecord(request.object);
     if (object) {
       const kind = object.kind ?? asRecord(request.kind)?.kind;
-      out.push({ object: { ...object, kind } as KubeObjectLike, file, line });
+      // An object being created has not run: its `status` (phase Pending) is the API server's default, not a stuck pod.
+      const { status: _defaulted, ...created } = object;
+      out.push({ object: { ...(request.operation === "CREATE" ? created : object), kind } as KubeObjectLike, file, line });
     }
     return;
   }

@@ -75,6 +75,19 @@ describe("parseManifests", () => {
     expect(summary(JSON.stringify(bare), "b.json")).toEqual([["Deployment", "b", 1]]);
   });
 
+  test("an object under review for CREATE has no status to score: the Pending phase is the API server's default, not a stuck pod", () => {
+    const pod = { kind: "Pod", metadata: { name: "new" }, spec: { containers: [{ name: "c", image: "c:1" }] }, status: { phase: "Pending", qosClass: "BestEffort" } };
+    const create = { uid: "3", kind: { version: "v1", kind: "Pod" }, operation: "CREATE", object: pod };
+    const [created] = parseManifests(JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: create }), "create.json");
+    expect(created?.object.status).toBeUndefined();
+    expect(created?.object.spec).toEqual(pod.spec);
+    const [bare] = parseManifests(JSON.stringify(create), "create.json");
+    expect(bare?.object.status).toBeUndefined();
+    // an UPDATE's object is a pod that exists: its status is what the cluster reported
+    const [updated] = parseManifests(JSON.stringify({ ...create, operation: "UPDATE" }), "update.json");
+    expect(updated?.object.status).toEqual(pod.status);
+  });
+
   test("a byte-order mark, empty documents and scalars are ignored", () => {
     expect(summary("\uFEFFkind: Pod\nmetadata: {name: a}\n")).toEqual([["Pod", "a", 1]]);
     expect(summary("")).toEqual([]);
