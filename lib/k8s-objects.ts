@@ -46,6 +46,8 @@ export interface PodSpecLike {
   /** Always (the default), OnFailure or Never. */
   restartPolicy?: string;
   nodeName?: string;
+  /** Held back from scheduling on purpose until each gate is removed (Kueue, custom queues). */
+  schedulingGates?: unknown[];
 }
 
 export interface ContainerStatusLike {

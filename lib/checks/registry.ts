@@ -90,10 +90,14 @@ function timestampMs(value: unknown): number | undefined {
 /**
  * Pending longer than the threshold. A pod is Pending from its creation until it
  * runs, so its age is how long it has been Pending; with no creationTimestamp
- * the age is unknown and the pod is flagged, as the reference would.
+ * the age is unknown and the pod is flagged, as the reference would. A pod with
+ * `spec.schedulingGates` is not stuck but queued: its queue controller (Kueue's admission
+ * gate, for one) holds it until there is room, which can take hours by design.
  */
 function isPendingTooLong(pod: PodLike, params: CheckParams, now: number): boolean {
   if (pod.status?.phase !== "Pending") return false;
+  const gates = pod.spec?.schedulingGates;
+  if (Array.isArray(gates) && gates.length > 0) return false;
   if (params.pendingAfterSeconds <= 0) return true;
   const created = timestampMs(pod.metadata?.creationTimestamp);
   if (created === undefined) return true;

@@ -56,6 +56,16 @@ describe("checkSetFromPolicy", () => {
     expect(scoreTally(t)).toBe(100);
   });
 
+  test("a Pending pod held by schedulingGates (queued, e.g. by Kueue) is not stuck; once its gates are gone it is judged again", () => {
+    const set = checkSetFromPolicy({ forbidPendingDuration: 300 });
+    const old = makePod({ phase: "Pending", created: "2026-01-01T08:00:00Z" });
+    const gated = { ...old, spec: { ...old.spec, schedulingGates: [{ name: "kueue.x-k8s.io/admission" }] } };
+    expect(evaluatePod(gated, set, { now: NOW }).findings).toEqual([]);
+    expect(evaluatePod(gated, DEFAULT_CHECK_SET, { now: NOW }).findings).toEqual([]);
+    const released = { ...old, spec: { ...old.spec, schedulingGates: [] } };
+    expect(evaluatePod(released, set, { now: NOW }).findings.map((f) => f.check)).toEqual(["pending"]);
+  });
+
   test("severityOverrides change labels, not scores", () => {
     const plain = checkSetFromPolicy({ forbidLatestTag: true });
     const low = checkSetFromPolicy({ forbidLatestTag: true, severityOverrides: { latestTag: "low" } });
