@@ -58,10 +58,13 @@ export function parseMinScore(value: string | undefined): number | undefined {
   return value === undefined ? undefined : integerFlag("--min-score", value, { min: 0, max: 100, expected: "an integer 0-100" });
 }
 
-/** Throws POLICY_VIOLATION (exit 3) when `counts` hold a finding at or above `failOn`; `where` names what holds them. */
-export function enforceFailOn(counts: Readonly<SeverityCounts>, failOn: Severity, where?: string): void {
+/**
+ * Throws POLICY_VIOLATION (exit 3) when `counts` hold a finding at or above `failOn`; `where` names
+ * what holds them, `also` the other gate that failed too (exit 3 wins; the reader still learns both).
+ */
+export function enforceFailOn(counts: Readonly<SeverityCounts>, failOn: Severity, where?: string, also?: string): void {
   const n = countAtOrAbove(counts, failOn);
-  if (n > 0) throw new KubeDevopsError("POLICY_VIOLATION", `${n} violation(s) at or above severity ${failOn} (--fail-on ${failOn})${where ? ` in ${where}` : ""}`);
+  if (n > 0) throw new KubeDevopsError("POLICY_VIOLATION", `${n} violation(s) at or above severity ${failOn} (--fail-on ${failOn})${where ? ` in ${where}` : ""}${also ? `; and ${also}` : ""}`);
 }
 
 /** The selection flags as given, e.g. `-n shopp -l app=web`; "the filters" when none is known. */
@@ -105,8 +108,7 @@ export function enforceGates(
   if (given !== "" && nothing !== undefined) {
     throw usageError(`${given} judged nothing: ${nothing}`, gates.hint ?? "check -n, --exclude-namespaces and -l against the input");
   }
-  if (gates.failOn) enforceFailOn(countBySeverity(report), gates.failOn);
-  if (gates.minScore !== undefined && report.score < gates.minScore) {
-    throw new KubeDevopsError("SCORE_BELOW", `score ${report.score} is below --min-score ${gates.minScore}`);
-  }
+  const scoreBelow = gates.minScore !== undefined && report.score < gates.minScore ? `score ${report.score} is below --min-score ${gates.minScore}` : undefined;
+  if (gates.failOn) enforceFailOn(countBySeverity(report), gates.failOn, undefined, scoreBelow);
+  if (scoreBelow !== undefined) throw new KubeDevopsError("SCORE_BELOW", scoreBelow);
 }

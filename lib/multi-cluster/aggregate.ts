@@ -113,12 +113,11 @@ export function renderContextList(rows: readonly ContextRow[]): string {
  */
 export function enforceClusterGates(results: readonly ClusterResult[], aggregate: Aggregate, gates: { failOn?: Severity | undefined; minScore?: number | undefined }): void {
   const { failOn, minScore } = gates;
+  const below = minScore === undefined ? [] : results.filter((r) => r.score !== undefined && r.score < minScore);
+  const scoreBelow = below.length > 0 ? `score below --min-score ${minScore} in ${below.map((r) => `${r.context} (${r.score})`).join(", ")}` : undefined;
   if (failOn) {
     const over = results.filter((r) => r.bySeverity && countAtOrAbove(r.bySeverity, failOn) > 0).map((r) => r.context);
-    enforceFailOn(aggregate.bySeverity, failOn, over.join(", "));
+    enforceFailOn(aggregate.bySeverity, failOn, over.join(", "), scoreBelow);
   }
-  if (minScore !== undefined) {
-    const below = results.filter((r) => r.score !== undefined && r.score < minScore);
-    if (below.length > 0) throw new KubeDevopsError("SCORE_BELOW", `score below --min-score ${minScore} in ${below.map((r) => `${r.context} (${r.score})`).join(", ")}`);
-  }
+  if (scoreBelow !== undefined) throw new KubeDevopsError("SCORE_BELOW", scoreBelow);
 }

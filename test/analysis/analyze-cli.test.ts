@@ -55,6 +55,10 @@ describe("analyze -f", () => {
     expect(minScore.code).toBe(4);
     expect(minScore.stderr).toContain("score 90 is below --min-score 91");
     expect(runBinary(["analyze", "-f", join(dir, "bad.yaml"), "--min-score", "90"]).code).toBe(0);
+    // both gates fail: exit 3 (--fail-on is judged first), and the message names the score gate too
+    const both = runBinary(["analyze", "-f", join(dir, "bad.yaml"), "--fail-on", "high", "--min-score", "91"]);
+    expect(both.code).toBe(3);
+    expect(both.stderr).toContain("1 violation(s) at or above severity high (--fail-on high); and score 90 is below --min-score 91");
   });
 
   test("--policy takes a policy file or a ns/name from the input; --bundle a bundle", () => {

@@ -83,8 +83,9 @@ describe("enforceClusterGates() — --fail-on and --min-score over the analyzed 
     expect(outcome({ minScore: 40 })).toBe("pass");
   });
 
-  test("--fail-on names the clusters over it and is judged before --min-score; a failed cluster counts for neither", () => {
-    expect(outcome({ failOn: "critical", minScore: 80 })).toBe("3 2 violation(s) at or above severity critical (--fail-on critical) in small");
+  test("--fail-on names the clusters over it and is judged before --min-score (exit 3), naming the score gate that failed too; a failed cluster counts for neither", () => {
+    expect(outcome({ failOn: "critical", minScore: 80 })).toBe("3 2 violation(s) at or above severity critical (--fail-on critical) in small; and score below --min-score 80 in small (40)");
+    expect(outcome({ failOn: "critical", minScore: 40 })).toBe("3 2 violation(s) at or above severity critical (--fail-on critical) in small");
     expect(outcome({ failOn: "high" })).toBe("3 3 violation(s) at or above severity high (--fail-on high) in big, small");
     expect(outcome({})).toBe("pass");
   });
