@@ -79,14 +79,21 @@ function stat(title: string, description: string, targets: Target[], extra: Part
   return { kind: "stat", title, description, targets, width: 6, ...extra };
 }
 
-/** The rows and panels, in display order (reference ids 0–25 first, then the new views). */
+/**
+ * The rows and panels, in display order (reference ids 0–25 first, then the new views). Gauges
+ * only the leader exports are aggregated with `max` to the labels the legend names: over a
+ * panel's time range every pod that led has its own series (pod and instance are the scrape
+ * target's), and a bare selector would draw the same namespace twice, or split a stat in two
+ * tiles, for an hour after each rollout. `max`, not `sum`: for the moment two replicas both
+ * report (the old leader's last scrape), they report the same state.
+ */
 export function dashboardRows(): RowSpec[] {
   const q = (expr: string, legend?: string): Target => (legend ? { expr, legend } : { expr });
   return [
     {
       title: "Overview",
       panels: [
-        stat("Cluster Health Score", "Live governance score of all non-system pods (watch controller)", [q("cluster_health_score")], score),
+        stat("Cluster Health Score", "Live governance score of all non-system pods (watch controller)", [q("max(cluster_health_score)")], score),
         ts("Reconcile Cycles", "DevOpsPolicy reconciliations per second", [q("sum(rate(devopspolicy_reconcile_total[5m]))", "reconciles/s")], { width: 9 }),
         ts("Webhook Requests", "Admission reviews per second", [q("sum(rate(webhook_requests_total[5m]))", "requests/s")], { width: 9 }),
       ],
@@ -94,7 +101,7 @@ export function dashboardRows(): RowSpec[] {
     {
       title: "Watch",
       panels: [
-        ts("Namespace Health Scores", "Score per namespace", [q(`namespace_health_score{${NS}}`, "{{namespace}}")], { ...score, width: 10 }),
+        ts("Namespace Health Scores", "Score per namespace", [q(`max by (namespace) (namespace_health_score{${NS}})`, "{{namespace}}")], { ...score, width: 10 }),
         ts("Pod Events Rate", "Pod watch events processed per second", [q("sum(rate(pod_events_total[5m]))", "events/s")]),
         stat("Pods Tracked", "Pods the watch leader currently scores", [q("max(pods_tracked_total)")]),
       ],
@@ -102,8 +109,8 @@ export function dashboardRows(): RowSpec[] {
     {
       title: "Reconcile",
       panels: [
-        ts("Violations by Namespace", "Violations per namespace and policy", [q(`devopspolicy_violations_total{${NS}}`, "{{namespace}}/{{policy}}")]),
-        ts("Health Scores", "Score per namespace and policy", [q(`devopspolicy_health_score{${NS}}`, "{{namespace}}/{{policy}}")], score),
+        ts("Violations by Namespace", "Violations per namespace and policy", [q(`max by (namespace, policy) (devopspolicy_violations_total{${NS}})`, "{{namespace}}/{{policy}}")]),
+        ts("Health Scores", "Score per namespace and policy", [q(`max by (namespace, policy) (devopspolicy_health_score{${NS}})`, "{{namespace}}/{{policy}}")], score),
         ts("Reconcile Rate", "Reconciliations per second", [q("sum(rate(devopspolicy_reconcile_total[5m]))", "reconciles/s")]),
         ts("Reconcile Errors", "Failed reconciliations per second", [q("sum(rate(devopspolicy_reconcile_errors_total[5m]))", "errors/s")]),
         ts("Reconcile Duration", "Reconcile latency quantiles", [
@@ -113,7 +120,7 @@ export function dashboardRows(): RowSpec[] {
         stat("Pods Scanned", "Pods evaluated across all reconciliations", [q("sum(devopspolicy_pods_scanned_total)")], { width: 8 }),
         ts("Remediations Applied", "Workload patches applied per second (enforce mode)", [q("sum(rate(devopspolicy_remediations_applied_total[5m]))", "applied/s")]),
         ts("Remediations Failed", "Workload patches that failed per second", [q("sum(rate(devopspolicy_remediations_failed_total[5m]))", "failed/s")]),
-        stat("Enforcement Mode", "Policies in enforce mode (1) or audit mode (0)", [q(`devopspolicy_enforcement_mode{${NS}}`, "{{namespace}}/{{policy}}")], { width: 8 }),
+        stat("Enforcement Mode", "Policies in enforce mode (1) or audit mode (0)", [q(`max by (namespace, policy) (devopspolicy_enforcement_mode{${NS}})`, "{{namespace}}/{{policy}}")], { width: 8 }),
       ],
     },
     {
