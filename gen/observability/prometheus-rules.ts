@@ -110,7 +110,8 @@ export function alertRules(namespace: string): AlertRule[] {
     ),
     alert(
       "KubeDevopsPolicyScoreDrop",
-      "max by (namespace, policy) (devopspolicy_health_score) - max by (namespace, policy) (devopspolicy_health_score offset 1h) <= -10",
+      // written as the loss (then minus now), so $value is the positive number of points lost
+      "max by (namespace, policy) (devopspolicy_health_score offset 1h) - max by (namespace, policy) (devopspolicy_health_score) >= 10",
       "10m",
       "warning",
       "A policy's health score dropped by 10 points or more within an hour",

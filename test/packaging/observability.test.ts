@@ -174,6 +174,31 @@ describe("PrometheusRule", () => {
     expect(result.exitCode).toBe(0);
   });
 
+  test("promtool test rules: KubeDevopsPolicyScoreDrop says how many points the policy lost, a positive number", () => {
+    const promtool = Bun.which("promtool");
+    if (!promtool) throw new Error("promtool is missing: install the Debian package `prometheus` (.ci/run does this)");
+    const dir = mkdtempSync(join(tmpdir(), "kd-rules-test-"));
+    writeFileSync(join(dir, "rules.yaml"), toYamlDocument({ groups: ruleGroups("kube-devops") }));
+    const rule = alertRules("kube-devops").find((r) => r.alert === "KubeDevopsPolicyScoreDrop")!;
+    const fired = { exp_labels: { severity: "warning", namespace: "shop", policy: "strict" }, exp_annotations: { summary: rule.annotations.summary, description: "Policy strict in shop lost 15 points." } };
+    const tests = [{
+      interval: "1m",
+      // 100 for an hour, then 85: pending from 60m, firing 10 min later; a rise never fires
+      input_series: [
+        { series: 'devopspolicy_health_score{namespace="shop",policy="strict",job="kube-devops-reconcile"}', values: "100x59 85x30" },
+        { series: 'devopspolicy_health_score{namespace="batch",policy="audit",job="kube-devops-reconcile"}', values: "70x59 100x30" },
+      ],
+      alert_rule_test: [
+        { eval_time: "65m", alertname: rule.alert, exp_alerts: [] },
+        { eval_time: "70m", alertname: rule.alert, exp_alerts: [fired] },
+      ],
+    }];
+    writeFileSync(join(dir, "test.yaml"), toYamlDocument({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }));
+    const result = Bun.spawnSync([promtool, "test", "rules", join(dir, "test.yaml")], { stdout: "pipe", stderr: "pipe" });
+    expect(`${result.stdout.toString()}${result.stderr.toString()}`).toContain("SUCCESS");
+    expect(result.exitCode).toBe(0);
+  });
+
   test("snapshot: observability generate-rules and generate-service-monitors", () => {
     expect(toYaml([renderPrometheusRule(options), ...renderServiceMonitors(options)])).toMatchSnapshot();
   });
