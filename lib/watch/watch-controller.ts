@@ -251,19 +251,23 @@ export class WatchController {
 
   private onPodEvent(aggregator: HealthAggregator, e: ListWatchEvent<PodContribution>): void {
     const { clock, logger, metrics } = this.options;
+    // The initial list counts as one event (the reference's Restarted), not one per pod: a term
+    // that starts again in this process would otherwise add the whole cluster to the counter.
+    // A relist's changes are events the watch missed, and count.
     switch (e.type) {
       case "added":
       case "modified":
-        metrics.podEvents.inc();
+        if (aggregator.reporting) metrics.podEvents.inc();
         aggregator.apply(e.key, e.value, clock.now());
         this.countEvent();
         return;
       case "deleted":
-        metrics.podEvents.inc();
+        if (aggregator.reporting) metrics.podEvents.inc();
         aggregator.remove(e.key);
         this.countEvent();
         return;
       case "synced": {
+        metrics.podEvents.inc();
         aggregator.reporting = true;
         const total = aggregator.clusterTally();
         logger.info("initial_sync_complete", {
