@@ -5,7 +5,9 @@
  * a TokenReview, the identity it names to a SubjectAccessReview for `get` on the non-resource path.
  * Decisions are cached per SHA-256 of the token (never the token) for a short time in a bounded
  * map. Never throws: no token or a rejected one is a 401, a refused identity a 403, and an API
- * failure a 503 with a log line (fail closed: it is only metrics). Decision 0029.
+ * failure a 503 with a log line (fail closed: it is only metrics) — unless the same token was
+ * allowed shortly before: through an API server outage that decision still holds for a bounded
+ * time (`staleIfErrorMs`), so the outage does not read as every component down. Decision 0029.
  */
 import { createHash } from "node:crypto";
 import type { KubeClient } from "../kube/client.ts";
@@ -24,6 +26,11 @@ export interface MetricsAccessOptions {
   allowedTtlMs?: number;
   /** How long a refused token (401 or 403) is refused without asking again. */
   deniedTtlMs?: number;
+  /**
+   * How long past its expiry an allowed decision still answers while the API server cannot review
+   * the token (unreachable, 5xx, timeout). A refused token is never answered from an old decision.
+   */
+  staleIfErrorMs?: number;
   /** Cached decisions kept at most; the oldest go first. */
   maxEntries?: number;
   /**
@@ -36,7 +43,7 @@ export interface MetricsAccessOptions {
   timeoutMs?: number;
 }
 
-export const METRICS_ACCESS_DEFAULTS = { allowedTtlMs: 60_000, deniedTtlMs: 10_000, maxEntries: 1024, maxInFlight: 8, timeoutMs: 5_000 } as const;
+export const METRICS_ACCESS_DEFAULTS = { allowedTtlMs: 60_000, deniedTtlMs: 10_000, staleIfErrorMs: 600_000, maxEntries: 1024, maxInFlight: 8, timeoutMs: 5_000 } as const;
 
 /** The outcome for one token: allowed, or the status and message the caller gets. */
 export type AccessDecision = { allowed: true; user: string } | { allowed: false; status: 401 | 403; message: string };
@@ -130,12 +137,19 @@ export function createMetricsAccess(options: MetricsAccessOptions): MetricsAcces
     }
   }
 
+  /** An expired allowed decision still within `staleIfErrorMs` of its expiry: what answers while the API server cannot. */
+  function staleAllowed(key: string): { decision: AccessDecision; expired: number } | undefined {
+    const hit = cache.get(key);
+    return hit?.decision.allowed && now() < hit.expires + settings.staleIfErrorMs ? { decision: hit.decision, expired: hit.expires } : undefined;
+  }
+
   /** The cached decision, or one review shared by every request with the same token. */
   async function decide(token: string): Promise<AccessDecision | Response> {
     const key = createHash("sha256").update(token).digest("hex");
     const hit = cache.get(key);
     if (hit && hit.expires > now()) return hit.decision;
-    if (hit) cache.delete(key);
+    // an expired allowed decision stays until a review replaces it: it answers if that review fails
+    if (hit && !staleAllowed(key)) cache.delete(key);
     let pending = inFlight.get(key);
     if (!pending) {
       if (inFlight.size >= settings.maxInFlight) return errorResponse(503, "too many metrics authorization reviews at once; try again", { "Retry-After": "1" });
@@ -147,7 +161,14 @@ export function createMetricsAccess(options: MetricsAccessOptions): MetricsAcces
           },
           (err: unknown) => {
             // not cached: the next scrape asks again
-            options.logger.warn("cannot authorize a metrics request: the TokenReview or SubjectAccessReview failed; answering 503", { path, error: err instanceof Error ? err.message : String(err) });
+            const error = err instanceof Error ? err.message : String(err);
+            const stale = staleAllowed(key);
+            if (stale) {
+              const ageSeconds = Math.round((now() - stale.expired + settings.allowedTtlMs) / 1000);
+              options.logger.warn("cannot authorize a metrics request: the TokenReview or SubjectAccessReview failed; answering with this token's allowed decision of a while ago", { path, decisionAgeSeconds: ageSeconds, error });
+            } else {
+              options.logger.warn("cannot authorize a metrics request: the TokenReview or SubjectAccessReview failed; answering 503", { path, error });
+            }
             throw err;
           },
         )
@@ -157,7 +178,7 @@ export function createMetricsAccess(options: MetricsAccessOptions): MetricsAcces
     try {
       return await pending;
     } catch {
-      return unavailable();
+      return staleAllowed(key)?.decision ?? unavailable();
     }
   }
 

@@ -33,10 +33,10 @@ function resourceOf(o: { apiVersion: string; kind: string }): string {
 }
 
 /** The webhook app with `/metrics` behind a fresh access check; log lines captured. */
-function makeGuardedApp(client = webhookClient) {
+function makeGuardedApp(client = webhookClient, cache: { allowedTtlMs?: number } = {}) {
   const lines: string[] = [];
   const logger = createLogger({ format: "json", level: "debug", write: (l) => void lines.push(l) });
-  const access = createMetricsAccess({ client, logger, timeoutMs: 2_000 });
+  const access = createMetricsAccess({ client, logger, timeoutMs: 2_000, ...cache });
   const metrics = createWebhookMetrics();
   const index = policies([ENFORCE_LATEST]);
   const { app } = createWebhookHandlers({ ownNamespace: NAMESPACE, policiesFor: (ns) => index.forNamespace(ns), metrics, logger, readiness: () => ({ ready: true, reasons: [] }), metricsAccess: access.check });
@@ -139,6 +139,25 @@ describe("webhook /metrics with --metrics-auth kubernetes (in process, API emula
     expect((await scrape(token)).status).toBe(200);
   });
 
+  test("API server gone after the token was allowed: its decision still answers (a review is tried on every scrape and logged), so the outage is not every component's `up 0`; a token never allowed still gets 503", async () => {
+    // allowedTtlMs 0: every scrape asks the API server, as one does once the 60 s are over
+    const { scrape, lines } = makeGuardedApp(webhookClient, { allowedTtlMs: 0 });
+    const reader = emu.serviceAccountToken(NAMESPACE, METRICS_READER);
+    expect((await scrape(reader)).status).toBe(200);
+    await emu.faults.stopListener();
+    try {
+      const during = await scrape(reader);
+      expect(during.status).toBe(200);
+      expect(await during.text()).toContain("webhook_requests_total");
+      expect(lines.some((l) => l.includes("answering with this token's allowed decision of a while ago"))).toBe(true);
+      const nosy = await scrape(emu.serviceAccountToken("team-a", "nosy"));
+      expect(nosy.status).toBe(503);
+    } finally {
+      await emu.faults.startListener();
+    }
+    expect((await scrape(reader)).status).toBe(200);
+  });
+
   test("an API error answer (500 on the TokenReview): 503, and the next scrape asks again", async () => {
     const { scrape } = makeGuardedApp();
     const token = emu.serviceAccountToken(NAMESPACE, METRICS_READER);
@@ -210,6 +229,32 @@ describe("metrics access cache (fake client)", () => {
     now = 60_000;
     expect(await get(access, "reader")).toBeUndefined();
     expect(calls.length).toBe(10);
+  });
+
+  test("while reviews fail, an allowed decision answers for 10 minutes past its expiry, a refused one never; a review that answers again replaces it", async () => {
+    let now = 0;
+    let down = false;
+    let revoked = false;
+    const { client: answering } = fakeClient((t) => (t === "reader" ? !revoked : false));
+    const client = { create: (...a: unknown[]) => (down ? Promise.reject(new Error("connect ECONNREFUSED")) : (answering.create as (...b: unknown[]) => Promise<unknown>)(...a)) } as unknown as KubeClient;
+    const access = createMetricsAccess({ client, logger: quiet, now: () => now });
+    expect(await get(access, "reader")).toBeUndefined();
+    expect((await get(access, "nosy"))?.status).toBe(403);
+    down = true;
+    now = 60_000 + 599_999; // expired 599.999 s ago
+    expect(await get(access, "reader")).toBeUndefined();
+    expect((await get(access, "nosy"))?.status).toBe(503);
+    expect((await get(access, "stranger"))?.status).toBe(503);
+    now = 60_000 + 600_000;
+    expect((await get(access, "reader"))?.status).toBe(503);
+    expect(access.cached).toBe(0);
+    // back, and the token revoked meanwhile: the fresh refusal wins, and is not served stale later
+    down = false;
+    revoked = true;
+    expect((await get(access, "reader"))?.status).toBe(403);
+    down = true;
+    now += 10_001;
+    expect((await get(access, "reader"))?.status).toBe(503);
   });
 
   test("at most maxEntries decisions are kept; the oldest go first", async () => {
