@@ -152,7 +152,8 @@ export function createMetricsAccess(options: MetricsAccessOptions): MetricsAcces
     if (hit && !staleAllowed(key)) cache.delete(key);
     let pending = inFlight.get(key);
     if (!pending) {
-      if (inFlight.size >= settings.maxInFlight) return errorResponse(503, "too many metrics authorization reviews at once; try again", { "Retry-After": "1" });
+      // a scraper allowed before keeps its decision here too: during an outage every review holds its slot until its deadline
+      if (inFlight.size >= settings.maxInFlight) return staleAllowed(key)?.decision ?? errorResponse(503, "too many metrics authorization reviews at once; try again", { "Retry-After": "1" });
       pending = review(token)
         .then(
           (decision) => {

@@ -257,6 +257,24 @@ describe("metrics access cache (fake client)", () => {
     expect((await get(access, "reader"))?.status).toBe(503);
   });
 
+  test("an allowed decision past its expiry also answers when every review slot is taken by reviews the API server does not answer", async () => {
+    let now = 0;
+    let hang = false;
+    let release: () => void = () => undefined;
+    const hung = new Promise<void>((resolve) => (release = resolve));
+    const { client: answering } = fakeClient((t) => t === "reader");
+    const client = { create: async (...a: unknown[]) => (hang ? hung.then(() => Promise.reject(new Error("timeout"))) : (answering.create as (...b: unknown[]) => Promise<unknown>)(...a)) } as unknown as KubeClient;
+    const access = createMetricsAccess({ client, logger: quiet, now: () => now, maxInFlight: 2 });
+    expect(await get(access, "reader")).toBeUndefined();
+    hang = true;
+    now = 120_000;
+    const junk = [get(access, "junk-1"), get(access, "junk-2")];
+    expect(await get(access, "reader")).toBeUndefined();
+    expect((await get(access, "stranger"))?.status).toBe(503);
+    release();
+    expect((await Promise.all(junk)).map((r) => r?.status)).toEqual([503, 503]);
+  });
+
   test("at most maxEntries decisions are kept; the oldest go first", async () => {
     const { client, calls } = fakeClient(() => true);
     const access = createMetricsAccess({ client, logger: quiet, now: () => 0, maxEntries: 3 });
