@@ -2,7 +2,8 @@
  * @module
  * Which of cpu and memory a container leaves without a request or a limit.
  * A limit alone satisfies the request too: the API server defaults a missing
- * request to the limit, so a template and the pods made from it agree. A zero
+ * request to the limit, so a template and the pods made from it agree — but only an absent
+ * one: a request written as 0 stays 0 beside any limit, and is judged as written. A zero
  * quantity is no value: Kubernetes' QoS counts only requests above zero (a pod
  * asking for 0 is BestEffort) and the kubelet runs a zero limit unbounded.
  */
@@ -41,7 +42,8 @@ export function missingResources(container: ContainerLike, kind: "requests" | "l
   const requests = kind === "requests" ? asRecord(resources?.requests) : undefined;
   let missing: string[] | undefined;
   for (const name of RESOURCES) {
-    const present = isSet(limits, name) || (kind === "requests" && isSet(requests, name));
+    const written = requests?.[name];
+    const present = kind === "requests" && written !== undefined && written !== null ? isSet(requests, name) : isSet(limits, name);
     if (!present) (missing ??= []).push(name);
   }
   return missing ?? NONE;

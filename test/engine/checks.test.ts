@@ -65,6 +65,9 @@ const TABLE: Record<CheckId, Row[]> = {
     { name: "zero requests are no requests (a number, a suffixed string)", pod: makePod({ resources: { requests: { cpu: 0, memory: "0Mi" } } }), units: 1, message: "container 'main' missing resource requests (cpu, memory)" },
     { name: "zero in any spelling", pod: makePod({ resources: { requests: { cpu: "0.000", memory: "+0e3" } } }), units: 1, message: "container 'main' missing resource requests (cpu, memory)" },
     { name: "a zero limit defaults the request to zero", pod: makePod({ resources: { limits: { cpu: "0m", memory: "0" } } }), units: 1, message: "container 'main' missing resource requests (cpu, memory)" },
+    // the API server copies a limit into an absent request only: a request written as 0 stays 0
+    { name: "a zero request beside a set limit is still zero", pod: makePod({ resources: { requests: { cpu: "0", memory: 0 }, limits: { cpu: "1", memory: "1Gi" } } }), units: 1, message: "container 'main' missing resource requests (cpu, memory)" },
+    { name: "one zero request beside limits: only that one is missing", pod: makePod({ resources: { requests: { cpu: "0" }, limits: { cpu: "1", memory: "1Gi" } } }), units: 1, message: "container 'main' missing resource requests (cpu)" },
     { name: "a small request is a request", pod: makePod({ resources: { requests: { cpu: "1m", memory: 0.5 } } }), units: 0 },
   ],
   missing_limits: [
