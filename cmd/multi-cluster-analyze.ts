@@ -86,13 +86,14 @@ async function analyzeContext(context: string, { selection, exemptions, timeoutM
     const kc = loadKubeConfig({ kubeconfig: globals.kubeconfig, context, env });
     server = kc.getCurrentCluster()?.server ?? "";
     const client = createKubeClient(kc, { rateLimit });
-    const { report, uid } = await withDeadline(timeoutMs, `timed out after ${timeoutMs / 1000}s`, async (signal) => {
+    const { report, uid, podUids } = await withDeadline(timeoutMs, `timed out after ${timeoutMs / 1000}s`, async (signal) => {
       const scope = { namespace: undefined, labelSelector: undefined, signal };
       const uidRead = readClusterUid(client, signal, context);
       const pods = await listLivePods(client, scope);
       const owners = await listOwners(client, pods, scope, logger);
       const objects = [...pods, ...owners].map((object) => ({ object, file: undefined, line: undefined }));
-      return { report: analyzeObjects(objects, { ...selection, now: Date.now(), exemptions, scoreTemplates: false }), uid: await uidRead };
+      const podUids = new Set(pods.flatMap((p) => (typeof p.metadata?.uid === "string" ? [p.metadata.uid] : [])));
+      return { report: analyzeObjects(objects, { ...selection, now: Date.now(), exemptions, scoreTemplates: false }), uid: await uidRead, podUids };
     });
     const result: ClusterResult = {
       context,
@@ -103,7 +104,7 @@ async function analyzeContext(context: string, { selection, exemptions, timeoutM
       classification: report.classification,
       bySeverity: countBySeverity(report),
     };
-    return { result, uid };
+    return { result, uid, podUids };
   } catch (err) {
     return { result: { context, server, error: (err as Error).message }, uid: undefined };
   }
@@ -162,7 +163,10 @@ export default defineCommand({
     const checks: ClusterChecks = { selection, exemptions: args.exemptions !== false, timeoutMs, rateLimit };
     const identified = await mapBounded(wanted, concurrency, (context) => analyzeContext(context, checks));
     // a second endpoint of an analyzed cluster (another URL or CA, same kube-system uid) counts once too
-    const { results, sameCluster: sameById } = dropSameClusterById(identified);
+    const { results, sameCluster: sameById, apart } = dropSameClusterById(identified);
+    for (const a of apart) {
+      logger.warn(`contexts ${a.other} and ${a.context} share namespace ${IDENTITY_NAMESPACE} uid ${a.uid} but not their pods (a cluster restored or cloned from the other's etcd?); both are counted`);
+    }
     for (const s of sameById) {
       logger.warn(`contexts ${s.kept} and ${s.skipped} reach the same cluster (namespace ${IDENTITY_NAMESPACE} uid ${s.uid}, also through ${s.server}); it is counted once, through ${s.kept}`);
     }
