@@ -50,7 +50,7 @@ function renderResult(r: WorkloadResult): string[] {
  * Said once when probes were added: they are tcpSocket probes, and a team that later applies its own
  * httpGet/exec/grpc probe with `kubectl apply` gets both handlers merged, which the API server refuses.
  */
-const PROBE_HINT = "the probes enforcement adds are tcpSocket probes: a manifest that later sets its own httpGet, exec or grpc probe should also set `tcpSocket: null` in it, or kubectl apply merges both handlers and the API server refuses the change (decision 0010)";
+const PROBE_HINT = "the probes enforcement adds are tcpSocket probes: a manifest that later sets its own httpGet, exec or grpc probe should also set `tcpSocket: null` in it (client-side kubectl apply), or the probe be replaced first with one kubectl patch --type json (server-side apply, Flux, Argo CD with ServerSideApply), else both handlers merge and the API server refuses the change (decision 0010)";
 
 function addedProbes(results: readonly WorkloadResult[]): boolean {
   return results.some((r) => (r.status === "applied" || r.status === "planned") && r.plan.containers.some((c) => c.probes.length > 0));

@@ -55,7 +55,7 @@ test("client-side apply: the team's httpGet merged into the injected tcpSocket p
   const enforced = await enforce();
   expect(enforced.stdout).toContain(`deployment/${NS}/web: applied`);
   // the hint says how to replace an injected probe later, once per run
-  expect(enforced.stderr).toContain("the probes enforcement adds are tcpSocket probes: a manifest that later sets its own httpGet, exec or grpc probe should also set `tcpSocket: null` in it");
+  expect(enforced.stderr).toContain("the probes enforcement adds are tcpSocket probes: a manifest that later sets its own httpGet, exec or grpc probe should also set `tcpSocket: null` in it (client-side kubectl apply), or the probe be replaced first with one kubectl patch --type json (server-side apply");
   expect(handlers(probe("web"))).toEqual(["tcpSocket"]);
 
   const merged = await kubectl(["apply", "-f", "-"], manifest("web", HTTP_GET));
