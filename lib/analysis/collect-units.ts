@@ -167,16 +167,15 @@ export function collectUnits(objects: readonly SourcedObject[], scoreTemplates: 
     if (source.object.kind !== "Pod") continue;
     const owner = resolveOwner(source.object, lookup);
     for (const o of owner.chain) represented.add(o);
-    if (owner.chain.length === 0) {
-      const deploy = deploymentOfOrphanPod(source.object, lookup);
-      if (deploy) represented.add(deploy);
-    }
+    // its Deployment's exemption holds for it as it would through the ReplicaSet the dump left out
+    const deploy = owner.chain.length === 0 ? deploymentOfOrphanPod(source.object, lookup) : undefined;
+    if (deploy) represented.add(deploy);
     units.push({
       kind: "pod",
       source,
       namespace: namespaceOf(source.object),
       workload: owner.workload,
-      workloadExemption: chainExemption(owner.chain),
+      workloadExemption: chainExemption(deploy ? [deploy] : owner.chain),
       template: undefined,
       incomplete: shapes.get(source.object),
     });

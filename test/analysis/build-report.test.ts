@@ -82,6 +82,12 @@ describe("analyzeObjects", () => {
     const standalone = makePod({ name: "web-v2-x", namespace: "shop", image: "web:latest", ownerReferences: [{ kind: "ReplicaSet", name: "web-v2", controller: true }] });
     const foreign = { ...pods[0]!, metadata: { ...pods[0]!.metadata, name: "other", labels: { app: "other", "pod-template-hash": "7f9c5d" } } };
     for (const pod of [standalone, foreign]) expect(analyzeObjects(sourced([deploy, pod]), options()).tally.pods).toBe(2);
+    // the Deployment's exemption holds for its pods, as it does when the ReplicaSet is in the dump
+    const exempt = { ...deploy, metadata: { ...deploy.metadata, annotations: { "devops.stochastic.io/exempt-checks": "latest_tag" } } };
+    const waived = analyzeObjects(sourced([exempt, ...pods]), options());
+    const latest = (report: typeof r) => report.workloads.flatMap((w) => w.findings).filter((f) => f.check === "latest_tag").map((f) => f.exempt === true);
+    expect(latest(waived)).toEqual([true, true]);
+    expect(latest(r)).toEqual([false, false]);
   });
 
   test("a ReplicaSet without its Deployment in the input is reported under the Deployment it names", () => {
