@@ -125,21 +125,28 @@ export default defineCommand({
     let failed = 0;
     // Told once per namespace with the file:line of its first policy, not as the server's bare 404 per policy.
     const missing = new Set<string>();
+    let otherFailures = 0;
     for (const p of planned) {
       if ("error" in p.result) {
         failed++;
         const namespace = missingNamespaceOf(p.result.error);
         if (namespace !== undefined) missing.add(namespace);
-        else logger.error(`devopspolicy ${p.key} failed the server dry run: ${p.result.error.message}`);
+        else {
+          otherFailures++;
+          logger.error(`devopspolicy ${p.key} failed the server dry run: ${p.result.error.message}`);
+        }
       } else if (dryRun && reportApplied(p, p.result.after, " (server dry run)")) drifting++;
     }
     if (failed > 0) {
       const outdated = planned.some((p) => "error" in p.result && /unknown field/.test(p.result.error.message));
       const summary = `${failed} of ${policies.length} DevOpsPolicies failed the server dry run${dryRun ? "" : "; nothing was applied"}`;
-      if (missing.size > 0) throw new KubeDevopsError("INPUT", `${summary}:\n${describeMissingNamespaces(missing, targets, docs, name).join("\n")}`, { hint: missingNamespacesHint(missing) });
-      throw new KubeDevopsError("KUBE", summary, {
-        ...(outdated ? { hint: "a field this kube-devops knows is unknown to the cluster's DevOpsPolicy CRD, which is older: `kube-devops crd install` updates it" } : {}),
-      });
+      const crdHint = "a field this kube-devops knows is unknown to the cluster's DevOpsPolicy CRD, which is older: `kube-devops crd install` updates it";
+      const namespaces = missing.size > 0 ? describeMissingNamespaces(missing, targets, docs, name) : [];
+      // only missing namespaces: the file's problem, told at its lines; mixed with other failures, both are told and both hints given
+      if (otherFailures === 0) throw new KubeDevopsError("INPUT", `${summary}:\n${namespaces.join("\n")}`, { hint: missingNamespacesHint(missing) });
+      for (const line of namespaces) logger.error(line);
+      const hints = [...(missing.size > 0 ? [missingNamespacesHint(missing)] : []), ...(outdated ? [crdHint] : [])];
+      throw new KubeDevopsError("KUBE", summary, hints.length > 0 ? { hint: hints.join("; and ") } : {});
     }
     if (!dryRun) drifting = await applyAll(client, planned);
     if (drifting > 0) {

@@ -45,4 +45,16 @@ describe("policy import against an outdated CRD", () => {
     expect(stderr).toContain("kube-devops crd install");
     expect(() => emu.store.get("devopspolicies.devops.stochastic.io", "shop", "gate")).toThrow("not found");
   });
+
+  test("beside a policy whose namespace does not exist, both failures are told and both fixes given", async () => {
+    const file = join(dir, "mixed.yaml");
+    writeFileSync(file, "apiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: lost\n  namespace: ghost\nspec: {}\n---\napiVersion: devops.stochastic.io/v1\nkind: DevOpsPolicy\nmetadata:\n  name: gate\n  namespace: shop\nspec:\n  admissionThreshold: medium\n");
+    const { code, stdout, stderr } = await runBinaryAsync(["policy", "import", file, "--kubeconfig", kubeconfig]);
+    expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
+    expect(stderr).toContain(`${file}:1: namespace "ghost" does not exist (devopspolicy ghost/lost)`);
+    expect(stderr).toContain('unknown field "spec.admissionThreshold"');
+    expect(stderr).toContain("2 of 2 DevOpsPolicies failed the server dry run; nothing was applied");
+    expect(stderr).toContain("kubectl create namespace ghost");
+    expect(stderr).toContain("kube-devops crd install");
+  });
 });
