@@ -172,10 +172,7 @@ async function analyzeOffline(paths: readonly string[], refs: readonly string[],
   }
   const report = analyzeObjects(objects, { ...base, ...selectChecks(bundles, policies), scoreTemplates: true, checkShape: true, nonObjectDocuments: notObjects.length });
   if (report.duplicates.length > 0) logger.warn(describeDuplicates(report.duplicates));
-  if (report.tally.pods === 0 && report.ignoredObjects === 0 && Object.values(report.skipped).every((n) => n === 0)) {
-    // A score of 100 for nothing must not look like a clean bill of health.
-    cliRuntime().logger.warn(`no pods or pod controllers found in ${describeInputs(paths)}`);
-  }
+  // an input without objects is said by describeNothingScored: a warning, or a gate's refusal
   return report;
 }
 

@@ -64,7 +64,8 @@ export function describeIgnoredKinds(kinds: Record<string, number>, limit = 6): 
  * namespaces, workloads without containers, objects analyze does not read — a gate has nothing
  * to judge and must not pass (decision 0014: exit 2). `filters` as describeFilters gives them,
  * "" when none; `input` names the files read (offline); undefined when something was scored or
- * there was nothing at all to miss. `wholeCluster` (live, no filter): a cluster whose only pods
+ * there was nothing at all to miss — except offline, where an input without a single object is
+ * refused too: a gate fed an empty file is most often behind a step that failed. `wholeCluster` (live, no filter): a cluster whose only pods
  * are the system's is a cluster without workloads yet, which 0014 lets a gate judge (a pipeline
  * that gates before its first deploy): a warning, not a refusal.
  */
@@ -76,7 +77,14 @@ export function describeNothingScored(report: ScoredNothing, filters: string, in
   if (s.systemNamespace > 0) reasons.push(system);
   if (s.incomplete > 0) reasons.push(`${s.incomplete} pod(s) or controller(s) without containers`);
   if (report.ignoredObjects > 0) reasons.push(`${report.ignoredObjects} object(s) that are no pod or pod controller (${describeIgnoredKinds(report.ignoredKinds)})`);
-  if (reasons.length === 0) return undefined;
+  if (reasons.length === 0) {
+    // Offline input with nothing in it at all: most often the step that was to write it failed
+    // (`helm template … > out.yaml` erroring into an empty file) — a gate must not pass it as 100.
+    const nothingAtAll = input !== undefined && Object.values(s).every((n) => n === 0);
+    return nothingAtAll
+      ? { refuse: true, hint: "an empty input is most often a step that failed to write it: check the step that produced the files, or leave the gate out where an empty input is expected", message: visibleLine(`nothing to score${filters ? ` (${filters})` : ""} in ${input}: no pods, pod controllers or other objects, only empty documents or comments`) }
+      : undefined;
+  }
   if (options.wholeCluster && reasons.length === 1 && s.systemNamespace > 0) {
     return { refuse: false, message: visibleLine(`found nothing to score: the cluster's only pods are ${system}`) };
   }

@@ -212,6 +212,24 @@ describe("the binary", () => {
     expect(gated.stderr).toContain("judged nothing: nothing to score in");
   });
 
+  test("an input without a single object (an empty file, comments and `---` only, empty stdin): a gate exits 2 with no report; without a gate, a warning and 100", () => {
+    const empty = write("empty.yaml", "");
+    const comments = write("comments.yaml", "# rendered by a step that failed\n---\n---\n");
+    for (const file of [empty, comments]) {
+      const gated = runBinary(["analyze", "-f", file, "--min-score", "95"]);
+      expect({ code: gated.code, stdout: gated.stdout }).toEqual({ code: 2, stdout: "" });
+      expect(gated.stderr).toContain(`error: --min-score 95 judged nothing: nothing to score in ${file}: no pods, pod controllers or other objects, only empty documents or comments`);
+      expect(gated.stderr).toContain("hint: an empty input is most often a step that failed to write it");
+      const plain = runBinary(["analyze", "-f", file]);
+      expect(plain.code).toBe(0);
+      expect(plain.stdout).toContain("Cluster Health Score       : 100/100");
+      expect(plain.stderr).toContain(`nothing to score in ${file}: no pods, pod controllers or other objects`);
+    }
+    const stdin = runBinary(["analyze", "-f", "-", "--fail-on", "high"], { stdin: "" });
+    expect(stdin.code).toBe(2);
+    expect(stdin.stderr).toContain("nothing to score in <stdin>");
+  });
+
   test("-n kube-system: every pod is in a system namespace, so a gate exits 2 with no report; without a gate, a warning", () => {
     const gated = runBinary(["analyze", "-f", "examples/cluster-snapshot.yaml", "-n", "kube-system", "--fail-on", "low"]);
     expect(gated.code).toBe(2);
