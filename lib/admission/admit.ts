@@ -15,6 +15,7 @@ import { asRecord, type KubeObjectLike, type PodSpecLike } from "../k8s-objects.
 import { isSystemNamespace } from "../namespaces.ts";
 import { controllerRef } from "../owners.ts";
 import { admissionPlanOf, type AdmissionPlan, type PlannedCheck } from "./admission-plan.ts";
+import { exemptionNotes } from "./exemption-notes.ts";
 import type { AdmissionPolicy } from "./policy-index.ts";
 import { podTemplateOf, type PodTemplate } from "./pod-template.ts";
 import type { AdmissionRequest, AdmissionResponse } from "./review.ts";
@@ -258,8 +259,13 @@ export function admitRequest(request: AdmissionRequest, options: AdmitOptions): 
   if (!template.spec) return skip(uid, namespace, "no-pod-spec");
   const old = request.operation === "UPDATE" ? podTemplateOf(request.oldObject, request.kind.kind, request.name) : undefined;
   const mayDeny = !isControllerCreated(request.object, request.userInfo?.username);
-  const found = mergeFindings(template, old, admissionPlanOf(policies), mayDeny, options.exemptions !== false);
+  const exemptions = options.exemptions !== false;
+  const found = mergeFindings(template, old, admissionPlanOf(policies), mayDeny, exemptions);
   if (!found) return { response: allowed(uid), namespace, name: template.name, outcome: "evaluated", denials: NONE, warnings: NONE, exempted: NONE };
-  const response = found.denials.length > 0 ? denied(uid, DENIAL_PREFIX + found.denialMessages.join(", "), found.warnings) : allowed(uid, found.warnings);
+  // Exemption annotations that cannot work, once there is a finding they might have been meant
+  // for (a compliant request pays nothing); first, as they explain the findings that follow.
+  const notes = exemptions ? exemptionNotes(template, old) : undefined;
+  const warnings = notes ? [...notes, ...found.warnings] : found.warnings;
+  const response = found.denials.length > 0 ? denied(uid, DENIAL_PREFIX + found.denialMessages.join(", "), warnings) : allowed(uid, warnings);
   return { response, namespace, name: template.name, outcome: "evaluated", denials: found.denials, warnings: found.warningIds, exempted: found.exempted };
 }

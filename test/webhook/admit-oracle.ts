@@ -5,6 +5,7 @@
  * equivalence test holds the compiled path to this one.
  */
 import { type AdmissionDecision, DENIAL_PREFIX, isControllerCreated } from "../../lib/admission/admit.ts";
+import { exemptionNotes } from "../../lib/admission/exemption-notes.ts";
 import type { AdmissionPolicy } from "../../lib/admission/policy-index.ts";
 import { podTemplateOf, type PodTemplate } from "../../lib/admission/pod-template.ts";
 import type { AdmissionRequest } from "../../lib/admission/review.ts";
@@ -96,7 +97,12 @@ export function admitByPolicy(request: AdmissionRequest, options: { ownNamespace
   const merged = all.filter((m) => !m.exempt);
   const denying = merged.filter((m) => m.deny);
   const warning = merged.filter((m) => !m.deny);
-  const warnings = warning.map((m) => `DevOpsPolicy ${m.policy}: ${m.finding.message} (severity ${m.severity})`);
+  // exemption annotations that cannot work are not findings: the same notes, ahead of them, once
+  // the new object has a finding (one an UPDATE does not report again included)
+  const exemptions = options.exemptions !== false;
+  const violates = policies.some((p) => findingsOf(template, namespace, p, exemptions).length > 0); // kept or not
+  const notes = exemptions && violates ? (exemptionNotes(template, old) ?? []) : [];
+  const warnings = [...notes, ...warning.map((m) => `DevOpsPolicy ${m.policy}: ${m.finding.message} (severity ${m.severity})`)];
   const response = denying.length > 0 ? denied(uid, DENIAL_PREFIX + denying.map((m) => m.finding.message).join(", "), warnings) : allowed(uid, warnings);
   return { response, namespace, name: template.name, outcome: "evaluated", denials: denying.map((m) => m.finding.check), warnings: warning.map((m) => m.finding.check), exempted: all.filter((m) => m.exempt).map((m) => m.finding.check) };
 }

@@ -264,6 +264,46 @@ describe("admitRequest(): exemptions", () => {
   });
 });
 
+describe("admitRequest(): exemption annotations that cannot work are named", () => {
+  const KNOWN = "(known: latest_tag, missing_liveness, missing_readiness, high_restarts, pending, missing_requests, missing_limits)";
+
+  test("a misspelt check id in exempt-checks: the denial comes with a warning naming the annotation, first", () => {
+    const typo = pod([LATEST], { annotations: { "devops.stochastic.io/exempt-checks": "latest" } });
+    const d = admit(request(typo), [ENFORCE_LATEST, { requireReadinessProbe: true, enforcementMode: "audit" }]);
+    expect(d.response.status?.message).toBe("Denied by DevOpsPolicy: container 'app' uses :latest tag");
+    expect(d.response.warnings).toEqual([`DevOpsPolicy: metadata.annotations: annotation devops.stochastic.io/exempt-checks names no check: "latest" ${KNOWN}`]);
+    expect(d.warnings).toEqual([]); // not a finding: no metric series for it
+  });
+
+  test("exempt: \"yes\" and a misspelt key on a Deployment's template and on the Deployment itself, each with its field path", () => {
+    const d = deployment([LATEST]) as { metadata: Record<string, unknown>; spec: { template: { metadata: Record<string, unknown> } } };
+    d.spec.template.metadata.annotations = { "devops.stochastic.io/exempt": "yes" };
+    d.metadata.annotations = { "devops.stochastic.io/exempt-check": "latest_tag" };
+    expect(admit(request(d), [ENFORCE_LATEST]).response.warnings).toEqual([
+      'DevOpsPolicy: spec.template.metadata.annotations: annotation devops.stochastic.io/exempt: "yes" is not "true", so it exempts nothing (write "true", or list checks in devops.stochastic.io/exempt-checks)',
+      "DevOpsPolicy: metadata.annotations: annotation devops.stochastic.io/exempt-check is not one kube-devops reads, so it exempts nothing (known: devops.stochastic.io/exempt, devops.stochastic.io/exempt-checks, devops.stochastic.io/exempt-reason)",
+    ]);
+    const cron = deployment([LATEST], "CronJob") as { spec: { jobTemplate: { spec: { template: { metadata: Record<string, unknown> } } } } };
+    cron.spec.jobTemplate.spec.template.metadata.annotations = { "devops.stochastic.io/exempt-checks": "latest" };
+    const deniedCron = admit(request(cron), [ENFORCE_LATEST]).response;
+    expect(deniedCron.allowed).toBe(false);
+    expect(deniedCron.warnings).toEqual([`DevOpsPolicy: spec.jobTemplate.spec.template.metadata.annotations: annotation devops.stochastic.io/exempt-checks names no check: "latest" ${KNOWN}`]);
+  });
+
+  test("said once: an UPDATE that keeps the same annotation says nothing; a compliant object, valid annotations, no policy or --no-exemptions say nothing", () => {
+    const typo = pod([LATEST], { annotations: { "devops.stochastic.io/exempt-checks": "latest" } });
+    const relabelled = pod([LATEST], { annotations: { "devops.stochastic.io/exempt-checks": "latest" }, labels: { team: "a" } });
+    expect(admit(request(relabelled, { operation: "UPDATE", oldObject: typo }), [ENFORCE_LATEST]).response).toEqual({ uid: "3f1e6c2a-0000-4000-8000-000000000001", allowed: true });
+    // a compliant object: nothing the annotation could have been meant for, nothing said
+    expect(admit(request(pod([goodContainer()], { annotations: { "devops.stochastic.io/exempt-checks": "latest" } })), [ENFORCE_LATEST]).response.warnings).toBeUndefined();
+    const fine = pod([LATEST], { annotations: { "devops.stochastic.io/exempt-checks": "latest_tag", "devops.stochastic.io/exempt-reason": "vendor" } });
+    expect(admit(request(fine), [ENFORCE_LATEST]).response).toEqual({ uid: "3f1e6c2a-0000-4000-8000-000000000001", allowed: true });
+    expect(admit(request(typo), []).response.warnings).toBeUndefined();
+    const index = policies([ENFORCE_LATEST]);
+    expect(admitRequest(request(typo), { ownNamespace: "kube-devops", policiesFor: (ns) => index.forNamespace(ns), exemptions: false }).response.warnings).toBeUndefined();
+  });
+});
+
 describe("admitRequest(): every container is checked (reference W-A9)", () => {
   test("a :latest image moved into an init container is denied, named as an init container", () => {
     const object = { ...pod([goodContainer()]), spec: { containers: [goodContainer()], initContainers: [{ name: "setup", image: "busybox" }] } };

@@ -6,7 +6,8 @@
  * warn-level violation is admitted and kubectl prints the warning; `kubectl debug` (the
  * pods/ephemeralcontainers subresource) is judged by the debug container it adds; an update that
  * changes no finding (label, annotate, rollout restart, replicas) prints nothing, while `kubectl
- * set image` to `:latest` is still denied. The webhook runs as its
+ * set image` to `:latest` is still denied; an exemption annotation naming no check is named in a
+ * warning beside the denial. The webhook runs as its
  * own ServiceAccount with exactly its generated grants (lib/rbac/permissions.ts): no request
  * of it may be refused.
  */
@@ -142,6 +143,17 @@ describe("kubectl through the emulator's admission and the real webhook", () => 
     const r = await kubectl(["create", "--validate=false", "-f", file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("Denied by DevOpsPolicy: container 'redis' uses :latest tag");
+  });
+
+  test("an exemption annotation that names no check is named beside the denial it did not prevent", async () => {
+    const file = join(dir, "vendor.json");
+    const labels = { app: "vendor" };
+    const template = { metadata: { labels, annotations: { "devops.stochastic.io/exempt-checks": "latest" } }, spec: { containers: [{ name: "agent", image: "vendor/agent:latest" }] } };
+    await Bun.write(file, JSON.stringify({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "vendor", namespace: "prod" }, spec: { selector: { matchLabels: labels }, template } }));
+    const r = await kubectl(["create", "--validate=false", "-f", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Warning: DevOpsPolicy: spec.template.metadata.annotations: annotation devops.stochastic.io/exempt-checks names no check: "latest" (known: latest_tag,');
+    expect(r.stderr).toContain("Denied by DevOpsPolicy: container 'agent' uses :latest tag");
   });
 
   test("an init container cannot smuggle in a :latest image", async () => {

@@ -1,0 +1,51 @@
+/**
+ * @module
+ * Admission warnings for exemption annotations that cannot work (`exempt-checks: "latest"`,
+ * `exempt: "yes"`, a misspelt key): the webhook is where an exemption is meant to take effect,
+ * so a typo there would otherwise read as a bare denial, with no word that the annotation was
+ * ignored. Same wording as `analyze` (lintExemptionAnnotations), prefixed with the field path.
+ */
+import { EXEMPT_ANNOTATION, lintExemptionAnnotations } from "../checks/exemptions.ts";
+import { asRecord } from "../k8s-objects.ts";
+import type { PodTemplate } from "./pod-template.ts";
+
+/** True when `annotations` has a key kube-devops's exemptions could mean (no allocation: the hot path). */
+function mentionsExemption(annotations: unknown): boolean {
+  const map = asRecord(annotations);
+  if (!map) return false;
+  for (const key in map) if (key.startsWith(EXEMPT_ANNOTATION)) return true;
+  return false;
+}
+
+/** Where the template's own annotations live in an object of `kind`. */
+function templatePath(kind: PodTemplate["kind"]): string {
+  if (kind === "Pod") return "metadata.annotations";
+  if (kind === "CronJob") return "spec.jobTemplate.spec.template.metadata.annotations";
+  return "spec.template.metadata.annotations";
+}
+
+function notesOf(template: PodTemplate): string[] {
+  const notes: string[] = [];
+  if (mentionsExemption(template.annotations)) {
+    for (const problem of lintExemptionAnnotations(template.annotations)) notes.push(`DevOpsPolicy: ${templatePath(template.kind)}: ${problem}`);
+  }
+  if (mentionsExemption(template.workloadAnnotations)) {
+    for (const problem of lintExemptionAnnotations(template.workloadAnnotations)) notes.push(`DevOpsPolicy: metadata.annotations: ${problem}`);
+  }
+  return notes;
+}
+
+/**
+ * The warnings for `template`'s exemption annotations that cannot work; on UPDATE only those the
+ * old object did not already have (a relabel says nothing twice, as for findings: decision 0012).
+ * Undefined when there are none.
+ */
+export function exemptionNotes(template: PodTemplate, old: PodTemplate | undefined): string[] | undefined {
+  if (!mentionsExemption(template.annotations) && !mentionsExemption(template.workloadAnnotations)) return undefined;
+  let notes = notesOf(template);
+  if (old && notes.length > 0) {
+    const before = new Set(notesOf(old));
+    notes = notes.filter((n) => !before.has(n));
+  }
+  return notes.length > 0 ? notes : undefined;
+}
