@@ -11,7 +11,7 @@ import { installCommand, judgeCrd, judgeDeployment, judgeLease, judgePolicies, t
 import { judgeCertificate, metricsTlsSecret, parseCertificateRef, waitingPods, withMissingSecret, type CertificateObject, type CertificateRead } from "./cert-manager-health.ts";
 import { namespaceState } from "./install-preflight.ts";
 import { judgeReach, probeWebhookReach } from "./webhook-reach.ts";
-import { bundleWriter, judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, webhookTargetPort, type EndpointSliceObject, type ServiceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
+import { bundleWriter, deployedCertMode, judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookEntry, webhookTargetPort, type EndpointSliceObject, type ServiceObject, type WebhookConfigurationObject } from "./webhook-health.ts";
 
 export interface InstallStatusOptions {
   namespace: string;
@@ -126,7 +126,8 @@ async function readWebhook(client: KubeClient, options: ReadOptions, deployment:
 }
 
 async function readWebhookPieces(client: KubeClient, options: ReadOptions, deployment: Read<DeploymentObject>): Promise<{ lines: HealthLine[]; vwc: Read<WebhookConfigurationObject>; svc: Read<ServiceObject> }> {
-  const { namespace, certMode, componentName, install } = options;
+  const { namespace, componentName, install } = options;
+  const certMode = deployedCertMode(deployment, options.certMode);
   const service = componentName("webhook");
   const [slices, vwc, svc] = await Promise.all([
     listRead<EndpointSliceObject>(client, ENDPOINT_SLICES, { namespace, labelSelector: `kubernetes.io/service-name=${service}` }),
@@ -137,7 +138,7 @@ async function readWebhookPieces(client: KubeClient, options: ReadOptions, deplo
   const lines = [judgeEndpoints("Webhook endpoints", slices, namespace, service), configuration];
   // the certificate is judged only against a configuration that calls this install with a bundle
   if (configuration.status !== "OK" || vwc.state !== "found") return { lines, vwc, svc };
-  return { lines: [...lines, ...(await readCertificates(client, options, vwc.object, deployment))], vwc, svc };
+  return { lines: [...lines, ...(await readCertificates(client, { ...options, certMode }, vwc.object, deployment))], vwc, svc };
 }
 
 /**

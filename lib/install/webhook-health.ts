@@ -7,7 +7,7 @@
 import { findServingCa } from "../webhook/certificate-expiry.ts";
 import { loadX509 } from "../webhook/x509.ts";
 import { WEBHOOK_NAME } from "../webhook/constants.ts";
-import { installCommand, judgeUnread, type HealthLine, type Read } from "./install-health.ts";
+import { installCommand, judgeUnread, type DeploymentObject, type HealthLine, type Read } from "./install-health.ts";
 
 /** A certificate this close to expiry is a warning: cert rotation should have happened by now. */
 const EXPIRY_WARNING_DAYS = 30;
@@ -73,6 +73,21 @@ export type WebhookConfigurationObject = { metadata?: { name?: string; annotatio
  * to (`cert-manager.io/inject-ca-from`, as `deploy --cert-mode cert-manager` writes it), whatever
  * check's --cert-mode says — a day-2 reader seldom knows the flag the install was generated with.
  */
+/**
+ * The certificate mode the webhook was deployed in, as its Deployment's args say: `deploy` and the
+ * chart render `--self-managed` or `--no-self-managed`, and the latter without cert-manager (which
+ * bundleWriter reads from the configuration) is `provided` — the `deploy --tls-dir` files, which
+ * nothing renews. An explicit `--cert-mode cert-manager` stands; so does `certMode` when the
+ * Deployment was not read or says neither. Without this a `--tls-dir` install, checked with the
+ * default mode, was told that the webhook writes and renews what only a re-run of cert-generate does.
+ */
+export function deployedCertMode(deployment: Read<DeploymentObject>, certMode: string): string {
+  if (certMode === "cert-manager" || deployment.state !== "found") return certMode;
+  const args = deployment.object.spec?.template?.spec?.containers?.flatMap((c) => c.args ?? []) ?? [];
+  if (args.includes("--no-self-managed")) return "provided";
+  return args.includes("--self-managed") ? "self-managed" : certMode;
+}
+
 export function bundleWriter(vwc: WebhookConfigurationObject, certMode: string): string {
   return vwc.metadata?.annotations?.["cert-manager.io/inject-ca-from"] ? "cert-manager" : certMode;
 }
@@ -128,7 +143,7 @@ export function judgeWebhookConfiguration(label: string, read: Read<WebhookConfi
 export function bundleHint(certMode: string, namespace: string): string {
   if (certMode === "cert-manager") return "cert-manager's cainjector writes it: kubectl -n cert-manager logs deployment/cert-manager-cainjector";
   if (certMode === "self-managed") return `the webhook writes it (self-managed certificates): kubectl -n ${namespace} logs deployment/kube-devops-webhook`;
-  return `kube-devops webhook install-config --namespace ${namespace} --ca-bundle-path ca.crt | kubectl apply -f -`;
+  return `the webhook serves the files deploy --tls-dir shipped and renews nothing: kube-devops webhook cert-generate --output-dir <that dir> (re-issues the serving certificate), then kube-devops deploy generate-all -n ${namespace} --tls-dir <that dir> | kubectl apply -f - (the Secret and the caBundle)`;
 }
 
 function days(ms: number): string {

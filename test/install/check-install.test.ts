@@ -316,7 +316,7 @@ describe("a full install", () => {
     expect(line((await check("--component", "reconcile")).stdout, "Deployment reconcile")).toContain("OK (Available, 2/2 ready");
   }, 60_000);
 
-  test("a configuration without caBundle, or calling another Service, FAILs", async () => {
+  test("a configuration without caBundle, or calling another Service, FAILs; the hint says who writes the caBundle in this install", async () => {
     const VWCS = "validatingwebhookconfigurations.admissionregistration.k8s.io";
     const get = () => emu.store.get(VWCS, undefined, "kube-devops-webhook") as unknown as { webhooks: Array<{ clientConfig: { caBundle?: string; service: { name: string } } }> };
     const saved = structuredClone(get().webhooks);
@@ -326,7 +326,8 @@ describe("a full install", () => {
       const bare = await check("--component", "webhook");
       expect(bare.code).toBe(1);
       expect(line(bare.stdout, "Webhook configuration")).toContain("FAIL (no caBundle: the API server cannot verify the webhook (failurePolicy Ignore))");
-      expect(bare.stdout).toContain("hint: the webhook writes it (self-managed certificates): kubectl -n kube-devops logs deployment/kube-devops-webhook");
+      // this install ships cert-generate's files (deploy --tls-dir: --no-self-managed): the webhook renews nothing
+      expect(bare.stdout).toContain("hint: the webhook serves the files deploy --tls-dir shipped and renews nothing: kube-devops webhook cert-generate --output-dir <that dir> (re-issues the serving certificate), then kube-devops deploy generate-all -n kube-devops --tls-dir <that dir> | kubectl apply -f - (the Secret and the caBundle)");
       expect(bare.stdout).not.toContain("Leader watch");
       expect(bare.stderr).toContain("does not work (Webhook configuration, Webhook reachable)");
       await put(saved.map((w) => ({ ...w, clientConfig: { ...w.clientConfig, service: { ...w.clientConfig.service, name: "elsewhere" } } })));

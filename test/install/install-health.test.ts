@@ -8,7 +8,7 @@ import { componentName } from "../../gen/options.ts";
 import type { AccessResult } from "../../lib/cli/access-review.ts";
 import { componentOfUser, denialHint, summarizeAccess } from "../../lib/cli/denial-summary.ts";
 import { canIRead, judgeCrd, judgeDeployment, judgeUnread, judgeLease, judgePolicies, schemaPaths, type CrdObject, type DeploymentObject } from "../../lib/install/install-health.ts";
-import { judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookTargetPort } from "../../lib/install/webhook-health.ts";
+import { deployedCertMode, judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookTargetPort } from "../../lib/install/webhook-health.ts";
 import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
 
 const found = <T>(object: T) => ({ state: "found" as const, object });
@@ -200,6 +200,20 @@ describe("who writes the caBundle", () => {
     const injected = { ...bare, metadata: { annotations: { "cert-manager.io/inject-ca-from": "ns/kube-devops-webhook" } } };
     expect(judgeWebhookConfiguration("C", found(injected), "ns", "kube-devops-webhook", "self-managed")).toMatchObject({ status: "FAIL", hint: "cert-manager's cainjector writes it: kubectl -n cert-manager logs deployment/cert-manager-cainjector" });
     expect(judgeWebhookConfiguration("C", found(bare), "ns", "kube-devops-webhook", "self-managed").hint).toBe("the webhook writes it (self-managed certificates): kubectl -n ns logs deployment/kube-devops-webhook");
+  });
+
+  test("the webhook's Deployment says the mode: --no-self-managed without cert-manager is deploy --tls-dir's files, renewed by cert-generate, not by the webhook", () => {
+    const deployed = (args: string[]) => found({ spec: { template: { spec: { containers: [{ args: ["webhook", "serve", ...args] }] } } } } as DeploymentObject);
+    expect(deployedCertMode(deployed(["--no-self-managed", "--tls-cert", "/tls/tls.crt"]), "self-managed")).toBe("provided");
+    expect(deployedCertMode(deployed(["--self-managed"]), "self-managed")).toBe("self-managed");
+    // an explicit --cert-mode cert-manager stands; unread or silent args leave the flag's mode
+    expect(deployedCertMode(deployed(["--no-self-managed"]), "cert-manager")).toBe("cert-manager");
+    expect(deployedCertMode(deployed([]), "self-managed")).toBe("self-managed");
+    expect(deployedCertMode({ state: "absent" }, "self-managed")).toBe("self-managed");
+    const bare = { webhooks: [{ name: "validate.devops.stochastic.io", clientConfig: { service: { namespace: "ns", name: "kube-devops-webhook" } } }] };
+    expect(judgeWebhookConfiguration("C", found(bare), "ns", "kube-devops-webhook", "provided").hint).toBe(
+      "the webhook serves the files deploy --tls-dir shipped and renews nothing: kube-devops webhook cert-generate --output-dir <that dir> (re-issues the serving certificate), then kube-devops deploy generate-all -n ns --tls-dir <that dir> | kubectl apply -f - (the Secret and the caBundle)",
+    );
   });
 });
 
