@@ -6,7 +6,8 @@
  * `remediatedWorkloads` accumulate across cycles (a continuous operator would
  * otherwise reset them to 0 one cycle after fixing everything);
  * `remediationsFailed` is the current cycle's count, so it clears once fixed.
- * `applied`/`failed` are this cycle's, for the `Enforced` Event.
+ * `applied`/`failed` are this cycle's, for the `Enforced` Event, which also names each failed
+ * workload with the API server's answer (`failures`).
  * `unresolved` is what this cycle's plans leave violating the policy, with why
  * (lib/operator/status.ts bounds it and turns a change into one Event). `held` says which patches
  * the running pods will not pick up by themselves (OnDelete, paused), for the `Enforced` Event.
@@ -64,6 +65,7 @@ export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
       .filter((r) => r.status !== "skipped")
       .flatMap((r) => r.plan.unresolved.map((u) => ({ workload: r.plan.key, container: u.container, reason: u.reason })));
     const held = report.results.flatMap((r) => (r.status === "applied" && r.plan.rolloutHold ? [describeRolloutHold(r.plan.rolloutHold)] : []));
-    return { applied: report.applied, failed: report.failed, totalApplied: (previous?.remediationsApplied ?? 0) + report.applied, workloads, patched: report.workloads, unresolved, ...(held.length > 0 ? { held } : {}), ...halted };
+    const failures = report.results.flatMap((r) => (r.status === "failed" ? [{ workload: r.plan.key, error: r.error ?? "kept changing" }] : []));
+    return { applied: report.applied, failed: report.failed, totalApplied: (previous?.remediationsApplied ?? 0) + report.applied, workloads, patched: report.workloads, unresolved, ...(held.length > 0 ? { held } : {}), ...(failures.length > 0 ? { failures } : {}), ...halted };
   };
 }

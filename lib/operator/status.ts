@@ -32,6 +32,12 @@ export interface EnforcementOutcome {
    * `Enforced` Event says so. Never written to status.
    */
   held?: string[];
+  /**
+   * Each workload whose patch failed this cycle, with the API server's answer, for the `Enforced`
+   * Event: a count alone leaves a namespace owner, who cannot read the operator's log, nothing to
+   * act on. Never written to status.
+   */
+  failures?: { workload: string; error: string }[];
   /** Every container enforcement leaves violating the policy, with why (status keeps the first few). */
   unresolved?: UnresolvedItemStatus[];
   /**
@@ -107,6 +113,8 @@ function clip(text: string, max: number): string {
 
 /** The list stops short of the Event limit, leaving room to say how many it left out (" … and N more"). */
 const EVENT_LIST_BUDGET = EVENT_MESSAGE_LIMIT - 124;
+/** One failed patch's error in the `Enforced` Event (a 403 names the user, verb, resource and namespace in ~300). */
+const MAX_FAILURE_ERROR = 400;
 
 /**
  * The Warning Event that says what enforcement cannot fix, when `next` lists something that
@@ -140,7 +148,23 @@ export function enforcedEvent(enforcement: EnforcementOutcome | undefined): { ty
   const held = enforcement.held ?? [];
   // a patch stored in a template that rolls nothing out is not live: "Remediated" alone would say it is
   const note = held.length > 0 ? `; ${held.length} of them applied to the template only: ${[...new Set(held)].sort().join("; ")}` : "";
-  return { type: enforcement.failed > 0 ? "Warning" : "Normal", reason: "Enforced", message: `Remediated ${enforcement.applied} workload(s), ${enforcement.failed} failed${note}` };
+  const message = `Remediated ${enforcement.applied} workload(s), ${enforcement.failed} failed${note}`;
+  return { type: enforcement.failed > 0 ? "Warning" : "Normal", reason: "Enforced", message: message + failureNote(message, enforcement.failures ?? []) };
+}
+
+/** Which patches failed and the API server's answer, each clipped, within the Event's bound. */
+function failureNote(head: string, failures: readonly { workload: string; error: string }[]): string {
+  if (failures.length === 0) return "";
+  let note = "; failed:";
+  let listed = 0;
+  for (const f of failures) {
+    const entry = ` ${f.workload}: ${clip(f.error, MAX_FAILURE_ERROR)};`;
+    if (head.length + note.length + entry.length > EVENT_LIST_BUDGET) break;
+    note += entry;
+    listed++;
+  }
+  if (listed < failures.length) note += ` … and ${failures.length - listed} more (operator log: enforcement_remediation_failed)`;
+  return note.replace(/;$/, "");
 }
 
 function withoutTimestamp(status: DevOpsPolicyStatus | undefined): unknown {

@@ -1,7 +1,9 @@
 /**
  * The `Enforced` Event on a policy against the API emulator: reconcile cycles that patch nothing
  * create none (the trial saw "Remediated 2 workload(s), 0 failed" on every requeue, from the running
- * total), and a cycle that patches creates exactly one, counting only that cycle's patches.
+ * total), and a cycle that patches creates exactly one, counting only that cycle's patches. A failed
+ * patch is named with the API server's answer: the operator trial saw only "Remediated 0 workload(s),
+ * 1 failed", which leaves a namespace owner (who cannot read the operator's log) nothing to act on.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DEPLOYMENTS, DEVOPS_POLICIES, EVENTS } from "../../lib/kube/resources.ts";
@@ -63,4 +65,22 @@ test("idle cycles create no Enforced Event; a cycle that patches creates one wit
   const messages = (await enforcedEvents()).map((e) => e.message).sort();
   expect(messages).toEqual(["Remediated 1 workload(s), 0 failed", "Remediated 2 workload(s), 0 failed"]);
   expect(await remediationsApplied()).toBe(3);
+});
+
+test("a failed patch is named in the Enforced Warning with the API server's answer", async () => {
+  const denied = "deployments.apps \"locked\" is forbidden: User \"system:serviceaccount:kube-devops:kube-devops-reconcile\" cannot patch resource \"deployments\" in API group \"apps\" in the namespace \"shop\"";
+  const locked = deployment("locked", NS, [{ name: "app", image: "locked:1.0", ports: [{ containerPort: 8080 }] }]);
+  await cluster.client.create(DEPLOYMENTS, locked, { namespace: NS });
+  emu.faults.failNext(Infinity, { verb: "patch", resource: "deployments", name: "locked", status: 403, message: denied });
+  try {
+    await cycle();
+  } finally {
+    emu.faults.clear();
+  }
+  const warnings = (await enforcedEvents()).filter((e) => e.type === "Warning");
+  expect(warnings).toHaveLength(1);
+  const message = warnings[0]?.message ?? "";
+  expect(message.startsWith("Remediated 0 workload(s), 1 failed; failed: deployment/shop/locked: ")).toBe(true);
+  expect(message).toContain(denied);
+  expect((await cluster.client.get<PolicyObject>(DEVOPS_POLICIES, "strict", { namespace: NS })).status?.remediationsFailed).toBe(1);
 });

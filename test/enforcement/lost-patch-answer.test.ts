@@ -117,7 +117,10 @@ test("5xx on every try and the workload never patched: counted failed, its recor
   expect(result.status?.remediationsApplied ?? 0).toBe(0);
   expect(result.status?.remediationsFailed).toBe(1);
   expect(result.status?.remediatedWorkloads ?? []).toEqual([]);
-  expect(result.enforced).toEqual([["Warning", "Remediated 0 workload(s), 1 failed"]]);
+  // the Warning names the workload and the API server's answer (the operator trial)
+  expect(result.enforced.map(([type]) => type)).toEqual(["Warning"]);
+  expect(result.enforced[0]?.[1]).toStartWith("Remediated 0 workload(s), 1 failed; failed: deployment/down/web: ");
+  expect(result.enforced[0]?.[1]).toContain("timed out");
   expect(result.remediated).toBe(0);
   expect(result.metric).toEqual({ applied: 0, failed: 1 });
 });

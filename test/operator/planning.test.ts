@@ -9,6 +9,7 @@ import { buildAuditResult, lastAuditOf, planRetention, resultFingerprint, should
 import { evaluatePolicy } from "../../lib/operator/evaluate-policy.ts";
 import { FINALIZER, planFinalizer, removeFinalizerPatch } from "../../lib/operator/finalizer.ts";
 import { createOperatorMetrics } from "../../lib/operator/metrics.ts";
+import { EVENT_MESSAGE_LIMIT } from "../../lib/event-object.ts";
 import { desiredStatus, enforcedEvent, statusMergePatch, statusNeedsWrite, unresolvedEvent } from "../../lib/operator/status.ts";
 import { DevOpsPolicyStatusSchema } from "../../lib/policy/schema.ts";
 
@@ -104,6 +105,17 @@ describe("the Enforced Event", () => {
     expect(enforcedEvent(undefined)).toBeUndefined();
     expect(enforcedEvent({ ...idle, applied: 1, totalApplied: 3 })).toEqual({ type: "Normal", reason: "Enforced", message: "Remediated 1 workload(s), 0 failed" });
     expect(enforcedEvent({ ...idle, failed: 1 })).toEqual({ type: "Warning", reason: "Enforced", message: "Remediated 0 workload(s), 1 failed" });
+  });
+
+  test("names each failed workload with its error, within the Event's bound, and says how many it left out", () => {
+    const idle = { applied: 0, failed: 0, totalApplied: 0, workloads: [] };
+    const one = enforcedEvent({ ...idle, applied: 1, failed: 1, failures: [{ workload: "deployment/prod/api", error: "admission webhook \"gate\" denied the request: frozen" }] });
+    expect(one?.message).toBe('Remediated 1 workload(s), 1 failed; failed: deployment/prod/api: admission webhook "gate" denied the request: frozen');
+    const failures = Array.from({ length: 12 }, (_, i) => ({ workload: `deployment/prod/w${i}`, error: `forbidden ${"x".repeat(500)}` }));
+    const many = enforcedEvent({ ...idle, failed: 12, failures })?.message ?? "";
+    expect(many.length).toBeLessThanOrEqual(EVENT_MESSAGE_LIMIT);
+    expect(many).toContain("deployment/prod/w0: forbidden x");
+    expect(many).toMatch(/ … and 1[01] more \(operator log: enforcement_remediation_failed\)$/);
   });
 });
 
