@@ -114,7 +114,7 @@ export const SeverityOverridesSchema = v.object({
 });
 
 export const DevOpsPolicySpecSchema = v.object({
-  forbidLatestTag: optionalBool("Flag containers whose image ends with :latest"),
+  forbidLatestTag: optionalBool("Flag containers that run a floating image, tagged :latest or with no tag at all (nginx); a digest (@sha256...) pins the image and passes"),
   requireLivenessProbe: optionalBool("Flag containers without a livenessProbe; enforce mode injects one"),
   requireReadinessProbe: optionalBool("Flag containers without a readinessProbe; enforce mode injects one"),
   // not below 0: every container has restartCount >= 0, so a negative threshold flags them all (decision 0004)

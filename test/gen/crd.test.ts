@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { parse } from "yaml";
 import { renderCrds, renderDevOpsPolicyCrd, renderPolicyAuditResultCrd } from "../../gen/crd.ts";
+import { usesLatestTag } from "../../lib/checks/image-ref.ts";
 import { normalise, type Schema } from "../../gen/structural-schema.ts";
 import { toYaml } from "../../gen/to-yaml.ts";
 
@@ -149,5 +150,18 @@ describe("kubectl surface", () => {
   test("defaultResources carries the CEL twins of request <= limit", () => {
     const rules = at(openApi(renderDevOpsPolicyCrd()), "spec.defaultResources")?.["x-kubernetes-validations"] as Node[];
     expect(rules.map((r) => r.message)).toEqual(["cpuRequest must not exceed cpuLimit", "memoryRequest must not exceed memoryLimit"]);
+  });
+});
+
+describe("kubectl explain", () => {
+  // The operator trial read "Flag containers whose image ends with :latest" and took an untagged
+  // `busybox` for compliant, while the check flags it (decision 0002) and passes a digest-pinned :latest.
+  test("spec.forbidLatestTag says what the check flags: untagged images too, not digest-pinned ones", () => {
+    const spec = (openApi(renderDevOpsPolicyCrd()).properties as Node).spec as Node;
+    const description = String(((spec.properties as Node).forbidLatestTag as Node).description);
+    expect([usesLatestTag("busybox"), usesLatestTag("nginx:latest"), usesLatestTag("nginx:latest@sha256:0123")]).toEqual([true, true, false]);
+    expect(description).toContain(":latest");
+    expect(description).toContain("no tag");
+    expect(description).toContain("digest");
   });
 });
