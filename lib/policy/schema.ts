@@ -158,7 +158,7 @@ export const DevOpsPolicyStatusSchema = v.object({
   healthy: v.optional(v.pipe(v.boolean(), v.description("healthScore >= 80"))),
   healthScore: v.optional(v.pipe(uint32, v.maxValue(100), v.description("Governance score 0-100 of the policy's namespace"))),
   violations: v.optional(v.pipe(uint32, v.description("Number of violations found"))),
-  lastEvaluated: v.optional(v.pipe(v.string(), v.description("RFC 3339 time of the evaluation that last changed this status"))),
+  lastEvaluated: v.optional(v.pipe(v.string(), v.description("RFC 3339 time of the last evaluation written here: on every change, else by the first evaluation after each reconcile --status-heartbeat (10m; evaluations run at least every --requeue-interval, 30s); older than both together, the operator is not evaluating this policy"))),
   message: v.optional(v.pipe(v.string(), v.description("<violations> violations across <pods> pods — <Class> (<score>)"))),
   remediationsApplied: v.optional(uint32),
   remediationsFailed: v.optional(uint32),

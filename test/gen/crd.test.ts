@@ -165,3 +165,14 @@ describe("kubectl explain", () => {
     expect(description).toContain("digest");
   });
 });
+
+describe("kubectl explain status", () => {
+  // It read "the evaluation that last changed this status": a lastEvaluated 9 minutes old then looks
+  // like a stuck operator, while an unchanged status is only rewritten by the heartbeat (decision 0011).
+  test("status.lastEvaluated says it is refreshed by the heartbeat too, so its age tells whether the operator runs", () => {
+    const status = (openApi(renderDevOpsPolicyCrd()).properties as Node).status as Node;
+    const description = String(((status.properties as Node).lastEvaluated as Node).description);
+    expect(description).toContain("--status-heartbeat");
+    expect(description).not.toContain("last changed");
+  });
+});
