@@ -132,11 +132,11 @@ export type DevOpsPolicySpec = v.InferOutput<typeof DevOpsPolicySpecSchema>;
 
 export const ConditionSchema = v.object({
   type: v.pipe(v.string(), v.description("Condition type, e.g. Ready")),
-  status: v.picklist(["True", "False", "Unknown"]),
+  status: v.pipe(v.picklist(["True", "False", "Unknown"]), v.description("True, False or Unknown")),
   reason: v.pipe(v.string(), v.description("CamelCase reason for the last transition")),
   message: v.pipe(v.string(), v.description("Human-readable detail")),
   lastTransitionTime: v.pipe(v.string(), v.description("RFC 3339 time of the last status change")),
-  observedGeneration: v.optional(generation),
+  observedGeneration: v.optional(v.pipe(generation, v.description("metadata.generation the condition was set for"))),
 });
 export type Condition = v.InferOutput<typeof ConditionSchema>;
 
@@ -160,9 +160,9 @@ export const DevOpsPolicyStatusSchema = v.object({
   violations: v.optional(v.pipe(uint32, v.description("Number of violations found"))),
   lastEvaluated: v.optional(v.pipe(v.string(), v.description("RFC 3339 time of the last evaluation written here: on every change, else by the first evaluation after each reconcile --status-heartbeat (10m; evaluations run at least every --requeue-interval, 30s); older than both together, the operator is not evaluating this policy"))),
   message: v.optional(v.pipe(v.string(), v.description("<violations> violations across <pods> pods — <Class> (<score>)"))),
-  remediationsApplied: v.optional(uint32),
-  remediationsFailed: v.optional(uint32),
-  remediatedWorkloads: v.optional(v.array(v.string())),
+  remediationsApplied: v.optional(v.pipe(uint32, v.description("Enforce mode: workloads patched since enforcement began, a running total (cleared in audit mode)"))),
+  remediationsFailed: v.optional(v.pipe(uint32, v.description("Enforce mode: workloads whose patch failed in the last evaluation, not a total (the Enforced Event names them)"))),
+  remediatedWorkloads: v.optional(v.pipe(v.array(v.string()), v.description("Enforce mode: <kind>/<namespace>/<name> of the workloads patched since enforcement began, sorted"))),
   /** New: what enforce mode cannot fix, with why; absent when nothing is left (and in audit mode). */
   unresolved: v.optional(v.pipe(v.array(UnresolvedItemSchema), v.maxLength(MAX_STATUS_UNRESOLVED), v.description(`Containers enforcement could not remediate, with why (the first ${MAX_STATUS_UNRESOLVED}; unresolvedCount counts all)`))),
   unresolvedCount: v.optional(v.pipe(uint32, v.description("Number of unresolved items, listed or not"))),
@@ -171,28 +171,28 @@ export const DevOpsPolicyStatusSchema = v.object({
   /** New: the class of healthScore, for the printer column and selectors. */
   classification: v.optional(v.pipe(v.picklist(CLASSIFICATIONS), v.description("Class of healthScore: Healthy, Stable, Degraded or Critical"))),
   /** New: Kubernetes API conventions (Ready with reason and message). */
-  conditions: v.optional(v.pipe(v.array(ConditionSchema), v.description("Ready (and later other) conditions, per API conventions"))),
+  conditions: v.optional(v.pipe(v.array(ConditionSchema), v.description("Ready (evaluated, and why not) and SpecValid (every spec field applies, or which are ignored), per API conventions"))),
 });
 export type DevOpsPolicyStatus = v.InferOutput<typeof DevOpsPolicyStatusSchema>;
 
 export const AuditViolationSchema = v.object({
-  podName: v.string(),
-  containerName: v.string(),
-  violationType: v.string(),
-  severity: SeveritySchema,
-  message: v.string(),
+  podName: v.pipe(v.string(), v.description("The violating pod")),
+  containerName: v.pipe(v.string(), v.description("The violating container (empty for pod-level checks: pending)")),
+  violationType: v.pipe(v.string(), v.description("Check id: latest_tag, missing_liveness, missing_readiness, high_restarts, pending, missing_requests or missing_limits")),
+  severity: v.pipe(SeveritySchema, v.description("Severity of the check (spec.severityOverrides applied)")),
+  message: v.pipe(v.string(), v.description("Human-readable detail")),
 });
 export type AuditViolation = v.InferOutput<typeof AuditViolationSchema>;
 
 export const PolicyAuditResultSpecSchema = v.object({
   policyName: v.pipe(v.string(), v.description("Name of the DevOpsPolicy that produced this result")),
-  clusterName: v.optional(v.string()),
+  clusterName: v.optional(v.pipe(v.string(), v.description("Reserved; never set by the operator"))),
   timestamp: v.pipe(v.string(), v.description("RFC 3339 time of the evaluation")),
-  healthScore: v.pipe(uint32, v.maxValue(100)),
-  totalViolations: uint32,
-  totalPods: uint32,
-  classification: v.string(),
-  violations: v.optional(v.array(AuditViolationSchema)),
+  healthScore: v.pipe(uint32, v.maxValue(100), v.description("Governance score 0-100 of the policy's namespace")),
+  totalViolations: v.pipe(uint32, v.description("Number of violations found, including any beyond the stored list")),
+  totalPods: v.pipe(uint32, v.description("Pods evaluated")),
+  classification: v.pipe(v.string(), v.description("Class of healthScore: Healthy, Stable, Degraded or Critical")),
+  violations: v.optional(v.pipe(v.array(AuditViolationSchema), v.description("The violations (at most 500 stored; totalViolations counts all)"))),
 });
 export type PolicyAuditResultSpec = v.InferOutput<typeof PolicyAuditResultSpecSchema>;
 
