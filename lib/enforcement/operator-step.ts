@@ -16,7 +16,7 @@ import type { KubeClient } from "../kube/client.ts";
 import type { Logger } from "../log.ts";
 import type { EnforceStep } from "../operator/reconcile-policy.ts";
 import type { OperatorMetrics } from "../operator/metrics.ts";
-import { MAX_WORKLOAD_KEYS } from "../operator/status.ts";
+import { boundWorkloadKeys } from "../operator/status.ts";
 import { enforceNamespace } from "./apply-remediation.ts";
 import { describeRolloutHold } from "./rollout-hold.ts";
 
@@ -60,7 +60,7 @@ export function createEnforceStep(options: EnforceStepOptions): EnforceStep {
     // any other is returned, so that status is written first (a failed patch's record is taken back).
     const halted = report.halted !== undefined && !signal?.aborted ? { halted: report.halted } : {};
     const previous = policy.status;
-    const workloads = [...new Set([...(previous?.remediatedWorkloads ?? []), ...report.workloads])].sort().slice(-MAX_WORKLOAD_KEYS);
+    const workloads = boundWorkloadKeys(previous?.remediatedWorkloads ?? [], report.workloads);
     const unresolved = report.results
       .filter((r) => r.status !== "skipped")
       .flatMap((r) => r.plan.unresolved.map((u) => ({ workload: r.plan.key, container: u.container, reason: u.reason })));

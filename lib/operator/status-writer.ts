@@ -14,7 +14,7 @@ import type { Logger } from "../log.ts";
 import type { DevOpsPolicyStatus } from "../policy/schema.ts";
 import type { PrunedStatusFields } from "./pruned-status.ts";
 import { FIELD_MANAGER, StaleObjectError, type PolicyObject } from "./reconcile-policy.ts";
-import { MAX_WORKLOAD_KEYS, statusMergePatch, statusNeedsWrite, type EnforcementOutcome } from "./status.ts";
+import { boundWorkloadKeys, statusMergePatch, statusNeedsWrite, type EnforcementOutcome } from "./status.ts";
 
 /** Conflicts in a row before the reconcile gives up and runs again from the watch's copy. */
 const MAX_ATTEMPTS = 3;
@@ -212,9 +212,7 @@ export class PolicyStatusWriter {
   }
 }
 
-/** `stored` without `drop`, with `add`: sorted, the last MAX_WORKLOAD_KEYS kept. */
+/** `stored` without `drop`, with `add`: sorted and bounded, `add` always kept (boundWorkloadKeys). */
 function mergeKeys(stored: readonly string[] | undefined, drop: readonly string[], add: readonly string[]): string[] {
-  const keys = new Set((stored ?? []).filter((k) => !drop.includes(k)));
-  for (const k of add) keys.add(k);
-  return [...keys].sort().slice(-MAX_WORKLOAD_KEYS);
+  return boundWorkloadKeys((stored ?? []).filter((k) => !drop.includes(k)), add);
 }

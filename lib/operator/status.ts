@@ -15,6 +15,17 @@ import type { PolicyEvaluation } from "./evaluate-policy.ts";
 /** remediatedWorkloads keeps at most this many keys (status objects stay small). */
 export const MAX_WORKLOAD_KEYS = 100;
 
+/**
+ * `stored` with `added` (this cycle's patches), sorted and bounded by MAX_WORKLOAD_KEYS. Once full,
+ * the keys just added stay and the alphabetically first older ones make room: cutting the whole
+ * sorted list hid a workload patched now whenever its name sorted before 100 others.
+ */
+export function boundWorkloadKeys(stored: Iterable<string>, added: readonly string[]): string[] {
+  const fresh = [...new Set(added)].sort().slice(-MAX_WORKLOAD_KEYS);
+  const older = [...new Set(stored)].filter((key) => !fresh.includes(key)).sort();
+  return [...older.slice(Math.max(0, older.length - (MAX_WORKLOAD_KEYS - fresh.length))), ...fresh].sort();
+}
+
 export interface EnforcementOutcome {
   /** Workloads patched in this cycle (the `Enforced` Event reports these). */
   applied: number;
