@@ -264,7 +264,7 @@ export function admitRequest(request: AdmissionRequest, options: AdmitOptions): 
   if (!found) return { response: allowed(uid), namespace, name: template.name, outcome: "evaluated", denials: NONE, warnings: NONE, exempted: NONE };
   // Exemption annotations that cannot work, once there is a finding they might have been meant
   // for (a compliant request pays nothing); first, as they explain the findings that follow.
-  const notes = exemptions ? exemptionNotes(template, old) : undefined;
+  const notes = exemptionNotes(template, old, exemptions);
   const warnings = notes ? [...notes, ...found.warnings] : found.warnings;
   const response = found.denials.length > 0 ? denied(uid, DENIAL_PREFIX + found.denialMessages.join(", "), warnings) : allowed(uid, warnings);
   return { response, namespace, name: template.name, outcome: "evaluated", denials: found.denials, warnings: found.warningIds, exempted: found.exempted };

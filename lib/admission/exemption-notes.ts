@@ -4,8 +4,10 @@
  * `exempt: "yes"`, a misspelt key): the webhook is where an exemption is meant to take effect,
  * so a typo there would otherwise read as a bare denial, with no word that the annotation was
  * ignored. Same wording as `analyze` (lintExemptionAnnotations), prefixed with the field path.
+ * Under `webhook serve --no-exemptions` every exemption annotation is ignored by the admin's
+ * choice: then the note says that instead, so a developer learns exemptions are off here.
  */
-import { EXEMPT_ANNOTATION, lintExemptionAnnotations } from "../checks/exemptions.ts";
+import { EXEMPT_ANNOTATION, EXEMPT_CHECKS_ANNOTATION, lintExemptionAnnotations } from "../checks/exemptions.ts";
 import { asRecord } from "../k8s-objects.ts";
 import type { PodTemplate } from "./pod-template.ts";
 
@@ -24,7 +26,24 @@ function templatePath(kind: PodTemplate["kind"]): string {
   return "spec.template.metadata.annotations";
 }
 
-function notesOf(template: PodTemplate): string[] {
+/** `devops.stochastic.io/exempt, devops.stochastic.io/exempt-checks`: the keys that would exempt, as written. */
+function exemptingKeys(annotations: unknown): string[] {
+  const map = asRecord(annotations);
+  return map ? [EXEMPT_ANNOTATION, EXEMPT_CHECKS_ANNOTATION].filter((k) => map[k] !== undefined) : [];
+}
+
+function disabledNotesOf(template: PodTemplate): string[] {
+  const notes: string[] = [];
+  const said = (path: string, keys: string[]) => `DevOpsPolicy: ${path}: ${keys.length === 1 ? "annotation" : "annotations"} ${keys.join(", ")} not honoured: this cluster's admission ignores exemption annotations (webhook serve --no-exemptions)`;
+  const own = exemptingKeys(template.annotations);
+  if (own.length > 0) notes.push(said(templatePath(template.kind), own));
+  const workload = exemptingKeys(template.workloadAnnotations);
+  if (workload.length > 0) notes.push(said("metadata.annotations", workload));
+  return notes;
+}
+
+function notesOf(template: PodTemplate, exemptions: boolean): string[] {
+  if (!exemptions) return disabledNotesOf(template);
   const notes: string[] = [];
   if (mentionsExemption(template.annotations)) {
     for (const problem of lintExemptionAnnotations(template.annotations)) notes.push(`DevOpsPolicy: ${templatePath(template.kind)}: ${problem}`);
@@ -36,15 +55,16 @@ function notesOf(template: PodTemplate): string[] {
 }
 
 /**
- * The warnings for `template`'s exemption annotations that cannot work; on UPDATE only those the
+ * The warnings for `template`'s exemption annotations that cannot work (all of them when `exemptions`
+ * is false: `--no-exemptions`); on UPDATE only those the
  * old object did not already have (a relabel says nothing twice, as for findings: decision 0012).
  * Undefined when there are none.
  */
-export function exemptionNotes(template: PodTemplate, old: PodTemplate | undefined): string[] | undefined {
+export function exemptionNotes(template: PodTemplate, old: PodTemplate | undefined, exemptions = true): string[] | undefined {
   if (!mentionsExemption(template.annotations) && !mentionsExemption(template.workloadAnnotations)) return undefined;
-  let notes = notesOf(template);
+  let notes = notesOf(template, exemptions);
   if (old && notes.length > 0) {
-    const before = new Set(notesOf(old));
+    const before = new Set(notesOf(old, exemptions));
     notes = notes.filter((n) => !before.has(n));
   }
   return notes.length > 0 ? notes : undefined;

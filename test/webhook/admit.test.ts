@@ -300,7 +300,28 @@ describe("admitRequest(): exemption annotations that cannot work are named", () 
     expect(admit(request(fine), [ENFORCE_LATEST]).response).toEqual({ uid: "3f1e6c2a-0000-4000-8000-000000000001", allowed: true });
     expect(admit(request(typo), []).response.warnings).toBeUndefined();
     const index = policies([ENFORCE_LATEST]);
-    expect(admitRequest(request(typo), { ownNamespace: "kube-devops", policiesFor: (ns) => index.forNamespace(ns), exemptions: false }).response.warnings).toBeUndefined();
+    // under --no-exemptions the note is that exemptions are off (exemptions-off test below)
+    expect(admitRequest(request(typo), { ownNamespace: "kube-devops", policiesFor: (ns) => index.forNamespace(ns), exemptions: false }).response.warnings).toEqual([
+      "DevOpsPolicy: metadata.annotations: annotation devops.stochastic.io/exempt-checks not honoured: this cluster's admission ignores exemption annotations (webhook serve --no-exemptions)",
+    ]);
+  });
+
+  test("under --no-exemptions a developer's exemption is denied with a note that exemptions are off here, on the template and the workload; once, and only with a finding", () => {
+    const index = policies([ENFORCE_LATEST]);
+    const strict = { ownNamespace: "kube-devops", policiesFor: (ns: string) => index.forNamespace(ns), exemptions: false };
+    const d = deployment([LATEST]) as { metadata: Record<string, unknown>; spec: { template: { metadata: Record<string, unknown> } } };
+    d.spec.template.metadata.annotations = { "devops.stochastic.io/exempt": "true", "devops.stochastic.io/exempt-checks": "latest_tag", "devops.stochastic.io/exempt-reason": "vendor" };
+    d.metadata.annotations = { "devops.stochastic.io/exempt": "true" };
+    const res = admitRequest(request(d), strict).response;
+    expect(res.allowed).toBe(false);
+    expect(res.warnings).toEqual([
+      "DevOpsPolicy: spec.template.metadata.annotations: annotations devops.stochastic.io/exempt, devops.stochastic.io/exempt-checks not honoured: this cluster's admission ignores exemption annotations (webhook serve --no-exemptions)",
+      "DevOpsPolicy: metadata.annotations: annotation devops.stochastic.io/exempt not honoured: this cluster's admission ignores exemption annotations (webhook serve --no-exemptions)",
+    ]);
+    // an UPDATE that keeps them says nothing again; a compliant object says nothing at all
+    const relabelled = { ...d, metadata: { ...d.metadata, labels: { team: "a" } } };
+    expect(admitRequest(request(relabelled, { operation: "UPDATE", oldObject: d }), strict).response.warnings).toBeUndefined();
+    expect(admitRequest(request(pod([goodContainer()], { annotations: { "devops.stochastic.io/exempt": "true" } })), strict).response.warnings).toBeUndefined();
   });
 });
 
