@@ -126,14 +126,17 @@ export function dashboardRows(): RowSpec[] {
     {
       title: "Webhook",
       panels: [
-        ts("Allow/Deny Rate", "Admission verdicts per second", [q("sum by (allowed) (rate(webhook_requests_total[5m]))", "allowed={{allowed}}")]),
-        ts("Denial Breakdown", "Denials per second by violation", [q(`sum by (violation) (rate(webhook_denials_total{${NS}}[5m]))`, "{{violation}}")]),
+        ts("Allow/Deny Rate", "Admission verdicts per second; dry runs (kubectl diff, --dry-run=server, Argo CD's diffs) are included, and drawn apart as the dry run series", [
+          q("sum by (allowed) (rate(webhook_requests_total[5m]))", "allowed={{allowed}}"),
+          q("sum by (allowed) (rate(webhook_dry_run_requests_total[5m]))", "dry run, allowed={{allowed}}"),
+        ]),
+        ts("Denial Breakdown", "Denials per second by violation (writes only: dry runs persist nothing and are not counted)", [q(`sum by (violation) (rate(webhook_denials_total{${NS}}[5m]))`, "{{violation}}")]),
         ts("Request Latency", "Admission latency quantiles (the API server times out at the VWC's timeoutSeconds)", [
           q("histogram_quantile(0.99, sum by (le) (rate(webhook_request_duration_seconds_bucket[5m])))", "p99"),
           q("histogram_quantile(0.5, sum by (le) (rate(webhook_request_duration_seconds_bucket[5m])))", "p50"),
         ], { unit: "s" }),
-        ts("Warnings", "Admission warnings per second by violation (below the policy's admission threshold)", [q(`sum by (violation) (rate(webhook_warnings_total{${NS}}[5m]))`, "{{violation}}")], { width: 6 }),
-        ts("Exemptions", "Findings waived per second by a devops.stochastic.io/exempt* annotation (neither denied nor warned), by violation", [q(`sum by (violation) (rate(webhook_exemptions_total{${NS}}[5m]))`, "{{violation}}")], { width: 6 }),
+        ts("Warnings", "Admission warnings per second by violation (below the policy's admission threshold; dry runs not counted)", [q(`sum by (violation) (rate(webhook_warnings_total{${NS}}[5m]))`, "{{violation}}")], { width: 6 }),
+        ts("Exemptions", "Findings waived per second by a devops.stochastic.io/exempt* annotation (neither denied nor warned), by violation; dry runs not counted", [q(`sum by (violation) (rate(webhook_exemptions_total{${NS}}[5m]))`, "{{violation}}")], { width: 6 }),
         ts("Fail-open Errors", "Requests allowed because of an internal error", [q("sum by (reason) (rate(webhook_errors_total[5m]))", "{{reason}}")], { width: 6 }),
         stat("Certificate Expiry", "Time left on the webhook's certificates", [q("min by (certificate) (webhook_certificate_expiration_timestamp_seconds) - time()", "{{certificate}}")], {
           unit: "s",

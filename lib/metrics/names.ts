@@ -59,6 +59,7 @@ const DEFS = [
   // new: webhook warn mode, fail-open errors, certificate lifetime
   def("webhook_warnings_total", "counter", ["namespace", "violation"], "Total admission warnings returned (violations below the admission threshold) by namespace and violation", A, "new"),
   def("webhook_exemptions_total", "counter", ["namespace", "violation"], "Total admission findings an exemption annotation waived (neither denied nor warned) by namespace and violation", A, "new"),
+  def("webhook_dry_run_requests_total", "counter", ["operation", "allowed"], "Total dry-run admission webhook requests (kubectl diff, --dry-run=server, GitOps server-side diffs): nothing was persisted, so they are counted here and their findings are not in webhook_denials_total, webhook_warnings_total or webhook_exemptions_total; webhook_requests_total counts them too", A, "new"),
   def("webhook_errors_total", "counter", ["reason"], "Total admission requests allowed because of an internal error (fail-open)", A, "new"),
   def("webhook_certificate_reload_errors_total", "counter", [], "Times changed certificate files or Secret could not be loaded (the certificate in use stays)", A, "new"),
   def("webhook_policy_cache_age_seconds", "gauge", [], "How far the DevOpsPolicies this replica admits with may lag the API server: seconds since its policy watch last delivered a list page, event or bookmark (under ~60 on a healthy cluster: servers send a bookmark a minute)", A, "new"),

@@ -9,7 +9,7 @@
 import type { Hono } from "hono";
 import { admitRequest, type AdmissionDecision } from "../admission/admit.ts";
 import type { AdmissionPolicy } from "../admission/policy-index.ts";
-import { parseAdmissionReview, toAdmissionReview, type AdmissionApiVersion, type AdmissionResponse } from "../admission/review.ts";
+import { parseAdmissionReview, toAdmissionReview, type AdmissionApiVersion, type AdmissionRequest, type AdmissionResponse } from "../admission/review.ts";
 import { answerReachability, reachabilityNonce } from "../admission/reachability.ts";
 import { errored, malformed } from "../admission/verdict.ts";
 import type { Logger } from "../log.ts";
@@ -51,9 +51,12 @@ function respond(apiVersion: AdmissionApiVersion, response: AdmissionResponse, s
   return new Response(JSON.stringify(toAdmissionReview(apiVersion, response)), INIT[status]);
 }
 
-function record(metrics: WebhookMetrics, operation: string, decision: AdmissionDecision): void {
-  metrics.countRequest(operation, decision.response.allowed);
-  metrics.countFindings(decision.namespace, decision.denials, decision.warnings, decision.exempted);
+function record(metrics: WebhookMetrics, request: AdmissionRequest, decision: AdmissionDecision): void {
+  const dryRun = request.dryRun === true;
+  metrics.countRequest(request.operation, decision.response.allowed, dryRun);
+  // a dry run (kubectl diff, --dry-run=server, Argo CD's diffs) writes nothing: the finding
+  // counters say what admission did to writes that would persist (decision 0033)
+  if (!dryRun) metrics.countFindings(decision.namespace, decision.denials, decision.warnings, decision.exempted);
 }
 
 export interface WebhookHandlers {
@@ -97,14 +100,14 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
     const nonce = reachabilityNonce(request);
     if (nonce !== undefined) {
       // check's dry-run ping: a request like any other for the metrics, but no finding and no verdict
-      metrics.countRequest(request.operation, true);
+      metrics.countRequest(request.operation, true, true);
       logger.debug("reachability check answered", { uid: request.uid, namespace: request.namespace ?? "", user: request.userInfo?.username ?? "" });
       metrics.duration.observe(clock() - started);
       return respond(apiVersion, answerReachability(request.uid, nonce, options.replica ?? "unknown"), 200);
     }
     try {
       const decision = admitRequest(request, options);
-      record(metrics, request.operation, decision);
+      record(metrics, request, decision);
       response = decision.response;
       if (!response.allowed) {
         // who asked, as Gatekeeper's --log-denies does: the line an auditor looks for
@@ -112,7 +115,7 @@ export function createWebhookHandlers(options: WebhookAppOptions): WebhookHandle
       }
     } catch (err) {
       metrics.errors.inc({ reason: "internal" });
-      metrics.countRequest(request.operation, true);
+      metrics.countRequest(request.operation, true, request.dryRun === true);
       logger.error("admission failed; admitting unchecked (fail open)", { uid: request.uid, error: err instanceof Error ? err.message : String(err) });
       response = errored(request.uid, "internal error");
     }

@@ -9,6 +9,8 @@
  * webhook's per-request cost; the duration histogram is plain bucket counts for
  * the same reason (duration-histogram.ts). The finding counters of every namespace
  * with a policy start at 0 (`expectedFindings`), so rate() sees its first denial.
+ * Dry runs persist nothing: they count in webhook_dry_run_requests_total, never in
+ * the finding counters (decision 0033); webhook_requests_total counts every request.
  */
 import { Counter, Gauge, Registry } from "prom-client";
 import { METRICS } from "../metrics/names.ts";
@@ -26,6 +28,7 @@ export const ERROR_REASONS = ["malformed", "internal"] as const;
 export interface WebhookMetrics {
   registry: Registry;
   requests: Counter<"operation" | "allowed">;
+  dryRunRequests: Counter<"operation" | "allowed">;
   denials: Counter<"namespace" | "violation">;
   warnings: Counter<"namespace" | "violation">;
   exemptions: Counter<"namespace" | "violation">;
@@ -34,9 +37,15 @@ export interface WebhookMetrics {
   certificateReloadErrors: Counter;
   duration: DurationHistogram;
   certificateExpiry: Gauge<"certificate">;
-  /** `webhook_requests_total{operation, allowed}` += 1 (the hot path; exported at scrape time). */
-  countRequest(operation: unknown, allowed: boolean): void;
-  /** `webhook_denials_total`, `webhook_warnings_total` and `webhook_exemptions_total{namespace, violation}` += 1 per check id (exported at scrape time). */
+  /**
+   * `webhook_requests_total{operation, allowed}` += 1, and `webhook_dry_run_requests_total` too for
+   * a dry run (the hot path; exported at scrape time).
+   */
+  countRequest(operation: unknown, allowed: boolean, dryRun: boolean): void;
+  /**
+   * `webhook_denials_total`, `webhook_warnings_total` and `webhook_exemptions_total{namespace, violation}`
+   * += 1 per check id (exported at scrape time). Only for a request that is not a dry run: the caller decides.
+   */
   countFindings(namespace: string, denials: readonly string[], warnings: readonly string[], exempted?: readonly string[]): void;
 }
 
@@ -138,13 +147,19 @@ export function createWebhookMetrics(registry = new Registry(), sources: Webhook
   const registers = [registry];
   const buildInfo = new Gauge({ ...help("kube_devops_build_info"), labelNames: ["component", "version", "commit"], registers });
   buildInfo.set({ component: "webhook", version: VERSION, commit: COMMIT }, 1);
-  const pending = { requests: new PendingCounts(["operation", "allowed"]), denials: new PendingCounts(["namespace", "violation"]), warnings: new PendingCounts(["namespace", "violation"]), exemptions: new PendingCounts(["namespace", "violation"]) };
+  const pending = { requests: new PendingCounts(["operation", "allowed"]), dryRunRequests: new PendingCounts(["operation", "allowed"]), denials: new PendingCounts(["namespace", "violation"]), warnings: new PendingCounts(["namespace", "violation"]), exemptions: new PendingCounts(["namespace", "violation"]) };
   const errors = new Counter({ ...help("webhook_errors_total"), labelNames: ["reason"], registers });
   for (const reason of ERROR_REASONS) errors.inc({ reason }, 0);
   const requests = new Counter({ ...help("webhook_requests_total"), labelNames: ["operation", "allowed"], registers, collect() { pending.requests.flush(this); } });
   // the verdicts of what the generated VWC sends start at 0: an idle webhook's request panels show
   // 0 rather than "No data", and rate() sees the first request of each kind
-  for (const operation of ["CREATE", "UPDATE"]) for (const allowed of ["true", "false"]) requests.inc({ operation, allowed }, 0);
+  const dryRunRequests = new Counter({ ...help("webhook_dry_run_requests_total"), labelNames: ["operation", "allowed"], registers, collect() { pending.dryRunRequests.flush(this); } });
+  for (const operation of ["CREATE", "UPDATE"]) {
+    for (const allowed of ["true", "false"]) {
+      requests.inc({ operation, allowed }, 0);
+      dryRunRequests.inc({ operation, allowed }, 0);
+    }
+  }
   const { policyCacheAgeSeconds, expectedFindings } = sources;
   /** Declares the expected series of one counter, then hands it what was counted. */
   function collectFindings(kind: FindingKind, counter: Counter<string>): void {
@@ -163,8 +178,12 @@ export function createWebhookMetrics(registry = new Registry(), sources: Webhook
   return {
     registry,
     requests,
-    countRequest(operation, allowed) {
-      pending.requests.add(operationLabel(operation), allowed ? "true" : "false");
+    dryRunRequests,
+    countRequest(operation, allowed, dryRun) {
+      const label = operationLabel(operation);
+      const verdict = allowed ? "true" : "false";
+      pending.requests.add(label, verdict);
+      if (dryRun) pending.dryRunRequests.add(label, verdict);
     },
     countFindings(namespace, denials, warnings, exempted = []) {
       for (const violation of denials) pending.denials.add(namespace, violation);

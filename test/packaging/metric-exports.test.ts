@@ -67,6 +67,17 @@ describe("counters that alerts and rate() panels read exist at 0 before their fi
     ]);
   });
 
+  test("webhook_dry_run_requests_total, for the same operations", async () => {
+    const registry = new Registry();
+    createWebhookMetrics(registry);
+    expect(await counterSamples(registry, "webhook_dry_run_requests_total")).toEqual([
+      'webhook_dry_run_requests_total{operation="CREATE",allowed="true"} 0',
+      'webhook_dry_run_requests_total{operation="CREATE",allowed="false"} 0',
+      'webhook_dry_run_requests_total{operation="UPDATE",allowed="true"} 0',
+      'webhook_dry_run_requests_total{operation="UPDATE",allowed="false"} 0',
+    ]);
+  });
+
   test("kube_devops_leader_transitions_total of watch and reconcile", async () => {
     const [operator, watch] = [new Registry(), new Registry()];
     createOperatorMetrics(operator);

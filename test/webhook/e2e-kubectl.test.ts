@@ -7,7 +7,8 @@
  * pods/ephemeralcontainers subresource) is judged by the debug container it adds; an update that
  * changes no finding (label, annotate, rollout restart, replicas) prints nothing, while `kubectl
  * set image` to `:latest` is still denied; an exemption annotation naming no check is named in a
- * warning beside the denial. The webhook runs as its
+ * warning beside the denial; a `kubectl apply --dry-run=server` denial is counted as a dry-run
+ * request, not in webhook_denials_total (nothing was written). The webhook runs as its
  * own ServiceAccount with exactly its generated grants (lib/rbac/permissions.ts): no request
  * of it may be refused.
  */
@@ -26,6 +27,7 @@ let emu: Emulator;
 let dir: string;
 let kubeconfig: string;
 let webhookAddr: string | undefined;
+let webhookUrl: string;
 let proc: ReturnType<typeof Bun.spawn> | undefined;
 const stderr: string[] = [];
 const webhookRequests: Array<{ attrs: RequestAttributes; allowed: boolean }> = [];
@@ -51,6 +53,17 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; webhook stderr:\n${stderr.join("")}`);
     await Bun.sleep(100);
   }
+}
+
+/** One sample of the webhook's /metrics (0 when absent), scraped as a cluster admin over the caBundle it published. */
+async function metricValue(series: string): Promise<number> {
+  const vwc = (await emu.store.get("validatingwebhookconfigurations.admissionregistration.k8s.io", undefined, "kube-devops-webhook")) as unknown as { webhooks: Array<{ clientConfig: { caBundle: string } }> };
+  const ca = Buffer.from(vwc.webhooks[0]?.clientConfig.caBundle ?? "", "base64").toString();
+  const res = await fetch(`${webhookUrl}/metrics`, { headers: { Authorization: `Bearer ${emu.adminToken}` }, tls: { ca, serverName: "kube-devops-webhook.kube-devops.svc" } });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}: ${text}`);
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
 }
 
 async function kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -98,6 +111,7 @@ beforeAll(async () => {
   })();
   const url = await until("the webhook to listen", async () => /"url":"(https:[^"]+)"/.exec(stderr.join(""))?.[1]);
   webhookAddr = new URL(url).host;
+  webhookUrl = url;
   await until("the policy cache and the caBundle", async () => {
     const v = (await emu.store.get("validatingwebhookconfigurations.admissionregistration.k8s.io", undefined, "kube-devops-webhook")) as unknown as { webhooks: Array<{ clientConfig: { caBundle?: string } }> };
     return v.webhooks[0]?.clientConfig.caBundle && stderr.join("").includes("policy cache synced") ? true : undefined;
@@ -207,6 +221,23 @@ describe("kubectl through the emulator's admission and the real webhook", () => 
     const changed = await kubectl(["set", "image", "deployment/api", "api=nginx:latest", "-n", "prod"]);
     expect(changed.code).toBe(1);
     expect(changed.stderr).toContain("Denied by DevOpsPolicy: container 'api' uses :latest tag");
+  });
+
+  test("kubectl apply --dry-run=server of a :latest pod is denied and counted as a dry-run request, not in webhook_denials_total", async () => {
+    const denials = 'webhook_denials_total{namespace="prod",violation="latest_tag"}';
+    const dryDenied = 'webhook_dry_run_requests_total{operation="CREATE",allowed="false"}';
+    const requestsDenied = 'webhook_requests_total{operation="CREATE",allowed="false"}';
+    const before = { denials: await metricValue(denials), dry: await metricValue(dryDenied), requests: await metricValue(requestsDenied) };
+    const file = join(dir, "preview.json");
+    await Bun.write(file, JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "preview", namespace: "prod" }, spec: { containers: [{ name: "app", image: "nginx:latest" }] } }));
+    const r = await kubectl(["apply", "--dry-run=server", "--validate=false", "-f", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("Denied by DevOpsPolicy: container 'app' uses :latest tag");
+    expect(emu.store.getEntry("pods", "prod", "preview")).toBeUndefined();
+    expect({ denials: await metricValue(denials), dry: await metricValue(dryDenied), requests: await metricValue(requestsDenied) }).toEqual({ denials: before.denials, dry: before.dry + 1, requests: before.requests + 1 });
+    // the same apply for real is a denial
+    expect((await kubectl(["apply", "--validate=false", "-f", file])).code).toBe(1);
+    expect(await metricValue(denials)).toBe(before.denials + 1);
   });
 
   test("the webhook needed nothing beyond its generated grants", () => {

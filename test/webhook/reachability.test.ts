@@ -43,6 +43,7 @@ describe("POST /validate with a ping", () => {
     expect(res.response).toEqual({ uid: "3f1e6c2a-0000-4000-8000-000000000001", allowed: true, warnings: ["kube-devops webhook reachable: nonce n-3f9a1c answered by kube-devops-webhook-7d9f-abcde"] });
     const text = await metrics.registry.metrics();
     expect(text).toContain('webhook_requests_total{operation="CREATE",allowed="true"} 1');
+    expect(text).toContain('webhook_dry_run_requests_total{operation="CREATE",allowed="true"} 1');
     expect(text).not.toMatch(/webhook_(denials|warnings)_total\{[^}]*violation="latest_tag"[^}]*\} [1-9]/);
     expect(lines.some((l) => l.includes("admission denied"))).toBe(false);
   });
