@@ -68,17 +68,18 @@ function parseFlags(a: { output: string; "fail-on"?: string | undefined; "min-sc
   return { format: a.output as OutputFormat, failOn, minScore, top, now: now.ms };
 }
 
-async function readOffline(paths: readonly string[]): Promise<{ objects: SourcedObject[]; notObjects: NonObjectDocument[] }> {
+async function readOffline(paths: readonly string[]): Promise<{ objects: SourcedObject[]; notObjects: NonObjectDocument[]; documents: number }> {
   const { files, repeats } = expandInputPaths(paths);
   if (repeats.length > 0) cliRuntime().logger.warn(describeRepeats(repeats));
   if (files.length === 0) throw usageError(`No .yaml, .yml or .json files under ${paths.join(", ")}`);
   const objects: SourcedObject[] = [];
   const notObjects: NonObjectDocument[] = [];
+  const stats = { documents: 0 };
   for (const file of files) {
     const { name, text } = await readInput(file);
-    for (const o of parseManifests(text, name, notObjects)) objects.push(o);
+    for (const o of parseManifests(text, name, notObjects, stats)) objects.push(o);
   }
-  return { objects, notObjects };
+  return { objects, notObjects, documents: stats.documents };
 }
 
 /** The -f inputs as messages name them (stdin as <stdin>). */
@@ -161,8 +162,9 @@ async function analyzeLive(refs: readonly string[], bundles: readonly string[], 
   return { report: analyzeObjects(objects, { ...base, ...selection, scoreTemplates: false }), empty };
 }
 
-async function analyzeOffline(paths: readonly string[], refs: readonly string[], bundles: readonly string[], base: Omit<AnalyzeOptions, "checkSet" | "source" | "scoreTemplates">): Promise<AnalysisReport> {
-  const { objects, notObjects } = await readOffline(paths);
+/** The report of the -f inputs, and how many of their documents were not empty (0: nothing was given at all). */
+async function analyzeOffline(paths: readonly string[], refs: readonly string[], bundles: readonly string[], base: Omit<AnalyzeOptions, "checkSet" | "source" | "scoreTemplates">): Promise<{ report: AnalysisReport; documents: number }> {
+  const { objects, notObjects, documents } = await readOffline(paths);
   const { logger } = cliRuntime();
   for (const d of notObjects.slice(0, MAX_NOTES)) logger.warn(`${sourceLocation(d)}: ignored: the document is ${d.value}, not a Kubernetes object`);
   const policies: NamedPolicy[] = [];
@@ -173,7 +175,7 @@ async function analyzeOffline(paths: readonly string[], refs: readonly string[],
   const report = analyzeObjects(objects, { ...base, ...selectChecks(bundles, policies), scoreTemplates: true, checkShape: true, nonObjectDocuments: notObjects.length });
   if (report.duplicates.length > 0) logger.warn(describeDuplicates(report.duplicates));
   // an input without objects is said by describeNothingScored: a warning, or a gate's refusal
-  return report;
+  return { report, documents };
 }
 
 export default defineCommand({
@@ -196,14 +198,14 @@ export default defineCommand({
       excludeNamespaces: excluded.length ? new Set(excluded) : undefined,
       selector,
     };
-    const { report, empty } = files.length > 0
-      ? { report: await analyzeOffline(files, refs, bundles, base), empty: undefined }
-      : await analyzeLive(refs, bundles, { namespace: a.namespace, labelSelector: a.selector }, parseRateLimit(a, CLI_RATE_LIMIT), base);
+    const { report, empty, documents } = files.length > 0
+      ? { ...(await analyzeOffline(files, refs, bundles, base)), empty: undefined }
+      : { ...(await analyzeLive(refs, bundles, { namespace: a.namespace, labelSelector: a.selector }, parseRateLimit(a, CLI_RATE_LIMIT), base)), documents: undefined };
     const filters = describeFilters({ namespace: a.namespace, excludeNamespaces: excluded, selector: a.selector });
     const anyFilter = Boolean(a.namespace || a.selector) || excluded.length > 0;
     const verdict: EmptyScopeVerdict | undefined = empty
       ? describeEmptyScope(empty, anyFilter ? filters : "")
-      : filteredToNothing(report) ? { refuse: true, message: describeFilteredToNothing(report, filters) } : describeNothingScored(report, anyFilter ? filters : "", files.length > 0 ? describeInputs(files) : undefined, { wholeCluster: files.length === 0 && !anyFilter });
+      : filteredToNothing(report) ? { refuse: true, message: describeFilteredToNothing(report, filters) } : describeNothingScored(report, anyFilter ? filters : "", files.length > 0 ? describeInputs(files) : undefined, { wholeCluster: files.length === 0 && !anyFilter, noDocuments: documents === 0 });
     const gated = describeGates(flags) !== "";
     warnNotes(report);
     // A refused gate says it in its error; anything else about an empty selection is a warning.

@@ -3,7 +3,8 @@
  * What live `analyze` says when the server listed no pods, and whether a gate may pass over it
  * (decision 0014): a missing namespace, or a selector that left out every pod in scope, is the
  * live form of "the filter left nothing" and refuses; an existing namespace without pods is an
- * empty input and only warns, as an empty `-f` file does.
+ * empty input and only warns, as an empty List in a `-f` file does (`kubectl get pods -o yaml` of
+ * it). A `-f` input without a single document is refused under a gate (describeNothingScored).
  */
 import { NAMED_SYSTEM_NAMESPACES } from "../namespaces.ts";
 import { visibleLine } from "./visible-text.ts";
@@ -64,12 +65,13 @@ export function describeIgnoredKinds(kinds: Record<string, number>, limit = 6): 
  * namespaces, workloads without containers, objects analyze does not read — a gate has nothing
  * to judge and must not pass (decision 0014: exit 2). `filters` as describeFilters gives them,
  * "" when none; `input` names the files read (offline); undefined when something was scored or
- * there was nothing at all to miss — except offline, where an input without a single object is
- * refused too: a gate fed an empty file is most often behind a step that failed. `wholeCluster` (live, no filter): a cluster whose only pods
+ * there was nothing at all to miss — except offline, where an input without a single document
+ * (`noDocuments`: empty, or comments and `---` only) is refused too: a gate fed an empty file is most
+ * often behind a step that failed. An empty List is a listing of nothing, and passes as 0014 says. `wholeCluster` (live, no filter): a cluster whose only pods
  * are the system's is a cluster without workloads yet, which 0014 lets a gate judge (a pipeline
  * that gates before its first deploy): a warning, not a refusal.
  */
-export function describeNothingScored(report: ScoredNothing, filters: string, input?: string, options: { wholeCluster?: boolean } = {}): EmptyScopeVerdict | undefined {
+export function describeNothingScored(report: ScoredNothing, filters: string, input?: string, options: { wholeCluster?: boolean; noDocuments?: boolean } = {}): EmptyScopeVerdict | undefined {
   if (report.tally.pods > 0) return undefined;
   const s = report.skipped;
   const system = `${s.systemNamespace} pod(s) in system namespaces (kube-*, *-system, ${NAMED_SYSTEM_NAMESPACES.join(", ")}), which analyze never scores`;
@@ -80,7 +82,8 @@ export function describeNothingScored(report: ScoredNothing, filters: string, in
   if (reasons.length === 0) {
     // Offline input with nothing in it at all: most often the step that was to write it failed
     // (`helm template … > out.yaml` erroring into an empty file) — a gate must not pass it as 100.
-    const nothingAtAll = input !== undefined && Object.values(s).every((n) => n === 0);
+    // not an empty List (`kubectl get pods -o yaml` of a namespace without pods): that is decision 0014's empty selection
+    const nothingAtAll = input !== undefined && options.noDocuments === true && Object.values(s).every((n) => n === 0);
     return nothingAtAll
       ? { refuse: true, hint: "an empty input is most often a step that failed to write it: check the step that produced the files, or leave the gate out where an empty input is expected", message: visibleLine(`nothing to score${filters ? ` (${filters})` : ""} in ${input}: no pods, pod controllers or other objects, only empty documents or comments`) }
       : undefined;

@@ -249,8 +249,16 @@ function unwrap(value: unknown, file: string, line: number | undefined, out: Sou
  * Parses one input's text into objects; throws an INPUT error naming `file:line:column`.
  * Documents that are no object (scalars) are left out, and added to `notObjects` when given.
  */
-export function parseManifests(text: string, file: string, notObjects?: NonObjectDocument[]): SourcedObject[] {
+/** What a parse saw besides the objects: `documents` that were not empty (an empty List counts: it is a listing of nothing). */
+export interface ParseStats {
+  documents: number;
+}
+
+export function parseManifests(text: string, file: string, notObjects?: NonObjectDocument[], stats?: ParseStats): SourcedObject[] {
   const out: SourcedObject[] = [];
-  for (const doc of parseDocuments(text, file)) unwrap(doc.value, file, doc.line, out, 0, doc.itemLines, notObjects);
+  for (const doc of parseDocuments(text, file)) {
+    if (stats && doc.value !== null && doc.value !== undefined) stats.documents++;
+    unwrap(doc.value, file, doc.line, out, 0, doc.itemLines, notObjects);
+  }
   return out;
 }

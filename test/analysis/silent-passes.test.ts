@@ -230,6 +230,15 @@ describe("the binary", () => {
     expect(stdin.stderr).toContain("nothing to score in <stdin>");
   });
 
+  test("an empty List (kubectl get pods -o yaml of a namespace without pods) is an empty selection, not an empty input: a gate judges it, as live", () => {
+    for (const text of ["apiVersion: v1\nkind: List\nitems: []\nmetadata:\n  resourceVersion: \"\"\n", '{"apiVersion":"v1","kind":"PodList","items":[]}']) {
+      const file = write("empty-list.yaml", text);
+      const gated = runBinary(["analyze", "-f", file, "--min-score", "80"]);
+      expect(gated.code).toBe(0);
+      expect(gated.stdout).toContain("Cluster Health Score       : 100/100");
+    }
+  });
+
   test("-n kube-system: every pod is in a system namespace, so a gate exits 2 with no report; without a gate, a warning", () => {
     const gated = runBinary(["analyze", "-f", "examples/cluster-snapshot.yaml", "-n", "kube-system", "--fail-on", "low"]);
     expect(gated.code).toBe(2);
