@@ -212,7 +212,7 @@ export class PolicyStatusWriter {
   }
 }
 
-/** `stored` without `drop`, with `add`: sorted and bounded, `add` always kept (boundWorkloadKeys). */
+/** `stored` without `drop`, with `add` last: bounded, the oldest making room (boundWorkloadKeys). */
 function mergeKeys(stored: readonly string[] | undefined, drop: readonly string[], add: readonly string[]): string[] {
   return boundWorkloadKeys((stored ?? []).filter((k) => !drop.includes(k)), add);
 }

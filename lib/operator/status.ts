@@ -16,14 +16,16 @@ import type { PolicyEvaluation } from "./evaluate-policy.ts";
 export const MAX_WORKLOAD_KEYS = 100;
 
 /**
- * `stored` with `added` (this cycle's patches), sorted and bounded by MAX_WORKLOAD_KEYS. Once full,
- * the keys just added stay and the alphabetically first older ones make room: cutting the whole
- * sorted list hid a workload patched now whenever its name sorted before 100 others.
+ * `stored` with `added` (this cycle's patches) at the end, bounded by MAX_WORKLOAD_KEYS: the list is
+ * in the order workloads were last patched, oldest first, and once full the oldest make room. (It
+ * was sorted: cut to the alphabetically last 100, a workload patched now whose name sorted early was
+ * never listed, or listed for one cycle only and then dropped for a key patched long before.)
  */
 export function boundWorkloadKeys(stored: Iterable<string>, added: readonly string[]): string[] {
-  const fresh = [...new Set(added)].sort().slice(-MAX_WORKLOAD_KEYS);
-  const older = [...new Set(stored)].filter((key) => !fresh.includes(key)).sort();
-  return [...older.slice(Math.max(0, older.length - (MAX_WORKLOAD_KEYS - fresh.length))), ...fresh].sort();
+  const fresh = [...new Set(added)];
+  const again = new Set(fresh);
+  const older = [...new Set(stored)].filter((key) => !again.has(key));
+  return [...older, ...fresh].slice(-MAX_WORKLOAD_KEYS);
 }
 
 export interface EnforcementOutcome {
@@ -108,7 +110,8 @@ export function desiredStatus(previous: DevOpsPolicyStatus | undefined, input: S
   if (input.enforcement) {
     status.remediationsApplied = input.enforcement.totalApplied;
     status.remediationsFailed = input.enforcement.failed;
-    if (input.enforcement.workloads.length > 0) status.remediatedWorkloads = [...input.enforcement.workloads].sort();
+    // in the order they were last patched (boundWorkloadKeys), not sorted
+    if (input.enforcement.workloads.length > 0) status.remediatedWorkloads = [...input.enforcement.workloads];
     const unresolved = input.enforcement.unresolved ?? [];
     if (unresolved.length > 0) {
       status.unresolved = unresolved.slice(0, MAX_STATUS_UNRESOLVED).map((u) => ({ ...u, reason: clip(u.reason, MAX_UNRESOLVED_REASON) }));

@@ -162,7 +162,7 @@ export const DevOpsPolicyStatusSchema = v.object({
   message: v.optional(v.pipe(v.string(), v.description("<violations> violations across <pods> pods — <Class> (<score>)"))),
   remediationsApplied: v.optional(v.pipe(uint32, v.description("Enforce mode: workloads patched since enforcement began, a running total (cleared in audit mode)"))),
   remediationsFailed: v.optional(v.pipe(uint32, v.description("Enforce mode: workloads whose patch failed in the last evaluation, not a total (the Enforced Event names them)"))),
-  remediatedWorkloads: v.optional(v.pipe(v.array(v.string()), v.description("Enforce mode: <kind>/<namespace>/<name> of the workloads patched since enforcement began, sorted; at most 100, and a workload patched now is always listed"))),
+  remediatedWorkloads: v.optional(v.pipe(v.array(v.string()), v.description("Enforce mode: <kind>/<namespace>/<name> of the workloads patched since enforcement began, in the order they were last patched (the most recent last); at most 100, the oldest making room"))),
   /** New: what enforce mode cannot fix, with why; absent when nothing is left (and in audit mode). */
   unresolved: v.optional(v.pipe(v.array(UnresolvedItemSchema), v.maxLength(MAX_STATUS_UNRESOLVED), v.description(`Containers enforcement could not remediate, with why (the first ${MAX_STATUS_UNRESOLVED}; unresolvedCount counts all)`))),
   unresolvedCount: v.optional(v.pipe(uint32, v.description("Number of unresolved items, listed or not"))),

@@ -1,8 +1,9 @@
 /**
  * `status.remediatedWorkloads` is bounded (MAX_WORKLOAD_KEYS): once full, a workload patched now is
- * listed, and an older key makes room. The operator trial patched 100 Deployments `z-1..z-100`,
+ * listed, and the oldest key makes room. The operator trial patched 100 Deployments `z-1..z-100`,
  * then `a-new`: remediationsApplied read 101 while the list, cut to the alphabetically last 100,
- * never showed the workload just patched.
+ * never showed the workload just patched; a second reader found the first fix dropping it again
+ * one cycle later, for a key patched long before.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { DEPLOYMENTS, DEVOPS_POLICIES } from "../../lib/kube/resources.ts";
@@ -36,8 +37,20 @@ test("a full list gains the workload patched now, at the cost of an older key", 
   const status = (await cluster.client.get<PolicyObject>(DEVOPS_POLICIES, "p", { namespace: NS })).status;
   expect(status?.remediationsApplied).toBe(MAX_WORKLOAD_KEYS + 1);
   expect(status?.remediatedWorkloads).toHaveLength(MAX_WORKLOAD_KEYS);
-  expect(status?.remediatedWorkloads).toContain(`deployment/${NS}/a-new`);
-  expect(status?.remediatedWorkloads).toEqual([...(status?.remediatedWorkloads ?? [])].sort());
+  expect(status?.remediatedWorkloads?.at(-1)).toBe(`deployment/${NS}/a-new`);
+  expect(status?.remediatedWorkloads).not.toContain(earlier[0]); // the oldest made room
+});
+
+test("a workload patched last cycle stays listed when the next cycle patches another; the oldest go first", () => {
+  const earlier = Array.from({ length: MAX_WORKLOAD_KEYS }, (_, i) => `deployment/${NS}/z-${String(i).padStart(3, "0")}`);
+  const first = boundWorkloadKeys(earlier, [`deployment/${NS}/a-new`]);
+  const second = boundWorkloadKeys(first, [`deployment/${NS}/b-new`]);
+  expect(second.slice(-2)).toEqual([`deployment/${NS}/a-new`, `deployment/${NS}/b-new`]);
+  expect(second).not.toContain(earlier[1]);
+  expect(second).toContain(earlier[2]);
+  // patched again: it moves to the end instead of appearing twice
+  expect(boundWorkloadKeys(second, [earlier[50]!]).at(-1)).toBe(earlier[50]);
+  expect(new Set(boundWorkloadKeys(second, [earlier[50]!])).size).toBe(MAX_WORKLOAD_KEYS);
 });
 
 test("the bound holds when one cycle patches more than it (--max-patches-per-cycle above 100)", () => {
