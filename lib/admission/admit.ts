@@ -263,8 +263,11 @@ export function admitRequest(request: AdmissionRequest, options: AdmitOptions): 
   const found = mergeFindings(template, old, admissionPlanOf(policies), mayDeny, exemptions);
   if (!found) return { response: allowed(uid), namespace, name: template.name, outcome: "evaluated", denials: NONE, warnings: NONE, exempted: NONE };
   // Exemption annotations that cannot work, once there is a finding they might have been meant
-  // for (a compliant request pays nothing); first, as they explain the findings that follow.
-  const notes = exemptionNotes(template, old, exemptions);
+  // for (a compliant request pays nothing); first, as they explain the findings that follow. All of
+  // them when this request reports something (the old object may have had the annotation but no
+  // finding, so nothing was said); else only those the UPDATE adds.
+  const reported = found.denials.length > 0 || found.warnings.length > 0;
+  const notes = exemptionNotes(template, reported ? undefined : old, exemptions);
   const warnings = notes ? [...notes, ...found.warnings] : found.warnings;
   const response = found.denials.length > 0 ? denied(uid, DENIAL_PREFIX + found.denialMessages.join(", "), warnings) : allowed(uid, warnings);
   return { response, namespace, name: template.name, outcome: "evaluated", denials: found.denials, warnings: found.warningIds, exempted: found.exempted };

@@ -11,6 +11,9 @@ import { EXEMPT_ANNOTATION, EXEMPT_CHECKS_ANNOTATION, lintExemptionAnnotations }
 import { asRecord } from "../k8s-objects.ts";
 import type { PodTemplate } from "./pod-template.ts";
 
+/** Notes at most per response: they share the API server's warnings budget with the findings they explain. */
+export const MAX_NOTES = 3;
+
 /** True when `annotations` has a key kube-devops's exemptions could mean (no allocation: the hot path). */
 function mentionsExemption(annotations: unknown): boolean {
   const map = asRecord(annotations);
@@ -67,5 +70,6 @@ export function exemptionNotes(template: PodTemplate, old: PodTemplate | undefin
     const before = new Set(notesOf(old, exemptions));
     notes = notes.filter((n) => !before.has(n));
   }
+  if (notes.length > MAX_NOTES) notes = [...notes.slice(0, MAX_NOTES - 1), `DevOpsPolicy: … and ${notes.length - MAX_NOTES + 1} more exemption annotation problems (kube-devops analyze -f names each)`];
   return notes.length > 0 ? notes : undefined;
 }

@@ -101,7 +101,8 @@ export function admitByPolicy(request: AdmissionRequest, options: { ownNamespace
   // the new object has a finding (one an UPDATE does not report again included)
   const exemptions = options.exemptions !== false;
   const violates = policies.some((p) => findingsOf(template, namespace, p, exemptions).length > 0); // kept or not
-  const notes = violates ? (exemptionNotes(template, old, exemptions) ?? []) : [];
+  const reported = denying.length > 0 || warning.length > 0;
+  const notes = violates ? (exemptionNotes(template, reported ? undefined : old, exemptions) ?? []) : [];
   const warnings = [...notes, ...warning.map((m) => `DevOpsPolicy ${m.policy}: ${m.finding.message} (severity ${m.severity})`)];
   const response = denying.length > 0 ? denied(uid, DENIAL_PREFIX + denying.map((m) => m.finding.message).join(", "), warnings) : allowed(uid, warnings);
   return { response, namespace, name: template.name, outcome: "evaluated", denials: denying.map((m) => m.finding.check), warnings: warning.map((m) => m.finding.check), exempted: all.filter((m) => m.exempt).map((m) => m.finding.check) };

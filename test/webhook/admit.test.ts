@@ -290,7 +290,7 @@ describe("admitRequest(): exemption annotations that cannot work are named", () 
     expect(deniedCron.warnings).toEqual([`DevOpsPolicy: spec.jobTemplate.spec.template.metadata.annotations: annotation devops.stochastic.io/exempt-checks names no check: "latest" ${KNOWN}`]);
   });
 
-  test("said once: an UPDATE that keeps the same annotation says nothing; a compliant object, valid annotations, no policy or --no-exemptions say nothing", () => {
+  test("said once: an UPDATE that keeps the same annotation says nothing; a compliant object, valid annotations or no policy say nothing; --no-exemptions says why", () => {
     const typo = pod([LATEST], { annotations: { "devops.stochastic.io/exempt-checks": "latest" } });
     const relabelled = pod([LATEST], { annotations: { "devops.stochastic.io/exempt-checks": "latest" }, labels: { team: "a" } });
     expect(admit(request(relabelled, { operation: "UPDATE", oldObject: typo }), [ENFORCE_LATEST]).response).toEqual({ uid: "3f1e6c2a-0000-4000-8000-000000000001", allowed: true });
@@ -304,6 +304,30 @@ describe("admitRequest(): exemption annotations that cannot work are named", () 
     expect(admitRequest(request(typo), { ownNamespace: "kube-devops", policiesFor: (ns) => index.forNamespace(ns), exemptions: false }).response.warnings).toEqual([
       "DevOpsPolicy: metadata.annotations: annotation devops.stochastic.io/exempt-checks not honoured: this cluster's admission ignores exemption annotations (webhook serve --no-exemptions)",
     ]);
+  });
+
+  test("at most three notes: 25 misspelt keys leave room for the findings they were meant to waive", () => {
+    const annotations = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`devops.stochastic.io/exempt-x${i}`, "true"]));
+    const noisy = pod([LATEST], { annotations });
+    const warnings = admit(request(noisy), [{ forbidLatestTag: true, enforcementMode: "audit" }]).response.warnings ?? [];
+    expect(warnings.filter((w) => w.startsWith("DevOpsPolicy: metadata.annotations: annotation devops.stochastic.io/exempt-x"))).toHaveLength(2);
+    expect(warnings).toContain("DevOpsPolicy: … and 23 more exemption annotation problems (kube-devops analyze -f names each)");
+    expect(warnings.at(-1)).toContain("container 'app' uses :latest tag");
+  });
+
+  test("an annotation that predates the finding is named when an UPDATE brings the finding: nothing was said while the object was compliant", () => {
+    const compliant = pod([goodContainer()], { annotations: { "devops.stochastic.io/exempt-checks": "latest" } });
+    const latest = pod([LATEST], { annotations: { "devops.stochastic.io/exempt-checks": "latest" } });
+    const d = admit(request(latest, { operation: "UPDATE", oldObject: compliant }), [ENFORCE_LATEST]);
+    expect(d.response.allowed).toBe(false);
+    expect(d.response.warnings).toEqual([`DevOpsPolicy: metadata.annotations: annotation devops.stochastic.io/exempt-checks names no check: "latest" ${KNOWN}`]);
+    // under --no-exemptions too: a correct exemption on a compliant object, then the finding
+    const index = policies([ENFORCE_LATEST]);
+    const strict = { ownNamespace: "kube-devops", policiesFor: (ns: string) => index.forNamespace(ns), exemptions: false };
+    const exempted = (containers: unknown[]) => pod(containers as never, { annotations: { "devops.stochastic.io/exempt": "true" } });
+    const res = admitRequest(request(exempted([LATEST]), { operation: "UPDATE", oldObject: exempted([goodContainer()]) }), strict).response;
+    expect(res.allowed).toBe(false);
+    expect(res.warnings).toEqual(["DevOpsPolicy: metadata.annotations: annotation devops.stochastic.io/exempt not honoured: this cluster's admission ignores exemption annotations (webhook serve --no-exemptions)"]);
   });
 
   test("under --no-exemptions a developer's exemption is denied with a note that exemptions are off here, on the template and the workload; once, and only with a finding", () => {
