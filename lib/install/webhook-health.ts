@@ -140,10 +140,12 @@ export function judgeWebhookConfiguration(label: string, read: Read<WebhookConfi
 }
 
 /** Who writes the caBundle (and renews the certificate), by --cert-mode: where to look when it is wrong. */
-export function bundleHint(certMode: string, namespace: string): string {
+export function bundleHint(certMode: string, namespace: string, expired?: "ca" | "serving"): string {
   if (certMode === "cert-manager") return "cert-manager's cainjector writes it: kubectl -n cert-manager logs deployment/cert-manager-cainjector";
   if (certMode === "self-managed") return `the webhook writes it (self-managed certificates): kubectl -n ${namespace} logs deployment/kube-devops-webhook`;
-  return `the webhook serves the files deploy --tls-dir shipped and renews nothing: kube-devops webhook cert-generate --output-dir <that dir> (re-issues the serving certificate), then kube-devops deploy generate-all -n ${namespace} --tls-dir <that dir> | kubectl apply -f - (the Secret and the caBundle)`;
+  // the namespace names the certificate's DNS names; every other flag must be the install's own, or the re-render reverts them
+  const issue = `kube-devops webhook cert-generate --output-dir <that dir> --namespace ${namespace}${expired === "ca" ? " --new-ca (a new CA: the old one expired)" : " (re-issues the serving certificate)"}`;
+  return `the webhook serves the files deploy --tls-dir shipped and renews nothing: ${issue}, then kube-devops deploy generate-all -n ${namespace} --tls-dir <that dir> with the flags the install was generated with | kubectl apply -f - (the Secret and the caBundle)`;
 }
 
 function days(ms: number): string {
@@ -171,8 +173,8 @@ export async function judgeWebhookCertificate(label: string, caBundle: string | 
   if (!ca) return { label, status: "FAIL", detail: "the caBundle does not verify the served certificate: every call fails TLS", hint: bundleHint(certMode, namespace) };
   const expiry = Math.min(leafExpiry.getTime(), ca.notAfter.getTime());
   const which = expiry === leafExpiry.getTime() ? "serving certificate" : "CA";
-  if (expiry <= now) return { label, status: "FAIL", detail: `verifies, but the ${which} expired ${days(now - expiry)} ago`, hint: bundleHint(certMode, namespace) };
+  if (expiry <= now) return { label, status: "FAIL", detail: `verifies, but the ${which} expired ${days(now - expiry)} ago`, hint: bundleHint(certMode, namespace, which === "CA" ? "ca" : "serving") };
   const left = `verifies the serving certificate, ${which} expires in ${days(expiry - now)}`;
-  if (expiry - now < EXPIRY_WARNING_DAYS * DAY_MS) return { label, status: "WARN", detail: left, hint: `renew it before then; ${bundleHint(certMode, namespace)}` };
+  if (expiry - now < EXPIRY_WARNING_DAYS * DAY_MS) return { label, status: "WARN", detail: left, hint: `renew it before then; ${bundleHint(certMode, namespace, which === "CA" ? "ca" : "serving")}` };
   return { label, status: "OK", detail: left };
 }

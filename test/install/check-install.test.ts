@@ -327,7 +327,7 @@ describe("a full install", () => {
       expect(bare.code).toBe(1);
       expect(line(bare.stdout, "Webhook configuration")).toContain("FAIL (no caBundle: the API server cannot verify the webhook (failurePolicy Ignore))");
       // this install ships cert-generate's files (deploy --tls-dir: --no-self-managed): the webhook renews nothing
-      expect(bare.stdout).toContain("hint: the webhook serves the files deploy --tls-dir shipped and renews nothing: kube-devops webhook cert-generate --output-dir <that dir> (re-issues the serving certificate), then kube-devops deploy generate-all -n kube-devops --tls-dir <that dir> | kubectl apply -f - (the Secret and the caBundle)");
+      expect(bare.stdout).toContain("hint: the webhook serves the files deploy --tls-dir shipped and renews nothing: kube-devops webhook cert-generate --output-dir <that dir> --namespace kube-devops (re-issues the serving certificate), then kube-devops deploy generate-all -n kube-devops --tls-dir <that dir> with the flags the install was generated with | kubectl apply -f - (the Secret and the caBundle)");
       expect(bare.stdout).not.toContain("Leader watch");
       expect(bare.stderr).toContain("does not work (Webhook configuration, Webhook reachable)");
       await put(saved.map((w) => ({ ...w, clientConfig: { ...w.clientConfig, service: { ...w.clientConfig.service, name: "elsewhere" } } })));

@@ -8,7 +8,7 @@ import { componentName } from "../../gen/options.ts";
 import type { AccessResult } from "../../lib/cli/access-review.ts";
 import { componentOfUser, denialHint, summarizeAccess } from "../../lib/cli/denial-summary.ts";
 import { canIRead, judgeCrd, judgeDeployment, judgeUnread, judgeLease, judgePolicies, schemaPaths, type CrdObject, type DeploymentObject } from "../../lib/install/install-health.ts";
-import { deployedCertMode, judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookTargetPort } from "../../lib/install/webhook-health.ts";
+import { bundleHint, deployedCertMode, judgeEndpoints, judgeWebhookCertificate, judgeWebhookConfiguration, webhookTargetPort } from "../../lib/install/webhook-health.ts";
 import { generateWebhookCertificates } from "../../lib/webhook/certs.ts";
 
 const found = <T>(object: T) => ({ state: "found" as const, object });
@@ -212,8 +212,16 @@ describe("who writes the caBundle", () => {
     expect(deployedCertMode({ state: "absent" }, "self-managed")).toBe("self-managed");
     const bare = { webhooks: [{ name: "validate.devops.stochastic.io", clientConfig: { service: { namespace: "ns", name: "kube-devops-webhook" } } }] };
     expect(judgeWebhookConfiguration("C", found(bare), "ns", "kube-devops-webhook", "provided").hint).toBe(
-      "the webhook serves the files deploy --tls-dir shipped and renews nothing: kube-devops webhook cert-generate --output-dir <that dir> (re-issues the serving certificate), then kube-devops deploy generate-all -n ns --tls-dir <that dir> | kubectl apply -f - (the Secret and the caBundle)",
+      "the webhook serves the files deploy --tls-dir shipped and renews nothing: kube-devops webhook cert-generate --output-dir <that dir> --namespace ns (re-issues the serving certificate), then kube-devops deploy generate-all -n ns --tls-dir <that dir> with the flags the install was generated with | kubectl apply -f - (the Secret and the caBundle)",
     );
+  });
+});
+
+describe("bundleHint for deploy --tls-dir installs", () => {
+  test("names the install's namespace for the certificate's DNS names, keeps the install's flags, and asks for a new CA when the CA is what expired", () => {
+    expect(bundleHint("provided", "team-x", "serving")).toContain("cert-generate --output-dir <that dir> --namespace team-x (re-issues the serving certificate)");
+    expect(bundleHint("provided", "team-x", "ca")).toContain("cert-generate --output-dir <that dir> --namespace team-x --new-ca (a new CA: the old one expired)");
+    expect(bundleHint("provided", "team-x")).toContain("deploy generate-all -n team-x --tls-dir <that dir> with the flags the install was generated with");
   });
 });
 

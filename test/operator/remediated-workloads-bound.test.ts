@@ -38,7 +38,7 @@ test("a full list gains the workload patched now, at the cost of an older key", 
   expect(status?.remediationsApplied).toBe(MAX_WORKLOAD_KEYS + 1);
   expect(status?.remediatedWorkloads).toHaveLength(MAX_WORKLOAD_KEYS);
   expect(status?.remediatedWorkloads?.at(-1)).toBe(`deployment/${NS}/a-new`);
-  expect(status?.remediatedWorkloads).not.toContain(earlier[0]); // the oldest made room
+  expect(status?.remediatedWorkloads).not.toContain(earlier[0]!); // the oldest made room
 });
 
 test("a workload patched last cycle stays listed when the next cycle patches another; the oldest go first", () => {
@@ -46,8 +46,8 @@ test("a workload patched last cycle stays listed when the next cycle patches ano
   const first = boundWorkloadKeys(earlier, [`deployment/${NS}/a-new`]);
   const second = boundWorkloadKeys(first, [`deployment/${NS}/b-new`]);
   expect(second.slice(-2)).toEqual([`deployment/${NS}/a-new`, `deployment/${NS}/b-new`]);
-  expect(second).not.toContain(earlier[1]);
-  expect(second).toContain(earlier[2]);
+  expect(second).not.toContain(earlier[1]!);
+  expect(second).toContain(earlier[2]!);
   // patched again: it moves to the end instead of appearing twice
   expect(boundWorkloadKeys(second, [earlier[50]!]).at(-1)).toBe(earlier[50]);
   expect(new Set(boundWorkloadKeys(second, [earlier[50]!])).size).toBe(MAX_WORKLOAD_KEYS);
